@@ -1,0 +1,82 @@
+"""civictext: civic-conduct themes in Vietnamese news, over time and by outlet.
+
+The pipeline, one module per stage::
+
+    corpus -> normalize -> tokenize -> themes / topics -> trends -> plots -> figures
+
+Quick start::
+
+    import civictext as ct
+    articles = ct.read_corpus("corpus/")
+    scores = ct.score_themes(articles)
+    trends = ct.theme_trends(scores, articles, freq="Y")
+    ct.build_figures("corpus/", "outputs/figures")
+
+Public names are imported lazily, so ``import civictext`` is fast and loads no
+segmentation model until one is needed.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# public name -> module that defines it
+_API = {
+    # corpus
+    "read_corpus": "corpus",
+    "read_page": "corpus",
+    # normalize
+    "normalize_text": "normalize",
+    "fold": "normalize",
+    # tokenize
+    "tokenize": "tokenize",
+    "Analyzer": "tokenize",
+    "count_tokens": "tokenize",
+    "load_stopwords": "tokenize",
+    # themes
+    "load_lexicons": "themes",
+    "Lexicon": "themes",
+    "score_themes": "themes",
+    "theme_evidence": "themes",
+    "coverage_report": "themes",
+    # validation
+    "validate": "validation",
+    "sample_for_coding": "validation",
+    # topics
+    "fit_topics": "topics",
+    "TopicModel": "topics",
+    # trends
+    "theme_trends": "trends",
+    "topic_trends": "trends",
+    "compare_periods": "trends",
+    # figures
+    "build_figures": "figures",
+    # errors
+    "CivictextError": "errors",
+    "CorpusError": "errors",
+    "LexiconError": "errors",
+    "CacheError": "errors",
+    "ModelError": "errors",
+    "CollectError": "errors",
+    "CivictextWarning": "errors",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'civictext' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

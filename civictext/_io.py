@@ -1,0 +1,76 @@
+"""Small file helpers shared by every stage: atomic writes and fingerprints.
+
+Outputs are written to a temporary file in the destination folder and renamed
+into place, so an interrupted run never leaves a half-written file behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+__all__ = ["atomic_write", "write_text", "write_json", "write_csv", "sha256_file"]
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "w", **kw: Any) -> Iterator[IO]:
+    """Open a temporary sibling of ``path``; rename it over ``path`` on success.
+
+    On any exception (including KeyboardInterrupt) the temporary file is removed
+    and ``path`` is left exactly as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if "b" not in mode:
+        kw.setdefault("encoding", "utf-8")
+        kw.setdefault("newline", "")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **kw) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` atomically."""
+    with atomic_write(path) as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Write ``obj`` as pretty, key-sorted JSON atomically (stable bytes)."""
+    return write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def write_csv(path: str | os.PathLike, frame: Any, **kw: Any) -> Path:
+    """Write a DataFrame as UTF-8 CSV atomically, without the index.
+
+    Floats are written with a fixed 10 significant digits so the same numbers
+    give the same bytes on every machine.
+    """
+    kw.setdefault("index", False)
+    kw.setdefault("float_format", "%.10g")
+    kw.setdefault("lineterminator", "\n")
+    with atomic_write(path) as fh:
+        frame.to_csv(fh, **kw)
+    return Path(path)
+
+
+def sha256_file(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,45 @@
+"""Exceptions and warnings raised by civictext.
+
+Every error a user can meet derives from :class:`CivictextError`, so a script can
+catch them all with one ``except``. Messages name the file or parameter, what was
+received, and what to do about it.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "CivictextError",
+    "CorpusError",
+    "LexiconError",
+    "CacheError",
+    "ModelError",
+    "CollectError",
+    "CivictextWarning",
+]
+
+
+class CivictextError(Exception):
+    """Base class of every error civictext raises on purpose."""
+
+
+class CorpusError(CivictextError, ValueError):
+    """An input file or folder cannot be read as a corpus (names the file)."""
+
+
+class LexiconError(CivictextError, ValueError):
+    """A theme lexicon file is invalid (names the file and line)."""
+
+
+class CacheError(CivictextError):
+    """The token cache cannot be used (names the cache folder)."""
+
+
+class ModelError(CivictextError, ValueError):
+    """A topic model cannot be fitted, saved or loaded as asked."""
+
+
+class CollectError(CivictextError):
+    """The crawler cannot proceed (names the URL list or output folder)."""
+
+
+class CivictextWarning(UserWarning):
+    """Something was skipped or assumed; the message says what and why."""

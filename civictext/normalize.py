@@ -1,0 +1,215 @@
+"""Stage 2 of the pipeline: text normalisation (``str -> str`` steps).
+
+Every text that enters civictext passes through :func:`normalize_text`, which
+composes small, idempotent steps:
+
+1. :func:`to_nfc` – Unicode NFC, so decomposed input (``"a\\u0300"``) equals
+   composed input (``"à"``);
+2. :func:`clean_invisibles` – drop zero-width characters, soft hyphens and BOMs,
+   turn no-break and other exotic spaces into plain spaces;
+3. :func:`normalize_tone_marks` – one tone-mark placement (see below);
+4. :func:`normalize_quotes` – typographic quotes to ASCII ``"`` and ``'``;
+5. :func:`clean_whitespace` – collapse runs of spaces, trim lines, at most one
+   blank line between paragraphs.
+
+**Tone-mark placement.** Vietnamese has two spellings for syllables ending in
+the vowel pairs *oa*, *oe* and *uy* with no final consonant: the mark on the
+first vowel ("hòa", "khỏe", "thủy") or on the second ("hoà", "khoẻ", "thuỷ").
+civictext writes the first form everywhere: it is what underthesea's
+``text_normalize`` produces, what the bundled corpus uses ("văn hóa", "Ủy ban"),
+and what most administrative documents use. Syllables with a final consonant
+("hoàng", "khuyến") and syllables after *qu* ("quý", "quà") are the same in
+both conventions and are left alone.
+
+**Folded search key.** :func:`fold` removes every diacritic and maps đ→d, for
+matching text typed without accents ("cai cach hanh chinh"). It is a *search
+key* only: folding merges different Vietnamese words ("hành" and "hạnh"), so it
+is never applied to the text that is analysed. ``fold`` keeps the length of NFC
+input, so offsets found in the folded key point at the same characters in the
+original.
+
+Examples
+--------
+>>> normalize_text("Văn hoá  công sở\\u00a0và  “nơi công cộng”")
+'Văn hóa công sở và "nơi công cộng"'
+>>> fold("Cải cách hành chính Đà Nẵng")
+'Cai cach hanh chinh Da Nang'
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable
+
+__all__ = [
+    "to_nfc",
+    "clean_invisibles",
+    "normalize_tone_marks",
+    "normalize_quotes",
+    "clean_whitespace",
+    "normalize_text",
+    "make_normalizer",
+    "fold",
+    "is_folded",
+    "NORMALIZER_VERSION",
+]
+
+#: Bumped whenever a step changes its output, so caches keyed on it are rebuilt.
+NORMALIZER_VERSION = "1"
+
+
+def to_nfc(text: str) -> str:
+    """Return ``text`` in Unicode NFC (composed) form."""
+    return unicodedata.normalize("NFC", text)
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                                 "\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\f\v"), " ")
+_LINEBREAKS = re.compile(r"\r\n?|\u2028|\u2029|\x85")
+
+
+def clean_invisibles(text: str) -> str:
+    """Drop zero-width characters, soft hyphens and BOMs; exotic spaces become spaces.
+
+    Also turns Windows and old-Mac line ends (and Unicode line separators) into ``\\n``.
+    """
+    text = _LINEBREAKS.sub("\n", text)
+    return text.translate(_INVISIBLE).translate(_SPACES)
+
+
+# Second-vowel placement -> first-vowel placement, for open syllables only.
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+
+
+def _build_tone_map() -> dict[str, str]:
+    pairs = {}
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y")):
+        for mark in _TONES:
+            old = first + unicodedata.normalize("NFC", second + mark)
+            new = unicodedata.normalize("NFC", first + mark) + second
+            for f in (str.lower, str.upper, str.capitalize):
+                pairs[f(old)] = f(new)
+            # Mixed case such as "oÀ" is not Vietnamese writing; left alone.
+    return pairs
+
+
+_TONE_MAP = _build_tone_map()
+_LETTER = r"[^\W\d_]"
+_TONE_RE = re.compile(
+    r"(?<!" + _LETTER + r")"            # start of a syllable ...
+    r"(" + _LETTER + r"*?)"             # ... its initial consonants
+    r"(" + "|".join(map(re.escape, sorted(_TONE_MAP, key=len, reverse=True))) + r")"
+    r"(?!" + _LETTER + r")"             # and the pair ends the syllable
+)
+
+
+def _fix_tone(m: re.Match[str]) -> str:
+    onset, pair = m.group(1), m.group(2)
+    if pair[0] in "uU" and onset[-1:] in ("q", "Q"):  # "quý": u belongs to qu
+        return m.group(0)
+    if onset and onset[-1].lower() in "aeiouy" + "ăâêôơư":  # e.g. "ngoài" is not open oa
+        return m.group(0)
+    return onset + _TONE_MAP[pair]
+
+
+def normalize_tone_marks(text: str) -> str:
+    """Move the tone mark of open *oa/oe/uy* syllables to the first vowel.
+
+    ``"hoá" -> "hóa"``, ``"khoẻ" -> "khỏe"``, ``"thuỷ" -> "thủy"``, ``"Uỷ" -> "Ủy"``;
+    ``"quý"``, ``"hoàng"`` and ``"ngoài"`` are unchanged. Expects NFC input.
+
+    >>> normalize_tone_marks("Hoà bình, thuỷ lợi, quý, hoàng")
+    'Hòa bình, thủy lợi, quý, hoàng'
+    """
+    return _TONE_RE.sub(_fix_tone, text)
+
+
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
+                         "\u00bb": '"', "\u2033": '"', "\u2018": "'", "\u2019": "'",
+                         "\u201a": "'", "\u2032": "'"})
+
+
+def normalize_quotes(text: str) -> str:
+    """Replace typographic quotes with ASCII ``"`` and ``'`` (one character each)."""
+    return text.translate(_QUOTES)
+
+
+_MULTISPACE = re.compile(r" {2,}")
+_BLANKLINES = re.compile(r"\n{3,}")
+
+
+def clean_whitespace(text: str) -> str:
+    """Collapse runs of spaces, strip each line, keep at most one blank line."""
+    text = _MULTISPACE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANKLINES.sub("\n\n", text).strip()
+
+
+def make_normalizer(*steps: Callable[[str], str]) -> Callable[[str], str]:
+    """Compose ``str -> str`` steps, applied left to right, into one callable."""
+
+    def normalizer(text: str) -> str:
+        for step in steps:
+            text = step(text)
+        return text
+
+    normalizer.steps = steps  # type: ignore[attr-defined]
+    return normalizer
+
+
+_DEFAULT = make_normalizer(
+    to_nfc, clean_invisibles, normalize_tone_marks, normalize_quotes, clean_whitespace
+)
+
+
+def normalize_text(text: str, *, quotes: bool = True, tone_marks: bool = True) -> str:
+    """Apply civictext's default normalisation (idempotent).
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+    quotes : bool, keyword-only
+        Replace typographic quotes (default True).
+    tone_marks : bool, keyword-only
+        Unify tone-mark placement (default True).
+
+    >>> normalize_text("Hoa\\u0300  bi\\u0300nh") == normalize_text("Hoà bình")
+    True
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize_text: expected str, got {type(text).__name__}")
+    if quotes and tone_marks:
+        return _DEFAULT(text)
+    steps = [to_nfc, clean_invisibles]
+    if tone_marks:
+        steps.append(normalize_tone_marks)
+    if quotes:
+        steps.append(normalize_quotes)
+    steps.append(clean_whitespace)
+    return make_normalizer(*steps)(text)
+
+
+_FOLD = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def fold(text: str) -> str:
+    """Folded search key: no diacritics, đ→d. Same length as NFC input.
+
+    Use only to *find* text typed without accents; never analyse folded text.
+    """
+    text = to_nfc(text).translate(_FOLD)
+    out = []
+    for ch in text:
+        if ord(ch) < 128:
+            out.append(ch)
+            continue
+        base = unicodedata.normalize("NFD", ch)[0]
+        out.append(base if ord(base) < 128 else ch)
+    return "".join(out)
+
+
+def is_folded(text: str) -> bool:
+    """True when ``text`` has no Vietnamese diacritics (it equals its folded key)."""
+    return fold(text) == to_nfc(text)
