@@ -39,8 +39,8 @@ _API = {
     "count_tokens": "tokenize",
     "load_stopwords": "tokenize",
     # themes
-    "load_lexicons": "themes",
-    "Lexicon": "themes",
+    "load_lexicons": "lexicon",
+    "Lexicon": "lexicon",
     "score_themes": "themes",
     "theme_evidence": "themes",
     "coverage_report": "themes",
