@@ -17,7 +17,7 @@ markup, so their structure is recovered with a few general heuristics:
 * **image alt-text lines**: an ASCII slug of lowercase words followed by a
   number of 3+ digits, optionally followed by the image's text
   ("nhan len nhung bong hoa dep 92389 ..."). Never body text; when the slug is
-  the folded title, the number is the article's id. The line right after a
+  the folded title (or its beginning), the number is the article's id. The line right after a
   bare alt-text line is the photo's caption; so is any line ending in
   "(Ảnh: ...)".
 * **headings**: a one-line paragraph, short, with no closing punctuation,
@@ -99,7 +99,7 @@ def alt_text(line: str, title_slug: str = "") -> tuple[str, str, str] | None:
     for i, w in enumerate(words[:40]):
         if i >= 1 and w.isdigit() and w.isascii() and len(w) >= 3:
             s = " ".join(words[:i])
-            if s == title_slug or i >= 3:
+            if i >= 3 or (title_slug and (title_slug + " ").startswith(s + " ")):
                 rest = " ".join(words[i + 1:]) if i + 1 < len(words) else ""
                 return s, w, rest
             return None
@@ -213,8 +213,11 @@ def parse_text_page(raw: str) -> Page:
             head.append(ln)
     if head:
         page.title = head[-1]
-        if len(head) >= 2 and len(head[-2].split()) <= 30:
-            page.kicker = head[-2]
+        # the kicker sits right above the title: "Phong trào ...:" (not a section label)
+        above = head_lines[head_lines.index(head[-1]) - 1] if head_lines.index(head[-1]) else ""
+        if (len(head) >= 2 and above == head[-2] and len(above.split()) <= 30
+                and (above.endswith(":") or len(above.split()) >= 3)):
+            page.kicker = above
     title_slug = slug(page.title)
 
     # Body, until the first furniture marker.
@@ -233,8 +236,8 @@ def parse_text_page(raw: str) -> Page:
         prev_block = bi
         at = alt_text(ln, title_slug)
         if at:
-            if at[0] == title_slug or not ids:
-                ids.append(at[1]) if at[0] == title_slug else None
+            if title_slug and (title_slug + " ").startswith(at[0] + " "):
+                ids.append(at[1])  # slug = the (possibly shortened) folded title
             caption_next = not at[2]
             continue
         if caption_next and same_block:

@@ -54,7 +54,9 @@ import logging
 import os
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -312,6 +314,29 @@ def _as_text(v: Any) -> str:
     return str(v)
 
 
+# Anything normalize_text could change: invisibles, exotic spaces, tabs, CR, typographic
+# quotes, old-style tone placement candidates, double spaces, whitespace at line edges.
+_NEEDS_NORMALIZING = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v"
+    "\r\u2028\u2029\x85\u201c\u201d\u201e\u00ab\u00bb\u2033\u2018\u2019\u201a\u2032]"
+    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]|  " r"|(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
+
+
+def _normalize(text: str) -> str:
+    """:func:`normalize_text`, with a fast exit for text it would leave unchanged."""
+    if unicodedata.is_normalized("NFC", text) and not _NEEDS_NORMALIZING.search(text):
+        return text
+    return normalize_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _norm_meta(value: str) -> str:
+    """Normalise a short metadata value (cached: outlets and categories repeat)."""
+    if value.isascii():
+        return " ".join(value.split())
+    return _normalize(value)
+
+
 def _strip_seg(text: str) -> str:
     return text.replace("_", " ")
 
@@ -329,7 +354,7 @@ def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
     row["format"] = fmt
     row["path"] = rel
     _, title = _pick(rec, "title", run.fields)
-    row["title"] = normalize_text(_as_text(title))
+    row["title"] = _normalize(_as_text(title))
     segmented = run.segmented if run.segmented is not None else "seg" in tkey.lower()
     if not body.strip() and not row["title"]:
         keys = ", ".join(map(str, rec)) or "nothing"
@@ -337,7 +362,7 @@ def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
                     f"(the record has: {keys}); name the text field with "
                     "fields={'text': 'FIELD'}")
     if segmented:
-        given = normalize_text(body)
+        given = _normalize(body)
         row["segmented"] = True
         row["tokens_given"] = given
         row["text"] = _strip_seg(given)
@@ -347,14 +372,14 @@ def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
             if len(blocks) >= 3:
                 row["lead"] = _strip_seg(blocks[1])
     else:
-        body = normalize_text(body)
+        body = _normalize(body)
         lead = ""
         if tkey in _LEADISH:
             lead, body = body, ""
         else:
             lkey, lval = _pick(rec, "lead", run.fields)
             if lkey and lkey != tkey:
-                lead = normalize_text(_as_text(lval))
+                lead = _normalize(_as_text(lval))
         row["lead"] = lead
         parts = []
         if row["title"] and not body.startswith(row["title"]):
@@ -364,7 +389,8 @@ def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
         parts.append(body)
         row["text"] = "\n\n".join(p for p in parts if p)
     for name in ("url", "source", "category", "byline"):
-        row[name] = normalize_text(_as_text(_pick(rec, name, run.fields)[1]))
+        v = _as_text(_pick(rec, name, run.fields)[1])
+        row[name] = _norm_meta(v) if len(v) < 300 else _normalize(v)
     pkey, pval = _pick(rec, "published", run.fields)
     parsed = parse_meta_date(pval) if pkey else None
     if parsed:
@@ -373,7 +399,8 @@ def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
     elif pkey and _as_text(pval).strip():
         log.info("%s: unreadable date %s=%r left unknown", rel, pkey, pval)
     _, rid = _pick(rec, "id", run.fields)
-    row["doc_id"] = normalize_text(_as_text(rid))
+    rid = _as_text(rid)
+    row["doc_id"] = _norm_meta(rid) if len(rid) < 300 else _normalize(rid)
     return row
 
 
