@@ -45,11 +45,24 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus, write_read_report
 
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    fields = {}
+    for item in args.field or []:
+        key, sep, name = item.partition("=")
+        if not sep or not key or not name:
+            raise CivictextError(f"--field expects KEY=NAME such as text=summary, got {item!r}")
+        fields[key] = name
+    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet,
+                           encoding=args.encoding, fields=fields or None,
+                           category_pattern=args.category_pattern)
     out = Path(args.out)
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)
+    files = [f for f in articles.attrs.get("files", []) if not f["reason"].startswith("ignored")]
+    n_skipped = len(articles.attrs.get("skipped", []))
     _say(args, f"wrote {out / 'articles.csv'} ({len(articles)} documents); read report: {report}")
+    # counts are printed even with --quiet: a run must always say what it skipped
+    print(f"read {len(articles)} documents from {len(files)} file(s); skipped {n_skipped} "
+          f"item(s){' (see ' + str(report) + ')' if n_skipped else ''}", flush=True)
     return 0
 
 
@@ -190,8 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common], help="read a corpus, write articles.csv")
-    s.add_argument("path", help="a file or folder (.txt pages, .html, .jsonl, .csv)")
+    s.add_argument("path", help="a file or folder (.txt pages, .html, .jsonl, .json, .csv; .gz too)")
     s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--encoding", help="force this codec for text files (default: detect per file)")
+    s.add_argument("--field", action="append", metavar="KEY=NAME",
+                   help="field name for JSON/CSV records, e.g. text=summary (repeatable)")
+    s.add_argument("--category-pattern", help="regex on file paths; group 1 is the category")
 
     s = sub.add_parser("tokenize", parents=[common], help="segment words, write a token table")
     s.add_argument("path")
