@@ -119,18 +119,47 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _cmd_topics(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
-    from civictext.topics import fit_topics
+    from civictext.topics import fit_topics, topic_stability
 
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    model = fit_topics(articles, method=args.method, n_topics=args.n_topics,
-                       random_state=args.seed)
+    lexicon = None
+    if args.method == "seeded":
+        from civictext.lexicon import load_lexicons
+
+        lexicon = load_lexicons(args.lexicon or None)
+    options = dict(method=args.method, n_topics=args.n_topics, lexicon=lexicon,
+                   n_extra=args.n_extra, min_df=args.min_df, max_df=args.max_df)
+    model = fit_topics(articles, random_state=args.seed, **options)
     out = Path(args.out)
     write_csv(out / "topics.csv", model.topics)
     write_csv(out / "top_terms.csv", model.top_terms)
     write_csv(out / "doc_topics.csv", model.doc_topics)
+    written = ["topics.csv", "top_terms.csv", "doc_topics.csv"]
+    if args.method == "seeded":
+        write_csv(out / "seed_terms.csv", model.seed_terms)
+        written.append("seed_terms.csv")
+    if args.stability:
+        seeds = [args.seed + i for i in range(args.stability)]
+        options["n_topics"] = model.n_topics  # as fitted, after any lowering
+        stab = topic_stability(articles, seeds=seeds, **options)
+        write_csv(out / "stability.csv", stab)
+        written.append("stability.csv")
     model.save(out / "model")
-    _say(args, f"wrote {out}/topics.csv, top_terms.csv, doc_topics.csv and model/")
+    _say(args, f"wrote {', '.join(written)} and model/ to {out} ({model.n_topics} topics, "
+               f"{len(articles)} documents)")
     return 0
+
+
+def _df_value(text: str) -> int | float:
+    """--min-df/--max-df: a whole number of documents or a share like 0.95."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number of documents (2) or a share (0.95), got {text!r}") from None
 
 
 # ---------------------------------------------------------------------- trends
@@ -231,7 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--method", choices=["nmf", "lda", "seeded"], default="seeded")
-    s.add_argument("--n-topics", type=int, default=8)
+    s.add_argument("--n-topics", type=int, default=8,
+                   help="number of topics (seeded: named + unnamed; default 8)")
+    s.add_argument("--n-extra", type=int, help="seeded: number of unnamed topics")
+    s.add_argument("--lexicon", action="append",
+                   help="seeded: lexicon file (repeatable; default: built-in)")
+    s.add_argument("--min-df", type=_df_value, default=2,
+                   help="keep terms in at least this many documents, or this share (default 2)")
+    s.add_argument("--max-df", type=_df_value, default=0.95,
+                   help="keep terms in at most this many documents, or this share (default 0.95)")
+    s.add_argument("--stability", type=int, default=0, metavar="N",
+                   help="also refit with N seeds (from --seed) and write stability.csv")
 
     s = sub.add_parser("trends", parents=[common, seed], help="theme shares per period")
     s.add_argument("path")
