@@ -8,8 +8,8 @@ Method
    (a document shorter than that has one shingle: all its words).
 2. A MinHash signature of ``num_perm`` permutations is computed per document
    (datasketch, seeded with ``random_state``) and indexed in a MinHash LSH
-   index tuned for the Jaccard ``threshold``. LSH only *proposes* candidate
-   pairs quickly; every candidate pair is then checked with the exact Jaccard
+   index tuned for a Jaccard threshold 0.1 below ``threshold`` (at most 0.9).
+   LSH only *proposes* candidate pairs quickly; every candidate pair is then checked with the exact Jaccard
    similarity of the two shingle sets, and kept when it is ``>= threshold``.
    So the result does not depend on MinHash estimation error except for pairs
    LSH fails to propose (rare above the threshold; see datasketch's docs).
@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
+
 import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
@@ -40,6 +42,11 @@ from civictext.normalize import normalize_text
 __all__ = ["shingles", "near_duplicates", "drop_near_duplicates"]
 
 log = logging.getLogger(__name__)
+
+#: The LSH index proposes pairs from ``threshold - 0.1`` (at most 0.9), so pairs
+#: just above the threshold whose MinHash estimate falls a little low are
+#: still proposed; the exact Jaccard check decides.
+_LSH_MARGIN = 0.1
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -88,10 +95,25 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+def _lsh_index(threshold: float, num_perm: int) -> Any:
+    """An LSH index whose candidate threshold is a little below ``threshold``
+    (fewer missed pairs; candidates are checked exactly anyway)."""
+    from datasketch import MinHashLSH
+
+    t = min(max(threshold - _LSH_MARGIN, 0.05), 0.9)
+    while True:
+        try:
+            return MinHashLSH(threshold=t, num_perm=num_perm)
+        except ValueError:  # too few bands for this threshold and num_perm
+            if t <= 0.05:
+                raise
+            t = max(t - 0.05, 0.05)
+
+
 def _clusters(sets: list[set[str]], *, threshold: float, num_perm: int,
               random_state: int) -> list[int]:
     """Union-find root (an input position) for every document."""
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHash
 
     parent = list(range(len(sets)))
 
@@ -101,7 +123,7 @@ def _clusters(sets: list[set[str]], *, threshold: float, num_perm: int,
             i = parent[i]
         return i
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    lsh = _lsh_index(threshold, num_perm)
     for i, sh in enumerate(sets):
         if not sh:
             continue  # an empty text is nobody's duplicate
