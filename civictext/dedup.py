@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import CorpusError
+from civictext.errors import CivictextError, CorpusError
 from civictext.normalize import normalize_text
 
 __all__ = ["shingles", "near_duplicates", "drop_near_duplicates"]
@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 _LSH_MARGIN = 0.1
 
 _WORD = re.compile(r"[^\W_]+")
+
+
+class _ParameterError(CivictextError, ValueError):
+    """A dedup parameter out of range (caught as CivictextError or ValueError)."""
 
 
 def shingles(text: str, k: int = 3) -> set[str]:
@@ -80,13 +84,13 @@ def _check(articles: pd.DataFrame, threshold: float, num_perm: int, shingle: int
         dup = articles.loc[articles["doc_id"].duplicated(), "doc_id"].iloc[0]
         raise CorpusError(f"{func}: doc_id must be unique; {dup!r} appears more than once")
     if not 0.0 < float(threshold) <= 1.0:
-        raise ValueError(f"{func}: threshold must be in (0, 1], got {threshold!r}")
+        raise _ParameterError(f"{func}: threshold must be in (0, 1], got {threshold!r}")
     if int(num_perm) < 16:
-        raise ValueError(f"{func}: num_perm must be at least 16, got {num_perm!r}")
+        raise _ParameterError(f"{func}: num_perm must be at least 16, got {num_perm!r}")
     if int(shingle) < 1:
-        raise ValueError(f"{func}: shingle must be a positive number of words, got {shingle!r}")
+        raise _ParameterError(f"{func}: shingle must be a positive number of words, got {shingle!r}")
     if keep not in ("first", "longest"):
-        raise ValueError(f"{func}: keep must be 'first' or 'longest', got {keep!r}")
+        raise _ParameterError(f"{func}: keep must be 'first' or 'longest', got {keep!r}")
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

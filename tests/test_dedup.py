@@ -132,3 +132,30 @@ def test_bad_input():
         near_duplicates(["a text"])  # type: ignore[arg-type]
     with pytest.raises(CorpusError, match="'a' appears more than once"):
         near_duplicates(pd.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"]}))
+
+
+def test_parameter_errors_are_civictext_errors(articles):
+    from civictext.errors import CivictextError
+
+    with pytest.raises(CivictextError, match="near_duplicates: threshold must be in"):
+        near_duplicates(articles, threshold=2)
+
+
+def test_cli_dedup(tmp_path, articles, monkeypatch, capsys):
+    import sys
+    import types
+
+    from civictext.cli import main
+
+    # the CLI reads the corpus with civictext.corpus.read_corpus; stand in for it
+    fake = types.ModuleType("civictext.corpus")
+    fake.read_corpus = lambda path, **kw: articles
+    monkeypatch.setitem(sys.modules, "civictext.corpus", fake)
+    out = tmp_path / "dups.csv"
+    assert main(["dedup", "corpus/", "--out", str(out), "--keep", "longest"]) == 0
+    report = pd.read_csv(out)
+    assert report.groupby("cluster")["size"].first().tolist() == [3, 1, 1]
+    assert report.loc[report["doc_id"] == "a1", "representative"].item() == "a2"
+    assert "1 clusters of near-duplicates; keeping the longest of each drops 2" in capsys.readouterr().out
+    assert main(["dedup", "corpus/", "--out", str(out), "--threshold", "0"]) == 2
+    assert "threshold must be in (0, 1]" in capsys.readouterr().err
