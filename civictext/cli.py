@@ -8,6 +8,7 @@
     civictext figures --corpus PATH --out DIR rebuild every figure + manifest.json
     civictext run PATH --out DIR              all of the above: the main job
     civictext collect URLS.txt --out DIR      fetch pages politely into a corpus
+    civictext dedup PATH --out FILE.csv       near-duplicate clusters (syndicated copies)
 
 Errors raised on purpose (:class:`~civictext.errors.CivictextError`) are printed
 as one line naming the file and what to do, with exit status 2.
@@ -215,6 +216,24 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------- dedup
+@_command
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    from civictext._io import write_csv
+    from civictext.corpus import read_corpus
+    from civictext.dedup import near_duplicates
+
+    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    report = near_duplicates(articles, threshold=args.threshold, num_perm=args.num_perm,
+                             shingle=args.shingle, keep=args.keep, random_state=args.seed)
+    write_csv(args.out, report)
+    dropped = int((~report["is_representative"]).sum())
+    n_clusters = int(report.loc[report["size"] > 1, "cluster"].nunique())
+    _say(args, f"wrote {args.out}: {len(report)} documents, {n_clusters} clusters of "
+               f"near-duplicates; keeping the {args.keep} of each drops {dropped}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="civictext",
@@ -292,6 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--delay", type=float, default=2.0, help="seconds between requests to one host")
     s.add_argument("--timeout", type=float, default=20.0)
     s.add_argument("--retries", type=int, default=3)
+
+    s = sub.add_parser("dedup", parents=[common, seed],
+                       help="report near-duplicate articles (syndicated copies)")
+    s.add_argument("path", help="a corpus file or folder")
+    s.add_argument("--out", required=True, help="output CSV: doc_id, cluster, size, "
+                   "representative, is_representative, similarity")
+    s.add_argument("--threshold", type=float, default=0.8,
+                   help="Jaccard similarity of word shingles (default 0.8)")
+    s.add_argument("--keep", choices=["first", "longest"], default="first")
+    s.add_argument("--shingle", type=int, default=3, help="words per shingle (default 3)")
+    s.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default 128)")
     return p
 
 
