@@ -397,12 +397,9 @@ def _plain_text_article(text: str, url: str | None, reference: datetime | None) 
     except ImportError:
         read_page = None  # type: ignore[assignment]
     if read_page is not None:
-        page = read_page(text)
-        row: Any = page
-        if hasattr(page, "iloc"):  # a DataFrame of the page's documents
-            arts = page[page["kind"] == "article"] if "kind" in page.columns else page
-            row = arts.iloc[0].to_dict() if len(arts) else {}
-        get = row.get if isinstance(row, dict) else (lambda k, d="": getattr(row, k, d))
+        records = read_page(text)  # the article first, then any teasers
+        row: dict[str, Any] = next((r for r in records if r.get("kind") == "article"), {})
+        get = row.get
         return {"title": get("title", "") or "", "lead": get("lead", "") or "",
                 "text": get("text", "") or "", "byline": get("byline", "") or "",
                 "published": get("published", "") or "",
