@@ -154,6 +154,11 @@ def parse_meta_date(value: Any) -> tuple[str, str] | None:
     s = str(value).strip()
     if not s or len(s) > 64:
         return None
+    return _parse_date_str(s)
+
+
+@lru_cache(maxsize=65536)
+def _parse_date_str(s: str) -> tuple[str, str] | None:
     for rx in (_ISO, _COMPACT):
         m = rx.match(s)
         if m:
@@ -320,7 +325,8 @@ def _as_text(v: Any) -> str:
 _NEEDS_NORMALIZING = re.compile(
     "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v"
     "\r\u2028\u2029\x85\u201c\u201d\u201e\u00ab\u00bb\u2033\u2018\u2019\u201a\u2032]"
-    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]|  " r"|(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
+    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?![^\\W\\d_])|  "
+    r"|(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
 
 
 def _normalize(text: str) -> str:
