@@ -21,11 +21,14 @@ come for free. Syllables of a word are joined by ``_`` in the token
 **Compounds (lexicon terms).** Multi-word lexicon terms ("cải cách hành
 chính", "quy tắc ứng xử", "dịch vụ công trực tuyến", "văn hóa công sở") come
 out as single tokens (``cải_cách_hành_chính``). This is a *post-pass* over the
-segmenter's words: a term is merged when its syllables match (case-insensitive)
-and its first and last syllables begin and end a word of the segmenter; inside
-the term the segmenter's splits are overridden ("dịch_vụ công_trực tuyến" ->
-``dịch_vụ_công_trực_tuyến``). A match that would cut one of the segmenter's words
-("vận_hành_chính_thức" does not contain the word "hành chính") is left alone.
+segmenter's words: a term is found by its syllables (case-insensitive) and its
+syllables become one token; inside the term the segmenter's splits are
+overridden ("dịch_vụ công_trực tuyến" -> ``dịch_vụ_công_trực_tuyến``). A
+two-syllable term must also begin and end on the segmenter's word boundaries,
+since two syllables often meet by accident ("vận_hành_chính_thức" does not
+contain the word "hành chính"); a term of three or more syllables is specific
+enough to be kept even when it cuts a segmenter word ("nghiêm_quy_tắc ứng_xử"
+-> ``nghiêm``, ``quy_tắc_ứng_xử``).
 Text typed without diacritics matches a term through its folded key
 (:func:`civictext.normalize.fold`) when the matched span itself has no
 diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``).
@@ -118,6 +121,9 @@ MTTQ THCS THPT ĐH ĐBSCL BHXH BHYT CSGT CAND QĐND ĐTĐ LĐTĐ LĐTBXH TNHH CN
 UBMTTQ CNH HĐH GDP FDI ODA WTO ASEAN APEC UNDP WB IMF EU OECD CPI
 """.split())
 
+#: Terms with at least this many syllables are kept whole even when they cut a
+#: word of the segmenter (shorter ones must match its word boundaries).
+_FORCE_MIN = 3
 _KIND_CODES = {"word": 0, "number": 1, "punct": 2}
 _KIND_NAMES = np.array(["word", "number", "punct"], dtype=object)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -232,8 +238,10 @@ class _CompoundIndex:
     def merge(self, low: list[str], starts: list[bool]) -> set[int]:
         """Merge term matches in place; return the pre-token indices starting a term.
 
-        An exact (case-insensitive) match must begin and end on word boundaries
-        of the segmenter. A folded match (the span has no diacritics, the term
+        An exact (case-insensitive) match of a two-syllable term must begin and
+        end on word boundaries of the segmenter; a longer term is specific
+        enough to be kept even when it cuts a segmenter word
+        ("nghiêm_quy_tắc ứng_xử" -> ``nghiêm``, ``quy_tắc_ứng_xử``). A folded match (the span has no diacritics, the term
         has) ignores the segmenter's boundaries, which are unreliable on text
         typed without accents, and splits the words it cuts.
         """
@@ -243,14 +251,18 @@ class _CompoundIndex:
         while i < n:
             t = low[i]
             hit = 0
-            cands = exact.get(t) if starts[i] else None
-            if cands:
-                for term in cands:
-                    k = len(term)
-                    if (i + k <= n and (i + k == n or starts[i + k])
-                            and tuple(low[i:i + k]) == term):
-                        hit = k
-                        break
+            for term in exact.get(t, ()):
+                k = len(term)
+                if i + k > n or tuple(low[i:i + k]) != term:
+                    continue
+                if k >= _FORCE_MIN:
+                    starts[i] = True
+                    if i + k < n:
+                        starts[i + k] = True
+                elif not (starts[i] and (i + k == n or starts[i + k])):
+                    continue
+                hit = k
+                break
             if not hit and t.isascii():
                 for term in folded.get(t, ()):
                     k = len(term)
