@@ -757,7 +757,7 @@ class Analyzer:
     >>> vec = TfidfVectorizer(analyzer=Analyzer(compounds=["cải cách hành chính"]))
     >>> X = vec.fit_transform(["Đẩy mạnh cải cách hành chính.", "Cải cách hành chính ở Hà Nội."])
     >>> sorted(vec.vocabulary_)
-    ['cải_cách_hành_chính', 'đẩy_mạnh', 'hà_nội']
+    ['cải_cách_hành_chính', 'hà_nội', 'đẩy_mạnh']
     """
 
     def __init__(self, *, stop_words: bool = True,

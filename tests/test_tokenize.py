@@ -337,3 +337,25 @@ def test_analyzer_options():
     assert "chi_so" in folded and "ha_noi" in folded
     nouns = Analyzer(pos=("N",), compounds=TERMS)(doc)
     assert "hà_nội" in nouns and "tăng" not in nouns
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_tokenize_writes_csv(tmp_path, monkeypatch):
+    """The sub-command with a stand-in reader (the real one lives in civictext.corpus)."""
+    import sys
+    import types
+
+    from civictext.cli import main
+
+    fake = types.ModuleType("civictext.corpus")
+    fake.read_corpus = lambda path, **kw: _arts("UBND đẩy mạnh cải cách hành chính.")
+    monkeypatch.setitem(sys.modules, "civictext.corpus", fake)
+    extra = tmp_path / "sw.txt"
+    extra.write_text("đẩy mạnh\n", encoding="utf-8")
+    out = tmp_path / "tokens.csv"
+    assert main(["tokenize", "anything", "--out", str(out), "-q", "--stopwords", str(extra)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["doc_id", "sent_id", "token", "start", "end", "is_stop", "kind"]
+    assert table.set_index("token").is_stop["đẩy_mạnh"]
+    assert main(["tokenize", "x", "--out", str(out), "-q", "--stopwords",
+                 str(tmp_path / "missing.txt")]) == 2
