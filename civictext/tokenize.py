@@ -148,23 +148,26 @@ class _Segmenter:
         # Our own compiled copy: underthesea's module-level pattern is replaced
         # by any call that passes fixed_words (see the module docstring).
         self.pattern = re.compile(rt.regex_patterns_combine, re.VERBOSE | re.UNICODE)
-        self.token_normalize = tn.token_normalize
+        # token_normalize(t) is token_map.get(t, t) for t of at most 6 characters,
+        # once t is NFC with "ð" mapped, which the text is here (tested).
+        self.token_map = tn.token_normalize.__globals__["token_map"]
         self.char_map = str.maketrans({"ð": "đ", "Ð": "Đ"})
 
     def syllables(self, sentence: str) -> tuple[list[tuple[int, int]], list[bool]]:
-        """Pre-tokens of ``sentence`` as (start, end) spans, and word-start flags."""
+        """Pre-tokens of ``sentence`` as (start, end) spans, and word-start flags.
+
+        ``sentence`` must be NFC (the caller normalises the document first).
+        """
         text = sentence.translate(self.char_map)  # underthesea's character_normalize
-        spans, feats = [], []
-        tn = self.token_normalize
-        for m in self.pattern.finditer(text):
-            spans.append(m.span())
-            feats.append([tn(m.group())])
-        if not spans:
-            return spans, []
+        matches = list(self.pattern.finditer(text))
+        if not matches:
+            return [], []
+        tmap = self.token_map
+        feats = [[tmap.get(g, g) if len(g) <= 6 else g] for g in (m.group() for m in matches)]
         tags = self.model.predict(feats)
         starts = [tag != "I-W" for tag in tags]
         starts[0] = True
-        return spans, starts
+        return [m.span() for m in matches], starts
 
 
 _SEGMENTER: _Segmenter | None = None
@@ -294,14 +297,6 @@ def _is_acronym(surface: str) -> bool:
             and len(_HAS_LETTER.findall(surface)) >= 2)
 
 
-def _kind(surface: str) -> int:
-    if _HAS_LETTER.search(surface):
-        return 0
-    if _HAS_DIGIT.search(surface):
-        return 1
-    return 2
-
-
 def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
                      index: _CompoundIndex | None, pos: bool,
                      out: dict[str, list]) -> None:
@@ -310,7 +305,11 @@ def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
         return
     hits: set[int] = set()
     if index is not None:
-        hits = index.merge([sentence[a:b].lower() for a, b in spans], starts)
+        low = sentence.lower()
+        if len(low) != len(sentence):  # a few letters change length when lowercased
+            hits = index.merge([sentence[a:b].lower() for a, b in spans], starts)
+        else:
+            hits = index.merge([low[a:b] for a, b in spans], starts)
     words: list[tuple[int, int]] = []
     compound: list[bool] = []
     for k, ((a, b), st) in enumerate(zip(spans, starts)):
@@ -320,19 +319,21 @@ def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
         else:
             words[-1] = (words[-1][0], b)
     surfaces = [sentence[a:b] for a, b in words]
+    letter = [_HAS_LETTER.search(s) is not None for s in surfaces]
     upper = [s.isupper() and len(s) > 1 for s in surfaces]
-    shouting = sum(upper) >= 3 and 2 * sum(upper) >= sum(1 for s in surfaces
-                                                         if _HAS_LETTER.search(s))
+    n_upper = sum(upper)
+    shouting = n_upper >= 3 and 2 * n_upper >= sum(letter)
     acronyms = index.acronyms if index is not None else KNOWN_ACRONYMS
-    for (a, b), s, up in zip(words, surfaces, upper):
+    tokens, kinds = out["token"], out["kind"]
+    for s, up, let in zip(surfaces, upper, letter):
         form = s if " " not in s else "_".join(s.split())
         if not (up and _is_acronym(s) and (not shouting or all(
                 w in acronyms for w in s.split()))):
             form = form.lower()
-        out["token"].append(form)
-        out["start"].append(offset + a)
-        out["end"].append(offset + b)
-        out["kind"].append(_kind(s))
+        tokens.append(form)
+        kinds.append(0 if let else (1 if _HAS_DIGIT.search(s) else 2))
+    out["start"].extend([offset + a for a, _ in words])
+    out["end"].extend([offset + b for _, b in words])
     if pos:
         tags = _pos_tags(surfaces)
         out["pos"].extend("N" if c else t for t, c in zip(tags, compound))
