@@ -359,3 +359,25 @@ def test_cli_tokenize_writes_csv(tmp_path, monkeypatch):
     assert table.set_index("token").is_stop["đẩy_mạnh"]
     assert main(["tokenize", "x", "--out", str(out), "-q", "--stopwords",
                  str(tmp_path / "missing.txt")]) == 2
+
+
+def test_concurrent_writers_leave_a_valid_entry(tmp_path):
+    """Many writers of one entry at once (threads here; processes use the same rename)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from civictext import _cache
+
+    text = "Quy tắc ứng xử nơi công cộng."
+    doc = tk._doc_tokens(text, {"compounds": (), "pos": False})
+    key = _cache.text_key(text)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: _cache.store(tmp_path, "k", key, doc), range(40)))
+    back = _cache.load(tmp_path, "k", key)
+    assert back is not None and back.tokens == doc.tokens
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key.hex()}.tok"]
+
+
+def test_progress_is_silent_without_a_terminal(capsys):
+    tokenize(_arts("Hà Nội.", "Đà Nẵng."), compounds=[], progress=True, cache=False)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
