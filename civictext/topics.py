@@ -227,6 +227,13 @@ class TopicModel:
     topics: pd.DataFrame
     seed_terms: pd.DataFrame = field(default_factory=lambda: _empty_seed_table())
 
+    def __repr__(self) -> str:
+        themes = [t for t in self.topics["seeded_theme"] if t] if len(self.topics) else []
+        named = f", named={themes}" if themes else ""
+        return (f"TopicModel(method={self.method!r}, n_topics={self.n_topics}, "
+                f"n_docs={self.params.get('n_docs')}, n_terms={self.params.get('n_terms')}"
+                f"{named})")
+
     # -------------------------------------------------------------- views
     @property
     def n_topics(self) -> int:
