@@ -510,8 +510,12 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     if not _looks_like_html(data):
         return _plain_text_article(html, url, reference)
 
-    import lxml.html
-    import trafilatura
+    try:
+        import lxml.html
+        import trafilatura
+    except ImportError as exc:
+        raise CollectError(f"extract_article needs trafilatura for HTML pages ({exc}); "
+                           f"install it with: pip install 'civictext[collect]'") from None
 
     tree = lxml.html.fromstring(html)
     doc = trafilatura.bare_extraction(

@@ -20,7 +20,9 @@ Method
    shingles with its representative's (1.0 for the representative; it can be
    below ``threshold`` for a member joined through a chain A~B~C).
 
-Same input and ``random_state`` give the same clusters on every run. Clusters
+Same input and ``random_state`` give the same clusters on every run (with the
+same datasketch version: its 2.x hashing scheme differs from 1.x; since pairs
+are confirmed exactly, versions can differ only in a rare pair LSH misses). Clusters
 are numbered from 0 in the order of their first member in the input.
 
 Why datasketch: a maintained, widely used implementation of MinHash and LSH
@@ -39,7 +41,7 @@ import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import CivictextError, CorpusError
-from civictext.normalize import clean_invisibles, normalize_tone_marks
+from civictext.normalize import normalize_tone_marks
 
 __all__ = ["shingles", "near_duplicates", "drop_near_duplicates"]
 
@@ -51,6 +53,8 @@ log = logging.getLogger(__name__)
 _LSH_MARGIN = 0.1
 
 _WORD = re.compile(r"[^\W_]+")
+# zero-width characters and soft hyphens would split a word (other spaces split anyway)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 class _ParameterError(CivictextError, ValueError):
@@ -72,7 +76,7 @@ def shingles(text: str, k: int = 3) -> set[str]:
     >>> sorted(shingles("Cải cách hành chính", k=3))
     ['cách hành chính', 'cải cách hành']
     """
-    text = unicodedata.normalize("NFC", clean_invisibles(text)).lower()
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).lower()
     words = [_norm_word(w) for w in _WORD.findall(text)]
     if not words:
         return set()
@@ -112,7 +116,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 def _lsh_index(threshold: float, num_perm: int) -> Any:
     """An LSH index whose candidate threshold is a little below ``threshold``
     (fewer missed pairs; candidates are checked exactly anyway)."""
-    from datasketch import MinHashLSH
+    from datasketch import MinHashLSH  # imported by _clusters first, with a clear error
 
     t = min(max(threshold - _LSH_MARGIN, 0.05), 0.9)
     while True:
@@ -127,7 +131,11 @@ def _lsh_index(threshold: float, num_perm: int) -> Any:
 def _clusters(sets: list[set[str]], *, threshold: float, num_perm: int,
               random_state: int) -> list[int]:
     """Union-find root (an input position) for every document."""
-    from datasketch import MinHash
+    try:
+        from datasketch import MinHash
+    except ImportError as exc:
+        raise CivictextError(f"near-duplicate detection needs datasketch ({exc}); install it "
+                             f"with: pip install 'civictext[collect]'") from None
 
     parent = list(range(len(sets)))
 

@@ -165,3 +165,8 @@ def test_shingles_ignore_case_punctuation_and_tone_placement():
     assert shingles("Văn hoá công sở, HÒA BÌNH!") == shingles("văn hóa công sở hoà bình")
     assert shingles("") == set()
     assert shingles("hai từ", k=3) == {"hai từ"}
+
+
+def test_zero_width_characters_do_not_split_words():
+    assert shingles("cải\u200b cách hành chính") == shingles("cải cách hành chính")
+    assert shingles("cải cách hành chính") == shingles("cải cách hành chính")  # NBSP
