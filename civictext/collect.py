@@ -215,13 +215,17 @@ class _Crawler:
             return self.robots[key]
         rp = urllib.robotparser.RobotFileParser(key + "/robots.txt")
         result: urllib.robotparser.RobotFileParser | str = rp
+        # while robots.txt itself is fetched (it may redirect), allow it
+        placeholder = urllib.robotparser.RobotFileParser()
+        placeholder.allow_all = True
+        self.robots[key] = placeholder
         try:
             got = self.get(key + "/robots.txt")
             rp.parse(_decode(got.body, _header_charset(got.headers) or "utf-8").splitlines())
         except _Failed as exc:
             if exc.status in (401, 403):
                 rp.disallow_all = True
-            elif exc.status is not None and 400 <= exc.status < 500:
+            elif exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 rp.allow_all = True
             else:
                 result = f"robots.txt unreachable ({exc.error}); host skipped"
