@@ -378,6 +378,17 @@ def _first_class_text(tree: Any, pattern: re.Pattern[str], *, min_len: int, max_
     return ""
 
 
+def _title(tree: Any, meta_title: str) -> str:
+    """The ``<h1>`` that agrees with the page's meta title (a logo can be an h1 too),
+    else the longest ``<h1>``, else the meta title."""
+    h1s = [t for t in (_clean(h.text_content()) for h in tree.xpath("//h1")) if t]
+    if meta_title:
+        agree = [t for t in h1s if t in meta_title or meta_title in t]
+        if agree:
+            return max(agree, key=len)
+    return max(h1s, key=len) if h1s else meta_title
+
+
 def _strip_tag(lead: str) -> tuple[str, str]:
     m = _TAG.match(lead)
     if m and not any(ch.isdigit() for ch in m.group(1)):
@@ -445,7 +456,8 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     "xem thêm" are pruned before extraction). The other fields are read in
     this order, first found wins:
 
-    - title: the first ``<h1>``, else trafilatura's title (og:title / <title>);
+    - title: the ``<h1>`` that agrees with trafilatura's title (og:title /
+      <title>), else the longest ``<h1>``, else that title;
     - lead (sapo): an element whose class names it (``sapo``, ``lead``,
       ``summary``, ``description`` ...), else JSON-LD ``description``, else
       ``og:description``/``description`` meta; a leading outlet tag such as
@@ -532,9 +544,7 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     got = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
     ld = _jsonld_article(tree)
 
-    h1 = tree.xpath("//h1")
-    title = _clean(h1[0].text_content() if h1 else "") or _clean(got.get("title")) \
-        or _clean(ld.get("headline"))
+    title = _title(tree, _clean(got.get("title")) or _clean(ld.get("headline")))
 
     lead = _clean(_first_class_text(tree, _SAPO_CLASS, min_len=20, max_len=1500)) \
         or _clean(ld.get("description")) or _clean(_meta(tree, "og:description", "description"))

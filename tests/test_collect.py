@@ -388,6 +388,12 @@ def test_extract_tag_and_evidence():
     assert art["published"] == "" and art["date_precision"] == "unknown"
 
 
+def test_extract_title_ignores_a_logo_h1():
+    html = page("layout_c_meta.html").replace(
+        b'<div id="top-bar">', b'<div id="top-bar"><h1 class="logo">\xc4\x90S\xc4\x90T</h1>')
+    assert extract_article(html)["title"] == EXPECTED["layout_c_meta.html"]["title"]
+
+
 def test_extract_meta_charset_only():
     body = to_cp1258(PAGE_1258)  # declared only in the <meta> tag here
     # really windows-1258: tone marks as combining bytes (0xEC = acute), not UTF-8
