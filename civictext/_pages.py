@@ -40,7 +40,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from civictext.normalize import fold, normalize_text
+from civictext._encodings import normalize_fast as normalize_text
+from civictext.normalize import fold
 
 # ------------------------------------------------------------------ helpers
 
