@@ -309,8 +309,53 @@ def test_no_acronym_false_friends_in_real_news(shared_corpora, lex):
     arts = pd.DataFrame(rows).drop_duplicates("doc_id")
     ev = theme_evidence(arts, lex)
     acr = ev[ev["term"].isin(["SIPAS", "PAPI", "PCI"])]
+    assert len(acr) >= 1
     assert (acr["matched"] == acr["term"]).all()
+    assert not acr["sentence"].str.contains(r"PCI[ -]?(?:DSS|e\b)", regex=True).any()
     texts = arts.set_index("doc_id")["text"].map(normalize_text)
     for r in acr.itertuples():
         t = texts[r.doc_id]
         assert not t[r.start - 1:r.start].isalnum() and not t[r.end:r.end + 1].isalnum()
+
+
+# ------------------------------------------------------------------ CLI
+@pytest.fixture
+def fake_stages(monkeypatch, small_texts):
+    """Stand-ins for corpus.read_corpus and tokenize.count_tokens (other stages)."""
+    arts = _arts(**small_texts)
+    corpus = types.ModuleType("civictext.corpus")
+    corpus.read_corpus = lambda path, **kw: arts.copy()
+    tok = types.ModuleType("civictext.tokenize")
+    tok.count_tokens = lambda a, **kw: pd.Series(20, index=a["doc_id"])
+    monkeypatch.setitem(sys.modules, "civictext.corpus", corpus)
+    monkeypatch.setitem(sys.modules, "civictext.tokenize", tok)
+    return arts
+
+
+def test_cli_themes_and_coverage(fake_stages, tmp_path, capsys):
+    from civictext.cli import main
+
+    out, ev = tmp_path / "scores.csv", tmp_path / "evidence.csv"
+    assert main(["themes", "corpus/", "--out", str(out), "--evidence", str(ev)]) == 0
+    s = pd.read_csv(out)
+    assert list(s.columns) == SCORE_COLUMNS and len(s) == 12
+    assert s.loc[s["present"], "doc_id"].tolist() == ["reform", "conduct", "satisfaction"]
+    e = pd.read_csv(ev)
+    assert list(e.columns) == EVIDENCE_COLUMNS and len(e) >= 6
+    assert "present: conduct 1, reform 1, satisfaction 1" in capsys.readouterr().out
+    cov = tmp_path / "coverage.csv"
+    assert main(["coverage", "corpus/", "--out", str(cov), "-q"]) == 0
+    c = pd.read_csv(cov)
+    assert list(c.columns) == COVERAGE_COLUMNS and c["never_occurs"].sum() > 0
+
+
+def test_cli_bad_lexicon_is_one_line_error(fake_stages, tmp_path, capsys):
+    from civictext.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("theme: x\nterms: []\n", encoding="utf-8")
+    assert main(["themes", "corpus/", "--out", str(tmp_path / "s.csv"),
+                 "--lexicon", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml, line 2: theme 'x' has no terms" in err and "Traceback" not in err
+    assert not (tmp_path / "s.csv").exists()
