@@ -88,14 +88,17 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
 def _cmd_themes(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
-    from civictext.themes import load_lexicons, score_themes, theme_evidence
+    from civictext.lexicon import load_lexicons
+    from civictext.themes import score_themes, theme_evidence
 
+    lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    lexicon = load_lexicons(args.lexicon or None)
-    scores = score_themes(articles, lexicon)
+    scores = score_themes(articles, lexicon, threshold=args.threshold)
     write_csv(args.out, scores)
+    present = scores.groupby("theme", sort=False)["present"].sum()
     _say(args, f"wrote {args.out} ({len(scores)} rows: {scores['doc_id'].nunique()} documents"
-               f" x {scores['theme'].nunique()} themes)")
+               f" x {scores['theme'].nunique()} themes; present: "
+               + ", ".join(f"{t} {int(n)}" for t, n in present.items()) + ")")
     if args.evidence:
         ev = theme_evidence(articles, lexicon)
         write_csv(args.evidence, ev)
@@ -107,12 +110,16 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
-    from civictext.themes import coverage_report, load_lexicons
+    from civictext.lexicon import load_lexicons
+    from civictext.themes import coverage_report
 
+    lexicon = load_lexicons(args.lexicon or None)
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    report = coverage_report(articles, load_lexicons(args.lexicon or None))
+    report = coverage_report(articles, lexicon)
     write_csv(args.out, report)
-    _say(args, f"wrote {args.out} ({len(report)} terms)")
+    _say(args, f"wrote {args.out} ({len(report)} terms; never occur: "
+               f"{int(report['never_occurs'].sum())}; mostly outside their theme: "
+               f"{int(report['mostly_outside'].sum())})")
     return 0
 
 
@@ -271,12 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output CSV: doc_id, theme, hits, per_1k, present")
     s.add_argument("--evidence", help="also write every hit with its sentence to this CSV")
-    s.add_argument("--lexicon", action="append", help="lexicon file (repeatable; default: built-in)")
+    s.add_argument("--lexicon", action="append",
+                   help="lexicon file or folder: civictext/quanteda YAML or LIWC .dic "
+                        "(repeatable; default: the built-in reform, conduct, satisfaction)")
+    s.add_argument("--threshold", type=float, default=1.0,
+                   help="presence threshold on the weighted score (default 1.0: one strong "
+                        "term, or two different weak terms)")
 
     s = sub.add_parser("coverage", parents=[common], help="lexicon term coverage report")
     s.add_argument("path")
-    s.add_argument("--out", required=True)
-    s.add_argument("--lexicon", action="append")
+    s.add_argument("--out", required=True,
+                   help="output CSV: per term, docs, hits, share outside its theme, never_occurs")
+    s.add_argument("--lexicon", action="append", help="lexicon file or folder (repeatable)")
 
     s = sub.add_parser("topics", parents=[common, seed], help="fit topics")
     s.add_argument("path")

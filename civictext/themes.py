@@ -139,7 +139,7 @@ class _Term:
     term: str
     weight: float
     weak: bool
-    key: str                     # folded, lower-cased literal prefix for a cheap pre-check
+    keys: tuple[str, ...]        # folded, lower-cased words of the term: a cheap pre-check
     plain: re.Pattern[str]
     folded: re.Pattern[str] | None
     not_followed: frozenset[str]
@@ -156,15 +156,16 @@ def _compile(lexicon: Lexicon) -> list[_Term]:
     out = []
     for i, row in enumerate(lexicon.terms.itertuples(index=False)):
         flags = 0 if row.case_sensitive else re.IGNORECASE
-        wrap = r"(?<![^\W_])(?:{})(?![^\W_])"
+        # No leading look-behind: it would stop re from skipping ahead to the
+        # term's first letter. The left word boundary is checked in _matches.
+        wrap = r"(?:{})(?![^\W_])"
         plain = re.compile(wrap.format(_term_body(row.term)), flags)
         fterm = fold(row.term)
         folded = None if fterm == row.term else re.compile(wrap.format(_term_body(fterm)), flags)
-        literal = re.split(r"[*?]", fterm.lower(), maxsplit=1)[0]
-        key = literal.split(",")[0].split()[0] if literal.split() else ""
+        keys = tuple(w for w in re.findall(r"[^\W_]+|[*?]", fterm.lower()) if w not in "*?")
         out.append(_Term(
             idx=i, theme=row.theme, term=row.term, weight=float(row.weight), weak=bool(row.weak),
-            key=key,
+            keys=keys,
             plain=plain, folded=folded,
             not_followed=frozenset(fold(w).casefold() for w in row.not_followed_by),
             not_preceded=frozenset(fold(w).casefold() for w in row.not_preceded_by),
@@ -230,24 +231,59 @@ def _sentence_index(sentences: list[tuple[int, int]], pos: int) -> int:
     return lo
 
 
+def _matches(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """Spans of ``pattern`` in ``text`` that start at a word boundary."""
+    pos = 0
+    search = pattern.search
+    while (m := search(text, pos)) is not None:
+        a = m.start()
+        if a == 0 or not _is_wordch(text[a - 1]):
+            yield a, m.end()
+            pos = m.end() if m.end() > a else a + 1
+        else:
+            pos = a + 1
+
+
+def _is_wordch(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def _build_fold_table() -> dict[int, str]:
+    table = {}
+    for cp in range(0x80, 0x3000):
+        ch = chr(cp)
+        f = fold(ch)
+        if f != ch and len(f) == 1:
+            table[cp] = f
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def _fold_nfc(text: str) -> str:
+    """:func:`~civictext.normalize.fold` for NFC text, by one table lookup per character."""
+    return text.translate(_FOLD_TABLE)
+
+
 def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[int, int]]]:
     """All accepted, non-overlapping hits in ``text`` (already normalised), in order."""
-    ftext = fold(text)
+    ftext = _fold_nfc(text)
     lower = ftext.lower()
     sentences = split_sentences(text) or [(0, len(text))]
     fsent_cache: dict[int, str] = {}
     cands: list[_Hit] = []
     for t in terms:
-        if t.key and t.key not in lower:
+        if not all(k in lower for k in t.keys):
             continue
-        for m in t.plain.finditer(text):
-            if _context_ok(t, text, ftext, m.start(), m.end(), sentences, fsent_cache):
-                cands.append(_Hit(t, m.start(), m.end(), False))
+        for a, b in _matches(t.plain, text):
+            if _context_ok(t, text, ftext, a, b, sentences, fsent_cache):
+                cands.append(_Hit(t, a, b, False))
         if t.folded is not None:
-            for m in t.folded.finditer(ftext):
-                if is_folded(text[m.start():m.end()]) and _context_ok(
-                        t, text, ftext, m.start(), m.end(), sentences, fsent_cache):
-                    cands.append(_Hit(t, m.start(), m.end(), True))
+            for a, b in _matches(t.folded, ftext):
+                if is_folded(text[a:b]) and _context_ok(t, text, ftext, a, b, sentences,
+                                                         fsent_cache):
+                    cands.append(_Hit(t, a, b, True))
     if not cands:
         return [], sentences
     # Longest match wins; ties: earlier start, then lexicon order.
