@@ -43,8 +43,9 @@ one named topic per theme, anchored on the theme's lexicon terms, plus
 factorisation ``X D ~= W H`` with scikit-learn, not by Gibbs sampling. ``X`` is
 the l2-normalised tf-idf matrix (n_docs, n_terms), ``D`` a diagonal matrix of
 column weights, ``W`` (n_docs, n_topics) and ``H`` (n_topics, n_terms). The
-loss is the generalised Kullback-Leibler divergence, the loss of PLSA
-(Gaussier & Goutte 2005) and so the same multinomial family as LDA and keyATM;
+loss is the generalised Kullback-Leibler divergence, whose minimiser is the
+PLSA / Poisson maximum-likelihood fit (Gaussier & Goutte 2005), the
+likelihood family of LDA and keyATM;
 on the synthetic corpus it ranked frequent seed terms at the top of their
 topic far more reliably than the Frobenius loss.
 
@@ -73,9 +74,10 @@ topic far more reliably than the Frobenius loss.
    never turns a zero into a non-zero, so these zeros hold exactly through the
    fit: every occurrence of a seed term is explained by its theme's topic.
 4. **Initialisation** (``init="custom"``). A named topic's row of ``H`` starts
-   concentrated on its seed terms; its column of ``W`` starts from each
-   document's (boosted) seed-term mass. Free topics and all remaining entries
-   start from small random values drawn from ``random_state``.
+   concentrated on its seed terms (its other entries at 1/100 of a random
+   start); its column of ``W`` starts from each document's (boosted) seed-term
+   mass. Free topics start from random values scaled as scikit-learn's
+   ``init="random"``, drawn from ``random_state``.
 
 *Free* (learned from the data): every topic's weights on non-seed terms, the
 named topics' relative weights among their own seed terms, and every document's
