@@ -176,16 +176,19 @@ def _df_value(text: str) -> int | float:
 def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
+    from civictext.plots import excluded_note
     from civictext.themes import score_themes
-    from civictext.trends import theme_trends
+    from civictext.trends import choose_freq, theme_trends
 
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
     scores = score_themes(articles)
-    trends = theme_trends(scores, articles, freq=args.freq, by=args.by,
-                          random_state=args.seed)
+    freq = choose_freq(articles) if args.freq == "auto" else args.freq
+    trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
+                          n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed)
     write_csv(args.out, trends)
-    _say(args, f"wrote {args.out} ({len(trends)} rows); "
-               f"excluded for date precision: {trends.attrs.get('excluded', {})}")
+    _say(args, f"wrote {args.out} ({len(trends)} rows, freq {freq}); excluded for date "
+               f"precision: {trends.attrs.get('excluded', {})}. "
+               + excluded_note(trends.attrs, unit="documents"))
     return 0
 
 
@@ -194,8 +197,9 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 def _cmd_figures(args: argparse.Namespace) -> int:
     from civictext.figures import build_figures
 
+    kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
-                             strict=args.strict, progress=not args.quiet)
+                             strict=args.strict, progress=not args.quiet, **kw)
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -310,12 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("trends", parents=[common, seed], help="theme shares per period")
     s.add_argument("path")
     s.add_argument("--out", required=True)
-    s.add_argument("--freq", choices=["M", "Q", "Y"], default="M")
+    s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
+                   help="month, quarter, year, or auto: the finest well-filled one (default)")
     s.add_argument("--by", help="group by this column too (e.g. source)")
+    s.add_argument("--level", type=float, default=0.90, help="bootstrap interval level")
+    s.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per period")
+    s.add_argument("--smooth", type=int, help="also a trailing (backward-only) window of N periods")
 
     s = sub.add_parser("figures", parents=[common, seed], help="rebuild every figure")
     s.add_argument("--corpus", required=True)
     s.add_argument("--out", required=True)
+    s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
+                   help="period length (default: the finest well-filled one)")
 
     s = sub.add_parser("run", parents=[common, seed], help="the main job: everything, into --out")
     s.add_argument("path")

@@ -182,13 +182,12 @@ def top_terms_per_theme(top_terms: pd.DataFrame, out: str | os.PathLike) -> dict
     """
     from civictext.plots import plot_top_terms
 
-    ax = plot_top_terms(top_terms)
+    ax = plot_top_terms(top_terms, n=int(top_terms["rank"].max()) if len(top_terms) else 1)
     n = int(top_terms["rank"].max()) if len(top_terms) else 0
     cap = (f"The {n} most frequent lexicon terms of each theme (matches in all documents, "
            f"dated or not), from the evidence table; each match is a checkable sentence.")
-    shown = top_terms[top_terms["rank"] <= 8] if len(top_terms) else top_terms
     return _save(ax.figure, Path(out), "top_terms_per_theme",
-                 _csv_frame(shown, ["theme", "rank", "term", "n_hits", "n_docs"]), cap)
+                 _csv_frame(top_terms, ["theme", "rank", "term", "n_hits", "n_docs"]), cap)
 
 
 def topic_prevalence_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
@@ -280,7 +279,7 @@ def figures_from_tables(
         theme_cooccurrence(scores[scores["doc_id"].astype(str).isin(ids)]), out))
     if evidence is not None:
         ev = evidence[evidence["doc_id"].astype(str).isin(ids)]
-        records.append(top_terms_per_theme(top_terms_by_theme(ev, n=10), out))
+        records.append(top_terms_per_theme(top_terms_by_theme(ev, n=8), out))
     if doc_topics is not None:
         records.append(topic_prevalence_by_period(topic_trends(doc_topics, articles, **kw), out,
                                                   labels=topic_labels))

@@ -315,6 +315,11 @@ def test_cli_figures_and_trends(fake_stages, corpus_folder, tmp_path, capsys, mo
                  "--freq", "Q", "--by", "source"]) == 0
     assert "excluded for date precision" in capsys.readouterr().out
     assert set(_read(tmp_path / "t.csv")["source"]) == {"SYNTHETIC-A", "SYNTHETIC-B"}
+    assert main(["trends", str(corpus_folder), "--out", str(tmp_path / "s.csv"),
+                 "--smooth", "2", "--n-boot", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "freq Y" in out and "Not shown: 3 of 36 documents undated." in out
+    assert "share_smooth" in _read(tmp_path / "s.csv").columns
     assert main(["trends", str(corpus_folder), "--out", str(tmp_path / "t.csv"),
                  "--by", "outlet"]) == 2
     assert "by='outlet'" in capsys.readouterr().err
@@ -336,4 +341,6 @@ def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
     share = next(r for r in man["figures"] if r["name"] == "theme_share_by_year")
     n_docs = man["corpus"]["documents"]
     undated = man["corpus"]["excluded_by_date_precision"].get("unknown", 0)
-    assert undated > 0 and f"{undated} of {n_docs} documents undated" in share["caption"]
+    assert undated > 0 and "Not shown: " in share["caption"]
+    assert f"{undated} undated" in share["caption"] or \
+        f"{undated} of {n_docs} documents undated" in share["caption"]
