@@ -267,6 +267,20 @@ def test_changed_page_is_kept_next_to_the_old_one(tmp_path, site):
     assert read_jsonl(out / "articles.jsonl")[0]["title"] == "Phiên bản 2"
 
 
+def test_lost_sidecar_different_bytes_keeps_both(tmp_path, site):
+    # an interrupted run can leave a raw file without its sidecar
+    f = urls_file(tmp_path, site, "/changing")
+    out = tmp_path / "corpus"
+    row = collect(f, out, **FAST).rows[0]
+    raw = out / row["raw_file"]
+    raw.with_suffix(".json").unlink()
+    old = raw.read_bytes()
+    site.changing = b"<html><body><h1>Ban moi</h1></body></html>"
+    row2 = collect(f, out, **FAST).rows[0]
+    assert row2["outcome"] == "changed-kept-both"
+    assert raw.read_bytes() == old and (out / row2["raw_file"]).read_bytes() == site.changing
+
+
 def test_lost_sidecar_same_bytes_is_unchanged(tmp_path, site):
     f = urls_file(tmp_path, site, "/b.html")
     out = tmp_path / "corpus"
