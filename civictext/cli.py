@@ -72,6 +72,25 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
 @_command
 def _cmd_themes(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
+
+    if args.engine == "dask":
+        from civictext.distributed import load_table, run_dask
+
+        parts = Path(f"{args.out}.parts")
+        summary = run_dask(args.path, parts, scheduler=args.scheduler, n_workers=args.workers,
+                           partition_size=int(args.partition_mb * 2**20),
+                           lexicon=args.lexicon or None, strict=args.strict, trends=False)
+        if summary["failed"]:
+            _say(args, f"{summary['failed']} of {summary['n_partitions']} partitions failed: "
+                       f"{parts / 'failures.csv'}; rerun the same command to retry them")
+            return 1
+        write_csv(args.out, load_table(parts, "scores"))
+        _say(args, f"wrote {args.out} ({summary['n_articles']} documents; partitions in {parts})")
+        if args.evidence:
+            write_csv(args.evidence, load_table(parts, "evidence"))
+            _say(args, f"wrote {args.evidence}")
+        return 0
+
     from civictext.corpus import read_corpus
     from civictext.themes import load_lexicons, score_themes, theme_evidence
 
@@ -153,6 +172,20 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 @_command
 def _cmd_run(args: argparse.Namespace) -> int:
     """The main job: read, score, fit, trend and draw; every output under --out."""
+    if args.engine == "dask":
+        from civictext.distributed import run_dask
+
+        summary = run_dask(args.path, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                           partition_size=int(args.partition_mb * 2**20), strict=args.strict,
+                           random_state=args.seed)
+        _say(args, f"{summary['n_partitions']} partitions: {summary['computed']} computed, "
+                   f"{summary['resumed']} resumed, {summary['failed']} failed; "
+                   f"{summary['n_articles']} documents in {summary['seconds']:.0f} s")
+        if summary["failed"]:
+            _say(args, f"see {Path(args.out) / 'failures.csv'}; rerun the same command to retry")
+            return 1
+        _say(args, f"wrote {args.out}/articles, scores, evidence (Parquet) and {summary['trends']}")
+        return 0
     from civictext.figures import run_all
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
@@ -204,6 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output CSV: doc_id, theme, hits, per_1k, present")
     s.add_argument("--evidence", help="also write every hit with its sentence to this CSV")
     s.add_argument("--lexicon", action="append", help="lexicon file (repeatable; default: built-in)")
+    s.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="dask: run in partitions on a Dask cluster (pip install civictext[dask])")
+    s.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask scheduler, e.g. tcp://host:8786 (default: a local 2-worker cluster)")
+    s.add_argument("--workers", type=int, default=2,
+                   help="workers of the local Dask cluster when no --scheduler (default 2)")
+    s.add_argument("--partition-mb", type=float, default=16,
+                   help="MB of input files per Dask partition (default 16; bounds worker memory)")
 
     s = sub.add_parser("coverage", parents=[common], help="lexicon term coverage report")
     s.add_argument("path")
@@ -229,6 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("run", parents=[common, seed], help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)
+    s.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="dask: run in partitions on a Dask cluster (reading, scores, evidence, trends; pip install civictext[dask])")
+    s.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask scheduler, e.g. tcp://host:8786 (default: a local 2-worker cluster)")
+    s.add_argument("--workers", type=int, default=2,
+                   help="workers of the local Dask cluster when no --scheduler (default 2)")
+    s.add_argument("--partition-mb", type=float, default=16,
+                   help="MB of input files per Dask partition (default 16; bounds worker memory)")
 
     s = sub.add_parser("collect", parents=[common], help="fetch news pages into a corpus folder")
     s.add_argument("urls", help="text file, one URL a line")
