@@ -95,7 +95,8 @@ def _trends(scores, articles, *, freq, by, random_state) -> pd.DataFrame:
     df["period"] = df["published"].str[:4] if freq == "Y" else df["published"].str[:7]
     out = []
     for (period, theme), g in df.groupby(["period", "theme"], sort=True):
-        boot = [g["per_1k"].to_numpy()[rng.integers(0, len(g), len(g))].mean() for _ in range(20)]
+        values = g["per_1k"].to_numpy()
+        boot = values[rng.integers(0, len(g), (20, len(g)))].mean(axis=1)
         out.append({"period": period, "theme": theme, "n_articles": len(g),
                     "share": g["present"].mean(), "mean_per_1k": g["per_1k"].mean(),
                     "per_1k_lo": np.quantile(boot, 0.05), "per_1k_hi": np.quantile(boot, 0.95)})
