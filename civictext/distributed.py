@@ -19,9 +19,12 @@ writes its rows as Parquet under ``out_dir``, one folder per table::
 
 Guarantees
 ----------
-* **Same numbers as the local engine.** Every table is sorted by ``doc_id``
-  before it is written and again before trends are aggregated, so neither the
-  partitioning nor the order partitions finish in changes a result.
+* **Same numbers as the local engine.** A partition is a run of consecutive
+  files in the sorted order ``read_corpus`` reads a folder in, and its rows keep
+  that order; parts are put back together by partition number, never in the
+  order they finish. Every table (and so the row order ``theme_trends``
+  bootstraps over) therefore comes out exactly as the local engine makes it,
+  whatever the partitioning or scheduling.
 * **The segmentation model is loaded once per worker process** (a worker plugin
   warms it when the worker joins, and every task checks a per-process flag), not
   once per task.
@@ -49,6 +52,7 @@ does not import Dask; :func:`run_dask` does.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -97,8 +101,15 @@ def _require_dask() -> Any:
 
 # ------------------------------------------------------------------ the stages
 def _default_list_files(root: Path) -> list[Path]:
+    """The files ``read_corpus(root)`` reads, in its order."""
     if root.is_file():
         return [root]
+    try:
+        from civictext.corpus import _discover
+    except ImportError:
+        _discover = None
+    if _discover is not None:
+        return list(_discover(root)[0])
     files = [p for p in root.rglob("*")
              if p.is_file() and p.suffix.lower() in _INPUT_SUFFIXES
              and p.name.lower() not in _NOT_INPUTS
@@ -106,7 +117,21 @@ def _default_list_files(root: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
+def _category_folders(root: Path, rel: str) -> str:
+    """``read_corpus``'s rule: in a folder holding 2+ sub-folders, the first one is the category."""
+    from civictext.normalize import normalize_text
+
+    parts = rel.split("/")
+    return normalize_text(parts[0]) if len(parts) >= 2 and _n_subdirs(str(root)) >= 2 else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _n_subdirs(root: str) -> int:
+    return sum(1 for d in os.scandir(root) if d.is_dir() and not d.name.startswith("."))
+
+
 def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFrame:
+    """``read_corpus`` on each file, with paths (and folder categories) as for the folder."""
     from civictext.corpus import read_corpus
 
     frames, skipped = [], []
@@ -114,6 +139,10 @@ def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFra
         df = read_corpus(f, strict=strict, progress=False)
         rel = f.relative_to(root).as_posix() if root.is_dir() else f.name
         df = df.assign(path=rel)
+        if root.is_dir() and "category" in df.columns:
+            category = _category_folders(root, rel)
+            if category:
+                df["category"] = df["category"].mask(df["category"] == "", category)
         skipped += [{**item, "path": rel} for item in df.attrs.get("skipped", [])]
         frames.append(df)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -275,12 +304,6 @@ def _write_parquet(path: Path, frame: pd.DataFrame) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _sort_by_doc(frame: pd.DataFrame) -> pd.DataFrame:
-    if "doc_id" not in frame.columns or frame.empty:
-        return frame.reset_index(drop=True)
-    return frame.sort_values("doc_id", kind="stable").reset_index(drop=True)
-
-
 def _finished(manifest_path: Path, out_dir: Path, inputs: list[dict], params: dict) -> dict | None:
     """The manifest of a finished partition whose inputs and outputs are unchanged."""
     try:
@@ -311,12 +334,11 @@ def _run_partition(index: int, root: str, files: list[str], out_dir: str, stages
         if done is not None:
             return {**done, "status": "resumed"}
     _ensure_warm(stages.warm)
-    articles = stages.read(root_p, paths, params["strict"])
+    articles = stages.read(root_p, paths, params["strict"]).reset_index(drop=True)
     skipped = list(articles.attrs.get("skipped", []))
-    articles = _sort_by_doc(articles)
     n_tokens = stages.count_tokens(articles)
-    scores = _sort_by_doc(stages.score_themes(articles, lexicon, n_tokens))
-    evidence = _sort_by_doc(stages.theme_evidence(articles, lexicon))
+    scores = stages.score_themes(articles, lexicon, n_tokens).reset_index(drop=True)
+    evidence = stages.theme_evidence(articles, lexicon).reset_index(drop=True)
     meta = articles.drop(columns=["text"]).assign(
         n_chars=articles["text"].str.len().astype("int64"),
         n_tokens=articles["doc_id"].map(n_tokens).astype("int64"))
@@ -549,7 +571,7 @@ def _package_version() -> str:
 
 def load_table(out_dir: str | os.PathLike, table: str, *,
                manifests: list[dict] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read one table of a finished :func:`run_dask` output, sorted by ``doc_id``.
+    """Read one table of a finished :func:`run_dask` output, in the local engine's order.
 
     Parameters
     ----------
@@ -563,8 +585,9 @@ def load_table(out_dir: str | os.PathLike, table: str, *,
     Returns
     -------
     DataFrame
-        The rows of every finished partition listed in ``_manifests/``, sorted by
-        ``doc_id`` (stable), with a fresh index.
+        The rows of every finished partition listed in ``_manifests/``, in
+        partition order (= the order ``read_corpus`` reads the files), with a
+        fresh index.
 
     Examples
     --------
@@ -582,4 +605,4 @@ def load_table(out_dir: str | os.PathLike, table: str, *,
     frames = [pd.read_parquet(out / table / m["outputs"][table]["file"], columns=columns)
               for m in sorted(manifests, key=lambda m: m["partition"])]
     frames = [f for f in frames if len(f)] or frames[:1]
-    return _sort_by_doc(pd.concat(frames, ignore_index=True))
+    return pd.concat(frames, ignore_index=True)

@@ -89,7 +89,7 @@ def _evidence(articles: pd.DataFrame, lexicon) -> pd.DataFrame:
 
 
 def _trends(scores, articles, *, freq, by, random_state) -> pd.DataFrame:
-    """Deliberately ORDER-DEPENDENT bootstrap: the engine must sort before calling."""
+    """Deliberately ORDER-DEPENDENT bootstrap (as theme_trends): row order must be kept."""
     rng = np.random.default_rng(random_state)
     df = scores.merge(articles[["doc_id", "published"]], on="doc_id")
     df["period"] = df["published"].str[:4] if freq == "Y" else df["published"].str[:7]
@@ -123,8 +123,7 @@ STANDIN = cd.Stages(read=_read, count_tokens=_count, score_themes=_score,
 
 def _local_standin(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same stand-in stages run in this process on the whole corpus at once."""
-    articles = _read(root, sorted(root.glob("*.jsonl")), False)
-    articles = articles.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    articles = _read(root, sorted(root.glob("*.jsonl")), False)  # file order, not doc_id order
     scores = _score(articles, _LEXICON, _count(articles))
     return scores, _trends(scores, articles, freq="M", by=None, random_state=0)
 
@@ -187,7 +186,7 @@ def test_outputs_are_partitioned_parquet_without_text_with_manifests(client, cor
             f"part-{i:05d}.parquet" for i in range(N_FILES)]
     part = pd.read_parquet(out / "articles" / "part-00000.parquet")
     assert "text" not in part.columns and {"n_chars", "n_tokens"} <= set(part.columns)
-    assert part["doc_id"].is_monotonic_increasing
+    assert not part["doc_id"].is_monotonic_increasing  # read order is kept (as locally)
     manifest = json.loads((out / "_manifests" / "part-00003.json").read_text())
     assert manifest["inputs"][0]["path"] == "news-03.jsonl"
     assert manifest["outputs"]["scores"]["rows"] == manifest["n_articles"] * len(_LEXICON)
