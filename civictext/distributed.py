@@ -12,7 +12,8 @@ writes its rows as Parquet under ``out_dir``, one folder per table::
       evidence/part-00000.parquet   one row per lexicon hit
       _manifests/part-00000.json    written LAST: inputs + their SHA-256, outputs +
                                     their SHA-256, row counts, skipped items
-      trends.csv                    aggregated from the parts (only when none failed)
+      trends.csv                    aggregated from the parts (only when none failed),
+      trends_by_source.csv          as ``civictext run`` writes them
       failures.csv                  partitions that failed after their retries
       skipped.csv                   input items the reader skipped (strict=False)
       _run.json                     what this run did: partitions, parameters, counts
@@ -168,10 +169,11 @@ def _default_theme_evidence(articles: pd.DataFrame, lexicon: Any) -> pd.DataFram
     return theme_evidence(articles, lexicon)
 
 
-def _default_theme_trends(scores: pd.DataFrame, articles: pd.DataFrame, *, freq: str,
+def _default_theme_trends(scores: pd.DataFrame, articles: pd.DataFrame, *, freq: str | None,
                           by: str | None, random_state: int) -> pd.DataFrame:
-    from civictext.trends import theme_trends
+    from civictext.trends import choose_freq, theme_trends
 
+    freq = freq or choose_freq(articles)
     return theme_trends(scores, articles, freq=freq, by=by, random_state=random_state)
 
 
@@ -403,8 +405,8 @@ def run_dask(
     strict: bool = False,
     resume: bool = True,
     trends: bool = True,
-    freq: str = "M",
-    by: str | None = None,
+    freq: str | None = None,
+    by: str | None = "source",
     random_state: int = DEFAULT_RANDOM_STATE,
     retries: int = 2,
     memory_limit: str | None = None,
@@ -436,8 +438,10 @@ def run_dask(
         Skip partitions finished by an earlier run whose inputs and outputs are
         unchanged (checked by SHA-256).
     trends : bool, keyword-only
-        Aggregate ``trends.csv`` (``theme_trends`` with ``freq``, ``by``,
-        ``random_state``) from the parts once every partition has finished.
+        Once every partition has finished, aggregate ``trends.csv``
+        (``theme_trends(scores, articles, freq=freq, random_state=random_state)``)
+        and, when ``by`` is given, ``trends_by_<by>.csv``, as ``civictext run``
+        does. ``freq=None`` picks it with ``trends.choose_freq`` (as ``civictext run``).
     retries : int, keyword-only
         Times Dask retries a failed partition (on any worker) before reporting it.
     memory_limit : str, optional
@@ -477,7 +481,7 @@ def run_dask(
               "civictext": _package_version(), "format_version": _FORMAT_VERSION}
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale(out, len(groups))
-    for stale in ("trends.csv", "failures.csv", "_run.json"):
+    for stale in ("trends.csv", f"trends_by_{by}.csv", "failures.csv", "skipped.csv", "_run.json"):
         (out / stale).unlink(missing_ok=True)
 
     client, close = _connect(scheduler, n_workers, memory_limit)
@@ -536,8 +540,12 @@ def _finish(out: Path, root: Path, groups: list, manifests: list[dict], failures
     if not failures and trends:
         scores = load_table(out, "scores", manifests=manifests)
         articles = load_table(out, "articles", manifests=manifests)
-        table = stages.theme_trends(scores, articles, freq=freq, by=by, random_state=random_state)
+        table = stages.theme_trends(scores, articles, freq=freq, by=None, random_state=random_state)
         trends_path = write_csv(out / "trends.csv", table)
+        if by:
+            write_csv(out / f"trends_by_{by}.csv",
+                      stages.theme_trends(scores, articles, freq=freq, by=by,
+                                          random_state=random_state))
     summary = {
         "out_dir": out, "scheduler": address, "n_partitions": len(groups),
         "computed": sum(m["status"] == "computed" for m in manifests),

@@ -93,8 +93,11 @@ def _trends(scores, articles, *, freq, by, random_state) -> pd.DataFrame:
     rng = np.random.default_rng(random_state)
     df = scores.merge(articles[["doc_id", "published"]], on="doc_id")
     df["period"] = df["published"].str[:4] if freq == "Y" else df["published"].str[:7]
+    keys = ["period", "theme"] + ([by] if by else [])
+    if by:
+        df = df.merge(articles[["doc_id", by]], on="doc_id")
     out = []
-    for (period, theme), g in df.groupby(["period", "theme"], sort=True):
+    for (period, theme, *_), g in df.groupby(keys, sort=True):
         values = g["per_1k"].to_numpy()
         boot = values[rng.integers(0, len(g), (20, len(g)))].mean(axis=1)
         out.append({"period": period, "theme": theme, "n_articles": len(g),
@@ -325,3 +328,66 @@ def test_civictext_imports_without_dask():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert res.stdout.strip() == "ok", res.stderr
+
+
+# ------------------------------------------------ the real stages, both engines
+@pytest.fixture(scope="module")
+def real_corpus(tmp_path_factory) -> Path:
+    """36 generated articles in 3 JSONL files (read by the real read_corpus)."""
+    folder = tmp_path_factory.mktemp("real") / "corpus"
+    folder.mkdir()
+    df = generate_corpus(36, random_state=0)
+    for k in range(3):
+        part = df.iloc[k::3].iloc[::-1]
+        lines = [json.dumps({"id": r.doc_id, "title": r.title, "text": r.text,
+                             "published": r.published, "source": r.source}, ensure_ascii=False)
+                 for r in part.itertuples()]
+        (folder / f"feed-{k}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_tables(real_corpus, tmp_path_factory) -> dict[str, bytes]:
+    """What the local engine writes for real_corpus, as CSV bytes."""
+    from civictext.corpus import read_corpus
+    from civictext.themes import score_themes, theme_evidence
+    from civictext.trends import choose_freq, theme_trends
+
+    articles = read_corpus(real_corpus)
+    scores = score_themes(articles)
+    freq = choose_freq(articles)
+    frames = {"articles": articles.drop(columns=["text"]), "scores": scores,
+              "evidence": theme_evidence(articles),
+              "trends": theme_trends(scores, articles, freq=freq),
+              "trends_by_source": theme_trends(scores, articles, freq=freq, by="source")}
+    out = tmp_path_factory.mktemp("local")
+    return {k: write_csv(out / f"{k}.csv", v).read_bytes() for k, v in frames.items()}
+
+
+def test_real_stages_give_exactly_the_local_engine_tables(client, real_corpus, local_tables,
+                                                          tmp_path):
+    out = tmp_path / "out"
+    summary = cd.run_dask(real_corpus, out, scheduler=client,
+                          partition_size=_small_partitions(real_corpus))
+    assert (summary["n_partitions"], summary["failed"], summary["n_articles"]) == (3, 0, 36)
+    assert (out / "trends.csv").read_bytes() == local_tables["trends"]
+    assert (out / "trends_by_source.csv").read_bytes() == local_tables["trends_by_source"]
+    for table in ("scores", "evidence"):
+        got = write_csv(tmp_path / f"{table}.csv", cd.load_table(out, table)).read_bytes()
+        assert got == local_tables[table], table
+    meta = cd.load_table(out, "articles").drop(columns=["n_chars", "n_tokens"])
+    assert write_csv(tmp_path / "a.csv", meta).read_bytes() == local_tables["articles"]
+    assert set(client.run(cd._warm_calls).values()) == {1}  # underthesea loaded once per worker
+
+
+def test_cli_themes_and_run_with_the_dask_engine(client, real_corpus, local_tables, tmp_path):
+    from civictext.cli import main
+
+    address = client.scheduler.address
+    assert main(["themes", str(real_corpus), "--out", str(tmp_path / "s.csv"), "--evidence",
+                 str(tmp_path / "e.csv"), "--engine", "dask", "--scheduler", address, "-q"]) == 0
+    assert (tmp_path / "s.csv").read_bytes() == local_tables["scores"]
+    assert (tmp_path / "e.csv").read_bytes() == local_tables["evidence"]
+    assert main(["run", str(real_corpus), "--out", str(tmp_path / "run"), "--engine", "dask",
+                 "--scheduler", address, "-q"]) == 0
+    assert (tmp_path / "run" / "trends.csv").read_bytes() == local_tables["trends"]
