@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         t0 = time.perf_counter()
         cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+                                           processes=True, dashboard_address=":0")
         client = distributed.Client(cluster)
         startup = time.perf_counter() - t0
         print(f"LocalCluster({args.workers} workers) startup: {startup:.1f} s", flush=True)

@@ -372,7 +372,7 @@ def _connect(scheduler: Any, n_workers: int, memory_limit: str | None) -> tuple[
         return client, client.close
     cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                        memory_limit=memory_limit or "auto",
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     client = distributed.Client(cluster)
 
     def close() -> None:

@@ -135,7 +135,7 @@ def _local_standin(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, memory_limit="1GB")
+                                       dashboard_address=":0", memory_limit="1GB")
     c = distributed.Client(cluster)
     yield c
     c.close()
@@ -364,30 +364,66 @@ def local_tables(real_corpus, tmp_path_factory) -> dict[str, bytes]:
     return {k: write_csv(out / f"{k}.csv", v).read_bytes() for k, v in frames.items()}
 
 
-def test_real_stages_give_exactly_the_local_engine_tables(client, real_corpus, local_tables,
+@pytest.fixture(scope="module")
+def dask_run(client, real_corpus, tmp_path_factory) -> Path:
+    """``civictext run CORPUS --engine dask`` on the module's cluster, one partition per file."""
+    from civictext.cli import main
+
+    out = tmp_path_factory.mktemp("dask") / "run"
+    mb = _small_partitions(real_corpus) / 2**20
+    assert main(["run", str(real_corpus), "--out", str(out), "--engine", "dask", "--scheduler",
+                 client.scheduler.address, "--partition-mb", f"{mb:.9f}", "-q"]) == 0
+    return out
+
+
+def test_real_stages_give_exactly_the_local_engine_tables(client, dask_run, local_tables,
                                                           tmp_path):
-    out = tmp_path / "out"
-    summary = cd.run_dask(real_corpus, out, scheduler=client,
-                          partition_size=_small_partitions(real_corpus))
-    assert (summary["n_partitions"], summary["failed"], summary["n_articles"]) == (3, 0, 36)
-    assert (out / "trends.csv").read_bytes() == local_tables["trends"]
-    assert (out / "trends_by_source.csv").read_bytes() == local_tables["trends_by_source"]
+    run = json.loads((dask_run / "_run.json").read_text())
+    assert (run["n_partitions"], run["failed"], run["n_articles"]) == (3, 0, 36)
+    assert (dask_run / "trends.csv").read_bytes() == local_tables["trends"]
+    assert (dask_run / "trends_by_source.csv").read_bytes() == local_tables["trends_by_source"]
     for table in ("scores", "evidence"):
-        got = write_csv(tmp_path / f"{table}.csv", cd.load_table(out, table)).read_bytes()
+        got = write_csv(tmp_path / f"{table}.csv", cd.load_table(dask_run, table)).read_bytes()
         assert got == local_tables[table], table
-    meta = cd.load_table(out, "articles").drop(columns=["n_chars", "n_tokens"])
+    meta = cd.load_table(dask_run, "articles").drop(columns=["n_chars", "n_tokens"])
     assert write_csv(tmp_path / "a.csv", meta).read_bytes() == local_tables["articles"]
     assert set(client.run(cd._warm_calls).values()) == {1}  # underthesea loaded once per worker
 
 
-def test_cli_themes_and_run_with_the_dask_engine(client, real_corpus, local_tables, tmp_path):
+def test_cli_themes_with_the_dask_engine_writes_the_local_csv(client, real_corpus, local_tables,
+                                                              tmp_path):
     from civictext.cli import main
 
-    address = client.scheduler.address
     assert main(["themes", str(real_corpus), "--out", str(tmp_path / "s.csv"), "--evidence",
-                 str(tmp_path / "e.csv"), "--engine", "dask", "--scheduler", address, "-q"]) == 0
+                 str(tmp_path / "e.csv"), "--engine", "dask", "--scheduler",
+                 client.scheduler.address, "-q"]) == 0
     assert (tmp_path / "s.csv").read_bytes() == local_tables["scores"]
     assert (tmp_path / "e.csv").read_bytes() == local_tables["evidence"]
-    assert main(["run", str(real_corpus), "--out", str(tmp_path / "run"), "--engine", "dask",
-                 "--scheduler", address, "-q"]) == 0
-    assert (tmp_path / "run" / "trends.csv").read_bytes() == local_tables["trends"]
+    assert (tmp_path / "s.csv.parts" / "_manifests" / "part-00000.json").is_file()
+
+
+def test_reading_file_by_file_gives_the_folder_table(tmp_path):
+    """Paths, per-category folders and a manifest.csv come out as read_corpus(folder)."""
+    from civictext.corpus import read_corpus
+
+    root = tmp_path / "c"
+    for cat, i in (("xa-hoi", 1), ("kinh-te", 2)):
+        (root / cat).mkdir(parents=True)
+        (root / cat / f"bai-{i}.txt").write_text(
+            f"# doc_id = 10{i}\n# date = 2019051{i}\nCải cách hành chính ở phường số {i}\n"
+            "Phường công khai thủ tục và giảm thời gian chờ của người dân.\n", encoding="utf-8")
+    (root / "tin.jsonl").write_text(json.dumps(
+        {"id": "t1", "title": "Văn hóa công sở", "text": "Cán bộ niềm nở khi tiếp dân."},
+        ensure_ascii=False) + "\n", encoding="utf-8")
+    (root / "manifest.csv").write_text("file,source,url,published,date_evidence\n"
+                                       "tin.jsonl,Báo Thử,,2020-03-04,bản in\n", encoding="utf-8")
+    stages = cd.Stages()
+    top = root.resolve()
+    files = stages.list_files(top)
+    assert [f.relative_to(top).as_posix() for f in files] == [
+        "kinh-te/bai-2.txt", "tin.jsonl", "xa-hoi/bai-1.txt"]
+    parts = pd.concat([stages.read(top, [f], False) for f in files], ignore_index=True)
+    whole = read_corpus(root)
+    pd.testing.assert_frame_equal(parts, whole)
+    assert whole["category"].tolist() == ["kinh-te", "", "xa-hoi"]
+    assert whole["published"].tolist()[1] == "2020-03-04"
