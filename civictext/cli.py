@@ -227,6 +227,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if summary["failed"]:
             _say(args, f"see {Path(args.out) / 'failures.csv'}; rerun the same command to retry")
             return 1
+        if summary["duplicate_doc_ids"]:
+            _say(args, f"{summary['duplicate_doc_ids']} doc_id values occur in more than one "
+                       "partition; trends not written (see the log; give documents unique ids)")
+            return 1
         _say(args, f"wrote {args.out}/articles, scores, evidence (Parquet) and {summary['trends']}")
         return 0
     from civictext.figures import run_all

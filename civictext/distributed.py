@@ -146,8 +146,24 @@ def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFra
                 df["category"] = df["category"].mask(df["category"] == "", category)
         skipped += [{**item, "path": rel} for item in df.attrs.get("skipped", [])]
         frames.append(df)
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    out["doc_id"] = _unique_ids(out["doc_id"].tolist())
     out.attrs["skipped"] = skipped
+    return out
+
+
+def _unique_ids(ids: list[str]) -> list[str]:
+    """read_corpus's rule for an id met again in a later file: add "-2", "-3", ..."""
+    seen: set[str] = set()
+    out = []
+    for d in ids:
+        if d in seen:
+            n = 2
+            while f"{d}-{n}" in seen:
+                n += 1
+            d = f"{d}-{n}"
+        seen.add(d)
+        out.append(d)
     return out
 
 
@@ -535,9 +551,13 @@ def _finish(out: Path, root: Path, groups: list, manifests: list[dict], failures
         ids = load_table(out, "articles", manifests=manifests, columns=["doc_id"])["doc_id"]
         duplicates = int(ids.duplicated().sum())
         if duplicates:
-            log.warning("run_dask: %d doc_id values occur in more than one input file; "
-                        "their rows are counted once per occurrence", duplicates)
-    if not failures and trends:
+            example = ids[ids.duplicated()].iloc[0]
+            log.warning("run_dask: %d doc_id values (e.g. %r) occur in files of different "
+                        "partitions, where read_corpus(folder) would rename the later ones "
+                        "'-2', '-3'; trends not written. Give the documents unique ids, or "
+                        "use a larger partition_size so those files share a partition",
+                        duplicates, example)
+    if not failures and not duplicates and trends:
         scores = load_table(out, "scores", manifests=manifests)
         articles = load_table(out, "articles", manifests=manifests)
         table = stages.theme_trends(scores, articles, freq=freq, by=None, random_state=random_state)

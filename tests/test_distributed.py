@@ -288,6 +288,16 @@ def test_fewer_partitions_on_rerun_leave_no_stale_parts(client, corpus, tmp_path
     assert len(cd.load_table(out, "articles")) == N_ARTICLES
 
 
+def test_a_doc_id_in_two_partitions_is_reported_and_blocks_trends(client, corpus, tmp_path):
+    first = (corpus / "news-00.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    with open(corpus / "news-03.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(first + "\n")
+    summary = cd.run_dask(corpus, tmp_path / "out", scheduler=client, stages=STANDIN,
+                          partition_size=_small_partitions(corpus))
+    assert (summary["duplicate_doc_ids"], summary["trends"]) == (1, None)
+    assert not (tmp_path / "out" / "trends.csv").exists()
+
+
 def test_partitions_follow_file_order_and_size(tmp_path):
     folder = tmp_path / "c"
     folder.mkdir()
