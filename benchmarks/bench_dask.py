@@ -172,6 +172,12 @@ def _segmentation_rate(n_paragraphs: int = 400) -> dict:
             "chars_per_s": sum(len(p) for p in paras) / dt}
 
 
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _real_article_length() -> dict | None:
     """Mean syllables per full article in ../shared/corpora (measurement only)."""
     root = Path(__file__).resolve().parents[2] / "shared" / "corpora"
@@ -255,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
                           f"{res['articles_per_s']:.1f} articles/s, "
                           f"{res['syllables_per_s']:.0f} syllables/s; "
                           f"load average {os.getloadavg()[0]:.1f}", flush=True)
+            rss = client.run(_peak_rss_mb)
+            print(f"peak RSS per worker (MB, partition_size={part / 2**20:.1f} MB): "
+                  f"{sorted(round(v) for v in rss.values())}", flush=True)
         finally:
             client.close()
             cluster.close()
