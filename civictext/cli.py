@@ -87,6 +87,25 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
 @_command
 def _cmd_themes(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
+
+    if args.engine == "dask":
+        from civictext.distributed import load_table, run_dask
+
+        parts = Path(f"{args.out}.parts")
+        summary = run_dask(args.path, parts, scheduler=args.scheduler, n_workers=args.workers,
+                           partition_size=int(args.partition_mb * 2**20),
+                           lexicon=args.lexicon or None, strict=args.strict, trends=False)
+        if summary["failed"]:
+            _say(args, f"{summary['failed']} of {summary['n_partitions']} partitions failed: "
+                       f"{parts / 'failures.csv'}; rerun the same command to retry them")
+            return 1
+        write_csv(args.out, load_table(parts, "scores"))
+        _say(args, f"wrote {args.out} ({summary['n_articles']} documents; partitions in {parts})")
+        if args.evidence:
+            write_csv(args.evidence, load_table(parts, "evidence"))
+            _say(args, f"wrote {args.evidence}")
+        return 0
+
     from civictext.corpus import read_corpus
     from civictext.lexicon import load_lexicons
     from civictext.themes import score_themes, theme_evidence
@@ -208,6 +227,24 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 @_command
 def _cmd_run(args: argparse.Namespace) -> int:
     """The main job: read, score, fit, trend and draw; every output under --out."""
+    if args.engine == "dask":
+        from civictext.distributed import run_dask
+
+        summary = run_dask(args.path, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                           partition_size=int(args.partition_mb * 2**20), strict=args.strict,
+                           random_state=args.seed)
+        _say(args, f"{summary['n_partitions']} partitions: {summary['computed']} computed, "
+                   f"{summary['resumed']} resumed, {summary['failed']} failed; "
+                   f"{summary['n_articles']} documents in {summary['seconds']:.0f} s")
+        if summary["failed"]:
+            _say(args, f"see {Path(args.out) / 'failures.csv'}; rerun the same command to retry")
+            return 1
+        if summary["duplicate_doc_ids"]:
+            _say(args, f"{summary['duplicate_doc_ids']} doc_id values occur in more than one "
+                       "partition; trends not written (see the log; give documents unique ids)")
+            return 1
+        _say(args, f"wrote {args.out}/articles, scores, evidence (Parquet) and {summary['trends']}")
+        return 0
     from civictext.figures import run_all
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
@@ -260,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     seed = argparse.ArgumentParser(add_help=False)
     seed.add_argument("--seed", type=int, default=DEFAULT_RANDOM_STATE,
                       help=f"random_state for every stochastic step (default {DEFAULT_RANDOM_STATE})")
+    engine = argparse.ArgumentParser(add_help=False)
+    engine.add_argument("--engine", choices=["local", "dask"], default="local",
+                        help="dask: run reading, scoring and trends in partitions on a Dask "
+                             "cluster (pip install civictext[dask])")
+    engine.add_argument("--scheduler", metavar="ADDRESS",
+                        help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
+    engine.add_argument("--workers", type=int, default=2,
+                        help="workers of the local Dask cluster when no --scheduler (default 2)")
+    engine.add_argument("--partition-mb", type=float, default=16,
+                        help="MB of input files per Dask partition (default 16; bounds worker memory)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common], help="read a corpus, write articles.csv")
@@ -278,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--pos", action="store_true", help="add a pos column (underthesea POS tags)")
     s.add_argument("--stopwords", help="file of extra stop words, one a line (added to the built-in list)")
 
-    s = sub.add_parser("themes", parents=[common], help="score themes per document")
+    s = sub.add_parser("themes", parents=[common, engine], help="score themes per document")
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output CSV: doc_id, theme, hits, per_1k, present")
     s.add_argument("--evidence", help="also write every hit with its sentence to this CSV")
@@ -327,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
                    help="period length (default: the finest well-filled one)")
 
-    s = sub.add_parser("run", parents=[common, seed], help="the main job: everything, into --out")
+    s = sub.add_parser("run", parents=[common, seed, engine], help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)
 
