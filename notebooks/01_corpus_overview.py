@@ -24,8 +24,9 @@
 #
 # **Parameters.** The next cell is tagged `parameters` (papermill-style). To run
 # this notebook on your own corpus, change `CORPUS` to your folder (plain-text
-# pages, `.html`, `.jsonl` or `.csv`, with an optional `manifest.csv`), or run it
-# headless with `papermill -k python3 -p CORPUS /path/to/corpus ...`.
+# pages, `.html`, `.jsonl` or `.csv`, with an optional `manifest.csv`). Headless,
+# papermill (installed separately: `pip install papermill`) sets the same names:
+# `papermill -k python3 -p CORPUS /path/to/corpus -p OUT out/01 01_corpus_overview.ipynb run.ipynb`.
 # Nothing in `CORPUS` is ever modified; everything this notebook writes goes to `OUT`.
 
 # %% tags=["parameters"]

@@ -172,7 +172,6 @@ else:
 # that change with the seed should not be interpreted.
 
 # %%
-stability = topic_stability(articles, method="nmf", n_topics=N_TOPICS,
-                            random_states=STABILITY_SEEDS)
+stability = topic_stability(articles, method="nmf", n_topics=N_TOPICS, seeds=STABILITY_SEEDS)
 write_csv(out / "topic_stability_nmf.csv", stability)
 stability.round(3)
