@@ -42,6 +42,7 @@ import pandas as pd
 
 import civictext as ct
 from civictext import plots
+from civictext.trends import choose_freq, corpus_volume
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
@@ -116,18 +117,25 @@ if dated.empty:
     print("No document has a date: no trend over time can be computed from this corpus.")
 else:
     years = dated["published"].str[:4]
-    print(f"dated documents: {len(dated)} of {len(articles)}, years {years.min()}–{years.max()}; "
+    print(f"dated documents: {len(dated)} of {len(articles)}, from {years.min()} to {years.max()}; "
           f"{n_monthly} dated to the month or finer")
     print(years.value_counts().sort_index().rename("documents per year").to_string())
 
 # %% [markdown]
-# Corpus volume over time, drawn by the same plotting code as the figures
-# (`civictext.plots`). The title and axis labels are Vietnamese; the font used
-# renders their diacritics.
+# Corpus volume over time, per year and at the resolution the figures will use
+# (`choose_freq` picks the finest of month, quarter and year that is well
+# filled), drawn by the same plotting code as the figures (`civictext.plots`).
+# Each plot notes how many documents were left out because of their dates.
 
 # %%
-ax = plots.plot_volume(articles)
-plt.show()
+freq = choose_freq(articles)
+print(f"resolution chosen for this corpus: {freq!r}")
+for f in dict.fromkeys(["Y", freq]):
+    volume = corpus_volume(articles, freq=f)
+    print(f"freq={f}: {volume.attrs['n_placed']} of {volume.attrs['n_documents']} documents "
+          f"placed; left out: {volume.attrs['excluded']}")
+    ax = plots.plot_volume(volume)
+    plt.show()
 
 # %% [markdown]
 # ## Lengths

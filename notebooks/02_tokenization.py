@@ -40,6 +40,7 @@ import pandas as pd
 from underthesea import word_tokenize
 
 import civictext as ct
+from civictext.tokenize import segment_text, tokenize
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
@@ -56,7 +57,7 @@ print(f"{len(articles)} documents from {CORPUS}")
 # run over an unchanged corpus is fast; `progress=True` shows a bar on long runs.
 
 # %%
-tokens = ct.tokenize(articles, progress=True)
+tokens = tokenize(articles, progress=True)
 print(f"{len(tokens)} tokens in {tokens['doc_id'].nunique()} documents")
 tokens.head(15)
 
@@ -81,9 +82,19 @@ first.assign(surface=[doc["text"][s:e] for s, e in zip(first["start"], first["en
 # %%
 sentence = ("Phường đẩy mạnh cải cách hành chính, dịch vụ công trực tuyến "
             "và thực hiện nghiêm quy tắc ứng xử nơi công sở.")
-analyzer = ct.Analyzer()
-pd.DataFrame({"underthesea.word_tokenize": pd.Series(word_tokenize(sentence)),
-              "civictext.Analyzer": pd.Series(analyzer(sentence))})
+pd.DataFrame({
+    "underthesea.word_tokenize": pd.Series(word_tokenize(sentence)),
+    "civictext, no compounds": pd.Series([t for t, _, _ in segment_text(sentence, compounds=())]),
+    "civictext (lexicon compounds)": pd.Series([t for t, _, _ in segment_text(sentence, compounds=None)]),
+}).fillna("")
+
+# %% [markdown]
+# For scikit-learn, `ct.Analyzer()` is the same segmentation as a picklable
+# `str -> list[str]` callable (`TfidfVectorizer(analyzer=ct.Analyzer())`); by
+# default it drops stop words, punctuation and numbers:
+
+# %%
+print(ct.Analyzer()(sentence))
 
 # %% [markdown]
 # Which lexicon terms of two or more words occur in this corpus as single tokens:
@@ -92,7 +103,7 @@ pd.DataFrame({"underthesea.word_tokenize": pd.Series(word_tokenize(sentence)),
 lexicon = ct.load_lexicons()
 multi = lexicon.terms[lexicon.terms["term"].str.contains(" ")].copy()
 multi["token"] = multi["term"].str.lower().str.replace(" ", "_")
-found = tokens["token"].value_counts()
+found = tokens["token"].str.lower().value_counts()
 multi["in_corpus"] = multi["token"].map(found).fillna(0).astype(int)
 print(f"{len(multi)} multi-word lexicon terms; {int((multi['in_corpus'] > 0).sum())} occur here as one token")
 multi.loc[multi["in_corpus"] > 0, ["theme", "term", "token", "in_corpus"]].sort_values(

@@ -45,6 +45,7 @@ import pandas as pd
 import civictext as ct
 from civictext import plots
 from civictext._io import write_csv
+from civictext.trends import theme_cooccurrence, top_terms_by_theme
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
@@ -102,13 +103,14 @@ summary.round(2)
 # each theme here:
 
 # %%
-ax = plots.plot_cooccurrence(scores)
+ax = plots.plot_cooccurrence(theme_cooccurrence(scores))
 plt.show()
 
 # %%
 evidence = ct.theme_evidence(articles, lexicon)
 write_csv(out / "evidence.csv", evidence)
-ax = plots.plot_top_terms(evidence)
+top_terms = top_terms_by_theme(evidence)
+ax = plots.plot_top_terms(top_terms)
 plt.show()
 
 # %% [markdown]

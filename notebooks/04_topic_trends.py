@@ -50,6 +50,7 @@ import civictext as ct
 from civictext import plots
 from civictext._io import write_csv
 from civictext.topics import topic_stability
+from civictext.trends import corpus_volume
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
@@ -106,13 +107,14 @@ else:
 # %%
 by_outlet = ct.theme_trends(scores, articles, freq=FREQ, by="source", random_state=SEED)
 write_csv(out / f"theme_trends_{FREQ}_by_source.csv", by_outlet)
-by_outlet.groupby("source")["n_articles"].sum().rename("articles counted").to_frame()
+volume = corpus_volume(articles, freq=FREQ, by="source")
+volume.pivot(index="period", columns="source", values="n_articles") if len(volume) else volume
 
 # %%
 if by_outlet.empty or by_outlet["n_articles"].sum() == 0:
     print(f"Nothing dated finely enough for freq={FREQ!r}, per outlet.")
 else:
-    fig = plots.plot_theme_shares_by(by_outlet, by="source")
+    fig = plots.plot_theme_shares_by_group(by_outlet, by="source")
     plt.show()
 
 # %% [markdown]
@@ -153,25 +155,32 @@ print("saved the seeded model to", out / "seeded_model")
 # date-precision rules as the theme shares.
 
 # %%
-topic_trend = ct.topic_trends(seeded, articles, freq="Y", random_state=SEED)
-write_csv(out / "topic_trends_Y.csv", topic_trend)
-topic_trend.head(12)
+topic_trend = ct.topic_trends(seeded, articles, freq=FREQ, random_state=SEED)
+write_csv(out / f"topic_trends_{FREQ}.csv", topic_trend)
+print(f"freq={FREQ}: left out for their date precision: {topic_trend.attrs.get('excluded')}")
+topic_trend[["period", "topic", "n_articles", "mean_weight", "weight_lo", "weight_hi", "low_n"]].head(24)
 
 # %%
 if topic_trend.empty or topic_trend["n_articles"].sum() == 0:
-    print("No dated article: nothing to draw.")
+    print(f"No article dated finely enough for freq={FREQ!r}: nothing to draw.")
 else:
-    ax = plots.plot_topic_prevalence(topic_trend)
+    labels = dict(zip(seeded.topics["topic"], seeded.topics["label"]))
+    ax = plots.plot_topic_prevalence(topic_trend, labels=labels)
     plt.show()
 
 # %% [markdown]
 # ### Stability across seeds
 #
-# Refit with several random seeds, match each run's topics to the first run's,
-# and report how similar the matched topics are (1 = identical top terms). Topics
-# that change with the seed should not be interpreted.
+# Refit with several random seeds, match each run's topics to the first run's
+# (Hungarian matching on topic-term vectors), and report how similar the matched
+# topics are: `similarity_mean`/`similarity_min` (cosine, 1 = identical) and the
+# overlap of their top terms (`top_terms_jaccard`). Topics that change with the
+# seed should not be interpreted. On a very small corpus a method can land on the
+# same solution from every seed; that says little about a larger corpus.
 
 # %%
-stability = topic_stability(articles, method="nmf", n_topics=N_TOPICS, seeds=STABILITY_SEEDS)
-write_csv(out / "topic_stability_nmf.csv", stability)
-stability.round(3)
+stability = pd.concat(
+    {method: topic_stability(articles, method=method, n_topics=N_TOPICS, seeds=STABILITY_SEEDS)
+     for method in ["seeded", "nmf", "lda"]}, names=["method"])
+write_csv(out / "topic_stability.csv", stability.reset_index(level="method"))
+stability[["topic", "label", "similarity_mean", "similarity_min", "top_terms_jaccard"]].round(3)

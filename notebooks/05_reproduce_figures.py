@@ -59,18 +59,19 @@ print(json.dumps({k: v for k, v in saved.items() if k != "figures"}, ensure_asci
 
 # %%
 for fig in manifest["figures"]:
-    display(Markdown(f"### {fig['name']}"))
+    display(Markdown(f"### {fig['name']}\n\n{fig.get('caption', '')}"))
     display(Image(filename=str(out / fig["png"])))
     display(pd.read_csv(out / fig["csv"]).head(12))
 
 # %% [markdown]
 # ## Check: rebuilding gives the same numbers
 #
-# Build again into a second folder and compare the CSVs and the manifest.
+# Build again into a second folder and compare the CSVs and the manifest byte
+# for byte (the manifest holds no timestamps or absolute paths).
 
 # %%
 again = ct.build_figures(CORPUS, out / "rebuild", random_state=SEED)
-same = {fig["csv"]: (out / fig["csv"]).read_bytes() == (out / "rebuild" / fig["csv"]).read_bytes()
-        for fig in manifest["figures"]}
-print(pd.Series(same, name="identical CSV").to_string())
+same = {name: (out / name).read_bytes() == (out / "rebuild" / name).read_bytes()
+        for name in [fig["csv"] for fig in manifest["figures"]] + ["manifest.json"]}
+print(pd.Series(same, name="identical bytes").to_string())
 assert all(same.values()), "a figure's numbers changed between two builds"

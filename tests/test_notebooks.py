@@ -46,11 +46,11 @@ EXPECTED = ["01_corpus_overview", "02_tokenization", "03_themes", "04_topic_tren
 # another branch its notebooks are skipped, naming the missing module; once every
 # stage is merged nothing here skips.
 STAGES = {
-    "01_corpus_overview": ["corpus", "plots"],
+    "01_corpus_overview": ["corpus", "trends", "plots"],
     "02_tokenization": ["corpus", "tokenize", "lexicon", "themes"],
-    "03_themes": ["corpus", "lexicon", "themes", "validation", "plots"],
+    "03_themes": ["corpus", "lexicon", "themes", "validation", "trends", "plots"],
     "04_topic_trends": ["corpus", "themes", "topics", "trends", "plots"],
-    "05_reproduce_figures": ["figures"],
+    "05_reproduce_figures": ["corpus", "tokenize", "lexicon", "themes", "topics", "trends", "plots", "figures"],
 }
 TIMEOUT_PER_CELL = 240
 
