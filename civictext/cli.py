@@ -8,6 +8,7 @@
     civictext figures --corpus PATH --out DIR rebuild every figure + manifest.json
     civictext run PATH --out DIR              all of the above: the main job
     civictext collect URLS.txt --out DIR      fetch pages politely into a corpus
+    civictext dedup PATH --out FILE.csv       near-duplicate clusters (syndicated copies)
 
 Errors raised on purpose (:class:`~civictext.errors.CivictextError`) are printed
 as one line naming the file and what to do, with exit status 2.
@@ -45,11 +46,24 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus, write_read_report
 
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    fields = {}
+    for item in args.field or []:
+        key, sep, name = item.partition("=")
+        if not sep or not key or not name:
+            raise CivictextError(f"--field expects KEY=NAME such as text=summary, got {item!r}")
+        fields[key] = name
+    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet,
+                           encoding=args.encoding, fields=fields or None,
+                           category_pattern=args.category_pattern)
     out = Path(args.out)
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)
+    files = [f for f in articles.attrs.get("files", []) if not f["reason"].startswith("ignored")]
+    n_skipped = len(articles.attrs.get("skipped", []))
     _say(args, f"wrote {out / 'articles.csv'} ({len(articles)} documents); read report: {report}")
+    # counts are printed even with --quiet: a run must always say what it skipped
+    print(f"read {len(articles)} documents from {len(files)} file(s); skipped {n_skipped} "
+          f"item(s){' (see ' + str(report) + ')' if n_skipped else ''}", flush=True)
     return 0
 
 
@@ -106,18 +120,47 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _cmd_topics(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
-    from civictext.topics import fit_topics
+    from civictext.topics import fit_topics, topic_stability
 
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    model = fit_topics(articles, method=args.method, n_topics=args.n_topics,
-                       random_state=args.seed)
+    lexicon = None
+    if args.method == "seeded":
+        from civictext.lexicon import load_lexicons
+
+        lexicon = load_lexicons(args.lexicon or None)
+    options = dict(method=args.method, n_topics=args.n_topics, lexicon=lexicon,
+                   n_extra=args.n_extra, min_df=args.min_df, max_df=args.max_df)
+    model = fit_topics(articles, random_state=args.seed, **options)
     out = Path(args.out)
     write_csv(out / "topics.csv", model.topics)
     write_csv(out / "top_terms.csv", model.top_terms)
     write_csv(out / "doc_topics.csv", model.doc_topics)
+    written = ["topics.csv", "top_terms.csv", "doc_topics.csv"]
+    if args.method == "seeded":
+        write_csv(out / "seed_terms.csv", model.seed_terms)
+        written.append("seed_terms.csv")
+    if args.stability:
+        seeds = [args.seed + i for i in range(args.stability)]
+        options["n_topics"] = model.n_topics  # as fitted, after any lowering
+        stab = topic_stability(articles, seeds=seeds, **options)
+        write_csv(out / "stability.csv", stab)
+        written.append("stability.csv")
     model.save(out / "model")
-    _say(args, f"wrote {out}/topics.csv, top_terms.csv, doc_topics.csv and model/")
+    _say(args, f"wrote {', '.join(written)} and model/ to {out} ({model.n_topics} topics, "
+               f"{len(articles)} documents)")
     return 0
+
+
+def _df_value(text: str) -> int | float:
+    """--min-df/--max-df: a whole number of documents or a share like 0.95."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number of documents (2) or a share (0.95), got {text!r}") from None
 
 
 # ---------------------------------------------------------------------- trends
@@ -173,6 +216,24 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------- dedup
+@_command
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    from civictext._io import write_csv
+    from civictext.corpus import read_corpus
+    from civictext.dedup import near_duplicates
+
+    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    report = near_duplicates(articles, threshold=args.threshold, num_perm=args.num_perm,
+                             shingle=args.shingle, keep=args.keep, random_state=args.seed)
+    write_csv(args.out, report)
+    dropped = int((~report["is_representative"]).sum())
+    n_clusters = int(report.loc[report["size"] > 1, "cluster"].nunique())
+    _say(args, f"wrote {args.out}: {len(report)} documents, {n_clusters} clusters of "
+               f"near-duplicates; keeping the {args.keep} of each drops {dropped}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="civictext",
@@ -190,8 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common], help="read a corpus, write articles.csv")
-    s.add_argument("path", help="a file or folder (.txt pages, .html, .jsonl, .csv)")
+    s.add_argument("path", help="a file or folder (.txt pages, .html, .jsonl, .json, .csv; .gz too)")
     s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--encoding", help="force this codec for text files (default: detect per file)")
+    s.add_argument("--field", action="append", metavar="KEY=NAME",
+                   help="field name for JSON/CSV records, e.g. text=summary (repeatable)")
+    s.add_argument("--category-pattern", help="regex on file paths; group 1 is the category")
 
     s = sub.add_parser("tokenize", parents=[common], help="segment words, write a token table")
     s.add_argument("path")
@@ -214,7 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--method", choices=["nmf", "lda", "seeded"], default="seeded")
-    s.add_argument("--n-topics", type=int, default=8)
+    s.add_argument("--n-topics", type=int, default=8,
+                   help="number of topics (seeded: named + unnamed; default 8)")
+    s.add_argument("--n-extra", type=int, help="seeded: number of unnamed topics")
+    s.add_argument("--lexicon", action="append",
+                   help="seeded: lexicon file (repeatable; default: built-in)")
+    s.add_argument("--min-df", type=_df_value, default=2,
+                   help="keep terms in at least this many documents, or this share (default 2)")
+    s.add_argument("--max-df", type=_df_value, default=0.95,
+                   help="keep terms in at most this many documents, or this share (default 0.95)")
+    s.add_argument("--stability", type=int, default=0, metavar="N",
+                   help="also refit with N seeds (from --seed) and write stability.csv")
 
     s = sub.add_parser("trends", parents=[common, seed], help="theme shares per period")
     s.add_argument("path")
@@ -236,6 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--delay", type=float, default=2.0, help="seconds between requests to one host")
     s.add_argument("--timeout", type=float, default=20.0)
     s.add_argument("--retries", type=int, default=3)
+
+    s = sub.add_parser("dedup", parents=[common, seed],
+                       help="report near-duplicate articles (syndicated copies)")
+    s.add_argument("path", help="a corpus file or folder")
+    s.add_argument("--out", required=True, help="output CSV: doc_id, cluster, size, "
+                   "representative, is_representative, similarity")
+    s.add_argument("--threshold", type=float, default=0.8,
+                   help="Jaccard similarity of word shingles (default 0.8)")
+    s.add_argument("--keep", choices=["first", "longest"], default="first")
+    s.add_argument("--shingle", type=int, default=3, help="words per shingle (default 3)")
+    s.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default 128)")
     return p
 
 

@@ -119,3 +119,164 @@ def _row(i: int, title: str, text: str, day: pd.Timestamp, source: str) -> dict:
         "date_evidence": "synthetic", "category": "", "path": "", "format": "synthetic",
         "segmented": False, "synthetic": True,
     }
+
+
+# ------------------------------------------------------------ planted trends
+#: Unambiguous keywords that mark a seed sentence as carrying one theme. Used
+#: only by the simulator below, so it does not depend on the theme scorer;
+#: matched case-insensitively on NFC text.
+PLANTED_THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "reform": ("cải cách hành chính", "dịch vụ công trực tuyến", "một cửa", "cchc",
+               "parindex"),
+    "conduct": ("quy tắc ứng xử", "văn hóa công sở", "quy tắc giao tiếp ứng xử"),
+    "satisfaction": ("hài lòng", "sipas"),
+}
+
+# Broader words per theme: a sentence kept for one theme must have none of the
+# other themes' broad words (a fuller lexicon could count those).
+_BROAD_WORDS: dict[str, tuple[str, ...]] = {
+    "reform": ("cải cách", "một cửa", "cchc", "parindex", "par index", "dịch vụ công",
+               "chính quyền điện tử", "kỷ cương hành chính", "thủ tục hành chính"),
+    "conduct": ("ứng xử", "công sở", "quy tắc", "đạo đức công vụ"),
+    "satisfaction": ("hài lòng", "sipas", "papi", "pci"),
+}
+
+# Words that keep a sentence out of the theme-free base pool, broader than the
+# keywords above, so base sentences do not carry any civic theme a fuller
+# lexicon might know (conduct, service, government, indices, digital services).
+_CIVIC_WORDS = (
+    "ứng xử", "hành chính", "công vụ", "công sở", "phục vụ", "hài lòng", "chính quyền",
+    "công chức", "cán bộ", "dịch vụ công", "một cửa", "chỉ số", "kỷ cương", "kỷ luật",
+    "thi đua", "sipas", "papi", "pci", "par", "nhân dân", "người dân", "thân thiện",
+    "lịch sự", "niềm nở", "công nghệ thông tin", "chuyển đổi số", "điện tử", "quy tắc",
+    "trách nhiệm", "nêu gương", "khen thưởng", "tiếp dân", "hồ sơ", "thủ tục", "ubnd",
+    "ủy ban", "nhiệm vụ", "giải quyết",
+)
+
+
+def _planted_pools(sentences: tuple[str, ...]) -> tuple[dict[str, list[str]], list[str]]:
+    """Split seed sentences into one pool per theme (exactly one theme's
+    keywords) and a base pool (no civic words at all)."""
+    pools: dict[str, list[str]] = {t: [] for t in PLANTED_THEME_KEYWORDS}
+    base = []
+    for s in sentences:
+        low = s.lower()
+        themes = [t for t, kws in PLANTED_THEME_KEYWORDS.items() if any(k in low for k in kws)]
+        if len(themes) == 1:
+            others = [w for t, ws in _BROAD_WORDS.items() if t != themes[0] for w in ws]
+            if not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low) for w in others):
+                pools[themes[0]].append(s)
+        elif not themes and not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low)
+                                    for w in _CIVIC_WORDS):
+            base.append(s)
+    return pools, base
+
+
+def planted_trend_corpus(
+    shares: dict[str, "Sequence[float]"],
+    periods: "Sequence[str]",
+    n_per_period: "int | Sequence[int]",
+    *,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    base_sentences: tuple[int, int] = (3, 8),
+    year_only_share: float = 0.0,
+    sources: tuple[str, ...] = ("SYNTHETIC-A", "SYNTHETIC-B"),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SYNTHETIC dated corpus with known (planted) theme shares per period.
+
+    Each article has 3-8 theme-free base sentences of the seed page; for every
+    theme, with the planted probability of its period, one or two sentences
+    carrying that theme (and no other) are mixed in. Which seed sentences carry
+    which theme is decided by :data:`PLANTED_THEME_KEYWORDS`, not by the theme
+    scorer, so the truth is independent of the estimator being checked.
+
+    Parameters
+    ----------
+    shares : dict
+        Theme (a key of :data:`PLANTED_THEME_KEYWORDS`) -> one probability per period.
+    periods : sequence of str
+        Period labels, all of one frequency: ``"2020-01"``, ``"2020Q1"`` or ``"2020"``.
+    n_per_period : int or sequence of int
+        Articles per period (0 allowed: an empty period).
+    random_state : int, keyword-only
+        Seed; same arguments give the same corpus and truth.
+    base_sentences : (int, int), keyword-only
+        Inclusive range of base sentences per article.
+    year_only_share : float, keyword-only
+        Fraction of articles whose date is given only to the year
+        (``published="2020"``, ``date_precision="year"``), to exercise the
+        precision rules.
+    sources : tuple of str, keyword-only
+        Outlet names assigned at random.
+
+    Returns
+    -------
+    (articles, truth)
+        ``articles``: the articles-table columns plus ``synthetic`` (True) and
+        ``planted_themes`` (``";"``-joined themes planted in the article);
+        source names start with ``SYNTHETIC``. ``truth``: one row per
+        (period, theme): ``period``, ``theme``, ``planted_share`` (the
+        probability), ``n_articles``, ``n_planted`` (articles that got it).
+
+    Examples
+    --------
+    >>> arts, truth = planted_trend_corpus({"satisfaction": [0.1, 0.9]},
+    ...                                    ["2020-01", "2020-02"], 20, random_state=3)
+    >>> len(arts), bool(arts["synthetic"].all()), truth["planted_share"].tolist()
+    (40, True, [0.1, 0.9])
+    """
+    periods = [str(p) for p in periods]
+    counts = ([int(n_per_period)] * len(periods) if np.ndim(n_per_period) == 0
+              else [int(n) for n in n_per_period])
+    if len(counts) != len(periods) or min(counts, default=0) < 0:
+        raise ValueError(f"planted_trend_corpus: n_per_period must be one non-negative int or "
+                         f"one per period ({len(periods)}); got {n_per_period!r}")
+    pools, base = _planted_pools(seed_sentences())
+    for theme, seq in shares.items():
+        if theme not in pools:
+            raise ValueError(f"planted_trend_corpus: unknown theme {theme!r}; use one of "
+                             f"{sorted(pools)}")
+        if len(seq) != len(periods) or not all(0 <= float(p) <= 1 for p in seq):
+            raise ValueError(f"planted_trend_corpus: shares[{theme!r}] must give one "
+                             f"probability in [0, 1] per period ({len(periods)}); got {seq!r}")
+    freq = "Y" if len(periods[0]) == 4 else "Q" if "Q" in periods[0] else "M"
+    rng = np.random.default_rng(random_state)
+    rows, truth, planted_col = [], [], []
+    i = 0
+    for k, (label, n) in enumerate(zip(periods, counts)):
+        per = pd.Period(label, freq=freq)
+        days = pd.date_range(per.start_time, per.end_time.normalize(), freq="D")
+        got = {t: 0 for t in shares}
+        for _ in range(n):
+            body = [base[j] for j in rng.integers(0, len(base),
+                                                  size=int(rng.integers(base_sentences[0],
+                                                                        base_sentences[1] + 1)))]
+            title = body[0][:80].rstrip(" ,.;:")
+            planted = []
+            for theme in sorted(shares):
+                if rng.random() < float(shares[theme][k]):
+                    pool = pools[theme]
+                    for j in rng.integers(0, len(pool), size=int(rng.integers(1, 3))):
+                        body.insert(int(rng.integers(1, len(body) + 1)), pool[j])
+                    planted.append(theme)
+                    got[theme] += 1
+            text = "\n\n".join([title, *(" ".join(body[j:j + 3])
+                                         for j in range(1, len(body), 3))])
+            day = days[int(rng.integers(0, len(days)))]
+            row = _row(i, title, text, day, sources[int(rng.integers(0, len(sources)))])
+            row["source"] = row["source"] if row["source"].startswith("SYNTHETIC") \
+                else f"SYNTHETIC-{row['source']}"
+            if rng.random() < year_only_share:
+                row.update(published=day.strftime("%Y"), date_precision="year")
+            rows.append(row)
+            planted_col.append(";".join(planted))
+            i += 1
+        for theme in sorted(shares):
+            truth.append({"period": label, "theme": theme,
+                          "planted_share": float(shares[theme][k]), "n_articles": n,
+                          "n_planted": got[theme]})
+    articles = pd.DataFrame(rows, columns=_COLUMNS)
+    articles["planted_themes"] = pd.Series(planted_col, dtype="object")
+    truth_df = pd.DataFrame(truth, columns=["period", "theme", "planted_share", "n_articles",
+                                            "n_planted"])
+    return articles, truth_df

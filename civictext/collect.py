@@ -1,0 +1,785 @@
+"""Corpus builder: fetch news pages politely and extract their articles.
+
+``collect(urls_file, out_dir)`` reads a list of URLs (one a line, ``#`` comments
+and blank lines ignored) and writes::
+
+    out_dir/
+      articles.jsonl            the extracted articles, one JSON object a line
+      _collect/report.csv       one row per URL: outcome, HTTP status, error ...
+      _collect/raw/HOST/KEY.html   each page's bytes exactly as received
+      _collect/raw/HOST/KEY.json   its sidecar: url, final_url, fetched_at, status,
+                                   content_type, charset, sha256, ...
+
+``KEY`` is the first 16 hex digits of the SHA-256 of the URL as listed, so a
+rerun finds what is already saved without asking the server again (resumable).
+A raw file is never overwritten with different bytes: a changed page is saved
+next to the old one as ``KEY.<sha8>.html`` with its own sidecar, and the
+report says ``changed-kept-both``.
+
+Politeness: robots.txt is fetched once per host and honoured (its
+``Crawl-delay`` too, when longer than ``delay``); requests to one host are at
+least ``delay`` seconds apart; the User-Agent names civictext and its version;
+5xx, 429, timeouts and dropped connections are retried ``retries`` times with
+exponential backoff (``backoff * 2**k`` seconds); every request has a
+``timeout``. If robots.txt cannot be fetched (5xx or no answer), the host is
+treated as disallowed; a missing robots.txt (404) allows everything.
+
+The fetcher uses the standard library (``urllib.request`` and
+``urllib.robotparser``): redirects, timeouts and robots rules are all there,
+and it keeps the crawler free of extra dependencies. Extraction uses
+trafilatura (optional extra ``collect``) plus a few look-ups of our own for what
+Vietnamese news pages print outside the article body (sapo, date line,
+JSON-LD); see :func:`extract_article`.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import urllib.robotparser
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.client import HTTPException
+from pathlib import Path
+from typing import Any, Iterable
+
+from civictext import __version__
+from civictext._io import atomic_write, write_json
+from civictext.dates import DateInfo, find_publication_date, parse_date
+from civictext.errors import CollectError
+from civictext.normalize import normalize_text
+
+__all__ = ["collect", "CollectReport", "extract_article", "DEFAULT_USER_AGENT", "REPORT_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = f"civictext/{__version__} (academic research crawler; Python urllib)"
+
+#: Columns of ``_collect/report.csv`` (and of :meth:`CollectReport.to_frame`).
+REPORT_COLUMNS = ["url", "outcome", "status", "attempts", "error", "final_url", "raw_file",
+                  "fetched_at", "extracted"]
+
+#: Outcomes: ``saved`` (fetched now), ``already-saved`` (rerun: not fetched again),
+#: ``unchanged`` / ``changed-kept-both`` (fetched again over an existing raw file),
+#: ``failed`` (HTTP error, timeout, invalid URL), ``disallowed-by-robots``.
+_OK = {"saved", "already-saved", "unchanged", "changed-kept-both"}
+
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+_CORPUS_FILE = "articles.jsonl"
+_WORK_DIR = "_collect"
+
+
+# ------------------------------------------------------------------- report
+@dataclass
+class CollectReport:
+    """What :func:`collect` did: one row per URL, and where it wrote things."""
+
+    out_dir: Path
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    corpus_file: Path | None = None
+    report_file: Path | None = None
+    n_articles: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """Number of URLs per outcome."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r["outcome"]] = out.get(r["outcome"], 0) + 1
+        return dict(sorted(out.items()))
+
+    def to_frame(self) -> Any:
+        """The report as a DataFrame with :data:`REPORT_COLUMNS`."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+
+    def summary(self) -> str:
+        """One paragraph for the terminal."""
+        counts = ", ".join(f"{k}: {v}" for k, v in self.counts().items()) or "nothing to do"
+        lines = [f"collect: {len(self.rows)} URLs ({counts})",
+                 f"wrote {self.corpus_file} ({self.n_articles} articles)",
+                 f"report: {self.report_file}"]
+        changed = [r["url"] for r in self.rows if r["outcome"] == "changed-kept-both"]
+        if changed:
+            lines.append(f"{len(changed)} page(s) changed since last saved; both versions kept: "
+                         + ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else ""))
+        failed = [r for r in self.rows if r["outcome"] not in _OK]
+        if failed:
+            lines.append(f"{len(failed)} URL(s) not fetched; see the report (first: "
+                         f"{failed[0]['url']} -> {failed[0]['outcome']}: {failed[0]['error']})")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- fetching
+class _Fetched:
+    __slots__ = ("status", "final_url", "headers", "body", "attempts")
+
+    def __init__(self, status: int, final_url: str, headers: Any, body: bytes,
+                 attempts: int) -> None:
+        self.status, self.final_url, self.headers, self.body = status, final_url, headers, body
+        self.attempts = attempts
+
+
+class _Failed(Exception):
+    def __init__(self, status: int | None, error: str, attempts: int, outcome: str = "failed"):
+        super().__init__(error)
+        self.status, self.error, self.attempts, self.outcome = status, error, attempts, outcome
+
+
+class _Pacer:
+    """Keeps requests to one host at least ``delay`` seconds apart."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.extra: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+
+    def wait(self, host: str) -> None:
+        gap = max(self.delay, self.extra.get(host, 0.0))
+        if host in self.last:
+            pause = self.last[host] + gap - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+        self.last[host] = time.monotonic()
+
+
+class _Crawler:
+    def __init__(self, *, delay: float, timeout: float, retries: int, backoff: float,
+                 user_agent: str) -> None:
+        self.timeout, self.retries, self.backoff, self.user_agent = timeout, retries, backoff, user_agent
+        self.pacer = _Pacer(delay)
+        self.robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
+        crawler = self
+
+        class _Redirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+                reason = crawler.disallowed(newurl)
+                if reason:
+                    raise _Failed(code, f"redirect to {newurl}: {reason}", 1, "disallowed-by-robots")
+                crawler.pacer.wait(_host(newurl))
+                return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+        self.opener = urllib.request.build_opener(_Redirect)
+
+    # one HTTP request, retried
+    def get(self, url: str) -> _Fetched:
+        attempts = 0
+        while True:
+            attempts += 1
+            self.pacer.wait(_host(url))
+            retry_after = 0.0
+            try:
+                req = urllib.request.Request(url, headers={"User-Agent": self.user_agent,
+                                                           "Accept": "text/html,*/*;q=0.8"})
+                with self.opener.open(req, timeout=self.timeout) as resp:
+                    return _Fetched(resp.status, resp.geturl(), resp.headers, resp.read(), attempts)
+            except _Failed as exc:
+                exc.attempts = attempts
+                raise
+            except urllib.error.HTTPError as exc:
+                status, error = exc.code, f"HTTP {exc.code} {exc.reason}"
+                exc.close()
+                if status not in _RETRY_STATUS:
+                    raise _Failed(status, error, attempts) from None
+                ra = (exc.headers or {}).get("Retry-After", "")
+                retry_after = min(float(ra), 120.0) if ra.strip().isdigit() else 0.0
+            except (TimeoutError, socket.timeout) as exc:
+                status, error = None, f"timed out after {self.timeout:g} s ({exc})"
+            except urllib.error.URLError as exc:
+                status = None
+                if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+                    error = f"timed out after {self.timeout:g} s"
+                else:
+                    error = f"connection failed: {exc.reason}"
+            except (HTTPException, ConnectionError, OSError) as exc:
+                status, error = None, f"connection failed: {exc!r}"
+            if attempts > self.retries:
+                raise _Failed(status, error, attempts)
+            wait = max(self.backoff * 2 ** (attempts - 1), retry_after)
+            log.info("collect: %s: %s; retry %d/%d in %.2g s", url, error, attempts,
+                     self.retries, wait)
+            time.sleep(wait)
+
+    def _robots(self, url: str) -> urllib.robotparser.RobotFileParser | str:
+        parts = urllib.parse.urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key in self.robots:
+            return self.robots[key]
+        rp = urllib.robotparser.RobotFileParser(key + "/robots.txt")
+        result: urllib.robotparser.RobotFileParser | str = rp
+        try:
+            got = self.get(key + "/robots.txt")
+            rp.parse(_decode(got.body, _header_charset(got.headers) or "utf-8").splitlines())
+        except _Failed as exc:
+            if exc.status in (401, 403):
+                rp.disallow_all = True
+            elif exc.status is not None and 400 <= exc.status < 500:
+                rp.allow_all = True
+            else:
+                result = f"robots.txt unreachable ({exc.error}); host skipped"
+        rp.modified()
+        if isinstance(result, urllib.robotparser.RobotFileParser):
+            cd = rp.crawl_delay(self.user_agent)
+            if cd:
+                self.pacer.extra[parts.netloc] = float(cd)
+        self.robots[key] = result
+        return result
+
+    def disallowed(self, url: str) -> str:
+        """Empty string when robots.txt allows ``url``, else the reason."""
+        rp = self._robots(url)
+        if isinstance(rp, str):
+            return rp
+        if not rp.can_fetch(self.user_agent, url):
+            return "disallowed by robots.txt"
+        return ""
+
+
+def _host(url: str) -> str:
+    return urllib.parse.urlsplit(url).netloc
+
+
+# ------------------------------------------------------------------ charset
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+
+
+def _header_charset(headers: Any) -> str | None:
+    if headers is None:
+        return None
+    cs = headers.get_content_charset() if hasattr(headers, "get_content_charset") else None
+    return cs.lower() if cs else None
+
+
+def _meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def _decode(data: bytes, *charsets: str | None) -> str:
+    """Decode with the first charset that works (declared ones first), then
+    UTF-8, then windows-1258 (Vietnamese), never failing."""
+    for cs in (*charsets, "utf-8"):
+        if not cs:
+            continue
+        try:
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1258", errors="replace")
+
+
+# --------------------------------------------------------------- extraction
+_SAPO_CLASS = re.compile(r"(^|[\s_-])(sapo|lead|summary|chapeau|excerpt|description|"
+                         r"article[-_]?desc|detail[-_]?sapo|intro|tom[-_]?tat)($|[\s_-])", re.I)
+_DATE_CLASS = re.compile(r"date|time|publish|ngay[-_]?dang|thoi[-_]?gian", re.I)
+_AUTHOR_CLASS = re.compile(r"author|byline|tac[-_]?gia|writer|reporter", re.I)
+_RELATED_XPATH = [
+    '//*[contains(@class,"related") or contains(@class,"lien-quan") or contains(@class,"lienquan")'
+    ' or contains(@class,"tin-khac") or contains(@class,"box-tin") or contains(@class,"readmore")'
+    ' or contains(@class,"read-more") or contains(@class,"xem-them") or contains(@class,"more-news")]',
+]
+_BYLINE_PREFIX = re.compile(r"^(?:theo|bài\s*(?:và|,|&)?\s*ảnh|bài|tác\s+giả|pv|phóng\s+viên)\s*[:\-–]?\s+",
+                            re.I)
+_TAG = re.compile(r"^\s*\(([^()]{1,20})\)\s*[-–:]?\s*")
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting",
+                  "AnalysisNewsArticle", "OpinionNewsArticle", "WebPage"}
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:4096].lower()
+    return any(t in head for t in (b"<html", b"<!doctype html", b"<body", b"<head", b"<p>",
+                                   b"<div", b"<article"))
+
+
+def _jsonld_article(tree: Any) -> dict[str, Any]:
+    best: dict[str, Any] = {}
+    for node in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(node.text_content() or "")
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            obj = stack.pop(0)
+            if isinstance(obj, list):
+                stack.extend(obj)
+            elif isinstance(obj, dict):
+                types = obj.get("@type")
+                types = set(types) if isinstance(types, list) else {types}
+                if types & _ARTICLE_TYPES and (obj.get("headline") or obj.get("datePublished")):
+                    if not best or "WebPage" in (best.get("@type"),):
+                        best = obj
+                stack.extend(obj.get("@graph", []) if isinstance(obj.get("@graph"), list) else [])
+    return best
+
+
+def _names(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return str(value.get("name", ""))
+    if isinstance(value, list):
+        return ", ".join(n for n in (_names(v) for v in value) if n)
+    return ""
+
+
+def _meta(tree: Any, *keys: str) -> str:
+    for key in keys:
+        for attr in ("property", "name", "itemprop"):
+            found = tree.xpath(f'//meta[@{attr}="{key}"]/@content')
+            if found and found[0].strip():
+                return str(found[0]).strip()
+    return ""
+
+
+def _clean(text: str | None) -> str:
+    return normalize_text(text or "").strip()
+
+
+def _visible_date(tree: Any, reference: datetime | None) -> tuple[DateInfo | None, str]:
+    for node in tree.xpath("//time"):
+        dt = node.get("datetime")
+        if dt:
+            info = parse_date(dt, reference=reference)
+            if info:
+                return info, "html:time[datetime]"
+    for node in tree.xpath("//*[@class or @id]"):
+        label = f"{node.get('class', '')} {node.get('id', '')}"
+        if node.tag in ("script", "style", "meta") or not _DATE_CLASS.search(label):
+            continue
+        text = " ".join(node.text_content().split())
+        if not text or len(text) > 120:
+            continue
+        info = find_publication_date(text, reference=reference)
+        if info:
+            return info, text
+    return None, ""
+
+
+def _first_class_text(tree: Any, pattern: re.Pattern[str], *, min_len: int, max_len: int) -> str:
+    for node in tree.xpath("//body//*[@class]"):
+        if node.tag in ("script", "style", "meta", "a", "img") or not pattern.search(node.get("class", "")):
+            continue
+        text = " ".join(node.text_content().split())
+        if min_len <= len(text) <= max_len:
+            return text
+    return ""
+
+
+def _strip_tag(lead: str) -> tuple[str, str]:
+    m = _TAG.match(lead)
+    if m and not any(ch.isdigit() for ch in m.group(1)):
+        return lead[m.end():], m.group(1).strip()
+    return lead, ""
+
+
+def _drop_leading(body: str, *prefixes: str) -> str:
+    """Remove paragraphs at the top of ``body`` that repeat the title, lead or a date line."""
+    paras = [p.strip() for p in body.split("\n") if p.strip()]
+    drop = {normalize_text(p).strip() for p in prefixes if p}
+    while paras and (paras[0] in drop or _strip_tag(paras[0])[0] in drop
+                     or (len(paras[0]) < 60 and find_publication_date(paras[0]) is not None)):
+        paras.pop(0)
+    return "\n\n".join(paras)
+
+
+def _plain_text_article(text: str, url: str | None, reference: datetime | None) -> dict[str, Any]:
+    try:
+        from civictext.corpus import read_page  # written by the corpus reader; optional here
+    except ImportError:
+        read_page = None  # type: ignore[assignment]
+    if read_page is not None:
+        records = read_page(text)  # the article first, then any teasers
+        row: dict[str, Any] = next((r for r in records if r.get("kind") == "article"), {})
+        get = row.get
+        return {"title": get("title", "") or "", "lead": get("lead", "") or "",
+                "text": get("text", "") or "", "byline": get("byline", "") or "",
+                "published": get("published", "") or "",
+                "date_precision": get("date_precision", "") or "unknown",
+                "date_evidence": get("date_evidence", "") or "", "source": get("source", "") or "",
+                "source_tag": get("source_tag", "") or "", "url": url or "",
+                "extractor": "corpus.read_page"}
+    lines = [ln.strip() for ln in normalize_text(text).splitlines() if ln.strip()]
+    info = find_publication_date("\n".join(lines), reference=reference)
+    title = lines[0] if lines else ""
+    body = [ln for ln in lines[1:] if not (info and ln.endswith(info.evidence) and len(ln) < 90)]
+    return {"title": title, "lead": "", "text": "\n\n".join(body), "byline": "",
+            "published": info.value if info else "",
+            "date_precision": info.precision if info else "unknown",
+            "date_evidence": info.evidence if info else "", "source": "", "source_tag": "",
+            "url": url or "", "extractor": "plain-text"}
+
+
+def _as_datetime(fetched_at: datetime | str | None) -> datetime | None:
+    if fetched_at is None or isinstance(fetched_at, datetime):
+        return fetched_at
+    try:
+        return datetime.fromisoformat(str(fetched_at).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"extract_article: fetched_at must be a datetime or an ISO 8601 "
+                         f"string, got {fetched_at!r}") from None
+
+
+def extract_article(html_bytes: bytes, *, url: str | None = None,
+                    fetched_at: datetime | str | None = None,
+                    charset: str | None = None) -> dict[str, Any]:
+    """Extract one news article from a page's raw bytes.
+
+    The body comes from trafilatura (boilerplate, menus and related-article
+    boxes removed; boxes whose class names say "related", "tin liên quan",
+    "xem thêm" are pruned before extraction). The other fields are read in
+    this order, first found wins:
+
+    - title: the first ``<h1>``, else trafilatura's title (og:title / <title>);
+    - lead (sapo): an element whose class names it (``sapo``, ``lead``,
+      ``summary``, ``description`` ...), else JSON-LD ``description``, else
+      ``og:description``/``description`` meta; a leading outlet tag such as
+      "(LĐTĐ)" goes to ``source_tag``; the lead is removed from the top of
+      the body if trafilatura kept it there;
+    - published: JSON-LD ``datePublished``, meta ``article:published_time`` /
+      ``itemprop=datePublished`` / ``pubdate``, ``<time datetime>``, then a
+      visible date line in an element whose class names a date
+      ("Thứ Hai, 25/11/2024 09:15 (GMT+7)", "2 giờ trước" against
+      ``fetched_at``) via :func:`civictext.dates.find_publication_date`; a
+      short date line at the top of the body is removed from it.
+      trafilatura's own date guess is not used (it may infer a day from a
+      URL or copyright line);
+    - byline: trafilatura's author, else JSON-LD author, meta ``author``, or an
+      element with class ``author``/``byline``; a leading "Theo", "Bài và ảnh:",
+      "Tác giả:" is removed;
+    - source: JSON-LD publisher, ``og:site_name``, trafilatura's site name, else
+      the host name.
+
+    A page that is not HTML (``text/plain``, like the bundled seed page) is
+    read with :func:`civictext.corpus.read_page`.
+
+    Parameters
+    ----------
+    html_bytes : bytes
+        The page exactly as received.
+    url : str, optional
+        Its (final) URL.
+    fetched_at : datetime or ISO string, optional
+        When it was fetched; resolves relative date lines.
+    charset : str, optional
+        The charset the server declared; else the ``<meta charset>``, else
+        UTF-8, else windows-1258.
+
+    Returns
+    -------
+    dict
+        ``title, lead, text`` (the body, paragraphs separated by ``"\\n\\n"``,
+        without title and lead), ``byline, published`` (ISO at its precision or
+        ``""``), ``date_precision`` (``day|month|year|unknown``),
+        ``date_evidence, source, source_tag, url, extractor``. All text is
+        normalised with :func:`civictext.normalize.normalize_text`.
+
+    Examples
+    --------
+    >>> page = ('<html><head><meta property="article:published_time" '
+    ...         'content="2024-11-25T09:15:00+07:00"></head><body><article>'
+    ...         '<h1>Quận đẩy mạnh cải cách hành chính</h1>'
+    ...         '<p>Ủy ban nhân dân quận tổ chức hội nghị tổng kết công tác cải cách hành chính, '
+    ...         'đánh giá dịch vụ công trực tuyến và sự hài lòng của người dân.</p>'
+    ...         '</article></body></html>').encode()
+    >>> art = extract_article(page)
+    >>> art["title"], art["published"], art["date_precision"]
+    ('Quận đẩy mạnh cải cách hành chính', '2024-11-25T09:15', 'day')
+    """
+    if not isinstance(html_bytes, (bytes, bytearray)):
+        raise TypeError(f"extract_article: html_bytes must be bytes (the raw page), "
+                        f"got {type(html_bytes).__name__}; use str.encode() for text")
+    data = bytes(html_bytes)
+    reference = _as_datetime(fetched_at)
+    if reference is not None and reference.tzinfo is not None:
+        from datetime import timedelta
+
+        reference = reference.astimezone(timezone(timedelta(hours=7))).replace(tzinfo=None)
+    html = _decode(data, charset, _meta_charset(data))
+    if not _looks_like_html(data):
+        return _plain_text_article(html, url, reference)
+
+    import lxml.html
+    import trafilatura
+
+    tree = lxml.html.fromstring(html)
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True, prune_xpath=_RELATED_XPATH, deduplicate=False,
+        # its date is not used (see above); the extensive search calls dateparser
+        # over every locale and took 8 s on one page
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    got = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    ld = _jsonld_article(tree)
+
+    h1 = tree.xpath("//h1")
+    title = _clean(h1[0].text_content() if h1 else "") or _clean(got.get("title")) \
+        or _clean(ld.get("headline"))
+
+    lead = _clean(_first_class_text(tree, _SAPO_CLASS, min_len=20, max_len=1500)) \
+        or _clean(ld.get("description")) or _clean(_meta(tree, "og:description", "description"))
+    lead, source_tag = _strip_tag(lead)
+
+    info, evidence = None, ""
+    for value, where in ((ld.get("datePublished"), "json-ld:datePublished"),
+                         (_meta(tree, "article:published_time", "datePublished", "pubdate",
+                                "publishdate", "publish-date", "dc.date.issued", "dc.date",
+                                "date"), "meta:published_time")):
+        if value:
+            info = parse_date(str(value), reference=reference)
+            if info:
+                evidence = where
+                break
+    if info is None:
+        info, evidence = _visible_date(tree, reference)
+
+    byline = _clean(got.get("author")) or _clean(_names(ld.get("author"))) \
+        or _clean(_meta(tree, "author", "article:author")) \
+        or _clean(_first_class_text(tree, _AUTHOR_CLASS, min_len=2, max_len=80))
+    byline = _BYLINE_PREFIX.sub("", byline)
+    source = _clean(_names(ld.get("publisher"))) or _clean(_meta(tree, "og:site_name")) \
+        or _clean(got.get("sitename")) or (_host(url) if url else "")
+
+    body = _clean(got.get("text"))
+    date_line = evidence if info and not evidence.startswith(("json-ld", "meta", "html:")) else ""
+    body = _drop_leading(body, title, lead, date_line)
+    return {"title": title, "lead": lead, "text": body, "byline": byline,
+            "published": info.value if info else "",
+            "date_precision": info.precision if info else "unknown",
+            "date_evidence": evidence, "source": source, "source_tag": source_tag,
+            "url": url or "", "extractor": f"trafilatura {trafilatura.__version__}"}
+
+
+# ------------------------------------------------------------------- collect
+def _read_urls(urls_file: str | Path) -> list[str]:
+    path = Path(urls_file)
+    if not path.is_file():
+        raise CollectError(f"collect: URL list {path} does not exist or is not a file; "
+                           f"give a text file with one http(s) URL a line")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise CollectError(f"collect: URL list {path} is not UTF-8 text ({exc.reason} at byte "
+                           f"{exc.start}); save it as UTF-8, one URL a line") from None
+    urls: list[str] = []
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#") and line not in urls:
+            urls.append(line)
+    if not urls:
+        raise CollectError(f"collect: URL list {path} holds no URLs (blank lines and lines "
+                           f"starting with # are ignored)")
+    return urls
+
+
+def _url_key(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def _suffix(content_type: str) -> str:
+    ct = content_type.split(";")[0].strip().lower()
+    if "html" in ct or "xml" in ct:
+        return ".html"
+    if ct.startswith("text/"):
+        return ".txt"
+    return ".bin"
+
+
+def _sidecars(folder: Path, key: str, url: str) -> list[dict[str, Any]]:
+    """Valid sidecars of ``url`` (its raw file present with the recorded hash), oldest first."""
+    found = []
+    for side in sorted(folder.glob(f"{key}*.json")):
+        try:
+            meta = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        raw = folder / str(meta.get("raw_file", ""))
+        if meta.get("url") != url or not raw.is_file():
+            continue
+        if hashlib.sha256(raw.read_bytes()).hexdigest() != meta.get("sha256"):
+            log.warning("collect: %s no longer matches its sidecar %s; fetching again", raw, side)
+            continue
+        found.append(meta)
+    return sorted(found, key=lambda m: str(m.get("fetched_at", "")))
+
+
+def _save(folder: Path, key: str, fetched: _Fetched, url: str,
+          user_agent: str) -> tuple[dict[str, Any], str]:
+    """Write raw bytes + sidecar; never overwrite different bytes. Returns (meta, outcome)."""
+    content_type = fetched.headers.get("Content-Type", "") if fetched.headers else ""
+    digest = hashlib.sha256(fetched.body).hexdigest()
+    suffix = _suffix(content_type)
+    raw = folder / f"{key}{suffix}"
+    outcome = "saved"
+    if raw.exists():
+        if hashlib.sha256(raw.read_bytes()).hexdigest() == digest:
+            outcome = "unchanged"
+        else:
+            raw = folder / f"{key}.{digest[:8]}{suffix}"
+            outcome = "changed-kept-both"
+    if not raw.exists():
+        with atomic_write(raw, "wb") as fh:
+            fh.write(fetched.body)
+    header_cs = _header_charset(fetched.headers)
+    meta_cs = _meta_charset(fetched.body)
+    meta = {
+        "url": url, "final_url": fetched.final_url,
+        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "status": fetched.status, "content_type": content_type,
+        "charset": header_cs or meta_cs,
+        "charset_source": "header" if header_cs else ("meta" if meta_cs else None),
+        "sha256": digest, "bytes": len(fetched.body), "raw_file": raw.name,
+        "attempts": fetched.attempts, "user_agent": user_agent, "civictext": __version__,
+    }
+    write_json(raw.with_suffix(".json"), meta)
+    return meta, outcome
+
+
+def _record(meta: dict[str, Any], folder: Path) -> dict[str, Any]:
+    data = (folder / meta["raw_file"]).read_bytes()
+    art = extract_article(data, url=meta.get("final_url") or meta["url"],
+                          fetched_at=meta.get("fetched_at"), charset=meta.get("charset"))
+    return {"id": "u" + hashlib.sha256(meta["url"].encode("utf-8")).hexdigest()[:15],
+            "title": art["title"], "text": art["text"], "lead": art["lead"],
+            "published": art["published"], "date_precision": art["date_precision"],
+            "date_evidence": art["date_evidence"], "source": art["source"],
+            "source_tag": art["source_tag"], "url": meta.get("final_url") or meta["url"],
+            "byline": art["byline"], "fetched_at": meta.get("fetched_at", ""),
+            "raw_file": f"{folder.name}/{meta['raw_file']}", "sha256": meta.get("sha256", ""),
+            "extractor": art["extractor"]}
+
+
+def _write_report(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in REPORT_COLUMNS})
+    with atomic_write(path) as fh:
+        fh.write(buf.getvalue())
+
+
+def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
+            timeout: float = 20, retries: int = 3, backoff: float = 1.0,
+            user_agent: str = DEFAULT_USER_AGENT, refresh: bool = False,
+            progress: bool = False) -> CollectReport:
+    """Fetch the pages listed in ``urls_file`` politely and build a corpus in ``out_dir``.
+
+    See the module docstring for the folder layout and the politeness rules.
+    Rerunning on the same ``out_dir`` is cheap: URLs already saved are not
+    fetched again (unless ``refresh=True``), and ``articles.jsonl`` is rebuilt
+    from every saved page, so ``civictext.corpus.read_corpus(out_dir)`` reads it.
+
+    Parameters
+    ----------
+    urls_file : path
+        Text file (UTF-8), one ``http(s)://`` URL a line; blank lines and
+        ``#`` comments ignored; repeated URLs fetched once.
+    out_dir : path
+        Output folder (created).
+    delay : float
+        Minimum seconds between two requests to the same host (robots.txt's
+        Crawl-delay wins when longer).
+    timeout : float
+        Seconds to wait for a connection or data before giving up on an attempt.
+    retries : int
+        Extra attempts after a 5xx/429 answer, a timeout or a dropped connection
+        (4xx other than 429 are not retried).
+    backoff : float
+        Seconds before the first retry; doubled each time (a server's
+        ``Retry-After`` wins when longer, capped at 120 s).
+    user_agent : str
+        Sent with every request and matched against robots.txt rules.
+    refresh : bool
+        Fetch pages again even if saved; changed bytes are kept next to the old.
+    progress : bool
+        Show a progress bar (tqdm).
+
+    Returns
+    -------
+    CollectReport
+        ``rows`` (one dict per URL with :data:`REPORT_COLUMNS`), ``counts()``,
+        ``to_frame()``, ``summary()``, ``corpus_file``, ``report_file``.
+
+    Examples
+    --------
+    >>> report = collect("urls.txt", "my_corpus", delay=2.0)  # doctest: +SKIP
+    >>> print(report.summary())  # doctest: +SKIP
+    """
+    if delay < 0 or timeout <= 0 or retries < 0 or backoff < 0:
+        raise CollectError(f"collect: need delay >= 0, timeout > 0, retries >= 0, backoff >= 0; "
+                           f"got delay={delay!r}, timeout={timeout!r}, retries={retries!r}, "
+                           f"backoff={backoff!r}")
+    urls = _read_urls(urls_file)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CollectError(f"collect: output {out} exists and is not a folder; give a folder path")
+    work = out / _WORK_DIR
+    raw_root = work / "raw"
+    crawler = _Crawler(delay=delay, timeout=timeout, retries=retries, backoff=backoff,
+                       user_agent=user_agent)
+    report = CollectReport(out_dir=out)
+    records: list[dict[str, Any]] = []
+    iterator: Iterable[str] = urls
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(urls, desc="collect", unit="page")
+    for url in iterator:
+        row: dict[str, Any] = {"url": url, "attempts": 0, "extracted": False}
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            row.update(outcome="failed", error="not an http(s) URL")
+            report.rows.append(row)
+            continue
+        key = _url_key(url)
+        folder = raw_root / re.sub(r"[^A-Za-z0-9.\-]", "_", parts.netloc)
+        saved = _sidecars(folder, key, url) if folder.is_dir() else []
+        meta: dict[str, Any] | None = saved[-1] if saved else None
+        if meta is not None and not refresh:
+            row["outcome"] = "already-saved"
+        else:
+            reason = crawler.disallowed(url)
+            if reason:
+                row.update(outcome="disallowed-by-robots", error=reason)
+            else:
+                try:
+                    fetched = crawler.get(url)
+                    meta, row["outcome"] = _save(folder, key, fetched, url, user_agent)
+                    row["attempts"] = fetched.attempts
+                except _Failed as exc:
+                    row.update(outcome=exc.outcome, status=exc.status, error=exc.error,
+                               attempts=exc.attempts)
+            if meta is not None and row["outcome"] not in _OK:
+                row["error"] = f"{row.get('error')}; kept the copy saved earlier"
+        if meta is not None:
+            row.update(status=meta.get("status"), final_url=meta.get("final_url"),
+                       raw_file=f"{_WORK_DIR}/raw/{folder.name}/{meta['raw_file']}",
+                       fetched_at=meta.get("fetched_at"))
+            try:
+                records.append(_record(meta, folder))
+                row["extracted"] = True
+            except Exception as exc:  # one bad page must not stop the crawl
+                log.warning("collect: could not extract %s: %r", url, exc)
+                row["error"] = f"extraction failed: {exc!r}"
+        report.rows.append(row)
+        log.info("collect: %s -> %s", url, row["outcome"])
+
+    report.corpus_file = out / _CORPUS_FILE
+    with atomic_write(report.corpus_file) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n")
+    report.n_articles = len(records)
+    report.report_file = work / "report.csv"
+    _write_report(report.report_file, report.rows)
+    return report
+

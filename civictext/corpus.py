@@ -1,0 +1,997 @@
+"""Stage 1 of the pipeline: read a corpus (files or folders) into the articles table.
+
+Supported inputs (a file, or a folder read recursively, files in sorted order):
+
+=====================  ===========  ====================================================
+file                   ``format``   what is read
+=====================  ===========  ====================================================
+``*.txt`` scraped page ``txt-page`` main article + one teaser record per related-article
+                                    teaser (see :mod:`civictext._pages` for the rules)
+``*.txt`` header-line  ``txt-header`` ``# doc_id = …``, ``# url = …``, ``# date = YYYYMMDD``
+                                    lines, then the text (one sentence a line); the first
+                                    line is the title when it looks like one
+``*.html``/``*.htm``   ``html``     title, sapo, paragraphs, captions, meta dates
+``*.jsonl``            ``jsonl``    one JSON object a line, streamed
+``*.json``             ``json``     a JSON array of objects (or ``{"data": [...]}``,
+                                    or one object)
+``*.csv``/``*.tsv``    ``csv``      one row per document, streamed
+=====================  ===========  ====================================================
+
+Any of them may be gzipped (``.jsonl.gz``, ``.csv.gz``, ...). Records are
+matched to columns by field name; see ``fields`` in :func:`read_corpus`.
+Word-segmented text (``"cải_cách hành_chính"``, e.g. a ``text_segmented``
+field) is kept as given in ``tokens_given`` and ``segmented`` is True; ``text``
+is then ``tokens_given`` with ``_`` turned into spaces, so the given tokens map
+onto ``text`` one to one.
+
+**Dates**, in this order: the folder's ``manifest.csv`` (columns ``file``
+(relative path), ``source``, ``url``, ``published``, ``date_evidence``,
+optionally ``category``); the input's own metadata (a ``published``/``date``
+field, a ``# date =`` header, HTML ``article:published_time`` / JSON-LD
+``datePublished``); only then a date line printed near the top of a scraped
+page, through :func:`civictext.dates.find_publication_date`. Dates keep their
+precision (``"2019"`` stays a year); a time of day is kept as printed, without
+the UTC offset (``"2025-08-07T22:00"``).
+
+**Robustness.** Lenient by default: an unreadable file, record or line is
+skipped, the run continues, and ``df.attrs["skipped"]`` lists
+``{path, line, reason}`` for each. ``strict=True`` raises
+:class:`~civictext.errors.CorpusError` at the first. Encodings are detected
+per file (UTF-8 with or without BOM, UTF-16 with BOM, windows-1258) and
+recorded in ``df.attrs["encodings"]``; legacy TCVN3/VNI font encodings are
+reported. Input files are only ever opened for reading.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import email.utils
+import gzip
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import pandas as pd
+
+from civictext import _encodings, _pages
+from civictext._io import write_csv
+from civictext.errors import CorpusError
+from civictext.normalize import normalize_text
+
+__all__ = ["read_corpus", "read_page", "write_read_report", "COLUMNS", "FORMATS"]
+
+log = logging.getLogger(__name__)
+
+#: Columns of the articles table, in order (docs/pipeline.md, table 1).
+COLUMNS = ["doc_id", "kind", "parent_id", "source", "source_tag", "url", "title", "kicker",
+           "lead", "headings", "captions", "byline", "text", "published", "date_precision",
+           "date_evidence", "category", "path", "format", "segmented", "tokens_given"]
+
+#: File suffix -> reader format.
+FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl",
+           ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv"}
+
+#: Field names looked for, in order, when ``fields`` does not name one.
+AUTO_FIELDS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "content", "body", "text_segmented", "article", "summary",
+             "description", "sapo", "abstract"),
+    "title": ("title", "headline"),
+    "lead": ("lead", "sapo", "summary", "description", "abstract"),
+    "published": ("published", "date", "time", "published_at", "publish_date",
+                  "datetime", "pubdate", "created_at"),
+    "id": ("id", "doc_id", "article_id", "guid"),
+    "url": ("url", "link", "href"),
+    "source": ("source", "outlet", "site", "publisher"),
+    "category": ("category", "section", "topic", "label"),
+    "byline": ("byline", "author"),
+}
+_LEADISH = {"summary", "description", "sapo", "abstract", "lead"}
+_IGNORED_NAMES = {"manifest.csv", "read_report.csv", "skipped_items.csv"}
+_MAX_PAGE_BYTES = 50 * 1024 * 1024       # a scraped page or HTML file larger than this is not a page
+_MAX_LINE_BYTES = 64 * 1024 * 1024       # a JSONL/CSV line larger than this is skipped
+
+
+class _Skip(Exception):
+    """One item cannot be read; ``reason`` says why."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+# ----------------------------------------------------------------------- dates
+
+_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})"
+                  r"(?::\d{2}(?:[.,]\d+)?)?)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?$", re.I)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(?:\d{2})?)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:h](\d{2}))?")
+_MY = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
+
+
+def _iso(y: str, mo: str | None = None, d: str | None = None, h: str | None = None,
+         mi: str | None = None) -> tuple[str, str] | None:
+    try:
+        datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0))
+    except ValueError:
+        return None
+    if not 1800 <= int(y) <= 2200:
+        return None
+    if mo is None:
+        return f"{int(y):04d}", "year"
+    if d is None:
+        return f"{int(y):04d}-{int(mo):02d}", "month"
+    day = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+    if h is not None:
+        return f"{day}T{int(h):02d}:{int(mi):02d}", "day"
+    return day, "day"
+
+
+def parse_meta_date(value: Any) -> tuple[str, str] | None:
+    """A metadata date value -> ``(iso_at_its_precision, precision)`` or None.
+
+    Accepts ISO 8601 (``2019``, ``2019-05``, ``2019-05-12``, ``2019-05-12T09:15:00+07:00``),
+    ``YYYYMMDD[HHMM[SS]]``, ``DD/MM/YYYY [HH:MM]``, ``MM/YYYY`` and RFC 2822 feed dates.
+    A time keeps its wall-clock value; the UTC offset is dropped.
+
+    >>> parse_meta_date("2025-08-07T22:00:00+07:00")
+    ('2025-08-07T22:00', 'day')
+    >>> parse_meta_date("2019")
+    ('2019', 'year')
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    s = str(value).strip()
+    if not s or len(s) > 64:
+        return None
+    for rx in (_ISO, _COMPACT):
+        m = rx.match(s)
+        if m:
+            return _iso(*m.groups())
+    m = _DMY.match(s)
+    if m:
+        d, mo, y, h, mi = m.groups()
+        return _iso(y, mo, d, h, mi)
+    m = _MY.match(s)
+    if m:
+        return _iso(m.group(2), m.group(1))
+    try:
+        dt = email.utils.parsedate_to_datetime(s)
+        return _iso(str(dt.year), str(dt.month), str(dt.day), str(dt.hour), str(dt.minute))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _text_date(lines: list[str]) -> tuple[str, str, str] | None:
+    """A date from a page's date line(s), via :func:`civictext.dates.find_publication_date`."""
+    if not lines:
+        return None
+    from civictext import dates
+
+    try:
+        info = dates.find_publication_date("\n".join(lines))
+    except NotImplementedError:
+        return None
+    except Exception as exc:  # another module's bug must not stop a corpus read
+        log.warning("find_publication_date failed on %r: %s", lines, exc)
+        return None
+    if info is None or info.precision not in ("day", "month", "year"):
+        return None
+    return info.value, info.precision, info.evidence
+
+
+# ------------------------------------------------------------------ run state
+
+
+@dataclass
+class _Run:
+    root: Path
+    strict: bool
+    encoding: str | None
+    fields: dict[str, str]
+    segmented: bool | None
+    limit: int | None
+    rows: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    encodings: dict[str, str] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)
+    manifest: dict[str, dict] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+
+    def skip(self, rel: str, line: int | None, reason: str) -> None:
+        if self.strict:
+            where = f"{rel}, line {line}" if line is not None else rel
+            raise CorpusError(f"read_corpus: {where}: {reason} (strict mode stops at the "
+                              "first unreadable item; without strict=True it is skipped "
+                              "and reported)")
+        log.warning("skipped %s%s: %s", rel, f" line {line}" if line else "", reason)
+        self.skipped.append({"path": rel, "line": line, "reason": reason})
+
+    def unique_id(self, doc_id: str) -> str:
+        if doc_id in self.ids:
+            n = 2
+            while f"{doc_id}-{n}" in self.ids:
+                n += 1
+            doc_id = f"{doc_id}-{n}"
+        self.ids.add(doc_id)
+        return doc_id
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and len(self.rows) >= self.limit
+
+
+def _hash_id(kind: str, title: str, text: str) -> str:
+    h = hashlib.sha256("\x1f".join((kind, title, text)).encode("utf-8")).hexdigest()
+    return "h" + h[:15]
+
+
+def _blank_row() -> dict:
+    return {"doc_id": "", "kind": "article", "parent_id": None, "source": "", "source_tag": "",
+            "url": "", "title": "", "kicker": "", "lead": "", "headings": "", "captions": "",
+            "byline": "", "text": "", "published": "", "date_precision": "unknown",
+            "date_evidence": "", "category": "", "path": "", "format": "",
+            "segmented": False, "tokens_given": ""}
+
+
+# ---------------------------------------------------------------- file access
+
+
+def _open_binary(path: Path):
+    """Open read-only; transparently gunzip ``*.gz``."""
+    fh = open(path, "rb")  # noqa: SIM115 - read-only by design
+    if path.suffix.lower() == ".gz":
+        return gzip.GzipFile(fileobj=fh, mode="rb")
+    return fh
+
+
+def _read_bytes(path: Path, limit: int = _MAX_PAGE_BYTES) -> bytes:
+    with _open_binary(path) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise _Skip(f"larger than {limit // (1024 * 1024)} MB, too large for one page; "
+                    "split it into one file per article, or convert it to JSON Lines")
+    return data
+
+
+def _decode(run: _Run, rel: str, data: bytes, declared: str | None = None) -> str:
+    enc = run.encoding or declared
+    try:
+        text, used = _encodings.decode_bytes(data, enc)
+    except _encodings.EncodingProblem as exc:
+        if declared and not run.encoding and exc.kind != "legacy":
+            try:
+                text, used = _encodings.decode_bytes(data, None)
+            except _encodings.EncodingProblem as exc2:
+                raise _Skip(exc2.reason) from None
+        else:
+            raise _Skip(exc.reason) from None
+    run.encodings[rel] = used
+    return text
+
+
+def _format_of(path: Path) -> str | None:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return FORMATS.get(suffixes[-1]) if suffixes else None
+
+
+# ------------------------------------------------------------------- records
+
+
+def _pick(rec: Mapping[str, Any], name: str, fields: dict[str, str]) -> tuple[str, Any]:
+    if name in fields:
+        key = fields[name]
+        return key, rec.get(key)
+    for key in AUTO_FIELDS[name]:
+        v = rec.get(key)
+        if v is not None and v != "" and not (isinstance(v, float) and v != v):
+            return key, v
+    return "", None
+
+
+def _as_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, (list, tuple)):
+        return "\n\n".join(_as_text(x) for x in v if _as_text(x))
+    if isinstance(v, dict):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+# Anything normalize_text could change: invisibles, exotic spaces, tabs, CR, typographic
+# quotes, old-style tone placement candidates, double spaces, whitespace at line edges.
+_NEEDS_NORMALIZING = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v"
+    "\r\u2028\u2029\x85\u201c\u201d\u201e\u00ab\u00bb\u2033\u2018\u2019\u201a\u2032]"
+    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]|  " r"|(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
+
+
+def _normalize(text: str) -> str:
+    """:func:`normalize_text`, with a fast exit for text it would leave unchanged."""
+    if unicodedata.is_normalized("NFC", text) and not _NEEDS_NORMALIZING.search(text):
+        return text
+    return normalize_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _norm_meta(value: str) -> str:
+    """Normalise a short metadata value (cached: outlets and categories repeat)."""
+    if value.isascii():
+        return " ".join(value.split())
+    return _normalize(value)
+
+
+def _strip_seg(text: str) -> str:
+    return text.replace("_", " ")
+
+
+def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
+    """One JSON/CSV record -> one row (raises _Skip)."""
+    if not isinstance(rec, Mapping):
+        raise _Skip(f"expected a JSON object, got {type(rec).__name__}")
+    tkey, tval = _pick(rec, "text", run.fields)
+    if "text" in run.fields and tkey not in rec:
+        raise _Skip(f"no field {tkey!r} (fields={{'text': {tkey!r}}} was given); "
+                    f"the record has: {', '.join(map(str, rec)) or 'nothing'}")
+    body = _as_text(tval)
+    row = _blank_row()
+    row["format"] = fmt
+    row["path"] = rel
+    _, title = _pick(rec, "title", run.fields)
+    row["title"] = _normalize(_as_text(title))
+    segmented = run.segmented if run.segmented is not None else "seg" in tkey.lower()
+    if not body.strip() and not row["title"]:
+        keys = ", ".join(map(str, rec)) or "nothing"
+        raise _Skip(f"no text: none of the fields {', '.join(AUTO_FIELDS['text'])} has text "
+                    f"(the record has: {keys}); name the text field with "
+                    "fields={'text': 'FIELD'}")
+    if segmented:
+        given = _normalize(body)
+        row["segmented"] = True
+        row["tokens_given"] = given
+        row["text"] = _strip_seg(given)
+        blocks = [b for b in given.split("\n\n") if b.strip()]
+        if not row["title"] and blocks:
+            row["title"] = _strip_seg(blocks[0])
+            if len(blocks) >= 3:
+                row["lead"] = _strip_seg(blocks[1])
+    else:
+        body = _normalize(body)
+        lead = ""
+        if tkey in _LEADISH:
+            lead, body = body, ""
+        else:
+            lkey, lval = _pick(rec, "lead", run.fields)
+            if lkey and lkey != tkey:
+                lead = _normalize(_as_text(lval))
+        row["lead"] = lead
+        parts = []
+        if row["title"] and not body.startswith(row["title"]):
+            parts.append(row["title"])
+        if lead and not body.startswith(lead):
+            parts.append(lead)
+        parts.append(body)
+        row["text"] = "\n\n".join(p for p in parts if p)
+    for name in ("url", "source", "category", "byline"):
+        v = _as_text(_pick(rec, name, run.fields)[1])
+        row[name] = _norm_meta(v) if len(v) < 300 else _normalize(v)
+    pkey, pval = _pick(rec, "published", run.fields)
+    parsed = parse_meta_date(pval) if pkey else None
+    if parsed:
+        row["published"], row["date_precision"] = parsed
+        row["date_evidence"] = f"{fmt}:{pkey}"
+    elif pkey and _as_text(pval).strip():
+        log.info("%s: unreadable date %s=%r left unknown", rel, pkey, pval)
+    _, rid = _pick(rec, "id", run.fields)
+    rid = _as_text(rid)
+    row["doc_id"] = _norm_meta(rid) if len(rid) < 300 else _normalize(rid)
+    return row
+
+
+def _finish(run: _Run, row: dict) -> dict:
+    """Manifest metadata, doc_id and uniqueness; append."""
+    man = run.manifest.get(row["path"])
+    if man and row["kind"] == "article":
+        parsed = parse_meta_date(man.get("published"))
+        if parsed:
+            row["published"], row["date_precision"] = parsed
+            ev = (man.get("date_evidence") or "").strip()
+            row["date_evidence"] = "manifest.csv" + (f": {ev}" if ev else "")
+        for k in ("source", "url", "category"):
+            if (man.get(k) or "").strip():
+                row[k] = normalize_text(man[k])
+    elif man and (man.get("source") or "").strip() and not row["source"]:
+        row["source"] = normalize_text(man["source"])
+    if not row["category"] and row["path"] in run.categories:
+        row["category"] = run.categories[row["path"]]
+    if not row["doc_id"]:
+        row["doc_id"] = _hash_id(row["kind"], row["title"], row["text"])
+    row["doc_id"] = run.unique_id(row["doc_id"])
+    run.rows.append(row)
+    return row
+
+
+# --------------------------------------------------------------- readers
+
+
+def _iter_lines(fh, rel: str, run: _Run) -> Iterator[tuple[int, bytes]]:
+    """Lines of a binary stream; lines over the size limit are skipped, not loaded."""
+    n = 0
+    while True:
+        line = fh.readline(_MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > _MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:  # drain the rest of the over-long line
+                more = fh.readline(_MAX_LINE_BYTES)
+                if not more or more.endswith(b"\n"):
+                    break
+            run.skip(rel, n, f"line longer than {_MAX_LINE_BYTES // (1024 * 1024)} MB")
+            continue
+        yield n, line
+
+
+def _read_jsonl(run: _Run, path: Path, rel: str) -> int:
+    count = 0
+    with _open_binary(path) as fh:
+        head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            run.encodings[rel] = "utf-16"
+            lines: Iterator = ((i, ln.encode("utf-8")) for i, ln in
+                               enumerate(io.TextIOWrapper(fh, encoding="utf-16"), 1))
+        else:
+            run.encodings[rel] = "utf-8"
+            lines = _iter_lines(fh, rel, run)
+        for n, raw in lines:
+            if run.full:
+                break
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                run.skip(rel, n, f"not UTF-8 (byte 0x{raw[exc.start]:02X}); JSON Lines must be UTF-8")
+                continue
+            try:
+                rec = json.loads(text)
+            except ValueError as exc:
+                run.skip(rel, n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            try:
+                _finish(run, _record_row(run, rec, "jsonl", rel))
+                count += 1
+            except _Skip as exc:
+                run.skip(rel, n, exc.reason)
+    return count
+
+
+def _read_json(run: _Run, path: Path, rel: str) -> int:
+    text = _decode(run, rel, _read_bytes(path, 1 << 31))
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise _Skip(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                    exc.lineno) from None
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        if lists:
+            data = lists[0]
+        else:
+            data = [data]
+    if not isinstance(data, list):
+        raise _Skip(f"expected a JSON array of article objects, got {type(data).__name__}")
+    count = 0
+    for i, rec in enumerate(data, 1):
+        if run.full:
+            break
+        try:
+            _finish(run, _record_row(run, rec, "json", rel))
+            count += 1
+        except _Skip as exc:
+            run.skip(rel, i, f"item {i}: {exc.reason}")
+    return count
+
+
+def _sample_encoding(run: _Run, path: Path) -> str:
+    if run.encoding:
+        return run.encoding
+    with _open_binary(path) as fh:
+        sample = fh.read(1 << 20)
+    for bom, name in _encodings._BOMS:
+        if sample.startswith(bom):
+            return name
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return _encodings.detect_encoding(sample)
+    except _encodings.EncodingProblem as exc:
+        raise _Skip(exc.reason) from None
+
+
+def _read_csv(run: _Run, path: Path, rel: str) -> int:
+    enc = _sample_encoding(run, path)
+    run.encodings[rel] = enc
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    count = 0
+    try:
+        with _open_binary(path) as fb:
+            fh = io.TextIOWrapper(fb, encoding=enc, errors="strict", newline="")
+            first = fh.readline()
+            delim = "\t" if "\t" in first and first.count("\t") >= first.count(",") else (
+                ";" if first.count(";") > first.count(",") else ",")
+            reader = csv.DictReader(_chain(first, fh),
+                                    delimiter=delim)
+            cols = [c.lstrip("\ufeff").strip() for c in (reader.fieldnames or [])]
+            reader.fieldnames = cols
+            if not cols:
+                raise _Skip("empty CSV file (no header row)")
+            wanted = run.fields.get("text")
+            has_text = (wanted in cols) if wanted else any(c in cols for c in AUTO_FIELDS["text"])
+            if not has_text:
+                need = repr(wanted) if wanted else "text (or " + ", ".join(AUTO_FIELDS["text"][1:]) + ")"
+                raise _Skip(f"has no {need} column; its columns are: {', '.join(cols)}; "
+                            "rename the column or pass fields={'text': 'COLUMN'}")
+            try:
+                for rec in reader:
+                    if run.full:
+                        break
+                    n = reader.line_num
+                    if None in rec:
+                        rec.pop(None)
+                    try:
+                        _finish(run, _record_row(run, rec, "csv", rel))
+                        count += 1
+                    except _Skip as exc:
+                        run.skip(rel, n, exc.reason)
+            except UnicodeDecodeError:
+                raise _Skip(f"not {enc} after line {reader.line_num} ({count} rows read before "
+                            "it); re-save the file as UTF-8 or pass encoding=", reader.line_num) from None
+            except csv.Error as exc:
+                raise _Skip(f"malformed CSV at line {reader.line_num}: {exc}",
+                            reader.line_num) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    return count
+
+
+def _chain(first: str, fh) -> Iterator[str]:
+    yield first
+    yield from fh
+
+
+_HEADER = re.compile(r"^#\s*([\w.-]+)\s*[=:]\s*(.*)$")
+
+
+def _read_header_txt(run: _Run, text: str, rel: str) -> int:
+    lines = text.split("\n")
+    meta: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and (lines[i].startswith("#") or not lines[i].strip()):
+        m = _HEADER.match(lines[i].strip())
+        if m:
+            meta[m.group(1).lower()] = m.group(2).strip()
+        i += 1
+    body = [ln.strip() for ln in lines[i:] if ln.strip()]
+    rec: dict[str, Any] = {k: v for k, v in meta.items()}
+    if "title" not in meta and body and len(body[0].split()) <= 35 and not body[0].endswith("."):
+        rec["title"] = body.pop(0)
+    rec["text"] = "\n".join(body)
+    if not rec["text"] and not rec.get("title"):
+        raise _Skip("header-line file with no text after the header")
+    row = _record_row(run, rec, "txt-header", rel)
+    if row["date_evidence"]:
+        row["date_evidence"] = row["date_evidence"].replace("txt-header:", "header:")
+    _finish(run, row)
+    return 1
+
+
+def _page_rows(page: _pages.Page, rel: str, fmt: str) -> tuple[dict, list[dict]]:
+    row = _blank_row()
+    row.update(title=page.title, kicker=page.kicker, lead=page.lead, source_tag=page.source_tag,
+               headings="\n".join(page.headings), captions="\n".join(page.captions),
+               byline=page.byline, text=page.text, path=rel, format=fmt, doc_id=page.page_id)
+    dated = _text_date(page.date_lines)
+    if dated:
+        row["published"], row["date_precision"], row["date_evidence"] = dated
+    teasers = []
+    for t in page.teasers:
+        tr = _blank_row()
+        tr.update(kind="teaser", title=t["title"], lead=t["lead"], source_tag=t["source_tag"],
+                  text="\n\n".join(p for p in (t["title"], t["lead"]) if p), path=rel, format=fmt)
+        teasers.append(tr)
+    return row, teasers
+
+
+def _read_page_txt(run: _Run, text: str, rel: str) -> int:
+    page = _pages.parse_text_page(text)
+    if not page.text.strip():
+        raise _Skip("no article text found on the page")
+    art, teasers = _page_rows(page, rel, "txt-page")
+    art = _finish(run, art)
+    for t in teasers:
+        if run.full:
+            break
+        t["parent_id"] = art["doc_id"]
+        t["source"] = art["source"]
+        _finish(run, t)
+    return 1 + len(teasers)
+
+
+def _read_txt(run: _Run, path: Path, rel: str) -> int:
+    text = _decode(run, rel, _read_bytes(path))
+    if not text.strip():
+        raise _Skip("empty file")
+    first = text.lstrip("\ufeff \n\r\t").split("\n", 1)[0].strip()
+    if _HEADER.match(first):
+        return _read_header_txt(run, text, rel)
+    return _read_page_txt(run, text, rel)
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+
+
+def _read_html(run: _Run, path: Path, rel: str) -> int:
+    data = _read_bytes(path)
+    m = _META_CHARSET.search(data[:4096])
+    declared = m.group(1).decode("ascii").lower() if m else None
+    if declared in ("utf8",):
+        declared = "utf-8"
+    if declared and any(data.startswith(b) for b, _ in _encodings._BOMS):
+        declared = None  # a BOM wins over the meta tag
+    text = _decode(run, rel, data, declared)
+    if not text.strip():
+        raise _Skip("empty file")
+    try:
+        h = _pages.parse_html_page(text)
+    except Exception as exc:  # html.parser is lenient; this is a last resort
+        raise _Skip(f"HTML could not be parsed ({type(exc).__name__})") from None
+    if not h["body"] and not h["lead"]:
+        raise _Skip("no article found in the HTML (no <article>, <p> paragraphs or description)")
+    row = _blank_row()
+    parts = [h["title"], h["lead"]] + [t for _, t in h["body"]]
+    row.update(title=h["title"], lead=h["lead"], source_tag=h["source_tag"], byline=h["byline"],
+               headings="\n".join(h["headings"]), captions="\n".join(h["captions"]),
+               text="\n\n".join(p for p in parts if p), path=rel, format="html",
+               url=h["url"], source=normalize_text(h["site"]))
+    parsed = parse_meta_date(h["published_meta"]) if h["published_meta"] else None
+    if parsed:
+        row["published"], row["date_precision"] = parsed
+        row["date_evidence"] = h["date_meta_key"]
+    else:
+        dated = _text_date(h["date_lines"])
+        if dated:
+            row["published"], row["date_precision"], row["date_evidence"] = dated
+    _finish(run, row)
+    return 1
+
+
+_READERS = {"txt": _read_txt, "html": _read_html, "jsonl": _read_jsonl, "json": _read_json,
+            "csv": _read_csv}
+
+
+# ------------------------------------------------------------------ folders
+
+
+def _load_manifests(run: _Run, files: list[Path]) -> None:
+    for mpath in files:
+        base = mpath.parent
+        rel_m = _rel(run.root, mpath)
+        try:
+            with open(mpath, "rb") as fh:
+                text, _ = _encodings.decode_bytes(fh.read())
+            rows = list(csv.DictReader(io.StringIO(text)))
+        except (OSError, _encodings.EncodingProblem, csv.Error) as exc:
+            run.skip(rel_m, None, f"manifest cannot be read: {exc}")
+            continue
+        if rows and "file" not in rows[0]:
+            run.skip(rel_m, 1, "manifest has no 'file' column; its columns are: "
+                     f"{', '.join(rows[0])}; the columns are file,source,url,published,date_evidence")
+            continue
+        for r in rows:
+            f = (r.get("file") or "").strip()
+            if f:
+                target = _rel(run.root, base / f) if run.root.is_dir() else Path(f).name
+                run.manifest[target] = {k: (v or "") for k, v in r.items() if k}
+
+
+def _rel(root: Path, p: Path) -> str:
+    if root.is_file():
+        return p.name
+    try:
+        return p.relative_to(root).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def _discover(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(corpus files, manifests, other files), each sorted."""
+    if root.is_file():
+        man = root.parent / "manifest.csv"
+        return [root], [man] if man.is_file() else [], []
+    files, manifests, other = [], [], []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            p = Path(dirpath) / name
+            if name.lower() == "manifest.csv":
+                manifests.append(p)
+            elif name.lower() in _IGNORED_NAMES or _format_of(p) is None:
+                other.append(p)
+            else:
+                files.append(p)
+    key = lambda p: p.relative_to(root).as_posix()  # noqa: E731
+    return sorted(files, key=key), sorted(manifests, key=key), sorted(other, key=key)
+
+
+def _folder_categories(root: Path, files: list[Path], pattern: str | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if pattern:
+        rx = re.compile(pattern)
+        for p in files:
+            rel = _rel(root, p)
+            m = rx.search(rel)
+            if m:
+                out[rel] = m.group(1) if m.groups() else m.group(0)
+        return out
+    if root.is_file():
+        return out
+    tops = {p.relative_to(root).parts[0] for p in files if len(p.relative_to(root).parts) > 1}
+    if len(tops) >= 2:  # per-category folders
+        for p in files:
+            parts = p.relative_to(root).parts
+            if len(parts) > 1:
+                out[p.relative_to(root).as_posix()] = normalize_text(parts[0])
+    return out
+
+
+def _check_fields(fields: Mapping[str, str] | None) -> dict[str, str]:
+    if fields is None:
+        return {}
+    if not isinstance(fields, Mapping):
+        raise CorpusError(f"read_corpus: fields must be a dict such as {{'text': 'summary'}}, "
+                          f"got {type(fields).__name__}")
+    bad = [k for k in fields if k not in AUTO_FIELDS]
+    if bad:
+        raise CorpusError(f"read_corpus: fields has unknown key(s) {', '.join(map(repr, bad))}; "
+                          f"allowed keys: {', '.join(AUTO_FIELDS)}")
+    if not all(isinstance(v, str) and v for v in fields.values()):
+        raise CorpusError("read_corpus: fields values must be non-empty field names (str)")
+    return dict(fields)
+
+
+def read_corpus(
+    path: str | os.PathLike,
+    *,
+    strict: bool = False,
+    progress: bool = False,
+    encoding: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    segmented: bool | None = None,
+    category_pattern: str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Read a corpus file or folder into the articles table.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file or a folder (read recursively; hidden files and folders are
+        ignored, as are files with other suffixes, which the read report lists).
+    strict : bool, keyword-only
+        Raise :class:`~civictext.errors.CorpusError` at the first unreadable file,
+        record or line instead of skipping it (default False: skip and report).
+    progress : bool, keyword-only
+        Show a progress bar over files.
+    encoding : str, optional
+        Force one Python codec for every text file (e.g. ``"cp1258"``); JSON Lines
+        are always UTF-8. Default: detect per file.
+    fields : dict, optional
+        Field/column names for JSON and CSV records, e.g.
+        ``{"text": "summary", "published": "published"}``. Keys: ``text, title, lead,
+        published, id, url, source, category, byline``. Unnamed fields are found
+        automatically (``text|content|body|text_segmented|summary…``,
+        ``published|date|time…``, ``id``, ``url|link`` …). A text field named
+        ``summary``/``description``/``sapo`` fills ``lead``.
+    segmented : bool, optional
+        The text is word-segmented with ``_``. Default: True when the text field's
+        name contains "seg" (e.g. ``text_segmented``).
+    category_pattern : str, optional
+        Regular expression searched in each file's relative path; its first group
+        (or the match) is the ``category``, e.g. ``r"news_([a-z]+)_"``. Default:
+        per-category folders (a folder holding two or more sub-folders) give
+        the category.
+    limit : int, optional
+        Stop after this many documents (for samples).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per document, columns :data:`COLUMNS` (docs/pipeline.md, table 1):
+        ``doc_id, kind, parent_id, source, source_tag, url, title, kicker, lead,
+        headings, captions, byline, text, published, date_precision,
+        date_evidence, category, path, format, segmented, tokens_given``.
+        ``attrs["skipped"]``: list of ``{path, line, reason}``;
+        ``attrs["encodings"]``: ``{path: codec}``; ``attrs["files"]``: one dict per
+        file ``{path, format, encoding, records, skipped, reason}``.
+
+    Raises
+    ------
+    CorpusError
+        ``path`` does not exist, a bad parameter, or (``strict=True``) any
+        unreadable item.
+
+    Examples
+    --------
+    >>> articles = read_corpus("corpus/")
+    >>> articles.loc[articles["kind"] == "article", ["doc_id", "source_tag", "byline"]].values.tolist()
+    [['92389', 'LĐTĐ', 'Hoa Nguyễn']]
+    """
+    root = Path(path)
+    if not root.exists():
+        raise CorpusError(f"read_corpus: path {str(path)!r} does not exist; pass a corpus "
+                          "file or folder (.txt, .html, .jsonl, .json, .csv, optionally .gz)")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise CorpusError(f"read_corpus: limit must be a positive int or None, got {limit!r}")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise CorpusError(f"read_corpus: unknown encoding={encoding!r}; use a Python "
+                              "codec name such as 'utf-8', 'utf-16' or 'cp1258'") from None
+    run = _Run(root=root, strict=strict, encoding=encoding, fields=_check_fields(fields),
+               segmented=segmented, limit=limit)
+    files, manifests, other = _discover(root)
+    _load_manifests(run, manifests)
+    run.categories = _folder_categories(root, files, category_pattern)
+    iterator: Any = files
+    if progress and len(files) > 1:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(files, desc="reading", unit="file")
+    for p in iterator:
+        if run.full:
+            break
+        rel = _rel(root, p)
+        fmt = _format_of(p) or ""
+        before = len(run.skipped)
+        n_rows = len(run.rows)
+        reason = ""
+        try:
+            _READERS[fmt](run, p, rel)
+        except _Skip as exc:
+            reason = exc.reason
+            run.skip(rel, exc.line, exc.reason)
+        except FileNotFoundError:
+            reason = "file disappeared while reading"
+            run.skip(rel, None, reason)
+        except IsADirectoryError:
+            reason = "is a directory"
+            run.skip(rel, None, reason)
+        except (OSError, EOFError, gzip.BadGzipFile, zlib_error()) as exc:
+            reason = f"cannot be read ({type(exc).__name__}: {exc})"
+            run.skip(rel, None, reason)
+        run.files.append({"path": rel, "format": _file_format(run, rel, fmt),
+                          "encoding": run.encodings.get(rel, ""),
+                          "records": len(run.rows) - n_rows,
+                          "skipped": len(run.skipped) - before, "reason": reason})
+    for p in other:
+        run.files.append({"path": _rel(root, p), "format": "", "encoding": "", "records": 0,
+                          "skipped": 0, "reason": "ignored: not a corpus file type"})
+    df = pd.DataFrame(run.rows, columns=COLUMNS)
+    df["parent_id"] = df["parent_id"].astype(object).where(df["parent_id"].notna(), None)
+    df["segmented"] = df["segmented"].astype(bool)
+    df.attrs["skipped"] = run.skipped
+    df.attrs["encodings"] = run.encodings
+    df.attrs["files"] = run.files
+    log.info("read %d documents from %d files; skipped %d items", len(df), len(files),
+             len(run.skipped))
+    return df
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def _file_format(run: _Run, rel: str, fmt: str) -> str:
+    kinds = {r["format"] for r in run.rows[-1:] if r["path"] == rel}
+    return kinds.pop() if kinds else fmt
+
+
+def read_page(text: str, *, path: str = "") -> list[dict]:
+    """Parse one scraped plain-text page into an article record and teaser records.
+
+    Parameters
+    ----------
+    text : str
+        The page as text (any Unicode normalisation form).
+    path : str, keyword-only
+        Recorded in each record's ``path``.
+
+    Returns
+    -------
+    list of dict
+        The main article first (``kind="article"``), then one record per
+        related-article teaser (``kind="teaser"``, ``parent_id`` = the article's
+        ``doc_id``), each with the :data:`COLUMNS` keys. Dates come only from a
+        date line near the top of the page.
+
+    Examples
+    --------
+    >>> page = "Tiêu đề bài viết\\n\\n(PLO) Tóm tắt bài viết ở đây cho bạn đọc.\\n\\nThân bài."
+    >>> rec = read_page(page)[0]
+    >>> rec["title"], rec["source_tag"], rec["lead"]
+    ('Tiêu đề bài viết', 'PLO', 'Tóm tắt bài viết ở đây cho bạn đọc.')
+    """
+    if not isinstance(text, str):
+        raise CorpusError(f"read_page: text must be str, got {type(text).__name__}")
+    page = _pages.parse_text_page(text)
+    art, teasers = _page_rows(page, path, "txt-page")
+    if not art["doc_id"]:
+        art["doc_id"] = _hash_id("article", art["title"], art["text"])
+    seen = {art["doc_id"]}
+    for t in teasers:
+        t["parent_id"] = art["doc_id"]
+        t["doc_id"] = _hash_id("teaser", t["title"], t["text"])
+        base, n = t["doc_id"], 2
+        while t["doc_id"] in seen:
+            t["doc_id"], n = f"{base}-{n}", n + 1
+        seen.add(t["doc_id"])
+    return [art, *teasers]
+
+
+def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Path:
+    """Write ``read_report.csv`` (one row per input file) and ``skipped_items.csv``.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The result of :func:`read_corpus` (its ``attrs`` hold the report).
+    out_dir : str or path-like
+        Output folder (created if needed); files are written atomically.
+
+    Returns
+    -------
+    Path
+        ``out_dir/read_report.csv``, columns ``path, format, encoding, records,
+        skipped, reason``. ``skipped_items.csv`` next to it has ``path, line,
+        reason`` for every skipped item.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_read_report(read_corpus("corpus/"), tempfile.mkdtemp())
+    >>> p.name
+    'read_report.csv'
+    """
+    out = Path(out_dir)
+    files = pd.DataFrame(articles.attrs.get("files", []),
+                         columns=["path", "format", "encoding", "records", "skipped", "reason"])
+    skipped = pd.DataFrame(articles.attrs.get("skipped", []), columns=["path", "line", "reason"])
+    skipped["line"] = skipped["line"].astype("Int64")
+    write_csv(out / "skipped_items.csv", skipped)
+    return write_csv(out / "read_report.csv", files)

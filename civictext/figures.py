@@ -1,0 +1,511 @@
+"""Every figure, rebuilt from the corpus by one call (pipeline stage 6, the saving half).
+
+One function per figure, named by what it shows; each writes ``NAME.png``,
+``NAME.svg`` and ``NAME.csv`` (exactly the numbers plotted) into ``out`` and
+returns a record (name, files, CSV SHA-256, caption). Three entry points:
+
+- :func:`figures_from_tables` draws every figure from tables you already have
+  (articles, theme scores, evidence, document-topic weights);
+- :func:`build_figures` reads a corpus, scores themes, fits seeded topics, draws
+  every figure and writes ``manifest.json`` (``civictext figures``);
+- :func:`run_all` is the main job (``civictext run``): every table of every
+  stage plus the figures, under one output folder.
+
+Reproducible: the same corpus, versions and parameters give byte-identical CSVs
+and manifest (no timestamps, no absolute paths), and, on the same machine and
+library versions, identical PNG and SVG files (fixed SVG hash salt, no date or
+software stamp in the image metadata).
+
+When the frequency is not given it is chosen with
+:func:`civictext.trends.choose_freq`: the finest of month, quarter and year that
+is well filled. Every caption says how many documents had no usable date.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from civictext._io import atomic_write, sha256_file, write_csv, write_json, write_text
+from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
+from civictext.errors import CivictextError
+from civictext.trends import (
+    DEFAULT_MIN_ARTICLES,
+    DEFAULT_N_BOOT,
+    TrendError,
+    choose_freq,
+    corpus_volume,
+    theme_cooccurrence,
+    theme_trends,
+    top_terms_by_theme,
+    topic_trends,
+)
+
+__all__ = [
+    "corpus_fingerprint",
+    "corpus_volume_by_period",
+    "theme_share_by_period",
+    "theme_share_by_outlet",
+    "theme_cooccurrence_heatmap",
+    "top_terms_per_theme",
+    "topic_prevalence_by_period",
+    "figures_from_tables",
+    "build_figures",
+    "run_all",
+]
+
+log = logging.getLogger(__name__)
+
+_FREQ_WORD = {"M": "month", "Q": "quarter", "Y": "year"}
+
+
+# ------------------------------------------------------------------ saving
+def _save(fig: Any, out: Path, name: str, table: pd.DataFrame, caption: str) -> dict[str, Any]:
+    """Write NAME.png, NAME.svg and NAME.csv atomically; close the figure."""
+    import matplotlib.pyplot as plt
+
+    from civictext.plots import style
+
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with plt.rc_context(style()):
+            with atomic_write(out / f"{name}.png", "wb") as fh:
+                fig.savefig(fh, format="png", metadata={"Software": None}, bbox_inches="tight")
+            with atomic_write(out / f"{name}.svg", "wb") as fh:
+                fig.savefig(fh, format="svg", metadata={"Date": None, "Creator": None},
+                            bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    csv = write_csv(out / f"{name}.csv", table)
+    return {"name": name, "png": f"{name}.png", "svg": f"{name}.svg", "csv": f"{name}.csv",
+            "csv_sha256": sha256_file(csv), "rows": int(len(table)), "caption": caption}
+
+
+def _date_sentence(attrs: dict[str, Any], freq: str) -> str:
+    from civictext.plots import excluded_note
+
+    return excluded_note(attrs, unit="documents") + (
+        f" Resolution: {_FREQ_WORD[freq]}; a document dated less precisely than that is "
+        f"never assigned to a period.")
+
+
+def _csv_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    out = table[[c for c in columns if c in table.columns]].copy()
+    out.attrs = {}
+    return out
+
+
+# ------------------------------------------------------ one function per figure
+def corpus_volume_by_period(volume: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+    """Bar chart of documents per period; writes ``corpus_volume_by_<freq>.*``.
+
+    CSV columns: ``period, n_articles``. ``volume`` is
+    :func:`civictext.trends.corpus_volume` output.
+    """
+    from civictext.plots import plot_volume
+
+    freq = volume.attrs.get("freq", "M")
+    ax = plot_volume(volume)
+    name = f"corpus_volume_by_{_FREQ_WORD[freq]}"
+    cap = (f"Number of documents per {_FREQ_WORD[freq]}. " + _date_sentence(volume.attrs, freq))
+    return _save(ax.figure, Path(out), name, _csv_frame(volume, ["period", "n_articles"]), cap)
+
+
+def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+    """Theme shares per period with interval bands; writes ``theme_share_by_<freq>.*``.
+
+    CSV columns: ``period, theme, n_articles, n_present, share, share_lo,
+    share_hi, low_n`` (shares as fractions; the figure shows per cent).
+    """
+    from civictext.plots import plot_theme_shares
+
+    freq = trends.attrs.get("freq", "M")
+    ax = plot_theme_shares(trends)
+    level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
+    cap = (f"Share of documents in which each theme is present, per {_FREQ_WORD[freq]}, with "
+           f"{level:.0%} percentile bootstrap intervals ({trends.attrs.get('n_boot')} "
+           f"resamples of the period's documents, seed {trends.attrs.get('random_state')}). "
+           f"Hollow points: fewer than {trends.attrs.get('min_articles')} documents. "
+           + _date_sentence(trends.attrs, freq))
+    cols = ["period", "theme", "n_articles", "n_present", "share", "share_lo", "share_hi",
+            "low_n"]
+    return _save(ax.figure, Path(out), f"theme_share_by_{_FREQ_WORD[freq]}",
+                 _csv_frame(trends, cols), cap)
+
+
+def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+    """Small multiples of theme shares, one panel per outlet (the ``by`` column).
+
+    Writes ``theme_share_by_outlet.*``; CSV columns: ``<by>, period, theme,
+    n_articles, n_present, share, share_lo, share_hi, low_n``.
+    """
+    from civictext.plots import plot_theme_shares_by_group
+
+    by = (trends.attrs.get("by") or ["source"])[0]
+    freq = trends.attrs.get("freq", "M")
+    fig = plot_theme_shares_by_group(trends, by=by)
+    level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
+    cap = (f"Share of documents mentioning each theme per {_FREQ_WORD[freq]}, one panel per "
+           f"value of '{by}', with {level:.0%} bootstrap intervals. "
+           + _date_sentence(trends.attrs, freq))
+    cols = [by, "period", "theme", "n_articles", "n_present", "share", "share_lo",
+            "share_hi", "low_n"]
+    return _save(fig, Path(out), "theme_share_by_outlet", _csv_frame(trends, cols), cap)
+
+
+def theme_cooccurrence_heatmap(matrix: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+    """Heatmap of documents with two themes present; writes ``theme_cooccurrence.*``.
+
+    CSV: long form ``theme_a, theme_b, n_documents`` (every cell drawn).
+    """
+    from civictext.plots import plot_cooccurrence
+
+    ax = plot_cooccurrence(matrix)
+    long = matrix.stack().rename("n_documents").reset_index()
+    long.columns = ["theme_a", "theme_b", "n_documents"]
+    cap = (f"Number of documents in which both themes are present (diagonal: the theme "
+           f"alone), out of {matrix.attrs.get('n_documents')} documents, dated or not; "
+           f"colour is the share of all documents.")
+    return _save(ax.figure, Path(out), "theme_cooccurrence", long, cap)
+
+
+def top_terms_per_theme(top_terms: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+    """Most frequent lexicon terms per theme; writes ``top_terms_per_theme.*``.
+
+    CSV columns: ``theme, rank, term, n_hits, n_docs``.
+    """
+    from civictext.plots import plot_top_terms
+
+    ax = plot_top_terms(top_terms)
+    n = int(top_terms["rank"].max()) if len(top_terms) else 0
+    cap = (f"The {n} most frequent lexicon terms of each theme (matches in all documents, "
+           f"dated or not), from the evidence table; each match is a checkable sentence.")
+    shown = top_terms[top_terms["rank"] <= 8] if len(top_terms) else top_terms
+    return _save(ax.figure, Path(out), "top_terms_per_theme",
+                 _csv_frame(shown, ["theme", "rank", "term", "n_hits", "n_docs"]), cap)
+
+
+def topic_prevalence_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
+                               labels: dict[Any, str] | None = None) -> dict[str, Any]:
+    """Mean topic weight per period with bands; writes ``topic_prevalence_by_<freq>.*``.
+
+    CSV columns: ``period, topic, label, n_articles, mean_weight, weight_lo,
+    weight_hi, low_n``.
+    """
+    from civictext.plots import plot_topic_prevalence
+
+    freq = trends.attrs.get("freq", "M")
+    ax = plot_topic_prevalence(trends, labels=labels)
+    table = _csv_frame(trends, ["period", "topic", "n_articles", "mean_weight", "weight_lo",
+                                "weight_hi", "low_n"])
+    table.insert(2, "label", [str((labels or {}).get(t, f"topic {t}")) for t in table["topic"]])
+    cap = (f"Mean document-topic weight per {_FREQ_WORD[freq]} (seeded topic model), with "
+           f"{trends.attrs.get('level', DEFAULT_CI_LEVEL):.0%} bootstrap intervals. "
+           + _date_sentence(trends.attrs, freq))
+    return _save(ax.figure, Path(out), f"topic_prevalence_by_{_FREQ_WORD[freq]}", table, cap)
+
+
+# ----------------------------------------------------------- from tables
+def figures_from_tables(
+    articles: pd.DataFrame,
+    scores: pd.DataFrame,
+    out: str | os.PathLike,
+    *,
+    evidence: pd.DataFrame | None = None,
+    doc_topics: pd.DataFrame | None = None,
+    topic_labels: dict[Any, str] | None = None,
+    freq: str | None = None,
+    by: str = "source",
+    level: float = DEFAULT_CI_LEVEL,
+    n_boot: int = DEFAULT_N_BOOT,
+    min_articles: int = DEFAULT_MIN_ARTICLES,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+) -> list[dict[str, Any]]:
+    """Draw and save every figure from tables already computed.
+
+    Parameters
+    ----------
+    articles, scores : DataFrame
+        The articles table and theme scores (docs/pipeline.md sections 1 and 3).
+    out : path
+        Folder for the PNG, SVG and CSV files (created if needed).
+    evidence : DataFrame, optional
+        ``theme_evidence`` output; without it the top-terms figure is skipped.
+    doc_topics : DataFrame, optional
+        ``TopicModel.doc_topics``; without it the topic figure is skipped.
+    topic_labels : dict, optional
+        Topic -> label for the topic figure.
+    freq : {"M", "Q", "Y"}, optional
+        Default: :func:`civictext.trends.choose_freq` of ``articles``.
+    by : str
+        Column for the small multiples (skipped when the column is absent).
+    level, n_boot, min_articles, random_state
+        Passed to :func:`civictext.trends.theme_trends`.
+
+    Returns
+    -------
+    list of dict
+        One record per figure: ``name, png, svg, csv, csv_sha256, rows, caption``
+        (file names relative to ``out``), in a fixed order.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import tempfile
+    >>> from civictext.synthetic import planted_trend_corpus
+    >>> arts, _ = planted_trend_corpus({"conduct": [0.2, 0.6]}, ["2021", "2022"], 10)
+    >>> sc = pd.DataFrame({"doc_id": arts["doc_id"], "theme": "conduct",
+    ...     "present": arts["planted_themes"] != "", "per_1k": 0.0})
+    >>> recs = figures_from_tables(arts, sc, tempfile.mkdtemp(), n_boot=50)
+    >>> [r["name"] for r in recs]
+    ['corpus_volume_by_year', 'theme_share_by_year', 'theme_share_by_outlet', 'theme_cooccurrence']
+    """
+    out = Path(out)
+    freq = freq or choose_freq(articles)
+    kw = dict(freq=freq, level=level, n_boot=n_boot, min_articles=min_articles,
+              random_state=random_state)
+    records = [corpus_volume_by_period(corpus_volume(articles, freq=freq), out)]
+    trends = theme_trends(scores, articles, **kw)
+    records.append(theme_share_by_period(trends, out))
+    if by and by in articles.columns:
+        records.append(theme_share_by_outlet(theme_trends(scores, articles, by=by, **kw), out))
+    ids = set(articles["doc_id"].astype(str))
+    records.append(theme_cooccurrence_heatmap(
+        theme_cooccurrence(scores[scores["doc_id"].astype(str).isin(ids)]), out))
+    if evidence is not None:
+        ev = evidence[evidence["doc_id"].astype(str).isin(ids)]
+        records.append(top_terms_per_theme(top_terms_by_theme(ev, n=10), out))
+    if doc_topics is not None:
+        records.append(topic_prevalence_by_period(topic_trends(doc_topics, articles, **kw), out,
+                                                  labels=topic_labels))
+    _write_captions(out, records)
+    return records
+
+
+def _write_captions(out: Path, records: list[dict[str, Any]]) -> None:
+    lines = ["# Figures", "", "Rebuilt by `civictext figures`; each PNG/SVG has a CSV of the "
+             "numbers plotted.", ""]
+    for r in records:
+        lines += [f"## {r['name']}", "", f"![{r['name']}]({r['png']})", "", r["caption"],
+                  "", f"Data: `{r['csv']}` ({r['rows']} rows).", ""]
+    write_text(out / "captions.md", "\n".join(lines))
+
+
+# ------------------------------------------------------------- from a corpus
+def corpus_fingerprint(path: str | os.PathLike) -> dict[str, Any]:
+    """SHA-256 over the sorted relative paths and file hashes of a corpus.
+
+    Hidden files and folders (names starting with ``.``) are ignored. For a
+    single file the relative path is its name.
+
+    Returns
+    -------
+    dict
+        ``sha256`` (hex), ``files`` (count), ``name`` (the folder or file name).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise TrendError(f"corpus_fingerprint: {path} does not exist; pass the corpus "
+                         f"folder or file")
+    if p.is_file():
+        files = [(p.name, p)]
+    else:
+        files = sorted((f.relative_to(p).as_posix(), f) for f in p.rglob("*")
+                       if f.is_file() and not any(part.startswith(".")
+                                                  for part in f.relative_to(p).parts))
+    h = hashlib.sha256()
+    for rel, f in files:
+        h.update(f"{rel}\t{sha256_file(f)}\n".encode())
+    return {"sha256": h.hexdigest(), "files": len(files), "name": p.resolve().name}
+
+
+def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
+                  progress: bool) -> dict[str, Any]:
+    """Read, score and fit: the tables every figure is drawn from."""
+    from civictext.corpus import read_corpus
+    from civictext.themes import score_themes, theme_evidence
+
+    articles = read_corpus(corpus, strict=strict, progress=progress)
+    log.info("read %d documents from %s", len(articles), corpus)
+    scores = score_themes(articles)
+    evidence = theme_evidence(articles)
+    tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
+                              "model": None, "topics_skipped": ""}
+    try:
+        from civictext.topics import fit_topics
+
+        tables["model"] = fit_topics(articles, method="seeded", random_state=random_state)
+    except CivictextError as exc:  # e.g. too few documents for a topic model
+        tables["topics_skipped"] = str(exc)
+        log.warning("topic figure skipped: %s", exc)
+    return tables
+
+
+def _topic_labels(model: Any) -> dict[Any, str]:
+    topics = getattr(model, "topics", None)
+    if isinstance(topics, pd.DataFrame) and {"topic", "label"} <= set(topics.columns):
+        return {t: str(lab) for t, lab in zip(topics["topic"], topics["label"])}
+    return {}
+
+
+def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out: Path, *,
+                          freq: str | None, random_state: int | None, n_boot: int,
+                          level: float, min_articles: int, by: str) -> dict[str, Any]:
+    from civictext import __version__
+    from civictext.config import package_versions
+
+    articles = tables["articles"]
+    chosen = freq or choose_freq(articles)
+    model = tables["model"]
+    records = figures_from_tables(
+        articles, tables["scores"], out, evidence=tables["evidence"],
+        doc_topics=model.doc_topics if model is not None else None,
+        topic_labels=_topic_labels(model) if model is not None else None,
+        freq=chosen, by=by, level=level, n_boot=n_boot, min_articles=min_articles,
+        random_state=random_state)
+    excluded = corpus_volume(articles, freq=chosen).attrs["excluded"]
+    kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
+    manifest = {
+        "corpus": {**corpus_fingerprint(corpus), "documents": int(len(articles)),
+                   "documents_by_kind": {str(k): int(v) for k, v in kinds.items()},
+                   "excluded_by_date_precision": excluded},
+        "civictext_version": __version__,
+        "versions": package_versions(),
+        "parameters": {"freq": chosen, "freq_chosen_automatically": freq is None,
+                       "by": by, "level": level, "n_boot": n_boot,
+                       "min_articles": min_articles, "topic_method": "seeded",
+                       "unit": "document (article or teaser)"},
+        "random_state": random_state,
+        "figures": records,
+        "skipped": ({"topic_prevalence": tables["topics_skipped"]}
+                    if tables["topics_skipped"] else {}),
+    }
+    write_json(out / "manifest.json", manifest)
+    return manifest
+
+
+def build_figures(
+    corpus: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    strict: bool = False,
+    progress: bool = False,
+    freq: str | None = None,
+    by: str = "source",
+    level: float = DEFAULT_CI_LEVEL,
+    n_boot: int = DEFAULT_N_BOOT,
+    min_articles: int = DEFAULT_MIN_ARTICLES,
+) -> dict[str, Any]:
+    """Rebuild every figure from a corpus and write ``manifest.json``.
+
+    Reads the corpus (``read_corpus``), scores themes (``score_themes``,
+    ``theme_evidence``), fits the seeded topic model (``fit_topics(method=
+    "seeded")``; skipped with the reason in the manifest when it cannot be
+    fitted), then calls :func:`figures_from_tables`.
+
+    Parameters
+    ----------
+    corpus : path
+        Corpus folder or file (never modified).
+    out : path
+        Output folder: one PNG, SVG and CSV per figure, ``captions.md`` and
+        ``manifest.json``.
+    random_state : int
+        Seed of the bootstrap and the topic model.
+    strict, progress : bool
+        Passed to ``read_corpus``.
+    freq, by, level, n_boot, min_articles
+        As in :func:`figures_from_tables`.
+
+    Returns
+    -------
+    dict
+        The manifest: ``corpus`` (name, ``sha256`` fingerprint over sorted
+        relative paths and file hashes, file and document counts, exclusions by
+        date precision), ``civictext_version``, ``versions``, ``parameters``,
+        ``random_state``, ``figures`` (records with CSV SHA-256), ``skipped``.
+        No timestamps or absolute paths: two runs give identical bytes.
+    """
+    tables = _stage_tables(corpus, random_state=random_state, strict=strict,
+                           progress=progress)
+    return _figures_and_manifest(tables, corpus, Path(out), freq=freq,
+                                 random_state=random_state, n_boot=n_boot, level=level,
+                                 min_articles=min_articles, by=by)
+
+
+def run_all(
+    path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    strict: bool = False,
+    progress: bool = False,
+) -> list[str]:
+    """The main job: every stage's tables and every figure, under ``out``.
+
+    Writes ``articles.csv`` and the read report, ``scores.csv``,
+    ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
+    document-topic weights, the saved model), ``trends.csv``,
+    ``trends_by_source.csv``, ``topic_trends.csv`` and ``figures/`` (with
+    ``manifest.json``).
+
+    Returns
+    -------
+    list of str
+        One line per output saying where it is.
+    """
+    from civictext.corpus import write_read_report
+    from civictext.lexicon import load_lexicons
+    from civictext.themes import coverage_report
+
+    out = Path(out)
+    lines: list[str] = []
+    tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress)
+    articles = tables["articles"]
+    write_csv(out / "articles.csv", articles)
+    report = write_read_report(articles, out)
+    lines.append(f"articles: {out / 'articles.csv'} ({len(articles)} documents); "
+                 f"read report: {report}")
+    write_csv(out / "scores.csv", tables["scores"])
+    write_csv(out / "evidence.csv", tables["evidence"])
+    lines.append(f"themes: {out / 'scores.csv'}, evidence: {out / 'evidence.csv'} "
+                 f"({len(tables['evidence'])} hits)")
+    coverage = coverage_report(articles, load_lexicons())
+    write_csv(out / "coverage.csv", coverage)
+    lines.append(f"lexicon coverage: {out / 'coverage.csv'} ({len(coverage)} terms)")
+    model = tables["model"]
+    if model is not None:
+        tdir = out / "topics"
+        write_csv(tdir / "topics.csv", model.topics)
+        write_csv(tdir / "top_terms.csv", model.top_terms)
+        write_csv(tdir / "doc_topics.csv", model.doc_topics)
+        model.save(tdir / "model")
+        lines.append(f"topics: {tdir}/ (topics.csv, top_terms.csv, doc_topics.csv, model/)")
+    else:
+        lines.append(f"topics: skipped ({tables['topics_skipped']})")
+    freq = choose_freq(articles)
+    kw = dict(freq=freq, random_state=random_state)
+    trends = theme_trends(tables["scores"], articles, **kw)
+    write_csv(out / "trends.csv", trends)
+    write_csv(out / "trends_by_source.csv",
+              theme_trends(tables["scores"], articles, by="source", **kw))
+    written = [f"{out / 'trends.csv'}", f"{out / 'trends_by_source.csv'}"]
+    if model is not None:
+        write_csv(out / "topic_trends.csv", topic_trends(model, articles, **kw))
+        written.append(f"{out / 'topic_trends.csv'}")
+    from civictext.plots import excluded_note
+
+    lines.append(f"trends (per {_FREQ_WORD[freq]}): {', '.join(written)}; "
+                 + excluded_note(trends.attrs, unit="documents"))
+    manifest = _figures_and_manifest(tables, path, out / "figures", freq=None,
+                                     random_state=random_state, n_boot=DEFAULT_N_BOOT,
+                                     level=DEFAULT_CI_LEVEL, min_articles=DEFAULT_MIN_ARTICLES,
+                                     by="source")
+    lines.append(f"figures: {len(manifest['figures'])} in {out / 'figures'}/ "
+                 f"(PNG, SVG, CSV; captions.md; manifest.json)")
+    return lines

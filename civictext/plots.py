@@ -1,0 +1,492 @@
+"""Drawing functions for trend tables (pipeline stage 6, the drawing half).
+
+Compute first, then draw: every ``plot_*`` takes a table made by
+:mod:`civictext.trends` (or the themes/topics stages), draws it on ``ax`` (a
+new figure when ``ax`` is None) and returns the ``Axes``. Nothing here saves or
+shows a figure; :mod:`civictext.figures` does the saving. Style is scoped with
+``plt.rc_context`` so a user's own matplotlib settings are left alone.
+
+The one exception to ``-> Axes`` is :func:`plot_theme_shares_by_group`, the
+per-outlet small multiples: a grid needs a whole figure, so it takes an
+optional ``fig`` and returns the ``Figure``.
+
+Vietnamese text: the labels use :data:`VIETNAMESE_FONT` (DejaVu Sans, bundled
+with matplotlib), whose character map covers every Vietnamese letter with every
+tone mark (tested in ``tests/test_plots.py``).
+
+Periods are drawn as evenly spaced categories labelled ``2024-11``, ``2024Q4``
+or ``2024``; points from periods with fewer than ``min_articles`` articles
+(``low_n``) are drawn hollow, and periods with no articles leave a gap.
+
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> v = pd.DataFrame({"period": ["2024", "2025"], "n_articles": [3, 5]})
+>>> ax = plot_volume(v)
+>>> [t.get_text() for t in ax.get_xticklabels()]
+['2024', '2025']
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "VIETNAMESE_FONT",
+    "THEME_LABELS",
+    "style",
+    "vietnamese_letters",
+    "missing_glyphs",
+    "excluded_note",
+    "plot_theme_shares",
+    "plot_theme_shares_by_group",
+    "plot_cooccurrence",
+    "plot_top_terms",
+    "plot_topic_prevalence",
+    "plot_volume",
+]
+
+log = logging.getLogger(__name__)
+
+#: Font family for every label: has all Vietnamese precomposed letters.
+VIETNAMESE_FONT = "DejaVu Sans"
+
+#: Display names of the built-in themes (other theme names are shown as given).
+THEME_LABELS: dict[str, str] = {
+    "reform": "Cải cách hành chính",
+    "conduct": "Quy tắc ứng xử, văn hóa công sở",
+    "satisfaction": "Sự hài lòng (SIPAS, PAPI, PCI)",
+}
+
+_COLORS = ["#1b6ca8", "#d1495b", "#00798c", "#edae49", "#66a182", "#8d6a9f", "#2e4057",
+           "#b5651d"]
+
+_EXCLUDED_WORDS = {
+    "unknown": "undated",
+    "year": "dated to the year only",
+    "month": "dated to the month only",
+    "unparseable": "with an unreadable date",
+    "no_topic_weights": "without topic weights",
+}
+
+
+def style() -> dict[str, Any]:
+    """The rc settings every plot is drawn with (also fixes SVG ids for stable files)."""
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [VIETNAMESE_FONT],
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.axisbelow": True,
+        "grid.alpha": 0.3,
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "svg.hashsalt": "civictext",
+        "svg.fonttype": "path",
+        "path.simplify": True,
+    }
+
+
+# -------------------------------------------------------------- the font
+def vietnamese_letters() -> str:
+    """Every Vietnamese letter, lower and upper case, with every tone (NFC).
+
+    The 12 vowels (a ă â e ê i o ô ơ u ư y) times 6 tones, plus the consonants
+    (with đ): 67 lower-case letters + their capitals.
+
+    >>> len(vietnamese_letters())
+    178
+    """
+    vowels = "aăâeêioôơuưy"
+    tones = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
+    lower = [unicodedata.normalize("NFC", v + t) for v in vowels for t in tones]
+    lower += list("bcdđghklmnpqrstvx")
+    letters = "".join(lower)
+    return letters + letters.upper()
+
+
+def missing_glyphs(text: str | None = None, *, family: str = VIETNAMESE_FONT) -> list[str]:
+    """Characters of ``text`` (default: :func:`vietnamese_letters`) that the
+    font matplotlib picks for ``family`` has no glyph for.
+
+    >>> missing_glyphs("Cải cách hành chính")
+    []
+    """
+    from fontTools.ttLib import TTFont
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(font_manager.FontProperties(family=family),
+                                 fallback_to_default=False)
+    cmap = TTFont(path, lazy=True).getBestCmap()
+    text = vietnamese_letters() if text is None else text
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+
+
+# --------------------------------------------------------------- helpers
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _new_ax(ax: Any, size: tuple[float, float]) -> Any:
+    if ax is not None:
+        return ax
+    fig = _plt().figure(figsize=size)
+    return fig.add_subplot()
+
+
+def _label(theme: Any) -> str:
+    return THEME_LABELS.get(str(theme), str(theme))
+
+
+def _check(data: Any, columns: Sequence[str], where: str) -> pd.DataFrame:
+    from civictext.trends import TrendError
+
+    if not isinstance(data, pd.DataFrame):
+        raise TrendError(f"{where}: expected a DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise TrendError(f"{where}: the table lacks column(s) {missing} (it has "
+                         f"{list(data.columns)}); pass the table civictext.trends makes for it")
+    return data
+
+
+def excluded_note(attrs: Mapping[str, Any], *, unit: str = "documents") -> str:
+    """One sentence saying how many documents a table left out, and why.
+
+    >>> excluded_note({"excluded": {"unknown": 17, "year": 1}, "n_documents": 18})
+    'Not shown: 17 of 18 documents undated; 1 dated to the year only.'
+    >>> excluded_note({"excluded": {}, "n_documents": 4})
+    'All 4 documents shown.'
+    """
+    ex = {k: int(v) for k, v in dict(attrs.get("excluded", {})).items() if int(v)}
+    total = attrs.get("n_documents")
+    if not ex:
+        return f"All {total} {unit} shown." if total is not None else ""
+    parts = [f"{n} {_EXCLUDED_WORDS.get(k, k)}" for k, n in sorted(ex.items(),
+                                                                    key=lambda kv: -kv[1])]
+    if total is not None:
+        parts[0] = parts[0].replace(" ", f" of {total} {unit} ", 1)
+    return "Not shown: " + "; ".join(parts) + "."
+
+
+def _period_axis(ax: Any, periods: Sequence[str]) -> None:
+    x = np.arange(len(periods))
+    step = max(1, int(np.ceil(len(periods) / 12)))
+    ax.set_xticks(x[::step])
+    ax.set_xticklabels([periods[i] for i in x[::step]],
+                       rotation=45 if len(periods) > 6 else 0,
+                       ha="right" if len(periods) > 6 else "center")
+    ax.set_xlim(-0.6, max(len(periods) - 0.4, 0.6))
+
+
+def _lines_with_bands(ax: Any, table: pd.DataFrame, item: str, y: str, lo: str, hi: str,
+                      labeller: Any) -> None:
+    periods = list(dict.fromkeys(table["period"]))
+    pos = {p: i for i, p in enumerate(periods)}
+    for k, (name, g) in enumerate(table.groupby(item, sort=True)):
+        color = _COLORS[k % len(_COLORS)]
+        x = g["period"].map(pos).to_numpy(dtype=float)
+        yv = g[y].to_numpy(dtype=float)
+        ax.fill_between(x, g[lo].to_numpy(dtype=float), g[hi].to_numpy(dtype=float),
+                        color=color, alpha=0.18, linewidth=0)
+        ax.plot(x, yv, color=color, linewidth=1.6, label=labeller(name))
+        low = g["low_n"].to_numpy(dtype=bool) if "low_n" in g else np.zeros(len(g), bool)
+        ax.plot(x[~low], yv[~low], "o", color=color, markersize=3.5)
+        ax.plot(x[low], yv[low], "o", markerfacecolor="white", markeredgecolor=color,
+                markersize=4)
+    _period_axis(ax, periods)
+
+
+# ------------------------------------------------------------- the plots
+def plot_theme_shares(trends: pd.DataFrame, *, ax: Any = None,
+                      themes: Sequence[str] | None = None, smooth: bool = False,
+                      title: str | None = None) -> Any:
+    """Share of articles mentioning each theme per period, with interval bands.
+
+    Parameters
+    ----------
+    trends : DataFrame
+        From :func:`civictext.trends.theme_trends` without ``by`` (or one
+        group's rows): ``period, theme, share, share_lo, share_hi, low_n``.
+    ax : Axes, optional
+        Where to draw; a new figure when None.
+    themes : sequence of str, optional
+        Subset of themes to draw.
+    smooth : bool
+        Draw ``share_smooth`` and its band (needs ``theme_trends(smooth=k)``).
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+        y axis in per cent; hollow markers where ``low_n``; the excluded-by-date
+        note from ``trends.attrs`` under the axes.
+    """
+    suffix = "_smooth" if smooth else ""
+    cols = ["period", "theme", f"share{suffix}", f"share{suffix}_lo", f"share{suffix}_hi"]
+    data = _check(trends, cols, "plot_theme_shares")
+    if themes is not None:
+        data = data[data["theme"].isin(list(themes))]
+    with _plt().rc_context(style()):
+        ax = _new_ax(ax, (7.5, 4.2))
+        shown = data.assign(**{c: data[c] * 100 for c in cols[2:]})
+        _lines_with_bands(ax, shown, "theme", *cols[2:], labeller=_label)
+        ax.set_ylabel("Share of articles (%)")
+        ax.set_ylim(bottom=0)
+        level = trends.attrs.get("level")
+        lvl = f" ({level:.0%} bootstrap interval)" if level else ""
+        ax.set_title(title or f"Articles mentioning each theme{lvl}")
+        if len(data):
+            ax.legend(loc="upper left", fontsize=8, frameon=False)
+        else:
+            ax.text(0.5, 0.5, "No dated articles at this resolution", ha="center",
+                    va="center", transform=ax.transAxes)
+        _note(ax, excluded_note(trends.attrs, unit="articles"))
+    return ax
+
+
+def _note(ax: Any, text: str) -> None:
+    if text:
+        ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -38),
+                    textcoords="offset points", fontsize=7.5, color="#444444", va="top")
+
+
+def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
+                               fig: Any = None, ncols: int = 3,
+                               themes: Sequence[str] | None = None) -> Any:
+    """Small multiples: one panel of theme shares per group (e.g. per outlet).
+
+    Takes and returns a **Figure** (a grid needs the whole figure), unlike the
+    other ``plot_*`` functions. Panels share the y axis.
+
+    Parameters
+    ----------
+    trends : DataFrame
+        From ``theme_trends(..., by=by)``.
+    by : str, optional
+        The group column; default ``trends.attrs["by"][0]``.
+    fig : Figure, optional
+        Figure to draw into (cleared first); a new one when None.
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    Figure
+    """
+    by = by or (trends.attrs.get("by") or [None])[0]
+    data = _check(trends, ["period", "theme", "share", "share_lo", "share_hi",
+                           *( [by] if by else [])], "plot_theme_shares_by_group")
+    if by is None:
+        from civictext.trends import TrendError
+
+        raise TrendError("plot_theme_shares_by_group: pass by= (the group column) or a "
+                         "table made with theme_trends(..., by=...)")
+    if themes is not None:
+        data = data[data["theme"].isin(list(themes))]
+    groups = sorted(data[by].astype(str).unique())
+    n = max(1, len(groups))
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    plt = _plt()
+    with plt.rc_context(style()):
+        if fig is None:
+            fig = plt.figure(figsize=(3.6 * ncols + 0.6, 2.9 * nrows + 1.0))
+        else:
+            fig.clear()
+        axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(groups):
+                ax.set_visible(False)
+                continue
+            g = data[data[by].astype(str) == groups[k]]
+            shown = g.assign(share=g["share"] * 100, share_lo=g["share_lo"] * 100,
+                             share_hi=g["share_hi"] * 100)
+            _lines_with_bands(ax, shown, "theme", "share", "share_lo", "share_hi",
+                              labeller=_label)
+            n_art = int(g.drop_duplicates("period")["n_articles"].sum()) \
+                if "n_articles" in g else None
+            ax.set_title(f"{groups[k] or '(no ' + by + ')'}"
+                         + (f" (n = {n_art})" if n_art is not None else ""))
+            ax.set_ylim(bottom=0)
+            if k % ncols == 0:
+                ax.set_ylabel("Share of articles (%)")
+        if not groups:
+            axes.flat[0].set_visible(True)
+            axes.flat[0].text(0.5, 0.5, "No dated articles", ha="center", va="center",
+                              transform=axes.flat[0].transAxes)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        if handles:
+            fig.legend(handles, labels, loc="upper center", ncols=min(len(labels), 3),
+                       frameon=False, fontsize=8)
+        fig.text(0.01, 0.005, excluded_note(trends.attrs, unit="articles"), fontsize=7.5,
+                 color="#444444", va="bottom")
+        fig.tight_layout(rect=(0, 0.04, 1, 0.92))
+    return fig
+
+
+def plot_cooccurrence(matrix: pd.DataFrame, *, ax: Any = None, share: bool = True) -> Any:
+    """Heatmap of how often themes appear together in one article.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        From :func:`civictext.trends.theme_cooccurrence` (square counts).
+    share : bool
+        Colour by the share of all documents (``attrs["n_documents"]``) rather
+        than counts; every cell is annotated with its count either way.
+
+    Returns
+    -------
+    Axes
+    """
+    if not isinstance(matrix, pd.DataFrame) or list(matrix.index) != list(matrix.columns):
+        from civictext.trends import TrendError
+
+        raise TrendError("plot_cooccurrence: expected the square table theme_cooccurrence "
+                         "returns (same themes as index and columns)")
+    counts = matrix.to_numpy(dtype=float)
+    n_docs = matrix.attrs.get("n_documents") or 0
+    values = counts / n_docs if share and n_docs else counts
+    names = [_label(t) for t in matrix.index]
+    with _plt().rc_context(style()):
+        ax = _new_ax(ax, (5.8, 4.8))
+        ax.grid(False)
+        im = ax.imshow(values, cmap="Blues", vmin=0,
+                       vmax=max(float(values.max()) if values.size else 1.0, 1e-9))
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names, rotation=30, ha="right")
+        ax.set_yticks(range(len(names)))
+        ax.set_yticklabels(names)
+        top = values.max() if values.size else 0
+        for i in range(len(names)):
+            for j in range(len(names)):
+                ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center", fontsize=8,
+                        color="white" if top and values[i, j] > 0.6 * top else "black")
+        cb = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        cb.set_label("Share of documents" if share and n_docs else "Documents")
+        ax.set_title(f"Themes present together (n = {n_docs} documents)")
+    return ax
+
+
+def plot_top_terms(top_terms: pd.DataFrame, *, ax: Any = None, n: int = 8) -> Any:
+    """Horizontal bars of the most frequent lexicon terms, grouped by theme.
+
+    Parameters
+    ----------
+    top_terms : DataFrame
+        From :func:`civictext.trends.top_terms_by_theme`: ``theme, rank, term, n_hits``.
+    n : int
+        Terms per theme drawn.
+
+    Returns
+    -------
+    Axes
+    """
+    data = _check(top_terms, ["theme", "rank", "term", "n_hits"], "plot_top_terms")
+    data = data[data["rank"] <= n].sort_values(["theme", "rank"], kind="mergesort")
+    with _plt().rc_context(style()):
+        ax = _new_ax(ax, (6.5, max(2.5, 0.28 * len(data) + 1.2)))
+        from matplotlib.patches import Patch
+
+        ypos, labels, colors, widths, handles = [], [], [], [], []
+        y = 0.0
+        for k, (theme, g) in enumerate(data.groupby("theme", sort=True)):
+            for _, r in g.iterrows():
+                ypos.append(y)
+                labels.append(str(r["term"]))
+                widths.append(int(r["n_hits"]))
+                colors.append(_COLORS[k % len(_COLORS)])
+                y += 1
+            handles.append(Patch(color=_COLORS[k % len(_COLORS)], label=_label(theme)))
+            y += 0.8
+        ax.barh(ypos, widths, color=colors)
+        ax.set_yticks(ypos)
+        ax.set_yticklabels(labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("Matches in the corpus")
+        ax.grid(axis="y", visible=False)
+        ax.set_title("Most frequent lexicon terms per theme")
+        if len(data):
+            ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
+        else:
+            ax.text(0.5, 0.5, "No lexicon matches", ha="center", va="center",
+                    transform=ax.transAxes)
+    return ax
+
+
+def plot_topic_prevalence(topic_trends: pd.DataFrame, *, ax: Any = None,
+                          labels: Mapping[Any, str] | None = None) -> Any:
+    """Mean document-topic weight per period, one line and band per topic.
+
+    Parameters
+    ----------
+    topic_trends : DataFrame
+        From :func:`civictext.trends.topic_trends`: ``period, topic, mean_weight,
+        weight_lo, weight_hi, low_n``.
+    labels : mapping, optional
+        Topic -> display label (e.g. from ``TopicModel.topics``).
+
+    Returns
+    -------
+    Axes
+    """
+    data = _check(topic_trends, ["period", "topic", "mean_weight", "weight_lo", "weight_hi"],
+                  "plot_topic_prevalence")
+    labels = dict(labels or {})
+    with _plt().rc_context(style()):
+        ax = _new_ax(ax, (7.5, 4.2))
+        _lines_with_bands(ax, data, "topic", "mean_weight", "weight_lo", "weight_hi",
+                          labeller=lambda t: str(labels.get(t, f"topic {t}")))
+        ax.set_ylabel("Mean topic weight")
+        ax.set_ylim(bottom=0)
+        ax.set_title("Topic prevalence over time")
+        if len(data):
+            ax.legend(loc="upper left", fontsize=7.5, frameon=False, ncols=2)
+        else:
+            ax.text(0.5, 0.5, "No dated, modelled documents", ha="center", va="center",
+                    transform=ax.transAxes)
+        _note(ax, excluded_note(topic_trends.attrs))
+    return ax
+
+
+def plot_volume(volume: pd.DataFrame, *, ax: Any = None) -> Any:
+    """Bars of articles per period, with how many were left out and why.
+
+    Parameters
+    ----------
+    volume : DataFrame
+        From :func:`civictext.trends.corpus_volume`: ``period, n_articles``
+        (``attrs["excluded"]`` and ``attrs["n_documents"]`` for the note).
+
+    Returns
+    -------
+    Axes
+    """
+    data = _check(volume, ["period", "n_articles"], "plot_volume")
+    periods = [str(p) for p in data["period"]]
+    with _plt().rc_context(style()):
+        ax = _new_ax(ax, (7.5, 3.6))
+        ax.bar(np.arange(len(periods)), data["n_articles"].to_numpy(), color=_COLORS[0],
+               width=0.8)
+        for i, n in enumerate(data["n_articles"]):
+            if len(periods) <= 24:
+                ax.text(i, n, str(int(n)), ha="center", va="bottom", fontsize=7.5)
+        _period_axis(ax, periods)
+        ax.set_ylabel("Articles")
+        ax.grid(axis="x", visible=False)
+        ax.set_title("Corpus volume over time")
+        if not periods:
+            ax.text(0.5, 0.5, "No dated articles at this resolution", ha="center",
+                    va="center", transform=ax.transAxes)
+        _note(ax, excluded_note(volume.attrs, unit="articles"))
+    return ax

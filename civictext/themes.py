@@ -1,0 +1,529 @@
+"""Stage 4a: lexicon theme scores, per-hit evidence and a term coverage report.
+
+**Matching.** Every term of a :class:`~civictext.lexicon.Lexicon` is matched on
+the article text (``articles.text``, normalised again with
+:func:`~civictext.normalize.normalize_text`, so NFD input and "hoá"-style tone
+marks match like NFC "hóa"):
+
+* whole words only: a letter or digit right before or after the match means no
+  match ("PCI" is not found in "PCIe", "SIPAS" not in "Tsitsipas"); syllables of
+  a term match across spaces or ``_`` (word-segmented input); a comma in a term
+  is optional in the text ("kỷ luật, kỷ cương" also finds "kỷ luật kỷ cương");
+* case-insensitive for words, case-sensitive for acronyms (terms without
+  lower-case letters, or ``case_sensitive: true``);
+* **folded**: text typed without diacritics is matched through the folded key
+  (:func:`~civictext.normalize.fold`): ``fold(term)`` is searched in
+  ``fold(text)``, and a hit is accepted only if the matched span of the text has
+  no diacritics at all, so "hai long" finds "hài lòng" but "Hải Long" does not;
+  such hits have ``folded=True`` and are counted in ``folded_hits``;
+* context rules of the term: ``not_followed_by`` / ``not_preceded_by`` (the
+  adjacent syllable), ``require`` / ``exclude`` (words the hit's sentence must /
+  must not contain, compared on the folded, lower-cased sentence);
+* **overlaps: the longest match wins**, with no double counting: "dịch vụ công
+  trực tuyến" is one hit, not also "dịch vụ công"; candidates rejected by a
+  context rule do not block shorter terms.
+
+**Presence rule.** A document's *score* for a theme is the sum of the weights of
+its strong hits (default weight 1, every occurrence counts) plus the weight of
+each *distinct* weak term found (default 0.5, counted once however often it
+occurs). The theme is ``present`` when ``score >= threshold`` (default 1.0):
+one strong hit, or two different weak terms. Repeating one generic word
+("hài lòng" three times in a match report) is not enough. This rule reaches F1
+>= 0.85 per theme on the bundled labelled set (see ``civictext/data/labels``).
+
+>>> import pandas as pd
+>>> arts = pd.DataFrame({"doc_id": ["a"], "text": ["Tỉnh đẩy mạnh cải cách hành chính."]})
+>>> s = score_themes(arts, n_tokens={"a": 6})
+>>> row = s.set_index("theme").loc["reform"]
+>>> int(row["hits"]), bool(row["present"])
+(1, True)
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from civictext.errors import CorpusError
+from civictext.lexicon import Lexicon, load_lexicons
+from civictext.normalize import fold, is_folded, normalize_text
+
+__all__ = ["score_themes", "theme_evidence", "coverage_report", "split_sentences",
+           "load_lexicons", "DEFAULT_THRESHOLD", "SCORE_COLUMNS", "EVIDENCE_COLUMNS",
+           "COVERAGE_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+#: Presence threshold on the weighted score (one strong hit, or two distinct weak terms).
+DEFAULT_THRESHOLD = 1.0
+
+SCORE_COLUMNS = ["doc_id", "theme", "hits", "folded_hits", "n_tokens", "per_1k", "score",
+                 "present"]
+EVIDENCE_COLUMNS = ["doc_id", "theme", "term", "matched", "start", "end", "sentence",
+                    "folded", "weak"]
+COVERAGE_COLUMNS = ["theme", "term", "weak", "docs", "hits", "folded_hits", "hits_theme_present",
+                    "hits_theme_absent", "share_outside", "never_occurs", "mostly_outside",
+                    "note", "source_file"]
+
+_WORDCH = r"[^\W_]"  # a letter or a digit
+_SEP = r"[\s_]+"
+_NEXT_WORD = re.compile(r"[\s_\-]+([^\W_]+)")
+_PREV_WORD = re.compile(r"([^\W_]+)[\s_\-]+$")
+# Sentence ends: . ! ? … (then closing quotes/brackets) and spaces before an
+# upper-case letter, a digit or an opening quote; or a line break.
+_SENT_END = re.compile(r"[.!?…]+[\"')\]]*[ \t]+|\n+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of ``text``.
+
+    A simple rule (no model): a sentence ends at ``.``, ``!``, ``?`` or ``…``
+    followed by a space and an upper-case letter or digit, or at a line break.
+    Spans exclude surrounding whitespace; together they cover every non-space
+    character.
+
+    >>> t = "Tỉnh họp. Sở Nội vụ báo cáo.\\nHết"
+    >>> [t[a:b] for a, b in split_sentences(t)]
+    ['Tỉnh họp.', 'Sở Nội vụ báo cáo.', 'Hết']
+    """
+    spans, pos = [], 0
+    for m in _SENT_END.finditer(text):
+        if m.group(0)[0] != "\n":
+            nxt = text[m.end():m.end() + 2]
+            first = nxt[1:2] if nxt[:1] in "\"'([" else nxt[:1]
+            if not first or not (first.isupper() or first.isdigit()):
+                continue
+        _add_span(text, pos, m.start() + len(m.group(0).rstrip(" \t\n")), spans)
+        pos = m.end()
+    _add_span(text, pos, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, a: int, b: int, spans: list) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        spans.append((a, b))
+
+
+# ------------------------------------------------------------------ compiled terms
+def _term_body(term: str) -> str:
+    """Regex for a (normalised or folded) term: flexible spaces, optional commas, globs."""
+    out = []
+    for piece in re.findall(r"[^\W_]+|[*?]|\s+|[^\w\s]", term):
+        if piece.isspace():
+            out.append(_SEP)
+        elif piece == "*":
+            out.append(_WORDCH + "*")
+        elif piece == "?":
+            out.append(_WORDCH)
+        elif piece == ",":
+            out.append(r"[\s_]*,?")
+        else:
+            out.append(re.escape(piece))
+    body = "".join(out)
+    return body.replace(r"[\s_]*,?" + _SEP, r"(?:[\s_]*,)?" + _SEP)
+
+
+@dataclass
+class _Term:
+    idx: int
+    theme: str
+    term: str
+    weight: float
+    weak: bool
+    key: str                     # folded, lower-cased literal prefix for a cheap pre-check
+    plain: re.Pattern[str]
+    folded: re.Pattern[str] | None
+    not_followed: frozenset[str]
+    not_preceded: frozenset[str]
+    require: tuple[re.Pattern[str], ...]
+    exclude: tuple[re.Pattern[str], ...]
+
+
+def _ctx_word(word: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![^\W_])" + _term_body(fold(word).lower()) + r"(?![^\W_])")
+
+
+def _compile(lexicon: Lexicon) -> list[_Term]:
+    out = []
+    for i, row in enumerate(lexicon.terms.itertuples(index=False)):
+        flags = 0 if row.case_sensitive else re.IGNORECASE
+        wrap = r"(?<![^\W_])(?:{})(?![^\W_])"
+        plain = re.compile(wrap.format(_term_body(row.term)), flags)
+        fterm = fold(row.term)
+        folded = None if fterm == row.term else re.compile(wrap.format(_term_body(fterm)), flags)
+        literal = re.split(r"[*?]", fterm.lower(), maxsplit=1)[0]
+        key = literal.split(",")[0].split()[0] if literal.split() else ""
+        out.append(_Term(
+            idx=i, theme=row.theme, term=row.term, weight=float(row.weight), weak=bool(row.weak),
+            key=key,
+            plain=plain, folded=folded,
+            not_followed=frozenset(fold(w).casefold() for w in row.not_followed_by),
+            not_preceded=frozenset(fold(w).casefold() for w in row.not_preceded_by),
+            require=tuple(_ctx_word(w) for w in row.require),
+            exclude=tuple(_ctx_word(w) for w in row.exclude),
+        ))
+    return out
+
+
+_COMPILED: dict[int, tuple[Lexicon, list[_Term]]] = {}
+
+
+def _compiled(lexicon: Lexicon) -> list[_Term]:
+    hit = _COMPILED.get(id(lexicon))
+    if hit is None or hit[0] is not lexicon:
+        if len(_COMPILED) > 8:
+            _COMPILED.clear()
+        hit = (lexicon, _compile(lexicon))
+        _COMPILED[id(lexicon)] = hit
+    return hit[1]
+
+
+# ------------------------------------------------------------------ matching
+@dataclass
+class _Hit:
+    term: _Term
+    start: int
+    end: int
+    folded: bool
+
+
+def _context_ok(t: _Term, text: str, ftext: str, start: int, end: int,
+                sentences: list[tuple[int, int]], fsent_cache: dict) -> bool:
+    if t.not_followed:
+        m = _NEXT_WORD.match(ftext, end)
+        if m and m.group(1).casefold() in t.not_followed:
+            return False
+    if t.not_preceded:
+        m = _PREV_WORD.search(ftext, max(0, start - 40), start)
+        if m and m.group(1).casefold() in t.not_preceded:
+            return False
+    if t.require or t.exclude:
+        s = _sentence_index(sentences, start)
+        fs = fsent_cache.get(s)
+        if fs is None:
+            a, b = sentences[s]
+            fs = fsent_cache[s] = ftext[a:b].lower()
+        if t.require and not any(p.search(fs) for p in t.require):
+            return False
+        if t.exclude and any(p.search(fs) for p in t.exclude):
+            return False
+    return True
+
+
+def _sentence_index(sentences: list[tuple[int, int]], pos: int) -> int:
+    lo, hi = 0, len(sentences) - 1
+    while lo < hi:                       # last sentence starting at or before pos
+        mid = (lo + hi + 1) // 2
+        if sentences[mid][0] <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[int, int]]]:
+    """All accepted, non-overlapping hits in ``text`` (already normalised), in order."""
+    ftext = fold(text)
+    lower = ftext.lower()
+    sentences = split_sentences(text) or [(0, len(text))]
+    fsent_cache: dict[int, str] = {}
+    cands: list[_Hit] = []
+    for t in terms:
+        if t.key and t.key not in lower:
+            continue
+        for m in t.plain.finditer(text):
+            if _context_ok(t, text, ftext, m.start(), m.end(), sentences, fsent_cache):
+                cands.append(_Hit(t, m.start(), m.end(), False))
+        if t.folded is not None:
+            for m in t.folded.finditer(ftext):
+                if is_folded(text[m.start():m.end()]) and _context_ok(
+                        t, text, ftext, m.start(), m.end(), sentences, fsent_cache):
+                    cands.append(_Hit(t, m.start(), m.end(), True))
+    if not cands:
+        return [], sentences
+    # Longest match wins; ties: earlier start, then lexicon order.
+    cands.sort(key=lambda h: (-(h.end - h.start), h.start, h.term.idx))
+    taken = np.zeros(len(text), dtype=bool)
+    kept = []
+    for h in cands:
+        if not taken[h.start:h.end].any():
+            taken[h.start:h.end] = True
+            kept.append(h)
+    kept.sort(key=lambda h: (h.start, h.end))
+    return kept, sentences
+
+
+def _check_articles(articles: Any, func: str) -> pd.DataFrame:
+    if not isinstance(articles, pd.DataFrame):
+        raise CorpusError(f"{func}: 'articles' must be a DataFrame with columns doc_id and "
+                          f"text (as returned by read_corpus), got {type(articles).__name__}")
+    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
+    if missing:
+        raise CorpusError(f"{func}: 'articles' lacks column(s) {missing}; it has "
+                          f"{list(articles.columns)[:12]}. Pass the table from read_corpus")
+    dup = articles["doc_id"].duplicated()
+    if dup.any():
+        raise CorpusError(f"{func}: 'articles' has duplicate doc_id values, e.g. "
+                          f"{articles.loc[dup, 'doc_id'].iloc[0]!r}; doc_id must be unique")
+    return articles
+
+
+def _iter_docs(articles: pd.DataFrame) -> Iterator[tuple[str, str]]:
+    for doc_id, text in zip(articles["doc_id"], articles["text"]):
+        if not isinstance(text, str):
+            text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+        yield str(doc_id), normalize_text(text)
+
+
+def _resolve_lexicon(lexicon: Lexicon | None) -> Lexicon:
+    if lexicon is None:
+        return load_lexicons()
+    if not isinstance(lexicon, Lexicon):
+        raise TypeError(f"lexicon must be a civictext Lexicon (from load_lexicons), got "
+                        f"{type(lexicon).__name__}")
+    return lexicon
+
+
+def _evidence_rows(articles: pd.DataFrame, lexicon: Lexicon) -> list[dict]:
+    terms = _compiled(lexicon)
+    rows = []
+    for doc_id, text in _iter_docs(articles):
+        hits, sentences = _find_hits(text, terms)
+        for h in hits:
+            a, b = sentences[_sentence_index(sentences, h.start)]
+            rows.append({"doc_id": doc_id, "theme": h.term.theme, "term": h.term.term,
+                         "matched": text[h.start:h.end], "start": h.start, "end": h.end,
+                         "sentence": text[a:max(b, h.end)], "folded": h.folded,
+                         "weak": h.term.weak, "_weight": h.term.weight,
+                         "_idx": h.term.idx})
+    return rows
+
+
+def theme_evidence(articles: pd.DataFrame, lexicon: Lexicon | None = None) -> pd.DataFrame:
+    """Every lexicon hit with its sentence and character offsets, for human checking.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The articles table (needs ``doc_id`` and ``text``).
+    lexicon : Lexicon, optional
+        Default: the bundled lexicons (:func:`~civictext.lexicon.load_lexicons`).
+
+    Returns
+    -------
+    DataFrame
+        One row per hit, in document order: ``doc_id, theme, term`` (the lexicon
+        term), ``matched`` (the surface text), ``start, end`` (offsets into the
+        normalised ``text``, equal to ``articles.text`` for read_corpus output,
+        so ``text[start:end] == matched``), ``sentence`` (the sentence holding
+        the hit), ``folded`` (found only through the accent-less key), ``weak``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> arts = pd.DataFrame({"doc_id": ["a"],
+    ...     "text": ["Sở họp. Người dân dùng dịch vụ công trực tuyến."]})
+    >>> theme_evidence(arts)[["term", "start", "end", "sentence"]].values.tolist()
+    [['dịch vụ công trực tuyến', 23, 46, 'Người dân dùng dịch vụ công trực tuyến.']]
+    """
+    articles = _check_articles(articles, "theme_evidence")
+    lexicon = _resolve_lexicon(lexicon)
+    rows = _evidence_rows(articles, lexicon)
+    ev = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+    return ev.astype({"start": "int64", "end": "int64", "folded": "bool", "weak": "bool"})
+
+
+def _n_tokens(articles: pd.DataFrame, n_tokens: Any, tokens: Any) -> pd.Series:
+    ids = articles["doc_id"].astype(str)
+    if n_tokens is None and tokens is not None:
+        if not isinstance(tokens, pd.DataFrame) or "doc_id" not in tokens.columns:
+            raise CorpusError("score_themes: 'tokens' must be the token table from "
+                              "tokenize() (with a doc_id column)")
+        n_tokens = tokens.groupby(tokens["doc_id"].astype(str)).size()
+    if n_tokens is None:
+        from civictext.tokenize import count_tokens  # lazy: loads the segmenter
+
+        n_tokens = count_tokens(articles)
+    if isinstance(n_tokens, Mapping):
+        n_tokens = pd.Series(n_tokens)
+    if not isinstance(n_tokens, pd.Series):
+        raise TypeError(f"score_themes: n_tokens must be a Series or dict indexed by doc_id, "
+                        f"got {type(n_tokens).__name__}")
+    n_tokens = n_tokens.copy()
+    n_tokens.index = n_tokens.index.astype(str)
+    missing = ids[~ids.isin(n_tokens.index)]
+    if len(missing):
+        raise CorpusError(f"score_themes: n_tokens has no count for {len(missing)} document(s),"
+                          f" e.g. {missing.iloc[0]!r}; give one count per doc_id")
+    return n_tokens.reindex(ids).astype("int64")
+
+
+def _doc_scores(rows: list[dict]) -> pd.DataFrame:
+    """Per (doc_id, theme): hits, folded_hits, score (weak terms once per document)."""
+    if not rows:
+        return pd.DataFrame(columns=["doc_id", "theme", "hits", "folded_hits", "score"])
+    ev = pd.DataFrame(rows)
+    strong = ev[~ev["weak"]].groupby(["doc_id", "theme"])["_weight"].sum()
+    weak = (ev[ev["weak"]].drop_duplicates(["doc_id", "_idx"])
+            .groupby(["doc_id", "theme"])["_weight"].sum())
+    agg = ev.groupby(["doc_id", "theme"]).agg(hits=("term", "size"),
+                                               folded_hits=("folded", "sum"))
+    agg["score"] = strong.reindex(agg.index, fill_value=0.0) + weak.reindex(agg.index,
+                                                                              fill_value=0.0)
+    return agg.reset_index()
+
+
+def score_themes(
+    articles: pd.DataFrame,
+    lexicon: Lexicon | None = None,
+    *,
+    n_tokens: pd.Series | Mapping[str, int] | None = None,
+    tokens: pd.DataFrame | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Theme hits, rates and presence per document.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The articles table (needs ``doc_id`` and ``text``).
+    lexicon : Lexicon, optional
+        Default: the bundled lexicons.
+    n_tokens : Series or dict, keyword-only, optional
+        Tokens per ``doc_id`` for the per-1,000 rate. Default: counted from
+        ``tokens`` if given, else with :func:`civictext.tokenize.count_tokens`.
+    tokens : DataFrame, keyword-only, optional
+        A token table from ``tokenize`` (one row per token).
+    threshold : float, keyword-only
+        Presence threshold on ``score`` (default 1.0, see the module docstring:
+        one strong hit, or two different weak terms).
+
+    Returns
+    -------
+    DataFrame
+        One row per (``doc_id``, ``theme``), every theme for every document,
+        in the order of ``articles`` then of the lexicon's themes. Columns
+        ``doc_id, theme, hits`` (int), ``folded_hits`` (int, hits found only
+        through the accent-less key), ``n_tokens`` (int), ``per_1k`` (float,
+        ``1000 * hits / n_tokens``, 0 when ``n_tokens == 0``), ``score`` (float,
+        weighted evidence), ``present`` (bool, ``score >= threshold``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> arts = pd.DataFrame({"doc_id": ["a", "b"], "text": [
+    ...     "Nâng cao mức độ hài lòng của người dân với dịch vụ công.",
+    ...     "HLV hài lòng, rất hài lòng với trận đấu."]})
+    >>> s = score_themes(arts, n_tokens={"a": 12, "b": 9})
+    >>> s[s.theme == "satisfaction"][["doc_id", "hits", "score", "present"]].values.tolist()
+    [['a', 1, 1.0, True], ['b', 2, 0.5, False]]
+    """
+    articles = _check_articles(articles, "score_themes")
+    lexicon = _resolve_lexicon(lexicon)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
+        raise ValueError(f"score_themes: threshold must be a positive number, got {threshold!r}")
+    counts = _n_tokens(articles, n_tokens, tokens)
+    per_doc = _doc_scores(_evidence_rows(articles, lexicon))
+    ids = articles["doc_id"].astype(str)
+    grid = pd.MultiIndex.from_product([ids, lexicon.themes], names=["doc_id", "theme"])
+    out = (per_doc.set_index(["doc_id", "theme"])
+           .reindex(grid, fill_value=0).reset_index())
+    out["hits"] = out["hits"].astype("int64")
+    out["folded_hits"] = out["folded_hits"].astype("int64")
+    out["score"] = out["score"].astype("float64")
+    out["n_tokens"] = counts.reindex(out["doc_id"]).to_numpy()
+    nt = out["n_tokens"].to_numpy()
+    out["per_1k"] = np.where(nt > 0, 1000.0 * out["hits"] / np.maximum(nt, 1), 0.0)
+    out["present"] = out["score"] >= float(threshold) - 1e-12
+    return out[SCORE_COLUMNS]
+
+
+def coverage_report(
+    articles: pd.DataFrame,
+    lexicon: Lexicon | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    outside_share: float = 0.5,
+) -> pd.DataFrame:
+    """How often each lexicon term occurs, and whether it fires outside its theme.
+
+    For each hit, the question is whether the document would still count as
+    being about the term's theme *without this term's own hits* (its theme
+    score minus the term's contribution, against ``threshold``). A term whose
+    hits fall mostly in documents where its theme is otherwise absent is either
+    the only evidence in short texts or a false friend: read its evidence.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The articles table.
+    lexicon : Lexicon, optional
+        Default: the bundled lexicons.
+    threshold : float, keyword-only
+        The presence threshold used for the in/outside split (as in score_themes).
+    outside_share : float, keyword-only
+        ``mostly_outside`` is set when ``share_outside`` exceeds this (default 0.5).
+
+    Returns
+    -------
+    DataFrame
+        One row per lexicon term, in lexicon order: ``theme, term, weak``,
+        ``docs`` (documents with at least one hit), ``hits``, ``folded_hits``,
+        ``hits_theme_present`` / ``hits_theme_absent`` (hits in documents where
+        the theme is / is not present without this term), ``share_outside``
+        (``hits_theme_absent / hits``, NaN when no hits), ``never_occurs``
+        (bool), ``mostly_outside`` (bool), ``note, source_file``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> arts = pd.DataFrame({"doc_id": ["a"], "text": ["Cải cách hành chính và CCHC."]})
+    >>> rep = coverage_report(arts).set_index("term")
+    >>> rep.loc["CCHC", ["hits", "hits_theme_present"]].tolist()
+    [1, 1]
+    >>> bool(rep.loc["SIPAS", "never_occurs"])
+    True
+    """
+    articles = _check_articles(articles, "coverage_report")
+    lexicon = _resolve_lexicon(lexicon)
+    rows = _evidence_rows(articles, lexicon)
+    t = lexicon.terms.reset_index(drop=True)
+    base = pd.DataFrame({"theme": t["theme"], "term": t["term"], "weak": t["weak"],
+                         "note": t["note"], "source_file": t["source_file"]})
+    zeros = np.zeros(len(t), dtype="int64")
+    stats = {k: zeros.copy() for k in ("docs", "hits", "folded_hits", "hits_theme_present",
+                                       "hits_theme_absent")}
+    if rows:
+        ev = pd.DataFrame(rows)
+        scores = _doc_scores(rows).set_index(["doc_id", "theme"])["score"]
+        # contribution of each term to its document's theme score
+        per = ev.groupby(["doc_id", "theme", "_idx"]).agg(
+            n=("term", "size"), folded=("folded", "sum"), w=("_weight", "first"),
+            weak=("weak", "first")).reset_index()
+        per["contrib"] = np.where(per["weak"], per["w"], per["w"] * per["n"])
+        per["score"] = scores.reindex(pd.MultiIndex.from_frame(per[["doc_id", "theme"]])).to_numpy()
+        per["present_without"] = (per["score"] - per["contrib"]) >= float(threshold) - 1e-12
+        g = per.groupby("_idx")
+        idx = g.size().index.to_numpy()
+        stats["docs"][idx] = g.size().to_numpy()
+        stats["hits"][idx] = g["n"].sum().to_numpy()
+        stats["folded_hits"][idx] = g["folded"].sum().to_numpy()
+        inside = per[per["present_without"]].groupby("_idx")["n"].sum()
+        stats["hits_theme_present"][inside.index.to_numpy()] = inside.to_numpy()
+        stats["hits_theme_absent"] = stats["hits"] - stats["hits_theme_present"]
+    out = base.assign(**stats)
+    hits = out["hits"].to_numpy()
+    out["share_outside"] = np.where(hits > 0, out["hits_theme_absent"] / np.maximum(hits, 1),
+                                    np.nan)
+    out["never_occurs"] = hits == 0
+    out["mostly_outside"] = (hits > 0) & (out["share_outside"].fillna(0) > outside_share)
+    return out[COVERAGE_COLUMNS]

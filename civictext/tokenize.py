@@ -1,0 +1,784 @@
+"""Stage 3 of the pipeline: Vietnamese word segmentation into a token table.
+
+:func:`tokenize` turns the articles table into the tokens table of
+``docs/pipeline.md`` (one row per token, offsets into ``articles.text``);
+:func:`count_tokens` gives the per-document token counts used for per-1,000
+rates; :class:`Analyzer` is the same segmentation as a picklable
+``str -> list[str]`` callable for ``TfidfVectorizer(analyzer=...)``;
+:func:`load_stopwords` reads the bundled stop list (``data/stopwords_vi.txt``).
+
+**Segmentation.** Each line of a text is split into sentences with underthesea's
+``sent_tokenize`` and every sentence is segmented by underthesea's CRF word
+segmenter (the model behind ``word_tokenize``); a whole document is never given
+to the segmenter in one call. civictext runs the segmenter's own steps (its
+regular-expression pre-tokenizer, ``token_normalize`` features, the CRF) itself,
+so that it gets the character offsets of every syllable from the regular
+expression's match positions instead of searching the output again: the words
+are exactly ``underthesea.word_tokenize(sentence)`` (tested), and the offsets
+come for free. Syllables of a word are joined by ``_`` in the token
+(``cải_cách``); ``articles.text[start:end]`` is the word as written.
+
+**Compounds (lexicon terms).** Multi-word lexicon terms ("cải cách hành
+chính", "quy tắc ứng xử", "dịch vụ công trực tuyến", "văn hóa công sở") come
+out as single tokens (``cải_cách_hành_chính``). This is a *post-pass* over the
+segmenter's words: a term is merged when its syllables match (case-insensitive)
+and its first and last syllables begin and end a word of the segmenter; inside
+the term the segmenter's splits are overridden ("dịch_vụ công_trực tuyến" ->
+``dịch_vụ_công_trực_tuyến``). A match that would cut one of the segmenter's words
+("vận_hành_chính_thức" does not contain the word "hành chính") is left alone.
+Text typed without diacritics matches a term through its folded key
+(:func:`civictext.normalize.fold`) when the matched span itself has no
+diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``).
+
+underthesea's ``fixed_words=`` argument was measured and rejected
+(``benchmarks/bench_tokenize.py --compounds``; benchmarks/RESULTS.md): in
+underthesea 9.5.0 it (1) leaks: after one call with ``fixed_words`` every later
+``word_tokenize`` call in the process uses those words too; (2) is
+case-sensitive ("Quy tắc ứng xử" at the start of a sentence is missed); (3)
+lets the CRF glue a fixed term to its neighbours (``chỉ_số_CCHC``,
+``hành_chính_thức``, ``hành_chính_công``), so the term is not a token after all;
+(4) forces terms inside other words ("vận hành chính thức"); and (5) rebuilds its
+regular expression on every call, about 2x slower with 100 terms.
+
+**Case.** Tokens are lowercased, except acronyms: a word whose letters are all
+capitals, at least two of them, with no Vietnamese vowel marks (``Đ`` allowed)
+keeps its case: ``UBND``, ``HĐND``, ``SIPAS``, ``PAPI``, ``PCI``, ``CCHC``,
+``PARINDEX``, ``PAR_INDEX``, ``NĐ-CP``, ``TP.HCM``. In a heading written in
+capitals (at least 3 all-capital words making at least half of its words) only
+known acronyms (:data:`KNOWN_ACRONYMS` and all-capital lexicon terms) keep their
+case, so "NHÂN LÊN NHỮNG BÔNG HOA" gives ``hoa``, not ``HOA``.
+
+**Punctuation and numbers.** Every token is kept in the table, so the table
+covers the text; the added column ``kind`` says what it is: ``"word"`` (has a
+letter: ``hà_nội``, ``covid-19``, ``4k``), ``"number"`` (digits and separators,
+no letter: ``2/63``, ``3,4``, ``62``, ``1.500.000``, ``2-0``) or ``"punct"``
+(neither: ``%``, ``(``, ``"``, ``…``). underthesea splits "62%" into ``62`` and
+``%`` and keeps dates and fractions such as "2/63" whole. :func:`count_tokens`
+counts words and numbers (not punctuation). :class:`Analyzer` drops punctuation
+and numbers unless asked.
+
+**Cache.** Token arrays are cached on disk per document (``civictext._cache``),
+keyed by the SHA-256 of the text and a hash of the settings that change tokens
+(:data:`TOKENIZER_VERSION`, the underthesea version, the compound list, ``pos``).
+Stop words are applied after the cache, so changing them costs nothing. A
+corrupt or stale entry is detected (format version, checksum, text hash), logged
+and rebuilt.
+
+>>> import pandas as pd
+>>> arts = pd.DataFrame({"doc_id": ["a"], "text": ["UBND quận đẩy mạnh cải cách hành chính."]})
+>>> toks = tokenize(arts, compounds=["cải cách hành chính"], cache=False)
+>>> toks["token"].tolist()
+['UBND', 'quận', 'đẩy_mạnh', 'cải_cách_hành_chính', '.']
+>>> arts.text[0][int(toks.start[3]):int(toks.end[3])]
+'cải cách hành chính'
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from civictext import _cache
+from civictext.config import cache_dir
+from civictext.errors import CacheError, CivictextError
+from civictext.normalize import fold, normalize_text
+
+__all__ = [
+    "tokenize",
+    "count_tokens",
+    "Analyzer",
+    "load_stopwords",
+    "segment_text",
+    "default_compounds",
+    "TOKENIZER_VERSION",
+    "KNOWN_ACRONYMS",
+]
+
+log = logging.getLogger(__name__)
+
+#: Bumped whenever segmentation, compounds, case or ``kind`` rules change output.
+TOKENIZER_VERSION = "1"
+
+#: Acronyms kept in capitals even inside an all-capitals heading.
+KNOWN_ACRONYMS = frozenset("""
+UBND HĐND CCHC SIPAS PAPI PCI PARINDEX PAR INDEX TP HCM TPHCM CP NĐ QĐ TTG BCH TW
+MTTQ THCS THPT ĐH ĐBSCL BHXH BHYT CSGT CAND QĐND ĐTĐ LĐTĐ LĐTBXH TNHH CNTT VNPT
+UBMTTQ CNH HĐH GDP FDI ODA WTO ASEAN APEC UNDP WB IMF EU OECD CPI
+""".split())
+
+_KIND_CODES = {"word": 0, "number": 1, "punct": 2}
+_KIND_NAMES = np.array(["word", "number", "punct"], dtype=object)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_HAS_DIGIT = re.compile(r"\d")
+_ACRONYM = re.compile(r"[A-ZĐ0-9&.\-_ ]+")
+_SPACES = re.compile(r"\s+")
+
+
+# ----------------------------------------------------------------- segmenter
+class _Segmenter:
+    """underthesea's word segmenter, run step by step to keep match offsets."""
+
+    def __init__(self) -> None:
+        import underthesea
+
+        wt = importlib.import_module("underthesea.pipeline.word_tokenize")
+        rt = importlib.import_module("underthesea.pipeline.word_tokenize.regex_tokenize")
+        tn = importlib.import_module("underthesea.pipeline.text_normalize")
+        if wt.word_tokenize_model is None:
+            underthesea.word_tokenize("khởi động")  # loads the CRF model once
+        self.model = wt.word_tokenize_model
+        # Our own compiled copy: underthesea's module-level pattern is replaced
+        # by any call that passes fixed_words (see the module docstring).
+        self.pattern = re.compile(rt.regex_patterns_combine, re.VERBOSE | re.UNICODE)
+        self.token_normalize = tn.token_normalize
+        self.char_map = str.maketrans({"ð": "đ", "Ð": "Đ"})
+
+    def syllables(self, sentence: str) -> tuple[list[tuple[int, int]], list[bool]]:
+        """Pre-tokens of ``sentence`` as (start, end) spans, and word-start flags."""
+        text = sentence.translate(self.char_map)  # underthesea's character_normalize
+        spans, feats = [], []
+        tn = self.token_normalize
+        for m in self.pattern.finditer(text):
+            spans.append(m.span())
+            feats.append([tn(m.group())])
+        if not spans:
+            return spans, []
+        tags = self.model.predict(feats)
+        starts = [tag != "I-W" for tag in tags]
+        starts[0] = True
+        return spans, starts
+
+
+_SEGMENTER: _Segmenter | None = None
+
+
+def _segmenter() -> _Segmenter:
+    global _SEGMENTER
+    if _SEGMENTER is None:
+        _SEGMENTER = _Segmenter()
+    return _SEGMENTER
+
+
+# ----------------------------------------------------------------- compounds
+def default_compounds() -> tuple[str, ...]:
+    """Multi-word terms of the bundled theme lexicons (``civictext.lexicon``).
+
+    Falls back to no compounds, with a logged warning, when the lexicon module
+    or its files are missing.
+    """
+    try:
+        from civictext.lexicon import load_lexicons  # lazy: a later-built module
+        terms = load_lexicons().terms["term"]
+    except Exception as exc:  # noqa: BLE001 - any failure means "no compounds"
+        log.warning("tokenize: theme lexicons unavailable (%s: %s); multi-word lexicon "
+                    "terms will not be kept whole. Pass compounds=[...] to set them.",
+                    type(exc).__name__, exc)
+        return ()
+    return tuple(sorted({str(t) for t in terms if isinstance(t, str) and t.strip()}))
+
+
+def _clean_compounds(compounds: Iterable[str] | None) -> tuple[str, ...]:
+    if compounds is None:
+        return default_compounds()
+    if isinstance(compounds, str):
+        raise CivictextError(
+            f"tokenize: compounds must be a list of terms, got the string {compounds!r}; "
+            f"write compounds=[{compounds!r}]")
+    out = set()
+    for term in compounds:
+        if not isinstance(term, str):
+            raise CivictextError(f"tokenize: every compound must be a str, got {term!r}")
+        term = " ".join(normalize_text(term.replace("_", " ")).split())
+        if " " in term:
+            out.add(term)
+    return tuple(sorted(out))
+
+
+class _CompoundIndex:
+    """Lexicon terms as sequences of lowercased pre-tokens, longest first."""
+
+    def __init__(self, terms: Sequence[str], pattern: re.Pattern[str]) -> None:
+        exact: dict[str, list[tuple[str, ...]]] = {}
+        folded: dict[str, list[tuple[str, ...]]] = {}
+        self.acronyms = set(KNOWN_ACRONYMS)
+        for term in terms:
+            parts = tuple(m.group().lower() for m in pattern.finditer(term))
+            if len(parts) < 2:
+                continue
+            exact.setdefault(parts[0], []).append(parts)
+            fparts = tuple(fold(p) for p in parts)
+            if fparts != parts:  # accent-less terms match exactly, never by folding
+                folded.setdefault(fparts[0], []).append(fparts)
+            for w in term.split():
+                if w.isupper() and len(w) > 1:
+                    self.acronyms.add(w)
+        for d in (exact, folded):
+            for k in d:
+                d[k] = sorted(set(d[k]), key=len, reverse=True)
+        self.exact, self.folded = exact, folded
+
+    def merge(self, low: list[str], starts: list[bool]) -> set[int]:
+        """Merge term matches in place; return the pre-token indices starting a term.
+
+        An exact (case-insensitive) match must begin and end on word boundaries
+        of the segmenter. A folded match (the span has no diacritics, the term
+        has) ignores the segmenter's boundaries, which are unreliable on text
+        typed without accents, and splits the words it cuts.
+        """
+        n, i = len(low), 0
+        exact, folded = self.exact, self.folded
+        hits: set[int] = set()
+        while i < n:
+            t = low[i]
+            hit = 0
+            cands = exact.get(t) if starts[i] else None
+            if cands:
+                for term in cands:
+                    k = len(term)
+                    if (i + k <= n and (i + k == n or starts[i + k])
+                            and tuple(low[i:i + k]) == term):
+                        hit = k
+                        break
+            if not hit and t.isascii():
+                for term in folded.get(t, ()):
+                    k = len(term)
+                    seg = low[i:i + k]
+                    if len(seg) == k and all(s.isascii() for s in seg) and tuple(seg) == term:
+                        hit = k
+                        starts[i] = True
+                        if i + k < n:
+                            starts[i + k] = True
+                        break
+            if hit:
+                hits.add(i)
+                for j in range(i + 1, i + hit):
+                    starts[j] = False
+                i += hit
+            else:
+                i += 1
+        return hits
+
+
+@lru_cache(maxsize=8)
+def _compound_index(terms: tuple[str, ...]) -> _CompoundIndex:
+    return _CompoundIndex(terms, _segmenter().pattern)
+
+
+# ------------------------------------------------------------- token forms
+def _is_acronym(surface: str) -> bool:
+    return (surface.isupper() and _ACRONYM.fullmatch(surface) is not None
+            and len(_HAS_LETTER.findall(surface)) >= 2)
+
+
+def _kind(surface: str) -> int:
+    if _HAS_LETTER.search(surface):
+        return 0
+    if _HAS_DIGIT.search(surface):
+        return 1
+    return 2
+
+
+def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
+                     index: _CompoundIndex | None, pos: bool,
+                     out: dict[str, list]) -> None:
+    spans, starts = seg.syllables(sentence)
+    if not spans:
+        return
+    hits: set[int] = set()
+    if index is not None:
+        hits = index.merge([sentence[a:b].lower() for a, b in spans], starts)
+    words: list[tuple[int, int]] = []
+    compound: list[bool] = []
+    for k, ((a, b), st) in enumerate(zip(spans, starts)):
+        if st:
+            words.append((a, b))
+            compound.append(k in hits)
+        else:
+            words[-1] = (words[-1][0], b)
+    surfaces = [sentence[a:b] for a, b in words]
+    upper = [s.isupper() and len(s) > 1 for s in surfaces]
+    shouting = sum(upper) >= 3 and 2 * sum(upper) >= sum(1 for s in surfaces
+                                                         if _HAS_LETTER.search(s))
+    acronyms = index.acronyms if index is not None else KNOWN_ACRONYMS
+    for (a, b), s, up in zip(words, surfaces, upper):
+        form = s if " " not in s else "_".join(s.split())
+        if not (up and _is_acronym(s) and (not shouting or all(
+                w in acronyms for w in s.split()))):
+            form = form.lower()
+        out["token"].append(form)
+        out["start"].append(offset + a)
+        out["end"].append(offset + b)
+        out["kind"].append(_kind(s))
+    if pos:
+        tags = _pos_tags(surfaces)
+        out["pos"].extend("N" if c else t for t, c in zip(tags, compound))
+
+
+def _pos_tags(words: list[str]) -> list[str]:
+    mod = importlib.import_module("underthesea.pipeline.pos_tag.model_crf")
+    tagger = mod.CRFPOSTagPredictor.Instance()
+    return [tag for _, tag in tagger.predict(words)]
+
+
+def _sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) for every sentence of every line of ``text``."""
+    from underthesea import sent_tokenize
+
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            cur = 0
+            for sent in sent_tokenize(line):
+                at = line.find(sent, cur)
+                if at < 0:  # sent_tokenize only strips; never expected
+                    raise RuntimeError(f"sentence not found in its line: {sent[:60]!r}")
+                yield pos + at, sent
+                cur = at + len(sent)
+        pos += len(line) + 1
+
+
+def _nfc_map(text: str) -> tuple[str, list[int]]:
+    """NFC of ``text`` and, for each NFC position (and the end), the original one."""
+    out: list[str] = []
+    pos_map: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        piece = unicodedata.normalize("NFC", text[i:j])
+        out.append(piece)
+        pos_map.extend([i] * len(piece))
+        i = j
+    pos_map.append(n)
+    return "".join(out), pos_map
+
+
+def _doc_tokens(text: str, settings: dict[str, Any]) -> _cache.DocTokens:
+    seg = _segmenter()
+    terms = settings["compounds"]
+    index = _compound_index(terms) if terms else None
+    pos = settings["pos"]
+    nfc_map = None
+    if not unicodedata.is_normalized("NFC", text):
+        text, nfc_map = _nfc_map(text)
+    out: dict[str, list] = {"sent": [], "token": [], "start": [], "end": [], "kind": [],
+                            "pos": []}
+    for sid, (offset, sentence) in enumerate(_sentences(text)):
+        before = len(out["token"])
+        _sentence_tokens(sentence, offset, seg, index, pos, out)
+        out["sent"].extend([sid] * (len(out["token"]) - before))
+    start, end = out["start"], out["end"]
+    if nfc_map is not None:
+        start = [nfc_map[x] for x in start]
+        end = [nfc_map[x] for x in end]
+    return _cache.DocTokens(
+        sent_id=np.asarray(out["sent"], dtype=np.int32),
+        start=np.asarray(start, dtype=np.int32), end=np.asarray(end, dtype=np.int32),
+        kind=np.asarray(out["kind"], dtype=np.int8), tokens=out["token"],
+        pos=out["pos"] if pos else None)
+
+
+def segment_text(text: str, *, compounds: Iterable[str] | None = (),
+                 pos: bool = False) -> list[tuple[str, int, int]]:
+    """Tokens of one text as ``(token, start, end)`` triples (no cache, no stop words).
+
+    >>> segment_text("Chỉ số SIPAS tăng 16 bậc.", compounds=["chỉ số"])
+    [('chỉ_số', 0, 6), ('SIPAS', 7, 12), ('tăng', 13, 17), ('16', 18, 20), ('bậc', 21, 24), ('.', 24, 25)]
+    """
+    doc = _doc_tokens(_check_text(text, "segment_text"),
+                      {"compounds": _clean_compounds(compounds), "pos": pos})
+    return list(zip(doc.tokens, doc.start.tolist(), doc.end.tolist()))
+
+
+def _check_text(text: Any, where: str) -> str:
+    if isinstance(text, str):
+        return text
+    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+        return ""
+    raise CivictextError(f"{where}: text must be a str, got {type(text).__name__} "
+                         f"({str(text)[:40]!r}); convert the column with .astype(str)")
+
+
+# ---------------------------------------------------------------- stop words
+_STOPWORDS_FILE = "stopwords_vi.txt"
+
+
+def _read_word_list(lines: Iterable[str]) -> set[str]:
+    out = set()
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.add("_".join(normalize_text(line.replace("_", " ")).lower().split()))
+    return out
+
+
+def load_stopwords(extra: str | Path | Iterable[str] | None = None) -> frozenset[str]:
+    """civictext's Vietnamese stop list (token form, ``_``-joined), plus ``extra``.
+
+    Parameters
+    ----------
+    extra : path or iterable of str, optional
+        More stop words: a UTF-8 file (one word a line, ``#`` starts a comment)
+        or an iterable of words. Words may be written with spaces or ``_``.
+
+    Returns
+    -------
+    frozenset of str
+
+    >>> sw = load_stopwords(["ngoài ra"])
+    >>> "của" in sw, "ngoài_ra" in sw, "chính" in sw
+    (True, True, False)
+    """
+    words = _bundled_stopwords()
+    if extra is None:
+        return words
+    if isinstance(extra, (str, Path)):
+        path = Path(extra)
+        if not path.is_file():
+            raise CivictextError(
+                f"load_stopwords: extra={str(extra)!r} is not a file; pass a path to a "
+                "UTF-8 file with one word a line, or a list of words")
+        try:
+            more = _read_word_list(path.read_text(encoding="utf-8").splitlines())
+        except UnicodeDecodeError as exc:
+            raise CivictextError(f"load_stopwords: {path} is not UTF-8 ({exc.reason} at "
+                                 f"byte {exc.start}); re-save it as UTF-8") from exc
+    else:
+        items = list(extra)
+        bad = [w for w in items if not isinstance(w, str)]
+        if bad:
+            raise CivictextError(f"load_stopwords: extra words must be str, got {bad[0]!r}")
+        more = _read_word_list(items)
+    return words | frozenset(more)
+
+
+@lru_cache(maxsize=1)
+def _bundled_stopwords() -> frozenset[str]:
+    text = resources.files("civictext").joinpath("data", _STOPWORDS_FILE).read_text("utf-8")
+    return frozenset(_read_word_list(text.splitlines()))
+
+
+def _resolve_stopwords(stopwords: Any) -> frozenset[str]:
+    if stopwords is None:
+        return load_stopwords()
+    if isinstance(stopwords, frozenset):
+        return stopwords
+    if stopwords is False:
+        return frozenset()
+    if isinstance(stopwords, (str, Path)):
+        return load_stopwords(stopwords)
+    return frozenset(_read_word_list(list(stopwords)))
+
+
+# ------------------------------------------------------------------- running
+def _settings(compounds: Iterable[str] | None, pos: bool) -> dict[str, Any]:
+    return {"compounds": _clean_compounds(compounds), "pos": bool(pos)}
+
+
+def _settings_key(settings: dict[str, Any]) -> str:
+    try:
+        uts = metadata.version("underthesea")
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        uts = "unknown"
+    blob = json.dumps({"tokenizer": TOKENIZER_VERSION, "format": _cache.FORMAT_VERSION,
+                       "underthesea": uts, "compounds": list(settings["compounds"]),
+                       "pos": settings["pos"]}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def _work_chunk(items: list[tuple[int, str, bytes]], settings: dict[str, Any],
+                root: str | None, skey: str) -> list[tuple[int, _cache.DocTokens]]:
+    """Tokenize a chunk of documents (runs in a worker); write cache entries."""
+    out = []
+    for i, text, tkey in items:
+        doc = _doc_tokens(text, settings)
+        if root is not None:
+            try:
+                _cache.store(Path(root), skey, tkey, doc)
+            except OSError as exc:
+                log.warning("token cache: cannot write under %s (%s); continuing without",
+                            root, exc)
+                root = None
+        out.append((i, doc))
+    return out
+
+
+def _check_articles(articles: Any, where: str) -> pd.DataFrame:
+    if not isinstance(articles, pd.DataFrame):
+        raise CivictextError(f"{where}: articles must be a DataFrame with columns doc_id and "
+                             f"text (from read_corpus), got {type(articles).__name__}")
+    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
+    if missing:
+        raise CivictextError(f"{where}: articles has no column {missing[0]!r} (columns: "
+                             f"{list(articles.columns)[:12]}); pass the table from "
+                             "read_corpus or add the column")
+    dup = articles["doc_id"].duplicated()
+    if dup.any():
+        raise CivictextError(f"{where}: doc_id must be unique; repeated: "
+                             f"{articles['doc_id'][dup].astype(str).unique()[:5].tolist()}")
+    return articles
+
+
+def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bool,
+               settings: dict[str, Any], where: str) -> Iterator[tuple[int, _cache.DocTokens]]:
+    """Yield (row number, tokens) for every article, from the cache when possible.
+
+    Cached documents come first, then newly tokenized ones in chunks; callers
+    put them back in row order.
+    """
+    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise CivictextError(f"{where}: n_jobs must be a positive int or -1, got {n_jobs!r}")
+    texts = [_check_text(t, where) for t in articles["text"].tolist()]
+    skey = _settings_key(settings)
+    root: Path | None = None
+    if cache:
+        root = cache_dir()
+        try:
+            (root / "tokens").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"{where}: cannot create the token cache folder {root} ({exc}); "
+                             "set CIVICTEXT_CACHE to a writable folder or pass cache=False"
+                             ) from exc
+    bar = _progress(len(texts), progress, where)
+    todo: list[tuple[int, str, bytes]] = []
+    try:
+        for i, text in enumerate(texts):
+            tkey = _cache.text_key(text)
+            doc = _cache.load(root, skey, tkey) if root is not None else None
+            if doc is None:
+                todo.append((i, text, tkey))
+            else:
+                bar.update(1)
+                yield i, doc
+        if not todo:
+            return
+        rootstr = str(root) if root is not None else None
+        if n_jobs == 1 or len(todo) < 2:
+            for item in todo:
+                for pair in _work_chunk([item], settings, rootstr, skey):
+                    bar.update(1)
+                    yield pair
+            return
+        from joblib import Parallel, delayed, effective_n_jobs
+
+        workers = effective_n_jobs(n_jobs)
+        size = max(1, min(64, len(todo) // (4 * workers) or 1))
+        chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+        del todo
+        run = Parallel(n_jobs=workers, backend="loky", return_as="generator")
+        for result in run(delayed(_work_chunk)(c, settings, rootstr, skey) for c in chunks):
+            bar.update(len(result))
+            yield from result
+    finally:
+        bar.close()
+
+
+def _progress(total: int, progress: bool, where: str) -> Any:
+    from tqdm.auto import tqdm
+
+    show = bool(progress) and sys.stderr is not None and sys.stderr.isatty()
+    return tqdm(total=total, desc=where, unit="doc", disable=not show, leave=False)
+
+
+def tokenize(
+    articles: pd.DataFrame,
+    *,
+    n_jobs: int = 1,
+    cache: bool = True,
+    progress: bool = False,
+    pos: bool = False,
+    compounds: Iterable[str] | None = None,
+    stopwords: Iterable[str] | str | Path | None = None,
+) -> pd.DataFrame:
+    """Segment every article into words: the tokens table (docs/pipeline.md).
+
+    Parameters
+    ----------
+    articles : DataFrame
+        At least ``doc_id`` (unique) and ``text`` (missing text counts as ``""``).
+    n_jobs : int, keyword-only
+        Worker processes (joblib/loky) for documents not in the cache; ``-1``
+        uses every core. Output is identical for every value.
+    cache : bool, keyword-only
+        Read and write the on-disk token cache under
+        :func:`civictext.config.cache_dir` (``$CIVICTEXT_CACHE``).
+    progress : bool, keyword-only
+        Show a tqdm bar (only when stderr is a terminal).
+    pos : bool, keyword-only
+        Add a ``pos`` column (underthesea's POS tagger on our words).
+    compounds : iterable of str, optional
+        Multi-word terms kept as one token; default: the theme lexicons' terms
+        (:func:`default_compounds`); ``[]`` for none.
+    stopwords : path, iterable of str or frozenset, optional
+        The stop list for ``is_stop``; default :func:`load_stopwords` ().
+
+    Returns
+    -------
+    DataFrame
+        One row per token in document order, columns ``doc_id`` (str), ``sent_id``
+        (int, from 0 in each document), ``token`` (str), ``start``, ``end`` (int;
+        ``text[start:end]`` is the surface form), ``is_stop`` (bool), ``kind``
+        (``"word"``, ``"number"`` or ``"punct"``) and, when ``pos=True``, ``pos``.
+        ``attrs["tokenizer"]`` records the settings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> arts = pd.DataFrame({"doc_id": ["d1"], "text": ["Chỉ số PAPI tăng 02 bậc."]})
+    >>> tokenize(arts, compounds=[], cache=False)[["token", "start", "end", "is_stop"]]
+        token  start  end  is_stop
+    0  chỉ_số      0    6    False
+    1    PAPI      7   11    False
+    2    tăng     12   16    False
+    3      02     17   19    False
+    4     bậc     20   23    False
+    5       .     23   24    False
+    """
+    where = "tokenize"
+    articles = _check_articles(articles, where)
+    stopset = _resolve_stopwords(stopwords)
+    settings = _settings(compounds, pos)
+    docs: list[_cache.DocTokens | None] = [None] * len(articles)
+    for i, doc in _iter_docs(articles, n_jobs=n_jobs, cache=cache, progress=progress,
+                             settings=settings, where=where):
+        docs[i] = doc
+    frame = _assemble(articles["doc_id"].astype(str).tolist(), docs, stopset, pos)
+    frame.attrs["tokenizer"] = {"version": TOKENIZER_VERSION, "pos": bool(pos),
+                                "n_compounds": len(settings["compounds"])}
+    return frame
+
+
+def _assemble(doc_ids: list[str], docs: list[_cache.DocTokens | None],
+              stopset: frozenset[str], pos: bool) -> pd.DataFrame:
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+    cat = [d for d in docs if d is not None and len(d)]
+
+    def col(name: str, dtype: Any) -> np.ndarray:
+        if not cat:
+            return np.zeros(0, dtype=dtype)
+        return np.concatenate([getattr(d, name) for d in cat]).astype(dtype, copy=False)
+
+    tokens: list[str] = []
+    for d in cat:
+        tokens.extend(d.tokens)
+    data: dict[str, Any] = {
+        "doc_id": pd.array(np.repeat(np.array(doc_ids, dtype=object), lengths), dtype="str"),
+        "sent_id": col("sent_id", np.int64),
+        "token": pd.array(tokens, dtype="str"),
+        "start": col("start", np.int64),
+        "end": col("end", np.int64),
+        "is_stop": np.fromiter((t in stopset for t in tokens), dtype=bool, count=len(tokens)),
+        "kind": pd.array(_KIND_NAMES[col("kind", np.int8)], dtype="str"),
+    }
+    del tokens
+    if pos:
+        tags: list[str] = []
+        for d in cat:
+            tags.extend(d.pos or [])
+        data["pos"] = pd.array(tags, dtype="str")
+    return pd.DataFrame(data)
+
+
+def count_tokens(articles: pd.DataFrame, *, n_jobs: int = 1, cache: bool = True,
+                 compounds: Iterable[str] | None = None) -> pd.Series:
+    """Number of word and number tokens (punctuation excluded) per document.
+
+    Uses the same segmentation and cache as :func:`tokenize`; on a cached
+    corpus it only reads the cache.
+
+    Returns
+    -------
+    Series
+        int64, indexed by ``doc_id`` in the order of ``articles``, named ``n_tokens``.
+
+    >>> import pandas as pd
+    >>> count_tokens(pd.DataFrame({"doc_id": ["a"], "text": ["Hà Nội, 2019."]}),
+    ...              compounds=[], cache=False).tolist()
+    [2]
+    """
+    where = "count_tokens"
+    articles = _check_articles(articles, where)
+    counts = np.zeros(len(articles), dtype=np.int64)
+    for i, doc in _iter_docs(articles, n_jobs=n_jobs, cache=cache, progress=False,
+                             settings=_settings(compounds, False), where=where):
+        counts[i] = int(np.count_nonzero(doc.kind != 2))
+    return pd.Series(counts, index=pd.Index(articles["doc_id"].astype(str), name="doc_id"),
+                     name="n_tokens")
+
+
+# ------------------------------------------------------------------ analyzer
+class Analyzer:
+    """Picklable ``str -> list[str]`` tokenizer for scikit-learn vectorizers.
+
+    Parameters
+    ----------
+    stop_words : bool, keyword-only
+        Drop stop words (default True).
+    stopwords : path or iterable of str, optional
+        Stop list (default :func:`load_stopwords`).
+    punct, numbers : bool, keyword-only
+        Keep punctuation / number tokens (default False: dropped).
+    pos : iterable of str, optional
+        Keep only words whose underthesea POS tag starts with one of these,
+        e.g. ``("N", "V", "A")`` for nouns (N, Np, Nc, Nu, …), verbs and adjectives.
+    fold : bool, keyword-only
+        Emit folded (accent-less) tokens via :func:`civictext.normalize.fold`.
+    compounds : iterable of str, optional
+        As in :func:`tokenize` (default: the lexicons' terms).
+    normalize : bool, keyword-only
+        Run :func:`civictext.normalize.normalize_text` on each input first (default True).
+
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
+    >>> vec = TfidfVectorizer(analyzer=Analyzer(compounds=["cải cách hành chính"]))
+    >>> X = vec.fit_transform(["Đẩy mạnh cải cách hành chính.", "Cải cách hành chính ở Hà Nội."])
+    >>> sorted(vec.vocabulary_)
+    ['cải_cách_hành_chính', 'đẩy_mạnh', 'hà_nội']
+    """
+
+    def __init__(self, *, stop_words: bool = True,
+                 stopwords: str | Path | Iterable[str] | None = None,
+                 punct: bool = False, numbers: bool = False,
+                 pos: Iterable[str] | None = None, fold: bool = False,
+                 compounds: Iterable[str] | None = None, normalize: bool = True) -> None:
+        self.stop_words = bool(stop_words)
+        self.stopwords = _resolve_stopwords(stopwords) if stop_words else frozenset()
+        self.punct, self.numbers = bool(punct), bool(numbers)
+        if isinstance(pos, str):
+            pos = (pos,)
+        self.pos = tuple(pos) if pos is not None else None
+        self.fold = bool(fold)
+        self.compounds = _clean_compounds(compounds)
+        self.normalize = bool(normalize)
+
+    def __repr__(self) -> str:
+        return (f"Analyzer(stop_words={self.stop_words}, punct={self.punct}, "
+                f"numbers={self.numbers}, pos={self.pos}, fold={self.fold}, "
+                f"compounds=<{len(self.compounds)} terms>)")
+
+    def __call__(self, doc: str) -> list[str]:
+        text = _check_text(doc, "Analyzer")
+        if self.normalize:
+            text = normalize_text(text)
+        d = _doc_tokens(text, {"compounds": self.compounds, "pos": self.pos is not None})
+        keep_kind = {0} | ({1} if self.numbers else set()) | ({2} if self.punct else set())
+        out = []
+        for k, tok in enumerate(d.tokens):
+            if d.kind[k] not in keep_kind or tok in self.stopwords:
+                continue
+            if self.pos is not None and d.kind[k] == 0 and not d.pos[k].startswith(self.pos):
+                continue
+            out.append(fold(tok) if self.fold else tok)
+        return out

@@ -1,0 +1,1190 @@
+"""Stage 4b of the pipeline: topic models (NMF, LDA and seeded NMF) with quality checks.
+
+:func:`fit_topics` turns an articles table into a :class:`TopicModel` whose
+tables follow docs/pipeline.md ("topics"):
+
+* ``model.doc_topics`` -- ``doc_id, topic, weight``: one row per (document,
+  topic); a document's weights sum to 1;
+* ``model.top_terms`` -- ``topic, rank, term, weight, is_seed``: the ``n_top_terms``
+  heaviest terms of each topic (``weight`` is the term's share of the topic's
+  term distribution, ``rank`` starts at 1);
+* ``model.topics`` -- ``topic, label, seeded_theme, coherence_npmi, exclusivity``;
+* ``model.seed_terms`` (seeded models) -- which lexicon terms were found in the
+  vocabulary and in how many documents.
+
+``model.transform(articles)`` scores new articles with the fitted vocabulary
+and topics (no refitting); ``model.save(folder)`` / ``TopicModel.load(folder)``
+store and restore a fitted model.
+
+Methods
+-------
+``"nmf"``
+    scikit-learn ``NMF`` (coordinate descent, Frobenius loss) on an
+    l2-normalised tf-idf matrix, started from random factors drawn from
+    ``random_state``. (An NNDSVD start gives nearly the same topics whatever
+    the seed, which would hide from :func:`topic_stability` how much the
+    solution depends on where the solver starts.)
+``"lda"``
+    scikit-learn ``LatentDirichletAllocation`` (batch variational Bayes) on raw
+    term counts, priors ``1 / n_topics``.
+``"seeded"``
+    Keyword-assisted NMF, described next.
+
+Seeded topics (``method="seeded"``)
+-----------------------------------
+Inspired by keyword-assisted topic models (keyATM; Eshima, Imai & Sasaki,
+"Keyword-Assisted Topic Models", *American Journal of Political Science*
+68(2), 2024, first published online 2023; arXiv:2004.05964). keyATM is a
+Bayesian model in which each *keyword topic* mixes a distribution over its
+keywords with an ordinary distribution over the whole vocabulary, and
+*no-keyword topics* catch everything else. This module keeps that design --
+one named topic per theme, anchored on the theme's lexicon terms, plus
+``n_extra`` free topics -- but fits it as a constrained non-negative matrix
+factorisation ``X D ~= W H`` with scikit-learn, not by Gibbs sampling. ``X`` is
+the l2-normalised tf-idf matrix (n_docs, n_terms), ``D`` a diagonal matrix of
+column weights, ``W`` (n_docs, n_topics) and ``H`` (n_topics, n_terms). The
+loss is the generalised Kullback-Leibler divergence, the loss of PLSA
+(Gaussier & Goutte 2005) and so the same multinomial family as LDA and keyATM;
+on the synthetic corpus it ranked frequent seed terms at the top of their
+topic far more reliably than the Frobenius loss.
+
+1. **Vocabulary.** The tf-idf vocabulary is pruned with ``min_df``/``max_df``
+   as usual, except that a *seed term* (a lexicon term that occurs in at least
+   one document) is always kept. Seed terms are matched to the analyzer's
+   tokens exactly after NFC normalisation and case folding, with spaces turned
+   into ``_`` ("cải cách hành chính" matches the token ``cải_cách_hành_chính``).
+   A theme none of whose terms occur is dropped with a warning.
+2. **Boost.** ``D`` multiplies the seed-term columns by ``seed_weight``
+   (default 2) and leaves the others at 1, so the loss gives their
+   reconstruction more weight -- the analogue of the extra probability
+   keyATM's keyword distribution gives to keywords. The same boost is applied
+   in ``transform``; ``top_terms``, coherence and exclusivity are computed from
+   ``H D^-1`` (the boost divided out), so a seed term ranks high only when the
+   data put it there.
+3. **Hard constraints.** The named topic of theme *t* may not use another
+   theme's seed terms (those entries of ``H`` are 0), and, with
+   ``seed_exclusive=True`` (default), no free topic may use any seed term. The
+   solver is multiplicative updates (``solver="mu"``, Lee & Seung 2001), which
+   never turns a zero into a non-zero, so these zeros hold exactly through the
+   fit: every occurrence of a seed term is explained by its theme's topic.
+4. **Initialisation** (``init="custom"``). A named topic's row of ``H`` starts
+   concentrated on its seed terms; its column of ``W`` starts from each
+   document's (boosted) seed-term mass. Free topics and all remaining entries
+   start from small random values drawn from ``random_state``.
+
+*Free* (learned from the data): every topic's weights on non-seed terms, the
+named topics' relative weights among their own seed terms, and every document's
+topic weights. A named topic therefore grows to include the words that
+co-occur with its seeds.
+
+*Limits.* This is a point estimate, not a posterior: there are no uncertainty
+intervals and no keyATM-style keyword-mixing parameter. A seed term is
+attributed to its theme wherever it occurs, whatever the context (a "thái độ"
+in sports news still counts for *conduct*). Weights are shares of a tf-idf
+reconstruction, not probabilities of word tokens. Seeds only work when the
+analyzer keeps multi-word terms whole (civictext's :class:`~civictext.tokenize.Analyzer`
+does for the lexicon terms); text typed without diacritics does not match
+accented seeds. The named topics are a *model-based* view of the themes and
+need not agree with the dictionary counts of :mod:`civictext.themes`.
+
+Quality
+-------
+* ``coherence_npmi`` -- mean normalised pointwise mutual information (Bouma
+  2009; Röder, Both & Hinneburg 2015) over all pairs of the topic's top terms,
+  with probabilities of *document* co-occurrence in the fitting corpus (or in
+  ``reference=``). A pair that never co-occurs scores -1, a pair that always
+  co-occurs scores 1; a term absent from the reference corpus is left out.
+  Range [-1, 1], higher is better.
+* ``exclusivity`` -- mean over the topic's top terms of the term's share of
+  its weight across topics, ``phi[k, w] / sum_j phi[j, w]`` with ``phi`` the
+  row-normalised topic-term matrix (cf. the exclusivity half of FREX in
+  Roberts et al.'s STM). Range [1/n_topics, 1].
+* :func:`topic_stability` refits with several seeds, matches each run's topics
+  to the first run's by the Hungarian algorithm on the cosine similarity of
+  topic-term vectors (Greene, O'Callaghan & Cunningham 2014), and reports the
+  similarity per topic; :func:`compare_n_topics` tabulates coherence,
+  exclusivity and stability for several numbers of topics.
+
+Reproducibility: the same data, parameters and ``random_state`` give identical
+tables (one process, one machine; BLAS threading can change the last bits
+across machines).
+
+Tiny corpora: ``n_topics`` larger than the number of documents or terms is
+lowered, and an integer ``min_df`` larger than the number of documents is set
+to 1, each with a :class:`~civictext.errors.CivictextWarning` (and a log
+record); a corpus that leaves no terms raises :class:`~civictext.errors.ModelError`
+saying which parameter to change.
+
+Saved models are pickles (joblib). **Loading a pickle runs code: only load
+models you made yourself or got from someone you trust.**
+
+Examples
+--------
+>>> import re
+>>> from civictext.synthetic import generate_corpus
+>>> def words(text):
+...     return re.findall(r"\\w+", text.lower())
+>>> articles = generate_corpus(40, random_state=0)
+>>> model = fit_topics(articles, method="nmf", n_topics=3, analyzer=words)
+>>> sorted(model.doc_topics.columns)
+['doc_id', 'topic', 'weight']
+>>> bool(model.doc_topics.groupby("doc_id")["weight"].sum().round(9).eq(1).all())
+True
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from civictext.config import DEFAULT_RANDOM_STATE
+from civictext.errors import CivictextWarning, ModelError
+
+__all__ = [
+    "METHODS",
+    "TopicModel",
+    "fit_topics",
+    "topic_stability",
+    "compare_n_topics",
+    "npmi_coherence",
+]
+
+log = logging.getLogger(__name__)
+
+#: The values ``method=`` accepts.
+METHODS = ("nmf", "lda", "seeded")
+
+_FORMAT = "civictext-topic-model"
+_FORMAT_VERSION = 1
+_MODEL_FILE = "model.joblib"
+_SIDECAR_FILE = "model.json"
+_DEFAULT_MAX_ITER = {"nmf": 400, "lda": 20, "seeded": 600}
+
+DocTopicColumns = ["doc_id", "topic", "weight"]
+TopTermColumns = ["topic", "rank", "term", "weight", "is_seed"]
+TopicColumns = ["topic", "label", "seeded_theme", "coherence_npmi", "exclusivity"]
+
+
+# ------------------------------------------------------------------ model
+@dataclass(eq=False)
+class TopicModel:
+    """A fitted topic model and its tables; made by :func:`fit_topics`.
+
+    Attributes
+    ----------
+    method : str
+        ``"nmf"``, ``"lda"`` or ``"seeded"``.
+    params : dict
+        Every parameter that decided the fit (after any adjustment for a tiny
+        corpus; ``params["adjustments"]`` lists those in words).
+    doc_topics : DataFrame
+        ``doc_id`` (str), ``topic`` (int), ``weight`` (float): one row per
+        (document, topic), document order kept; a document's weights sum to 1.
+        A document with no known term gets equal weights (listed in
+        ``doc_topics.attrs["empty_docs"]``).
+    top_terms : DataFrame
+        ``topic`` (int), ``rank`` (int, from 1), ``term`` (str), ``weight``
+        (float, share of the topic's term distribution), ``is_seed`` (bool).
+    topics : DataFrame
+        ``topic`` (int), ``label`` (str: the theme of a seeded topic, else
+        ``"topic K: three, top, terms"``), ``seeded_theme`` (str, ``""`` for
+        free topics), ``coherence_npmi`` (float), ``exclusivity`` (float).
+    seed_terms : DataFrame
+        ``theme, term, token, in_vocabulary, doc_freq``; empty unless seeded.
+    vectorizer, estimator
+        The fitted scikit-learn objects.
+    """
+
+    method: str
+    params: dict[str, Any]
+    vectorizer: Any
+    estimator: Any
+    column_weights: np.ndarray | None
+    doc_topics: pd.DataFrame
+    top_terms: pd.DataFrame
+    topics: pd.DataFrame
+    seed_terms: pd.DataFrame = field(default_factory=lambda: _empty_seed_table())
+
+    # -------------------------------------------------------------- views
+    @property
+    def n_topics(self) -> int:
+        """Number of topics fitted."""
+        return int(self.estimator.components_.shape[0])
+
+    @property
+    def vocabulary(self) -> np.ndarray:
+        """Terms of the vocabulary, in column order; shape (n_terms,)."""
+        return np.asarray(self.vectorizer.get_feature_names_out(), dtype=object)
+
+    @property
+    def topic_term(self) -> np.ndarray:
+        """Topic-term distributions, rows summing to 1; shape (n_topics, n_terms).
+
+        For seeded models the seed-term boost is divided out, so the numbers
+        describe the unboosted tf-idf matrix.
+        """
+        return _topic_term(self.estimator.components_, self.column_weights)
+
+    # ---------------------------------------------------------- scoring
+    def transform(self, articles: pd.DataFrame) -> pd.DataFrame:
+        """Topic weights of (new) articles, without refitting.
+
+        Parameters
+        ----------
+        articles : DataFrame
+            With ``doc_id`` and ``text`` columns (the articles table).
+
+        Returns
+        -------
+        DataFrame
+            ``doc_id, topic, weight`` as in :attr:`doc_topics`; a document's
+            weights sum to 1. For the articles the model was fitted on this
+            equals :attr:`doc_topics`.
+
+        Examples
+        --------
+        >>> import re
+        >>> from civictext.synthetic import generate_corpus
+        >>> def words(text):
+        ...     return re.findall(r"\\w+", text.lower())
+        >>> model = fit_topics(generate_corpus(30), n_topics=3, analyzer=words)
+        >>> model.transform(generate_corpus(5, random_state=9)).shape
+        (15, 3)
+        """
+        doc_ids, texts = _check_articles(articles, "TopicModel.transform")
+        X = self.vectorizer.transform(texts)
+        return _doc_topics_frame(doc_ids, _doc_topic_matrix(self, X))
+
+    def coherence(self, reference: pd.DataFrame) -> pd.Series:
+        """NPMI coherence of each topic's top terms in another corpus.
+
+        Parameters
+        ----------
+        reference : DataFrame
+            Articles (``doc_id``, ``text``) analysed with the model's analyzer.
+
+        Returns
+        -------
+        Series
+            Indexed by ``topic``, named ``coherence_npmi``.
+        """
+        _, texts = _check_articles(reference, "TopicModel.coherence")
+        analyzer = self.vectorizer.build_analyzer()
+        docs = [set(analyzer(t)) for t in texts]
+        vals = [npmi_coherence(_topic_terms(self.top_terms, k), docs) for k in range(self.n_topics)]
+        return pd.Series(vals, index=pd.RangeIndex(self.n_topics, name="topic"),
+                         name="coherence_npmi")
+
+    # -------------------------------------------------------- save/load
+    def save(self, path: str | Path) -> Path:
+        """Write the model to the folder ``path`` (created if needed).
+
+        Two files: ``model.joblib`` (the fitted vectorizer, estimator and
+        tables, pickled by joblib) and ``model.json`` (format, civictext and
+        library versions, parameters, topic labels and the SHA-256 of
+        ``model.joblib``). Both are written atomically.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        import joblib
+
+        from civictext import __version__
+        from civictext._io import atomic_write, sha256_file, write_json
+
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise ModelError(f"TopicModel.save: {folder} exists and is not a folder; "
+                             "pass a folder path (it is created if needed)")
+        state = {
+            "format": _FORMAT, "format_version": _FORMAT_VERSION, "method": self.method,
+            "params": self.params, "vectorizer": self.vectorizer, "estimator": self.estimator,
+            "column_weights": self.column_weights, "doc_topics": self.doc_topics,
+            "top_terms": self.top_terms, "topics": self.topics, "seed_terms": self.seed_terms,
+        }
+        with atomic_write(folder / _MODEL_FILE, "wb") as fh:
+            joblib.dump(state, fh)
+        sidecar = {
+            "format": _FORMAT, "format_version": _FORMAT_VERSION, "model_file": _MODEL_FILE,
+            "sha256": sha256_file(folder / _MODEL_FILE), "civictext": __version__,
+            "versions": _versions(), "method": self.method, "params": _jsonable(self.params),
+            "topics": self.topics["label"].tolist(),
+            "warning": "model.joblib is a pickle: loading it runs code. "
+                       "Load only models you made or trust.",
+        }
+        write_json(folder / _SIDECAR_FILE, sidecar)
+        log.info("saved topic model to %s", folder)
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path, *, strict_versions: bool = False) -> "TopicModel":
+        """Read a model written by :meth:`save`.
+
+        The SHA-256 of ``model.joblib`` is checked against ``model.json``
+        before anything is unpickled. A different civictext or scikit-learn
+        version than the one that saved the model gives a
+        :class:`~civictext.errors.CivictextWarning` (a
+        :class:`~civictext.errors.ModelError` with ``strict_versions=True``):
+        the model may load but give different numbers; refit to be sure.
+
+        .. warning:: ``model.joblib`` is a pickle, and unpickling runs code.
+           Only load models you made yourself or got from someone you trust.
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder given to :meth:`save` (or its ``model.json``).
+        strict_versions : bool, keyword-only
+            Raise instead of warn on a version mismatch.
+        """
+        import json
+
+        import joblib
+
+        from civictext import __version__
+        from civictext._io import sha256_file
+
+        folder = Path(path)
+        if folder.name == _SIDECAR_FILE:
+            folder = folder.parent
+        sidecar_path = folder / _SIDECAR_FILE
+        if not sidecar_path.is_file():
+            raise ModelError(f"TopicModel.load: no {_SIDECAR_FILE} in {folder}; pass the folder "
+                             "that TopicModel.save wrote")
+        try:
+            sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelError(f"TopicModel.load: {sidecar_path} is not valid JSON ({exc}); "
+                             "save the model again") from None
+        if not isinstance(sidecar, dict) or sidecar.get("format") != _FORMAT:
+            raise ModelError(f"TopicModel.load: {sidecar_path} does not describe a civictext "
+                             "topic model")
+        if sidecar.get("format_version") != _FORMAT_VERSION:
+            raise ModelError(f"TopicModel.load: {sidecar_path} has format version "
+                             f"{sidecar.get('format_version')!r}; this civictext reads version "
+                             f"{_FORMAT_VERSION}; refit the model")
+        model_path = folder / str(sidecar.get("model_file", _MODEL_FILE))
+        if not model_path.is_file():
+            raise ModelError(f"TopicModel.load: {model_path} is missing; save the model again")
+        digest = sha256_file(model_path)
+        if digest != sidecar.get("sha256"):
+            raise ModelError(f"TopicModel.load: {model_path} does not match the checksum in "
+                             f"{sidecar_path} (got {digest[:12]}..., expected "
+                             f"{str(sidecar.get('sha256'))[:12]}...): the file was changed or "
+                             "replaced after saving; refit or save the model again")
+        mismatches = []
+        if sidecar.get("civictext") != __version__:
+            mismatches.append(f"civictext {sidecar.get('civictext')} (now {__version__})")
+        saved_sk = sidecar.get("versions", {}).get("scikit-learn")
+        now_sk = _versions()["scikit-learn"]
+        if saved_sk != now_sk:
+            mismatches.append(f"scikit-learn {saved_sk} (now {now_sk})")
+        if mismatches:
+            msg = (f"TopicModel.load: {folder} was saved with " + ", ".join(mismatches)
+                   + "; it may load but give different numbers; refit it with the "
+                   "installed versions to be sure")
+            if strict_versions:
+                raise ModelError(msg)
+            warnings.warn(msg, CivictextWarning, stacklevel=2)
+        with warnings.catch_warnings():
+            if mismatches:  # already explained above, in one message
+                warnings.simplefilter("ignore")
+            state = joblib.load(model_path)
+        return cls(method=state["method"], params=state["params"],
+                   vectorizer=state["vectorizer"], estimator=state["estimator"],
+                   column_weights=state["column_weights"], doc_topics=state["doc_topics"],
+                   top_terms=state["top_terms"], topics=state["topics"],
+                   seed_terms=state["seed_terms"])
+
+
+# --------------------------------------------------------------- fitting
+def fit_topics(
+    articles: pd.DataFrame,
+    *,
+    method: str = "nmf",
+    n_topics: int = 10,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    analyzer: Callable[[str], list[str]] | None = None,
+    lexicon: Any = None,
+    n_extra: int | None = None,
+    seed_weight: float = 2.0,
+    seed_exclusive: bool = True,
+    min_df: int | float = 2,
+    max_df: int | float = 0.95,
+    n_top_terms: int = 10,
+    max_iter: int | None = None,
+    reference: pd.DataFrame | None = None,
+) -> TopicModel:
+    """Fit a topic model to the ``text`` of an articles table.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        With ``doc_id`` (unique) and ``text`` columns (docs/pipeline.md).
+    method : {"nmf", "lda", "seeded"}, keyword-only
+        See the module docstring; ``"seeded"`` guides one named topic per
+        lexicon theme.
+    n_topics : int, keyword-only
+        Number of topics (for ``"seeded"``: named + extra, unless ``n_extra``
+        is given). Lowered, with a warning, when the corpus has fewer
+        documents or terms.
+    random_state : int or None, keyword-only
+        Seed of every random step; the same seed gives identical tables.
+    analyzer : callable str -> list of str, keyword-only
+        Tokenizer for the vectorizer; default
+        ``civictext.tokenize.Analyzer()``. Must be picklable to save the model.
+    lexicon : Lexicon, DataFrame or mapping, keyword-only
+        Seeds for ``"seeded"``: a :class:`~civictext.lexicon.Lexicon`, a
+        DataFrame with ``theme, term`` columns, or ``{theme: [terms]}``;
+        default ``civictext.lexicon.load_lexicons()``. Ignored otherwise.
+    n_extra : int, keyword-only
+        Seeded only: number of unnamed topics (default ``n_topics`` minus the
+        number of themes).
+    seed_weight : float, keyword-only
+        Seeded only: factor (>= 1) applied to seed-term columns.
+    seed_exclusive : bool, keyword-only
+        Seeded only: forbid free topics from using seed terms.
+    min_df, max_df : int or float, keyword-only
+        Keep terms in at least ``min_df`` and at most ``max_df`` documents
+        (a float is a share of documents), as in scikit-learn.
+    n_top_terms : int, keyword-only
+        Terms listed per topic in ``top_terms`` and used for coherence and
+        exclusivity.
+    max_iter : int, keyword-only
+        Solver iterations (default 400 for NMF, 20 for LDA, 600 for seeded).
+    reference : DataFrame, optional, keyword-only
+        Articles on which to compute NPMI coherence instead of ``articles``.
+
+    Returns
+    -------
+    TopicModel
+        With ``doc_topics``, ``top_terms``, ``topics`` (see :class:`TopicModel`).
+
+    Raises
+    ------
+    ModelError
+        Unknown method, invalid parameters, missing columns, or no terms left.
+
+    Examples
+    --------
+    >>> import re
+    >>> from civictext.synthetic import generate_corpus
+    >>> def words(text):
+    ...     return re.findall(r"\\w+", text.lower())
+    >>> seeds = {"conduct": ["ứng", "xử"], "satisfaction": ["hài", "lòng"]}
+    >>> m = fit_topics(generate_corpus(60), method="seeded", n_topics=4,
+    ...                analyzer=words, lexicon=seeds)
+    >>> m.topics["seeded_theme"].tolist()
+    ['conduct', 'satisfaction', '', '']
+    """
+    design = _prepare(articles, method=method, analyzer=analyzer, lexicon=lexicon,
+                      min_df=min_df, max_df=max_df, seed_weight=seed_weight, where="fit_topics")
+    k = _resolve_n_topics(design, n_topics, n_extra, "fit_topics")
+    ref_docs = None
+    if reference is not None:
+        _, ref_texts = _check_articles(reference, "fit_topics(reference=...)")
+        ref_analyzer = design.vectorizer.build_analyzer()
+        ref_docs = [set(ref_analyzer(t)) for t in ref_texts]
+    return _fit(design, n_topics=k, random_state=random_state, seed_exclusive=seed_exclusive,
+                n_top_terms=n_top_terms, max_iter=max_iter, reference_docs=ref_docs)
+
+
+@dataclass
+class _Design:
+    """Everything about a corpus that does not depend on the seed or on k."""
+
+    method: str
+    doc_ids: list[str]
+    X: sp.csr_matrix                  # (n_docs, n_terms) unboosted
+    vectorizer: Any
+    vocab: np.ndarray                 # (n_terms,)
+    column_weights: np.ndarray | None  # (n_terms,) or None
+    seeds: dict[str, np.ndarray]      # theme -> column indices
+    seed_table: pd.DataFrame
+    params: dict[str, Any]
+    adjustments: list[str]
+
+    @property
+    def Xw(self) -> sp.csr_matrix:
+        if self.column_weights is None:
+            return self.X
+        return sp.csr_matrix(self.X @ sp.diags(self.column_weights))
+
+
+def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, lexicon: Any,
+             min_df: int | float, max_df: int | float, seed_weight: float,
+             where: str) -> _Design:
+    if method not in METHODS:
+        raise ModelError(f"{where}: method={method!r} is not one of {', '.join(METHODS)}")
+    doc_ids, texts = _check_articles(articles, where)
+    n_docs = len(texts)
+    if n_docs < 2:
+        raise ModelError(f"{where}: got {n_docs} document(s); a topic model needs at least 2 "
+                         "documents with text")
+    adjustments: list[str] = []
+    _check_df(min_df, "min_df", where)
+    _check_df(max_df, "max_df", where)
+    if isinstance(min_df, (int, np.integer)) and min_df > n_docs:
+        adjustments.append(_adjust(where, f"min_df={min_df} is more than the {n_docs} documents; "
+                                          "using min_df=1"))
+        min_df = 1
+    if method == "seeded" and not seed_weight >= 1:
+        raise ModelError(f"{where}: seed_weight must be a number >= 1, got {seed_weight!r}")
+    if analyzer is None:
+        from civictext.tokenize import Analyzer  # lazy: loads the segmenter only when needed
+
+        analyzer = Analyzer()
+    elif not callable(analyzer):
+        raise ModelError(f"{where}: analyzer must be a callable str -> list of str, got "
+                         f"{type(analyzer).__name__}")
+
+    token_lists = [list(analyzer(t)) for t in texts]
+    n_tokens = sum(len(t) for t in token_lists)
+    if n_tokens == 0:
+        raise ModelError(f"{where}: the analyzer produced no tokens from the {n_docs} texts; "
+                         "check that the 'text' column is filled and that the analyzer works "
+                         "(e.g. analyzer('cải cách hành chính'))")
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    counter = CountVectorizer(analyzer=_identity, lowercase=False)
+    counts = counter.fit_transform(token_lists)
+    all_terms = counter.get_feature_names_out()
+    doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
+    lo = min_df if isinstance(min_df, (int, np.integer)) else min_df * n_docs
+    hi = max_df if isinstance(max_df, (int, np.integer)) else max_df * n_docs
+    if hi < lo:
+        raise ModelError(f"{where}: max_df={max_df} allows fewer documents ({hi:g}) than "
+                         f"min_df={min_df} requires ({lo:g}) for {n_docs} documents; lower "
+                         "min_df or raise max_df")
+    keep = (doc_freq >= lo) & (doc_freq <= hi)
+
+    seeds: dict[str, np.ndarray] = {}
+    seed_table = _empty_seed_table()
+    if method == "seeded":
+        seed_pairs = _lexicon_pairs(lexicon, where)
+        seed_table, seed_cols_all = _match_seeds(seed_pairs, all_terms, doc_freq)
+        keep[seed_cols_all] = True
+    vocab = all_terms[keep]
+    if len(vocab) == 0:
+        raise ModelError(f"{where}: no terms remain after min_df={min_df} and max_df={max_df} "
+                         f"({len(all_terms)} distinct tokens in {n_docs} documents); lower "
+                         "min_df or raise max_df")
+    vec_cls = CountVectorizer if method == "lda" else TfidfVectorizer
+    vectorizer = vec_cls(analyzer=_identity, lowercase=False, vocabulary=list(vocab))
+    X = sp.csr_matrix(vectorizer.fit_transform(token_lists), dtype=np.float64)
+    vectorizer.set_params(analyzer=analyzer)  # fitted on the tokens; raw text from now on
+
+    column_weights = None
+    if method == "seeded":
+        col_of = {t: i for i, t in enumerate(vocab)}
+        for theme, sub in seed_table[seed_table["in_vocabulary"]].groupby("theme", sort=False):
+            seeds[theme] = np.array(sorted({col_of[t] for t in sub["token"]}), dtype=np.intp)
+        missing = [t for t in dict.fromkeys(seed_table["theme"]) if t not in seeds]
+        for theme in missing:
+            n_terms = int((seed_table["theme"] == theme).sum())
+            adjustments.append(_adjust(where, f"theme {theme!r}: none of its {n_terms} terms "
+                                              "occurs in the corpus; it gets no named topic"))
+        if not seeds:
+            raise ModelError(f"{where}: none of the {len(seed_table)} lexicon terms occurs among "
+                             "the analyzer's tokens; check that the analyzer keeps multi-word "
+                             "terms whole with '_' (cải_cách_hành_chính) or pass another "
+                             "lexicon=")
+        column_weights = np.ones(len(vocab))
+        for cols in seeds.values():
+            column_weights[cols] = float(seed_weight)
+    params = {"method": method, "min_df": min_df, "max_df": max_df, "n_docs": n_docs,
+              "n_terms": int(len(vocab)), "analyzer": _describe(analyzer)}
+    if method == "seeded":
+        params.update(seed_weight=float(seed_weight),
+                      themes={t: int(len(c)) for t, c in seeds.items()})
+    return _Design(method=method, doc_ids=doc_ids, X=X, vectorizer=vectorizer, vocab=vocab,
+                   column_weights=column_weights, seeds=seeds, seed_table=seed_table,
+                   params=params, adjustments=adjustments)
+
+
+def _resolve_n_topics(design: _Design, n_topics: int, n_extra: int | None, where: str) -> int:
+    n_docs, n_terms = design.X.shape
+    limit = min(n_docs, n_terms)
+    if design.method != "seeded":
+        if not isinstance(n_topics, (int, np.integer)) or n_topics < 1:
+            raise ModelError(f"{where}: n_topics must be a whole number >= 1, got {n_topics!r}")
+        if n_topics > limit:
+            design.adjustments.append(_adjust(
+                where, f"n_topics={n_topics} is more than the corpus supports ({n_docs} documents,"
+                       f" {n_terms} terms); using n_topics={limit}"))
+            return limit
+        return int(n_topics)
+    n_named = len(design.seeds)
+    if n_extra is None:
+        if not isinstance(n_topics, (int, np.integer)) or n_topics < n_named:
+            raise ModelError(f"{where}: n_topics={n_topics!r} is smaller than the {n_named} "
+                             f"seeded themes ({', '.join(design.seeds)}); raise n_topics or pass "
+                             "n_extra (the number of unnamed topics)")
+        n_extra = int(n_topics) - n_named
+    elif not isinstance(n_extra, (int, np.integer)) or n_extra < 0:
+        raise ModelError(f"{where}: n_extra must be a whole number >= 0, got {n_extra!r}")
+    room = max(limit - n_named, 0)
+    if n_extra > room:
+        design.adjustments.append(_adjust(
+            where, f"n_extra={n_extra} unnamed topics is more than the corpus supports beside "
+                   f"the {n_named} named ones ({n_docs} documents, {n_terms} terms); using "
+                   f"n_extra={room}"))
+        n_extra = room
+    return n_named + int(n_extra)
+
+
+def _fit(design: _Design, *, n_topics: int, random_state: int | None, seed_exclusive: bool,
+         n_top_terms: int, max_iter: int | None,
+         reference_docs: list[set[str]] | None = None) -> TopicModel:
+    if not isinstance(n_top_terms, (int, np.integer)) or n_top_terms < 1:
+        raise ModelError(f"n_top_terms must be a whole number >= 1, got {n_top_terms!r}")
+    method = design.method
+    iters = int(max_iter) if max_iter is not None else _DEFAULT_MAX_ITER[method]
+    if iters < 1:
+        raise ModelError(f"max_iter must be >= 1, got {max_iter!r}")
+    Xw = design.Xw
+    if method == "lda":
+        from sklearn.decomposition import LatentDirichletAllocation
+
+        est = LatentDirichletAllocation(n_components=n_topics, learning_method="batch",
+                                        max_iter=iters, random_state=random_state)
+        est.fit(Xw)
+    elif method == "nmf":
+        from sklearn.decomposition import NMF
+
+        est = NMF(n_components=n_topics, init="random", solver="cd", max_iter=iters,
+                  random_state=random_state)
+        est.fit(Xw)
+    else:
+        from sklearn.decomposition import NMF
+
+        W0, H0 = _seeded_init(design, Xw, n_topics, random_state, seed_exclusive)
+        est = NMF(n_components=n_topics, init="custom", solver="mu", beta_loss="kullback-leibler",
+                  max_iter=iters, random_state=random_state)
+        est.fit(Xw, W=W0, H=H0)
+
+    params = dict(design.params, n_topics=int(n_topics), random_state=random_state,
+                  max_iter=iters, n_top_terms=int(n_top_terms),
+                  adjustments=list(design.adjustments))
+    if method == "seeded":
+        params.update(seed_exclusive=bool(seed_exclusive),
+                      n_extra=int(n_topics - len(design.seeds)))
+    model = TopicModel(method=method, params=params, vectorizer=design.vectorizer,
+                       estimator=est, column_weights=design.column_weights,
+                       doc_topics=pd.DataFrame(columns=DocTopicColumns),
+                       top_terms=pd.DataFrame(columns=TopTermColumns),
+                       topics=pd.DataFrame(columns=TopicColumns),
+                       seed_terms=design.seed_table)
+    model.doc_topics = _doc_topics_frame(design.doc_ids, _doc_topic_matrix(model, design.X))
+    phi = model.topic_term
+    seed_cols = (np.concatenate(list(design.seeds.values())) if design.seeds
+                 else np.array([], dtype=np.intp))
+    model.top_terms = _top_terms_frame(phi, design.vocab, n_top_terms, seed_cols)
+    themes = list(design.seeds) + [""] * (n_topics - len(design.seeds))
+    if reference_docs is None:
+        B = (design.X > 0).astype(np.float64).tocsc()
+        col_of = {t: i for i, t in enumerate(design.vocab)}
+        coh = [_npmi_mean(B, [col_of[t] for t in _topic_terms(model.top_terms, k)])
+               for k in range(n_topics)]
+    else:
+        coh = [npmi_coherence(_topic_terms(model.top_terms, k), reference_docs)
+               for k in range(n_topics)]
+    model.topics = pd.DataFrame({
+        "topic": np.arange(n_topics),
+        "label": [th or _free_label(k, _topic_terms(model.top_terms, k))
+                  for k, th in enumerate(themes)],
+        "seeded_theme": themes,
+        "coherence_npmi": np.asarray(coh, dtype=float),
+        "exclusivity": _exclusivity(phi, n_top_terms),
+    })
+    return model
+
+
+def _seeded_init(design: _Design, Xw: sp.csr_matrix, k: int, random_state: int | None,
+                 exclusive: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Custom NMF start: named rows of H on their seeds; forbidden entries exactly 0."""
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    n_docs, n_terms = Xw.shape
+    avg = np.sqrt(Xw.mean() / k)
+    H = avg * np.abs(rng.standard_normal((k, n_terms)))
+    W = avg * np.abs(rng.standard_normal((n_docs, k)))
+    all_seeds = np.unique(np.concatenate(list(design.seeds.values())))
+    for i, cols in enumerate(design.seeds.values()):
+        others = np.setdiff1d(all_seeds, cols)
+        H[i] *= 0.01                           # a named topic starts on its seeds ...
+        H[i, cols] = avg * np.sqrt(n_terms / len(cols))  # same norm as a random row
+        H[i, others] = 0.0                     # ... and never uses another theme's seeds
+        mass = np.asarray(Xw[:, cols].sum(axis=1)).ravel()
+        W[:, i] = avg * 0.01 + (mass / mass.max() if mass.max() > 0 else 0.0) * avg
+    if exclusive and k > len(design.seeds):
+        H[len(design.seeds):, all_seeds] = 0.0  # free topics never use seed terms
+    return W.astype(Xw.dtype), H.astype(Xw.dtype)
+
+
+# ------------------------------------------------------------- the tables
+def _topic_term(components: np.ndarray, column_weights: np.ndarray | None) -> np.ndarray:
+    comp = np.asarray(components, dtype=float)
+    if column_weights is not None:
+        comp = comp / column_weights[None, :]
+    sums = comp.sum(axis=1, keepdims=True)
+    return np.divide(comp, sums, out=np.zeros_like(comp), where=sums > 0)
+
+
+def _doc_topic_matrix(model: TopicModel, X: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Rows summing to 1, shape (n_docs, n_topics), and the empty-document mask.
+
+    A document with no vocabulary term (or a zero reconstruction) gets equal weights.
+    """
+    X = sp.csr_matrix(X, dtype=np.float64)
+    if model.column_weights is not None:
+        X = sp.csr_matrix(X @ sp.diags(model.column_weights))
+    theta = np.asarray(model.estimator.transform(X), dtype=float)
+    sums = theta.sum(axis=1, keepdims=True)
+    empty = (sums[:, 0] <= 0) | (np.asarray(X.sum(axis=1)).ravel() == 0)
+    theta = np.divide(theta, sums, out=np.zeros_like(theta), where=sums > 0)
+    theta[empty] = 1.0 / theta.shape[1]
+    return theta, empty
+
+
+def _doc_topics_frame(doc_ids: list[str], result: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    theta, empty_mask = result
+    n_docs, k = theta.shape
+    out = pd.DataFrame({
+        "doc_id": np.repeat(np.asarray(doc_ids, dtype=object), k),
+        "topic": np.tile(np.arange(k), n_docs),
+        "weight": theta.ravel(),
+    })
+    out["doc_id"] = out["doc_id"].astype(str)
+    empty = [d for d, e in zip(doc_ids, empty_mask) if e]
+    out.attrs["empty_docs"] = empty
+    if empty:
+        log.info("%d document(s) have no term of the vocabulary and get equal topic weights: %s",
+                 len(empty), ", ".join(empty[:5]))
+    return out
+
+
+def _top_terms_frame(phi: np.ndarray, vocab: np.ndarray, n: int,
+                     seed_cols: np.ndarray) -> pd.DataFrame:
+    is_seed = np.zeros(phi.shape[1], dtype=bool)
+    is_seed[seed_cols] = True
+    rows = []
+    for k in range(phi.shape[0]):
+        order = np.lexsort((np.arange(phi.shape[1]), -phi[k]))  # ties: vocabulary order
+        order = [j for j in order[:n] if phi[k, j] > 0]
+        for rank, j in enumerate(order, start=1):
+            rows.append((k, rank, str(vocab[j]), float(phi[k, j]), bool(is_seed[j])))
+    out = pd.DataFrame(rows, columns=TopTermColumns)
+    return out.astype({"topic": "int64", "rank": "int64", "weight": "float64", "is_seed": bool})
+
+
+def _topic_terms(top_terms: pd.DataFrame, k: int) -> list[str]:
+    return top_terms.loc[top_terms["topic"] == k].sort_values("rank")["term"].tolist()
+
+
+def _free_label(k: int, terms: list[str], n: int = 3) -> str:
+    return f"topic {k}: " + ", ".join(terms[:n]) if terms else f"topic {k}"
+
+
+def _exclusivity(phi: np.ndarray, n: int) -> np.ndarray:
+    totals = phi.sum(axis=0, keepdims=True)
+    share = np.divide(phi, totals, out=np.zeros_like(phi), where=totals > 0)
+    out = np.empty(phi.shape[0])
+    for k in range(phi.shape[0]):
+        top = np.lexsort((np.arange(phi.shape[1]), -phi[k]))[:n]
+        top = top[phi[k, top] > 0]
+        out[k] = share[k, top].mean() if len(top) else np.nan
+    return out
+
+
+# ------------------------------------------------------------ coherence
+def npmi_coherence(terms: Sequence[str], documents: Iterable[Iterable[str]]) -> float:
+    """Mean NPMI over all pairs of ``terms``, from document co-occurrence.
+
+    ``NPMI(a, b) = log(p(a, b) / (p(a) p(b))) / -log p(a, b)``, where ``p`` is
+    the share of documents containing the term(s). A pair that never
+    co-occurs scores -1; a pair in every document scores 1; pairs with a term
+    absent from every document are left out (NaN when no pair is left, or
+    fewer than 2 terms are given).
+
+    Parameters
+    ----------
+    terms : sequence of str
+        E.g. a topic's top terms.
+    documents : iterable of iterables of str
+        Each document's tokens (a set is enough).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> docs = [{"a", "b"}, {"a", "b"}, {"a"}, {"c"}]
+    >>> round(npmi_coherence(["a", "b"], docs), 4)  # log(2/1.5) / log 2
+    0.415
+    """
+    terms = list(dict.fromkeys(terms))
+    col_of = {t: i for i, t in enumerate(terms)}
+    rows, cols = [], []
+    n_docs = 0
+    for i, doc in enumerate(documents):
+        n_docs += 1
+        for t in set(doc):
+            j = col_of.get(t)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    if n_docs == 0:
+        raise ModelError("npmi_coherence: got no documents")
+    B = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_docs, len(terms)))
+    return _npmi_mean(B, list(range(len(terms))))
+
+
+def _npmi_mean(B: sp.csc_matrix, cols: list[int]) -> float:
+    """Mean pairwise NPMI of columns ``cols`` of the binary doc-term matrix ``B``."""
+    if len(cols) < 2:
+        return float("nan")
+    sub = B[:, cols]
+    n = B.shape[0]
+    p = np.asarray(sub.sum(axis=0)).ravel() / n
+    pij = (sub.T @ sub).toarray() / n
+    iu = np.triu_indices(len(cols), k=1)
+    pa, pb, pab = p[iu[0]], p[iu[1]], pij[iu]
+    vals = np.full(len(pab), np.nan)
+    ok = (pa > 0) & (pb > 0)
+    vals[ok & (pab == 0)] = -1.0
+    vals[ok & (pab >= 1)] = 1.0
+    mid = ok & (pab > 0) & (pab < 1)
+    vals[mid] = np.log(pab[mid] / (pa[mid] * pb[mid])) / -np.log(pab[mid])
+    return float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+
+
+# ------------------------------------------------------------- stability
+def topic_stability(
+    articles: pd.DataFrame,
+    *,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    method: str = "nmf",
+    n_topics: int = 10,
+    analyzer: Callable[[str], list[str]] | None = None,
+    lexicon: Any = None,
+    n_extra: int | None = None,
+    seed_weight: float = 2.0,
+    seed_exclusive: bool = True,
+    min_df: int | float = 2,
+    max_df: int | float = 0.95,
+    n_top_terms: int = 10,
+    max_iter: int | None = None,
+) -> pd.DataFrame:
+    """How much each topic changes when the model is refitted with other seeds.
+
+    The corpus is vectorised once; a model is fitted for every seed in
+    ``seeds``. Each run's topics are matched one-to-one to the first run's
+    (the reference) by the Hungarian algorithm
+    (``scipy.optimize.linear_sum_assignment``) maximising the total cosine
+    similarity of topic-term vectors; the table reports, per reference topic,
+    the similarity of its matches.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        With ``doc_id`` and ``text``.
+    seeds : sequence of int, keyword-only
+        ``random_state`` of each run (at least 2); the first is the reference.
+    method, n_topics, analyzer, lexicon, n_extra, seed_weight, seed_exclusive, min_df, \
+max_df, n_top_terms, max_iter
+        As in :func:`fit_topics`.
+
+    Returns
+    -------
+    DataFrame
+        One row per topic of the reference run: ``topic, label, seeded_theme``,
+        ``similarity_mean``, ``similarity_min`` (cosine similarity of the topic
+        and its matches over the other runs, 1 = identical),
+        ``top_terms_jaccard`` (mean Jaccard overlap of the top-term sets) and
+        ``n_runs``. ``df.attrs["pairs"]`` lists every match as a dict
+        ``{seed, topic, matched_topic, similarity, jaccard}``.
+
+    Examples
+    --------
+    >>> import re
+    >>> from civictext.synthetic import generate_corpus
+    >>> def words(text):
+    ...     return re.findall(r"\\w+", text.lower())
+    >>> st = topic_stability(generate_corpus(40), seeds=(0, 1), n_topics=3, analyzer=words)
+    >>> list(st.columns)[:4]
+    ['topic', 'label', 'seeded_theme', 'similarity_mean']
+    """
+    seeds = _check_seeds(seeds, "topic_stability")
+    design = _prepare(articles, method=method, analyzer=analyzer, lexicon=lexicon,
+                      min_df=min_df, max_df=max_df, seed_weight=seed_weight,
+                      where="topic_stability")
+    k = _resolve_n_topics(design, n_topics, n_extra, "topic_stability")
+    models = [_fit(design, n_topics=k, random_state=s, seed_exclusive=seed_exclusive,
+                   n_top_terms=n_top_terms, max_iter=max_iter) for s in seeds]
+    return _stability_table(models, seeds)
+
+
+def _stability_table(models: list[TopicModel], seeds: list[int]) -> pd.DataFrame:
+    from scipy.optimize import linear_sum_assignment
+
+    ref = models[0]
+    ref_phi = ref.topic_term
+    ref_sets = [set(_topic_terms(ref.top_terms, k)) for k in range(ref.n_topics)]
+    pairs = []
+    for seed, other in zip(seeds[1:], models[1:]):
+        sim = _cosine(ref_phi, other.topic_term)
+        rows, cols = linear_sum_assignment(sim, maximize=True)
+        for r, c in zip(rows, cols):
+            other_set = set(_topic_terms(other.top_terms, int(c)))
+            union = ref_sets[r] | other_set
+            pairs.append({"seed": int(seed), "topic": int(r), "matched_topic": int(c),
+                          "similarity": float(sim[r, c]),
+                          "jaccard": len(ref_sets[r] & other_set) / len(union) if union else 1.0})
+    long = pd.DataFrame(pairs, columns=["seed", "topic", "matched_topic", "similarity", "jaccard"])
+    agg = long.groupby("topic").agg(similarity_mean=("similarity", "mean"),
+                                    similarity_min=("similarity", "min"),
+                                    top_terms_jaccard=("jaccard", "mean"))
+    out = ref.topics[["topic", "label", "seeded_theme"]].merge(
+        agg, left_on="topic", right_index=True, how="left")
+    out["n_runs"] = len(models)
+    out = out.reset_index(drop=True)
+    out.attrs["pairs"] = pairs
+    return out
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    na = np.linalg.norm(a, axis=1, keepdims=True)
+    nb = np.linalg.norm(b, axis=1, keepdims=True)
+    a = np.divide(a, na, out=np.zeros_like(a), where=na > 0)
+    b = np.divide(b, nb, out=np.zeros_like(b), where=nb > 0)
+    return a @ b.T
+
+
+def compare_n_topics(
+    articles: pd.DataFrame,
+    ks: Sequence[int] = (5, 10, 15, 20),
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    method: str = "nmf",
+    analyzer: Callable[[str], list[str]] | None = None,
+    lexicon: Any = None,
+    seed_weight: float = 2.0,
+    seed_exclusive: bool = True,
+    min_df: int | float = 2,
+    max_df: int | float = 0.95,
+    n_top_terms: int = 10,
+    max_iter: int | None = None,
+) -> pd.DataFrame:
+    """Coherence, exclusivity and stability for several numbers of topics.
+
+    The corpus is vectorised once. For each ``k`` in ``ks`` a model is fitted
+    per seed; coherence and exclusivity are the means over the topics of the
+    first seed's model, stability as in :func:`topic_stability`.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        With ``doc_id`` and ``text``.
+    ks : sequence of int
+        Numbers of topics to try (for ``"seeded"``: named + extra).
+    seeds : sequence of int, keyword-only
+        At least 2; the first is the reference run.
+    method, analyzer, lexicon, seed_weight, seed_exclusive, min_df, max_df, n_top_terms, \
+max_iter
+        As in :func:`fit_topics`.
+
+    Returns
+    -------
+    DataFrame
+        One row per ``k``: ``n_topics`` (asked), ``n_topics_fitted`` (after
+        any lowering for a small corpus), ``coherence_npmi``, ``exclusivity``,
+        ``stability_mean`` (mean over topics of ``similarity_mean``) and
+        ``stability_min`` (the least stable topic's ``similarity_min``).
+
+    Examples
+    --------
+    >>> import re
+    >>> from civictext.synthetic import generate_corpus
+    >>> def words(text):
+    ...     return re.findall(r"\\w+", text.lower())
+    >>> cmp = compare_n_topics(generate_corpus(40), ks=(2, 3), seeds=(0, 1), analyzer=words)
+    >>> cmp["n_topics"].tolist()
+    [2, 3]
+    """
+    seeds = _check_seeds(seeds, "compare_n_topics")
+    if isinstance(ks, (int, np.integer)) or len(ks) == 0:
+        raise ModelError(f"compare_n_topics: ks must be a non-empty list of numbers of topics, "
+                         f"got {ks!r}")
+    design = _prepare(articles, method=method, analyzer=analyzer, lexicon=lexicon,
+                      min_df=min_df, max_df=max_df, seed_weight=seed_weight,
+                      where="compare_n_topics")
+    base_adjustments = list(design.adjustments)
+    rows = []
+    for k in ks:
+        design.adjustments = list(base_adjustments)
+        if method == "seeded" and isinstance(k, (int, np.integer)) and k < len(design.seeds):
+            raise ModelError(f"compare_n_topics: k={k} is smaller than the {len(design.seeds)} "
+                             "seeded themes; use larger ks")
+        k_fit = _resolve_n_topics(design, k, None, "compare_n_topics")
+        models = [_fit(design, n_topics=k_fit, random_state=s, seed_exclusive=seed_exclusive,
+                       n_top_terms=n_top_terms, max_iter=max_iter) for s in seeds]
+        stab = _stability_table(models, seeds)
+        rows.append({"n_topics": int(k), "n_topics_fitted": int(k_fit),
+                     "coherence_npmi": float(models[0].topics["coherence_npmi"].mean()),
+                     "exclusivity": float(models[0].topics["exclusivity"].mean()),
+                     "stability_mean": float(stab["similarity_mean"].mean()),
+                     "stability_min": float(stab["similarity_min"].min())})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------ input checks
+def _check_articles(articles: Any, where: str) -> tuple[list[str], list[str]]:
+    if not isinstance(articles, pd.DataFrame):
+        raise ModelError(f"{where}: articles must be a DataFrame with 'doc_id' and 'text' "
+                         f"columns (e.g. from read_corpus), got {type(articles).__name__}")
+    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
+    if missing:
+        raise ModelError(f"{where}: articles has no {', '.join(repr(c) for c in missing)} "
+                         f"column (columns: {', '.join(map(str, articles.columns[:12]))}); pass "
+                         "the articles table read_corpus returns")
+    ids = articles["doc_id"]
+    if ids.isna().any():
+        raise ModelError(f"{where}: {int(ids.isna().sum())} article(s) have no doc_id; every "
+                         "document needs a unique doc_id")
+    ids = ids.astype(str)
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise ModelError(f"{where}: doc_id is not unique ({len(dup)} repeats, e.g. "
+                         f"{dup.iloc[0]!r}); drop duplicate articles first")
+    texts = articles["text"].fillna("").astype(str).tolist()
+    return ids.tolist(), texts
+
+
+def _check_df(value: Any, name: str, where: str) -> None:
+    ok = (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1) or (
+        isinstance(value, (float, np.floating)) and 0.0 < value <= 1.0)
+    if not ok:
+        raise ModelError(f"{where}: {name} must be a whole number of documents >= 1 or a share "
+                         f"of documents in (0, 1], got {value!r}")
+
+
+def _check_seeds(seeds: Sequence[int], where: str) -> list[int]:
+    seeds = list(seeds) if not isinstance(seeds, (int, np.integer)) else [seeds]
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ModelError(f"{where}: seeds must hold at least 2 different random states, got "
+                         f"{seeds!r}")
+    return [int(s) for s in seeds]
+
+
+def _lexicon_pairs(lexicon: Any, where: str) -> list[tuple[str, str]]:
+    """(theme, term) pairs from a Lexicon, a DataFrame or a mapping, in order."""
+    if lexicon is None:
+        from civictext.lexicon import load_lexicons  # lazy: only seeded fits need it
+
+        lexicon = load_lexicons()
+    table = getattr(lexicon, "terms", lexicon)
+    if isinstance(table, pd.DataFrame):
+        if not {"theme", "term"} <= set(table.columns):
+            raise ModelError(f"{where}: lexicon table needs 'theme' and 'term' columns, got "
+                             f"{list(table.columns)}")
+        pairs = list(zip(table["theme"].astype(str), table["term"].astype(str)))
+    elif isinstance(table, Mapping):
+        pairs = []
+        for theme, terms in table.items():
+            if isinstance(terms, str):
+                terms = [terms]
+            pairs.extend((str(theme), str(t)) for t in terms)
+    else:
+        raise ModelError(f"{where}: lexicon must be a Lexicon, a DataFrame with theme/term "
+                         f"columns or a mapping {{theme: [terms]}}, got {type(lexicon).__name__}")
+    pairs = [(th, te) for th, te in pairs if te.strip()]
+    if not pairs:
+        raise ModelError(f"{where}: the lexicon has no terms; method='seeded' needs seed terms")
+    return pairs
+
+
+def _seed_key(term: str) -> str:
+    from civictext.normalize import normalize_text
+
+    return "_".join(normalize_text(term).split()).casefold()
+
+
+def _match_seeds(pairs: list[tuple[str, str]], all_terms: np.ndarray,
+                 doc_freq: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    by_key: dict[str, list[int]] = {}
+    for j, t in enumerate(all_terms):
+        by_key.setdefault(unicodedata.normalize("NFC", str(t)).casefold(), []).append(j)
+    rows, cols = [], []
+    for theme, term in dict.fromkeys(pairs):
+        hits = by_key.get(_seed_key(term), [])
+        if not hits:
+            rows.append((theme, term, "", False, 0))
+        for j in hits:
+            rows.append((theme, term, str(all_terms[j]), True, int(doc_freq[j])))
+            cols.append(j)
+    table = pd.DataFrame(rows, columns=["theme", "term", "token", "in_vocabulary", "doc_freq"])
+    return table, np.asarray(sorted(set(cols)), dtype=np.intp)
+
+
+def _empty_seed_table() -> pd.DataFrame:
+    return pd.DataFrame({"theme": pd.Series(dtype=str), "term": pd.Series(dtype=str),
+                         "token": pd.Series(dtype=str), "in_vocabulary": pd.Series(dtype=bool),
+                         "doc_freq": pd.Series(dtype="int64")})
+
+
+# ----------------------------------------------------------------- misc
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def _adjust(where: str, msg: str) -> str:
+    text = f"{where}: {msg}"
+    log.warning(text)
+    warnings.warn(text, CivictextWarning, stacklevel=4)
+    return msg
+
+
+def _describe(analyzer: Any) -> str:
+    """``module.name`` of a function, or the repr of a callable object."""
+    if hasattr(analyzer, "__qualname__"):
+        return f"{getattr(analyzer, '__module__', '?')}.{analyzer.__qualname__}"
+    return repr(analyzer)
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": sys.version.split()[0]}
+    for name in ("scikit-learn", "numpy", "scipy", "pandas", "joblib"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover
+            out[name] = "not installed"
+    return out
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    return repr(obj)

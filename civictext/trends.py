@@ -1,0 +1,779 @@
+"""Theme and topic shares over time, with bootstrap intervals (pipeline stage 5).
+
+The unit is the **article** (one row of the articles table). For every period
+(month, quarter or year) and every theme, :func:`theme_trends` reports how many
+articles were published, how many mention the theme, the share of articles that
+do, and their mean intensity (hits per 1,000 tokens), each with a percentile
+bootstrap interval that resamples articles *within* the period.
+
+Dates of different precision are handled explicitly. An article is placed in a
+period only when its date is at least as precise as the period: at
+``freq="M"`` or ``"Q"`` an article known only to the year is **excluded** (never
+put in January); at ``freq="Y"`` it counts. Excluded articles are counted by
+reason in ``df.attrs["excluded"]`` (``{"year": 3, "unknown": 17}``) so a figure
+can say how many it leaves out.
+
+Bootstrap draws are seeded per cell: the interval of one (group, period) depends
+only on ``random_state``, the cell's label and the articles in it, never on the
+other periods, so adding data for 2025 does not move the 2019 interval.
+
+>>> import pandas as pd
+>>> articles = pd.DataFrame({"doc_id": ["a", "b", "c"],
+...                          "published": ["2024-01-05", "2024-01-20", "2024-03-02"],
+...                          "date_precision": ["day", "day", "day"]})
+>>> scores = pd.DataFrame({"doc_id": ["a", "b", "c"], "theme": "reform",
+...                        "present": [True, False, True], "per_1k": [4.0, 0.0, 2.0]})
+>>> t = theme_trends(scores, articles, freq="M", n_boot=200)
+>>> t[["period", "n_articles", "n_present", "share"]].to_string(index=False)
+' period  n_articles  n_present  share\\n2024-01           2          1    0.5\\n2024-02           0          0    NaN\\n2024-03           1          1    1.0'
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
+from civictext.errors import CivictextError, CivictextWarning
+
+__all__ = [
+    "TrendError",
+    "FREQS",
+    "DEFAULT_MIN_ARTICLES",
+    "DEFAULT_N_BOOT",
+    "theme_trends",
+    "topic_trends",
+    "compare_periods",
+    "assign_periods",
+    "corpus_volume",
+    "theme_cooccurrence",
+    "top_terms_by_theme",
+    "choose_freq",
+]
+
+log = logging.getLogger(__name__)
+
+#: Allowed ``freq`` values and the date precisions each accepts.
+FREQS: dict[str, tuple[str, ...]] = {
+    "M": ("day", "month"),
+    "Q": ("day", "month"),
+    "Y": ("day", "month", "year"),
+}
+#: Periods with fewer articles than this get ``low_n=True``.
+DEFAULT_MIN_ARTICLES = 10
+#: Bootstrap resamples per cell.
+DEFAULT_N_BOOT = 1000
+
+_PRECISION_RANK = {"unknown": 0, "year": 1, "month": 2, "day": 3}
+_FREQ_NAME = {"M": "month", "Q": "quarter", "Y": "year"}
+
+
+class TrendError(CivictextError, ValueError):
+    """A trend cannot be computed as asked (names the parameter or column)."""
+
+
+# ----------------------------------------------------------------- validation
+def _check_freq(freq: str, where: str) -> str:
+    if freq not in FREQS:
+        raise TrendError(f"{where}: freq must be one of 'M', 'Q', 'Y' (month, quarter, year); "
+                         f"got {freq!r}")
+    return freq
+
+
+def _check_level(level: float, where: str) -> float:
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise TrendError(f"{where}: level must be a number between 0 and 1 (e.g. 0.90); "
+                         f"got {level!r}")
+    return float(level)
+
+
+def _check_columns(df: Any, needed: Sequence[str], name: str, where: str, hint: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TrendError(f"{where}: {name} must be a pandas DataFrame; got {type(df).__name__}")
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise TrendError(f"{where}: {name} lacks column(s) {missing} (it has {list(df.columns)}); "
+                         f"{hint}")
+
+
+def _check_by(articles: pd.DataFrame, by: str | Sequence[str] | None, where: str) -> list[str]:
+    if by is None:
+        return []
+    cols = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in cols if c not in articles.columns]
+    if missing:
+        raise TrendError(f"{where}: by={by!r} names column(s) {missing} that the articles table "
+                         f"does not have; choose from {list(articles.columns)}")
+    reserved = {"period", "period_start", "theme", "topic"}
+    if reserved & set(cols):
+        raise TrendError(f"{where}: by={by!r} uses a reserved column name; rename it first")
+    return cols
+
+
+def _check_unique_ids(articles: pd.DataFrame, where: str) -> None:
+    dup = articles["doc_id"][articles["doc_id"].duplicated()]
+    if len(dup):
+        raise TrendError(f"{where}: articles has duplicate doc_id values (e.g. {dup.iloc[0]!r}, "
+                         f"{len(dup)} duplicates); doc_id must identify one article")
+
+
+# --------------------------------------------------------------------- dates
+def _precision_of(value: str) -> str:
+    """Precision implied by an ISO string at its precision ("2019", "2019-05", ...)."""
+    n = len(value)
+    if n == 4:
+        return "year"
+    if n == 7:
+        return "month"
+    if n >= 10:
+        return "day"
+    return "unknown"
+
+
+def assign_periods(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
+    """Place each article in a period at ``freq``, or say why it cannot be placed.
+
+    The precision used is the coarser of ``date_precision`` (when the column
+    exists) and the precision the ``published`` string itself carries, so an
+    article stored as ``"2019-01-01"`` with ``date_precision="year"`` is still
+    treated as known only to the year, never as a January article.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        Needs ``doc_id`` and ``published`` (ISO 8601 at its precision, ``""``
+        when unknown); ``date_precision`` is used when present.
+    freq : {"M", "Q", "Y"}
+        Month, quarter or year.
+
+    Returns
+    -------
+    DataFrame
+        One row per article, same order: ``doc_id``, ``precision``
+        (``day|month|year|unknown|unparseable``), ``period`` (label such as
+        ``"2024-11"``, ``"2024Q4"``, ``"2024"``; ``None`` when excluded),
+        ``excluded`` (reason: the precision, or ``""`` when placed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"doc_id": ["x", "y"], "published": ["2019", "2019-05-12"]})
+    >>> assign_periods(a, "M")["period"].tolist()
+    [None, '2019-05']
+    """
+    freq = _check_freq(freq, "assign_periods")
+    _check_columns(articles, ["doc_id", "published"], "articles", "assign_periods",
+                   "pass the table read_corpus returns")
+    pub = articles["published"].astype("object").where(articles["published"].notna(), "")
+    pub = pub.map(lambda v: str(v).strip())
+    if "date_precision" in articles.columns:
+        stated = articles["date_precision"].astype("object").where(
+            articles["date_precision"].notna(), "unknown").map(str)
+    else:
+        stated = pd.Series(["day"] * len(articles), index=articles.index, dtype="object")
+    precisions, periods, reasons = [], [], []
+    for value, said in zip(pub, stated):
+        implied = _precision_of(value) if value else "unknown"
+        prec = min(implied, said if said in _PRECISION_RANK else "unknown",
+                   key=_PRECISION_RANK.__getitem__)
+        period = None
+        if prec != "unknown":
+            stem = {"year": value[:4], "month": value[:7], "day": value[:10]}[prec]
+            try:
+                ts = pd.Timestamp(stem if prec != "year" else f"{stem}-01-01")
+            except (ValueError, TypeError):
+                prec = "unparseable"
+            else:
+                if prec in FREQS[freq]:
+                    period = str(pd.Period(ts, freq=freq))
+        precisions.append(prec)
+        periods.append(period)
+        reasons.append("" if period is not None else prec)
+    bad = [d for d, p in zip(articles["doc_id"], precisions) if p == "unparseable"]
+    if bad:
+        warnings.warn(f"{len(bad)} article(s) have a published value that is not an ISO date "
+                      f"(e.g. doc_id {bad[0]!r}); they are excluded from trends. Fix the "
+                      f"'published' column (ISO 8601 at its precision: 2019, 2019-05, 2019-05-12)",
+                      CivictextWarning, stacklevel=2)
+    return pd.DataFrame({"doc_id": articles["doc_id"].to_numpy(), "precision": precisions,
+                         "period": pd.Series(periods, dtype="object"),
+                         "excluded": reasons})
+
+
+def _excluded_counts(assigned: pd.DataFrame) -> dict[str, int]:
+    ex = assigned.loc[assigned["excluded"] != "", "excluded"].value_counts()
+    return {str(k): int(v) for k, v in sorted(ex.items())}
+
+
+def _period_range(labels: Sequence[str], freq: str) -> list[pd.Period]:
+    present = sorted({pd.Period(p, freq=freq) for p in labels})
+    if not present:
+        return []
+    return list(pd.period_range(present[0], present[-1], freq=freq))
+
+
+def choose_freq(articles: pd.DataFrame, *, min_per_period: float = 5.0) -> str:
+    """A sensible default frequency for a corpus: the finest that is well filled.
+
+    ``"M"`` when at least 80% of the articles dated to the year are also dated
+    to the month and there are on average ``min_per_period`` or more of them per
+    month between the first and last; else the same test for ``"Q"``; else
+    ``"Y"`` (also for a corpus with no dates at all, or only year dates).
+
+    >>> import pandas as pd
+    >>> choose_freq(pd.DataFrame({"doc_id": ["a"], "published": ["2019"],
+    ...                           "date_precision": ["year"]}))
+    'Y'
+    """
+    _check_columns(articles, ["doc_id", "published"], "articles", "choose_freq",
+                   "pass the table read_corpus returns")
+    n_year = int((assign_periods(articles, "Y")["period"].notna()).sum())
+    for freq in ("M", "Q"):
+        placed = assign_periods(articles, freq)["period"].dropna()
+        if not len(placed) or len(placed) < 0.8 * n_year:
+            continue
+        span = len(_period_range(placed.tolist(), freq))
+        if len(placed) / span >= min_per_period:
+            return freq
+    return "Y"
+
+
+# ----------------------------------------------------------------- bootstrap
+def _cell_seed(random_state: int | None, key: Sequence[Any]) -> np.random.Generator:
+    if random_state is None:
+        return np.random.default_rng()
+    digest = hashlib.sha256("\x1f".join(map(str, key)).encode()).digest()
+    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+    return np.random.default_rng(np.random.SeedSequence([int(random_state), *words]))
+
+
+def _boot_interval(values: np.ndarray, strata: np.ndarray | None, rng: np.random.Generator,
+                   n_boot: int, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean of each column and its percentile bootstrap interval.
+
+    values: shape (n_articles, n_columns). strata: shape (n_articles,) integer
+    labels; resampling is done within each stratum (a period), so a pooled
+    window keeps each period's own article count. Intervals are widened, if
+    needed, to contain the point estimate; with fewer than 2 articles they are NaN.
+    """
+    n, m = values.shape
+    est = values.mean(axis=0) if n else np.full(m, np.nan)
+    if n < 2 or n_boot < 1:
+        return est, np.full(m, np.nan), np.full(m, np.nan)
+    if strata is None:
+        groups = [np.arange(n)]
+    else:
+        groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    chunk = max(1, min(n_boot, 4_000_000 // max(n, 1)))
+    means = np.empty((n_boot, m))
+    done = 0
+    while done < n_boot:
+        k = min(chunk, n_boot - done)
+        idx = np.concatenate([g[rng.integers(0, len(g), size=(k, len(g)))] for g in groups],
+                             axis=1)
+        for j in range(m):
+            means[done:done + k, j] = values[idx, j].mean(axis=1)
+        done += k
+    alpha = (1 - level) / 2
+    lo = np.quantile(means, alpha, axis=0)
+    hi = np.quantile(means, 1 - alpha, axis=0)
+    return est, np.minimum(lo, est), np.maximum(hi, est)
+
+
+# ------------------------------------------------------------------ the core
+def _group_keys(frame: pd.DataFrame, by: list[str]) -> pd.Series:
+    if not by:
+        return pd.Series([()] * len(frame), index=frame.index, dtype="object")
+    cols = [frame[c].astype("object").where(frame[c].notna(), "").map(str) for c in by]
+    return pd.Series(list(zip(*cols)), index=frame.index, dtype="object")
+
+
+def _trend_table(wide: pd.DataFrame, names: list[str], assigned: pd.DataFrame,
+                 articles: pd.DataFrame, *, freq: str, by: list[str], level: float,
+                 n_boot: int, min_articles: int, random_state: int | None,
+                 smooth: int | None, kind: str) -> pd.DataFrame:
+    """Per (group, period) means of ``wide``'s column blocks with intervals.
+
+    ``wide`` is indexed like ``articles`` (one row per article) with, for each
+    name in ``names``, the columns given by ``kind``: themes have
+    ``("present", name)`` and ``("per_1k", name)``; topics ``("weight", name)``.
+    """
+    placed = assigned["period"].notna().to_numpy()
+    periods = _period_range(assigned.loc[placed, "period"].tolist(), freq)
+    keys = _group_keys(articles, by)
+    period_col = assigned["period"].to_numpy()
+    blocks = ["present", "per_1k"] if kind == "theme" else ["weight"]
+    cols = [(b, nm) for nm in names for b in blocks]
+    values = wide[cols].to_numpy(dtype=float) if len(wide) else np.empty((0, len(cols)))
+    groups = sorted(set(keys[placed])) if by else [()]
+    rows = []
+    for g in groups:
+        in_group = placed & np.array([k == g for k in keys], dtype=bool) if by else placed
+        by_period = {p: np.flatnonzero(in_group & (period_col == str(p))) for p in periods}
+        for i, p in enumerate(periods):
+            idx = by_period[p]
+            rng = _cell_seed(random_state, (kind, freq, *g, str(p)))
+            est, lo, hi = _boot_interval(values[idx], None, rng, n_boot, level)
+            cell = {"period": str(p), "period_start": p.start_time, "n_articles": len(idx)}
+            cell.update(dict(zip(by, g)))
+            if smooth:
+                win = [by_period[q] for q in periods[max(0, i - smooth + 1):i + 1]]
+                widx = np.concatenate(win) if win else np.empty(0, dtype=int)
+                strata = np.concatenate([np.full(len(w), k) for k, w in enumerate(win)])
+                srng = _cell_seed(random_state, ("smooth", smooth, kind, freq, *g, str(p)))
+                sest, slo, shi = _boot_interval(values[widx], strata, srng, n_boot, level)
+                cell["n_articles_window"] = len(widx)
+            for j, nm in enumerate(names):
+                row = dict(cell)
+                if kind == "theme":
+                    a, b = 2 * j, 2 * j + 1
+                    row.update(theme=nm, n_present=int(values[idx, a].sum()),
+                               share=est[a], share_lo=lo[a], share_hi=hi[a],
+                               mean_per_1k=est[b], per_1k_lo=lo[b], per_1k_hi=hi[b])
+                    if smooth:
+                        row.update(share_smooth=sest[a], share_smooth_lo=slo[a],
+                                   share_smooth_hi=shi[a], mean_per_1k_smooth=sest[b])
+                else:
+                    row.update(topic=nm, mean_weight=est[j], weight_lo=lo[j], weight_hi=hi[j])
+                    if smooth:
+                        row.update(mean_weight_smooth=sest[j], weight_smooth_lo=slo[j],
+                                   weight_smooth_hi=shi[j])
+                row["low_n"] = len(idx) < min_articles
+                rows.append(row)
+    item = "theme" if kind == "theme" else "topic"
+    if kind == "theme":
+        stats = ["n_articles", "n_present", "share", "share_lo", "share_hi",
+                 "mean_per_1k", "per_1k_lo", "per_1k_hi", "low_n"]
+        extra = ["n_articles_window", "share_smooth", "share_smooth_lo", "share_smooth_hi",
+                 "mean_per_1k_smooth"] if smooth else []
+    else:
+        stats = ["n_articles", "mean_weight", "weight_lo", "weight_hi", "low_n"]
+        extra = ["n_articles_window", "mean_weight_smooth", "weight_smooth_lo",
+                 "weight_smooth_hi"] if smooth else []
+    columns = ["period", "period_start", *by, item, *stats, *extra]
+    out = pd.DataFrame(rows, columns=columns)
+    if not len(out):
+        out["period_start"] = pd.to_datetime(out["period_start"])
+    out["low_n"] = out["low_n"].astype(bool)
+    for c in ("n_articles", "n_present", "n_articles_window"):
+        if c in out:
+            out[c] = out[c].astype("int64")
+    out.attrs.update(
+        excluded=_excluded_counts(assigned), freq=freq, level=level, n_boot=n_boot,
+        min_articles=min_articles, random_state=random_state, smooth=smooth,
+        n_documents=len(articles), n_placed=int(placed.sum()), by=list(by),
+    )
+    return out
+
+
+def _common_checks(articles: pd.DataFrame, freq: str, level: float, n_boot: int,
+                   min_articles: int, smooth: int | None, by: Any, where: str) -> list[str]:
+    _check_columns(articles, ["doc_id", "published"], "articles", where,
+                   "pass the table read_corpus returns (docs/pipeline.md section 1)")
+    _check_freq(freq, where)
+    _check_level(level, where)
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise TrendError(f"{where}: n_boot must be a non-negative integer (0 = no intervals); "
+                         f"got {n_boot!r}")
+    if not isinstance(min_articles, (int, np.integer)) or min_articles < 0:
+        raise TrendError(f"{where}: min_articles must be a non-negative integer; got "
+                         f"{min_articles!r}")
+    if smooth is not None and (not isinstance(smooth, (int, np.integer)) or smooth < 1):
+        raise TrendError(f"{where}: smooth must be None or a trailing window of >= 1 periods; "
+                         f"got {smooth!r}")
+    _check_unique_ids(articles, where)
+    return _check_by(articles, by, where)
+
+
+def theme_trends(
+    scores: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    freq: str = "M",
+    by: str | Sequence[str] | None = None,
+    level: float = DEFAULT_CI_LEVEL,
+    n_boot: int = DEFAULT_N_BOOT,
+    min_articles: int = DEFAULT_MIN_ARTICLES,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    smooth: int | None = None,
+) -> pd.DataFrame:
+    """Share of articles mentioning each theme, per period (and group), with intervals.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Theme scores (``score_themes``): ``doc_id, theme, present, per_1k``.
+        Rows for documents not in ``articles`` are ignored (so a filtered
+        articles table can be passed); a missing (doc, theme) row counts as
+        absent with intensity 0.
+    articles : DataFrame
+        The articles table: ``doc_id, published`` and ideally ``date_precision``.
+    freq : {"M", "Q", "Y"}
+        Month, quarter or year. Articles dated less precisely than ``freq``
+        (year-only dates at M/Q) or undated are excluded and counted in
+        ``attrs["excluded"]``.
+    by : str or list of str, optional
+        Articles-table column(s) to split by (e.g. ``"source"``). Every group
+        gets every period between the corpus's first and last.
+    level : float
+        Bootstrap interval level (default 0.90): the percentile interval from
+        ``n_boot`` resamples of the period's articles with replacement.
+    n_boot : int
+        Resamples per cell (0 = no intervals).
+    min_articles : int
+        ``low_n`` is True below this many articles in the period.
+    random_state : int or None
+        Seed; the same seed and data give the same intervals.
+    smooth : int, optional
+        Trailing window in periods. Adds ``share_smooth`` (pooled share of the
+        articles in this period and the ``smooth - 1`` before it; never later
+        ones), its interval (bootstrap stratified by period), ``mean_per_1k_smooth``
+        and ``n_articles_window``. The first periods use the shorter window available.
+
+    Returns
+    -------
+    DataFrame
+        One row per (period, [by], theme), periods in order:
+        ``period`` (``"2024-11"``, ``"2024Q4"``, ``"2024"``), ``period_start``
+        (Timestamp), the ``by`` column(s), ``theme``, ``n_articles``,
+        ``n_present``, ``share``, ``share_lo``, ``share_hi``, ``mean_per_1k``,
+        ``per_1k_lo``, ``per_1k_hi``, ``low_n``. Empty periods have
+        ``n_articles == 0`` and NaN shares; with fewer than 2 articles the
+        interval is NaN. Intervals always contain the point estimate.
+        ``attrs``: ``excluded`` (counts by reason: ``year``, ``unknown``,
+        ``unparseable``), ``freq``, ``level``, ``n_boot``, ``random_state``,
+        ``n_documents``, ``n_placed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> articles = pd.DataFrame({"doc_id": ["a", "b", "c"],
+    ...     "published": ["2024-01-05", "2024-02-01", "2024"],
+    ...     "date_precision": ["day", "day", "year"]})
+    >>> scores = pd.DataFrame({"doc_id": ["a", "b", "c"], "theme": "conduct",
+    ...     "present": [True, False, True], "per_1k": [3.0, 0.0, 5.0]})
+    >>> t = theme_trends(scores, articles, freq="M", n_boot=100)
+    >>> t["share"].tolist(), t.attrs["excluded"]
+    ([1.0, 0.0], {'year': 1})
+    """
+    where = "theme_trends"
+    by_cols = _common_checks(articles, freq, level, n_boot, min_articles, smooth, by, where)
+    _check_columns(scores, ["doc_id", "theme", "present", "per_1k"], "scores", where,
+                   "pass the table score_themes returns (docs/pipeline.md section 3)")
+    wide = _theme_wide(scores, articles, where)
+    names = sorted({n for _, n in wide.columns})
+    assigned = assign_periods(articles, freq)
+    return _trend_table(wide, names, assigned, articles, freq=freq, by=by_cols, level=level,
+                        n_boot=int(n_boot), min_articles=int(min_articles),
+                        random_state=random_state, smooth=smooth, kind="theme")
+
+
+def _theme_wide(scores: pd.DataFrame, articles: pd.DataFrame, where: str) -> pd.DataFrame:
+    ids = articles["doc_id"].astype(str)
+    sc = scores[scores["doc_id"].astype(str).isin(set(ids))]
+    missing = ids[~ids.isin(set(sc["doc_id"].astype(str)))]
+    if len(missing) and len(scores):
+        raise TrendError(f"{where}: scores has no rows for {len(missing)} of the {len(ids)} "
+                         f"articles (e.g. doc_id {missing.iloc[0]!r}); compute scores from "
+                         f"the same articles table (score_themes(articles))")
+    try:
+        present = sc["present"].astype(bool)
+        per_1k = pd.to_numeric(sc["per_1k"], errors="raise").astype(float)
+    except (ValueError, TypeError) as exc:
+        raise TrendError(f"{where}: scores 'present' must be booleans and 'per_1k' numbers "
+                         f"({exc})") from None
+    long = pd.DataFrame({"doc_id": sc["doc_id"].astype(str).to_numpy(),
+                         "theme": sc["theme"].astype(str).to_numpy(),
+                         "present": present.to_numpy(dtype=float),
+                         "per_1k": per_1k.to_numpy()})
+    if long.duplicated(["doc_id", "theme"]).any():
+        raise TrendError(f"{where}: scores has more than one row for some (doc_id, theme); "
+                         f"pass one row per document and theme")
+    wide = long.pivot(index="doc_id", columns="theme", values=["present", "per_1k"])
+    wide = wide.reindex(ids.to_numpy()).fillna(0.0)
+    wide.index = articles.index
+    return wide
+
+
+def topic_trends(
+    model_or_doc_topics: Any,
+    articles: pd.DataFrame,
+    *,
+    freq: str = "M",
+    by: str | Sequence[str] | None = None,
+    level: float = DEFAULT_CI_LEVEL,
+    n_boot: int = DEFAULT_N_BOOT,
+    min_articles: int = DEFAULT_MIN_ARTICLES,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    smooth: int | None = None,
+) -> pd.DataFrame:
+    """Mean document-topic weight per period (and group), with bootstrap intervals.
+
+    Parameters
+    ----------
+    model_or_doc_topics : TopicModel or DataFrame
+        A fitted model (its ``doc_topics`` is used) or the long table
+        ``doc_id, topic, weight``. A (doc, topic) pair without a row has weight
+        0; articles with no row at all were not modelled and are excluded,
+        counted as ``attrs["excluded"]["no_topic_weights"]``.
+    articles, freq, by, level, n_boot, min_articles, random_state, smooth
+        As in :func:`theme_trends`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (period, [by], topic): ``period``, ``period_start``, the
+        ``by`` column(s), ``topic``, ``n_articles``, ``mean_weight``,
+        ``weight_lo``, ``weight_hi``, ``low_n`` (plus ``mean_weight_smooth``,
+        ``weight_smooth_lo``, ``weight_smooth_hi``, ``n_articles_window`` with
+        ``smooth``). ``attrs`` as in :func:`theme_trends`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> articles = pd.DataFrame({"doc_id": ["a", "b"], "published": ["2020", "2021"]})
+    >>> dt = pd.DataFrame({"doc_id": ["a", "a", "b"], "topic": [0, 1, 0],
+    ...                    "weight": [0.25, 0.75, 1.0]})
+    >>> topic_trends(dt, articles, freq="Y", n_boot=50)["mean_weight"].tolist()
+    [0.25, 0.75, 1.0, 0.0]
+    """
+    where = "topic_trends"
+    by_cols = _common_checks(articles, freq, level, n_boot, min_articles, smooth, by, where)
+    dt = getattr(model_or_doc_topics, "doc_topics", model_or_doc_topics)
+    _check_columns(dt, ["doc_id", "topic", "weight"], "doc_topics", where,
+                   "pass TopicModel.doc_topics or a fitted TopicModel")
+    ids = articles["doc_id"].astype(str)
+    dt = dt[dt["doc_id"].astype(str).isin(set(ids))]
+    try:
+        weight = pd.to_numeric(dt["weight"], errors="raise").astype(float)
+    except (ValueError, TypeError) as exc:
+        raise TrendError(f"{where}: doc_topics 'weight' must be numbers ({exc})") from None
+    long = pd.DataFrame({"doc_id": dt["doc_id"].astype(str).to_numpy(),
+                         "topic": dt["topic"].to_numpy(), "weight": weight.to_numpy()})
+    wide = long.pivot_table(index="doc_id", columns="topic", values="weight", aggfunc="sum")
+    names = list(wide.columns)
+    modelled = ids.isin(set(wide.index)).to_numpy()
+    wide = wide.reindex(ids.to_numpy()).fillna(0.0)
+    wide.columns = pd.MultiIndex.from_tuples([("weight", n) for n in names])
+    wide.index = articles.index
+    assigned = assign_periods(articles, freq)
+    assigned.loc[~modelled, "period"] = None
+    assigned.loc[~modelled, "excluded"] = "no_topic_weights"
+    return _trend_table(wide, names, assigned, articles, freq=freq, by=by_cols, level=level,
+                        n_boot=int(n_boot), min_articles=int(min_articles),
+                        random_state=random_state, smooth=smooth, kind="topic")
+
+
+def compare_periods(
+    scores: pd.DataFrame,
+    articles: pd.DataFrame,
+    a: str,
+    b: str,
+    *,
+    by: str | Sequence[str] | None = None,
+    level: float = DEFAULT_CI_LEVEL,
+    n_boot: int = DEFAULT_N_BOOT,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+) -> pd.DataFrame:
+    """Change in each theme's share between period ``a`` and period ``b``.
+
+    Works from the article-level tables (not a trends table) because the
+    interval needs the articles: both periods are resampled independently
+    ``n_boot`` times and the percentile interval of ``share_b - share_a`` is
+    reported.
+
+    Parameters
+    ----------
+    scores, articles : DataFrame
+        As in :func:`theme_trends`.
+    a, b : str
+        Period labels of one frequency: ``"2019"``, ``"2019Q2"`` or ``"2019-05"``.
+    by, level, n_boot, random_state
+        As in :func:`theme_trends`.
+
+    Returns
+    -------
+    DataFrame
+        One row per ([by], theme): ``period_a``, ``period_b``, the ``by``
+        column(s), ``theme``, ``n_a``, ``n_b``, ``share_a``, ``share_b``,
+        ``share_diff`` (``share_b - share_a``), ``diff_lo``, ``diff_hi``,
+        ``excludes_zero`` (the interval lies wholly above or below 0).
+        NaN when either period has no articles; ``attrs["excluded"]`` as in
+        :func:`theme_trends`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> arts = pd.DataFrame({"doc_id": list("abcd"),
+    ...     "published": ["2019", "2019", "2020", "2020"]})
+    >>> sc = pd.DataFrame({"doc_id": list("abcd"), "theme": "reform",
+    ...     "present": [False, False, True, True], "per_1k": [0, 0, 2.0, 1.0]})
+    >>> compare_periods(sc, arts, "2019", "2020", n_boot=100)["share_diff"].tolist()
+    [1.0]
+    """
+    where = "compare_periods"
+    freqs = {_freq_of_label(a, "a"), _freq_of_label(b, "b")}
+    if len(freqs) != 1:
+        raise TrendError(f"{where}: a={a!r} and b={b!r} are periods of different lengths; "
+                         f"give two months, two quarters or two years")
+    freq = freqs.pop()
+    by_cols = _common_checks(articles, freq, level, n_boot, 0, None, by, where)
+    _check_columns(scores, ["doc_id", "theme", "present", "per_1k"], "scores", where,
+                   "pass the table score_themes returns (docs/pipeline.md section 3)")
+    wide = _theme_wide(scores, articles, where)
+    names = sorted({n for _, n in wide.columns})
+    values = wide[[("present", n) for n in names]].to_numpy(dtype=float)
+    assigned = assign_periods(articles, freq)
+    per = assigned["period"].to_numpy()
+    keys = _group_keys(articles, by_cols).to_numpy()
+    groups = sorted(set(keys)) if by_cols else [()]
+    alpha = (1 - level) / 2
+    rows = []
+    for g in groups:
+        mask = np.array([k == g for k in keys], dtype=bool) if by_cols else np.ones(len(per), bool)
+        ia = np.flatnonzero(mask & (per == a))
+        ib = np.flatnonzero(mask & (per == b))
+        rng = _cell_seed(random_state, ("compare", freq, *g, a, b))
+        sa = values[ia].mean(axis=0) if len(ia) else np.full(len(names), np.nan)
+        sb = values[ib].mean(axis=0) if len(ib) else np.full(len(names), np.nan)
+        diff = sb - sa
+        lo = hi = np.full(len(names), np.nan)
+        if len(ia) and len(ib) and n_boot > 0:
+            ba = values[ia][rng.integers(0, len(ia), size=(n_boot, len(ia)))].mean(axis=1)
+            bb = values[ib][rng.integers(0, len(ib), size=(n_boot, len(ib)))].mean(axis=1)
+            d = bb - ba
+            lo = np.minimum(np.quantile(d, alpha, axis=0), diff)
+            hi = np.maximum(np.quantile(d, 1 - alpha, axis=0), diff)
+        for j, nm in enumerate(names):
+            row = {"period_a": a, "period_b": b, **dict(zip(by_cols, g)), "theme": nm,
+                   "n_a": len(ia), "n_b": len(ib), "share_a": sa[j], "share_b": sb[j],
+                   "share_diff": diff[j], "diff_lo": lo[j], "diff_hi": hi[j],
+                   "excludes_zero": bool(lo[j] > 0 or hi[j] < 0)}
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=["period_a", "period_b", *by_cols, "theme", "n_a", "n_b",
+                                      "share_a", "share_b", "share_diff", "diff_lo", "diff_hi",
+                                      "excludes_zero"])
+    out.attrs.update(excluded=_excluded_counts(assigned), freq=freq, level=level,
+                     n_boot=n_boot, random_state=random_state)
+    return out
+
+
+def _freq_of_label(label: Any, name: str) -> str:
+    s = str(label)
+    if len(s) == 4 and s.isdigit():
+        return "Y"
+    if len(s) == 6 and s[:4].isdigit() and s[4] == "Q" and s[5] in "1234":
+        return "Q"
+    if len(s) == 7 and s[:4].isdigit() and s[4] == "-" and s[5:].isdigit() \
+            and 1 <= int(s[5:]) <= 12:
+        return "M"
+    raise TrendError(f"compare_periods: {name}={label!r} is not a period label; use "
+                     f"'2019' (year), '2019Q2' (quarter) or '2019-05' (month)")
+
+
+# ------------------------------------------------------- tables for the plots
+def corpus_volume(articles: pd.DataFrame, *, freq: str = "M",
+                  by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Number of articles per period (every period between first and last).
+
+    Returns
+    -------
+    DataFrame
+        ``period``, ``period_start``, the ``by`` column(s), ``n_articles``;
+        ``attrs["excluded"]`` counts the articles not placed (by reason) and
+        ``attrs["n_documents"]`` all articles.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"doc_id": ["a", "b", "c"], "published": ["2020", "2022", ""]})
+    >>> v = corpus_volume(a, freq="Y")
+    >>> v["n_articles"].tolist(), v.attrs["excluded"]
+    ([1, 0, 1], {'unknown': 1})
+    """
+    where = "corpus_volume"
+    by_cols = _common_checks(articles, freq, 0.9, 0, 0, None, by, where)
+    assigned = assign_periods(articles, freq)
+    placed = assigned["period"].notna().to_numpy()
+    periods = _period_range(assigned.loc[placed, "period"].tolist(), freq)
+    keys = _group_keys(articles, by_cols).to_numpy()
+    groups = sorted(set(keys[placed])) if by_cols else [()]
+    per = assigned["period"].to_numpy()
+    rows = []
+    for g in groups:
+        mask = placed & (np.array([k == g for k in keys], dtype=bool) if by_cols else placed)
+        for p in periods:
+            rows.append({"period": str(p), "period_start": p.start_time,
+                         **dict(zip(by_cols, g)), "n_articles": int((mask & (per == str(p))).sum())})
+    out = pd.DataFrame(rows, columns=["period", "period_start", *by_cols, "n_articles"])
+    out["n_articles"] = out["n_articles"].astype("int64")
+    out.attrs.update(excluded=_excluded_counts(assigned), freq=freq,
+                     n_documents=len(articles), n_placed=int(placed.sum()))
+    return out
+
+
+def theme_cooccurrence(scores: pd.DataFrame) -> pd.DataFrame:
+    """How many documents have each pair of themes present together.
+
+    Returns
+    -------
+    DataFrame
+        Square, index and columns the theme names (sorted); cell (i, j) is the
+        number of documents where both themes are present, the diagonal the
+        number where the theme is present. ``attrs["n_documents"]`` is the
+        number of scored documents.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "theme": ["x", "y"] * 2,
+    ...                   "present": [True, True, True, False], "per_1k": 0.0})
+    >>> theme_cooccurrence(s).loc["x"].tolist()
+    [2, 1]
+    """
+    _check_columns(scores, ["doc_id", "theme", "present"], "scores", "theme_cooccurrence",
+                   "pass the table score_themes returns")
+    wide = scores.pivot_table(index="doc_id", columns="theme", values="present",
+                              aggfunc="max", fill_value=False).astype(int)
+    wide = wide.reindex(sorted(wide.columns), axis=1)
+    m = wide.T.to_numpy() @ wide.to_numpy()
+    out = pd.DataFrame(m.astype("int64"), index=list(wide.columns), columns=list(wide.columns))
+    out.index.name = "theme"
+    out.columns.name = None
+    out.attrs["n_documents"] = int(scores["doc_id"].nunique())
+    return out
+
+
+def top_terms_by_theme(evidence: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
+    """The ``n`` most frequent lexicon terms per theme in the evidence table.
+
+    Returns
+    -------
+    DataFrame
+        ``theme``, ``rank`` (from 1), ``term``, ``n_hits``, ``n_docs``; ties
+        broken by term so the order is stable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"doc_id": ["a", "a", "b"], "theme": "reform",
+    ...                    "term": ["một cửa", "một cửa", "CCHC"]})
+    >>> top_terms_by_theme(ev)[["term", "n_hits", "n_docs"]].values.tolist()
+    [['một cửa', 2, 1], ['CCHC', 1, 1]]
+    """
+    _check_columns(evidence, ["doc_id", "theme", "term"], "evidence", "top_terms_by_theme",
+                   "pass the table theme_evidence returns")
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise TrendError(f"top_terms_by_theme: n must be a positive integer; got {n!r}")
+    g = evidence.groupby(["theme", "term"], sort=True).agg(
+        n_hits=("doc_id", "size"), n_docs=("doc_id", "nunique")).reset_index()
+    g = g.sort_values(["theme", "n_hits", "n_docs", "term"],
+                      ascending=[True, False, False, True], kind="mergesort")
+    g["rank"] = g.groupby("theme").cumcount() + 1
+    g = g[g["rank"] <= n]
+    out = g[["theme", "rank", "term", "n_hits", "n_docs"]].reset_index(drop=True)
+    return out.astype({"rank": "int64", "n_hits": "int64", "n_docs": "int64"})

@@ -1,0 +1,143 @@
+"""Vietnamese date parsing: every format news sites print, and what is refused."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, strategies as st
+
+from civictext.dates import DateInfo, find_publication_date, parse_date
+
+REF = datetime(2024, 11, 25, 10, 30)  # a page fetched at 10:30 Vietnam time
+
+
+@pytest.mark.parametrize("text, value", [
+    ("25/11/2024", "2024-11-25"),
+    ("25-11-2024", "2024-11-25"),
+    ("5.6.2023", "2023-06-05"),
+    ("ngày 25 tháng 11 năm 2024", "2024-11-25"),
+    ("Ngày 8 tháng 7 năm 2022", "2022-07-08"),
+    ("Thứ Hai, 25/11/2024 09:15 (GMT+7)", "2024-11-25T09:15"),
+    ("Thứ hai, 25/11/2024, 09:15 (GMT+7)", "2024-11-25T09:15"),
+    ("25/11/2024 - 09:15", "2024-11-25T09:15"),
+    ("09:15 25/11/2024", "2024-11-25T09:15"),
+    ("09:15 - Thứ Hai, 25/11/2024", "2024-11-25T09:15"),
+    ("Cập nhật: 25/11/2024 9h15", "2024-11-25T09:15"),
+    ("2024-11-25", "2024-11-25"),
+    ("2024-11-25T09:15:00+07:00", "2024-11-25T09:15"),
+])
+def test_day_formats(text, value):
+    info = parse_date(text)
+    assert info is not None and info.value == value and info.precision == "day"
+    assert info.evidence in text
+
+
+def test_iso_with_other_offset_is_converted_to_vietnam_time():
+    # 20:15 UTC is 03:15 the next day in Hanoi: the day a reader saw it
+    assert parse_date("2024-11-25T20:15:00Z").value == "2024-11-26T03:15"
+
+
+@pytest.mark.parametrize("text", ["tháng 11/2024", "Tháng 11 năm 2024", "tháng 11-2024"])
+def test_month_precision_never_invents_a_day(text):
+    assert parse_date(text) == DateInfo("2024-11", "month", text)
+
+
+def test_year_only_when_the_whole_expression_is_a_year():
+    assert parse_date("năm 2019") == DateInfo("2019", "year", "năm 2019")
+    assert parse_date(" 2019 ").value == "2019"
+    # a year inside a sentence is not a date expression
+    assert parse_date("Năm 2019, quận đạt nhiều kết quả") is None
+
+
+@pytest.mark.parametrize("text, value, precision", [
+    ("2 giờ trước", "2024-11-25", "day"),
+    ("12 giờ trước", "2024-11-24", "day"),  # crosses midnight
+    ("30 phút trước", "2024-11-25", "day"),
+    ("3 ngày trước", "2024-11-22", "day"),
+    ("2 tuần trước", "2024-11-11", "day"),
+    ("hôm qua", "2024-11-24", "day"),
+    ("Hôm kia", "2024-11-23", "day"),
+    ("hôm nay", "2024-11-25", "day"),
+    ("3 tháng trước", "2024-08", "month"),
+    ("2 năm trước", "2022", "year"),
+])
+def test_relative_dates_resolve_against_reference(text, value, precision):
+    info = parse_date(text, reference=REF)
+    assert (info.value, info.precision, info.evidence) == (value, precision, text)
+
+
+def test_relative_needs_a_reference():
+    assert parse_date("2 giờ trước") is None
+    assert parse_date("hôm qua") is None
+
+
+def test_aware_reference_is_taken_in_vietnam_time():
+    ref = datetime(2024, 11, 24, 18, 0, tzinfo=timezone.utc)  # 01:00 on the 25th in Hanoi
+    assert parse_date("hôm qua", reference=ref).value == "2024-11-24"
+
+
+@pytest.mark.parametrize("text", ["31/02/2024", "29/02/2023", "25/13/2024", "0/11/2024",
+                                  "2024-02-30", "ngày 32 tháng 1 năm 2024", "tháng 13/2024",
+                                  "Sáng 12/3, UBND quận họp", "", "không có ngày"])
+def test_invalid_or_incomplete_dates_are_rejected(text):
+    assert parse_date(text) is None
+
+
+def test_leap_day_accepted():
+    assert parse_date("29/02/2024").value == "2024-02-29"
+
+
+def test_decomposed_unicode_is_read():
+    assert parse_date(unicodedata.normalize("NFD", "ngày 25 tháng 11 năm 2024")).value == "2024-11-25"
+
+
+def test_parse_date_rejects_non_text():
+    with pytest.raises(TypeError, match="must be a str"):
+        parse_date(20241125)  # type: ignore[arg-type]
+
+
+@given(st.dates(min_value=datetime(1950, 1, 1).date(), max_value=datetime(2099, 12, 31).date()),
+       st.integers(0, 23), st.integers(0, 59))
+def test_round_trip_any_valid_day(day, hour, minute):
+    text = f"{day.day:02d}/{day.month:02d}/{day.year} {hour:02d}:{minute:02d}"
+    assert parse_date(text).value == f"{day.isoformat()}T{hour:02d}:{minute:02d}"
+
+
+# ------------------------------------------------------- publication date line
+def test_date_line_near_the_top_is_found():
+    page = ("Phường rút ngắn thời gian giải quyết hồ sơ\n\n"
+            "Thứ Hai, 25/11/2024 09:15 (GMT+7)\n\n"
+            "Ngày 20/11/2024, Ủy ban nhân dân phường tổ chức hội nghị về cải cách hành chính.")
+    info = find_publication_date(page)
+    assert info.value == "2024-11-25T09:15"
+
+
+def test_author_and_date_on_one_line():
+    info = find_publication_date("Tiêu đề bài báo\nMinh Châu | 25/11/2024 - 09:15\nNội dung.")
+    assert info.value == "2024-11-25T09:15"
+
+
+def test_body_dates_are_not_publication_dates():
+    page = ("Quận đẩy mạnh dịch vụ công trực tuyến\n"
+            "Ngày 25/11/2024, Ủy ban nhân dân quận Cầu Giấy tổ chức hội nghị tổng kết công tác "
+            "cải cách hành chính.\n"
+            "Từ 1/1/2025, người dân nộp hồ sơ qua cổng dịch vụ công.\n"
+            "Năm 2019\n")
+    assert find_publication_date(page) is None
+
+
+def test_date_line_below_the_top_is_ignored():
+    body = "\n".join(f"Đoạn văn số {i} nói về công tác tiếp dân." for i in range(20))
+    assert find_publication_date(body + "\n25/11/2024") is None
+
+
+def test_relative_date_line_with_reference():
+    page = "Trung tâm hành chính công mở cửa thứ Bảy\nPhạm Vân · 2 giờ trước\nNội dung."
+    assert find_publication_date(page, reference=REF).value == "2024-11-25"
+    assert find_publication_date(page) is None
+
+
+def test_seed_page_has_no_invented_date(seed_path):
+    # the bundled page prints no date line; dates in its body must not be taken
+    assert find_publication_date(seed_path.read_text(encoding="utf-8")) is None

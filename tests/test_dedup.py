@@ -1,0 +1,161 @@
+"""Near-duplicate detection on syndicated copies written for these tests."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from civictext.dedup import drop_near_duplicates, near_duplicates, shingles
+from civictext.errors import CorpusError
+
+# One story as a first outlet printed it ...
+STORY = (
+    "Sáng 12/3, Ủy ban nhân dân quận Cầu Giấy tổ chức hội nghị tổng kết công tác cải cách "
+    "hành chính năm qua. Theo báo cáo, bộ phận một cửa của quận đã tiếp nhận hơn mười hai "
+    "nghìn hồ sơ, trong đó phần lớn được trả trước hoặc đúng hẹn. Quận đẩy mạnh dịch vụ công "
+    "trực tuyến, công khai thủ tục tại trụ sở và trên cổng thông tin điện tử. Chủ tịch quận "
+    "yêu cầu công chức thực hiện nghiêm quy tắc ứng xử, giữ thái độ niềm nở khi tiếp dân và "
+    "xử lý dứt điểm các hồ sơ trễ hẹn. Kết quả khảo sát cho thấy mức độ hài lòng của người dân "
+    "đối với sự phục vụ của cơ quan hành chính tăng so với năm trước. Trong năm tới, quận sẽ "
+    "số hóa toàn bộ hồ sơ lưu trữ và mở rộng thanh toán lệ phí qua mạng."
+)
+# ... re-posted by a second outlet with a new headline and one sentence changed,
+SYNDICATED = (
+    "Cầu Giấy: hồ sơ trả đúng hẹn tăng mạnh\n\n"
+    + STORY.replace("Quận đẩy mạnh dịch vụ công trực tuyến",
+                    "Quận tiếp tục đẩy mạnh dịch vụ công trực tuyến mức độ cao")
+)
+# ... copied by a third with its tag and a closing credit,
+REPOST = "(TTĐT) " + STORY + " Nguồn: Cổng thông tin quận."
+# and two different stories on the same theme.
+OTHER = (
+    "Phường Yên Hòa đặt máy đánh giá sự hài lòng ngay tại quầy tiếp nhận hồ sơ. Người dân "
+    "bấm nút sau mỗi lần giao dịch, kết quả được công khai hằng tháng. Lãnh đạo phường cho "
+    "biết công chức bị đánh giá chưa hài lòng nhiều lần sẽ được nhắc nhở và bồi dưỡng kỹ năng."
+)
+OTHER2 = (
+    "Tỉnh ban hành bộ quy tắc ứng xử mới cho cán bộ, công chức, viên chức. Quy tắc nêu rõ "
+    "những việc phải làm và không được làm khi tiếp xúc với người dân, doanh nghiệp, cả khi "
+    "làm việc trực tiếp và trên môi trường mạng."
+)
+
+
+@pytest.fixture
+def articles() -> pd.DataFrame:
+    return pd.DataFrame({
+        "doc_id": ["a1", "o1", "a2", "a3", "o2"],
+        "source": ["Báo A", "Báo A", "Báo B", "Báo C", "Báo D"],
+        "text": [STORY, OTHER, SYNDICATED, REPOST, OTHER2],
+    })
+
+
+def test_syndicated_copies_form_one_cluster(articles):
+    report = near_duplicates(articles)
+    assert list(report.columns) == ["doc_id", "cluster", "size", "representative",
+                                    "is_representative", "similarity"]
+    by_id = report.set_index("doc_id")
+    assert by_id.loc["a1", "cluster"] == by_id.loc["a2", "cluster"] == by_id.loc["a3", "cluster"]
+    assert by_id.loc[["a1", "a2", "a3"], "size"].tolist() == [3, 3, 3]
+    assert by_id.loc["o1", "size"] == 1 and by_id.loc["o2", "size"] == 1
+    assert by_id.loc["o1", "cluster"] != by_id.loc["o2", "cluster"]
+    # clusters numbered by first appearance; representative = first by default
+    assert report["cluster"].tolist() == [0, 1, 0, 0, 2]
+    assert by_id.loc["a2", "representative"] == "a1"
+    assert by_id.loc["a1", "similarity"] == 1.0
+    assert 0.8 <= by_id.loc["a2", "similarity"] < 1.0
+
+
+def test_same_theme_different_story_is_not_a_duplicate(articles):
+    report = near_duplicates(articles, threshold=0.5)
+    assert report.set_index("doc_id").loc["o1", "size"] == 1
+
+
+def test_similarity_is_exact_jaccard_of_shingles(articles):
+    report = near_duplicates(articles).set_index("doc_id")
+    a, b = shingles(STORY), shingles(SYNDICATED)
+    assert report.loc["a2", "similarity"] == pytest.approx(len(a & b) / len(a | b))
+
+
+def test_keep_longest(articles):
+    out = drop_near_duplicates(articles, keep="longest")
+    assert out["doc_id"].tolist() == ["o1", "a2", "o2"]  # input order kept
+    assert len(REPOST) < len(SYNDICATED)
+    assert out.attrs["dropped"] == 2
+    assert out.attrs["near_duplicates"].set_index("doc_id").loc["a1", "representative"] == "a2"
+
+
+def test_keep_first_returns_new_frame_with_report(articles):
+    before = articles.copy()
+    out = drop_near_duplicates(articles, keep="first")
+    assert out["doc_id"].tolist() == ["a1", "o1", "o2"]
+    assert out.attrs["dropped"] == 2
+    assert out.attrs["dedup"]["keep"] == "first"
+    assert list(out.columns) == list(articles.columns)
+    pd.testing.assert_frame_equal(articles, before)  # input untouched
+
+
+def test_deterministic_for_a_random_state(articles):
+    r1 = near_duplicates(articles, random_state=3, num_perm=64)
+    r2 = near_duplicates(articles, random_state=3, num_perm=64)
+    pd.testing.assert_frame_equal(r1, r2)
+
+
+def test_exact_copies_and_empty_texts():
+    df = pd.DataFrame({"doc_id": ["x", "y", "e1", "e2"],
+                       "text": [OTHER, OTHER, "", None]})
+    report = near_duplicates(df).set_index("doc_id")
+    assert report.loc["y", "representative"] == "x" and report.loc["y", "similarity"] == 1.0
+    # empty texts are nobody's duplicate
+    assert report.loc["e1", "size"] == 1 and report.loc["e2", "size"] == 1
+
+
+def test_threshold_decides(articles):
+    strict = near_duplicates(articles, threshold=0.99).set_index("doc_id")
+    assert strict.loc["a2", "size"] == 1  # one changed sentence is not an exact copy
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"threshold": 0}, "threshold must be in"),
+    ({"threshold": 1.5}, "threshold must be in"),
+    ({"num_perm": 4}, "num_perm must be at least 16"),
+    ({"shingle": 0}, "shingle must be a positive"),
+    ({"keep": "last"}, "keep must be 'first' or 'longest'"),
+])
+def test_bad_parameters(articles, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        drop_near_duplicates(articles, **kwargs)
+
+
+def test_bad_input():
+    with pytest.raises(CorpusError, match="no column text"):
+        near_duplicates(pd.DataFrame({"doc_id": ["a"]}))
+    with pytest.raises(CorpusError, match="must be a DataFrame"):
+        near_duplicates(["a text"])  # type: ignore[arg-type]
+    with pytest.raises(CorpusError, match="'a' appears more than once"):
+        near_duplicates(pd.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"]}))
+
+
+def test_parameter_errors_are_civictext_errors(articles):
+    from civictext.errors import CivictextError
+
+    with pytest.raises(CivictextError, match="near_duplicates: threshold must be in"):
+        near_duplicates(articles, threshold=2)
+
+
+def test_cli_dedup(tmp_path, articles, monkeypatch, capsys):
+    import sys
+    import types
+
+    from civictext.cli import main
+
+    # the CLI reads the corpus with civictext.corpus.read_corpus; stand in for it
+    fake = types.ModuleType("civictext.corpus")
+    fake.read_corpus = lambda path, **kw: articles
+    monkeypatch.setitem(sys.modules, "civictext.corpus", fake)
+    out = tmp_path / "dups.csv"
+    assert main(["dedup", "corpus/", "--out", str(out), "--keep", "longest"]) == 0
+    report = pd.read_csv(out)
+    assert report.groupby("cluster")["size"].first().tolist() == [3, 1, 1]
+    assert report.loc[report["doc_id"] == "a1", "representative"].item() == "a2"
+    assert "1 clusters of near-duplicates; keeping the longest of each drops 2" in capsys.readouterr().out
+    assert main(["dedup", "corpus/", "--out", str(out), "--threshold", "0"]) == 2
+    assert "threshold must be in (0, 1]" in capsys.readouterr().err

@@ -1,0 +1,483 @@
+"""civictext.topics: what researchers rely on when they fit, check and reuse topic models.
+
+The analyzer here is a small regex splitter that keeps a few multi-word terms
+whole (like civictext's own Analyzer does for the lexicon), so these tests do
+not depend on the word segmenter. The themed paragraphs are written for these
+tests.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civictext.errors import CivictextWarning, ModelError
+from civictext.synthetic import generate_corpus
+from civictext.topics import (
+    TopicModel, _stability_table, compare_n_topics, fit_topics, npmi_coherence, topic_stability,
+)
+
+PHRASES = ("cải cách hành chính", "thủ tục hành chính", "dịch vụ công trực tuyến", "một cửa",
+           "quy tắc ứng xử", "văn hóa công sở", "nơi công cộng", "giao tiếp", "thái độ",
+           "hài lòng", "niềm tin", "người dân", "cán bộ", "công chức", "nhân dân", "bóng đá",
+           "thời tiết", "hồ sơ")
+STOP = frozenset("là và của các có được với những trong đã cho để một này khi từ tại theo "
+                 "về đến như thì mà ở nhiều năm so số ra vào lên".split())
+
+
+class PhraseAnalyzer:
+    """Lowercase, keep PHRASES whole with '_', split on non-word characters, drop STOP."""
+
+    def __init__(self, phrases: tuple[str, ...] = PHRASES):
+        self.phrases = tuple(sorted(phrases, key=len, reverse=True))
+
+    def __call__(self, text: str) -> list[str]:
+        text = text.lower()
+        for p in self.phrases:
+            text = text.replace(p, p.replace(" ", "_"))
+        return [w for w in re.findall(r"\w+", text) if w not in STOP]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+LEXICON = {
+    "reform": ["cải cách hành chính", "thủ tục hành chính", "dịch vụ công trực tuyến", "một cửa"],
+    "conduct": ["quy tắc ứng xử", "văn hóa công sở", "nơi công cộng", "giao tiếp", "thái độ"],
+    "satisfaction": ["hài lòng", "niềm tin", "SIPAS", "PAPI"],
+}
+
+# Short news-style paragraphs written for these tests, five per theme plus unrelated ones.
+THEMED = {
+    "reform": [
+        "Quận đẩy mạnh cải cách hành chính, rút ngắn thủ tục hành chính tại bộ phận một cửa.",
+        "Người dân nộp hồ sơ qua dịch vụ công trực tuyến, thủ tục hành chính được giải quyết nhanh.",
+        "Bộ phận một cửa liên thông tiếp nhận hồ sơ, cải cách hành chính tiếp tục được đẩy mạnh.",
+        "Thành phố cắt giảm thủ tục hành chính, mở rộng dịch vụ công trực tuyến mức độ bốn.",
+        "Cải cách hành chính gắn với số hóa hồ sơ, dịch vụ công trực tuyến phủ khắp phường.",
+    ],
+    "conduct": [
+        "Cán bộ phải thực hiện quy tắc ứng xử, giữ văn hóa công sở và thái độ niềm nở.",
+        "Quy tắc ứng xử nơi công cộng được tuyên truyền, người dân giữ giao tiếp văn minh.",
+        "Công chức vi phạm văn hóa công sở, thái độ hách dịch khi giao tiếp với dân bị kỷ luật.",
+        "Phường ra mắt mô hình văn hóa công sở, cán bộ giao tiếp lịch sự, đúng quy tắc ứng xử.",
+        "Giữ gìn nơi công cộng sạch đẹp, thực hiện quy tắc ứng xử là trách nhiệm của mọi người.",
+    ],
+    "satisfaction": [
+        "Chỉ số SIPAS cho thấy mức độ hài lòng của người dân tăng so với năm trước.",
+        "Kết quả PAPI phản ánh niềm tin của người dân vào chính quyền cơ sở.",
+        "Tỉnh xếp hạng cao về sự hài lòng, chỉ số SIPAS và PAPI đều cải thiện.",
+        "Khảo sát niềm tin và sự hài lòng của người dân được công bố cùng chỉ số PAPI.",
+        "Mức hài lòng tăng, niềm tin của người dân với cơ quan hành chính được củng cố, SIPAS cao.",
+    ],
+    "other": [
+        "Đội bóng đá thành phố thắng trận giao hữu, khán giả cổ vũ nhiệt tình suốt trận.",
+        "Thời tiết miền Bắc chuyển lạnh, mưa phùn kéo dài nhiều ngày cuối tuần.",
+        "Giải bóng đá học sinh khép lại, đội trường Lê Lợi giành cúp vô địch.",
+        "Dự báo thời tiết tuần tới có nắng nóng, nhiệt độ cao nhất ba mươi tám độ.",
+    ],
+}
+
+
+# Few iterations keep the tests fast (sklearn LDA's E-step loops over documents in Python);
+# the properties tested hold whether or not the solver has converged.
+ITERS = {"nmf": 80, "lda": 5, "seeded": 100}
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _frame(texts: list[str], prefix: str = "d") -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": [f"{prefix}{i:03d}" for i in range(len(texts))], "text": texts})
+
+
+@pytest.fixture(scope="module")
+def themed() -> pd.DataFrame:
+    rows = [(theme, text) for theme, texts in THEMED.items() for text in texts]
+    df = _frame([t for _, t in rows])
+    df["theme"] = [th for th, _ in rows]
+    return df
+
+
+@pytest.fixture(scope="module")
+def synth() -> pd.DataFrame:
+    return generate_corpus(120, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def seeded_synth(synth) -> TopicModel:
+    return fit_topics(synth, method="seeded", n_topics=6, analyzer=PhraseAnalyzer(),
+                      lexicon=LEXICON, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def seeded_themed(themed) -> TopicModel:
+    return fit_topics(themed, method="seeded", n_extra=1, analyzer=PhraseAnalyzer(),
+                      lexicon=LEXICON, min_df=1, random_state=0)
+
+
+def _weights(doc_topics: pd.DataFrame) -> pd.DataFrame:
+    return doc_topics.pivot(index="doc_id", columns="topic", values="weight")
+
+
+# ---------------------------------------------------------------- tables
+@pytest.mark.parametrize("method", ["nmf", "lda", "seeded"])
+def test_tables_follow_the_contract_and_weights_sum_to_one(synth, method):
+    before = synth.copy()
+    m = fit_topics(synth.head(60), method=method, n_topics=5, analyzer=PhraseAnalyzer(),
+                   lexicon=LEXICON, max_iter=ITERS[method])
+    pd.testing.assert_frame_equal(synth, before)  # input untouched
+    assert list(m.doc_topics.columns) == ["doc_id", "topic", "weight"]
+    assert list(m.top_terms.columns)[:4] == ["topic", "rank", "term", "weight"]
+    assert list(m.topics.columns) == ["topic", "label", "seeded_theme", "coherence_npmi",
+                                      "exclusivity"]
+    assert len(m.doc_topics) == 60 * m.n_topics == 60 * 5
+    assert m.doc_topics["doc_id"].unique().tolist() == synth["doc_id"].head(60).tolist()
+    sums = m.doc_topics.groupby("doc_id")["weight"].sum()
+    np.testing.assert_allclose(sums, 1.0, atol=1e-9)
+    assert (m.doc_topics["weight"] >= 0).all()
+    assert m.top_terms.groupby("topic")["rank"].apply(lambda r: r.tolist() == list(
+        range(1, len(r) + 1))).all()
+    assert m.topics["coherence_npmi"].between(-1, 1).all()
+    assert m.topics["exclusivity"].between(1 / 5 - 1e-12, 1 + 1e-12).all()
+
+
+def test_exclusivity_is_the_mean_share_of_top_terms_weight(synth):
+    m = fit_topics(synth.head(60), method="nmf", n_topics=4, analyzer=PhraseAnalyzer())
+    phi = m.topic_term
+    share = phi / phi.sum(axis=0, keepdims=True)
+    col = {t: j for j, t in enumerate(m.vocabulary)}
+    for k in range(4):
+        terms = m.top_terms.loc[m.top_terms["topic"] == k, "term"]
+        expected = np.mean([share[k, col[t]] for t in terms])
+        assert m.topics.loc[k, "exclusivity"] == pytest.approx(expected)
+
+
+# ---------------------------------------------------------- seeded topics
+def test_seeded_topics_are_named_after_the_themes_and_hold_their_seed_terms(seeded_themed):
+    m = seeded_themed
+    assert m.topics["seeded_theme"].tolist() == ["reform", "conduct", "satisfaction", ""]
+    assert m.topics["label"].tolist()[:3] == ["reform", "conduct", "satisfaction"]
+    for k, theme in enumerate(["reform", "conduct", "satisfaction"]):
+        top = m.top_terms.loc[m.top_terms["topic"] == k, "term"].tolist()
+        seeds = {"_".join(t.lower().split()) for t in LEXICON[theme]}
+        assert len(seeds & set(top[:5])) >= 2, (theme, top)
+        assert top[0] in seeds, (theme, top)
+
+
+def test_seed_terms_never_appear_under_another_topic(seeded_synth, seeded_themed):
+    for m in (seeded_synth, seeded_themed):
+        seed_theme = {}
+        for theme, terms in LEXICON.items():
+            for t in terms:
+                seed_theme["_".join(t.lower().split())] = theme
+        tt = m.top_terms.merge(m.topics[["topic", "seeded_theme"]], on="topic")
+        seeds_listed = tt[tt["term"].isin(seed_theme)]
+        assert len(seeds_listed) > 0
+        assert (seeds_listed["term"].map(seed_theme) == seeds_listed["seeded_theme"]).all()
+        assert (tt["is_seed"] == tt["term"].isin(seed_theme)).all()
+
+
+def test_seeded_documents_load_on_their_theme(themed, seeded_themed):
+    w = _weights(seeded_themed.doc_topics)
+    for k, theme in enumerate(["reform", "conduct", "satisfaction"]):
+        ids = themed.loc[themed["theme"] == theme, "doc_id"]
+        assert (w.loc[ids].idxmax(axis=1) == k).all(), theme
+
+
+def test_seeded_on_synthetic_news_ranks_frequent_seeds_first(seeded_synth):
+    top = seeded_synth.top_terms
+    for k, theme in enumerate(LEXICON):
+        head = top.loc[(top["topic"] == k) & (top["rank"] <= 10), "is_seed"]
+        assert head.any(), theme
+    st_ = seeded_synth.seed_terms
+    assert set(st_.columns) >= {"theme", "term", "token", "in_vocabulary", "doc_freq"}
+    row = st_[st_["term"] == "quy tắc ứng xử"].iloc[0]
+    assert row["token"] == "quy_tắc_ứng_xử" and row["in_vocabulary"] and row["doc_freq"] > 0
+
+
+def test_seed_terms_match_case_insensitively_and_lexicon_can_be_a_table(themed):
+    table = pd.DataFrame({"theme": ["satisfaction", "satisfaction", "reform"],
+                          "term": ["sipas", "Hài Lòng", "một  cửa"]})
+    m = fit_topics(themed, method="seeded", n_extra=1, analyzer=PhraseAnalyzer(), lexicon=table,
+                   min_df=1)
+    st_ = m.seed_terms.set_index("term")
+    assert st_.loc["sipas", "token"] == "sipas" and st_.loc["Hài Lòng", "token"] == "hài_lòng"
+    assert st_.loc["một  cửa", "token"] == "một_cửa"
+    assert m.topics["seeded_theme"].tolist() == ["satisfaction", "reform", ""]
+
+
+def test_theme_without_any_term_in_the_corpus_is_dropped_with_a_warning(themed):
+    lex = dict(LEXICON, weather_alerts=["bão số chín"])
+    with pytest.warns(CivictextWarning, match="weather_alerts.*none of its 1 terms"):
+        m = fit_topics(themed, method="seeded", n_extra=1, analyzer=PhraseAnalyzer(), lexicon=lex,
+                       min_df=1)
+    assert "weather_alerts" not in m.topics["seeded_theme"].tolist()
+
+
+def test_rare_seed_terms_survive_min_df(themed):
+    arts = themed.drop(columns="theme")  # "liên" occurs in one document only
+    assert "liên" not in fit_topics(arts, n_topics=2, analyzer=words, min_df=2).vocabulary
+    m = fit_topics(arts, method="seeded", n_extra=1, analyzer=words, min_df=2,
+                   lexicon={"reform": ["liên", "cải"]})
+    assert "liên" in m.vocabulary
+    assert m.seed_terms.set_index("term").loc["liên", "doc_freq"] == 1
+
+
+# ------------------------------------------------------- reproducibility
+@pytest.mark.parametrize("method", ["nmf", "lda", "seeded"])
+def test_same_seed_gives_identical_tables(synth, method):
+    kw = dict(method=method, n_topics=5, analyzer=PhraseAnalyzer(), lexicon=LEXICON,
+              max_iter=ITERS[method])
+    a = fit_topics(synth.head(60), random_state=3, **kw)
+    b = fit_topics(synth.head(60), random_state=3, **kw)
+    pd.testing.assert_frame_equal(a.doc_topics, b.doc_topics, check_exact=True)
+    pd.testing.assert_frame_equal(a.top_terms, b.top_terms, check_exact=True)
+    pd.testing.assert_frame_equal(a.topics, b.topics, check_exact=True)
+
+
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_different_seeds_differ_but_stability_matches_their_topics(synth, method):
+    kw = dict(method=method, n_topics=4, analyzer=PhraseAnalyzer(), max_iter=ITERS[method])
+    arts = synth.head(40)
+    a = fit_topics(arts, random_state=0, **kw)
+    b = fit_topics(arts, random_state=1, **kw)
+    assert not np.allclose(a.doc_topics["weight"], b.doc_topics["weight"])
+    st_ = topic_stability(arts, seeds=(0, 1), **kw)
+    assert list(st_.columns) == ["topic", "label", "seeded_theme", "similarity_mean",
+                                 "similarity_min", "top_terms_jaccard", "n_runs"]
+    assert st_["topic"].tolist() == [0, 1, 2, 3] and (st_["n_runs"] == 2).all()
+    pairs = pd.DataFrame(st_.attrs["pairs"])
+    assert sorted(pairs["matched_topic"]) == [0, 1, 2, 3]  # one-to-one
+    # the matching is at least as good as pairing topics by their index
+    cos = _cos(a.topic_term, b.topic_term)
+    assert pairs["similarity"].sum() >= np.trace(cos) - 1e-9
+    for t, c, sim in zip(pairs["topic"], pairs["matched_topic"], pairs["similarity"]):
+        assert sim == pytest.approx(cos[t, c])
+    assert st_["similarity_mean"].between(0, 1 + 1e-9).all()
+
+
+def _cos(a, b):
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return a @ b.T
+
+
+def test_stability_recovers_a_permutation_of_the_same_topics(synth):
+    import copy
+
+    a = fit_topics(synth.head(60), method="nmf", n_topics=4, analyzer=PhraseAnalyzer())
+    b = copy.deepcopy(a)
+    perm = np.array([2, 0, 3, 1])
+    b.estimator.components_ = a.estimator.components_[perm]
+    b.top_terms = pd.concat([a.top_terms[a.top_terms["topic"] == old].assign(topic=new)
+                             for new, old in enumerate(perm)], ignore_index=True)
+    st_ = _stability_table([a, b], [0, 7])
+    pairs = pd.DataFrame(st_.attrs["pairs"]).set_index("topic")
+    assert [int(pairs.loc[old, "matched_topic"]) for old in range(4)] == [
+        int(np.where(perm == old)[0][0]) for old in range(4)]
+    np.testing.assert_allclose(st_["similarity_mean"], 1.0)
+    np.testing.assert_allclose(st_["top_terms_jaccard"], 1.0)
+
+
+def test_seeded_topics_keep_their_identity_across_seeds(themed):
+    st_ = topic_stability(themed, seeds=(0, 1, 2), method="seeded", n_extra=1,
+                          analyzer=PhraseAnalyzer(), lexicon=LEXICON, min_df=1)
+    pairs = pd.DataFrame(st_.attrs["pairs"])
+    named = pairs[pairs["topic"] < 3]
+    assert (named["topic"] == named["matched_topic"]).all()
+    assert (st_.loc[st_["seeded_theme"] != "", "similarity_min"] > 0.9).all()
+
+
+def test_compare_n_topics_reports_each_k(synth):
+    cmp = compare_n_topics(synth.head(50), ks=(2, 4), seeds=(0, 1), analyzer=PhraseAnalyzer(),
+                           max_iter=80)
+    assert list(cmp.columns) == ["n_topics", "n_topics_fitted", "coherence_npmi", "exclusivity",
+                                 "stability_mean", "stability_min"]
+    assert cmp["n_topics"].tolist() == [2, 4] and cmp["n_topics_fitted"].tolist() == [2, 4]
+    assert cmp["stability_mean"].between(0, 1 + 1e-9).all()
+    assert (cmp["stability_min"] <= cmp["stability_mean"] + 1e-12).all()
+    m = fit_topics(synth.head(50), n_topics=4, analyzer=PhraseAnalyzer(), max_iter=80)
+    assert cmp.loc[1, "coherence_npmi"] == pytest.approx(m.topics["coherence_npmi"].mean())
+
+
+# --------------------------------------------------- transform, save, load
+def test_transform_scores_new_articles_without_refitting(seeded_themed, themed):
+    m = seeded_themed
+    components = m.estimator.components_.copy()
+    pd.testing.assert_frame_equal(m.transform(themed.drop(columns="theme")), m.doc_topics)
+    new = _frame(["Phường công bố kết quả cải cách hành chính, giảm thủ tục hành chính.",
+                  "Chỉ số hài lòng SIPAS của tỉnh tăng, niềm tin của người dân cao hơn.",
+                  "xin chào"], prefix="new")
+    out = m.transform(new)
+    assert list(out.columns) == ["doc_id", "topic", "weight"] and len(out) == 3 * m.n_topics
+    w = _weights(out)
+    assert w.loc["new000"].idxmax() == 0 and w.loc["new001"].idxmax() == 2
+    np.testing.assert_allclose(w.loc["new002"], 1 / m.n_topics)  # no known term
+    assert out.attrs["empty_docs"] == ["new002"]
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(m.estimator.components_, components)
+
+
+def test_save_and_load_round_trip_gives_identical_transform(seeded_themed, tmp_path):
+    folder = seeded_themed.save(tmp_path / "model")
+    side = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    assert side["method"] == "seeded" and "scikit-learn" in side["versions"]
+    assert len(side["sha256"]) == 64 and side["params"]["n_topics"] == 4
+    loaded = TopicModel.load(folder)
+    new = generate_corpus(6, random_state=5)
+    pd.testing.assert_frame_equal(loaded.transform(new), seeded_themed.transform(new),
+                                  check_exact=True)
+    for name in ("doc_topics", "top_terms", "topics", "seed_terms"):
+        pd.testing.assert_frame_equal(getattr(loaded, name), getattr(seeded_themed, name))
+    assert loaded.params == seeded_themed.params
+
+
+def test_load_refuses_a_changed_model_file(seeded_themed, tmp_path):
+    folder = seeded_themed.save(tmp_path / "m")
+    with open(folder / "model.joblib", "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError, match="does not match the checksum"):
+        TopicModel.load(folder)
+
+
+def test_load_warns_or_raises_on_a_version_mismatch(seeded_themed, tmp_path):
+    folder = seeded_themed.save(tmp_path / "m")
+    side = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    side["versions"]["scikit-learn"] = "0.0.1"
+    (folder / "model.json").write_text(json.dumps(side), encoding="utf-8")
+    with pytest.warns(CivictextWarning, match=r"scikit-learn 0\.0\.1 \(now .*refit"):
+        TopicModel.load(folder)
+    with pytest.raises(ModelError, match="scikit-learn 0.0.1"):
+        TopicModel.load(folder, strict_versions=True)
+
+
+def test_load_names_a_folder_without_a_model(tmp_path):
+    with pytest.raises(ModelError, match="no model.json in .*TopicModel.save"):
+        TopicModel.load(tmp_path)
+
+
+# ---------------------------------------------------------------- NPMI
+def test_npmi_on_a_hand_computed_case():
+    docs = [{"a", "b"}, {"a", "b"}, {"a"}, {"c"}]
+    # p(a)=3/4, p(b)=1/2, p(a,b)=1/2: log((1/2)/(3/8)) / -log(1/2) = log(4/3) / log(2)
+    ab = math.log(4 / 3) / math.log(2)
+    assert npmi_coherence(["a", "b"], docs) == pytest.approx(ab)
+    assert npmi_coherence(["a", "c"], docs) == pytest.approx(-1.0)  # never together
+    assert npmi_coherence(["a", "b", "c"], docs) == pytest.approx((ab - 1 - 1) / 3)
+    assert npmi_coherence(["a", "b", "zzz"], docs) == pytest.approx(ab)  # absent term left out
+    assert npmi_coherence(["x", "y"], [{"x", "y"}] * 3) == pytest.approx(1.0)
+    assert math.isnan(npmi_coherence(["a"], docs))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sets(st.sampled_from("abcdef"), max_size=6), min_size=1, max_size=12),
+       st.permutations(list("abcd")))
+def test_npmi_is_bounded_and_ignores_term_order(docs, terms):
+    v = npmi_coherence(terms, docs)
+    assert math.isnan(v) or -1 - 1e-12 <= v <= 1 + 1e-12
+    w = npmi_coherence(sorted(terms), docs)
+    assert (math.isnan(v) and math.isnan(w)) or v == pytest.approx(w)
+
+
+def test_model_coherence_is_npmi_of_top_terms_in_the_fitting_corpus(synth):
+    arts = synth.head(50)
+    m = fit_topics(arts, n_topics=3, analyzer=PhraseAnalyzer(), max_iter=80)
+    docs = [set(PhraseAnalyzer()(t)) for t in arts["text"]]
+    for k in range(3):
+        terms = m.top_terms.loc[m.top_terms["topic"] == k, "term"].tolist()
+        assert m.topics.loc[k, "coherence_npmi"] == pytest.approx(npmi_coherence(terms, docs))
+    ref = synth.tail(40)
+    via_ref = fit_topics(arts, n_topics=3, analyzer=PhraseAnalyzer(), max_iter=80, reference=ref)
+    np.testing.assert_allclose(via_ref.topics["coherence_npmi"], m.coherence(ref))
+
+
+# ------------------------------------------------------- tiny corpora, errors
+def test_tiny_corpus_lowers_n_topics_and_min_df_with_a_warning(themed):
+    tiny = themed.head(4)
+    with pytest.warns(CivictextWarning, match="n_topics=10 is more than the corpus supports"):
+        m = fit_topics(tiny, n_topics=10, analyzer=words, min_df=1)
+    assert m.n_topics == 4 and m.params["n_topics"] == 4
+    assert any("n_topics=10" in a for a in m.params["adjustments"])
+    with pytest.warns(CivictextWarning, match="min_df=50 is more than the 4 documents"):
+        m = fit_topics(tiny, n_topics=2, analyzer=words, min_df=50)
+    assert m.params["min_df"] == 1
+
+
+@pytest.mark.parametrize("kwargs,articles,match", [
+    ({"method": "bert"}, None, "method='bert' is not one of nmf, lda, seeded"),
+    ({}, pd.DataFrame({"doc_id": ["a", "b"]}), "no 'text' column"),
+    ({}, ["một", "hai"], "must be a DataFrame"),
+    ({}, pd.DataFrame({"doc_id": ["a", "a"], "text": ["x y", "y z"]}), "doc_id is not unique"),
+    ({}, pd.DataFrame({"doc_id": ["a"], "text": ["cải cách"]}), "at least 2 documents"),
+    ({}, pd.DataFrame({"doc_id": ["a", "b"], "text": ["", "  "]}), "produced no tokens"),
+    ({"min_df": 1.0, "max_df": 1.0}, None,
+     r"no terms remain after min_df=1.0 and max_df=1.0 .*lower min_df or raise max_df"),
+    ({"min_df": 0}, None, "min_df must be a whole number"),
+    ({"min_df": 5, "max_df": 3}, None, "lower min_df or raise max_df"),
+    ({"n_topics": 0}, None, "n_topics must be a whole number >= 1"),
+    ({"method": "seeded", "lexicon": {"x": ["không có đâu"]}}, None,
+     "none of the 1 lexicon terms occurs among the analyzer's tokens"),
+    ({"method": "seeded", "lexicon": LEXICON, "n_topics": 2}, None,
+     "n_topics=2 is smaller than the 3 seeded themes"),
+    ({"method": "seeded", "lexicon": LEXICON, "seed_weight": 0.5}, None, "seed_weight must be"),
+    ({"method": "seeded", "lexicon": 42}, None, "lexicon must be a Lexicon"),
+])
+@pytest.mark.filterwarnings("ignore::civictext.errors.CivictextWarning")
+def test_errors_name_the_parameter_and_what_to_do(themed, kwargs, articles, match):
+    arts = themed.drop(columns="theme") if articles is None else articles
+    with pytest.raises(ModelError, match=match):
+        fit_topics(arts, **{"analyzer": PhraseAnalyzer(), **kwargs})
+
+
+def test_stability_needs_two_seeds(themed):
+    with pytest.raises(ModelError, match="at least 2 different random states"):
+        topic_stability(themed, seeds=(0,), analyzer=words)
+
+
+# ------------------------------------------------------------------- CLI
+def test_cli_topics_writes_tables_and_a_loadable_model(themed, tmp_path, monkeypatch):
+    from civictext import cli
+
+    fake_corpus = types.ModuleType("civictext.corpus")
+    fake_corpus.read_corpus = lambda path, **kw: themed.drop(columns="theme")
+    fake_tok = types.ModuleType("civictext.tokenize")
+    fake_tok.Analyzer = PhraseAnalyzer
+    fake_lex = types.ModuleType("civictext.lexicon")
+    fake_lex.load_lexicons = lambda paths=None: LEXICON
+    for name, mod in [("civictext.corpus", fake_corpus), ("civictext.tokenize", fake_tok),
+                      ("civictext.lexicon", fake_lex)]:
+        monkeypatch.setitem(sys.modules, name, mod)
+    out = tmp_path / "out"
+    rc = cli.main(["topics", "corpus/", "--out", str(out), "--n-topics", "4", "--min-df", "1",
+                   "--stability", "2", "-q"])
+    assert rc == 0
+    topics = pd.read_csv(out / "topics.csv", keep_default_na=False)
+    assert topics["seeded_theme"].tolist() == ["reform", "conduct", "satisfaction", ""]
+    assert len(pd.read_csv(out / "doc_topics.csv")) == len(themed) * 4
+    assert {"theme", "term", "in_vocabulary"} <= set(pd.read_csv(out / "seed_terms.csv").columns)
+    assert len(pd.read_csv(out / "stability.csv")) == 4
+    model = TopicModel.load(out / "model")
+    assert model.n_topics == 4
+    rc = cli.main(["topics", "corpus/", "--out", str(tmp_path / "bad"), "--method", "nmf",
+                   "--min-df", "0.0", "-q"])
+    assert rc == 2
+
+
+# --------------------------------------------------- the bundled corpus
+def test_bundled_corpus_fits_with_the_default_analyzer_and_lexicon(corpus_dir):
+    corpus = pytest.importorskip("civictext.corpus")
+    pytest.importorskip("civictext.tokenize")
+    pytest.importorskip("civictext.lexicon")
+    articles = corpus.read_corpus(corpus_dir)
+    m = fit_topics(articles, method="seeded", n_topics=6)
+    assert set(m.topics["seeded_theme"]) - {""}  # at least one theme found its terms
+    np.testing.assert_allclose(m.doc_topics.groupby("doc_id")["weight"].sum(), 1.0)
+    assert len(m.doc_topics) == len(articles) * m.n_topics
