@@ -63,7 +63,8 @@ print(f"{len(articles)} documents from {CORPUS}")
 lexicon = ct.load_lexicons()
 terms = lexicon.terms
 print(terms.groupby("theme").size().rename("terms").to_string())
-terms.groupby("theme").head(5)[["theme", "term", "note", "source_file"]]
+terms.groupby("theme").head(5).assign(source_file=lambda t: t["source_file"].map(lambda f: Path(f).name))[
+    ["theme", "term", "note", "source_file"]]
 
 # %% [markdown]
 # ## Coverage: which terms actually occur here
@@ -153,16 +154,34 @@ print(f"{int(checked.sum())} of {len(evidence)} evidence offsets point at the ma
 # %%
 from civictext.validation import load_labelled_set
 
-labelled_articles, labels = load_labelled_set()
-labelled_scores = ct.score_themes(labelled_articles, lexicon)
-report = ct.validate(labelled_scores, labels)
-report
-
-# %% [markdown]
-# A coding sheet for this corpus: a stratified sample of documents for human
-# coders, with empty label columns, written to `OUT`.
+labelled = load_labelled_set()
+print(f"{len(labelled)} labelled paragraphs")
+print(labelled.groupby(["kind", "form"]).size().unstack(fill_value=0).to_string())
 
 # %%
-sheet = ct.sample_for_coding(articles, scores, n=min(10, len(articles)), random_state=SEED)
-write_csv(out / "coding_sheet.csv", sheet)
+labelled_scores = ct.score_themes(labelled, lexicon)
+report = ct.validate(labelled_scores, labelled)
+report.round(3)
+
+# %% [markdown]
+# Where the lexicon and the coders disagree: read these before trusting a theme.
+
+# %%
+decisions = labelled_scores.pivot(index="doc_id", columns="theme", values="present")
+human = labelled.set_index("doc_id")[decisions.columns].astype(bool)
+wrong = (decisions != human.reindex(decisions.index))
+disagree = wrong.stack().loc[lambda x: x].index.to_frame(index=False)
+disagree = disagree.merge(labelled[["doc_id", "kind", "form", "text"]], on="doc_id")
+disagree.assign(lexicon_says=[bool(decisions.loc[d, t]) for d, t in zip(disagree["doc_id"], disagree["theme"])])[
+    ["doc_id", "theme", "lexicon_says", "kind", "form", "text"]]
+
+# %% [markdown]
+# A coding sheet for this corpus: a stratified sample of documents (strata: which
+# themes the lexicon finds), shown to coders without the machine's decisions, with
+# empty label columns; the strata and weights go to a separate key file.
+
+# %%
+sheet = ct.sample_for_coding(articles, scores, n=min(10, len(articles)), random_state=SEED,
+                             out=out / "coding_sheet.csv")
+print(f"wrote {out / 'coding_sheet.csv'} ({len(sheet)} documents) and its key file")
 sheet.head()

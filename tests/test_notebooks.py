@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
@@ -180,11 +181,65 @@ def test_notebook_runs_on_the_bundled_corpus(py: Path, tmp_path, token_cache):
     _run_or_skip(py, {"OUT": str(tmp_path / "out")}, token_cache)
 
 
+# Second run: parameters a researcher would set for a dated corpus of their own.
+MINI_EXTRA = {
+    "04_topic_trends": {"FREQ": "M"},  # the mini corpus has two articles a month
+    "05_reproduce_figures": {"CHECK_REBUILD": False},  # checked once, on the bundled run
+}
+
+
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=NB_IDS)
 def test_notebook_runs_on_another_corpus(py: Path, tmp_path, token_cache):
     out = tmp_path / "out"
-    _run_or_skip(py, {"CORPUS": str(MINI_CORPUS), "OUT": str(out)}, token_cache)
+    values = {"CORPUS": str(MINI_CORPUS), "OUT": str(out), **MINI_EXTRA.get(py.stem, {})}
+    _run_or_skip(py, values, token_cache)
     assert out.is_dir() and any(out.iterdir()), f"{py.stem} wrote nothing to OUT={out}"
+    MINI_CHECKS[py.stem](out)
+
+
+# What each notebook must have found in the mini corpus (14 readable documents,
+# one broken line, 12 dated to the day + 1 to the month, satisfaction rising).
+def _check_01(out: Path) -> None:
+    articles = pd.read_csv(out / "articles.csv", dtype=str, keep_default_na=False)
+    assert len(articles) == 14
+    assert set(articles["source"]) == {"Tin Phường Mới", "Nhịp Sống Đô Thị"}
+
+
+def _check_02(out: Path) -> None:
+    tokens = pd.read_csv(out / "tokens.csv", dtype={"doc_id": str}, keep_default_na=False)
+    assert tokens["doc_id"].nunique() == 14
+    assert "dịch_vụ_công_trực_tuyến" in set(tokens["token"])  # a lexicon compound kept whole
+
+
+def _check_03(out: Path) -> None:
+    scores = pd.read_csv(out / "scores.csv", dtype={"doc_id": str})
+    present = scores[scores["present"]].groupby("doc_id")["theme"].apply(set)
+    assert "satisfaction" in present["tpm-2024-004"]  # the SIPAS article
+    assert "nsdt-0409" not in present.index  # the flower festival
+    evidence = pd.read_csv(out / "evidence.csv", dtype={"doc_id": str})
+    assert evidence.loc[evidence["doc_id"] == "tpm-2024-007", "folded"].any()  # unaccented letter
+    assert (out / "coding_sheet.csv").is_file()
+
+
+def _check_04(out: Path) -> None:
+    trends = pd.read_csv(out / "theme_trends_M.csv")
+    sat = trends[trends["theme"] == "satisfaction"].set_index("period")
+    assert list(sat.index) == [f"2024-0{m}" for m in range(1, 7)]
+    assert sat.loc["2024-01", "share"] == 0 and sat.loc["2024-06", "share"] == 1
+    assert (out / "theme_trends_M_by_source.csv").is_file()
+    assert (out / "topic_stability.csv").is_file()
+
+
+def _check_05(out: Path) -> None:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["corpus"]["documents"] == 14
+    for fig in manifest["figures"]:
+        assert (out / fig["png"]).is_file() and (out / fig["csv"]).is_file()
+
+
+MINI_CHECKS = {"01_corpus_overview": _check_01, "02_tokenization": _check_02,
+               "03_themes": _check_03, "04_topic_trends": _check_04,
+               "05_reproduce_figures": _check_05}
 
 
 # ------------------------------------------------------------------ JupyterLab
