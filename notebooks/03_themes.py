@@ -49,7 +49,7 @@ from civictext.trends import theme_cooccurrence, top_terms_by_theme
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
-articles = ct.read_corpus(CORPUS)
+articles = ct.read_corpus(CORPUS, progress=True)
 print(f"{len(articles)} documents from {CORPUS}")
 
 # %% [markdown]

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 import civictext as ct
 from civictext import plots
@@ -54,7 +55,7 @@ from civictext.trends import corpus_volume
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
-articles = ct.read_corpus(CORPUS)
+articles = ct.read_corpus(CORPUS, progress=True)
 scores = ct.score_themes(articles)
 print(f"{len(articles)} documents; date precision: "
       f"{articles['date_precision'].value_counts().to_dict()}")
@@ -87,9 +88,10 @@ print(f"freq=Y: left out (undated): {yearly.attrs.get('excluded')}")
 yearly[["period", "theme", "n_articles", "n_present", "share", "share_lo", "share_hi", "low_n"]]
 
 # %% [markdown]
-# With one period the "trend" is a single point per theme: the bundled corpus has
-# one dated article, so this is a demonstration of the mechanics, not a finding.
-# Point `CORPUS` at a dated corpus (e.g. `../tests/data/mini_corpus`) to see movement.
+# On the bundled corpus there is one dated article, so the yearly "trend" is a
+# single point per theme, drawn hollow (`low_n`): a demonstration of the
+# mechanics, not a finding. Point `CORPUS` at a dated corpus (e.g.
+# `../tests/data/mini_corpus`, with `FREQ = "M"`) to see movement.
 
 # %%
 if yearly.empty or yearly["n_articles"].sum() == 0:
@@ -97,6 +99,27 @@ if yearly.empty or yearly["n_articles"].sum() == 0:
 else:
     ax = plots.plot_theme_shares(yearly)
     plt.show()
+
+# %% [markdown]
+# ### Did attention change?
+#
+# `ct.compare_periods` tests the change in each theme's share between two
+# periods: the difference with its bootstrap interval (articles resampled within
+# each period), and whether the interval excludes zero. Here: the first against
+# the last period with articles at `FREQ`. Read it together with `n_a`, `n_b`
+# and `low_n` above: with two articles a period that both mention a theme,
+# every resample does too, so the interval collapses to a point. A bootstrap
+# interval says nothing useful about a period with a handful of articles.
+
+# %%
+filled = trends.loc[trends["n_articles"] > 0, "period"].unique()
+if len(filled) < 2:
+    print(f"Fewer than two periods with articles at freq={FREQ!r}: nothing to compare.")
+else:
+    change = ct.compare_periods(scores, articles, filled[0], filled[-1], random_state=SEED)
+    write_csv(out / f"change_{filled[0]}_{filled[-1]}.csv", change)
+    display(change[["theme", "period_a", "period_b", "n_a", "n_b", "share_a", "share_b",
+                    "share_diff", "diff_lo", "diff_hi", "excludes_zero"]].round(3))
 
 # %% [markdown]
 # ## By outlet
