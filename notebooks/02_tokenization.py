@@ -50,7 +50,8 @@ print(f"{len(articles)} documents from {CORPUS}")
 # %% [markdown]
 # ## Tokens, with offsets back into the text
 #
-# `ct.tokenize` returns one row per token. `token` is lowercased, syllables
+# `tokenize` (from `civictext.tokenize`; also exported as `ct.tokenize`) returns
+# one row per token. `token` is lowercased, syllables
 # joined by `_`; `start`/`end` point into the article's `text`, so every token
 # can be traced back to the place it came from. Tokens are cached on disk
 # (keyed by each document's text and the tokenizer's settings), so the second
@@ -76,8 +77,9 @@ first.assign(surface=[doc["text"][s:e] for s, e in zip(first["start"], first["en
 #
 # The theme lexicons (notebook 3) contain multi-word terms such as
 # "dịch vụ công trực tuyến" or "quy tắc ứng xử". The segmenter alone may split
-# them; civictext keeps them as one token. Compare plain underthesea with
-# civictext on one sentence written for this notebook:
+# them; civictext joins them back into one token (`segment_text` shows the
+# tokens of one string). Compare plain underthesea with civictext on one sentence
+# written for this notebook:
 
 # %%
 sentence = ("Phường đẩy mạnh cải cách hành chính, dịch vụ công trực tuyến "
@@ -87,6 +89,18 @@ pd.DataFrame({
     "civictext, no compounds": pd.Series([t for t, _, _ in segment_text(sentence, compounds=())]),
     "civictext (lexicon compounds)": pd.Series([t for t, _, _ in segment_text(sentence, compounds=None)]),
 }).fillna("")
+
+# %% [markdown]
+# The join is a post-pass over the segmenter's words, so it cannot repair every
+# case: when underthesea draws a word boundary across a term (e.g. joining the
+# word before it to the term's first syllables), the term is not recovered as
+# one token. Theme *scoring* (notebook 3) matches the lexicon on the text itself
+# and does not depend on this. Which terms of the sentence came out whole:
+
+# %%
+kept = {t for t, _, _ in segment_text(sentence, compounds=None)}
+for term in ["cải cách hành chính", "dịch vụ công trực tuyến", "quy tắc ứng xử"]:
+    print(f"{term!r}: {'one token' if term.replace(' ', '_') in kept else 'NOT one token here'}")
 
 # %% [markdown]
 # For scikit-learn, `ct.Analyzer()` is the same segmentation as a picklable
