@@ -51,7 +51,13 @@ def score(got: dict, truth: dict) -> dict[str, bool]:
 
 
 def main() -> None:
-    truth = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
+    for label, file in (("pages the extractor was tuned on", "expected.json"),
+                        ("held-out page (written after tuning, not tuned on)", "heldout.json")):
+        print(f"== {label}: tests/data/collect/{file}")
+        evaluate(json.loads((DATA / file).read_text(encoding="utf-8")))
+
+
+def evaluate(truth: dict) -> None:
     rows = {"trafilatura alone": {}, "extract_article": {}}
     for name, t in truth.items():
         data = (DATA / name).read_bytes()

@@ -82,7 +82,7 @@ def legacy_font_encoding(text: str) -> str | None:
     n = len(words)
     # Real Vietnamese has many letters found only in Vietnamese (ạ, ệ, ư, đ ...);
     # VNI shows its marks right after ASCII vowels ("aø", "oâ"), TCVN3 anywhere.
-    if max(tcvn, vni) < max(3, 0.15 * n) or max(tcvn, vni) <= 2 * viet:
+    if max(tcvn, vni) < max(8, 0.15 * n) or max(tcvn, vni) <= 2 * viet:
         return None
     return "VNI" if vni >= 0.2 * tcvn else "TCVN3"
 

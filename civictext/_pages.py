@@ -46,7 +46,9 @@ from civictext.normalize import fold, normalize_text
 
 
 def _key(line: str) -> str:
-    """Accent- and case-free comparison key of a short line."""
+    """Accent- and case-free comparison key of a short line ("" for long lines)."""
+    if len(line) > 80:
+        return ""
     return " ".join(re.sub(r"[^\w]+", " ", fold(line).lower()).split())
 
 
@@ -248,7 +250,7 @@ def parse_text_page(raw: str) -> Page:
         if i < 3 and is_date_line(ln) and not page.date_lines:
             page.date_lines.append(ln)
             continue
-        if _INLINE_FURNITURE.match(fold(ln).lower()):
+        if _INLINE_FURNITURE.match(fold(ln[:40]).lower()):
             continue
         if not page.title:
             page.title = ln

@@ -72,11 +72,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 def _cmd_tokenize(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
-    from civictext.tokenize import tokenize
+    from civictext.tokenize import load_stopwords, tokenize
 
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    stopwords = load_stopwords(args.stopwords) if args.stopwords else None
     tokens = tokenize(articles, n_jobs=args.jobs, cache=not args.no_cache,
-                      progress=not args.quiet)
+                      progress=not args.quiet, pos=args.pos, stopwords=stopwords)
     write_csv(args.out, tokens)
     _say(args, f"wrote {args.out} ({len(tokens)} tokens from {len(articles)} documents)")
     return 0
@@ -263,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output CSV file")
     s.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     s.add_argument("--no-cache", action="store_true", help="do not read or write the token cache")
+    s.add_argument("--pos", action="store_true", help="add a pos column (underthesea POS tags)")
+    s.add_argument("--stopwords", help="file of extra stop words, one a line (added to the built-in list)")
 
     s = sub.add_parser("themes", parents=[common], help="score themes per document")
     s.add_argument("path")

@@ -215,13 +215,17 @@ class _Crawler:
             return self.robots[key]
         rp = urllib.robotparser.RobotFileParser(key + "/robots.txt")
         result: urllib.robotparser.RobotFileParser | str = rp
+        # while robots.txt itself is fetched (it may redirect), allow it
+        placeholder = urllib.robotparser.RobotFileParser()
+        placeholder.allow_all = True
+        self.robots[key] = placeholder
         try:
             got = self.get(key + "/robots.txt")
             rp.parse(_decode(got.body, _header_charset(got.headers) or "utf-8").splitlines())
         except _Failed as exc:
             if exc.status in (401, 403):
                 rp.disallow_all = True
-            elif exc.status is not None and 400 <= exc.status < 500:
+            elif exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 rp.allow_all = True
             else:
                 result = f"robots.txt unreachable ({exc.error}); host skipped"
@@ -374,6 +378,17 @@ def _first_class_text(tree: Any, pattern: re.Pattern[str], *, min_len: int, max_
     return ""
 
 
+def _title(tree: Any, meta_title: str) -> str:
+    """The ``<h1>`` that agrees with the page's meta title (a logo can be an h1 too),
+    else the longest ``<h1>``, else the meta title."""
+    h1s = [t for t in (_clean(h.text_content()) for h in tree.xpath("//h1")) if t]
+    if meta_title:
+        agree = [t for t in h1s if t in meta_title or meta_title in t]
+        if agree:
+            return max(agree, key=len)
+    return max(h1s, key=len) if h1s else meta_title
+
+
 def _strip_tag(lead: str) -> tuple[str, str]:
     m = _TAG.match(lead)
     if m and not any(ch.isdigit() for ch in m.group(1)):
@@ -438,7 +453,8 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     "xem thêm" are pruned before extraction). The other fields are read in
     this order, first found wins:
 
-    - title: the first ``<h1>``, else trafilatura's title (og:title / <title>);
+    - title: the ``<h1>`` that agrees with trafilatura's title (og:title /
+      <title>), else the longest ``<h1>``, else that title;
     - lead (sapo): an element whose class names it (``sapo``, ``lead``,
       ``summary``, ``description`` ...), else JSON-LD ``description``, else
       ``og:description``/``description`` meta; a leading outlet tag such as
@@ -507,8 +523,12 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     if not _looks_like_html(data):
         return _plain_text_article(html, url, reference)
 
-    import lxml.html
-    import trafilatura
+    try:
+        import lxml.html
+        import trafilatura
+    except ImportError as exc:
+        raise CollectError(f"extract_article needs trafilatura for HTML pages ({exc}); "
+                           f"install it with: pip install 'civictext[collect]'") from None
 
     tree = lxml.html.fromstring(html)
     doc = trafilatura.bare_extraction(
@@ -521,9 +541,7 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     got = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
     ld = _jsonld_article(tree)
 
-    h1 = tree.xpath("//h1")
-    title = _clean(h1[0].text_content() if h1 else "") or _clean(got.get("title")) \
-        or _clean(ld.get("headline"))
+    title = _title(tree, _clean(got.get("title")) or _clean(ld.get("headline")))
 
     lead = _clean(_first_class_text(tree, _SAPO_CLASS, min_len=20, max_len=1500)) \
         or _clean(ld.get("description")) or _clean(_meta(tree, "og:description", "description"))

@@ -154,6 +154,11 @@ def parse_meta_date(value: Any) -> tuple[str, str] | None:
     s = str(value).strip()
     if not s or len(s) > 64:
         return None
+    return _parse_date_str(s)
+
+
+@lru_cache(maxsize=65536)
+def _parse_date_str(s: str) -> tuple[str, str] | None:
     for rx in (_ISO, _COMPACT):
         m = rx.match(s)
         if m:
@@ -256,7 +261,8 @@ def _open_binary(path: Path):
     return fh
 
 
-def _read_bytes(path: Path, limit: int = _MAX_PAGE_BYTES) -> bytes:
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    limit = _MAX_PAGE_BYTES if limit is None else limit
     with _open_binary(path) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
@@ -319,7 +325,8 @@ def _as_text(v: Any) -> str:
 _NEEDS_NORMALIZING = re.compile(
     "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v"
     "\r\u2028\u2029\x85\u201c\u201d\u201e\u00ab\u00bb\u2033\u2018\u2019\u201a\u2032]"
-    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]|  " r"|(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
+    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?![^\\W\\d_])|  "
+    r"|(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
 
 
 def _normalize(text: str) -> str:
@@ -518,7 +525,7 @@ def _sample_encoding(run: _Run, path: Path) -> str:
         if sample.startswith(bom):
             return name
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < (1 << 20))
         return "utf-8"
     except UnicodeDecodeError:
         pass
@@ -534,14 +541,14 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     count = 0
+    line = 0
     try:
         with _open_binary(path) as fb:
             fh = io.TextIOWrapper(fb, encoding=enc, errors="strict", newline="")
             first = fh.readline()
             delim = "\t" if "\t" in first and first.count("\t") >= first.count(",") else (
                 ";" if first.count(";") > first.count(",") else ",")
-            reader = csv.DictReader(_chain(first, fh),
-                                    delimiter=delim)
+            reader = csv.DictReader(_chain(first, fh), delimiter=delim)
             cols = [c.lstrip("\ufeff").strip() for c in (reader.fieldnames or [])]
             reader.fieldnames = cols
             if not cols:
@@ -552,24 +559,22 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
                 need = repr(wanted) if wanted else "text (or " + ", ".join(AUTO_FIELDS["text"][1:]) + ")"
                 raise _Skip(f"has no {need} column; its columns are: {', '.join(cols)}; "
                             "rename the column or pass fields={'text': 'COLUMN'}")
-            try:
-                for rec in reader:
-                    if run.full:
-                        break
-                    n = reader.line_num
-                    if None in rec:
-                        rec.pop(None)
-                    try:
-                        _finish(run, _record_row(run, rec, "csv", rel))
-                        count += 1
-                    except _Skip as exc:
-                        run.skip(rel, n, exc.reason)
-            except UnicodeDecodeError:
-                raise _Skip(f"not {enc} after line {reader.line_num} ({count} rows read before "
-                            "it); re-save the file as UTF-8 or pass encoding=", reader.line_num) from None
-            except csv.Error as exc:
-                raise _Skip(f"malformed CSV at line {reader.line_num}: {exc}",
-                            reader.line_num) from None
+            for rec in reader:
+                if run.full:
+                    break
+                line = reader.line_num
+                if None in rec:
+                    rec.pop(None)
+                try:
+                    _finish(run, _record_row(run, rec, "csv", rel))
+                    count += 1
+                except _Skip as exc:
+                    run.skip(rel, line, exc.reason)
+    except UnicodeDecodeError:
+        raise _Skip(f"not {enc} after line {line} ({count} rows read before it); re-save "
+                    "the file as UTF-8 or pass encoding=", line + 1) from None
+    except csv.Error as exc:
+        raise _Skip(f"malformed CSV after line {line}: {exc}", line + 1) from None
     finally:
         csv.field_size_limit(old_limit)
     return count

@@ -280,13 +280,21 @@ _DATELINE_MAX_LEFT_WORDS = 5
 _DATELINE_TOP_LINES = 15
 
 
+#: Words that make a date an event's date, not the page's: "Từ 1/1/2025",
+#: "hạn sử dụng trước ngày 31/01/2023", "vào ngày 26/5/2021".
+_EVENT_WORDS = frozenset("từ đến tới trước sau vào hạn kể dự khoảng hết hạn".split())
+_BULLET = re.compile(r"^\s*[-–•*+>·]")
+
+
 def _is_date_line(line: str, info: DateInfo) -> bool:
-    if len(line) > _DATELINE_MAX_CHARS:
-        return False
+    if len(line) > _DATELINE_MAX_CHARS or _BULLET.match(line):
+        return False  # a list item is body text ("- Thời gian: 08:30, ngày 25/04/2021")
     rest = line.replace(info.evidence, " ", 1)
     rest = _WEEKDAYS.sub(" ", rest)
     rest = _DATELINE_WORDS.sub(" ", rest)
     words = re.findall(r"[^\W_]+", rest)
+    if any(w.lower() in _EVENT_WORDS for w in words):
+        return False
     return len(words) <= _DATELINE_MAX_LEFT_WORDS
 
 
@@ -297,8 +305,10 @@ def find_publication_date(text: str, *, reference: datetime | None = None) -> Da
     and a line counts only when it is short (at most 90 characters) and is
     mostly the date — after removing the date itself, a weekday, "(GMT+7)",
     "Cập nhật", "Ngày đăng" and punctuation, at most five words (an author's
-    name) may remain. A date inside a sentence of the body ("Từ 1/1/2025, ...")
-    is never taken, nor a bare year. Relative lines ("2 giờ trước") are used
+    name) may remain, none of them a word that makes it an event's date
+    ("từ", "đến", "trước", "vào", "hạn" ...), and the line is not a list item
+    ("- Thời gian: 25/04/2021"). A date inside a sentence of the body
+    ("Từ 1/1/2025, ...") is never taken, nor a bare year. Relative lines ("2 giờ trước") are used
     when ``reference`` is given.
 
     Parameters

@@ -73,11 +73,13 @@ def _save(fig: Any, out: Path, name: str, table: pd.DataFrame, caption: str) -> 
     out.mkdir(parents=True, exist_ok=True)
     try:
         with plt.rc_context(style()):
+            # one layout pass for both files: the tight box around everything drawn
+            bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
             with atomic_write(out / f"{name}.png", "wb") as fh:
-                fig.savefig(fh, format="png", metadata={"Software": None}, bbox_inches="tight")
+                fig.savefig(fh, format="png", metadata={"Software": None}, bbox_inches=bbox)
             with atomic_write(out / f"{name}.svg", "wb") as fh:
                 fig.savefig(fh, format="svg", metadata={"Date": None, "Creator": None},
-                            bbox_inches="tight")
+                            bbox_inches=bbox)
     finally:
         plt.close(fig)
     csv = write_csv(out / f"{name}.csv", table)

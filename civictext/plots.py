@@ -255,9 +255,12 @@ def plot_theme_shares(trends: pd.DataFrame, *, ax: Any = None,
 
 
 def _note(ax: Any, text: str) -> None:
+    """The excluded-documents note, just above the axes under the title."""
     if text:
-        ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -38),
-                    textcoords="offset points", fontsize=7.5, color="#444444", va="top")
+        ax.text(0, 1.015, text, transform=ax.transAxes, fontsize=7.5, color="#444444",
+                va="bottom", ha="left")
+        ax.title.set_position((0.5, 1.0))
+        ax.set_title(ax.get_title(), pad=16)
 
 
 def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,

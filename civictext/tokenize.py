@@ -21,11 +21,14 @@ come for free. Syllables of a word are joined by ``_`` in the token
 **Compounds (lexicon terms).** Multi-word lexicon terms ("cải cách hành
 chính", "quy tắc ứng xử", "dịch vụ công trực tuyến", "văn hóa công sở") come
 out as single tokens (``cải_cách_hành_chính``). This is a *post-pass* over the
-segmenter's words: a term is merged when its syllables match (case-insensitive)
-and its first and last syllables begin and end a word of the segmenter; inside
-the term the segmenter's splits are overridden ("dịch_vụ công_trực tuyến" ->
-``dịch_vụ_công_trực_tuyến``). A match that would cut one of the segmenter's words
-("vận_hành_chính_thức" does not contain the word "hành chính") is left alone.
+segmenter's words: a term is found by its syllables (case-insensitive) and its
+syllables become one token; inside the term the segmenter's splits are
+overridden ("dịch_vụ công_trực tuyến" -> ``dịch_vụ_công_trực_tuyến``). A
+two-syllable term must also begin and end on the segmenter's word boundaries,
+since two syllables often meet by accident ("vận_hành_chính_thức" does not
+contain the word "hành chính"); a term of three or more syllables is specific
+enough to be kept even when it cuts a segmenter word ("nghiêm_quy_tắc ứng_xử"
+-> ``nghiêm``, ``quy_tắc_ứng_xử``).
 Text typed without diacritics matches a term through its folded key
 (:func:`civictext.normalize.fold`) when the matched span itself has no
 diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``).
@@ -118,6 +121,9 @@ MTTQ THCS THPT ĐH ĐBSCL BHXH BHYT CSGT CAND QĐND ĐTĐ LĐTĐ LĐTBXH TNHH CN
 UBMTTQ CNH HĐH GDP FDI ODA WTO ASEAN APEC UNDP WB IMF EU OECD CPI
 """.split())
 
+#: Terms with at least this many syllables are kept whole even when they cut a
+#: word of the segmenter (shorter ones must match its word boundaries).
+_FORCE_MIN = 3
 _KIND_CODES = {"word": 0, "number": 1, "punct": 2}
 _KIND_NAMES = np.array(["word", "number", "punct"], dtype=object)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -142,23 +148,26 @@ class _Segmenter:
         # Our own compiled copy: underthesea's module-level pattern is replaced
         # by any call that passes fixed_words (see the module docstring).
         self.pattern = re.compile(rt.regex_patterns_combine, re.VERBOSE | re.UNICODE)
-        self.token_normalize = tn.token_normalize
+        # token_normalize(t) is token_map.get(t, t) for t of at most 6 characters,
+        # once t is NFC with "ð" mapped, which the text is here (tested).
+        self.token_map = tn.token_normalize.__globals__["token_map"]
         self.char_map = str.maketrans({"ð": "đ", "Ð": "Đ"})
 
     def syllables(self, sentence: str) -> tuple[list[tuple[int, int]], list[bool]]:
-        """Pre-tokens of ``sentence`` as (start, end) spans, and word-start flags."""
+        """Pre-tokens of ``sentence`` as (start, end) spans, and word-start flags.
+
+        ``sentence`` must be NFC (the caller normalises the document first).
+        """
         text = sentence.translate(self.char_map)  # underthesea's character_normalize
-        spans, feats = [], []
-        tn = self.token_normalize
-        for m in self.pattern.finditer(text):
-            spans.append(m.span())
-            feats.append([tn(m.group())])
-        if not spans:
-            return spans, []
+        matches = list(self.pattern.finditer(text))
+        if not matches:
+            return [], []
+        tmap = self.token_map
+        feats = [[tmap.get(g, g) if len(g) <= 6 else g] for g in (m.group() for m in matches)]
         tags = self.model.predict(feats)
         starts = [tag != "I-W" for tag in tags]
         starts[0] = True
-        return spans, starts
+        return [m.span() for m in matches], starts
 
 
 _SEGMENTER: _Segmenter | None = None
@@ -232,8 +241,10 @@ class _CompoundIndex:
     def merge(self, low: list[str], starts: list[bool]) -> set[int]:
         """Merge term matches in place; return the pre-token indices starting a term.
 
-        An exact (case-insensitive) match must begin and end on word boundaries
-        of the segmenter. A folded match (the span has no diacritics, the term
+        An exact (case-insensitive) match of a two-syllable term must begin and
+        end on word boundaries of the segmenter; a longer term is specific
+        enough to be kept even when it cuts a segmenter word
+        ("nghiêm_quy_tắc ứng_xử" -> ``nghiêm``, ``quy_tắc_ứng_xử``). A folded match (the span has no diacritics, the term
         has) ignores the segmenter's boundaries, which are unreliable on text
         typed without accents, and splits the words it cuts.
         """
@@ -243,14 +254,18 @@ class _CompoundIndex:
         while i < n:
             t = low[i]
             hit = 0
-            cands = exact.get(t) if starts[i] else None
-            if cands:
-                for term in cands:
-                    k = len(term)
-                    if (i + k <= n and (i + k == n or starts[i + k])
-                            and tuple(low[i:i + k]) == term):
-                        hit = k
-                        break
+            for term in exact.get(t, ()):
+                k = len(term)
+                if i + k > n or tuple(low[i:i + k]) != term:
+                    continue
+                if k >= _FORCE_MIN:
+                    starts[i] = True
+                    if i + k < n:
+                        starts[i + k] = True
+                elif not (starts[i] and (i + k == n or starts[i + k])):
+                    continue
+                hit = k
+                break
             if not hit and t.isascii():
                 for term in folded.get(t, ()):
                     k = len(term)
@@ -282,14 +297,6 @@ def _is_acronym(surface: str) -> bool:
             and len(_HAS_LETTER.findall(surface)) >= 2)
 
 
-def _kind(surface: str) -> int:
-    if _HAS_LETTER.search(surface):
-        return 0
-    if _HAS_DIGIT.search(surface):
-        return 1
-    return 2
-
-
 def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
                      index: _CompoundIndex | None, pos: bool,
                      out: dict[str, list]) -> None:
@@ -298,7 +305,11 @@ def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
         return
     hits: set[int] = set()
     if index is not None:
-        hits = index.merge([sentence[a:b].lower() for a, b in spans], starts)
+        low = sentence.lower()
+        if len(low) != len(sentence):  # a few letters change length when lowercased
+            hits = index.merge([sentence[a:b].lower() for a, b in spans], starts)
+        else:
+            hits = index.merge([low[a:b] for a, b in spans], starts)
     words: list[tuple[int, int]] = []
     compound: list[bool] = []
     for k, ((a, b), st) in enumerate(zip(spans, starts)):
@@ -308,19 +319,21 @@ def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
         else:
             words[-1] = (words[-1][0], b)
     surfaces = [sentence[a:b] for a, b in words]
+    letter = [_HAS_LETTER.search(s) is not None for s in surfaces]
     upper = [s.isupper() and len(s) > 1 for s in surfaces]
-    shouting = sum(upper) >= 3 and 2 * sum(upper) >= sum(1 for s in surfaces
-                                                         if _HAS_LETTER.search(s))
+    n_upper = sum(upper)
+    shouting = n_upper >= 3 and 2 * n_upper >= sum(letter)
     acronyms = index.acronyms if index is not None else KNOWN_ACRONYMS
-    for (a, b), s, up in zip(words, surfaces, upper):
+    tokens, kinds = out["token"], out["kind"]
+    for s, up, let in zip(surfaces, upper, letter):
         form = s if " " not in s else "_".join(s.split())
         if not (up and _is_acronym(s) and (not shouting or all(
                 w in acronyms for w in s.split()))):
             form = form.lower()
-        out["token"].append(form)
-        out["start"].append(offset + a)
-        out["end"].append(offset + b)
-        out["kind"].append(_kind(s))
+        tokens.append(form)
+        kinds.append(0 if let else (1 if _HAS_DIGIT.search(s) else 2))
+    out["start"].extend([offset + a for a, _ in words])
+    out["end"].extend([offset + b for _, b in words])
     if pos:
         tags = _pos_tags(surfaces)
         out["pos"].extend("N" if c else t for t, c in zip(tags, compound))
@@ -745,7 +758,7 @@ class Analyzer:
     >>> vec = TfidfVectorizer(analyzer=Analyzer(compounds=["cải cách hành chính"]))
     >>> X = vec.fit_transform(["Đẩy mạnh cải cách hành chính.", "Cải cách hành chính ở Hà Nội."])
     >>> sorted(vec.vocabulary_)
-    ['cải_cách_hành_chính', 'đẩy_mạnh', 'hà_nội']
+    ['cải_cách_hành_chính', 'hà_nội', 'đẩy_mạnh']
     """
 
     def __init__(self, *, stop_words: bool = True,

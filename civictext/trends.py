@@ -169,27 +169,19 @@ def assign_periods(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     _check_columns(articles, ["doc_id", "published"], "articles", "assign_periods",
                    "pass the table read_corpus returns")
     pub = articles["published"].astype("object").where(articles["published"].notna(), "")
-    pub = pub.map(lambda v: str(v).strip())
+    pub = pub.astype(str).str.strip().tolist()
     if "date_precision" in articles.columns:
         stated = articles["date_precision"].astype("object").where(
-            articles["date_precision"].notna(), "unknown").map(str)
+            articles["date_precision"].notna(), "unknown").astype(str).tolist()
     else:
-        stated = pd.Series(["day"] * len(articles), index=articles.index, dtype="object")
+        stated = ["day"] * len(articles)
+    memo: dict[tuple[str, str], tuple[str, str | None]] = {}
     precisions, periods, reasons = [], [], []
     for value, said in zip(pub, stated):
-        implied = _precision_of(value) if value else "unknown"
-        prec = min(implied, said if said in _PRECISION_RANK else "unknown",
-                   key=_PRECISION_RANK.__getitem__)
-        period = None
-        if prec != "unknown":
-            stem = {"year": value[:4], "month": value[:7], "day": value[:10]}[prec]
-            try:
-                ts = pd.Timestamp(stem if prec != "year" else f"{stem}-01-01")
-            except (ValueError, TypeError):
-                prec = "unparseable"
-            else:
-                if prec in FREQS[freq]:
-                    period = str(pd.Period(ts, freq=freq))
+        key = (value, said)
+        if key not in memo:
+            memo[key] = _place(value, said, freq)
+        prec, period = memo[key]
         precisions.append(prec)
         periods.append(period)
         reasons.append("" if period is not None else prec)
@@ -204,13 +196,30 @@ def assign_periods(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
                          "excluded": reasons})
 
 
+def _place(value: str, said: str, freq: str) -> tuple[str, str | None]:
+    """(precision, period label or None) of one published value."""
+    implied = _precision_of(value) if value else "unknown"
+    prec = min(implied, said if said in _PRECISION_RANK else "unknown",
+               key=_PRECISION_RANK.__getitem__)
+    if prec == "unknown":
+        return prec, None
+    stem = {"year": value[:4], "month": value[:7], "day": value[:10]}[prec]
+    try:
+        ts = pd.Timestamp(stem if prec != "year" else f"{stem}-01-01")
+    except (ValueError, TypeError):
+        return "unparseable", None
+    if ts is pd.NaT or pd.isna(ts):
+        return "unparseable", None
+    return prec, (str(pd.Period(ts, freq=freq)) if prec in FREQS[freq] else None)
+
+
 def _excluded_counts(assigned: pd.DataFrame) -> dict[str, int]:
     ex = assigned.loc[assigned["excluded"] != "", "excluded"].value_counts()
     return {str(k): int(v) for k, v in sorted(ex.items())}
 
 
 def _period_range(labels: Sequence[str], freq: str) -> list[pd.Period]:
-    present = sorted({pd.Period(p, freq=freq) for p in labels})
+    present = sorted({pd.Period(p, freq=freq) for p in set(labels)})
     if not present:
         return []
     return list(pd.period_range(present[0], present[-1], freq=freq))
@@ -273,10 +282,15 @@ def _boot_interval(values: np.ndarray, strata: np.ndarray | None, rng: np.random
     done = 0
     while done < n_boot:
         k = min(chunk, n_boot - done)
-        idx = np.concatenate([g[rng.integers(0, len(g), size=(k, len(g)))] for g in groups],
-                             axis=1)
-        for j in range(m):
-            means[done:done + k, j] = values[idx, j].mean(axis=1)
+        if strata is None:
+            idx = rng.integers(0, n, size=(k, n))
+        else:
+            idx = np.concatenate([g[rng.integers(0, len(g), size=(k, len(g)))]
+                                  for g in groups], axis=1)
+        # resample counts per article (k, n), then all column means in one product
+        counts = np.bincount((idx + (np.arange(k) * n)[:, None]).ravel(),
+                             minlength=k * n).reshape(k, n).astype(np.float64)
+        means[done:done + k] = (counts @ values) / n
         done += k
     alpha = (1 - level) / 2
     lo = np.quantile(means, alpha, axis=0)
@@ -285,6 +299,28 @@ def _boot_interval(values: np.ndarray, strata: np.ndarray | None, rng: np.random
 
 
 # ------------------------------------------------------------------ the core
+_EMPTY = np.empty(0, dtype=np.intp)
+
+
+def _cell_index(period_col: np.ndarray, placed: np.ndarray, keys: np.ndarray,
+                periods: list[pd.Period], groups: list[tuple]) -> dict[tuple[int, int], np.ndarray]:
+    """Row positions of the articles in each (group, period) cell, in table order."""
+    p_code = {str(p): i for i, p in enumerate(periods)}
+    g_code = {g: i for i, g in enumerate(groups)}
+    rows = np.flatnonzero(placed)
+    if not len(rows):
+        return {}
+    pc = np.array([p_code[period_col[r]] for r in rows], dtype=np.int64)
+    gc = np.array([g_code[keys[r]] for r in rows], dtype=np.int64)
+    combined = gc * len(periods) + pc
+    order = np.argsort(combined, kind="stable")
+    sorted_codes = combined[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    return {(int(sorted_codes[a]) // len(periods), int(sorted_codes[a]) % len(periods)):
+            rows[order[a:b]] for a, b in zip(starts, ends)}
+
+
 def _group_keys(frame: pd.DataFrame, by: list[str]) -> pd.Series:
     if not by:
         return pd.Series([()] * len(frame), index=frame.index, dtype="object")
@@ -310,10 +346,10 @@ def _trend_table(wide: pd.DataFrame, names: list[str], assigned: pd.DataFrame,
     cols = [(b, nm) for nm in names for b in blocks]
     values = wide[cols].to_numpy(dtype=float) if len(wide) else np.empty((0, len(cols)))
     groups = sorted(set(keys[placed])) if by else [()]
+    cells = _cell_index(period_col, placed, keys.to_numpy(), periods, groups)
     rows = []
-    for g in groups:
-        in_group = placed & np.array([k == g for k in keys], dtype=bool) if by else placed
-        by_period = {p: np.flatnonzero(in_group & (period_col == str(p))) for p in periods}
+    for gi, g in enumerate(groups):
+        by_period = {p: cells.get((gi, pi), _EMPTY) for pi, p in enumerate(periods)}
         for i, p in enumerate(periods):
             idx = by_period[p]
             rng = _cell_seed(random_state, (kind, freq, *g, str(p)))
@@ -472,10 +508,18 @@ def theme_trends(
                         random_state=random_state, smooth=smooth, kind="theme")
 
 
+def _isin(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Boolean mask of ``a`` values found in ``b`` (hash-based, fast on any string dtype)."""
+    return pd.Series(a.to_numpy(dtype=object), dtype=object).isin(
+        pd.Series(b.to_numpy(dtype=object), dtype=object)).to_numpy()
+
+
 def _theme_wide(scores: pd.DataFrame, articles: pd.DataFrame, where: str) -> pd.DataFrame:
     ids = articles["doc_id"].astype(str)
-    sc = scores[scores["doc_id"].astype(str).isin(set(ids))]
-    missing = ids[~ids.isin(set(sc["doc_id"].astype(str)))]
+    score_ids = scores["doc_id"].astype(str)
+    keep = _isin(score_ids, ids)
+    sc = scores[keep]
+    missing = ids[~_isin(ids, score_ids[keep])]
     if len(missing) and len(scores):
         raise TrendError(f"{where}: scores has no rows for {len(missing)} of the {len(ids)} "
                          f"articles (e.g. doc_id {missing.iloc[0]!r}); compute scores from "
@@ -486,7 +530,7 @@ def _theme_wide(scores: pd.DataFrame, articles: pd.DataFrame, where: str) -> pd.
     except (ValueError, TypeError) as exc:
         raise TrendError(f"{where}: scores 'present' must be booleans and 'per_1k' numbers "
                          f"({exc})") from None
-    long = pd.DataFrame({"doc_id": sc["doc_id"].astype(str).to_numpy(),
+    long = pd.DataFrame({"doc_id": score_ids[keep].to_numpy(),
                          "theme": sc["theme"].astype(str).to_numpy(),
                          "present": present.to_numpy(dtype=float),
                          "per_1k": per_1k.to_numpy()})
@@ -547,7 +591,7 @@ def topic_trends(
     _check_columns(dt, ["doc_id", "topic", "weight"], "doc_topics", where,
                    "pass TopicModel.doc_topics or a fitted TopicModel")
     ids = articles["doc_id"].astype(str)
-    dt = dt[dt["doc_id"].astype(str).isin(set(ids))]
+    dt = dt[_isin(dt["doc_id"].astype(str), ids)]
     try:
         weight = pd.to_numeric(dt["weight"], errors="raise").astype(float)
     except (ValueError, TypeError) as exc:
@@ -556,7 +600,7 @@ def topic_trends(
                          "topic": dt["topic"].to_numpy(), "weight": weight.to_numpy()})
     wide = long.pivot_table(index="doc_id", columns="topic", values="weight", aggfunc="sum")
     names = list(wide.columns)
-    modelled = ids.isin(set(wide.index)).to_numpy()
+    modelled = _isin(ids, pd.Series(wide.index.astype(str)))
     wide = wide.reindex(ids.to_numpy()).fillna(0.0)
     wide.columns = pd.MultiIndex.from_tuples([("weight", n) for n in names])
     wide.index = articles.index

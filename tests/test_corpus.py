@@ -531,3 +531,29 @@ def test_real_corpora_samples(shared_corpora):
     assert (vnds["date_precision"] == "unknown").all()
     assert not vnds["text"].str.contains(r"\bhoá\b").any()   # old tone placement unified
     assert all(r == [] for r in (df.attrs["skipped"], feed.attrs["skipped"], vnds.attrs["skipped"]))
+
+
+def test_public_corpus_layouts(tmp_path):
+    """One plain-text file per article in per-category folders (UTF-16, as some public
+    classification corpora ship), and a JSON dump with title/content/date fields."""
+    folders = tmp_path / "categories"
+    for cat, title in (("Chinh tri Xa hoi", "Tỉnh công bố chỉ số PAPI năm nay"),
+                       ("Doi song", "Người dân góp ý về văn hóa công sở")):
+        (folders / cat).mkdir(parents=True)
+        body = f"{title}\nNội dung thứ nhất của bài.\nNội dung thứ hai của bài.\n"
+        (folders / cat / "bai_001.txt").write_bytes(body.encode("utf-16"))
+    df = read_corpus(folders)
+    assert df["category"].tolist() == ["Chinh tri Xa hoi", "Doi song"]
+    assert df["title"].tolist() == ["Tỉnh công bố chỉ số PAPI năm nay",
+                                    "Người dân góp ý về văn hóa công sở"]
+    assert df.iloc[0]["text"].endswith("Nội dung thứ hai của bài.")
+    assert set(df.attrs["encodings"].values()) == {"utf-16"}
+
+    dump = [{"title": "Bài một", "content": "Nội dung bài một.", "date": "2018-06-01 10:20:00"},
+            {"title": "Bài hai", "content": "Nội dung bài hai.", "date": "2018-06"}]
+    p = tmp_path / "dump.json"
+    p.write_text(json.dumps(dump, ensure_ascii=False), encoding="utf-8")
+    df = read_corpus(p)
+    assert df["text"].tolist() == ["Bài một\n\nNội dung bài một.", "Bài hai\n\nNội dung bài hai."]
+    assert df["published"].tolist() == ["2018-06-01T10:20", "2018-06"]
+    assert df["date_evidence"].tolist() == ["json:date", "json:date"]

@@ -159,3 +159,14 @@ def test_cli_dedup(tmp_path, articles, monkeypatch, capsys):
     assert "1 clusters of near-duplicates; keeping the longest of each drops 2" in capsys.readouterr().out
     assert main(["dedup", "corpus/", "--out", str(out), "--threshold", "0"]) == 2
     assert "threshold must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_shingles_ignore_case_punctuation_and_tone_placement():
+    assert shingles("Văn hoá công sở, HÒA BÌNH!") == shingles("văn hóa công sở hoà bình")
+    assert shingles("") == set()
+    assert shingles("hai từ", k=3) == {"hai từ"}
+
+
+def test_zero_width_characters_do_not_split_words():
+    assert shingles("cải\u200b cách hành chính") == shingles("cải cách hành chính")
+    assert shingles("cải cách hành chính") == shingles("cải cách hành chính")  # NBSP

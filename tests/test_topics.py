@@ -481,3 +481,49 @@ def test_bundled_corpus_fits_with_the_default_analyzer_and_lexicon(corpus_dir):
     assert set(m.topics["seeded_theme"]) - {""}  # at least one theme found its terms
     np.testing.assert_allclose(m.doc_topics.groupby("doc_id")["weight"].sum(), 1.0)
     assert len(m.doc_topics) == len(articles) * m.n_topics
+
+
+# ----------------------------------------------------------- real news
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_seeded_topics_on_real_news_load_on_articles_that_mention_their_terms(shared_corpora):
+    import gzip
+
+    from civictext.normalize import normalize_text
+
+    path = shared_corpora / "vnds-test" / "articles.seg.jsonl.gz"
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    lex = {"reform": ["cải cách hành chính", "thủ tục hành chính", "một cửa"],
+           "conduct": ["quy tắc ứng xử", "văn hóa công sở", "nơi công cộng", "kỷ cương"],
+           "satisfaction": ["hài lòng", "niềm tin", "phản ánh kiến nghị"]}
+    civic, other = [], []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            text = normalize_text(rec["text_segmented"].replace("_", " "))
+            low = text.lower()
+            hit = {th for th, terms in lex.items() if any(t in low for t in terms)}
+            if hit and len(civic) < 40:
+                civic.append((str(rec["id"]), text, hit))
+            elif not hit and len(other) < 40:
+                other.append((str(rec["id"]), text, hit))
+            if len(civic) == 40 and len(other) == 40:
+                break
+    rows = civic + other
+    arts = pd.DataFrame({"doc_id": [r[0] for r in rows], "text": [r[1] for r in rows]})
+    analyzer = PhraseAnalyzer(tuple(t for ts in lex.values() for t in ts))
+    m = fit_topics(arts, method="seeded", n_topics=8, analyzer=analyzer, lexicon=lex,
+                   min_df=3, max_df=0.5, max_iter=100)
+    w = _weights(m.doc_topics).loc[arts["doc_id"]]
+    none = np.array([not r[2] for r in rows])
+    for k, theme in enumerate(m.topics["seeded_theme"][:len(m.params["themes"])]):
+        has = np.array([theme in r[2] for r in rows])
+        if has.sum() >= 5:
+            assert w.loc[has, k].mean() > 3 * w.loc[none, k].mean(), theme
+
+
+def test_repr_is_short(seeded_themed):
+    assert repr(seeded_themed) == ("TopicModel(method='seeded', n_topics=4, n_docs=19, "
+                                   f"n_terms={len(seeded_themed.vocabulary)}, "
+                                   "named=['reform', 'conduct', 'satisfaction'])")

@@ -1,0 +1,197 @@
+"""Tests for civictext.plots: Vietnamese glyphs, draw-only functions, Axes returned."""
+from __future__ import annotations
+
+import unicodedata
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from civictext import plots  # noqa: E402
+from civictext.errors import CivictextError  # noqa: E402
+from civictext.trends import corpus_volume, theme_cooccurrence, theme_trends  # noqa: E402
+
+VN_TITLE = "Cải cách hành chính, quy tắc ứng xử và sự hài lòng của người dân Thủ đô"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(autouse=True)
+def _no_saving(monkeypatch):
+    """plot_* must never save or show."""
+    def boom(*a, **k):
+        raise AssertionError("a plot_* function saved or showed a figure")
+    monkeypatch.setattr(Figure, "savefig", boom)
+    monkeypatch.setattr(plt, "show", boom)
+
+
+@pytest.fixture
+def tables():
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2023-01-01", "2023-12-31")
+    n = 120
+    arts = pd.DataFrame({
+        "doc_id": [f"d{i}" for i in range(n)],
+        "published": [str(days[i].date()) for i in rng.integers(0, len(days), n)],
+        "date_precision": "day",
+        "source": rng.choice(["Báo Lao Động", "Tuổi Trẻ", "VnExpress"], n),
+    })
+    arts.loc[:4, ["published", "date_precision"]] = ["2023", "year"]
+    arts.loc[5:7, ["published", "date_precision"]] = ["", "unknown"]
+    rows = [{"doc_id": d, "theme": t, "present": bool(rng.random() < p), "per_1k": 1.0}
+            for d in arts["doc_id"] for t, p in (("reform", .4), ("conduct", .2),
+                                                  ("satisfaction", .1))]
+    return arts, pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ font
+def test_vietnamese_letters_are_complete():
+    letters = plots.vietnamese_letters()
+    assert all(unicodedata.is_normalized("NFC", c) and len(c) == 1 for c in letters)
+    for word in ("ỷ", "Ữ", "ặ", "Ậ", "đ", "Đ", "ờ", "ợ", "ự", "ỹ"):
+        assert word in letters
+    assert len(set(letters)) == 178
+
+
+def test_font_cmap_covers_every_vietnamese_letter():
+    path = font_manager.findfont(font_manager.FontProperties(family=plots.VIETNAMESE_FONT),
+                                 fallback_to_default=False)
+    assert "DejaVuSans" in path  # the font itself, not a fallback
+    assert plots.missing_glyphs() == []
+    assert plots.missing_glyphs(VN_TITLE) == []
+    # the check can fail: a CJK character is not in DejaVu Sans
+    assert plots.missing_glyphs("漢") == ["漢"]
+
+
+def _glyph_warnings(text: str) -> list[str]:
+    with plt.rc_context(plots.style()):
+        fig, ax = plt.subplots()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ax.set_title(text)
+            ax.set_xlabel(plots.vietnamese_letters()[:89])
+            ax.set_ylabel(plots.vietnamese_letters()[89:])
+            fig.canvas.draw()
+    return [str(w.message) for w in caught if "missing" in str(w.message).lower()]
+
+
+def test_drawing_vietnamese_emits_no_missing_glyph_warning():
+    assert _glyph_warnings(VN_TITLE) == []
+    # and the check is able to see a missing glyph
+    assert any("Glyph" in m for m in _glyph_warnings("漢字"))
+
+
+# ------------------------------------------------------------ the plots
+def test_plot_theme_shares_lines_bands_and_vietnamese_legend(tables):
+    arts, scores = tables
+    t = theme_trends(scores, arts, freq="Q", n_boot=100)
+    before = dict(matplotlib.rcParams)
+    fig, ax = plt.subplots()
+    got = plots.plot_theme_shares(t, ax=ax)
+    assert got is ax
+    labels = [h.get_text() for h in ax.get_legend().get_texts()]
+    assert labels == ["Quy tắc ứng xử, văn hóa công sở", "Cải cách hành chính",
+                      "Sự hài lòng (SIPAS, PAPI, PCI)"]
+    assert len(ax.collections) == 3  # one band per theme
+    reform = [ln for ln in ax.get_lines() if ln.get_label() == "Cải cách hành chính"][0]
+    y = t[t["theme"] == "reform"]["share"].to_numpy() * 100
+    assert np.allclose(reform.get_ydata(), y)
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["2023Q1", "2023Q2", "2023Q3",
+                                                            "2023Q4"]
+    notes = [c.get_text() for c in ax.texts]
+    assert "Not shown: 5 of 120 articles dated to the year only; 3 undated." in notes
+    assert dict(matplotlib.rcParams) == before  # style scoped, not leaked
+
+
+def test_low_n_points_are_hollow(tables):
+    arts, scores = tables
+    t = theme_trends(scores, arts, freq="M", n_boot=50, min_articles=11)
+    ax = plots.plot_theme_shares(t, themes=["reform"])
+    hollow = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
+    n_low = int(t[(t["theme"] == "reform")]["low_n"].sum())
+    assert len(hollow) == 1 and len(hollow[0].get_xdata()) == n_low > 0
+
+
+def test_plot_theme_shares_smooth_and_empty(tables):
+    arts, scores = tables
+    t = theme_trends(scores, arts, freq="M", n_boot=50, smooth=3)
+    ax = plots.plot_theme_shares(t, smooth=True)
+    assert len(ax.get_legend().get_texts()) == 3
+    empty = theme_trends(scores, arts.assign(published="", date_precision="unknown"),
+                         freq="M")
+    ax = plots.plot_theme_shares(empty)
+    assert any("No dated articles" in c.get_text() for c in ax.texts)
+    with pytest.raises(CivictextError, match="share_smooth"):
+        plots.plot_theme_shares(theme_trends(scores, arts, freq="Y", n_boot=0), smooth=True)
+
+
+def test_small_multiples_one_panel_per_outlet(tables):
+    arts, scores = tables
+    t = theme_trends(scores, arts, freq="Q", by="source", n_boot=50)
+    fig = plots.plot_theme_shares_by_group(t, ncols=2)
+    visible = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title().split(" (")[0] for a in visible] == ["Báo Lao Động", "Tuổi Trẻ",
+                                                              "VnExpress"]
+    n = arts[arts["date_precision"] == "day"].groupby("source").size()
+    assert visible[1].get_title() == f"Tuổi Trẻ (n = {n['Tuổi Trẻ']})"
+    with pytest.raises(CivictextError, match="pass by="):
+        plots.plot_theme_shares_by_group(theme_trends(scores, arts, freq="Y", n_boot=0))
+
+
+def test_cooccurrence_heatmap(tables):
+    _, scores = tables
+    m = theme_cooccurrence(scores)
+    ax = plots.plot_cooccurrence(m)
+    cells = [c.get_text() for c in ax.texts]
+    assert len(cells) == 9 and cells[0] == str(m.iloc[0, 0])
+    assert ax.get_yticklabels()[1].get_text() == "Cải cách hành chính"
+    with pytest.raises(CivictextError, match="square"):
+        plots.plot_cooccurrence(m.iloc[:2])
+
+
+def test_top_terms_topics_volume():
+    tt = pd.DataFrame({"theme": ["reform", "reform", "conduct"], "rank": [1, 2, 1],
+                       "term": ["một cửa", "dịch vụ công trực tuyến", "văn hóa công sở"],
+                       "n_hits": [9, 4, 6], "n_docs": [5, 3, 4]})
+    ax = plots.plot_top_terms(tt)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["văn hóa công sở", "một cửa",
+                                                             "dịch vụ công trực tuyến"]
+    assert [p.get_width() for p in ax.patches] == [6, 9, 4]
+    topics = pd.DataFrame({"period": ["2020", "2020", "2021", "2021"], "topic": [0, 1, 0, 1],
+                           "mean_weight": [.3, .7, .5, .5], "weight_lo": [.2, .6, .4, .4],
+                           "weight_hi": [.4, .8, .6, .6], "low_n": False})
+    ax = plots.plot_topic_prevalence(topics, labels={0: "công sở", 1: "hài lòng"})
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["công sở", "hài lòng"]
+    arts = pd.DataFrame({"doc_id": list("abcde"),
+                         "published": ["2019", "2021-03", "", "", "2021-05-02"],
+                         "date_precision": ["year", "month", "unknown", "unknown", "day"]})
+    v = corpus_volume(arts, freq="M")
+    ax = plots.plot_volume(v)
+    assert [p.get_height() for p in ax.patches] == [1, 0, 1]
+    assert any(c.get_text() == "Not shown: 2 of 5 articles undated; 1 dated to the year only."
+               for c in ax.texts)
+
+
+def test_excluded_note_wording():
+    assert plots.excluded_note({"excluded": {"unknown": 17}, "n_documents": 18}) == \
+        "Not shown: 17 of 18 documents undated."
+    assert plots.excluded_note({}) == ""
+
+
+def test_bad_input_is_a_clear_error():
+    with pytest.raises(CivictextError, match=r"lacks column\(s\) \['n_articles'\]"):
+        plots.plot_volume(pd.DataFrame({"period": ["2020"]}))
+    with pytest.raises(CivictextError, match="expected a DataFrame"):
+        plots.plot_theme_shares([1, 2, 3])

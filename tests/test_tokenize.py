@@ -1,0 +1,383 @@
+"""Tests of civictext.tokenize: segmentation, offsets, compounds, cache, parallel, analyzer."""
+from __future__ import annotations
+
+import importlib
+import logging
+import pickle
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+tk = importlib.import_module("civictext.tokenize")
+from civictext.errors import CivictextError
+from civictext.normalize import normalize_text
+from civictext.tokenize import Analyzer, count_tokens, load_stopwords, segment_text, tokenize
+
+TERMS = ["cải cách hành chính", "quy tắc ứng xử", "dịch vụ công trực tuyến",
+         "văn hóa công sở", "chỉ số", "PAR INDEX"]
+
+# Written for these tests: quotes, numbers, percentages, acronyms, brackets, line breaks.
+TRICKY = ('Năm 2018, chỉ số CCHC (PARINDEX) của Hà Nội xếp thứ 2/63 tỉnh, thành phố; '
+          'tỷ lệ dịch vụ công trực tuyến mức 3,4 đạt trên 62%.\n'
+          'Ông Lê Văn A nói: "Cần làm tốt quy tắc ứng xử".\n\n'
+          'Quy tắc ứng xử (QTƯX) được UBND, HĐND và Sở Nội vụ triển khai từ 1/1/2025…\n'
+          'Bảng xếp hạng "PAR INDEX" năm nay: 1.500.000 lượt truy cập, tăng 12,5%!')
+
+
+def _arts(*texts: str) -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": list(texts)})
+
+
+@pytest.fixture(scope="module")
+def seed_text(seed_path: Path) -> str:
+    """The seed page's prose lines, normalised (what read_corpus puts in ``text``)."""
+    lines = [normalize_text(x) for x in seed_path.read_text(encoding="utf-8").splitlines()]
+    return "\n\n".join(x for x in lines if len(x) > 40)
+
+
+def _surfaces_ok(arts: pd.DataFrame, toks: pd.DataFrame) -> None:
+    texts = dict(zip(arts.doc_id, arts.text))
+    for row in toks.itertuples():
+        surface = texts[row.doc_id][row.start:row.end]
+        assert surface.strip() == surface and surface
+        expect = "_".join(surface.split())
+        assert row.token in (expect, expect.lower()), (row.token, surface)
+
+
+# ------------------------------------------------------------- segmentation
+def test_known_phrases_are_segmented():
+    toks = [t for t, _, _ in segment_text("Chỉ số SIPAS năm nay cho thấy mức độ hài lòng của "
+                                          "người dân tăng rõ rệt.", compounds=[])]
+    assert toks == ["chỉ_số", "SIPAS", "năm", "nay", "cho", "thấy", "mức_độ", "hài_lòng", "của",
+                    "người_dân", "tăng", "rõ_rệt", "."]
+    toks = [t for t, _, _ in segment_text("Thành phố Hà Nội đẩy mạnh cải cách hành chính.",
+                                          compounds=[])]
+    assert toks == ["thành_phố", "hà_nội", "đẩy_mạnh", "cải_cách", "hành_chính", "."]
+
+
+def test_words_equal_underthesea_word_tokenize(seed_text):
+    from underthesea import sent_tokenize, word_tokenize
+
+    for line in (seed_text + "\n" + TRICKY).split("\n"):
+        for sent in sent_tokenize(line) if line.strip() else []:
+            ours = ["_".join(w.split()) for w in (sent[a:b] for _, a, b in
+                                                   segment_text(sent, compounds=[]))]
+            theirs = word_tokenize(sent, format="text").split()
+            assert [w.lower() for w in ours] == [w.lower() for w in theirs]
+
+
+def test_offsets_point_at_surface(seed_text):
+    arts = _arts(seed_text, TRICKY, "", "Một câu.\nHai câu\n\n  Ba  câu  ")
+    toks = tokenize(arts, compounds=TERMS, cache=False)
+    assert list(toks.columns) == ["doc_id", "sent_id", "token", "start", "end", "is_stop", "kind"]
+    _surfaces_ok(arts, toks)
+    assert (toks.doc_id == "d2").sum() == 0
+    tricky = toks[toks.doc_id == "d1"]
+    surf = [TRICKY[a:b] for a, b in zip(tricky.start, tricky.end)]
+    for expected in ["2/63", "3,4", "62", "%", "(", "PARINDEX", ")", '"', "1.500.000", "12,5",
+                     "UBND", "HĐND", "QTƯX", "PAR INDEX"]:
+        assert any(expected == s or expected in s.split() for s in surf), expected
+    kinds = dict(zip(surf, tricky.kind))
+    assert kinds["3,4"] == "number" and kinds["%"] == "punct" and kinds["1.500.000"] == "number"
+    # sentences restart per document and follow line breaks
+    assert tricky.sent_id.min() == 0 and tricky.sent_id.is_monotonic_increasing
+    assert tricky.sent_id.max() == 3  # one sentence per line here
+
+
+def test_offsets_on_non_nfc_text():
+    text = unicodedata.normalize("NFD", "Văn hóa công sở ở Hà Nội.")
+    toks = tokenize(_arts(text), compounds=["văn hóa công sở"], cache=False)
+    surf = [unicodedata.normalize("NFC", text[a:b]) for a, b in zip(toks.start, toks.end)]
+    assert surf == ["Văn hóa công sở", "ở", "Hà Nội", "."]
+    assert toks.token.tolist() == ["văn_hóa_công_sở", "ở", "hà_nội", "."]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["Hà Nội", "UBND", "cải cách", "2/63", "62%", "(CCHC)", '"',
+                                 "3,4", "\n", "\n\n", ".", ",", "quy tắc ứng xử", "…", "  ",
+                                 "hài lòng", "Sở", "PAR INDEX", "-", "người dân"]),
+                max_size=25))
+def test_offsets_property(parts):
+    text = " ".join(parts)
+    toks = segment_text(text, compounds=TERMS)
+    last = 0
+    for token, a, b in toks:
+        assert a >= last and b > a
+        assert "_".join(text[a:b].split()) in (token, token.upper()) or \
+            "_".join(text[a:b].split()).lower() == token
+        last = b
+    covered = {i for _, a, b in toks for i in range(a, b)}
+    assert all(text[i].isspace() for i in range(len(text)) if i not in covered)
+
+
+# --------------------------------------------------------------- compounds
+def test_compounds_survive_on_seed(seed_text):
+    terms = ["cải cách hành chính", "quy tắc ứng xử", "dịch vụ công trực tuyến",
+             "văn hóa công sở"]
+    plain = tokenize(_arts(seed_text), compounds=[], cache=False)
+    toks = tokenize(_arts(seed_text), compounds=terms, cache=False)
+    counts = toks.token.value_counts()
+    for term in terms:
+        form = term.replace(" ", "_")
+        n_text = len(re.findall(re.escape(term), seed_text, flags=re.IGNORECASE))
+        assert n_text > 0
+        assert form not in set(plain.token)  # the segmenter alone splits them
+        assert counts.get(form, 0) == n_text, term
+    _surfaces_ok(_arts(seed_text), toks)
+    assert len(toks) < len(plain)
+
+
+def test_short_compound_does_not_cut_segmenter_words():
+    # "vận hành chính thức" contains "hành chính" but not as a word
+    toks = [t for t, _, _ in segment_text("Hệ thống vận hành chính thức từ hôm nay.",
+                                          compounds=["hành chính"])]
+    assert "hành_chính" not in toks
+
+
+def test_long_compound_cuts_segmenter_word():
+    text = "Công chức phải thực hiện nghiêm quy tắc ứng xử."
+    plain = [t for t, _, _ in segment_text(text, compounds=[])]
+    assert "nghiêm_quy_tắc" in plain  # what the segmenter does alone
+    toks = segment_text(text, compounds=TERMS)
+    assert ("nghiêm", 25, 31) in toks and ("quy_tắc_ứng_xử", 32, 46) in toks
+
+
+def test_compound_case_and_folded():
+    toks = [t for t, _, _ in segment_text("Quy tắc ứng xử và QUY TẮC ỨNG XỬ", compounds=TERMS)]
+    assert toks.count("quy_tắc_ứng_xử") == 2
+    toks = segment_text("cai cach hanh chinh o Ha Noi", compounds=TERMS)
+    assert toks[0] == ("cai_cach_hanh_chinh", 0, 19)
+    # an accent-less term never matches by folding accented text
+    assert "cải_cách_hành_chính" not in [t for t, _, _ in
+                                          segment_text("cải cách hanh chinh", compounds=TERMS)]
+
+
+def test_default_compounds_fall_back_with_warning(monkeypatch, caplog):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *a, **kw):
+        if name == "civictext.lexicon":
+            raise ImportError("no lexicon yet")
+        return real_import(name, *a, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with caplog.at_level(logging.WARNING, logger="civictext.tokenize"):
+        assert tk.default_compounds() == ()
+    assert "lexicons unavailable" in caplog.text
+
+
+def test_compounds_string_is_an_error():
+    with pytest.raises(CivictextError, match="compounds must be a list"):
+        tokenize(_arts("a"), compounds="cải cách hành chính", cache=False)
+
+
+# --------------------------------------------------------------------- case
+def test_acronyms_keep_case_and_words_are_lowercased():
+    toks = [t for t, _, _ in segment_text("UBND và HĐND, SIPAS, PAPI, PCI, CCHC, PARINDEX, "
+                                          "PAR INDEX, NĐ-CP. Hà Nội Đẹp", compounds=TERMS)]
+    for acro in ["UBND", "HĐND", "SIPAS", "PAPI", "PCI", "CCHC", "PARINDEX", "PAR_INDEX"]:
+        assert acro in toks
+    assert "hà_nội" in toks and "Hà_Nội" not in toks
+    heading = [t for t, _, _ in segment_text("NHÂN LÊN NHỮNG BÔNG HOA ĐẸP CỦA UBND",
+                                             compounds=[])]
+    assert "UBND" in heading and not any(t.isupper() and t != "UBND" for t in heading)
+
+
+# -------------------------------------------------------------- stop words
+def test_stopwords_bundled_and_extendable(tmp_path):
+    sw = load_stopwords()
+    assert {"của", "và", "những", "tuy_nhiên"} <= sw
+    assert not {"chính", "chỉ", "số", "thực_hiện", "đánh_giá"} & sw
+    f = tmp_path / "more.txt"
+    f.write_text("# mine\nngười dân\nphường\n", encoding="utf-8")
+    assert {"người_dân", "phường"} <= load_stopwords(f)
+    assert "thủ_đô" in load_stopwords(["Thủ đô"])
+    toks = tokenize(_arts("Người dân của phường"), compounds=[], stopwords=load_stopwords(f),
+                    cache=False)
+    assert toks.is_stop.tolist() == [True, True, True]
+    with pytest.raises(CivictextError, match="is not a file"):
+        load_stopwords(str(tmp_path / "absent.txt"))
+
+
+def test_data_readme_documents_stopwords():
+    readme = (Path(tk.__file__).parent / "data" / "README.md").read_text(encoding="utf-8")
+    n = len(load_stopwords())
+    assert "stopwords_vi.txt" in readme and str(n) in readme
+
+
+# -------------------------------------------------------------------- cache
+def test_cached_equals_uncached_and_reads_cache(monkeypatch):
+    arts = _arts(TRICKY, "Công chức phải giữ văn hóa công sở.")
+    cold = tokenize(arts, compounds=TERMS)
+    calls = []
+    real = tk._doc_tokens
+    monkeypatch.setattr(tk, "_doc_tokens", lambda *a: calls.append(1) or real(*a))
+    warm = tokenize(arts, compounds=TERMS)
+    assert calls == []  # everything came from the cache
+    pd.testing.assert_frame_equal(cold, warm)
+    pd.testing.assert_frame_equal(cold, tokenize(arts, compounds=TERMS, cache=False))
+    assert len(calls) == 2
+    # adding one article tokenizes only that one
+    calls.clear()
+    more = pd.concat([arts, _arts("Bài mới về sự hài lòng.").assign(doc_id="new")])
+    out = tokenize(more, compounds=TERMS)
+    assert len(calls) == 1 and set(out.doc_id) == {"d0", "d1", "new"}
+    pd.testing.assert_series_equal(count_tokens(more, compounds=TERMS),
+                                   out[out.kind != "punct"].groupby("doc_id", sort=False)
+                                   .size().rename("n_tokens").astype("int64"),
+                                   check_index_type=False)
+
+
+def test_cache_invalidates_when_settings_change(monkeypatch):
+    arts = _arts("Đẩy mạnh cải cách hành chính.")
+    a = tokenize(arts, compounds=[])
+    b = tokenize(arts, compounds=["cải cách hành chính"])
+    assert "cải_cách_hành_chính" in set(b.token) and "cải_cách_hành_chính" not in set(a.token)
+    monkeypatch.setattr(tk, "TOKENIZER_VERSION", "test-bump")
+    calls = []
+    real = tk._doc_tokens
+    monkeypatch.setattr(tk, "_doc_tokens", lambda *x: calls.append(1) or real(*x))
+    tokenize(arts, compounds=[])
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "version"])
+def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
+    from civictext import _cache
+    from civictext.config import cache_dir
+
+    arts = _arts("Quy tắc ứng xử nơi công cộng.")
+    good = tokenize(arts, compounds=TERMS)
+    (entry,) = list((cache_dir() / "tokens").rglob("*.tok"))
+    data = bytearray(entry.read_bytes())
+    if damage == "flip":
+        data[-3] ^= 0xFF
+    elif damage == "truncate":
+        data = data[:len(data) // 2]
+    elif damage == "empty":
+        data = bytearray()
+    else:
+        data[len(_cache._MAGIC) - 1] = 99
+    entry.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="civictext._cache"):
+        again = tokenize(arts, compounds=TERMS)
+    pd.testing.assert_frame_equal(good, again)
+    assert "unusable" in caplog.text
+    assert _cache.decode(entry.read_bytes(), _cache.text_key(arts.text[0]))  # rewritten
+
+
+# ----------------------------------------------------------------- parallel
+def test_parallel_equals_serial():
+    texts = [TRICKY, "Công chức phải giữ văn hóa công sở.", "", "Chỉ số SIPAS tăng.",
+             "Dịch vụ công trực tuyến mức 3,4."] * 2
+    arts = _arts(*texts)
+    serial = tokenize(arts, compounds=TERMS, cache=False)
+    parallel = tokenize(arts, compounds=TERMS, n_jobs=2)  # workers also write the cache
+    pd.testing.assert_frame_equal(serial, parallel)
+    parallel = tokenize(arts, compounds=TERMS, cache=False, n_jobs=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+# --------------------------------------------------------------- validation
+def test_bad_input_errors():
+    with pytest.raises(CivictextError, match="no column 'text'"):
+        tokenize(pd.DataFrame({"doc_id": ["a"]}))
+    with pytest.raises(CivictextError, match="doc_id must be unique"):
+        tokenize(pd.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"]}))
+    with pytest.raises(CivictextError, match="must be a DataFrame"):
+        tokenize(["văn bản"])
+    with pytest.raises(CivictextError, match="text must be a str"):
+        tokenize(pd.DataFrame({"doc_id": ["a"], "text": [3]}), cache=False)
+    with pytest.raises(CivictextError, match="n_jobs"):
+        tokenize(_arts("a"), n_jobs=0)
+    arts = pd.DataFrame({"doc_id": ["a"], "text": [None]})
+    assert len(tokenize(arts, cache=False, compounds=[])) == 0
+    original = _arts(TRICKY)
+    copy = original.copy()
+    tokenize(original, compounds=[], cache=False)
+    pd.testing.assert_frame_equal(original, copy)
+
+
+def test_pos_column():
+    toks = tokenize(_arts("Công chức phải giữ văn hóa công sở."), compounds=TERMS, pos=True,
+                    cache=False)
+    assert "pos" in toks.columns
+    assert toks.set_index("token").pos["văn_hóa_công_sở"] == "N"
+    assert toks.set_index("token").pos["công_chức"].startswith("N")
+
+
+# ----------------------------------------------------------------- analyzer
+def test_analyzer_in_tfidf_and_pickles():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    an = Analyzer(compounds=TERMS)
+    docs = ["UBND đẩy mạnh cải cách hành chính, đạt 62%.", "Quy tắc ứng xử của công chức."]
+    vec = TfidfVectorizer(analyzer=an).fit(docs)
+    vocab = set(vec.vocabulary_)
+    assert {"cải_cách_hành_chính", "quy_tắc_ứng_xử", "UBND"} <= vocab
+    assert not {"của", "62", "%", ",", "."} & vocab
+    clone = pickle.loads(pickle.dumps(vec))
+    assert (clone.transform(docs) != vec.transform(docs)).nnz == 0
+    assert an(docs[0]) == pickle.loads(pickle.dumps(an))(docs[0])
+
+
+def test_analyzer_options():
+    doc = "Chỉ số SIPAS của Hà Nội tăng 16 bậc, cán bộ niềm nở."
+    assert "16" in Analyzer(numbers=True, compounds=[])(doc)
+    assert "," in Analyzer(punct=True, compounds=[])(doc)
+    assert "của" in Analyzer(stop_words=False, compounds=[])(doc)
+    folded = Analyzer(fold=True, compounds=TERMS)(doc)
+    assert "chi_so" in folded and "ha_noi" in folded
+    nouns = Analyzer(pos=("N",), compounds=TERMS)(doc)
+    assert "hà_nội" in nouns and "tăng" not in nouns
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_tokenize_writes_csv(tmp_path, monkeypatch):
+    """The sub-command with a stand-in reader (the real one lives in civictext.corpus)."""
+    import sys
+    import types
+
+    from civictext.cli import main
+
+    fake = types.ModuleType("civictext.corpus")
+    fake.read_corpus = lambda path, **kw: _arts("UBND đẩy mạnh cải cách hành chính.")
+    monkeypatch.setitem(sys.modules, "civictext.corpus", fake)
+    extra = tmp_path / "sw.txt"
+    extra.write_text("đẩy mạnh\n", encoding="utf-8")
+    out = tmp_path / "tokens.csv"
+    assert main(["tokenize", "anything", "--out", str(out), "-q", "--stopwords", str(extra)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["doc_id", "sent_id", "token", "start", "end", "is_stop", "kind"]
+    assert table.set_index("token").is_stop["đẩy_mạnh"]
+    assert main(["tokenize", "x", "--out", str(out), "-q", "--stopwords",
+                 str(tmp_path / "missing.txt")]) == 2
+
+
+def test_concurrent_writers_leave_a_valid_entry(tmp_path):
+    """Many writers of one entry at once (threads here; processes use the same rename)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from civictext import _cache
+
+    text = "Quy tắc ứng xử nơi công cộng."
+    doc = tk._doc_tokens(text, {"compounds": (), "pos": False})
+    key = _cache.text_key(text)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: _cache.store(tmp_path, "k", key, doc), range(40)))
+    back = _cache.load(tmp_path, "k", key)
+    assert back is not None and back.tokens == doc.tokens
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key.hex()}.tok"]
+
+
+def test_progress_is_silent_without_a_terminal(capsys):
+    tokenize(_arts("Hà Nội.", "Đà Nẵng."), compounds=[], progress=True, cache=False)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
