@@ -725,7 +725,8 @@ def _discover(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
         return [root], [man] if man.is_file() else [], []
     files, manifests, other = [], [], []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # ".hidden" and "_private" folders (caches, the crawler's raw store) are not corpus
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -792,7 +793,7 @@ def read_corpus(
     Parameters
     ----------
     path : str or path-like
-        A file or a folder (read recursively; hidden files and folders are
+        A file or a folder (read recursively; hidden files and folders, and folders whose name starts with "_" (the crawler's raw store), are
         ignored, as are files with other suffixes, which the read report lists).
     strict : bool, keyword-only
         Raise :class:`~civictext.errors.CorpusError` at the first unreadable file,
