@@ -369,3 +369,12 @@ def test_cli_bad_lexicon_is_one_line_error(fake_stages, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.yaml, line 2: theme 'x' has no terms" in err and "Traceback" not in err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_wildcard_terms_match_accented_and_unaccented_text(tmp_path):
+    p = tmp_path / "w.yml"
+    p.write_text("gov:\n  - cải cách*\n  - hài lòng\n", encoding="utf-8")
+    lex = load_lexicons(p)
+    ev = theme_evidence(_arts(a="Cải cáchs và cai cachx, hai long."), lex)
+    assert ev["matched"].tolist() == ["Cải cáchs", "cai cachx", "hai long"]
+    assert ev["folded"].tolist() == [False, True, True]
