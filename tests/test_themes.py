@@ -378,3 +378,23 @@ def test_wildcard_terms_match_accented_and_unaccented_text(tmp_path):
     ev = theme_evidence(_arts(a="Cải cáchs và cai cachx, hai long."), lex)
     assert ev["matched"].tolist() == ["Cải cáchs", "cai cachx", "hai long"]
     assert ev["folded"].tolist() == [False, True, True]
+
+
+_PIECES = ["cải cách hành chính", "dịch vụ công", "trực tuyến", "dịch vụ công trực tuyến",
+           "hài lòng", "người dân", "SIPAS", "Tsitsipas", "một cửa", "hàng", "thủ tục",
+           "cai cach hanh chinh", "hai long", "Hải Long", "kỷ luật", "cán bộ", ",", ".",
+           "\n\n", "và", "nghệ", "PCI", "DSS"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25))
+def test_evidence_invariants(lex, pieces):
+    text = normalize_text(" ".join(pieces))
+    ev = theme_evidence(_arts(a=text), lex)
+    ends = -1
+    for r in ev.itertuples():
+        assert text[r.start:r.end] == r.matched
+        assert r.start >= ends  # sorted, never overlapping
+        ends = r.end
+        assert r.matched in r.sentence
+        assert not text[r.start - 1:r.start].isalnum() and not text[r.end:r.end + 1].isalnum()
