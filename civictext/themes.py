@@ -467,7 +467,7 @@ def score_themes(
     >>> import pandas as pd
     >>> arts = pd.DataFrame({"doc_id": ["a", "b"], "text": [
     ...     "Nâng cao mức độ hài lòng của người dân với dịch vụ công.",
-    ...     "HLV hài lòng, rất hài lòng với trận đấu."]})
+    ...     "Cán bộ xã hài lòng, rất hài lòng với trận đấu."]})
     >>> s = score_themes(arts, n_tokens={"a": 12, "b": 9})
     >>> s[s.theme == "satisfaction"][["doc_id", "hits", "score", "present"]].values.tolist()
     [['a', 1, 1.0, True], ['b', 2, 0.5, False]]
