@@ -327,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("themes", parents=[common, engine], help="score themes per document")
     s.add_argument("path")
-    s.add_argument("--out", required=True, help="output CSV: doc_id, theme, hits, per_1k, present")
+    s.add_argument("--out", required=True,
+                   help="output CSV: doc_id, theme, hits, folded_hits, n_tokens, per_1k, score,"
+                        " present")
     s.add_argument("--evidence", help="also write every hit with its sentence to this CSV")
     s.add_argument("--lexicon", action="append",
                    help="lexicon file or folder: civictext/quanteda YAML or LIWC .dic "

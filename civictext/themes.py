@@ -72,6 +72,7 @@ COVERAGE_COLUMNS = ["theme", "term", "weak", "docs", "hits", "folded_hits", "hit
 
 _WORDCH = r"[^\W_]"  # a letter or a digit
 _SEP = r"[\s_]+"
+_ASCII_WORD = re.compile(r"(?<![^\W_])[a-z0-9]+(?![^\W_])")
 _NEXT_WORD = re.compile(r"[\s_\-]+([^\W_]+)")
 _PREV_WORD = re.compile(r"([^\W_]+)[\s_\-]+$")
 # Sentence ends: . ! ? … (then closing quotes/brackets) and spaces before an
@@ -140,6 +141,7 @@ class _Term:
     weight: float
     weak: bool
     keys: tuple[str, ...]        # folded, lower-cased words of the term: a cheap pre-check
+    glob: bool                   # has * or ? wildcards (words are then prefixes only)
     plain: re.Pattern[str]
     folded: re.Pattern[str] | None
     not_followed: frozenset[str]
@@ -165,7 +167,7 @@ def _compile(lexicon: Lexicon) -> list[_Term]:
         keys = tuple(w for w in re.findall(r"[^\W_]+|[*?]", fterm.lower()) if w not in "*?")
         out.append(_Term(
             idx=i, theme=row.theme, term=row.term, weight=float(row.weight), weak=bool(row.weak),
-            keys=keys,
+            keys=keys, glob=bool(row.wildcard),
             plain=plain, folded=folded,
             not_followed=frozenset(fold(w).casefold() for w in row.not_followed_by),
             not_preceded=frozenset(fold(w).casefold() for w in row.not_preceded_by),
@@ -272,6 +274,7 @@ def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[in
     lower = ftext.lower()
     sentences = split_sentences(text) or [(0, len(text))]
     fsent_cache: dict[int, str] = {}
+    ascii_words: set[str] | None = None
     cands: list[_Hit] = []
     for t in terms:
         if not all(k in lower for k in t.keys):
@@ -280,6 +283,12 @@ def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[in
             if _context_ok(t, text, ftext, a, b, sentences, fsent_cache):
                 cands.append(_Hit(t, a, b, False))
         if t.folded is not None:
+            # A folded hit needs every word of the term typed without accents in
+            # the text: skip the search when one is missing (accented documents).
+            if ascii_words is None:
+                ascii_words = set(_ASCII_WORD.findall(text.lower()))
+            if not t.glob and not all(k in ascii_words for k in t.keys):
+                continue
             for a, b in _matches(t.folded, ftext):
                 if is_folded(text[a:b]) and _context_ok(t, text, ftext, a, b, sentences,
                                                          fsent_cache):
@@ -458,7 +467,7 @@ def score_themes(
     >>> import pandas as pd
     >>> arts = pd.DataFrame({"doc_id": ["a", "b"], "text": [
     ...     "Nâng cao mức độ hài lòng của người dân với dịch vụ công.",
-    ...     "HLV hài lòng, rất hài lòng với trận đấu."]})
+    ...     "Cán bộ xã hài lòng, rất hài lòng với trận đấu."]})
     >>> s = score_themes(arts, n_tokens={"a": 12, "b": 9})
     >>> s[s.theme == "satisfaction"][["doc_id", "hits", "score", "present"]].values.tolist()
     [['a', 1, 1.0, True], ['b', 2, 0.5, False]]

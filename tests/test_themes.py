@@ -93,9 +93,11 @@ def test_mot_cua_needs_procedure_context(lex):
 
 
 def test_require_context_rejection_does_not_block_shorter_terms(lex):
-    # "sự hài lòng" requires people/agencies in the sentence; else the weak "hài lòng" counts
-    ev = theme_evidence(_arts(a="Khán giả bày tỏ sự hài lòng với bộ phim."), lex)
+    # "sự hài lòng" requires people/agencies in the sentence; else the weak "hài lòng"
+    # counts, which has its own (different) context words
+    ev = theme_evidence(_arts(a="Cán bộ khu phố bày tỏ sự hài lòng với bộ phim."), lex)
     assert ev["term"].tolist() == ["hài lòng"] and bool(ev["weak"].iloc[0])
+    assert theme_evidence(_arts(a="Khán giả bày tỏ sự hài lòng với bộ phim."), lex).empty
     ev = theme_evidence(_arts(a="Sự hài lòng của người dân tăng."), lex)
     assert ev["term"].tolist() == ["sự hài lòng"]
 
@@ -202,11 +204,19 @@ def test_score_table_shape_and_rates(lex, small_texts):
     assert s["hits"].dtype == "int64" and s["present"].dtype == bool
 
 
+def test_weak_terms_need_their_context(lex):
+    # a coach, a government abroad: "hài lòng" and "niềm tin" without people or the state
+    arts = _arts(a="HLV hài lòng với học trò và có niềm tin vào chiến thắng.",
+                 b="Israel không hài lòng, mất niềm tin vào thỏa thuận.")
+    s = score_themes(arts, lex, n_tokens=_n(arts))
+    assert s["hits"].sum() == 0 and not s["present"].any()
+
+
 def test_presence_rule_strong_weak_and_threshold(lex):
     arts = _arts(
         one_strong="Tỉnh công bố chỉ số SIPAS.",
-        weak_repeated="HLV hài lòng. Cầu thủ hài lòng. Ban huấn luyện hài lòng.",
-        two_weak="Người xem hài lòng và có niềm tin.",
+        weak_repeated="Cán bộ hài lòng. Cơ quan hài lòng. Người dân xã bên cũng hài lòng.",
+        two_weak="Cán bộ xã nói bà con đã hài lòng và có niềm tin vào chính quyền.",
     )
     s = score_themes(arts, lex, n_tokens=_n(arts)).query("theme == 'satisfaction'")
     got = s.set_index("doc_id")[["hits", "score", "present"]]
@@ -272,7 +282,7 @@ def test_coverage_report(lex):
     arts = _arts(
         a="Cải cách hành chính gắn với thủ tục hành chính.",
         b="Chỉ có cải cách hành chính được nhắc.",
-        c="HLV hài lòng với học trò.",
+        c="Cán bộ phường hài lòng với đội bóng.",
     )
     rep = coverage_report(arts, lex)
     assert list(rep.columns) == COVERAGE_COLUMNS and len(rep) == len(lex.terms)
@@ -359,3 +369,32 @@ def test_cli_bad_lexicon_is_one_line_error(fake_stages, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.yaml, line 2: theme 'x' has no terms" in err and "Traceback" not in err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_wildcard_terms_match_accented_and_unaccented_text(tmp_path):
+    p = tmp_path / "w.yml"
+    p.write_text("gov:\n  - cải cách*\n  - hài lòng\n", encoding="utf-8")
+    lex = load_lexicons(p)
+    ev = theme_evidence(_arts(a="Cải cáchs và cai cachx, hai long."), lex)
+    assert ev["matched"].tolist() == ["Cải cáchs", "cai cachx", "hai long"]
+    assert ev["folded"].tolist() == [False, True, True]
+
+
+_PIECES = ["cải cách hành chính", "dịch vụ công", "trực tuyến", "dịch vụ công trực tuyến",
+           "hài lòng", "người dân", "SIPAS", "Tsitsipas", "một cửa", "hàng", "thủ tục",
+           "cai cach hanh chinh", "hai long", "Hải Long", "kỷ luật", "cán bộ", ",", ".",
+           "\n\n", "và", "nghệ", "PCI", "DSS"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25))
+def test_evidence_invariants(lex, pieces):
+    text = normalize_text(" ".join(pieces))
+    ev = theme_evidence(_arts(a=text), lex)
+    ends = -1
+    for r in ev.itertuples():
+        assert text[r.start:r.end] == r.matched
+        assert r.start >= ends  # sorted, never overlapping
+        ends = r.end
+        assert r.matched in r.sentence
+        assert not text[r.start - 1:r.start].isalnum() and not text[r.end:r.end + 1].isalnum()
