@@ -26,7 +26,7 @@ import pandas as pd
 
 from civictext._io import write_csv
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import CivictextError
+from civictext.errors import ValidationError
 
 __all__ = ["validate", "sample_for_coding", "load_labelled_set", "LABELLED_SET",
            "METRIC_COLUMNS", "ValidationError"]
@@ -41,10 +41,6 @@ METRIC_COLUMNS = ["theme", "n", "positives", "predicted", "tp", "fp", "fn", "tn"
 
 _TRUE = {"1", "true", "yes", "y", "x", "có", "co"}
 _FALSE = {"0", "false", "no", "n", "", "không", "khong"}
-
-
-class ValidationError(CivictextError, ValueError):
-    """Scores or labels cannot be compared (names the parameter and what to fix)."""
 
 
 def load_labelled_set(path: str | os.PathLike | None = None) -> pd.DataFrame:
