@@ -326,6 +326,7 @@ def test_cli_figures_and_trends(fake_stages, corpus_folder, tmp_path, capsys, mo
 
 
 # ------------------------------------------------- the real stages, when present
+@pytest.mark.slow
 def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
     try:
         import civictext.corpus  # noqa: F401
