@@ -250,6 +250,15 @@ def test_build_figures_manifest_is_complete_and_reproducible(fake_stages, corpus
     assert m2 == m1
 
 
+def test_never_writes_into_the_corpus(fake_stages, corpus_folder):
+    before = sorted(p.name for p in corpus_folder.rglob("*"))
+    with pytest.raises(figures.TrendError, match="inside the corpus folder"):
+        figures.build_figures(corpus_folder, corpus_folder / "figs")
+    with pytest.raises(figures.TrendError, match="read-only"):
+        figures.run_all(corpus_folder, corpus_folder)
+    assert sorted(p.name for p in corpus_folder.rglob("*")) == before
+
+
 def test_corpus_fingerprint_follows_content(corpus_folder):
     f1 = figures.corpus_fingerprint(corpus_folder)
     (corpus_folder / ".hidden").write_text("changed", encoding="utf-8")
