@@ -119,7 +119,8 @@ def main() -> None:
         from civictext.themes import score_themes as scorer
     else:
         scorer = keyword_scores
-    print(f"SYNTHETIC planted-trend check ({args.scorer} scorer): {N_PERIODS} months x {len(SHARES)} themes, "
+    print(f"SYNTHETIC planted-trend check ({args.scorer} scorer): {N_PERIODS} months x "
+          f"{len(SHARES)} themes, "
           f"{reps} replicates per size, level {args.level}, n_boot {args.n_boot}, "
           f"20% of articles dated to the year only (excluded from months)")
     frames = []

@@ -230,7 +230,8 @@ def test_build_figures_manifest_is_complete_and_reproducible(fake_stages, corpus
     b1 = (tmp_path / "o1" / "manifest.json").read_bytes()
     assert b1 == (tmp_path / "o2" / "manifest.json").read_bytes()
     for r in m1["figures"]:
-        assert (tmp_path / "o1" / r["csv"]).read_bytes() == (tmp_path / "o2" / r["csv"]).read_bytes()
+        assert (tmp_path / "o1" / r["csv"]).read_bytes() == \
+            (tmp_path / "o2" / r["csv"]).read_bytes()
     man = json.loads(b1)
     assert man == json.loads(json.dumps(m1))
     assert fake_stages["fit"] == ("seeded", 5) and fake_stages["read"][1] is False
