@@ -14,6 +14,7 @@ the check also covers the exclusion rule (they must not shift any month).
 
     /work/venv/bin/python benchmarks/planted_trends.py            # full study
     /work/venv/bin/python benchmarks/planted_trends.py --quick    # a smoke run
+    /work/venv/bin/python benchmarks/planted_trends.py --speed    # bootstrap speed ratio
 
 Expected: coverage close to 0.90 when periods have enough articles; the
 percentile bootstrap is known to under-cover a little for small n and shares
@@ -69,6 +70,37 @@ def one_replicate(n_per_period: int, seed: int, scorer, level: float, n_boot: in
     return m
 
 
+def naive_boot(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """Reference: gather each resample's rows, then the mean (what a first version does)."""
+    n = len(values)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    return values[idx].mean(axis=1)
+
+
+def speed(rounds: int = 7) -> None:
+    """CPU-time ratio of the shipped bootstrap (count matrix x values) to the naive
+    gather, interleaved round by round on the same cells (the machine is shared)."""
+    from civictext.trends import _boot_interval
+
+    rng = np.random.default_rng(0)
+    print("bootstrap of one cell, 1000 resamples, 6 columns (3 themes x share, per_1k):")
+    for n in (50, 800, 5000):
+        values = rng.random((n, 6))
+        t_new, t_old = [], []
+        for r in range(rounds):
+            for which in ((0, 1) if r % 2 else (1, 0)):
+                t = time.process_time()
+                if which == 0:
+                    _boot_interval(values, None, np.random.default_rng(r), 1000, 0.9)
+                    t_new.append(time.process_time() - t)
+                else:
+                    naive_boot(values, np.random.default_rng(r), 1000)
+                    t_old.append(time.process_time() - t)
+        ratio = np.median(np.array(t_old) / np.array(t_new))
+        print(f"  n={n:5d} articles: naive/shipped CPU-time ratio {ratio:.2f} "
+              f"(median of {rounds} interleaved rounds)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="few replicates (smoke run)")
@@ -77,13 +109,18 @@ def main() -> None:
     ap.add_argument("--level", type=float, default=0.90)
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--scorer", choices=["keywords", "themes"], default="keywords")
+    ap.add_argument("--speed", action="store_true", help="only the bootstrap speed ratio")
     args = ap.parse_args()
+    if args.speed:
+        speed()
+        return
     reps = 3 if args.quick else args.replicates
     if args.scorer == "themes":
         from civictext.themes import score_themes as scorer
     else:
         scorer = keyword_scores
-    print(f"SYNTHETIC planted-trend check ({args.scorer} scorer): {N_PERIODS} months x {len(SHARES)} themes, "
+    print(f"SYNTHETIC planted-trend check ({args.scorer} scorer): {N_PERIODS} months x "
+          f"{len(SHARES)} themes, "
           f"{reps} replicates per size, level {args.level}, n_boot {args.n_boot}, "
           f"20% of articles dated to the year only (excluded from months)")
     frames = []

@@ -324,6 +324,16 @@ def corpus_fingerprint(path: str | os.PathLike) -> dict[str, Any]:
     return {"sha256": h.hexdigest(), "files": len(files), "name": p.resolve().name}
 
 
+def _check_out(corpus: str | os.PathLike, out: str | os.PathLike, where: str) -> Path:
+    """Refuse to write into the corpus: raw data is read-only."""
+    c, o = Path(corpus).resolve(), Path(out).resolve()
+    if c.is_dir() and (o == c or c in o.parents):
+        raise TrendError(f"{where}: out={str(out)!r} is inside the corpus folder {str(corpus)!r}; "
+                         f"the corpus is read-only, choose an output folder outside it "
+                         f"(e.g. outputs/)")
+    return Path(out)
+
+
 def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
                   progress: bool) -> dict[str, Any]:
     """Read, score and fit: the tables every figure is drawn from."""
@@ -432,9 +442,10 @@ def build_figures(
         ``random_state``, ``figures`` (records with CSV SHA-256), ``skipped``.
         No timestamps or absolute paths: two runs give identical bytes.
     """
+    out = _check_out(corpus, out, "build_figures")
     tables = _stage_tables(corpus, random_state=random_state, strict=strict,
                            progress=progress)
-    return _figures_and_manifest(tables, corpus, Path(out), freq=freq,
+    return _figures_and_manifest(tables, corpus, out, freq=freq,
                                  random_state=random_state, n_boot=n_boot, level=level,
                                  min_articles=min_articles, by=by)
 
@@ -464,7 +475,7 @@ def run_all(
     from civictext.lexicon import load_lexicons
     from civictext.themes import coverage_report
 
-    out = Path(out)
+    out = _check_out(path, out, "run_all")
     lines: list[str] = []
     tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress)
     articles = tables["articles"]

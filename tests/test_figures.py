@@ -230,7 +230,8 @@ def test_build_figures_manifest_is_complete_and_reproducible(fake_stages, corpus
     b1 = (tmp_path / "o1" / "manifest.json").read_bytes()
     assert b1 == (tmp_path / "o2" / "manifest.json").read_bytes()
     for r in m1["figures"]:
-        assert (tmp_path / "o1" / r["csv"]).read_bytes() == (tmp_path / "o2" / r["csv"]).read_bytes()
+        assert (tmp_path / "o1" / r["csv"]).read_bytes() == \
+            (tmp_path / "o2" / r["csv"]).read_bytes()
     man = json.loads(b1)
     assert man == json.loads(json.dumps(m1))
     assert fake_stages["fit"] == ("seeded", 5) and fake_stages["read"][1] is False
@@ -248,6 +249,15 @@ def test_build_figures_manifest_is_complete_and_reproducible(fake_stages, corpus
     text = b1.decode()
     assert str(tmp_path) not in text and "2026-" not in text  # no paths, no timestamps
     assert m2 == m1
+
+
+def test_never_writes_into_the_corpus(fake_stages, corpus_folder):
+    before = sorted(p.name for p in corpus_folder.rglob("*"))
+    with pytest.raises(figures.TrendError, match="inside the corpus folder"):
+        figures.build_figures(corpus_folder, corpus_folder / "figs")
+    with pytest.raises(figures.TrendError, match="read-only"):
+        figures.run_all(corpus_folder, corpus_folder)
+    assert sorted(p.name for p in corpus_folder.rglob("*")) == before
 
 
 def test_corpus_fingerprint_follows_content(corpus_folder):
@@ -326,6 +336,7 @@ def test_cli_figures_and_trends(fake_stages, corpus_folder, tmp_path, capsys, mo
 
 
 # ------------------------------------------------- the real stages, when present
+@pytest.mark.slow
 def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
     try:
         import civictext.corpus  # noqa: F401

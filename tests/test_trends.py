@@ -2,8 +2,6 @@
 bootstrap reproducibility, smoothing without leakage, and the planted-trend check."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
