@@ -218,7 +218,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
     kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
-                             strict=args.strict, progress=not args.quiet, **kw)
+                             strict=args.strict, progress=not args.quiet,
+                             dedup=not args.keep_duplicates, **kw)
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -248,7 +249,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from civictext.figures import run_all
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
-                      progress=not args.quiet)
+                      progress=not args.quiet, dedup=not args.keep_duplicates)
     for line in summary:
         _say(args, line)
     return 0
@@ -297,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed = argparse.ArgumentParser(add_help=False)
     seed.add_argument("--seed", type=int, default=DEFAULT_RANDOM_STATE,
                       help=f"random_state for every stochastic step (default {DEFAULT_RANDOM_STATE})")
+    dedup = argparse.ArgumentParser(add_help=False)
+    dedup.add_argument("--keep-duplicates", action="store_true",
+                       help="count near-duplicate documents (syndicated copies) in trends and "
+                            "figures too (default: each story once; see near_duplicates.csv)")
     engine = argparse.ArgumentParser(add_help=False)
     engine.add_argument("--engine", choices=["local", "dask"], default="local",
                         help="dask: run reading, scoring and trends in partitions on a Dask "
@@ -370,13 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per period")
     s.add_argument("--smooth", type=int, help="also a trailing (backward-only) window of N periods")
 
-    s = sub.add_parser("figures", parents=[common, seed], help="rebuild every figure")
+    s = sub.add_parser("figures", parents=[common, seed, dedup], help="rebuild every figure")
     s.add_argument("--corpus", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
                    help="period length (default: the finest well-filled one)")
 
-    s = sub.add_parser("run", parents=[common, seed, engine], help="the main job: everything, into --out")
+    s = sub.add_parser("run", parents=[common, seed, engine, dedup], help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)
 

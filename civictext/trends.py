@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
-from civictext.errors import CivictextError, CivictextWarning
+from civictext.errors import CivictextWarning, TrendError
 
 __all__ = [
     "TrendError",
@@ -70,10 +70,6 @@ DEFAULT_N_BOOT = 1000
 
 _PRECISION_RANK = {"unknown": 0, "year": 1, "month": 2, "day": 3}
 _FREQ_NAME = {"M": "month", "Q": "quarter", "Y": "year"}
-
-
-class TrendError(CivictextError, ValueError):
-    """A trend cannot be computed as asked (names the parameter or column)."""
 
 
 # ----------------------------------------------------------------- validation

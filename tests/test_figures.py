@@ -355,3 +355,36 @@ def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
     assert undated > 0 and "Not shown: " in share["caption"]
     assert f"{undated} undated" in share["caption"] or \
         f"{undated} of {n_docs} documents undated" in share["caption"]
+
+
+def test_run_all_counts_each_story_once_unless_asked(tmp_path):
+    """Issue 7: trend counts use de-duplicated articles by default and say how many
+    were dropped; --keep-duplicates (dedup=False) counts every copy."""
+    from civictext.figures import run_all
+
+    story = ("UBND phường tổ chức hội nghị triển khai cải cách hành chính, đẩy mạnh dịch vụ "
+             "công trực tuyến và cơ chế một cửa liên thông cho người dân trên địa bàn. "
+             "Lãnh đạo phường yêu cầu cán bộ niềm nở, đúng quy tắc ứng xử khi tiếp dân.")
+    other = "Đội bóng của trường giành giải nhất hội thao mùa xuân sau trận chung kết kịch tính."
+    rows = [
+        {"id": "a1", "title": "Phường đẩy mạnh cải cách hành chính", "text": story,
+         "published": "2024-03-04", "source": "Báo Một"},
+        {"id": "a2", "title": "Phường đẩy mạnh cải cách hành chính", "text": story,
+         "published": "2024-03-05", "source": "Báo Hai"},  # a syndicated copy
+        {"id": "a3", "title": "Hội thao mùa xuân", "text": other,
+         "published": "2024-03-06", "source": "Báo Một"},
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+
+    lines = run_all(corpus, tmp_path / "dedup", random_state=0)
+    assert any("near-duplicates: 1 of 3 documents" in line for line in lines)
+    trends = pd.read_csv(tmp_path / "dedup" / "trends.csv")
+    assert set(trends["n_articles"]) == {2}
+    manifest = json.loads((tmp_path / "dedup" / "figures" / "manifest.json").read_text())
+    assert manifest["corpus"]["near_duplicates_dropped"] == 1
+
+    run_all(corpus, tmp_path / "all", random_state=0, dedup=False)
+    assert set(pd.read_csv(tmp_path / "all" / "trends.csv")["n_articles"]) == {3}
