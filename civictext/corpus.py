@@ -442,20 +442,36 @@ def _iter_lines(fh, rel: str, run: _Run) -> Iterator[tuple[int, bytes]]:
         yield n, line
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf16_lines(fh) -> Iterator[tuple[int, bytes | None]]:
+    """Lines of a UTF-16 stream as UTF-8 bytes; None for a line with invalid UTF-16."""
+    n = 0
+    try:
+        # surrogatepass: a lone surrogate spoils its own line only, not the whole chunk
+        for n, line in enumerate(io.TextIOWrapper(fh, encoding="utf-16", errors="surrogatepass"), 1):
+            yield n, None if _SURROGATE.search(line) else line.encode("utf-8")
+    except UnicodeDecodeError:
+        raise _Skip(f"not valid UTF-16 at line {n + 1}; re-save the file as UTF-8", n + 1) from None
+
+
 def _read_jsonl(run: _Run, path: Path, rel: str) -> int:
     count = 0
     with _open_binary(path) as fh:
         head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             run.encodings[rel] = "utf-16"
-            lines: Iterator = ((i, ln.encode("utf-8")) for i, ln in
-                               enumerate(io.TextIOWrapper(fh, encoding="utf-16"), 1))
+            lines: Iterator = _utf16_lines(fh)
         else:
             run.encodings[rel] = "utf-8"
             lines = _iter_lines(fh, rel, run)
         for n, raw in lines:
             if run.full:
                 break
+            if raw is None:
+                run.skip(rel, n, "not valid UTF-16 (a lone surrogate); re-save the file as UTF-8")
+                continue
             if not raw.strip():
                 continue
             try:
@@ -884,6 +900,9 @@ def read_corpus(
             run.skip(rel, None, reason)
         except IsADirectoryError:
             reason = "is a directory"
+            run.skip(rel, None, reason)
+        except UnicodeError as exc:
+            reason = f"cannot be decoded ({exc}); re-save it as UTF-8 or pass encoding="
             run.skip(rel, None, reason)
         except (OSError, EOFError, gzip.BadGzipFile, zlib_error()) as exc:
             reason = f"cannot be read ({type(exc).__name__}: {exc})"
