@@ -30,6 +30,7 @@ _API = {
     # corpus
     "read_corpus": "corpus",
     "read_page": "corpus",
+    "write_read_report": "corpus",
     # normalize
     "normalize_text": "normalize",
     "fold": "normalize",
@@ -58,6 +59,10 @@ _API = {
     "theme_trends": "trends",
     "topic_trends": "trends",
     "compare_periods": "trends",
+    "corpus_volume": "trends",
+    "theme_cooccurrence": "trends",
+    "top_terms_by_theme": "trends",
+    "choose_freq": "trends",
     # figures
     "build_figures": "figures",
     "figures_from_tables": "figures",

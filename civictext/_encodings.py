@@ -22,8 +22,7 @@ import codecs
 import re
 import unicodedata
 
-__all__ = ["detect_encoding", "decode_bytes", "legacy_font_encoding", "EncodingProblem",
-           "normalize_fast"]
+__all__ = ["detect_encoding", "decode_bytes", "legacy_font_encoding", "EncodingProblem"]
 
 
 class EncodingProblem(Exception):
@@ -193,34 +192,3 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if legacy:
         raise EncodingProblem(_legacy_message(legacy), "legacy")
     return text, encoding
-
-
-# ------------------------------------------------------------- fast normalisation
-# civictext.normalize.normalize_text, skipping each step whose input it would leave
-# unchanged. The steps and their tables are normalize.py's own; a step is skipped
-# only when a search for every character it acts on finds nothing, so the result is
-# identical (tests/test_corpus_robustness.py checks this with hypothesis).
-from civictext import normalize as _nz  # noqa: E402
-
-_INVIS_OR_SPACE = re.compile("[" + re.escape("".join(map(chr, {**_nz._INVISIBLE, **_nz._SPACES})))
-                             + "]|" + _nz._LINEBREAKS.pattern)
-_QUOTE_CHARS = re.compile("[" + re.escape("".join(map(chr, _nz._QUOTES))) + "]")
-_TONE_CANDIDATE = re.compile("[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?![^\\W\\d_])")
-_WS_ISSUE = re.compile(r"  |(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
-
-
-def normalize_fast(text: str) -> str:
-    """Same result as :func:`civictext.normalize.normalize_text`, faster on clean text."""
-    if _nz.NORMALIZER_VERSION != "1":  # normalize.py changed: do not second-guess it
-        return _nz.normalize_text(text)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    if _INVIS_OR_SPACE.search(text):
-        text = _nz.clean_invisibles(text)
-    if _TONE_CANDIDATE.search(text):
-        text = _nz.normalize_tone_marks(text)
-    if _QUOTE_CHARS.search(text):
-        text = _nz.normalize_quotes(text)
-    if _WS_ISSUE.search(text):
-        text = _nz.clean_whitespace(text)
-    return text

@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from civictext._encodings import normalize_fast as normalize_text
+from civictext.normalize import normalize_text
 from civictext.normalize import fold
 
 # ------------------------------------------------------------------ helpers

@@ -320,7 +320,7 @@ def _as_text(v: Any) -> str:
     return str(v)
 
 
-_normalize = _encodings.normalize_fast
+_normalize = normalize_text
 
 
 @lru_cache(maxsize=4096)

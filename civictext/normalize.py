@@ -3,10 +3,11 @@
 Every text that enters civictext passes through :func:`normalize_text`, which
 composes small, idempotent steps:
 
-1. :func:`to_nfc` – Unicode NFC, so decomposed input (``"a\\u0300"``) equals
+1. :func:`clean_invisibles` – drop zero-width characters, soft hyphens and BOMs,
+   turn no-break and other exotic spaces into plain spaces (first, so that a
+   zero-width character between a letter and its accent cannot block step 2);
+2. :func:`to_nfc` – Unicode NFC, so decomposed input (``"a\\u0300"``) equals
    composed input (``"à"``);
-2. :func:`clean_invisibles` – drop zero-width characters, soft hyphens and BOMs,
-   turn no-break and other exotic spaces into plain spaces;
 3. :func:`normalize_tone_marks` – one tone-mark placement (see below);
 4. :func:`normalize_quotes` – typographic quotes to ASCII ``"`` and ``'``;
 5. :func:`clean_whitespace` – collapse runs of spaces, trim lines, at most one
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a step changes its output, so caches keyed on it are rebuilt.
-NORMALIZER_VERSION = "1"
+NORMALIZER_VERSION = "2"
 
 
 def to_nfc(text: str) -> str:
@@ -159,8 +160,31 @@ def make_normalizer(*steps: Callable[[str], str]) -> Callable[[str], str]:
 
 
 _DEFAULT = make_normalizer(
-    to_nfc, clean_invisibles, normalize_tone_marks, normalize_quotes, clean_whitespace
+    clean_invisibles, to_nfc, normalize_tone_marks, normalize_quotes, clean_whitespace
 )
+
+# Each default step is skipped when a search finds nothing it would act on, so
+# already-clean text (most of a real corpus) costs a few regex scans. The result
+# is identical to running every step (tests/test_normalize.py checks it).
+_INVIS_OR_SPACE = re.compile(
+    "[" + re.escape("".join(map(chr, {**_INVISIBLE, **_SPACES}))) + "]|" + _LINEBREAKS.pattern)
+_QUOTE_CHARS = re.compile("[" + re.escape("".join(map(chr, _QUOTES))) + "]")
+_TONE_CANDIDATE = re.compile("[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?![^\\W\\d_])")
+_WS_ISSUE = re.compile(r"  |(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
+
+
+def _normalize_default(text: str) -> str:
+    if _INVIS_OR_SPACE.search(text):
+        text = clean_invisibles(text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = to_nfc(text)
+    if _TONE_CANDIDATE.search(text):
+        text = normalize_tone_marks(text)
+    if _QUOTE_CHARS.search(text):
+        text = normalize_quotes(text)
+    if _WS_ISSUE.search(text):
+        text = clean_whitespace(text)
+    return text
 
 
 def normalize_text(text: str, *, quotes: bool = True, tone_marks: bool = True) -> str:
@@ -181,8 +205,8 @@ def normalize_text(text: str, *, quotes: bool = True, tone_marks: bool = True) -
     if not isinstance(text, str):
         raise TypeError(f"normalize_text: expected str, got {type(text).__name__}")
     if quotes and tone_marks:
-        return _DEFAULT(text)
-    steps = [to_nfc, clean_invisibles]
+        return _normalize_default(text)
+    steps = [clean_invisibles, to_nfc]
     if tone_marks:
         steps.append(normalize_tone_marks)
     if quotes:
@@ -204,6 +228,9 @@ def fold(text: str) -> str:
     for ch in text:
         if ord(ch) < 128:
             out.append(ch)
+            continue
+        if unicodedata.combining(ch):  # a stray accent NFC could not attach to a letter:
+            out.append("\u034f")         # a joiner, so folding twice cannot re-attach it
             continue
         base = unicodedata.normalize("NFD", ch)[0]
         out.append(base if ord(base) < 128 else ch)

@@ -8,12 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civictext.normalize import (
-    clean_whitespace, fold, is_folded, normalize_quotes, normalize_text, normalize_tone_marks,
+    _DEFAULT, _normalize_default, clean_whitespace, fold, is_folded, normalize_quotes, normalize_text, normalize_tone_marks,
 )
 
 VI = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
-vi_text = st.text(alphabet=st.sampled_from(list(VI + VI.upper() + " .,\n\t\u00a0“”'\"0123456789")),
-                  max_size=200)
+vi_text = st.text(alphabet=st.sampled_from(
+    list(VI + VI.upper() + " .,\n\t\r\u00a0\u200b\u00ad\ufeff\x1c“”'\"0123456789\u0300\u0301\u0323")),
+    max_size=200)
 
 
 @pytest.mark.parametrize("old,new", [
@@ -88,3 +89,14 @@ def test_fold_keeps_nfc_length_and_is_idempotent(s):
 def test_clean_whitespace_leaves_no_double_spaces_or_triple_newlines(s):
     out = clean_whitespace(s.replace("\t", " "))
     assert "  " not in out and "\n\n\n" not in out
+
+
+def test_zero_width_character_between_letter_and_accent_does_not_block_composition():
+    assert normalize_text("a\u200b\u0300") == "à"
+    assert normalize_text(normalize_text("a\u200b\u0300")) == "à"
+
+
+@settings(max_examples=500, deadline=None)
+@given(vi_text)
+def test_the_fast_path_equals_running_every_step(s):
+    assert _normalize_default(s) == _DEFAULT(s)
