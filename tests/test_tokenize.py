@@ -381,3 +381,19 @@ def test_progress_is_silent_without_a_terminal(capsys):
     tokenize(_arts("Hà Nội.", "Đà Nẵng."), compounds=[], progress=True, cache=False)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_immune_to_underthesea_fixed_words_leak():
+    """underthesea 9.5.0 keeps fixed_words for later calls; our segmentation does not."""
+    from underthesea import word_tokenize
+
+    rt = importlib.import_module("underthesea.pipeline.word_tokenize.regex_tokenize")
+    sentence = "Đẩy mạnh cải cách hành chính ở Hà Nội."
+    before = [t for t, _, _ in segment_text(sentence, compounds=[])]
+    saved = rt.patterns
+    try:
+        word_tokenize("x", fixed_words=["mạnh cải cách"])
+        assert "mạnh cải cách" in word_tokenize(sentence)  # the leak, still there
+        assert [t for t, _, _ in segment_text(sentence, compounds=[])] == before
+    finally:
+        rt.patterns = saved
