@@ -29,9 +29,11 @@ since two syllables often meet by accident ("vận_hành_chính_thức" does not
 contain the word "hành chính"); a term of three or more syllables is specific
 enough to be kept even when it cuts a segmenter word ("nghiêm_quy_tắc ứng_xử"
 -> ``nghiêm``, ``quy_tắc_ứng_xử``).
-Text typed without diacritics matches a term through its folded key
-(:func:`civictext.normalize.fold`) when the matched span itself has no
-diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``).
+Terms with punctuation inside ("giao tiếp, ứng xử") are not merged: a token
+never spans punctuation. Text typed without diacritics matches a term through
+its folded key (:func:`civictext.normalize.fold`) when the matched span itself
+has no diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``); the
+segmenter's boundaries are unreliable on such text, so they are overridden.
 
 underthesea's ``fixed_words=`` argument was measured and rejected
 (``benchmarks/bench_tokenize.py --only compounds``; benchmarks/RESULTS.md). On
@@ -129,6 +131,7 @@ _KIND_CODES = {"word": 0, "number": 1, "punct": 2}
 _KIND_NAMES = ["word", "number", "punct"]
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
+_HAS_WORDCHAR = re.compile(r"[^\W_]")
 _ACRONYM = re.compile(r"[A-ZĐ0-9&.\-_ ]+")
 _INNER_SPACES = re.compile(r"[^\S\n]+")
 
@@ -225,8 +228,8 @@ class _CompoundIndex:
         self.acronyms = set(KNOWN_ACRONYMS)
         for term in terms:
             parts = tuple(m.group().lower() for m in pattern.finditer(term))
-            if len(parts) < 2:
-                continue
+            if len(parts) < 2 or not all(_HAS_WORDCHAR.search(p) for p in parts):
+                continue  # one syllable, or punctuation inside ("giao tiếp, ứng xử")
             exact.setdefault(parts[0], []).append(parts)
             fparts = tuple(fold(p) for p in parts)
             if fparts != parts:  # accent-less terms match exactly, never by folding

@@ -147,6 +147,12 @@ def test_long_compound_cuts_segmenter_word():
     assert ("nghiêm", 25, 31) in toks and ("quy_tắc_ứng_xử", 32, 46) in toks
 
 
+def test_compound_with_punctuation_is_not_merged():
+    toks = [t for t, _, _ in segment_text("Giao tiếp, ứng xử của cán bộ.",
+                                          compounds=["giao tiếp, ứng xử", "cán bộ"])]
+    assert toks[:4] == ["giao_tiếp", ",", "ứng_xử", "của"]
+
+
 def test_compound_case_and_folded():
     toks = [t for t, _, _ in segment_text("Quy tắc ứng xử và QUY TẮC ỨNG XỬ", compounds=TERMS)]
     assert toks.count("quy_tắc_ứng_xử") == 2
