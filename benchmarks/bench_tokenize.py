@@ -222,11 +222,18 @@ def bench_compounds(rounds: int) -> dict:
                    for t in terms}
     occurrences = {t: c for t, c in occurrences.items() if c}
 
+    forms = {t: t.lower().replace(" ", "_") for t in terms}
+    all_forms = set(forms.values())
+
     def score(token_lists: list[list[str]]) -> dict:
+        """An occurrence is kept when it is a token, or inside a token that is
+        itself a (longer) lexicon term; a token holding a term is "glued" when
+        it is not a lexicon term."""
         flat = [w.lower().replace(" ", "_") for ws in token_lists for w in ws]
-        kept = {t: sum(1 for w in flat if w == t.lower().replace(" ", "_")) for t in occurrences}
+        kept = {t: sum(1 for w in flat if w == forms[t] or (w in all_forms and forms[t] in w))
+                for t in occurrences}
         glued = sorted({w for w in flat for t in occurrences
-                        if t.lower().replace(" ", "_") in w and w != t.lower().replace(" ", "_")})
+                        if forms[t] in w and w not in all_forms})
         return {"kept_whole": sum(min(kept[t], occurrences[t]) for t in occurrences),
                 "occurrences": sum(occurrences.values()), "glued_tokens": glued}
 
