@@ -29,19 +29,24 @@ since two syllables often meet by accident ("vận_hành_chính_thức" does not
 contain the word "hành chính"); a term of three or more syllables is specific
 enough to be kept even when it cuts a segmenter word ("nghiêm_quy_tắc ứng_xử"
 -> ``nghiêm``, ``quy_tắc_ứng_xử``).
-Text typed without diacritics matches a term through its folded key
-(:func:`civictext.normalize.fold`) when the matched span itself has no
-diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``).
+Terms with punctuation inside ("giao tiếp, ứng xử") are not merged: a token
+never spans punctuation. Text typed without diacritics matches a term through
+its folded key (:func:`civictext.normalize.fold`) when the matched span itself
+has no diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``); the
+segmenter's boundaries are unreliable on such text, so they are overridden.
 
 underthesea's ``fixed_words=`` argument was measured and rejected
-(``benchmarks/bench_tokenize.py --compounds``; benchmarks/RESULTS.md): in
-underthesea 9.5.0 it (1) leaks: after one call with ``fixed_words`` every later
-``word_tokenize`` call in the process uses those words too; (2) is
-case-sensitive ("Quy tắc ứng xử" at the start of a sentence is missed); (3)
-lets the CRF glue a fixed term to its neighbours (``chỉ_số_CCHC``,
-``hành_chính_thức``, ``hành_chính_công``), so the term is not a token after all;
-(4) forces terms inside other words ("vận hành chính thức"); and (5) rebuilds its
-regular expression on every call, about 2x slower with 100 terms.
+(``benchmarks/bench_tokenize.py --only compounds``; benchmarks/RESULTS.md). On
+the seed page's sentences, with 18 lexicon-like terms occurring 48 times, the
+post-pass keeps all 48 whole and glues nothing to them; ``fixed_words`` keeps 37
+(case-sensitive: "Quy tắc ứng xử" at the start of a sentence is missed) and the
+CRF glues fixed terms to their neighbours (``chỉ_số_CCHC``). With the themes'
+lexicon (89 terms, 79 occurrences): post-pass 74 (the 5 others have a comma
+inside), ``fixed_words`` 52. Worse, in
+underthesea 9.5.0 it leaks: after one call with ``fixed_words`` every later
+``word_tokenize`` call in the process (by any library) uses those words too.
+Speed is not the deciding factor (fixed_words took 0.87-1.31x the post-pass time,
+wall clock on a loaded machine).
 
 **Case.** Tokens are lowercased, except acronyms: a word whose letters are all
 capitals, at least two of them, with no Vietnamese vowel marks (``Đ`` allowed)
@@ -128,8 +133,9 @@ _KIND_CODES = {"word": 0, "number": 1, "punct": 2}
 _KIND_NAMES = ["word", "number", "punct"]
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
+_HAS_WORDCHAR = re.compile(r"[^\W_]")
 _ACRONYM = re.compile(r"[A-ZĐ0-9&.\-_ ]+")
-_SPACES = re.compile(r"\s+")
+_INNER_SPACES = re.compile(r"[^\S\n]+")
 
 
 # ----------------------------------------------------------------- segmenter
@@ -224,8 +230,8 @@ class _CompoundIndex:
         self.acronyms = set(KNOWN_ACRONYMS)
         for term in terms:
             parts = tuple(m.group().lower() for m in pattern.finditer(term))
-            if len(parts) < 2:
-                continue
+            if len(parts) < 2 or not all(_HAS_WORDCHAR.search(p) for p in parts):
+                continue  # one syllable, or punctuation inside ("giao tiếp, ứng xử")
             exact.setdefault(parts[0], []).append(parts)
             fparts = tuple(fold(p) for p in parts)
             if fparts != parts:  # accent-less terms match exactly, never by folding
@@ -327,14 +333,18 @@ def _sentence_tokens(sentence: str, offset: int, seg: _Segmenter,
     n_upper = sum(upper)
     shouting = n_upper >= 3 and 2 * n_upper >= sum(letter)
     acronyms = index.acronyms if index is not None else KNOWN_ACRONYMS
-    tokens, kinds = out["token"], out["kind"]
-    for s, up, let in zip(surfaces, upper, letter):
-        form = s if " " not in s else "_".join(s.split())
-        if not (up and _is_acronym(s) and (not shouting or all(
-                w in acronyms for w in s.split()))):
-            form = form.lower()
-        tokens.append(form)
-        kinds.append(0 if let else (1 if _HAS_DIGIT.search(s) else 2))
+    # one pass for the whole sentence: words never contain "\n" (lines are split)
+    joined = _INNER_SPACES.sub("_", "\n".join(surfaces))
+    forms = joined.lower().split("\n")
+    if n_upper:
+        kept = joined.split("\n")
+        for k, up in enumerate(upper):
+            if up and _is_acronym(surfaces[k]) and (
+                    not shouting or all(w in acronyms for w in surfaces[k].split())):
+                forms[k] = kept[k]
+    out["token"].extend(forms)
+    out["kind"].extend([0 if let else (1 if _HAS_DIGIT.search(s) else 2)
+                        for s, let in zip(surfaces, letter)])
     out["start"].extend([offset + a for a, _ in words])
     out["end"].extend([offset + b for _, b in words])
     if pos:

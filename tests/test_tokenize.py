@@ -147,6 +147,12 @@ def test_long_compound_cuts_segmenter_word():
     assert ("nghiêm", 25, 31) in toks and ("quy_tắc_ứng_xử", 32, 46) in toks
 
 
+def test_compound_with_punctuation_is_not_merged():
+    toks = [t for t, _, _ in segment_text("Giao tiếp, ứng xử của cán bộ.",
+                                          compounds=["giao tiếp, ứng xử", "cán bộ"])]
+    assert toks[:4] == ["giao_tiếp", ",", "ứng_xử", "của"]
+
+
 def test_compound_case_and_folded():
     toks = [t for t, _, _ in segment_text("Quy tắc ứng xử và QUY TẮC ỨNG XỬ", compounds=TERMS)]
     assert toks.count("quy_tắc_ứng_xử") == 2
@@ -381,3 +387,19 @@ def test_progress_is_silent_without_a_terminal(capsys):
     tokenize(_arts("Hà Nội.", "Đà Nẵng."), compounds=[], progress=True, cache=False)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_immune_to_underthesea_fixed_words_leak():
+    """underthesea 9.5.0 keeps fixed_words for later calls; our segmentation does not."""
+    from underthesea import word_tokenize
+
+    rt = importlib.import_module("underthesea.pipeline.word_tokenize.regex_tokenize")
+    sentence = "Đẩy mạnh cải cách hành chính ở Hà Nội."
+    before = [t for t, _, _ in segment_text(sentence, compounds=[])]
+    saved = rt.patterns
+    try:
+        word_tokenize("x", fixed_words=["mạnh cải cách"])
+        assert "mạnh cải cách" in word_tokenize(sentence)  # the leak, still there
+        assert [t for t, _, _ in segment_text(sentence, compounds=[])] == before
+    finally:
+        rt.patterns = saved
