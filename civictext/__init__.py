@@ -47,15 +47,29 @@ _API = {
     # validation
     "validate": "validation",
     "sample_for_coding": "validation",
+    "load_labelled_set": "validation",
     # topics
     "fit_topics": "topics",
     "TopicModel": "topics",
+    "topic_stability": "topics",
+    "compare_n_topics": "topics",
+    "npmi_coherence": "topics",
     # trends
     "theme_trends": "trends",
     "topic_trends": "trends",
     "compare_periods": "trends",
     # figures
     "build_figures": "figures",
+    "figures_from_tables": "figures",
+    "run_all": "figures",
+    # corpus building
+    "collect": "collect",
+    "extract_article": "collect",
+    "near_duplicates": "dedup",
+    "drop_near_duplicates": "dedup",
+    "parse_date": "dates",
+    "find_publication_date": "dates",
+    "DateInfo": "dates",
     # errors
     "CivictextError": "errors",
     "CorpusError": "errors",
@@ -63,6 +77,8 @@ _API = {
     "CacheError": "errors",
     "ModelError": "errors",
     "CollectError": "errors",
+    "ValidationError": "errors",
+    "TrendError": "errors",
     "CivictextWarning": "errors",
 }
 

@@ -40,7 +40,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from civictext.normalize import fold, normalize_text
+from civictext._encodings import normalize_fast as normalize_text
+from civictext.normalize import fold
 
 # ------------------------------------------------------------------ helpers
 
@@ -222,13 +223,18 @@ def parse_text_page(raw: str) -> Page:
             page.kicker = above
     title_slug = slug(page.title)
 
-    # Body, until the first furniture marker.
+    # Body, until the first furniture marker that follows some prose (share buttons or
+    # "Bình luận" printed right under the lead do not end the article).
     body_lines = lines[start:]
     end = len(body_lines)
+    prose = bool(page.lead)
     for i, (_, ln) in enumerate(body_lines):
         if _key(ln) in FURNITURE:
-            end = i
-            break
+            if prose:
+                end = i
+                break
+        elif len(ln.split()) >= 15 and not alt_text(ln):
+            prose = True
     ids: list[str] = []
     caption_next = False
     prev_block = None
@@ -250,7 +256,7 @@ def parse_text_page(raw: str) -> Page:
         if i < 3 and is_date_line(ln) and not page.date_lines:
             page.date_lines.append(ln)
             continue
-        if _INLINE_FURNITURE.match(fold(ln[:40]).lower()):
+        if _INLINE_FURNITURE.match(fold(ln[:40]).lower()) or _key(ln) in FURNITURE:
             continue
         if not page.title:
             page.title = ln

@@ -107,14 +107,17 @@ def _cmd_themes(args: argparse.Namespace) -> int:
         return 0
 
     from civictext.corpus import read_corpus
-    from civictext.themes import load_lexicons, score_themes, theme_evidence
+    from civictext.lexicon import load_lexicons
+    from civictext.themes import score_themes, theme_evidence
 
+    lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    lexicon = load_lexicons(args.lexicon or None)
-    scores = score_themes(articles, lexicon)
+    scores = score_themes(articles, lexicon, threshold=args.threshold)
     write_csv(args.out, scores)
+    present = scores.groupby("theme", sort=False)["present"].sum()
     _say(args, f"wrote {args.out} ({len(scores)} rows: {scores['doc_id'].nunique()} documents"
-               f" x {scores['theme'].nunique()} themes)")
+               f" x {scores['theme'].nunique()} themes; present: "
+               + ", ".join(f"{t} {int(n)}" for t, n in present.items()) + ")")
     if args.evidence:
         ev = theme_evidence(articles, lexicon)
         write_csv(args.evidence, ev)
@@ -126,12 +129,16 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
-    from civictext.themes import coverage_report, load_lexicons
+    from civictext.lexicon import load_lexicons
+    from civictext.themes import coverage_report
 
+    lexicon = load_lexicons(args.lexicon or None)
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    report = coverage_report(articles, load_lexicons(args.lexicon or None))
+    report = coverage_report(articles, lexicon)
     write_csv(args.out, report)
-    _say(args, f"wrote {args.out} ({len(report)} terms)")
+    _say(args, f"wrote {args.out} ({len(report)} terms; never occur: "
+               f"{int(report['never_occurs'].sum())}; mostly outside their theme: "
+               f"{int(report['mostly_outside'].sum())})")
     return 0
 
 
@@ -188,16 +195,19 @@ def _df_value(text: str) -> int | float:
 def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import read_corpus
+    from civictext.plots import excluded_note
     from civictext.themes import score_themes
-    from civictext.trends import theme_trends
+    from civictext.trends import choose_freq, theme_trends
 
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
     scores = score_themes(articles)
-    trends = theme_trends(scores, articles, freq=args.freq, by=args.by,
-                          random_state=args.seed)
+    freq = choose_freq(articles) if args.freq == "auto" else args.freq
+    trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
+                          n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed)
     write_csv(args.out, trends)
-    _say(args, f"wrote {args.out} ({len(trends)} rows); "
-               f"excluded for date precision: {trends.attrs.get('excluded', {})}")
+    _say(args, f"wrote {args.out} ({len(trends)} rows, freq {freq}); excluded for date "
+               f"precision: {trends.attrs.get('excluded', {})}. "
+               + excluded_note(trends.attrs, unit="documents"))
     return 0
 
 
@@ -206,8 +216,10 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 def _cmd_figures(args: argparse.Namespace) -> int:
     from civictext.figures import build_figures
 
+    kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
-                             strict=args.strict, progress=not args.quiet)
+                             strict=args.strict, progress=not args.quiet,
+                             dedup=not args.keep_duplicates, **kw)
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -237,7 +249,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from civictext.figures import run_all
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
-                      progress=not args.quiet)
+                      progress=not args.quiet, dedup=not args.keep_duplicates)
     for line in summary:
         _say(args, line)
     return 0
@@ -286,6 +298,20 @@ def build_parser() -> argparse.ArgumentParser:
     seed = argparse.ArgumentParser(add_help=False)
     seed.add_argument("--seed", type=int, default=DEFAULT_RANDOM_STATE,
                       help=f"random_state for every stochastic step (default {DEFAULT_RANDOM_STATE})")
+    dedup = argparse.ArgumentParser(add_help=False)
+    dedup.add_argument("--keep-duplicates", action="store_true",
+                       help="count near-duplicate documents (syndicated copies) in trends and "
+                            "figures too (default: each story once; see near_duplicates.csv)")
+    engine = argparse.ArgumentParser(add_help=False)
+    engine.add_argument("--engine", choices=["local", "dask"], default="local",
+                        help="dask: run reading, scoring and trends in partitions on a Dask "
+                             "cluster (pip install civictext[dask])")
+    engine.add_argument("--scheduler", metavar="ADDRESS",
+                        help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
+    engine.add_argument("--workers", type=int, default=2,
+                        help="workers of the local Dask cluster when no --scheduler (default 2)")
+    engine.add_argument("--partition-mb", type=float, default=16,
+                        help="MB of input files per Dask partition (default 16; bounds worker memory)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common], help="read a corpus, write articles.csv")
@@ -304,24 +330,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--pos", action="store_true", help="add a pos column (underthesea POS tags)")
     s.add_argument("--stopwords", help="file of extra stop words, one a line (added to the built-in list)")
 
-    s = sub.add_parser("themes", parents=[common], help="score themes per document")
+    s = sub.add_parser("themes", parents=[common, engine], help="score themes per document")
     s.add_argument("path")
-    s.add_argument("--out", required=True, help="output CSV: doc_id, theme, hits, per_1k, present")
+    s.add_argument("--out", required=True,
+                   help="output CSV: doc_id, theme, hits, folded_hits, n_tokens, per_1k, score,"
+                        " present")
     s.add_argument("--evidence", help="also write every hit with its sentence to this CSV")
-    s.add_argument("--lexicon", action="append", help="lexicon file (repeatable; default: built-in)")
-    s.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="dask: run in partitions on a Dask cluster (pip install civictext[dask])")
-    s.add_argument("--scheduler", metavar="ADDRESS",
-                   help="dask scheduler, e.g. tcp://host:8786 (default: a local 2-worker cluster)")
-    s.add_argument("--workers", type=int, default=2,
-                   help="workers of the local Dask cluster when no --scheduler (default 2)")
-    s.add_argument("--partition-mb", type=float, default=16,
-                   help="MB of input files per Dask partition (default 16; bounds worker memory)")
+    s.add_argument("--lexicon", action="append",
+                   help="lexicon file or folder: civictext/quanteda YAML or LIWC .dic "
+                        "(repeatable; default: the built-in reform, conduct, satisfaction)")
+    s.add_argument("--threshold", type=float, default=1.0,
+                   help="presence threshold on the weighted score (default 1.0: one strong "
+                        "term, or two different weak terms)")
 
     s = sub.add_parser("coverage", parents=[common], help="lexicon term coverage report")
     s.add_argument("path")
-    s.add_argument("--out", required=True)
-    s.add_argument("--lexicon", action="append")
+    s.add_argument("--out", required=True,
+                   help="output CSV: per term, docs, hits, share outside its theme, never_occurs")
+    s.add_argument("--lexicon", action="append", help="lexicon file or folder (repeatable)")
 
     s = sub.add_parser("topics", parents=[common, seed], help="fit topics")
     s.add_argument("path")
@@ -342,24 +368,22 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("trends", parents=[common, seed], help="theme shares per period")
     s.add_argument("path")
     s.add_argument("--out", required=True)
-    s.add_argument("--freq", choices=["M", "Q", "Y"], default="M")
+    s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
+                   help="month, quarter, year, or auto: the finest well-filled one (default)")
     s.add_argument("--by", help="group by this column too (e.g. source)")
+    s.add_argument("--level", type=float, default=0.90, help="bootstrap interval level")
+    s.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per period")
+    s.add_argument("--smooth", type=int, help="also a trailing (backward-only) window of N periods")
 
-    s = sub.add_parser("figures", parents=[common, seed], help="rebuild every figure")
+    s = sub.add_parser("figures", parents=[common, seed, dedup], help="rebuild every figure")
     s.add_argument("--corpus", required=True)
     s.add_argument("--out", required=True)
+    s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
+                   help="period length (default: the finest well-filled one)")
 
-    s = sub.add_parser("run", parents=[common, seed], help="the main job: everything, into --out")
+    s = sub.add_parser("run", parents=[common, seed, engine, dedup], help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)
-    s.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="dask: run in partitions on a Dask cluster (reading, scores, evidence, trends; pip install civictext[dask])")
-    s.add_argument("--scheduler", metavar="ADDRESS",
-                   help="dask scheduler, e.g. tcp://host:8786 (default: a local 2-worker cluster)")
-    s.add_argument("--workers", type=int, default=2,
-                   help="workers of the local Dask cluster when no --scheduler (default 2)")
-    s.add_argument("--partition-mb", type=float, default=16,
-                   help="MB of input files per Dask partition (default 16; bounds worker memory)")
 
     s = sub.add_parser("collect", parents=[common], help="fetch news pages into a corpus folder")
     s.add_argument("urls", help="text file, one URL a line")

@@ -320,20 +320,7 @@ def _as_text(v: Any) -> str:
     return str(v)
 
 
-# Anything normalize_text could change: invisibles, exotic spaces, tabs, CR, typographic
-# quotes, old-style tone placement candidates, double spaces, whitespace at line edges.
-_NEEDS_NORMALIZING = re.compile(
-    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v"
-    "\r\u2028\u2029\x85\u201c\u201d\u201e\u00ab\u00bb\u2033\u2018\u2019\u201a\u2032]"
-    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?![^\\W\\d_])|  "
-    r"|(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
-
-
-def _normalize(text: str) -> str:
-    """:func:`normalize_text`, with a fast exit for text it would leave unchanged."""
-    if unicodedata.is_normalized("NFC", text) and not _NEEDS_NORMALIZING.search(text):
-        return text
-    return normalize_text(text)
+_normalize = _encodings.normalize_fast
 
 
 @lru_cache(maxsize=4096)
@@ -713,20 +700,22 @@ def _load_manifests(run: _Run, files: list[Path]) -> None:
             run.skip(rel_m, 1, "manifest has no 'file' column; its columns are: "
                      f"{', '.join(rows[0])}; the columns are file,source,url,published,date_evidence")
             continue
+        root_is_dir = run.root.is_dir()
         for r in rows:
             f = (r.get("file") or "").strip()
             if f:
-                target = _rel(run.root, base / f) if run.root.is_dir() else Path(f).name
+                target = _rel(run.root, base / f) if root_is_dir else Path(f).name
                 run.manifest[target] = {k: (v or "") for k, v in r.items() if k}
 
 
 def _rel(root: Path, p: Path) -> str:
-    if root.is_file():
+    """``p`` relative to ``root`` with POSIX separators (the file name when p is root)."""
+    r, q = str(root).rstrip(os.sep), str(p)
+    if q == r:
         return p.name
-    try:
-        return p.relative_to(root).as_posix()
-    except ValueError:
-        return p.as_posix()
+    if q.startswith(r + os.sep):
+        return q[len(r) + 1:].replace(os.sep, "/")
+    return p.as_posix()
 
 
 def _discover(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
@@ -736,7 +725,8 @@ def _discover(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
         return [root], [man] if man.is_file() else [], []
     files, manifests, other = [], [], []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # ".hidden" and "_private" folders (caches, the crawler's raw store) are not corpus
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -747,7 +737,7 @@ def _discover(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
                 other.append(p)
             else:
                 files.append(p)
-    key = lambda p: p.relative_to(root).as_posix()  # noqa: E731
+    key = lambda p: _rel(root, p)  # noqa: E731
     return sorted(files, key=key), sorted(manifests, key=key), sorted(other, key=key)
 
 
@@ -763,12 +753,12 @@ def _folder_categories(root: Path, files: list[Path], pattern: str | None) -> di
         return out
     if root.is_file():
         return out
-    tops = {p.relative_to(root).parts[0] for p in files if len(p.relative_to(root).parts) > 1}
+    rels = [_rel(root, p).split("/") for p in files]
+    tops = {parts[0] for parts in rels if len(parts) > 1}
     if len(tops) >= 2:  # per-category folders
-        for p in files:
-            parts = p.relative_to(root).parts
+        for parts in rels:
             if len(parts) > 1:
-                out[p.relative_to(root).as_posix()] = normalize_text(parts[0])
+                out["/".join(parts)] = normalize_text(parts[0])
     return out
 
 
@@ -803,7 +793,7 @@ def read_corpus(
     Parameters
     ----------
     path : str or path-like
-        A file or a folder (read recursively; hidden files and folders are
+        A file or a folder (read recursively; hidden files and folders, and folders whose name starts with "_" (the crawler's raw store), are
         ignored, as are files with other suffixes, which the read report lists).
     strict : bool, keyword-only
         Raise :class:`~civictext.errors.CorpusError` at the first unreadable file,

@@ -13,6 +13,8 @@ __all__ = [
     "CacheError",
     "ModelError",
     "CollectError",
+    "ValidationError",
+    "TrendError",
     "CivictextWarning",
 ]
 
@@ -39,6 +41,14 @@ class ModelError(CivictextError, ValueError):
 
 class CollectError(CivictextError):
     """The crawler cannot proceed (names the URL list or output folder)."""
+
+
+class ValidationError(CivictextError, ValueError):
+    """Scores or labels cannot be compared (names the parameter and what to fix)."""
+
+
+class TrendError(CivictextError, ValueError):
+    """Trends cannot be computed as asked (names the parameter or column)."""
 
 
 class CivictextWarning(UserWarning):

@@ -182,13 +182,12 @@ def top_terms_per_theme(top_terms: pd.DataFrame, out: str | os.PathLike) -> dict
     """
     from civictext.plots import plot_top_terms
 
-    ax = plot_top_terms(top_terms)
+    ax = plot_top_terms(top_terms, n=int(top_terms["rank"].max()) if len(top_terms) else 1)
     n = int(top_terms["rank"].max()) if len(top_terms) else 0
     cap = (f"The {n} most frequent lexicon terms of each theme (matches in all documents, "
            f"dated or not), from the evidence table; each match is a checkable sentence.")
-    shown = top_terms[top_terms["rank"] <= 8] if len(top_terms) else top_terms
     return _save(ax.figure, Path(out), "top_terms_per_theme",
-                 _csv_frame(shown, ["theme", "rank", "term", "n_hits", "n_docs"]), cap)
+                 _csv_frame(top_terms, ["theme", "rank", "term", "n_hits", "n_docs"]), cap)
 
 
 def topic_prevalence_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
@@ -280,7 +279,7 @@ def figures_from_tables(
         theme_cooccurrence(scores[scores["doc_id"].astype(str).isin(ids)]), out))
     if evidence is not None:
         ev = evidence[evidence["doc_id"].astype(str).isin(ids)]
-        records.append(top_terms_per_theme(top_terms_by_theme(ev, n=10), out))
+        records.append(top_terms_per_theme(top_terms_by_theme(ev, n=8), out))
     if doc_topics is not None:
         records.append(topic_prevalence_by_period(topic_trends(doc_topics, articles, **kw), out,
                                                   labels=topic_labels))
@@ -325,9 +324,46 @@ def corpus_fingerprint(path: str | os.PathLike) -> dict[str, Any]:
     return {"sha256": h.hexdigest(), "files": len(files), "name": p.resolve().name}
 
 
+def _check_out(corpus: str | os.PathLike, out: str | os.PathLike, where: str) -> Path:
+    """Refuse to write into the corpus: raw data is read-only."""
+    c, o = Path(corpus).resolve(), Path(out).resolve()
+    if c.is_dir() and (o == c or c in o.parents):
+        raise TrendError(f"{where}: out={str(out)!r} is inside the corpus folder {str(corpus)!r}; "
+                         f"the corpus is read-only, choose an output folder outside it "
+                         f"(e.g. outputs/)")
+    return Path(out)
+
+
+def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.DataFrame, *,
+                  dedup: bool, random_state: int | None) -> dict[str, Any]:
+    """The documents trends and figures count: near-duplicates dropped (keep first).
+
+    Syndicated copies and re-posts would count one story several times. Keys:
+    ``kept``, ``kept_scores``, ``kept_evidence`` and ``near_duplicates`` (the
+    cluster report, empty when ``dedup`` is False).
+    """
+    if dedup and len(articles) > 1:
+        from civictext.dedup import drop_near_duplicates
+
+        kept = drop_near_duplicates(articles, keep="first", random_state=random_state)
+        clusters = kept.attrs.get("near_duplicates", pd.DataFrame())
+        kept = kept.reset_index(drop=True)
+    else:
+        kept, clusters = articles, pd.DataFrame()
+    ids = set(kept["doc_id"])
+    return {"kept": kept, "near_duplicates": clusters,
+            "n_duplicates_dropped": int(len(articles) - len(kept)),
+            "kept_scores": scores[scores["doc_id"].isin(ids)].reset_index(drop=True),
+            "kept_evidence": evidence[evidence["doc_id"].isin(ids)].reset_index(drop=True)}
+
+
 def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
-                  progress: bool) -> dict[str, Any]:
-    """Read, score and fit: the tables every figure is drawn from."""
+                  progress: bool, dedup: bool = True) -> dict[str, Any]:
+    """Read, score and fit: the tables every figure is drawn from.
+
+    Scores and evidence cover every document; trends, figures and the topic
+    model use ``kept``, the documents left after dropping near-duplicates.
+    """
     from civictext.corpus import read_corpus
     from civictext.themes import score_themes, theme_evidence
 
@@ -337,10 +373,13 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
     evidence = theme_evidence(articles)
     tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
                               "model": None, "topics_skipped": ""}
+    tables.update(_deduplicated(articles, scores, evidence, dedup=dedup,
+                                random_state=random_state))
     try:
         from civictext.topics import fit_topics
 
-        tables["model"] = fit_topics(articles, method="seeded", random_state=random_state)
+        tables["model"] = fit_topics(tables["kept"], method="seeded",
+                                     random_state=random_state)
     except CivictextError as exc:  # e.g. too few documents for a topic model
         tables["topics_skipped"] = str(exc)
         log.warning("topic figure skipped: %s", exc)
@@ -360,11 +399,11 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
     from civictext import __version__
     from civictext.config import package_versions
 
-    articles = tables["articles"]
+    articles = tables["kept"]
     chosen = freq or choose_freq(articles)
     model = tables["model"]
     records = figures_from_tables(
-        articles, tables["scores"], out, evidence=tables["evidence"],
+        articles, tables["kept_scores"], out, evidence=tables["kept_evidence"],
         doc_topics=model.doc_topics if model is not None else None,
         topic_labels=_topic_labels(model) if model is not None else None,
         freq=chosen, by=by, level=level, n_boot=n_boot, min_articles=min_articles,
@@ -372,7 +411,8 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
     excluded = corpus_volume(articles, freq=chosen).attrs["excluded"]
     kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
     manifest = {
-        "corpus": {**corpus_fingerprint(corpus), "documents": int(len(articles)),
+        "corpus": {**corpus_fingerprint(corpus), "documents": int(len(tables["articles"])),
+                   "near_duplicates_dropped": tables["n_duplicates_dropped"],
                    "documents_by_kind": {str(k): int(v) for k, v in kinds.items()},
                    "excluded_by_date_precision": excluded},
         "civictext_version": __version__,
@@ -402,6 +442,7 @@ def build_figures(
     level: float = DEFAULT_CI_LEVEL,
     n_boot: int = DEFAULT_N_BOOT,
     min_articles: int = DEFAULT_MIN_ARTICLES,
+    dedup: bool = True,
 ) -> dict[str, Any]:
     """Rebuild every figure from a corpus and write ``manifest.json``.
 
@@ -423,6 +464,10 @@ def build_figures(
         Passed to ``read_corpus``.
     freq, by, level, n_boot, min_articles
         As in :func:`figures_from_tables`.
+    dedup : bool
+        Drop near-duplicate documents (syndicated copies, re-posts; MinHash,
+        see :mod:`civictext.dedup`) before counting (default True); the
+        manifest records how many were dropped.
 
     Returns
     -------
@@ -433,9 +478,10 @@ def build_figures(
         ``random_state``, ``figures`` (records with CSV SHA-256), ``skipped``.
         No timestamps or absolute paths: two runs give identical bytes.
     """
+    out = _check_out(corpus, out, "build_figures")
     tables = _stage_tables(corpus, random_state=random_state, strict=strict,
-                           progress=progress)
-    return _figures_and_manifest(tables, corpus, Path(out), freq=freq,
+                           progress=progress, dedup=dedup)
+    return _figures_and_manifest(tables, corpus, out, freq=freq,
                                  random_state=random_state, n_boot=n_boot, level=level,
                                  min_articles=min_articles, by=by)
 
@@ -447,8 +493,13 @@ def run_all(
     random_state: int | None = DEFAULT_RANDOM_STATE,
     strict: bool = False,
     progress: bool = False,
+    dedup: bool = True,
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
+
+    Scores, evidence and coverage cover every document; the topic model,
+    trends and figures count each story once (near-duplicates dropped, listed
+    in ``near_duplicates.csv``) unless ``dedup=False``.
 
     Writes ``articles.csv`` and the read report, ``scores.csv``,
     ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
@@ -465,9 +516,10 @@ def run_all(
     from civictext.lexicon import load_lexicons
     from civictext.themes import coverage_report
 
-    out = Path(out)
+    out = _check_out(path, out, "run_all")
     lines: list[str] = []
-    tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress)
+    tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress,
+                           dedup=dedup)
     articles = tables["articles"]
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)
@@ -490,15 +542,21 @@ def run_all(
         lines.append(f"topics: {tdir}/ (topics.csv, top_terms.csv, doc_topics.csv, model/)")
     else:
         lines.append(f"topics: skipped ({tables['topics_skipped']})")
-    freq = choose_freq(articles)
+    kept, kept_scores = tables["kept"], tables["kept_scores"]
+    if dedup:
+        write_csv(out / "near_duplicates.csv", tables["near_duplicates"])
+        lines.append(f"near-duplicates: {tables['n_duplicates_dropped']} of {len(articles)} "
+                     f"documents left out of topics, trends and figures "
+                     f"(clusters: {out / 'near_duplicates.csv'})")
+    freq = choose_freq(kept)
     kw = dict(freq=freq, random_state=random_state)
-    trends = theme_trends(tables["scores"], articles, **kw)
+    trends = theme_trends(kept_scores, kept, **kw)
     write_csv(out / "trends.csv", trends)
     write_csv(out / "trends_by_source.csv",
-              theme_trends(tables["scores"], articles, by="source", **kw))
+              theme_trends(kept_scores, kept, by="source", **kw))
     written = [f"{out / 'trends.csv'}", f"{out / 'trends_by_source.csv'}"]
     if model is not None:
-        write_csv(out / "topic_trends.csv", topic_trends(model, articles, **kw))
+        write_csv(out / "topic_trends.csv", topic_trends(model, kept, **kw))
         written.append(f"{out / 'topic_trends.csv'}")
     from civictext.plots import excluded_note
 

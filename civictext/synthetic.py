@@ -129,16 +129,21 @@ PLANTED_THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
     "reform": ("cải cách hành chính", "dịch vụ công trực tuyến", "một cửa", "cchc",
                "parindex"),
     "conduct": ("quy tắc ứng xử", "văn hóa công sở", "quy tắc giao tiếp ứng xử"),
-    "satisfaction": ("hài lòng", "sipas"),
+    "satisfaction": ("chỉ số hài lòng", "mức độ hài lòng", "sipas"),
 }
 
 # Broader words per theme: a sentence kept for one theme must have none of the
-# other themes' broad words (a fuller lexicon could count those).
+# other themes' broad words (a fuller lexicon could count those). A sentence with
+# only a broad word of its theme (a bare "hài lòng", which the built-in lexicon
+# treats as weak) goes in no pool.
 _BROAD_WORDS: dict[str, tuple[str, ...]] = {
     "reform": ("cải cách", "một cửa", "cchc", "parindex", "par index", "dịch vụ công",
-               "chính quyền điện tử", "kỷ cương hành chính", "thủ tục hành chính"),
-    "conduct": ("ứng xử", "công sở", "quy tắc", "đạo đức công vụ"),
-    "satisfaction": ("hài lòng", "sipas", "papi", "pci"),
+               "chính quyền điện tử", "chính quyền số", "kỷ cương hành chính",
+               "thủ tục hành chính", "nền hành chính", "chuyển đổi số"),
+    "conduct": ("ứng xử", "công sở", "quy tắc", "đạo đức công vụ", "kỷ cương", "công vụ",
+                "nhũng nhiễu", "hách dịch", "quan liêu", "tác phong"),
+    "satisfaction": ("hài lòng", "sipas", "papi", "pci", "niềm tin", "trách nhiệm giải trình",
+                     "đường dây nóng", "kiến nghị", "ddci", "năng lực cạnh tranh"),
 }
 
 # Words that keep a sentence out of the theme-free base pool, broader than the

@@ -72,6 +72,7 @@ COVERAGE_COLUMNS = ["theme", "term", "weak", "docs", "hits", "folded_hits", "hit
 
 _WORDCH = r"[^\W_]"  # a letter or a digit
 _SEP = r"[\s_]+"
+_ASCII_WORD = re.compile(r"(?<![^\W_])[a-z0-9]+(?![^\W_])")
 _NEXT_WORD = re.compile(r"[\s_\-]+([^\W_]+)")
 _PREV_WORD = re.compile(r"([^\W_]+)[\s_\-]+$")
 # Sentence ends: . ! ? … (then closing quotes/brackets) and spaces before an
@@ -139,7 +140,8 @@ class _Term:
     term: str
     weight: float
     weak: bool
-    key: str                     # folded, lower-cased literal prefix for a cheap pre-check
+    keys: tuple[str, ...]        # folded, lower-cased words of the term: a cheap pre-check
+    glob: bool                   # has * or ? wildcards (words are then prefixes only)
     plain: re.Pattern[str]
     folded: re.Pattern[str] | None
     not_followed: frozenset[str]
@@ -156,15 +158,16 @@ def _compile(lexicon: Lexicon) -> list[_Term]:
     out = []
     for i, row in enumerate(lexicon.terms.itertuples(index=False)):
         flags = 0 if row.case_sensitive else re.IGNORECASE
-        wrap = r"(?<![^\W_])(?:{})(?![^\W_])"
+        # No leading look-behind: it would stop re from skipping ahead to the
+        # term's first letter. The left word boundary is checked in _matches.
+        wrap = r"(?:{})(?![^\W_])"
         plain = re.compile(wrap.format(_term_body(row.term)), flags)
         fterm = fold(row.term)
         folded = None if fterm == row.term else re.compile(wrap.format(_term_body(fterm)), flags)
-        literal = re.split(r"[*?]", fterm.lower(), maxsplit=1)[0]
-        key = literal.split(",")[0].split()[0] if literal.split() else ""
+        keys = tuple(w for w in re.findall(r"[^\W_]+|[*?]", fterm.lower()) if w not in "*?")
         out.append(_Term(
             idx=i, theme=row.theme, term=row.term, weight=float(row.weight), weak=bool(row.weak),
-            key=key,
+            keys=keys, glob=bool(row.wildcard),
             plain=plain, folded=folded,
             not_followed=frozenset(fold(w).casefold() for w in row.not_followed_by),
             not_preceded=frozenset(fold(w).casefold() for w in row.not_preceded_by),
@@ -230,24 +233,66 @@ def _sentence_index(sentences: list[tuple[int, int]], pos: int) -> int:
     return lo
 
 
+def _matches(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """Spans of ``pattern`` in ``text`` that start at a word boundary."""
+    pos = 0
+    search = pattern.search
+    while (m := search(text, pos)) is not None:
+        a = m.start()
+        if a == 0 or not _is_wordch(text[a - 1]):
+            yield a, m.end()
+            pos = m.end() if m.end() > a else a + 1
+        else:
+            pos = a + 1
+
+
+def _is_wordch(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def _build_fold_table() -> dict[int, str]:
+    table = {}
+    for cp in range(0x80, 0x3000):
+        ch = chr(cp)
+        f = fold(ch)
+        if f != ch and len(f) == 1:
+            table[cp] = f
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def _fold_nfc(text: str) -> str:
+    """:func:`~civictext.normalize.fold` for NFC text, by one table lookup per character."""
+    return text.translate(_FOLD_TABLE)
+
+
 def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[int, int]]]:
     """All accepted, non-overlapping hits in ``text`` (already normalised), in order."""
-    ftext = fold(text)
+    ftext = _fold_nfc(text)
     lower = ftext.lower()
     sentences = split_sentences(text) or [(0, len(text))]
     fsent_cache: dict[int, str] = {}
+    ascii_words: set[str] | None = None
     cands: list[_Hit] = []
     for t in terms:
-        if t.key and t.key not in lower:
+        if not all(k in lower for k in t.keys):
             continue
-        for m in t.plain.finditer(text):
-            if _context_ok(t, text, ftext, m.start(), m.end(), sentences, fsent_cache):
-                cands.append(_Hit(t, m.start(), m.end(), False))
+        for a, b in _matches(t.plain, text):
+            if _context_ok(t, text, ftext, a, b, sentences, fsent_cache):
+                cands.append(_Hit(t, a, b, False))
         if t.folded is not None:
-            for m in t.folded.finditer(ftext):
-                if is_folded(text[m.start():m.end()]) and _context_ok(
-                        t, text, ftext, m.start(), m.end(), sentences, fsent_cache):
-                    cands.append(_Hit(t, m.start(), m.end(), True))
+            # A folded hit needs every word of the term typed without accents in
+            # the text: skip the search when one is missing (accented documents).
+            if ascii_words is None:
+                ascii_words = set(_ASCII_WORD.findall(text.lower()))
+            if not t.glob and not all(k in ascii_words for k in t.keys):
+                continue
+            for a, b in _matches(t.folded, ftext):
+                if is_folded(text[a:b]) and _context_ok(t, text, ftext, a, b, sentences,
+                                                         fsent_cache):
+                    cands.append(_Hit(t, a, b, True))
     if not cands:
         return [], sentences
     # Longest match wins; ties: earlier start, then lexicon order.
@@ -422,7 +467,7 @@ def score_themes(
     >>> import pandas as pd
     >>> arts = pd.DataFrame({"doc_id": ["a", "b"], "text": [
     ...     "Nâng cao mức độ hài lòng của người dân với dịch vụ công.",
-    ...     "HLV hài lòng, rất hài lòng với trận đấu."]})
+    ...     "Cán bộ xã hài lòng, rất hài lòng với trận đấu."]})
     >>> s = score_themes(arts, n_tokens={"a": 12, "b": 9})
     >>> s[s.theme == "satisfaction"][["doc_id", "hits", "score", "present"]].values.tolist()
     [['a', 1, 1.0, True], ['b', 2, 0.5, False]]

@@ -125,7 +125,7 @@ UBMTTQ CNH HĐH GDP FDI ODA WTO ASEAN APEC UNDP WB IMF EU OECD CPI
 #: word of the segmenter (shorter ones must match its word boundaries).
 _FORCE_MIN = 3
 _KIND_CODES = {"word": 0, "number": 1, "punct": 2}
-_KIND_NAMES = np.array(["word", "number", "punct"], dtype=object)
+_KIND_NAMES = ["word", "number", "punct"]
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
 _ACRONYM = re.compile(r"[A-ZĐ0-9&.\-_ ]+")
@@ -237,6 +237,7 @@ class _CompoundIndex:
             for k in d:
                 d[k] = sorted(set(d[k]), key=len, reverse=True)
         self.exact, self.folded = exact, folded
+        self.first = frozenset(exact) | frozenset(folded)
 
     def merge(self, low: list[str], starts: list[bool]) -> set[int]:
         """Merge term matches in place; return the pre-token indices starting a term.
@@ -248,9 +249,11 @@ class _CompoundIndex:
         has) ignores the segmenter's boundaries, which are unreliable on text
         typed without accents, and splits the words it cuts.
         """
+        hits: set[int] = set()
+        if self.first.isdisjoint(low):  # most sentences: no term starts here
+            return hits
         n, i = len(low), 0
         exact, folded = self.exact, self.folded
-        hits: set[int] = set()
         while i < n:
             t = low[i]
             hit = 0
@@ -644,7 +647,7 @@ def tokenize(
         One row per token in document order, columns ``doc_id`` (str), ``sent_id``
         (int, from 0 in each document), ``token`` (str), ``start``, ``end`` (int;
         ``text[start:end]`` is the surface form), ``is_stop`` (bool), ``kind``
-        (``"word"``, ``"number"`` or ``"punct"``) and, when ``pos=True``, ``pos``.
+        (categorical: ``"word"``, ``"number"`` or ``"punct"``) and, when ``pos=True``, ``pos``.
         ``attrs["tokenizer"]`` records the settings.
 
     Examples
@@ -693,9 +696,10 @@ def _assemble(doc_ids: list[str], docs: list[_cache.DocTokens | None],
         "token": pd.array(tokens, dtype="str"),
         "start": col("start", np.int64),
         "end": col("end", np.int64),
-        "is_stop": np.fromiter((t in stopset for t in tokens), dtype=bool, count=len(tokens)),
-        "kind": pd.array(_KIND_NAMES[col("kind", np.int8)], dtype="str"),
+        "is_stop": None,
+        "kind": pd.Categorical.from_codes(col("kind", np.int8), categories=_KIND_NAMES),
     }
+    data["is_stop"] = np.asarray(data["token"].isin(list(stopset)), dtype=bool)
     del tokens
     if pos:
         tags: list[str] = []

@@ -43,8 +43,9 @@ one named topic per theme, anchored on the theme's lexicon terms, plus
 factorisation ``X D ~= W H`` with scikit-learn, not by Gibbs sampling. ``X`` is
 the l2-normalised tf-idf matrix (n_docs, n_terms), ``D`` a diagonal matrix of
 column weights, ``W`` (n_docs, n_topics) and ``H`` (n_topics, n_terms). The
-loss is the generalised Kullback-Leibler divergence, the loss of PLSA
-(Gaussier & Goutte 2005) and so the same multinomial family as LDA and keyATM;
+loss is the generalised Kullback-Leibler divergence, whose minimiser is the
+PLSA / Poisson maximum-likelihood fit (Gaussier & Goutte 2005), the
+likelihood family of LDA and keyATM;
 on the synthetic corpus it ranked frequent seed terms at the top of their
 topic far more reliably than the Frobenius loss.
 
@@ -61,11 +62,13 @@ topic far more reliably than the Frobenius loss.
    in ``transform``; ``top_terms``, coherence and exclusivity are computed from
    ``H D^-1`` (the boost divided out), so a seed term ranks high only when the
    data put it there. ``seed_weight`` trades a *topic* for a *detector*: on
-   1,600 real news articles (half mentioning a seed term; benchmarks/RESULTS.md)
-   the share of seed-mentioning articles whose largest topic was their
-   theme's rose from 0.34-0.50 (weight 2) to 0.42-0.65 (5) and ~0.9 (20),
-   while articles without a seed term kept 0.02-0.06 (2, 5) but ~0 (20)
-   of the named topics, i.e. at 20 the topic only re-counts the keywords.
+   1,600 real news articles (half mentioning a seed term;
+   benchmarks/eval_topics_seeded.py, numbers in benchmarks/RESULTS.md) the
+   share of seed-mentioning articles whose heaviest topic was their theme's
+   was 0.34-0.50 at weight 2, 0.42-0.65 at 5 and 0.85-0.92 at 20; articles
+   with no seed term kept a mean weight of 0.005-0.035 on a named topic at 2
+   and 5 but 0.002-0.009 at 20, where the named topic mostly re-counts the
+   keywords (and *reform*'s coherence fell from 0.17 to 0.09).
 3. **Hard constraints.** The named topic of theme *t* may not use another
    theme's seed terms (those entries of ``H`` are 0), and, with
    ``seed_exclusive=True`` (default), no free topic may use any seed term. The
@@ -73,9 +76,10 @@ topic far more reliably than the Frobenius loss.
    never turns a zero into a non-zero, so these zeros hold exactly through the
    fit: every occurrence of a seed term is explained by its theme's topic.
 4. **Initialisation** (``init="custom"``). A named topic's row of ``H`` starts
-   concentrated on its seed terms; its column of ``W`` starts from each
-   document's (boosted) seed-term mass. Free topics and all remaining entries
-   start from small random values drawn from ``random_state``.
+   concentrated on its seed terms (its other entries at 1/100 of a random
+   start); its column of ``W`` starts from each document's (boosted) seed-term
+   mass. Free topics start from random values scaled as scikit-learn's
+   ``init="random"``, drawn from ``random_state``.
 
 *Free* (learned from the data): every topic's weights on non-seed terms, the
 named topics' relative weights among their own seed terms, and every document's

@@ -80,6 +80,7 @@ class Site:
         self.log: list[tuple[float, str, str]] = []  # (time, path, user-agent)
         self.flaky_calls = 0
         self.robots_status = 200
+        self.robots_extra = b""
         self.changing = b"<html><body><h1>Phi\xc3\xaan b\xe1\xba\xa3n 1</h1></body></html>"
         self.lock = threading.Lock()
 
@@ -91,7 +92,7 @@ class Site:
             if self.robots_status not in (200, 301):
                 return self.robots_status, {}, b"error"
             return 200, {"Content-Type": "text/plain"}, (
-                b"User-agent: *\nDisallow: /private/\n")
+                b"User-agent: *\nDisallow: /private/\n" + self.robots_extra)
         if path in ("/a.html", "/b.html", "/c.html", "/d.html", "/e.html"):
             name = next(n for n in EXPECTED if n.startswith(f"layout_{path[1]}_"))
             return 200, html, page(name)
@@ -267,6 +268,20 @@ def test_changed_page_is_kept_next_to_the_old_one(tmp_path, site):
     assert read_jsonl(out / "articles.jsonl")[0]["title"] == "Phiên bản 2"
 
 
+def test_lost_sidecar_different_bytes_keeps_both(tmp_path, site):
+    # an interrupted run can leave a raw file without its sidecar
+    f = urls_file(tmp_path, site, "/changing")
+    out = tmp_path / "corpus"
+    row = collect(f, out, **FAST).rows[0]
+    raw = out / row["raw_file"]
+    raw.with_suffix(".json").unlink()
+    old = raw.read_bytes()
+    site.changing = b"<html><body><h1>Ban moi</h1></body></html>"
+    row2 = collect(f, out, **FAST).rows[0]
+    assert row2["outcome"] == "changed-kept-both"
+    assert raw.read_bytes() == old and (out / row2["raw_file"]).read_bytes() == site.changing
+
+
 def test_lost_sidecar_same_bytes_is_unchanged(tmp_path, site):
     f = urls_file(tmp_path, site, "/b.html")
     out = tmp_path / "corpus"
@@ -288,6 +303,16 @@ def test_per_host_delay(tmp_path, site):
     # so check the total span tightly and each gap loosely
     assert times[-1] - times[0] >= 3 * 0.3 - 0.05
     assert min(gaps) >= 0.15
+
+
+def test_robots_crawl_delay_is_honoured(tmp_path, site):
+    # rules for our User-Agent's product token win over "*"
+    site.robots_extra = b"\nUser-agent: civictext\nCrawl-delay: 1\nDisallow: /b.html\n"
+    report = collect(urls_file(tmp_path, site, "/a.html", "/b.html", "/c.html"),
+                     tmp_path / "out", **FAST)
+    assert [r["outcome"] for r in report.rows] == ["saved", "disallowed-by-robots", "saved"]
+    times = [t for t, p, _ in site.log if p != "/robots.txt"]
+    assert len(times) == 2 and times[1] - times[0] >= 0.9
 
 
 def test_unreachable_robots_skips_the_host(tmp_path, site):

@@ -557,3 +557,16 @@ def test_public_corpus_layouts(tmp_path):
     assert df["text"].tolist() == ["Bài một\n\nNội dung bài một.", "Bài hai\n\nNội dung bài hai."]
     assert df["published"].tolist() == ["2018-06-01T10:20", "2018-06"]
     assert df["date_evidence"].tolist() == ["json:date", "json:date"]
+
+
+def test_share_buttons_under_the_lead_do_not_end_the_article():
+    page = ("Xã Tân Lập công khai thủ tục hành chính\n\nChia sẻ\n\nBình luận\n\n"
+            "Ủy ban nhân dân xã Tân Lập vừa niêm yết công khai toàn bộ thủ tục hành chính tại "
+            "trụ sở và trên trang thông tin điện tử của xã.\n\n"
+            "Người dân có thể tra cứu hồ sơ bằng mã số được cấp khi nộp.\n\n"
+            "Tin liên quan\n\nHuyện bên cạnh cũng làm như vậy\n")
+    art, teaser = read_page(page)
+    assert art["title"] == "Xã Tân Lập công khai thủ tục hành chính"
+    assert "Chia sẻ" not in art["text"] and "Bình luận" not in art["text"]
+    assert art["text"].endswith("bằng mã số được cấp khi nộp.")
+    assert teaser["title"] == "Huyện bên cạnh cũng làm như vậy"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from civictext.dedup import drop_near_duplicates, near_duplicates, shingles
 from civictext.errors import CorpusError
@@ -170,3 +171,24 @@ def test_shingles_ignore_case_punctuation_and_tone_placement():
 def test_zero_width_characters_do_not_split_words():
     assert shingles("cải\u200b cách hành chính") == shingles("cải cách hành chính")
     assert shingles("cải cách hành chính") == shingles("cải cách hành chính")  # NBSP
+
+
+WORDS = ["cải", "cách", "hành", "chính", "công", "sở", "người", "dân", "hài", "lòng", "quận"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=12), min_size=1,
+                max_size=8),
+       st.sampled_from(["first", "longest"]))
+def test_every_document_in_exactly_one_consistent_cluster(texts, keep):
+    df = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))],
+                       "text": [" ".join(t) for t in texts]})
+    report = near_duplicates(df, threshold=0.7, num_perm=32, keep=keep)
+    assert report["doc_id"].tolist() == df["doc_id"].tolist()
+    for _, g in report.groupby("cluster"):
+        assert (g["size"] == len(g)).all()
+        assert g["representative"].nunique() == 1 and g["is_representative"].sum() == 1
+        assert g.loc[g["is_representative"], "doc_id"].item() == g["representative"].iloc[0]
+    assert report["cluster"].tolist()[0] == 0
+    kept = drop_near_duplicates(df, threshold=0.7, num_perm=32, keep=keep)
+    assert len(kept) + kept.attrs["dropped"] == len(df) == report["cluster"].nunique() + kept.attrs["dropped"]

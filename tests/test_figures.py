@@ -230,7 +230,8 @@ def test_build_figures_manifest_is_complete_and_reproducible(fake_stages, corpus
     b1 = (tmp_path / "o1" / "manifest.json").read_bytes()
     assert b1 == (tmp_path / "o2" / "manifest.json").read_bytes()
     for r in m1["figures"]:
-        assert (tmp_path / "o1" / r["csv"]).read_bytes() == (tmp_path / "o2" / r["csv"]).read_bytes()
+        assert (tmp_path / "o1" / r["csv"]).read_bytes() == \
+            (tmp_path / "o2" / r["csv"]).read_bytes()
     man = json.loads(b1)
     assert man == json.loads(json.dumps(m1))
     assert fake_stages["fit"] == ("seeded", 5) and fake_stages["read"][1] is False
@@ -248,6 +249,15 @@ def test_build_figures_manifest_is_complete_and_reproducible(fake_stages, corpus
     text = b1.decode()
     assert str(tmp_path) not in text and "2026-" not in text  # no paths, no timestamps
     assert m2 == m1
+
+
+def test_never_writes_into_the_corpus(fake_stages, corpus_folder):
+    before = sorted(p.name for p in corpus_folder.rglob("*"))
+    with pytest.raises(figures.TrendError, match="inside the corpus folder"):
+        figures.build_figures(corpus_folder, corpus_folder / "figs")
+    with pytest.raises(figures.TrendError, match="read-only"):
+        figures.run_all(corpus_folder, corpus_folder)
+    assert sorted(p.name for p in corpus_folder.rglob("*")) == before
 
 
 def test_corpus_fingerprint_follows_content(corpus_folder):
@@ -315,12 +325,18 @@ def test_cli_figures_and_trends(fake_stages, corpus_folder, tmp_path, capsys, mo
                  "--freq", "Q", "--by", "source"]) == 0
     assert "excluded for date precision" in capsys.readouterr().out
     assert set(_read(tmp_path / "t.csv")["source"]) == {"SYNTHETIC-A", "SYNTHETIC-B"}
+    assert main(["trends", str(corpus_folder), "--out", str(tmp_path / "s.csv"),
+                 "--smooth", "2", "--n-boot", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "freq Y" in out and "Not shown: 3 of 36 documents undated." in out
+    assert "share_smooth" in _read(tmp_path / "s.csv").columns
     assert main(["trends", str(corpus_folder), "--out", str(tmp_path / "t.csv"),
                  "--by", "outlet"]) == 2
     assert "by='outlet'" in capsys.readouterr().err
 
 
 # ------------------------------------------------- the real stages, when present
+@pytest.mark.slow
 def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
     try:
         import civictext.corpus  # noqa: F401
@@ -336,4 +352,39 @@ def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
     share = next(r for r in man["figures"] if r["name"] == "theme_share_by_year")
     n_docs = man["corpus"]["documents"]
     undated = man["corpus"]["excluded_by_date_precision"].get("unknown", 0)
-    assert undated > 0 and f"{undated} of {n_docs} documents undated" in share["caption"]
+    assert undated > 0 and "Not shown: " in share["caption"]
+    assert f"{undated} undated" in share["caption"] or \
+        f"{undated} of {n_docs} documents undated" in share["caption"]
+
+
+def test_run_all_counts_each_story_once_unless_asked(tmp_path):
+    """Issue 7: trend counts use de-duplicated articles by default and say how many
+    were dropped; --keep-duplicates (dedup=False) counts every copy."""
+    from civictext.figures import run_all
+
+    story = ("UBND phường tổ chức hội nghị triển khai cải cách hành chính, đẩy mạnh dịch vụ "
+             "công trực tuyến và cơ chế một cửa liên thông cho người dân trên địa bàn. "
+             "Lãnh đạo phường yêu cầu cán bộ niềm nở, đúng quy tắc ứng xử khi tiếp dân.")
+    other = "Đội bóng của trường giành giải nhất hội thao mùa xuân sau trận chung kết kịch tính."
+    rows = [
+        {"id": "a1", "title": "Phường đẩy mạnh cải cách hành chính", "text": story,
+         "published": "2024-03-04", "source": "Báo Một"},
+        {"id": "a2", "title": "Phường đẩy mạnh cải cách hành chính", "text": story,
+         "published": "2024-03-05", "source": "Báo Hai"},  # a syndicated copy
+        {"id": "a3", "title": "Hội thao mùa xuân", "text": other,
+         "published": "2024-03-06", "source": "Báo Một"},
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+
+    lines = run_all(corpus, tmp_path / "dedup", random_state=0)
+    assert any("near-duplicates: 1 of 3 documents" in line for line in lines)
+    trends = pd.read_csv(tmp_path / "dedup" / "trends.csv")
+    assert set(trends["n_articles"]) == {2}
+    manifest = json.loads((tmp_path / "dedup" / "figures" / "manifest.json").read_text())
+    assert manifest["corpus"]["near_duplicates_dropped"] == 1
+
+    run_all(corpus, tmp_path / "all", random_state=0, dedup=False)
+    assert set(pd.read_csv(tmp_path / "all" / "trends.csv")["n_articles"]) == {3}

@@ -1,0 +1,168 @@
+"""Tests for civictext.validation: metrics on a hand-computed case, the sampler, the labelled set."""
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from civictext.errors import CivictextError
+from civictext.lexicon import load_lexicons
+from civictext.normalize import is_folded
+from civictext.themes import score_themes
+from civictext.validation import (METRIC_COLUMNS, ValidationError, load_labelled_set,
+                                  sample_for_coding, validate)
+
+
+def _scores(pred: dict[str, list[bool]], ids: list[str]) -> pd.DataFrame:
+    rows = [{"doc_id": d, "theme": t, "present": p[i]} for t, p in pred.items()
+            for i, d in enumerate(ids)]
+    return pd.DataFrame(rows)
+
+
+def test_metrics_on_a_hand_computed_case():
+    ids = list("abcdefgh")
+    # reform: labels 1 1 1 0 0 0 0 1, predicted 1 1 0 1 0 0 0 0
+    #   tp = a, b -> 2; fp = d -> 1; fn = c, h -> 2; tn = e, f, g -> 3
+    #   precision 2/3, recall 2/4, F1 = 2*(2/3)*(1/2)/(2/3+1/2) = 4/7
+    # conduct: nothing predicted, two positives -> precision NaN, recall 0, F1 NaN
+    labels = pd.DataFrame({"doc_id": ids,
+                           "reform": [1, 1, 1, 0, 0, 0, 0, 1],
+                           "conduct": [0, 0, 0, 0, 0, 1, 1, 0]})
+    scores = _scores({"reform": [True, True, False, True, False, False, False, False],
+                      "conduct": [False] * 8}, ids)
+    m = validate(scores, labels)
+    assert list(m.columns) == METRIC_COLUMNS
+    r = m.set_index("theme").loc["reform"]
+    assert (r["n"], r["positives"], r["predicted"]) == (8, 4, 3)
+    assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (2, 1, 2, 3)
+    assert r["precision"] == pytest.approx(2 / 3)
+    assert r["recall"] == pytest.approx(0.5)
+    assert r["f1"] == pytest.approx(4 / 7)
+    c = m.set_index("theme").loc["conduct"]
+    assert (c["tp"], c["fn"], c["recall"]) == (0, 2, 0.0)
+    assert np.isnan(c["precision"]) and np.isnan(c["f1"])
+    assert m["theme"].tolist() == ["reform", "conduct"]
+
+
+def test_long_labels_and_csv_path_give_the_same_metrics(tmp_path):
+    ids = list("abcd")
+    scores = _scores({"reform": [True, False, True, False]}, ids)
+    wide = pd.DataFrame({"doc_id": ids, "reform": ["yes", "no", "no", "yes"]})
+    long = pd.DataFrame({"doc_id": ids, "theme": "reform", "label": [True, False, False, True]})
+    path = tmp_path / "labels.csv"
+    wide.to_csv(path, index=False)
+    a, b, c = validate(scores, wide), validate(scores, long), validate(scores, path)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, c)
+    assert a["f1"].iloc[0] == pytest.approx(0.5)
+
+
+def test_only_labelled_documents_are_evaluated():
+    scores = _scores({"reform": [True, True, True]}, ["a", "b", "unlabelled"])
+    labels = pd.DataFrame({"doc_id": ["a", "b"], "reform": [1, 0]})
+    m = validate(scores, labels)
+    assert m[["n", "tp", "fp"]].iloc[0].tolist() == [2, 1, 1]
+
+
+def test_validate_errors():
+    scores = _scores({"reform": [True]}, ["a"])
+    assert issubclass(ValidationError, CivictextError)
+    with pytest.raises(ValidationError, match="1 labelled .* have no score.*'zz'"):
+        validate(scores, pd.DataFrame({"doc_id": ["zz"], "reform": [1]}))
+    with pytest.raises(ValidationError, match="holds 'maybe'"):
+        validate(scores, pd.DataFrame({"doc_id": ["a"], "reform": ["maybe"]}))
+    with pytest.raises(ValidationError, match="none of the scored themes"):
+        validate(scores, pd.DataFrame({"doc_id": ["a"], "topic": [1]}))
+    with pytest.raises(ValidationError, match="columns doc_id, theme, present"):
+        validate(pd.DataFrame({"doc_id": ["a"]}), pd.DataFrame({"doc_id": ["a"]}))
+    with pytest.raises(ValidationError, match="two labels for doc_id 'a'"):
+        validate(scores, pd.DataFrame({"doc_id": ["a", "a"], "theme": "reform",
+                                       "label": [1, 0]}))
+    with pytest.raises(ValidationError, match="does not exist"):
+        validate(scores, "no/such/labels.csv")
+
+
+# ------------------------------------------------------------------ labelled set
+def test_labelled_set_shape():
+    df = load_labelled_set()
+    assert len(df) >= 40 and df["doc_id"].is_unique
+    assert {"doc_id", "text", "reform", "conduct", "satisfaction", "kind", "form"} <= set(df)
+    assert set(df["kind"]) == {"positive", "negative", "hard"}
+    for theme in ("reform", "conduct", "satisfaction"):
+        assert df[theme].isin([0, 1]).all() and df[theme].sum() >= 10
+    assert (df[["reform", "conduct", "satisfaction"]].sum(axis=1) == 0).sum() >= 15
+    nfd = df[df["form"] == "nfd"]["text"]
+    assert len(nfd) >= 3 and all(t == unicodedata.normalize("NFD", t) for t in nfd)
+    assert all(t != unicodedata.normalize("NFC", t) for t in nfd)
+    flat = df[df["form"] == "unaccented"]["text"]
+    assert len(flat) >= 5 and all(is_folded(t) for t in flat)
+
+
+def test_bundled_lexicon_reaches_the_f1_target_on_the_labelled_set():
+    df = load_labelled_set()
+    scores = score_themes(df, load_lexicons(), n_tokens={d: 50 for d in df["doc_id"]})
+    m = validate(scores, df).set_index("theme")
+    assert (m["f1"] >= 0.85).all(), m
+    assert (m["n"] == len(df)).all()
+
+
+# ------------------------------------------------------------------ sampler
+@pytest.fixture
+def corpus() -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = [f"d{i:02d}" for i in range(40)]
+    arts = pd.DataFrame({"doc_id": ids, "title": [f"Tin {i}" for i in range(40)],
+                         "text": [f"Văn bản số {i}." for i in range(40)],
+                         "source": ["A", "B"] * 20})
+    reform = [i < 4 for i in range(40)]            # 4 reform docs
+    conduct = [i in (2, 3, 10) for i in range(40)]  # 2 reform+conduct, 1 conduct only
+    scores = _scores({"reform": reform, "conduct": conduct}, ids)
+    return arts, scores
+
+
+def test_sampler_stratifies_by_pattern_and_writes_the_sheet(corpus, tmp_path):
+    arts, scores = corpus
+    out = tmp_path / "coding" / "sheet.csv"
+    sheet = sample_for_coding(arts, scores, 10, random_state=3, out=out)
+    assert len(sheet) == 10 and sheet["doc_id"].is_unique
+    # strata: conduct (1 doc), conduct+reform (2), reform (2), none (35)
+    counts = sheet["stratum"].value_counts().to_dict()
+    assert counts == {"none": 5, "reform": 2, "conduct+reform": 2, "conduct": 1}
+    w = sheet.drop_duplicates("stratum").set_index("stratum")["weight"]
+    assert w["none"] == pytest.approx(35 / 5) and w["conduct"] == 1.0
+    # weights reproduce the corpus size
+    assert sheet["weight"].sum() == pytest.approx(40)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(written.columns) == ["doc_id", "title", "text", "reform", "conduct",
+                                     "coder", "comment"]
+    assert (written[["reform", "conduct", "coder"]] == "").all().all()
+    assert written["doc_id"].tolist() == sheet["doc_id"].tolist()
+    key = pd.read_csv(tmp_path / "coding" / "sheet.key.csv", dtype={"doc_id": str})
+    assert set(key["doc_id"]) == set(sheet["doc_id"]) and "stratum" in key
+
+
+def test_sampler_is_reproducible_and_seed_dependent(corpus):
+    arts, scores = corpus
+    a = sample_for_coding(arts, scores, 12, random_state=7)
+    b = sample_for_coding(arts, scores, 12, random_state=7)
+    c = sample_for_coding(arts, scores, 12, random_state=8)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["doc_id"].tolist() != c["doc_id"].tolist()
+
+
+def test_sampler_other_strata_and_errors(corpus):
+    arts, scores = corpus
+    by_source = sample_for_coding(arts, scores, 6, stratify="source")
+    assert by_source["stratum"].value_counts().to_dict() == {"A": 3, "B": 3}
+    simple = sample_for_coding(arts, None, 5, stratify=None)
+    assert set(simple["stratum"]) == {"all"} and simple["weight"].iloc[0] == 8.0
+    with pytest.raises(ValidationError, match="n=41 but 'articles' has only 40"):
+        sample_for_coding(arts, scores, 41)
+    with pytest.raises(ValidationError, match="stratify='colour'"):
+        sample_for_coding(arts, scores, 5, stratify="colour")
+    with pytest.raises(ValidationError, match="n must be a positive integer"):
+        sample_for_coding(arts, scores, 0)
+    before = arts.copy()
+    sample_for_coding(arts, scores, 5)
+    pd.testing.assert_frame_equal(arts, before)
