@@ -106,7 +106,15 @@ def _real_available() -> bool:
 
 
 # -------------------------------------------------------------- the engines
+def _cpu_seconds() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _run_local(folder: Path, stages: cd.Stages, real: bool) -> dict:
+    c0 = _cpu_seconds()
     t0 = time.perf_counter()
     if real:
         from civictext.corpus import read_corpus
@@ -128,17 +136,19 @@ def _run_local(folder: Path, stages: cd.Stages, real: bool) -> dict:
         scores = stages.score_themes(articles, None, n_tokens)
         stages.theme_evidence(articles, None)
         stages.theme_trends(scores, articles, freq="M", by=None, random_state=0)
-    return {"seconds": time.perf_counter() - t0, "n_articles": len(articles),
-            "n_tokens": int(n_tokens.sum())}
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": _cpu_seconds() - c0,
+            "n_articles": len(articles), "n_tokens": int(n_tokens.sum())}
 
 
 def _run_dask(folder: Path, out: Path, client, stages: cd.Stages, partition_size: int) -> dict:
     shutil.rmtree(out, ignore_errors=True)
+    c0 = sum(client.run(_cpu_seconds).values()) + _cpu_seconds()
     t0 = time.perf_counter()
     s = cd.run_dask(folder, out, scheduler=client, stages=stages, partition_size=partition_size,
                     resume=False)
     assert s["failed"] == 0, s["failures"]
-    return {"seconds": time.perf_counter() - t0, "n_articles": s["n_articles"],
+    cpu = sum(client.run(_cpu_seconds).values()) + _cpu_seconds() - c0
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": cpu, "n_articles": s["n_articles"],
             "n_tokens": s["n_tokens"], "n_partitions": s["n_partitions"]}
 
 
@@ -257,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
                                articles_per_s=res["n_articles"] / res["seconds"],
                                syllables_per_s=corpus["n_syllables"] / res["seconds"])
                     results.append(res)
-                    print(f"round {r} {engine:5s}: {res['seconds']:.1f} s, "
+                    print(f"round {r} {engine:5s}: {res['seconds']:.1f} s wall, "
+                          f"{res['cpu_seconds']:.1f} s CPU (all processes), "
                           f"{res['articles_per_s']:.1f} articles/s, "
                           f"{res['syllables_per_s']:.0f} syllables/s; "
                           f"load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -274,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     by = df.groupby("engine")["seconds"].median()
     ratio = by["local"] / by["dask"]
     dask_rate = corpus["n_syllables"] / by["dask"] / args.workers
+    cpu = df.groupby("engine")["cpu_seconds"].median()
+    cpu_rate = corpus["n_syllables"] / cpu["dask"]
+    print(f"CPU seconds dask/local: {cpu['dask'] / cpu['local']:.2f} (engine overhead; "
+          f"robust to a loaded machine); per-core rate from CPU time: "
+          f"local {corpus['n_syllables'] / cpu['local']:.0f}, dask {cpu_rate:.0f} syllables/s")
     print(f"\nspeed-up dask/local (median seconds, same files, interleaved): {ratio:.2f}x "
           f"with {args.workers} workers")
     print(f"dask throughput per worker: {dask_rate:.0f} syllables/s "
@@ -282,9 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     syn_len = corpus["n_syllables"] / corpus["n_articles"]
     print(f"syllables per article: synthetic {syn_len:.0f}; real corpora {lengths}")
     length = max([syn_len, *(lengths or {}).values()])
-    print(f"\nscaling estimate at {dask_rate:.0f} syllables/s per worker, {length:.0f} syllables "
-          f"per article, 85% cluster efficiency:")
-    print(pd.DataFrame(_estimate(dask_rate, length)).to_string(index=False))
+    for label, rate in (("wall-clock rate per worker (this machine, now)", dask_rate),
+                        ("CPU-time rate per core (a dedicated core)", cpu_rate)):
+        print(f"\nscaling estimate from the {label}: {rate:.0f} syllables/s, {length:.0f} "
+              f"syllables per article, 85% cluster efficiency:")
+        print(pd.DataFrame(_estimate(rate, length)).to_string(index=False))
     return 0
 
 

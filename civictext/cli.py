@@ -245,6 +245,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                        "partition; trends not written (see the log; give documents unique ids)")
             return 1
         _say(args, f"wrote {args.out}/articles, scores, evidence (Parquet) and {summary['trends']}")
+        if not args.keep_duplicates:
+            _say(args, "note: the dask engine does not drop near-duplicates yet: its trends count "
+                       "every copy (as --keep-duplicates); topics and figures are not built")
         return 0
     from civictext.figures import run_all
 

@@ -363,8 +363,10 @@ def local_tables(real_corpus, tmp_path_factory) -> dict[str, bytes]:
     from civictext.themes import score_themes, theme_evidence
     from civictext.trends import choose_freq, theme_trends
 
-    articles = read_corpus(real_corpus)
-    scores = score_themes(articles)
+    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse cache fixture is not on yet
+        mp.setenv("CIVICTEXT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        articles = read_corpus(real_corpus)
+        scores = score_themes(articles)
     freq = choose_freq(articles)
     frames = {"articles": articles.drop(columns=["text"]), "scores": scores,
               "evidence": theme_evidence(articles),
