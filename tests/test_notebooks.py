@@ -13,7 +13,6 @@
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -26,12 +25,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import jupytext
+import nbclient
+import nbformat
 import pandas as pd
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-jupytext = pytest.importorskip("jupytext")
-nbclient = pytest.importorskip("nbclient")
 
 pytestmark = pytest.mark.notebooks
 
@@ -43,21 +41,7 @@ NB_IDS = [p.stem for p in NOTEBOOKS]
 EXPECTED = ["01_corpus_overview", "02_tokenization", "03_themes", "04_topic_trends",
             "05_reproduce_figures"]
 
-# Library stages each notebook calls. While a stage is still being written on
-# another branch its notebooks are skipped, naming the missing module; once every
-# stage is merged nothing here skips.
-STAGES = {
-    "01_corpus_overview": ["corpus", "trends", "plots"],
-    "02_tokenization": ["corpus", "tokenize", "lexicon", "themes"],
-    "03_themes": ["corpus", "lexicon", "themes", "validation", "trends", "plots"],
-    "04_topic_trends": ["corpus", "themes", "topics", "trends", "plots"],
-    "05_reproduce_figures": ["corpus", "tokenize", "lexicon", "themes", "topics", "trends", "plots", "figures"],
-}
 TIMEOUT_PER_CELL = 240
-
-
-def _missing_stages(name: str) -> list[str]:
-    return [m for m in STAGES[name] if importlib.util.find_spec(f"civictext.{m}") is None]
 
 
 def _parameters_index(nb) -> int:
@@ -164,10 +148,7 @@ def test_kernel_is_this_environment(token_cache):
     assert Path(cwd).resolve() == NB_DIR.resolve()
 
 
-def _run_or_skip(py: Path, values: dict[str, object], cache: Path):
-    missing = _missing_stages(py.stem)
-    if missing:
-        pytest.skip(f"{py.stem}: civictext stage(s) not merged yet: {', '.join(missing)}")
+def _run(py: Path, values: dict[str, object], cache: Path):
     nb = _inject_parameters(jupytext.read(py), values)
     nb = _execute(nb, cache)
     err = _stderr_text(nb)
@@ -178,7 +159,7 @@ def _run_or_skip(py: Path, values: dict[str, object], cache: Path):
 
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=NB_IDS)
 def test_notebook_runs_on_the_bundled_corpus(py: Path, tmp_path, token_cache):
-    _run_or_skip(py, {"OUT": str(tmp_path / "out")}, token_cache)
+    _run(py, {"OUT": str(tmp_path / "out")}, token_cache)
 
 
 # Second run: parameters a researcher would set for a dated corpus of their own.
@@ -192,7 +173,7 @@ MINI_EXTRA = {
 def test_notebook_runs_on_another_corpus(py: Path, tmp_path, token_cache):
     out = tmp_path / "out"
     values = {"CORPUS": str(MINI_CORPUS), "OUT": str(out), **MINI_EXTRA.get(py.stem, {})}
-    _run_or_skip(py, values, token_cache)
+    _run(py, values, token_cache)
     assert out.is_dir() and any(out.iterdir()), f"{py.stem} wrote nothing to OUT={out}"
     MINI_CHECKS[py.stem](out)
 
