@@ -39,6 +39,7 @@ _API = {
     "Analyzer": "tokenize",
     "count_tokens": "tokenize",
     "load_stopwords": "tokenize",
+    "segment_text": "tokenize",
     # themes
     "load_lexicons": "lexicon",
     "Lexicon": "lexicon",
@@ -75,6 +76,9 @@ _API = {
     "parse_date": "dates",
     "find_publication_date": "dates",
     "DateInfo": "dates",
+    # scale-out (needs the dask extra)
+    "run_dask": "distributed",
+    "load_table": "distributed",
     # errors
     "CivictextError": "errors",
     "CorpusError": "errors",

@@ -101,8 +101,8 @@ _TONE_RE = re.compile(
     r"(?<!" + _LETTER + r")"            # start of a syllable ...
     r"(" + _LETTER + r"*?)"             # ... its initial consonants
     r"(" + "|".join(map(re.escape, sorted(_TONE_MAP, key=len, reverse=True))) + r")"
-    r"(?!" + _LETTER + r")"             # and the pair ends the syllable
-)
+    r"(?!" + _LETTER + r"|[\u0300-\u036f])"  # and the pair ends the syllable (a stray
+)                                             # accent after it would re-attach: leave it)
 
 
 def _fix_tone(m: re.Match[str]) -> str:

@@ -334,17 +334,18 @@ _vi_text = st.lists(st.sampled_from(list("aăâeêioôơuưyđbcdghklmnpqrstvx A
 @settings(max_examples=80, deadline=None)
 @given(title=_vi_text, body=_vi_text)
 def test_nfd_and_nfc_records_read_the_same(title, body):
-    recs = [{"title": title, "text": body}]
-    a = corpus._record_row(_run(), {"title": unicodedata.normalize("NFC", title),
-                                    "text": unicodedata.normalize("NFC", body)}, "jsonl", "x") \
-        if (title.strip() or body.strip()) else None
-    if a is None:
-        return
-    b = corpus._record_row(_run(), {"title": unicodedata.normalize("NFD", title),
-                                    "text": unicodedata.normalize("NFD", body)}, "jsonl", "x")
+    def row(form):
+        rec = {"title": unicodedata.normalize(form, title),
+               "text": unicodedata.normalize(form, body)}
+        try:
+            return corpus._record_row(_run(), rec, "jsonl", "x")
+        except corpus._Skip as exc:  # no text left after normalisation: skipped either way
+            return f"skipped: {exc}"
+
+    a, b = row("NFC"), row("NFD")
     assert a == b
-    # (not asserted: normalize_text(a["text"]) == a["text"]; normalize_text is not idempotent
-    # on "a\u200b\u0300": NFC runs before the zero-width space is dropped. Reported.)
+    if isinstance(a, dict):
+        assert normalize_text(a["text"]) == a["text"]
 
 
 @settings(max_examples=300, deadline=None)
