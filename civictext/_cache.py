@@ -22,9 +22,9 @@ processes writing the same entry at once each leave a complete file (both hold
 the same bytes). There is no fsync: a file cut short by a crash fails the
 checksum and is rebuilt.
 
-Measured (benchmarks/RESULTS.md): one small file per document reads 20,000
-documents in a few seconds, far under the cold segmentation time; sqlite was not
-needed.
+Measured (benchmarks/RESULTS.md, loaded machine): a warm run over 20,000
+documents took 14.9 s against 2,867 s cold (192x); sqlite was not measured,
+since this layout met the 20x target by far and needs no locking.
 """
 from __future__ import annotations
 

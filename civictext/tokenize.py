@@ -88,6 +88,7 @@ import json
 import logging
 import re
 import sys
+import types
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -809,3 +810,19 @@ class Analyzer:
                 continue
             out.append(fold(tok) if self.fold else tok)
         return out
+
+
+class _CallableModule(types.ModuleType):
+    """``civictext.tokenize`` is both this module and the stage function.
+
+    ``civictext/__init__.py`` exposes the function lazily, but once anything
+    runs ``import civictext.tokenize`` the import system sets the package
+    attribute to the module. Making the module callable keeps
+    ``civictext.tokenize(articles)`` working either way.
+    """
+
+    def __call__(self, articles: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+        return tokenize(articles, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

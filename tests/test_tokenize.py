@@ -403,3 +403,11 @@ def test_immune_to_underthesea_fixed_words_leak():
         assert [t for t, _, _ in segment_text(sentence, compounds=[])] == before
     finally:
         rt.patterns = saved
+
+
+def test_package_attribute_is_callable_after_submodule_import():
+    import civictext
+
+    importlib.import_module("civictext.tokenize")
+    out = civictext.tokenize(_arts("Hà Nội."), compounds=[], cache=False)
+    assert out.token.tolist() == ["hà_nội", "."]
