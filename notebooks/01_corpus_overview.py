@@ -26,7 +26,8 @@
 # this notebook on your own corpus, change `CORPUS` to your folder (plain-text
 # pages, `.html`, `.jsonl` or `.csv`, with an optional `manifest.csv`). Headless,
 # papermill (installed separately: `pip install papermill`) sets the same names:
-# `papermill -k python3 -p CORPUS /path/to/corpus -p OUT out/01 01_corpus_overview.ipynb run.ipynb`.
+# `papermill -k python3 --cwd notebooks -p CORPUS /path/to/corpus -p OUT /path/to/out
+# notebooks/01_corpus_overview.ipynb run.ipynb` (see `notebooks/README.md`).
 # Nothing in `CORPUS` is ever modified; everything this notebook writes goes to `OUT`.
 
 # %% tags=["parameters"]
