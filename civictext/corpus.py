@@ -68,7 +68,8 @@ from civictext._io import write_csv
 from civictext.errors import CorpusError
 from civictext.normalize import normalize_text
 
-__all__ = ["read_corpus", "read_page", "write_read_report", "COLUMNS", "FORMATS"]
+__all__ = ["read_corpus", "read_page", "write_read_report", "check_articles", "COLUMNS",
+           "FORMATS"]
 
 log = logging.getLogger(__name__)
 
@@ -976,6 +977,46 @@ def read_page(text: str, *, path: str = "") -> list[dict]:
             t["doc_id"], n = f"{base}-{n}", n + 1
         seen.add(t["doc_id"])
     return [art, *teasers]
+
+
+def check_articles(articles: Any, where: str, *,
+                   error: type[CivictextError] = CorpusError) -> pd.DataFrame:
+    """Check that ``articles`` is an articles table the later stages can use.
+
+    Every stage that takes the articles table calls this at its entry point:
+    a DataFrame with ``doc_id`` and ``text`` columns and unique, non-missing
+    ``doc_id`` values. Returns ``articles`` unchanged.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The table (usually from :func:`read_corpus`).
+    where : str
+        The calling function's name, used in the message.
+    error : CivictextError subclass, keyword-only
+        What to raise (default :class:`~civictext.errors.CorpusError`).
+
+    >>> check_articles(pd.DataFrame({"doc_id": ["a"], "text": ["x"]}), "demo").shape
+    (1, 2)
+    """
+    if not isinstance(articles, pd.DataFrame):
+        raise error(f"{where}: articles must be a DataFrame with columns doc_id and text "
+                    f"(as read_corpus returns), got {type(articles).__name__}")
+    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
+    if missing:
+        raise error(f"{where}: articles has no column {missing[0]!r} (columns: "
+                    f"{list(map(str, articles.columns[:12]))}); pass the table from "
+                    "read_corpus or add the column")
+    ids = articles["doc_id"]
+    if ids.isna().any():
+        raise error(f"{where}: {int(ids.isna().sum())} article(s) have no doc_id; every "
+                    "document needs a unique doc_id")
+    dup = ids.astype(str).duplicated()
+    if dup.any():
+        raise error(f"{where}: doc_id must be unique; duplicate doc_id values, e.g. "
+                    f"{str(ids[dup].iloc[0])!r} ({int(dup.sum())} repeats); drop or rename "
+                    "the duplicates")
+    return articles
 
 
 def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Path:

@@ -40,7 +40,8 @@ from typing import Any
 import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import CivictextError, CorpusError
+from civictext.errors import CivictextError
+from civictext.corpus import check_articles
 from civictext.normalize import normalize_tone_marks
 
 __all__ = ["shingles", "near_duplicates", "drop_near_duplicates"]
@@ -87,16 +88,7 @@ def shingles(text: str, k: int = 3) -> set[str]:
 
 def _check(articles: pd.DataFrame, threshold: float, num_perm: int, shingle: int,
            keep: str, func: str) -> None:
-    if not isinstance(articles, pd.DataFrame):
-        raise CorpusError(f"{func}: articles must be a DataFrame with columns doc_id and text "
-                          f"(as read_corpus returns), got {type(articles).__name__}")
-    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
-    if missing:
-        raise CorpusError(f"{func}: articles has no column {', '.join(missing)}; it needs "
-                          f"doc_id and text (columns received: {list(articles.columns)})")
-    if articles["doc_id"].duplicated().any():
-        dup = articles.loc[articles["doc_id"].duplicated(), "doc_id"].iloc[0]
-        raise CorpusError(f"{func}: doc_id must be unique; {dup!r} appears more than once")
+    check_articles(articles, func)
     if not 0.0 < float(threshold) <= 1.0:
         raise _ParameterError(f"{func}: threshold must be in (0, 1], got {threshold!r}")
     if int(num_perm) < 16:

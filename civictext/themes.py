@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from civictext.errors import CorpusError
+from civictext.corpus import check_articles
 from civictext.lexicon import Lexicon, load_lexicons
 from civictext.normalize import fold, is_folded, normalize_text
 
@@ -307,21 +308,6 @@ def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[in
     return kept, sentences
 
 
-def _check_articles(articles: Any, func: str) -> pd.DataFrame:
-    if not isinstance(articles, pd.DataFrame):
-        raise CorpusError(f"{func}: 'articles' must be a DataFrame with columns doc_id and "
-                          f"text (as returned by read_corpus), got {type(articles).__name__}")
-    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
-    if missing:
-        raise CorpusError(f"{func}: 'articles' lacks column(s) {missing}; it has "
-                          f"{list(articles.columns)[:12]}. Pass the table from read_corpus")
-    dup = articles["doc_id"].duplicated()
-    if dup.any():
-        raise CorpusError(f"{func}: 'articles' has duplicate doc_id values, e.g. "
-                          f"{articles.loc[dup, 'doc_id'].iloc[0]!r}; doc_id must be unique")
-    return articles
-
-
 def _iter_docs(articles: pd.DataFrame) -> Iterator[tuple[str, str]]:
     for doc_id, text in zip(articles["doc_id"], articles["text"]):
         if not isinstance(text, str):
@@ -380,7 +366,7 @@ def theme_evidence(articles: pd.DataFrame, lexicon: Lexicon | None = None) -> pd
     >>> theme_evidence(arts)[["term", "start", "end", "sentence"]].values.tolist()
     [['dịch vụ công trực tuyến', 23, 46, 'Người dân dùng dịch vụ công trực tuyến.']]
     """
-    articles = _check_articles(articles, "theme_evidence")
+    articles = check_articles(articles, "theme_evidence")
     lexicon = _resolve_lexicon(lexicon)
     rows = _evidence_rows(articles, lexicon)
     ev = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
@@ -472,7 +458,7 @@ def score_themes(
     >>> s[s.theme == "satisfaction"][["doc_id", "hits", "score", "present"]].values.tolist()
     [['a', 1, 1.0, True], ['b', 2, 0.5, False]]
     """
-    articles = _check_articles(articles, "score_themes")
+    articles = check_articles(articles, "score_themes")
     lexicon = _resolve_lexicon(lexicon)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
         raise ValueError(f"score_themes: threshold must be a positive number, got {threshold!r}")
@@ -538,7 +524,7 @@ def coverage_report(
     >>> bool(rep.loc["SIPAS", "never_occurs"])
     True
     """
-    articles = _check_articles(articles, "coverage_report")
+    articles = check_articles(articles, "coverage_report")
     lexicon = _resolve_lexicon(lexicon)
     rows = _evidence_rows(articles, lexicon)
     t = lexicon.terms.reset_index(drop=True)

@@ -102,6 +102,7 @@ import pandas as pd
 from civictext import _cache
 from civictext.config import cache_dir
 from civictext.errors import CacheError, CivictextError
+from civictext.corpus import check_articles
 from civictext.normalize import fold, normalize_text
 
 __all__ = [
@@ -543,22 +544,6 @@ def _work_chunk(items: list[tuple[int, str, bytes]], settings: dict[str, Any],
     return out
 
 
-def _check_articles(articles: Any, where: str) -> pd.DataFrame:
-    if not isinstance(articles, pd.DataFrame):
-        raise CivictextError(f"{where}: articles must be a DataFrame with columns doc_id and "
-                             f"text (from read_corpus), got {type(articles).__name__}")
-    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
-    if missing:
-        raise CivictextError(f"{where}: articles has no column {missing[0]!r} (columns: "
-                             f"{list(articles.columns)[:12]}); pass the table from "
-                             "read_corpus or add the column")
-    dup = articles["doc_id"].duplicated()
-    if dup.any():
-        raise CivictextError(f"{where}: doc_id must be unique; repeated: "
-                             f"{articles['doc_id'][dup].astype(str).unique()[:5].tolist()}")
-    return articles
-
-
 def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bool,
                settings: dict[str, Any], where: str) -> Iterator[tuple[int, _cache.DocTokens]]:
     """Yield (row number, tokens) for every article, from the cache when possible.
@@ -675,7 +660,7 @@ def tokenize(
     5       .     23   24    False
     """
     where = "tokenize"
-    articles = _check_articles(articles, where)
+    articles = check_articles(articles, where)
     stopset = _resolve_stopwords(stopwords)
     settings = _settings(compounds, pos)
     docs: list[_cache.DocTokens | None] = [None] * len(articles)
@@ -738,7 +723,7 @@ def count_tokens(articles: pd.DataFrame, *, n_jobs: int = 1, cache: bool = True,
     [2]
     """
     where = "count_tokens"
-    articles = _check_articles(articles, where)
+    articles = check_articles(articles, where)
     counts = np.zeros(len(articles), dtype=np.int64)
     for i, doc in _iter_docs(articles, n_jobs=n_jobs, cache=cache, progress=False,
                              settings=_settings(compounds, False), where=where):

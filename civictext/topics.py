@@ -162,6 +162,7 @@ import scipy.sparse as sp
 
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import CivictextWarning, ModelError
+from civictext.corpus import check_articles
 
 __all__ = [
     "METHODS",
@@ -1083,23 +1084,8 @@ max_iter
 
 # ------------------------------------------------------------ input checks
 def _check_articles(articles: Any, where: str) -> tuple[list[str], list[str]]:
-    if not isinstance(articles, pd.DataFrame):
-        raise ModelError(f"{where}: articles must be a DataFrame with 'doc_id' and 'text' "
-                         f"columns (e.g. from read_corpus), got {type(articles).__name__}")
-    missing = [c for c in ("doc_id", "text") if c not in articles.columns]
-    if missing:
-        raise ModelError(f"{where}: articles has no {', '.join(repr(c) for c in missing)} "
-                         f"column (columns: {', '.join(map(str, articles.columns[:12]))}); pass "
-                         "the articles table read_corpus returns")
-    ids = articles["doc_id"]
-    if ids.isna().any():
-        raise ModelError(f"{where}: {int(ids.isna().sum())} article(s) have no doc_id; every "
-                         "document needs a unique doc_id")
-    ids = ids.astype(str)
-    dup = ids[ids.duplicated()]
-    if len(dup):
-        raise ModelError(f"{where}: doc_id is not unique ({len(dup)} repeats, e.g. "
-                         f"{dup.iloc[0]!r}); drop duplicate articles first")
+    check_articles(articles, where, error=ModelError)
+    ids = articles["doc_id"].astype(str)
     texts = articles["text"].fillna("").astype(str).tolist()
     return ids.tolist(), texts
 

@@ -413,9 +413,9 @@ def test_tiny_corpus_lowers_n_topics_and_min_df_with_a_warning(themed):
 
 @pytest.mark.parametrize("kwargs,articles,match", [
     ({"method": "bert"}, None, "method='bert' is not one of nmf, lda, seeded"),
-    ({}, pd.DataFrame({"doc_id": ["a", "b"]}), "no 'text' column"),
+    ({}, pd.DataFrame({"doc_id": ["a", "b"]}), "no column 'text'"),
     ({}, ["một", "hai"], "must be a DataFrame"),
-    ({}, pd.DataFrame({"doc_id": ["a", "a"], "text": ["x y", "y z"]}), "doc_id is not unique"),
+    ({}, pd.DataFrame({"doc_id": ["a", "a"], "text": ["x y", "y z"]}), "doc_id must be unique"),
     ({}, pd.DataFrame({"doc_id": ["a"], "text": ["cải cách"]}), "at least 2 documents"),
     ({}, pd.DataFrame({"doc_id": ["a", "b"], "text": ["", "  "]}), "produced no tokens"),
     ({"min_df": 1.0, "max_df": 1.0}, None,
