@@ -188,6 +188,23 @@ def default_compounds() -> tuple[str, ...]:
     or its files are missing.
     """
     try:
+        from civictext.lexicon import DEFAULT_LEXICON_DIR  # lazy: a later-built module
+
+        stamp = tuple(sorted((f.name, f.stat().st_mtime_ns, f.stat().st_size)
+                             for f in Path(DEFAULT_LEXICON_DIR).iterdir() if f.is_file()))
+    except Exception:  # noqa: BLE001 - let the loader report it
+        stamp = ()
+    return _default_compounds(stamp)
+
+
+@lru_cache(maxsize=4)
+def _default_compounds(stamp: tuple) -> tuple[str, ...]:
+    """The lexicons' terms, read once per state of the lexicon files (``stamp``).
+
+    Reading the YAML files takes ~0.25 s, which made ``segment_text`` and
+    ``Analyzer(compounds=None)`` pay it on every call (benchmarks/bench_realtext.py).
+    """
+    try:
         from civictext.lexicon import load_lexicons  # lazy: a later-built module
         terms = load_lexicons().terms["term"]
     except Exception as exc:  # noqa: BLE001 - any failure means "no compounds"

@@ -381,3 +381,16 @@ def test_progress_is_silent_without_a_terminal(capsys):
     tokenize(_arts("Hà Nội.", "Đà Nẵng."), compounds=[], progress=True, cache=False)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_default_compounds_are_read_once_per_lexicon_state(monkeypatch):
+    # segment_text(compounds=None) used to re-read the YAML lexicons on every call
+    import civictext.lexicon as lexmod
+    first = tk.default_compounds()
+    calls = []
+    real = lexmod.load_lexicons
+    monkeypatch.setattr(lexmod, "load_lexicons", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        assert tk.default_compounds() == first
+    assert calls == []
+    assert "cải cách hành chính" in first
