@@ -196,6 +196,23 @@ def default_compounds() -> tuple[str, ...]:
     or its files are missing.
     """
     try:
+        from civictext.lexicon import DEFAULT_LEXICON_DIR  # lazy: a later-built module
+
+        stamp = tuple(sorted((f.name, f.stat().st_mtime_ns, f.stat().st_size)
+                             for f in Path(DEFAULT_LEXICON_DIR).iterdir() if f.is_file()))
+    except Exception:  # noqa: BLE001 - let the loader report it
+        stamp = ()
+    return _default_compounds(stamp)
+
+
+@lru_cache(maxsize=4)
+def _default_compounds(stamp: tuple) -> tuple[str, ...]:
+    """The lexicons' terms, read once per state of the lexicon files (``stamp``).
+
+    Reading the YAML files takes ~0.25 s, which made ``segment_text`` and
+    ``Analyzer(compounds=None)`` pay it on every call (benchmarks/bench_realtext.py).
+    """
+    try:
         from civictext.lexicon import load_lexicons  # lazy: a later-built module
         terms = load_lexicons().terms["term"]
     except Exception as exc:  # noqa: BLE001 - any failure means "no compounds"
@@ -394,8 +411,56 @@ def _nfc_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), pos_map
 
 
-def _doc_tokens(text: str, settings: dict[str, Any]) -> _cache.DocTokens:
-    seg = _segmenter()
+class _Given:
+    """The segmenter's interface over a given (pre-segmented, ``_``-joined) sentence.
+
+    ``given`` is the same sentence with ``_`` where the text has the space
+    inside a word (``read_corpus(segmented=True)`` makes ``text`` from
+    ``tokens_given`` by exactly that replacement), so offsets are shared.
+    """
+
+    __slots__ = ("given",)
+
+    def __init__(self, given: str) -> None:
+        self.given = given
+
+    def syllables(self, sentence: str) -> tuple[list[tuple[int, int]], list[bool]]:
+        spans: list[tuple[int, int]] = []
+        starts: list[bool] = []
+        for m in _CHUNK.finditer(self.given):
+            a, b = m.span()
+            first = True
+            for p in _SYLLABLE.finditer(self.given, a, b):
+                spans.append(p.span())
+                starts.append(first)
+                first = False
+            if first:  # a chunk of underscores only: one token as written
+                spans.append((a, b))
+                starts.append(True)
+        return spans, starts
+
+
+_CHUNK = re.compile(r"\S+")
+_SYLLABLE = re.compile(r"[^\s_]+")
+
+
+def _usable_given(text: str, given: Any) -> str | None:
+    """``given`` when it is ``text`` with ``_`` inside words (and NFC), else None."""
+    if not isinstance(given, str) or not given or len(given) != len(text):
+        return None
+    if given.replace("_", " ") != text or not unicodedata.is_normalized("NFC", text):
+        return None
+    return given
+
+
+def _doc_tokens(text: str, settings: dict[str, Any],
+                given: str | None = None) -> _cache.DocTokens:
+    if given is not None:
+        given = _usable_given(text, given)
+        if given is None:
+            log.warning("tokens_given does not match the text (is it the text with '_' "
+                        "inside words?); segmenting this document with underthesea")
+    seg: Any = None if given is not None else _segmenter()
     terms = settings["compounds"]
     index = _compound_index(terms) if terms else None
     pos = settings["pos"]
@@ -406,7 +471,8 @@ def _doc_tokens(text: str, settings: dict[str, Any]) -> _cache.DocTokens:
                             "pos": []}
     for sid, (offset, sentence) in enumerate(_sentences(text)):
         before = len(out["token"])
-        _sentence_tokens(sentence, offset, seg, index, pos, out)
+        sseg = seg if given is None else _Given(given[offset:offset + len(sentence)])
+        _sentence_tokens(sentence, offset, sseg, index, pos, out)
         out["sent"].extend([sid] * (len(out["token"]) - before))
     start, end = out["start"], out["end"]
     if nfc_map is not None:
@@ -527,12 +593,12 @@ def _settings_key(settings: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def _work_chunk(items: list[tuple[int, str, bytes]], settings: dict[str, Any],
+def _work_chunk(items: list[tuple[int, str, bytes, str | None]], settings: dict[str, Any],
                 root: str | None, skey: str) -> list[tuple[int, _cache.DocTokens]]:
     """Tokenize a chunk of documents (runs in a worker); write cache entries."""
     out = []
-    for i, text, tkey in items:
-        doc = _doc_tokens(text, settings)
+    for i, text, tkey, given in items:
+        doc = _doc_tokens(text, settings, given)
         if root is not None:
             try:
                 _cache.store(Path(root), skey, tkey, doc)
@@ -554,6 +620,7 @@ def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bo
     if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise CivictextError(f"{where}: n_jobs must be a positive int or -1, got {n_jobs!r}")
     texts = [_check_text(t, where) for t in articles["text"].tolist()]
+    givens = _givens(articles, texts)
     skey = _settings_key(settings)
     root: Path | None = None
     if cache:
@@ -565,13 +632,15 @@ def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bo
                              "set CIVICTEXT_CACHE to a writable folder or pass cache=False"
                              ) from exc
     bar = _progress(len(texts), progress, where)
-    todo: list[tuple[int, str, bytes]] = []
+    todo: list[tuple[int, str, bytes, str | None]] = []
     try:
         for i, text in enumerate(texts):
-            tkey = _cache.text_key(text)
+            given = givens[i]
+            # a given segmentation is its own cache entry (its tokens differ)
+            tkey = _cache.text_key(text if given is None else "\x00given\x00" + given)
             doc = _cache.load(root, skey, tkey) if root is not None else None
             if doc is None:
-                todo.append((i, text, tkey))
+                todo.append((i, text, tkey, given))
             else:
                 bar.update(1)
                 yield i, doc
@@ -596,6 +665,24 @@ def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bo
             yield from result
     finally:
         bar.close()
+
+
+def _givens(articles: pd.DataFrame, texts: list[str]) -> list[str | None]:
+    """Per row, the given segmentation to use (``segmented`` rows), else None.
+
+    Pre-segmented corpora (``read_corpus(..., segmented=True)``, e.g. VNDS's
+    ``text_segmented``) keep their own word boundaries: the segmenter is not
+    run on them again. Sentences still come from ``sent_tokenize``, and
+    lexicon compounds are merged as for any text.
+    """
+    if "tokens_given" not in articles.columns:
+        return [None] * len(texts)
+    seg = (articles["segmented"].fillna(False).astype(bool).tolist()
+           if "segmented" in articles.columns else [True] * len(texts))
+    out: list[str | None] = []
+    for flag, given in zip(seg, articles["tokens_given"].tolist()):
+        out.append(given if flag and isinstance(given, str) and given else None)
+    return out
 
 
 def _progress(total: int, progress: bool, where: str) -> Any:
@@ -785,7 +872,24 @@ class Analyzer:
         text = _check_text(doc, "Analyzer")
         if self.normalize:
             text = normalize_text(text)
-        d = _doc_tokens(text, {"compounds": self.compounds, "pos": self.pos is not None})
+        return self._filter(_doc_tokens(text, {"compounds": self.compounds,
+                                               "pos": self.pos is not None}))
+
+    def given(self, text: str, tokens_given: str) -> list[str]:
+        """Like calling the analyzer on ``text``, but with its given segmentation.
+
+        ``tokens_given`` is ``text`` with ``_`` inside words (a pre-segmented
+        corpus, ``read_corpus`` columns ``text`` and ``tokens_given``); the word
+        segmenter is not run (POS tags, if asked for, still are).
+
+        >>> Analyzer(compounds=[]).given("cải cách thủ tục", "cải_cách thủ_tục")
+        ['cải_cách', 'thủ_tục']
+        """
+        text = _check_text(text, "Analyzer.given")
+        return self._filter(_doc_tokens(text, {"compounds": self.compounds,
+                                               "pos": self.pos is not None}, tokens_given))
+
+    def _filter(self, d: _cache.DocTokens) -> list[str]:
         keep_kind = {0} | ({1} if self.numbers else set()) | ({2} if self.punct else set())
         out = []
         for k, tok in enumerate(d.tokens):

@@ -575,7 +575,11 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
         raise ModelError(f"{where}: analyzer must be a callable str -> list of str, got "
                          f"{type(analyzer).__name__}")
 
-    token_lists = [list(analyzer(t)) for t in texts]
+    givens = _givens(articles, len(texts))
+    use_given = callable(getattr(analyzer, "given", None))
+    # pre-segmented rows (read_corpus segmented=True) keep their own segmentation
+    token_lists = [list(analyzer.given(t, g)) if use_given and g else list(analyzer(t))
+                   for t, g in zip(texts, givens)]
     n_tokens = sum(len(t) for t in token_lists)
     if n_tokens == 0:
         raise ModelError(f"{where}: the analyzer produced no tokens from the {n_docs} texts; "
@@ -1088,6 +1092,16 @@ def _check_articles(articles: Any, where: str) -> tuple[list[str], list[str]]:
     ids = articles["doc_id"].astype(str)
     texts = articles["text"].fillna("").astype(str).tolist()
     return ids.tolist(), texts
+
+
+def _givens(articles: pd.DataFrame, n: int) -> list[str | None]:
+    """``tokens_given`` of pre-segmented rows, else None (see tokenize._givens)."""
+    if "tokens_given" not in articles.columns:
+        return [None] * n
+    seg = (articles["segmented"].fillna(False).astype(bool).tolist()
+           if "segmented" in articles.columns else [True] * n)
+    return [g if f and isinstance(g, str) and g else None
+            for f, g in zip(seg, articles["tokens_given"].tolist())]
 
 
 def _check_df(value: Any, name: str, where: str) -> None:

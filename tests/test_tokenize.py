@@ -411,3 +411,15 @@ def test_package_attribute_is_callable_after_submodule_import():
     importlib.import_module("civictext.tokenize")
     out = civictext.tokenize(_arts("Hà Nội."), compounds=[], cache=False)
     assert out.token.tolist() == ["hà_nội", "."]
+
+def test_default_compounds_are_read_once_per_lexicon_state(monkeypatch):
+    # segment_text(compounds=None) used to re-read the YAML lexicons on every call
+    import civictext.lexicon as lexmod
+    first = tk.default_compounds()
+    calls = []
+    real = lexmod.load_lexicons
+    monkeypatch.setattr(lexmod, "load_lexicons", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        assert tk.default_compounds() == first
+    assert calls == []
+    assert "cải cách hành chính" in first
