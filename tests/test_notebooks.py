@@ -39,7 +39,7 @@ MINI_CORPUS = ROOT / "tests" / "data" / "mini_corpus"
 NOTEBOOKS = sorted(NB_DIR.glob("[0-9][0-9]_*.py"))
 NB_IDS = [p.stem for p in NOTEBOOKS]
 EXPECTED = ["01_corpus_overview", "02_tokenization", "03_themes", "04_topic_trends",
-            "05_reproduce_figures"]
+            "05_reproduce_figures", "06_case_study_news_feed"]
 
 TIMEOUT_PER_CELL = 240
 
@@ -218,9 +218,18 @@ def _check_05(out: Path) -> None:
         assert (out / fig["png"]).is_file() and (out / fig["csv"]).is_file()
 
 
+def _check_06(out: Path) -> None:
+    trends = pd.read_csv(out / "trends_by_outlet.csv")
+    assert set(trends["outlet"]) == {"Tin Phường Mới", "Nhịp Sống Đô Thị"}
+    sat = trends[trends["theme"] == "satisfaction"].groupby("period")["n_present"].sum()
+    assert sat.loc["2024-06"] > sat.loc["2024-01"]  # satisfaction rising
+    coverage = pd.read_csv(out / "coverage.csv")
+    assert coverage.loc[coverage["term"] == "SIPAS", "docs"].iloc[0] >= 1
+
+
 MINI_CHECKS = {"01_corpus_overview": _check_01, "02_tokenization": _check_02,
                "03_themes": _check_03, "04_topic_trends": _check_04,
-               "05_reproduce_figures": _check_05}
+               "05_reproduce_figures": _check_05, "06_case_study_news_feed": _check_06}
 
 
 # ------------------------------------------------------------------ JupyterLab
