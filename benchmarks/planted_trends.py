@@ -32,7 +32,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from civictext.synthetic import PLANTED_THEME_KEYWORDS, planted_trend_corpus  # noqa: E402
+from civictext.synthetic import planted_keyword_scores, planted_trend_corpus  # noqa: E402
 from civictext.trends import theme_trends  # noqa: E402
 
 N_PERIODS = 24
@@ -42,18 +42,6 @@ SHARES = {
     "reform": np.linspace(0.50, 0.15, N_PERIODS),
 }
 PERIODS = [str(p) for p in pd.period_range("2020-01", periods=N_PERIODS, freq="M")]
-
-
-def keyword_scores(articles: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for d, text in zip(articles["doc_id"], articles["text"]):
-        low = text.lower()
-        n_tok = max(1, len(low.split()))
-        for theme, kws in PLANTED_THEME_KEYWORDS.items():
-            hits = sum(low.count(k) for k in kws)
-            rows.append({"doc_id": d, "theme": theme, "hits": hits, "n_tokens": n_tok,
-                         "per_1k": 1000 * hits / n_tok, "present": hits > 0})
-    return pd.DataFrame(rows)
 
 
 def one_replicate(n_per_period: int, seed: int, scorer, level: float, n_boot: int) -> pd.DataFrame:
@@ -118,7 +106,7 @@ def main() -> None:
     if args.scorer == "themes":
         from civictext.themes import score_themes as scorer
     else:
-        scorer = keyword_scores
+        scorer = planted_keyword_scores
     print(f"SYNTHETIC planted-trend check ({args.scorer} scorer): {N_PERIODS} months x "
           f"{len(SHARES)} themes, "
           f"{reps} replicates per size, level {args.level}, n_boot {args.n_boot}, "

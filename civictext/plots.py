@@ -148,14 +148,10 @@ def _label(theme: Any) -> str:
 
 
 def _check(data: Any, columns: Sequence[str], where: str) -> pd.DataFrame:
-    from civictext.trends import TrendError
+    from civictext.trends import _check_columns
 
-    if not isinstance(data, pd.DataFrame):
-        raise TrendError(f"{where}: expected a DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise TrendError(f"{where}: the table lacks column(s) {missing} (it has "
-                         f"{list(data.columns)}); pass the table civictext.trends makes for it")
+    _check_columns(data, columns, "the table", where,
+                   "pass the table civictext.trends makes for it")
     return data
 
 

@@ -23,7 +23,8 @@ import pandas as pd
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.normalize import normalize_text
 
-__all__ = ["SEED_PAGE", "seed_sentences", "generate_corpus"]
+__all__ = ["SEED_PAGE", "seed_sentences", "generate_corpus", "planted_trend_corpus",
+           "planted_keyword_scores", "PLANTED_THEME_KEYWORDS"]
 
 #: The project's sample page (the bundled corpus).
 SEED_PAGE = Path(__file__).resolve().parents[1] / "corpus" / "ldtd-van-hoa-cong-so.txt"
@@ -285,3 +286,22 @@ def planted_trend_corpus(
     truth_df = pd.DataFrame(truth, columns=["period", "theme", "planted_share", "n_articles",
                                             "n_planted"])
     return articles, truth_df
+
+
+def planted_keyword_scores(articles: pd.DataFrame) -> pd.DataFrame:
+    """Score a planted corpus with the simulator's own keywords (a transparent scorer).
+
+    Returns the theme-scores columns (``doc_id, theme, hits, n_tokens, per_1k,
+    present``) with ``present`` when any of :data:`PLANTED_THEME_KEYWORDS` of
+    the theme occurs, so a check of the trend estimator does not also test the
+    lexicons. ``n_tokens`` counts whitespace-separated words.
+    """
+    rows = []
+    for d, text in zip(articles["doc_id"], articles["text"]):
+        low = text.lower()
+        n_tok = max(1, len(low.split()))
+        for theme, kws in PLANTED_THEME_KEYWORDS.items():
+            hits = sum(low.count(k) for k in kws)
+            rows.append({"doc_id": d, "theme": theme, "hits": hits, "n_tokens": n_tok,
+                         "per_1k": 1000 * hits / n_tok, "present": hits > 0})
+    return pd.DataFrame(rows)

@@ -193,5 +193,5 @@ def test_excluded_note_wording():
 def test_bad_input_is_a_clear_error():
     with pytest.raises(CivictextError, match=r"lacks column\(s\) \['n_articles'\]"):
         plots.plot_volume(pd.DataFrame({"period": ["2020"]}))
-    with pytest.raises(CivictextError, match="expected a DataFrame"):
+    with pytest.raises(CivictextError, match="must be a pandas DataFrame"):
         plots.plot_theme_shares([1, 2, 3])

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civictext.errors import CivictextError, CivictextWarning
-from civictext.synthetic import PLANTED_THEME_KEYWORDS, planted_trend_corpus
+from civictext.synthetic import planted_keyword_scores, planted_trend_corpus
 from civictext.trends import (
     assign_periods,
     choose_freq,
@@ -326,19 +326,6 @@ def test_volume_cooccurrence_top_terms_choose_freq(tiny):
 
 
 # ------------------------------------------------ planted-trend check
-def _keyword_scores(articles: pd.DataFrame) -> pd.DataFrame:
-    """A transparent scorer for the planted corpus: the simulator's own keywords."""
-    rows = []
-    for d, text in zip(articles["doc_id"], articles["text"]):
-        low = text.lower()
-        n_tok = max(1, len(low.split()))
-        for theme, kws in PLANTED_THEME_KEYWORDS.items():
-            hits = sum(low.count(k) for k in kws)
-            rows.append({"doc_id": d, "theme": theme, "hits": hits, "n_tokens": n_tok,
-                         "per_1k": 1000 * hits / n_tok, "present": hits > 0})
-    return pd.DataFrame(rows)
-
-
 def test_planted_corpus_is_labelled_synthetic_and_truthful():
     periods = [f"2021-{m:02d}" for m in range(1, 7)]
     arts, truth = planted_trend_corpus({"conduct": [0.3] * 6, "satisfaction": [0.0] * 6},
@@ -346,7 +333,7 @@ def test_planted_corpus_is_labelled_synthetic_and_truthful():
                                        year_only_share=0.2)
     assert arts["synthetic"].all() and arts["source"].str.startswith("SYNTHETIC").all()
     assert len(arts) == 50 and len(truth) == 12
-    sc = _keyword_scores(arts)
+    sc = planted_keyword_scores(arts)
     got = sc[sc["present"]].groupby("doc_id")["theme"].apply(lambda s: ";".join(sorted(s)))
     want = arts.set_index("doc_id")["planted_themes"]
     assert got.reindex(want.index, fill_value="").tolist() == want.tolist()  # keywords = truth
@@ -366,7 +353,7 @@ def test_planted_trend_is_recovered_with_calibrated_intervals():
                "reform": np.linspace(0.5, 0.15, n_periods)}        # falling
     periods = [str(p) for p in pd.period_range("2020-01", periods=n_periods, freq="M")]
     arts, truth = planted_trend_corpus(planted, periods, 80, random_state=11)
-    t = theme_trends(_keyword_scores(arts), arts, freq="M", n_boot=400, random_state=0)
+    t = theme_trends(planted_keyword_scores(arts), arts, freq="M", n_boot=400, random_state=0)
     merged = t.merge(truth[["period", "theme", "planted_share"]], on=["period", "theme"])
     assert len(merged) == 3 * n_periods
     err = (merged["share"] - merged["planted_share"]).abs()
