@@ -617,10 +617,17 @@ def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bo
     Cached documents come first, then newly tokenized ones in chunks; callers
     put them back in row order.
     """
+    texts = [_check_text(t, where) for t in articles["text"].tolist()]
+    yield from _iter_texts(texts, _givens(articles, texts), n_jobs=n_jobs, cache=cache,
+                           progress=progress, settings=settings, where=where)
+
+
+def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cache: bool,
+                progress: bool, settings: dict[str, Any], where: str
+                ) -> Iterator[tuple[int, _cache.DocTokens]]:
+    """:func:`_iter_docs` on a list of texts and their given segmentations (or None)."""
     if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise CivictextError(f"{where}: n_jobs must be a positive int or -1, got {n_jobs!r}")
-    texts = [_check_text(t, where) for t in articles["text"].tolist()]
-    givens = _givens(articles, texts)
     skey = _settings_key(settings)
     root: Path | None = None
     if cache:
@@ -888,6 +895,64 @@ class Analyzer:
         text = _check_text(text, "Analyzer.given")
         return self._filter(_doc_tokens(text, {"compounds": self.compounds,
                                                "pos": self.pos is not None}, tokens_given))
+
+    def analyze_many(self, texts: Sequence[Any], givens: Sequence[str | None] | None = None,
+                     *, cache: bool = True, n_jobs: int = 1) -> list[list[str]]:
+        """The analyzer on many texts at once, through the token cache.
+
+        Gives exactly ``[self(t) for t in texts]`` (or ``self.given(t, g)`` where
+        ``givens[i]`` is a string), but documents already segmented by
+        :func:`tokenize` or :func:`count_tokens` with the same compounds (and
+        ``pos``) are read from the on-disk cache instead of being segmented
+        again, and new ones are written to it. :func:`civictext.topics.fit_topics`
+        uses this, so ``score_themes`` followed by ``fit_topics`` segments each
+        document once.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Missing values count as ``""``.
+        givens : sequence of str or None, optional
+            Per text, its given segmentation (``tokens_given`` of a
+            pre-segmented row) or None.
+        cache : bool, keyword-only
+            Use the token cache (default True). When its folder cannot be
+            created the texts are segmented without it (logged).
+        n_jobs : int, keyword-only
+            Worker processes for texts not in the cache, as in :func:`tokenize`.
+
+        Returns
+        -------
+        list of list of str
+
+        >>> an = Analyzer(compounds=["cải cách hành chính"])
+        >>> an.analyze_many(["Đẩy mạnh cải cách hành chính.", "Hà Nội"], cache=False)
+        [['đẩy_mạnh', 'cải_cách_hành_chính'], ['hà_nội']]
+        """
+        where = "Analyzer.analyze_many"
+        gv: list[str | None] = ([None] * len(texts) if givens is None else
+                                [g if isinstance(g, str) and g else None for g in givens])
+        if len(gv) != len(texts):
+            raise CivictextError(f"{where}: got {len(texts)} texts but {len(gv)} givens; pass "
+                                 "one given segmentation (or None) per text")
+        # the same text each single-document call segments: __call__ normalises,
+        # given() does not
+        prepared = []
+        for t, g in zip(texts, gv):
+            t = _check_text(t, where)
+            prepared.append(normalize_text(t) if self.normalize and g is None else t)
+        settings = {"compounds": self.compounds, "pos": self.pos is not None}
+        out: list[list[str] | None] = [None] * len(prepared)
+        try:
+            for i, doc in _iter_texts(prepared, gv, n_jobs=n_jobs, cache=cache,
+                                      progress=False, settings=settings, where=where):
+                out[i] = self._filter(doc)
+        except CacheError as exc:
+            log.warning("%s; segmenting without the token cache", exc)
+            for i, doc in _iter_texts(prepared, gv, n_jobs=n_jobs, cache=False,
+                                      progress=False, settings=settings, where=where):
+                out[i] = self._filter(doc)
+        return out  # type: ignore[return-value]
 
     def _filter(self, d: _cache.DocTokens) -> list[str]:
         keep_kind = {0} | ({1} if self.numbers else set()) | ({2} if self.punct else set())

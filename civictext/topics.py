@@ -469,6 +469,10 @@ def fit_topics(
     analyzer : callable str -> list of str, keyword-only
         Tokenizer for the vectorizer; default
         ``civictext.tokenize.Analyzer()``. Must be picklable to save the model.
+        An analyzer with an ``analyze_many(texts, givens)`` method (civictext's
+        ``Analyzer``) is given all texts at once: documents already in the
+        token cache (after ``count_tokens``/``score_themes``/``tokenize``) are
+        not segmented again.
     lexicon : Lexicon, DataFrame or mapping, keyword-only
         Seeds for ``"seeded"``: a :class:`~civictext.lexicon.Lexicon`, a
         DataFrame with ``theme, term`` columns, or ``{theme: [terms]}``;
@@ -577,9 +581,15 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
 
     givens = _givens(articles, len(texts))
     use_given = callable(getattr(analyzer, "given", None))
-    # pre-segmented rows (read_corpus segmented=True) keep their own segmentation
-    token_lists = [list(analyzer.given(t, g)) if use_given and g else list(analyzer(t))
-                   for t, g in zip(texts, givens)]
+    if callable(getattr(analyzer, "analyze_many", None)):
+        # civictext's Analyzer: documents already segmented by count_tokens/tokenize
+        # (score_themes) come from the token cache instead of the segmenter
+        token_lists = [list(t) for t in analyzer.analyze_many(
+            texts, givens if use_given else None)]
+    else:
+        # pre-segmented rows (read_corpus segmented=True) keep their own segmentation
+        token_lists = [list(analyzer.given(t, g)) if use_given and g else list(analyzer(t))
+                       for t, g in zip(texts, givens)]
     n_tokens = sum(len(t) for t in token_lists)
     if n_tokens == 0:
         raise ModelError(f"{where}: the analyzer produced no tokens from the {n_docs} texts; "

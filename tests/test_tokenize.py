@@ -345,6 +345,50 @@ def test_analyzer_options():
     assert "hà_nội" in nouns and "tăng" not in nouns
 
 
+def _count_segmenter_calls(monkeypatch) -> list[int]:
+    """Count calls of the CRF word segmenter (one per sentence it segments)."""
+    import civictext.tokenize as tk
+
+    calls = [0]
+    real = tk._Segmenter.syllables
+
+    def counting(self, sentence):
+        calls[0] += 1
+        return real(self, sentence)
+
+    monkeypatch.setattr(tk._Segmenter, "syllables", counting)
+    return calls
+
+
+def test_analyze_many_equals_single_calls_and_reads_the_cache(monkeypatch):
+    decomposed = unicodedata.normalize("NFD", "Cán bộ giữ văn hóa công sở, thái độ niềm nở.")
+    texts = ["UBND đẩy mạnh cải cách hành chính, đạt 62%.", decomposed, "",
+             "Chỉ số SIPAS của Hà Nội tăng 16 bậc.", "cải cách thủ tục ở phường"]
+    givens = [None, None, None, None, "cải_cách thủ_tục ở phường"]
+    for an in (Analyzer(compounds=TERMS), Analyzer(compounds=TERMS, numbers=True, punct=True),
+               Analyzer(compounds=TERMS, fold=True, stop_words=False)):
+        single = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]
+        assert an.analyze_many(texts, givens, cache=False) == single
+        assert an.analyze_many(texts, givens) == single  # fills the cache
+        calls = _count_segmenter_calls(monkeypatch)
+        assert an.analyze_many(texts, givens) == single  # read back from it
+        assert calls[0] == 0
+        monkeypatch.undo()
+    with pytest.raises(CivictextError, match="2 texts but 1 givens"):
+        Analyzer(compounds=[]).analyze_many(["a", "b"], [None])
+
+
+def test_analyze_many_reuses_count_tokens_entries(monkeypatch):
+    arts = pd.DataFrame({"doc_id": ["a", "b"],
+                         "text": ["UBND quận đẩy mạnh cải cách hành chính.",
+                                  "Người dân hài lòng với thái độ của cán bộ."]})
+    count_tokens(arts, compounds=TERMS)
+    calls = _count_segmenter_calls(monkeypatch)
+    got = Analyzer(compounds=TERMS).analyze_many(arts["text"].tolist())
+    assert calls[0] == 0
+    assert "cải_cách_hành_chính" in got[0] and "UBND" in got[0]
+
+
 # ---------------------------------------------------------------------- CLI
 def test_cli_tokenize_writes_csv(tmp_path, monkeypatch):
     """The sub-command with a stand-in reader (the real one lives in civictext.corpus)."""

@@ -527,3 +527,41 @@ def test_repr_is_short(seeded_themed):
     assert repr(seeded_themed) == ("TopicModel(method='seeded', n_topics=4, n_docs=19, "
                                    f"n_terms={len(seeded_themed.vocabulary)}, "
                                    "named=['reform', 'conduct', 'satisfaction'])")
+
+
+# ------------------------------------------------- default analyzer: token cache
+class _PerTextAnalyzer:
+    """civictext's Analyzer called one text at a time (the path without the cache)."""
+
+    def __init__(self):
+        from civictext.tokenize import Analyzer
+
+        self.inner = Analyzer()
+
+    def __call__(self, text: str) -> list[str]:
+        return self.inner(text)
+
+
+def test_seeded_fit_reuses_count_tokens_cache(monkeypatch):
+    """score_themes -> fit_topics (as in run_all) segments each document once."""
+    import civictext.tokenize as tk
+
+    arts = generate_corpus(40, random_state=3)
+    uncached = fit_topics(arts, method="seeded", random_state=0, analyzer=_PerTextAnalyzer())
+    tk.count_tokens(arts)  # what score_themes does first
+    calls = [0]
+    real = tk._Segmenter.syllables
+
+    def counting(self, sentence):
+        calls[0] += 1
+        return real(self, sentence)
+
+    monkeypatch.setattr(tk._Segmenter, "syllables", counting)
+    cached = fit_topics(arts, method="seeded", random_state=0)
+    assert calls[0] == 0
+    pd.testing.assert_frame_equal(cached.doc_topics, uncached.doc_topics)
+    pd.testing.assert_frame_equal(cached.top_terms, uncached.top_terms)
+    # new articles still go through the analyzer itself
+    new = generate_corpus(3, random_state=11)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(cached.transform(new), uncached.transform(new))
