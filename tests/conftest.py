@@ -40,6 +40,25 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CIVICTEXT_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
+def count_segmenter_calls(monkeypatch) -> list[int]:
+    """Count calls of civictext's CRF word segmenter from now on (one per sentence).
+
+    Returns a one-item list whose value grows with each call; tests use it to
+    show that a cached or pre-segmented path never runs the segmenter.
+    """
+    import civictext.tokenize as tk
+
+    calls = [0]
+    real = tk._Segmenter.syllables
+
+    def counting(self, sentence):
+        calls[0] += 1
+        return real(self, sentence)
+
+    monkeypatch.setattr(tk._Segmenter, "syllables", counting)
+    return calls
+
+
 # Short news-style paragraphs written for the tests (not from any outlet).
 TEXT_REFORM = ("Sáng 12/3, UBND quận Cầu Giấy tổ chức hội nghị về cải cách hành chính. "
                "Quận đẩy mạnh dịch vụ công trực tuyến và cơ chế một cửa liên thông.")

@@ -17,6 +17,7 @@ tk = importlib.import_module("civictext.tokenize")
 from civictext.errors import CivictextError
 from civictext.normalize import normalize_text
 from civictext.tokenize import Analyzer, count_tokens, load_stopwords, segment_text, tokenize
+from conftest import count_segmenter_calls
 
 TERMS = ["cải cách hành chính", "quy tắc ứng xử", "dịch vụ công trực tuyến",
          "văn hóa công sở", "chỉ số", "PAR INDEX"]
@@ -345,21 +346,6 @@ def test_analyzer_options():
     assert "hà_nội" in nouns and "tăng" not in nouns
 
 
-def _count_segmenter_calls(monkeypatch) -> list[int]:
-    """Count calls of the CRF word segmenter (one per sentence it segments)."""
-    import civictext.tokenize as tk
-
-    calls = [0]
-    real = tk._Segmenter.syllables
-
-    def counting(self, sentence):
-        calls[0] += 1
-        return real(self, sentence)
-
-    monkeypatch.setattr(tk._Segmenter, "syllables", counting)
-    return calls
-
-
 def test_analyze_many_equals_single_calls_and_reads_the_cache(monkeypatch):
     decomposed = unicodedata.normalize("NFD", "Cán bộ giữ văn hóa công sở, thái độ niềm nở.")
     texts = ["UBND đẩy mạnh cải cách hành chính, đạt 62%.", decomposed, "",
@@ -370,7 +356,7 @@ def test_analyze_many_equals_single_calls_and_reads_the_cache(monkeypatch):
         single = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]
         assert an.analyze_many(texts, givens, cache=False) == single
         assert an.analyze_many(texts, givens) == single  # fills the cache
-        calls = _count_segmenter_calls(monkeypatch)
+        calls = count_segmenter_calls(monkeypatch)
         assert an.analyze_many(texts, givens) == single  # read back from it
         assert calls[0] == 0
         monkeypatch.undo()
@@ -383,7 +369,7 @@ def test_analyze_many_reuses_count_tokens_entries(monkeypatch):
                          "text": ["UBND quận đẩy mạnh cải cách hành chính.",
                                   "Người dân hài lòng với thái độ của cán bộ."]})
     count_tokens(arts, compounds=TERMS)
-    calls = _count_segmenter_calls(monkeypatch)
+    calls = count_segmenter_calls(monkeypatch)
     got = Analyzer(compounds=TERMS).analyze_many(arts["text"].tolist())
     assert calls[0] == 0
     assert "cải_cách_hành_chính" in got[0] and "UBND" in got[0]

@@ -24,6 +24,7 @@ from civictext.synthetic import generate_corpus
 from civictext.topics import (
     TopicModel, _stability_table, compare_n_topics, fit_topics, npmi_coherence, topic_stability,
 )
+from conftest import count_segmenter_calls
 
 PHRASES = ("cải cách hành chính", "thủ tục hành chính", "dịch vụ công trực tuyến", "một cửa",
            "quy tắc ứng xử", "văn hóa công sở", "nơi công cộng", "giao tiếp", "thái độ",
@@ -549,14 +550,7 @@ def test_seeded_fit_reuses_count_tokens_cache(monkeypatch):
     arts = generate_corpus(40, random_state=3)
     uncached = fit_topics(arts, method="seeded", random_state=0, analyzer=_PerTextAnalyzer())
     tk.count_tokens(arts)  # what score_themes does first
-    calls = [0]
-    real = tk._Segmenter.syllables
-
-    def counting(self, sentence):
-        calls[0] += 1
-        return real(self, sentence)
-
-    monkeypatch.setattr(tk._Segmenter, "syllables", counting)
+    calls = count_segmenter_calls(monkeypatch)
     cached = fit_topics(arts, method="seeded", random_state=0)
     assert calls[0] == 0
     pd.testing.assert_frame_equal(cached.doc_topics, uncached.doc_topics)
