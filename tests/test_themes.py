@@ -228,6 +228,83 @@ def test_presence_rule_strong_weak_and_threshold(lex):
     assert not strict["present"].any()
 
 
+def _long_article(title: str, sentences: list[str], lead: str = "") -> dict:
+    """A read_corpus-shaped row: the text starts with the title, one sentence per line."""
+    filler = [f"Đoạn {i} kể chuyện giao thông và thời tiết trong tuần." for i in range(12)]
+    body = sentences + filler[:max(0, 12 - len(sentences))]
+    parts = [title] + ([lead] if lead else []) + ["\n".join(body)]
+    return {"title": title, "lead": lead, "text": "\n\n".join(parts)}
+
+
+def _focus(rows: dict[str, dict], lex, **kw) -> pd.DataFrame:
+    arts = pd.DataFrame([{"doc_id": k, **v} for k, v in rows.items()])
+    s = score_themes(arts, lex, n_tokens=_n(arts), **kw)
+    return s[s["theme"] == "reform"].set_index("doc_id")
+
+
+def test_focus_rule_separates_passing_mentions_from_articles_about_the_theme(lex):
+    hit = "Tỉnh cũng nhắc tới cải cách hành chính trong báo cáo."
+    rows = {
+        # one hit deep in a long article about something else: mentioned only
+        "passing": _long_article("Mưa lớn ở miền Trung", ["Mưa kéo dài."] * 8 + [hit]),
+        # the headline names the theme
+        "headline": _long_article("Đẩy mạnh cải cách hành chính", []),
+        # the lead names it, and the body returns to it
+        "lead_and_body": _long_article("Tỉnh họp cuối năm", ["Mưa kéo dài.", hit],
+                                       lead="Tỉnh bàn cải cách hành chính và ngân sách."),
+        # the lead alone, once, in a long article
+        "lead_once": _long_article("Tỉnh họp cuối năm", [],
+                                   lead="Tỉnh bàn cải cách hành chính và ngân sách."),
+        # three of thirteen sentences (>= 1 in 5) carry a hit, none in the head
+        "dense": _long_article("Tỉnh họp cuối năm", ["Mưa kéo dài."] + [hit] * 3),
+        # two of thirteen (< 1 in 5)
+        "sparse": _long_article("Tỉnh họp cuối năm", ["Mưa kéo dài."] + [hit] * 2),
+    }
+    s = _focus(rows, lex)
+    assert s["mentioned"].all()
+    assert s["present"].to_dict() == {"passing": False, "headline": True, "lead_and_body": True,
+                                      "lead_once": False, "dense": True, "sparse": False}
+    assert s.loc["headline", "headline_hit"] and not s.loc["passing", "headline_hit"]
+    assert s.loc["dense", "sentences_hit"] == 3 and s.loc["dense", "n_sentences"] == 13
+    wide = _focus(rows, lex, presence="mention")
+    assert wide["present"].all() and (wide["present"] == wide["mentioned"]).all()
+    # the other columns do not depend on the reading
+    cols = ["hits", "score", "headline_hit", "sentences_hit", "n_sentences", "mentioned"]
+    assert wide[cols].equals(s[cols])
+
+
+def test_focus_rule_without_title_or_lead_columns(lex):
+    # no title column: the first sentence is the headline, the next one the lead
+    arts = _arts(
+        first="Hà Nội đẩy mạnh cải cách hành chính. " + "Trời mưa. " * 9,
+        second="Hà Nội họp. Sở bàn cải cách hành chính. Trời mưa. " + "Trời nắng. " * 9,
+        late="Hà Nội họp. Trời mưa. " + "Trời nắng. " * 9 + "Sở nhắc cải cách hành chính.",
+        short="Sở bàn cải cách hành chính.",
+    )
+    s = score_themes(arts, lex, n_tokens=_n(arts)).query("theme == 'reform'").set_index("doc_id")
+    assert s["present"].to_dict() == {"first": True, "second": False, "late": False,
+                                      "short": True}
+    # a title that the text does not start with is not taken as the headline
+    arts2 = arts.assign(title="Cải cách hành chính")
+    s2 = score_themes(arts2, lex, n_tokens=_n(arts2)).query("theme == 'reform'")
+    assert s2["present"].tolist() == s["present"].tolist()
+
+
+def test_presence_must_be_a_known_rule(lex):
+    with pytest.raises(ValueError, match="presence must be one of focus, mention"):
+        score_themes(_arts(a="x"), lex, n_tokens={"a": 1}, presence="about")
+
+
+def test_terms_do_not_cross_line_breaks(lex):
+    # "chính quyền" ends a title, "Số" starts the summary: not "chính quyền số"
+    assert _hits("Chính sách của chính quyền\n\nSố đơn tăng gấp ba.", lex) == []
+    assert [h[1] for h in _hits("Xây dựng chính quyền số.", lex)] == ["chính quyền số"]
+    assert [h[1] for h in _hits("Xây_dựng chính_quyền số.", lex)] == ["chính quyền số"]
+    # context rules do not look across a line break either
+    assert [h[1] for h in _hits("Người dân dùng dịch vụ công\nNghệ An họp.", lex)] == \
+        [h[1] for h in _hits("Người dân dùng dịch vụ công.", lex)]
+
+
 def test_score_uses_count_tokens_lazily(monkeypatch, lex):
     calls = []
 
