@@ -37,20 +37,24 @@ def read(name: str, limit: int | None = None) -> pd.DataFrame:
     return read_corpus(path, limit=limit)
 
 
-def theme_hits(articles: pd.DataFrame, lexicon=None) -> pd.DataFrame:
-    """One row per (doc_id, theme) where the theme is present.
+def theme_hits(articles: pd.DataFrame, lexicon=None, presence: str = "focus") -> pd.DataFrame:
+    """One row per (doc_id, theme) where the theme is mentioned.
 
     Columns ``doc_id, theme, term`` (the document's most frequent strong term
-    for the theme, else its first term), ``score``.
+    for the theme, else its first term), ``score``, ``mentioned`` (always
+    True here) and ``present`` (by ``presence``: "focus", the default rule, or
+    "mention").
     """
     lexicon = lexicon or load_lexicons()
+    cols = ["doc_id", "theme", "term", "score", "mentioned", "present"]
     ev = theme_evidence(articles, lexicon)
     ids = articles["doc_id"].astype(str)
     if ev.empty:
-        return pd.DataFrame(columns=["doc_id", "theme", "term", "score"])
+        return pd.DataFrame(columns=cols)
     touched = articles[ids.isin(set(ev["doc_id"].astype(str)))]
-    scores = score_themes(touched, lexicon, n_tokens=pd.Series(1, index=touched["doc_id"].astype(str)))
-    present = scores[scores["present"]][["doc_id", "theme", "score"]]
+    scores = score_themes(touched, lexicon, presence=presence,
+                          n_tokens=pd.Series(1, index=touched["doc_id"].astype(str)))
+    found = scores[scores["mentioned"]][["doc_id", "theme", "score", "mentioned", "present"]]
     ev = ev.assign(strong=~ev["weak"].astype(bool))
     top = (ev.groupby(["doc_id", "theme", "term"], sort=False)
              .agg(strong=("strong", "first"), n=("term", "size"), first=("start", "min"))
@@ -58,5 +62,4 @@ def theme_hits(articles: pd.DataFrame, lexicon=None) -> pd.DataFrame:
              .sort_values(["doc_id", "theme", "strong", "n", "first"],
                           ascending=[True, True, False, False, True])
              .drop_duplicates(["doc_id", "theme"]))
-    return present.merge(top[["doc_id", "theme", "term"]], on=["doc_id", "theme"], how="left")[
-        ["doc_id", "theme", "term", "score"]]
+    return found.merge(top[["doc_id", "theme", "term"]], on=["doc_id", "theme"], how="left")[cols]

@@ -1,7 +1,8 @@
 """Draw a stratified, seeded sample of real theme hits for hand judgement.
 
 A *hit* is a (document, theme) pair where the theme is present under the
-current lexicons (``score_themes``' presence rule). The sample is stratified by
+current lexicons and ``score_themes``' presence rule (``--presence``: "focus",
+the default, or "mention"). The sample is stratified by
 theme and corpus: ``--per-cell`` hits from each (theme, corpus) cell, topped up
 from the other corpora of that theme when a cell has fewer, so that every theme
 gets ``3 * per_cell`` hits. Writes ``corpus, doc_id, theme, term`` only (no
@@ -51,11 +52,13 @@ def main() -> None:
     ap.add_argument("--per-cell", type=int, default=18)
     ap.add_argument("--out", required=True)
     ap.add_argument("--exclude", help="labels CSV whose (corpus, doc_id, theme) are left out")
+    ap.add_argument("--presence", choices=["focus", "mention"], default="focus")
     args = ap.parse_args()
     frames = []
     for name in CORPORA:
         arts = read(name)
-        h = theme_hits(arts)
+        h = theme_hits(arts, presence=args.presence)
+        h = h[h["present"]].drop(columns=["mentioned", "present"])
         h.insert(0, "corpus", name)
         print(f"{name}: {len(arts)} documents, hits per theme "
               f"{h.groupby('theme').size().to_dict()}")

@@ -94,7 +94,8 @@ def _cmd_themes(args: argparse.Namespace) -> int:
         parts = Path(f"{args.out}.parts")
         summary = run_dask(args.path, parts, scheduler=args.scheduler, n_workers=args.workers,
                            partition_size=int(args.partition_mb * 2**20),
-                           lexicon=args.lexicon or None, strict=args.strict, trends=False)
+                           lexicon=args.lexicon or None, strict=args.strict, trends=False,
+                           presence=args.presence)
         if summary["failed"]:
             _say(args, f"{summary['failed']} of {summary['n_partitions']} partitions failed: "
                        f"{parts / 'failures.csv'}; rerun the same command to retry them")
@@ -112,7 +113,7 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 
     lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    scores = score_themes(articles, lexicon, threshold=args.threshold)
+    scores = score_themes(articles, lexicon, threshold=args.threshold, presence=args.presence)
     write_csv(args.out, scores)
     present = scores.groupby("theme", sort=False)["present"].sum()
     _say(args, f"wrote {args.out} ({len(scores)} rows: {scores['doc_id'].nunique()} documents"
@@ -200,7 +201,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext.trends import choose_freq, theme_trends
 
     articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
-    scores = score_themes(articles)
+    scores = score_themes(articles, presence=args.presence)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
                           n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed)
@@ -219,7 +220,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
-                             dedup=not args.keep_duplicates, **kw)
+                             dedup=not args.keep_duplicates, presence=args.presence, **kw)
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -233,7 +234,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         summary = run_dask(args.path, args.out, scheduler=args.scheduler, n_workers=args.workers,
                            partition_size=int(args.partition_mb * 2**20), strict=args.strict,
-                           random_state=args.seed)
+                           random_state=args.seed, presence=args.presence)
         _say(args, f"{summary['n_partitions']} partitions: {summary['computed']} computed, "
                    f"{summary['resumed']} resumed, {summary['failed']} failed; "
                    f"{summary['n_articles']} documents in {summary['seconds']:.0f} s")
@@ -252,7 +253,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from civictext.figures import run_all
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
-                      progress=not args.quiet, dedup=not args.keep_duplicates)
+                      progress=not args.quiet, dedup=not args.keep_duplicates,
+                      presence=args.presence)
     for line in summary:
         _say(args, line)
     return 0
@@ -315,6 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="workers of the local Dask cluster when no --scheduler (default 2)")
     engine.add_argument("--partition-mb", type=float, default=16,
                         help="MB of input files per Dask partition (default 16; bounds worker memory)")
+    presence = argparse.ArgumentParser(add_help=False)
+    presence.add_argument("--presence", choices=["focus", "mention"], default="focus",
+                          help="when a theme counts as present: focus (default: prominent in "
+                               "the document: headline, lead and one more sentence, or 1 in 5 "
+                               "sentences) or mention (one specific term anywhere)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common], help="read a corpus, write articles.csv")
@@ -333,17 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--pos", action="store_true", help="add a pos column (underthesea POS tags)")
     s.add_argument("--stopwords", help="file of extra stop words, one a line (added to the built-in list)")
 
-    s = sub.add_parser("themes", parents=[common, engine], help="score themes per document")
+    s = sub.add_parser("themes", parents=[common, engine, presence],
+                       help="score themes per document")
     s.add_argument("path")
     s.add_argument("--out", required=True,
                    help="output CSV: doc_id, theme, hits, folded_hits, n_tokens, per_1k, score,"
-                        " present")
+                        " headline_hit, sentences_hit, n_sentences, mentioned, present")
     s.add_argument("--evidence", help="also write every hit with its sentence to this CSV")
     s.add_argument("--lexicon", action="append",
                    help="lexicon file or folder: civictext/quanteda YAML or LIWC .dic "
                         "(repeatable; default: the built-in reform, conduct, satisfaction)")
     s.add_argument("--threshold", type=float, default=1.0,
-                   help="presence threshold on the weighted score (default 1.0: one strong "
+                   help="mention threshold on the weighted score (default 1.0: one strong "
                         "term, or two different weak terms)")
 
     s = sub.add_parser("coverage", parents=[common], help="lexicon term coverage report")
@@ -368,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stability", type=int, default=0, metavar="N",
                    help="also refit with N seeds (from --seed) and write stability.csv")
 
-    s = sub.add_parser("trends", parents=[common, seed], help="theme shares per period")
+    s = sub.add_parser("trends", parents=[common, seed, presence], help="theme shares per period")
     s.add_argument("path")
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
@@ -378,13 +386,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per period")
     s.add_argument("--smooth", type=int, help="also a trailing (backward-only) window of N periods")
 
-    s = sub.add_parser("figures", parents=[common, seed, dedup], help="rebuild every figure")
+    s = sub.add_parser("figures", parents=[common, seed, dedup, presence],
+                       help="rebuild every figure")
     s.add_argument("--corpus", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
                    help="period length (default: the finest well-filled one)")
 
-    s = sub.add_parser("run", parents=[common, seed, engine, dedup], help="the main job: everything, into --out")
+    s = sub.add_parser("run", parents=[common, seed, engine, dedup, presence],
+                       help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)
 

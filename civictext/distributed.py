@@ -174,10 +174,11 @@ def _default_count_tokens(articles: pd.DataFrame) -> pd.Series:
     return count_tokens(articles, n_jobs=1, cache=False)
 
 
-def _default_score_themes(articles: pd.DataFrame, lexicon: Any, n_tokens: pd.Series) -> pd.DataFrame:
+def _default_score_themes(articles: pd.DataFrame, lexicon: Any, n_tokens: pd.Series, *,
+                          presence: str = "focus") -> pd.DataFrame:
     from civictext.themes import score_themes
 
-    return score_themes(articles, lexicon, n_tokens=n_tokens)
+    return score_themes(articles, lexicon, n_tokens=n_tokens, presence=presence)
 
 
 def _default_theme_evidence(articles: pd.DataFrame, lexicon: Any) -> pd.DataFrame:
@@ -218,7 +219,7 @@ class Stages:
     list_files: Callable[[Path], list[Path]] = _default_list_files
     read: Callable[[Path, Sequence[Path], bool], pd.DataFrame] = _default_read
     count_tokens: Callable[[pd.DataFrame], pd.Series] = _default_count_tokens
-    score_themes: Callable[[pd.DataFrame, Any, pd.Series], pd.DataFrame] = _default_score_themes
+    score_themes: Callable[..., pd.DataFrame] = _default_score_themes  # + presence=
     theme_evidence: Callable[[pd.DataFrame, Any], pd.DataFrame] = _default_theme_evidence
     theme_trends: Callable[..., pd.DataFrame] = _default_theme_trends
     load_lexicon: Callable[[Any], Any] = _default_load_lexicon
@@ -356,7 +357,8 @@ def _run_partition(index: int, root: str, files: list[str], out_dir: str, stages
     articles = stages.read(root_p, paths, params["strict"]).reset_index(drop=True)
     skipped = list(articles.attrs.get("skipped", []))
     n_tokens = stages.count_tokens(articles)
-    scores = stages.score_themes(articles, lexicon, n_tokens).reset_index(drop=True)
+    scores = stages.score_themes(articles, lexicon, n_tokens,
+                                 presence=params["presence"]).reset_index(drop=True)
     evidence = stages.theme_evidence(articles, lexicon).reset_index(drop=True)
     meta = articles.drop(columns=["text"]).assign(
         n_chars=articles["text"].str.len().astype("int64"),
@@ -428,6 +430,7 @@ def run_dask(
     retries: int = 2,
     memory_limit: str | None = None,
     stages: Stages | None = None,
+    presence: str = "focus",
 ) -> dict:
     """Score a corpus on a Dask cluster; write partitioned Parquet and trends.
 
@@ -465,6 +468,9 @@ def run_dask(
         Per-worker memory limit of the local cluster, e.g. ``"2GB"``.
     stages : Stages, optional
         The stage functions (default: civictext's own).
+    presence : {"focus", "mention"}, keyword-only
+        Passed to ``score_themes`` (default "focus"); part of the partition
+        parameters, so a rerun with another value recomputes every partition.
 
     Returns
     -------
@@ -490,11 +496,13 @@ def run_dask(
                              f"got {partition_size!r}")
     if retries < 0:
         raise CivictextError(f"run_dask: retries must be >= 0, got {retries!r}")
+    if presence not in ("focus", "mention"):
+        raise CivictextError(f"run_dask: presence must be 'focus' or 'mention', got {presence!r}")
     t0 = time.perf_counter()
     out = Path(out_dir).resolve()
     root, groups = _plan(inputs, partition_size, stages.list_files)
     lex = stages.load_lexicon(lexicon)
-    params = {"strict": bool(strict), "lexicon": _lexicon_digest(lex),
+    params = {"strict": bool(strict), "presence": presence, "lexicon": _lexicon_digest(lex),
               "civictext": _package_version(), "format_version": _FORMAT_VERSION}
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale(out, len(groups))

@@ -101,6 +101,21 @@ def _csv_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+#: How captions say what ``present`` means, per ``score_themes(presence=...)``.
+PRESENCE_WORDS = {
+    "focus": ("is present (the theme is prominent: a lexicon term in the headline, in the "
+              "lead and one more sentence, or in at least one sentence in five)"),
+    "mention": "is mentioned (one specific lexicon term, or two weak ones, anywhere)",
+}
+
+
+def _presence_words(presence: str) -> str:
+    if presence not in PRESENCE_WORDS:
+        raise TrendError(f"presence must be one of {', '.join(PRESENCE_WORDS)}, got "
+                         f"{presence!r}")
+    return PRESENCE_WORDS[presence]
+
+
 # ------------------------------------------------------ one function per figure
 def corpus_volume_by_period(volume: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
     """Bar chart of documents per period; writes ``corpus_volume_by_<freq>.*``.
@@ -117,18 +132,21 @@ def corpus_volume_by_period(volume: pd.DataFrame, out: str | os.PathLike) -> dic
     return _save(ax.figure, Path(out), name, _csv_frame(volume, ["period", "n_articles"]), cap)
 
 
-def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
+                          presence: str = "focus") -> dict[str, Any]:
     """Theme shares per period with interval bands; writes ``theme_share_by_<freq>.*``.
 
     CSV columns: ``period, theme, n_articles, n_present, share, share_lo,
     share_hi, low_n`` (shares as fractions; the figure shows per cent).
+    ``presence`` names the reading of ``present`` in the caption.
     """
     from civictext.plots import plot_theme_shares
 
     freq = trends.attrs.get("freq", "M")
     ax = plot_theme_shares(trends)
     level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
-    cap = (f"Share of documents in which each theme is present, per {_FREQ_WORD[freq]}, with "
+    cap = (f"Share of documents in which each theme {_presence_words(presence)}, per "
+           f"{_FREQ_WORD[freq]}, with "
            f"{level:.0%} percentile bootstrap intervals ({trends.attrs.get('n_boot')} "
            f"resamples of the period's documents, seed {trends.attrs.get('random_state')}). "
            f"Hollow points: fewer than {trends.attrs.get('min_articles')} documents. "
@@ -139,7 +157,8 @@ def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike) -> dict[
                  _csv_frame(trends, cols), cap)
 
 
-def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike, *,
+                          presence: str = "focus") -> dict[str, Any]:
     """Small multiples of theme shares, one panel per outlet (the ``by`` column).
 
     Writes ``theme_share_by_outlet.*``; CSV columns: ``<by>, period, theme,
@@ -151,7 +170,8 @@ def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike) -> dict[
     freq = trends.attrs.get("freq", "M")
     fig = plot_theme_shares_by_group(trends, by=by)
     level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
-    cap = (f"Share of documents mentioning each theme per {_FREQ_WORD[freq]}, one panel per "
+    cap = (f"Share of documents in which each theme {_presence_words(presence)}, per "
+           f"{_FREQ_WORD[freq]}, one panel per "
            f"value of '{by}', with {level:.0%} bootstrap intervals. "
            + _date_sentence(trends.attrs, freq))
     cols = [by, "period", "theme", "n_articles", "n_present", "share", "share_lo",
@@ -159,7 +179,8 @@ def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike) -> dict[
     return _save(fig, Path(out), "theme_share_by_outlet", _csv_frame(trends, cols), cap)
 
 
-def theme_cooccurrence_heatmap(matrix: pd.DataFrame, out: str | os.PathLike) -> dict[str, Any]:
+def theme_cooccurrence_heatmap(matrix: pd.DataFrame, out: str | os.PathLike, *,
+                               presence: str = "focus") -> dict[str, Any]:
     """Heatmap of documents with two themes present; writes ``theme_cooccurrence.*``.
 
     CSV: long form ``theme_a, theme_b, n_documents`` (every cell drawn).
@@ -169,7 +190,9 @@ def theme_cooccurrence_heatmap(matrix: pd.DataFrame, out: str | os.PathLike) -> 
     ax = plot_cooccurrence(matrix)
     long = matrix.stack().rename("n_documents").reset_index()
     long.columns = ["theme_a", "theme_b", "n_documents"]
-    cap = (f"Number of documents in which both themes are present (diagonal: the theme "
+    both = "are present" if presence == "focus" else "are mentioned"
+    _presence_words(presence)
+    cap = (f"Number of documents in which both themes {both} (diagonal: the theme "
            f"alone), out of {matrix.attrs.get('n_documents')} documents, dated or not; "
            f"colour is the share of all documents.")
     return _save(ax.figure, Path(out), "theme_cooccurrence", long, cap)
@@ -225,6 +248,7 @@ def figures_from_tables(
     n_boot: int = DEFAULT_N_BOOT,
     min_articles: int = DEFAULT_MIN_ARTICLES,
     random_state: int | None = DEFAULT_RANDOM_STATE,
+    presence: str = "focus",
 ) -> list[dict[str, Any]]:
     """Draw and save every figure from tables already computed.
 
@@ -246,6 +270,9 @@ def figures_from_tables(
         Column for the small multiples (skipped when the column is absent).
     level, n_boot, min_articles, random_state
         Passed to :func:`civictext.trends.theme_trends`.
+    presence : {"focus", "mention"}
+        The ``presence`` rule ``scores`` were computed with; the captions say
+        what ``present`` means.
 
     Returns
     -------
@@ -266,17 +293,20 @@ def figures_from_tables(
     ['corpus_volume_by_year', 'theme_share_by_year', 'theme_share_by_outlet', 'theme_cooccurrence']
     """
     out = Path(out)
+    _presence_words(presence)  # fail before drawing anything
     freq = freq or choose_freq(articles)
     kw = dict(freq=freq, level=level, n_boot=n_boot, min_articles=min_articles,
               random_state=random_state)
     records = [corpus_volume_by_period(corpus_volume(articles, freq=freq), out)]
     trends = theme_trends(scores, articles, **kw)
-    records.append(theme_share_by_period(trends, out))
+    records.append(theme_share_by_period(trends, out, presence=presence))
     if by and by in articles.columns:
-        records.append(theme_share_by_outlet(theme_trends(scores, articles, by=by, **kw), out))
+        records.append(theme_share_by_outlet(theme_trends(scores, articles, by=by, **kw), out,
+                                             presence=presence))
     ids = set(articles["doc_id"].astype(str))
     records.append(theme_cooccurrence_heatmap(
-        theme_cooccurrence(scores[scores["doc_id"].astype(str).isin(ids)]), out))
+        theme_cooccurrence(scores[scores["doc_id"].astype(str).isin(ids)]), out,
+        presence=presence))
     if evidence is not None:
         ev = evidence[evidence["doc_id"].astype(str).isin(ids)]
         records.append(top_terms_per_theme(top_terms_by_theme(ev, n=8), out))
@@ -358,7 +388,7 @@ def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.Dat
 
 
 def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
-                  progress: bool, dedup: bool = True) -> dict[str, Any]:
+                  progress: bool, dedup: bool = True, presence: str = "focus") -> dict[str, Any]:
     """Read, score and fit: the tables every figure is drawn from.
 
     Scores and evidence cover every document; trends, figures and the topic
@@ -369,10 +399,10 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
 
     articles = read_corpus(corpus, strict=strict, progress=progress)
     log.info("read %d documents from %s", len(articles), corpus)
-    scores = score_themes(articles)
+    scores = score_themes(articles, presence=presence)
     evidence = theme_evidence(articles)
     tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
-                              "model": None, "topics_skipped": ""}
+                              "model": None, "topics_skipped": "", "presence": presence}
     tables.update(_deduplicated(articles, scores, evidence, dedup=dedup,
                                 random_state=random_state))
     try:
@@ -407,7 +437,7 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
         doc_topics=model.doc_topics if model is not None else None,
         topic_labels=_topic_labels(model) if model is not None else None,
         freq=chosen, by=by, level=level, n_boot=n_boot, min_articles=min_articles,
-        random_state=random_state)
+        random_state=random_state, presence=tables["presence"])
     excluded = corpus_volume(articles, freq=chosen).attrs["excluded"]
     kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
     manifest = {
@@ -418,6 +448,7 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
         "civictext_version": __version__,
         "versions": package_versions(),
         "parameters": {"freq": chosen, "freq_chosen_automatically": freq is None,
+                       "presence": tables["presence"],
                        "by": by, "level": level, "n_boot": n_boot,
                        "min_articles": min_articles, "topic_method": "seeded",
                        "unit": "document (article or teaser)"},
@@ -443,6 +474,7 @@ def build_figures(
     n_boot: int = DEFAULT_N_BOOT,
     min_articles: int = DEFAULT_MIN_ARTICLES,
     dedup: bool = True,
+    presence: str = "focus",
 ) -> dict[str, Any]:
     """Rebuild every figure from a corpus and write ``manifest.json``.
 
@@ -468,6 +500,9 @@ def build_figures(
         Drop near-duplicate documents (syndicated copies, re-posts; MinHash,
         see :mod:`civictext.dedup`) before counting (default True); the
         manifest records how many were dropped.
+    presence : {"focus", "mention"}
+        What counts as a theme being present (``score_themes(presence=...)``;
+        default "focus"); recorded in the manifest and the captions.
 
     Returns
     -------
@@ -480,7 +515,7 @@ def build_figures(
     """
     out = _check_out(corpus, out, "build_figures")
     tables = _stage_tables(corpus, random_state=random_state, strict=strict,
-                           progress=progress, dedup=dedup)
+                           progress=progress, dedup=dedup, presence=presence)
     return _figures_and_manifest(tables, corpus, out, freq=freq,
                                  random_state=random_state, n_boot=n_boot, level=level,
                                  min_articles=min_articles, by=by)
@@ -494,12 +529,15 @@ def run_all(
     strict: bool = False,
     progress: bool = False,
     dedup: bool = True,
+    presence: str = "focus",
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
 
     Scores, evidence and coverage cover every document; the topic model,
     trends and figures count each story once (near-duplicates dropped, listed
-    in ``near_duplicates.csv``) unless ``dedup=False``.
+    in ``near_duplicates.csv``) unless ``dedup=False``. ``presence`` is passed
+    to ``score_themes`` (default "focus": the theme is prominent in the
+    document; "mention": anywhere).
 
     Writes ``articles.csv`` and the read report, ``scores.csv``,
     ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
@@ -519,7 +557,7 @@ def run_all(
     out = _check_out(path, out, "run_all")
     lines: list[str] = []
     tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress,
-                           dedup=dedup)
+                           dedup=dedup, presence=presence)
     articles = tables["articles"]
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)

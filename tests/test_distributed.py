@@ -69,7 +69,8 @@ def _count(articles: pd.DataFrame) -> pd.Series:
     return pd.Series(articles["text"].str.split().str.len().to_numpy(), index=articles["doc_id"])
 
 
-def _score(articles: pd.DataFrame, lexicon, n_tokens: pd.Series) -> pd.DataFrame:
+def _score(articles: pd.DataFrame, lexicon, n_tokens: pd.Series, *,
+           presence: str = "focus") -> pd.DataFrame:
     rows = []
     for doc_id, text in zip(articles["doc_id"], articles["text"].str.lower()):
         n = int(n_tokens[doc_id])
@@ -222,6 +223,9 @@ def test_rerun_resumes_finished_partitions_and_redoes_a_damaged_one(client, corp
 
     fresh = cd.run_dask(corpus, out, resume=False, **kw)
     assert fresh["computed"] == N_FILES
+    # another presence rule is another result: nothing is resumed
+    other = cd.run_dask(corpus, out, presence="mention", **kw)
+    assert (other["computed"], other["resumed"]) == (N_FILES, 0)
 
 
 def test_a_failing_partition_is_retried_then_reported_and_rerun_later(client, corpus, tmp_path):
@@ -319,6 +323,8 @@ def test_bad_parameters_and_paths_are_named(tmp_path):
         cd.run_dask(tmp_path, tmp_path / "out", stages=STANDIN)
     with pytest.raises(cd.CivictextError, match="no finished partitions"):
         cd.load_table(tmp_path, "scores")
+    with pytest.raises(cd.CivictextError, match="presence must be 'focus' or 'mention'"):
+        cd.run_dask(tmp_path, tmp_path / "out", stages=STANDIN, presence="about")
 
 
 def test_missing_dask_gives_an_install_hint(monkeypatch, tmp_path):

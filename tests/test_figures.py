@@ -390,3 +390,40 @@ def test_run_all_counts_each_story_once_unless_asked(tmp_path):
 
     run_all(corpus, tmp_path / "all", random_state=0, dedup=False)
     assert set(pd.read_csv(tmp_path / "all" / "trends.csv")["n_articles"]) == {3}
+
+
+def test_presence_rule_reaches_trends_manifest_and_captions(tmp_path):
+    """A passing mention in a long article counts under presence="mention" only;
+    the manifest and the captions say which reading the figures use."""
+    from civictext.figures import run_all
+
+    weather = [f"Ngày {i}, trời mưa và giao thông ùn tắc ở nhiều tuyến phố." for i in range(10)]
+    rows = [
+        {"id": "long", "title": "Mưa lớn kéo dài", "published": "2024-03-04", "source": "Báo Một",
+         "text": "\n".join(weather + ["Phường cũng nhắc lại cải cách hành chính."])},
+        {"id": "about", "title": "Phường đẩy mạnh cải cách hành chính", "published": "2024-03-05",
+         "source": "Báo Hai", "text": "Người dân nộp hồ sơ trực tuyến tại bộ phận một cửa."},
+        {"id": "other", "title": "Hội thao mùa xuân", "published": "2024-03-06",
+         "source": "Báo Một", "text": "Đội bóng của trường giành giải nhất hội thao."},
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+
+    def reform_present(out):
+        t = pd.read_csv(out / "trends.csv")
+        return int(t.loc[t["theme"] == "reform", "n_present"].sum())
+
+    run_all(corpus, tmp_path / "focus", random_state=0)
+    run_all(corpus, tmp_path / "mention", random_state=0, presence="mention")
+    assert reform_present(tmp_path / "focus") == 1
+    assert reform_present(tmp_path / "mention") == 2
+    for reading, word in (("focus", "is present (the theme is prominent"),
+                          ("mention", "is mentioned (one specific lexicon term")):
+        fig = tmp_path / reading / "figures"
+        assert json.loads((fig / "manifest.json").read_text())["parameters"]["presence"] == reading
+        assert word in (fig / "captions.md").read_text(encoding="utf-8")
+    scores = pd.read_csv(tmp_path / "focus" / "scores.csv", dtype={"doc_id": str})
+    long = scores[(scores["doc_id"] == "long") & (scores["theme"] == "reform")].iloc[0]
+    assert bool(long["mentioned"]) and not bool(long["present"])

@@ -435,6 +435,13 @@ def test_cli_themes_and_coverage(fake_stages, tmp_path, capsys):
     assert main(["coverage", "corpus/", "--out", str(cov), "-q"]) == 0
     c = pd.read_csv(cov)
     assert list(c.columns) == COVERAGE_COLUMNS and c["never_occurs"].sum() > 0
+    # --presence reaches score_themes; a bad value is a usage error, not a traceback
+    wide = tmp_path / "wide.csv"
+    assert main(["themes", "corpus/", "--out", str(wide), "--presence", "mention", "-q"]) == 0
+    w = pd.read_csv(wide)
+    assert (w["present"] == w["mentioned"]).all()
+    with pytest.raises(SystemExit):
+        main(["themes", "corpus/", "--out", str(wide), "--presence", "about"])
 
 
 def test_cli_bad_lexicon_is_one_line_error(fake_stages, tmp_path, capsys):
