@@ -49,11 +49,14 @@ def main() -> None:
     print(f"read {len(arts)} documents in {t1 - t0:.1f} s")
     scores = score_themes(arts, n_tokens=_syllables(arts))
     t2 = time.perf_counter()
-    print(f"scored in {t2 - t1:.1f} s; present: "
-          f"{scores[scores['present']].groupby('theme').size().to_dict()}")
+    print(f"scored in {t2 - t1:.1f} s; present (focus rule): "
+          f"{scores[scores['present']].groupby('theme').size().to_dict()}; mentioned: "
+          f"{scores[scores['mentioned']].groupby('theme').size().to_dict()}")
     write_csv(out / "scores.csv", scores)
     if args.corpus == "newsfeed":
         arts = arts.assign(outlet=arts["source"].str.replace(r"\s+-\s+.*$", "", regex=True))
+        per = scores.merge(arts[["doc_id", "outlet"]], on="doc_id")
+        print(per.groupby(["outlet", "theme"])[["present", "mentioned"]].sum().to_string())
         tr = theme_trends(scores, arts, freq="M", by="outlet")
         write_csv(out / "trends_by_outlet.csv", tr)
         print(f"trends: {len(tr)} rows, outlets {sorted(tr['outlet'].unique())}, "
