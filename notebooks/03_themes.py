@@ -82,8 +82,11 @@ coverage.head(20)
 # ## Scores
 #
 # One row per (document, theme): `hits`, `folded_hits` (found only through the
-# accent-less key), `n_tokens`, `per_1k` (hits per 1,000 tokens) and `present`
-# (the presence rule documented in `civictext.themes`).
+# accent-less key), `n_tokens`, `per_1k` (hits per 1,000 tokens), `mentioned`
+# (one specific term, or two weak ones, anywhere) and `present` (mentioned *and*
+# prominent: in the headline, in the lead and one more sentence, or in one
+# sentence in five: the focus rule documented in `civictext.themes`).
+# `headline_hit`, `sentences_hit` and `n_sentences` show why.
 
 # %%
 scores = ct.score_themes(articles, lexicon)
@@ -94,10 +97,21 @@ scores.pivot(index="doc_id", columns="theme", values="hits").join(
 
 # %%
 summary = scores.groupby("theme").agg(documents_present=("present", "sum"),
+                                      documents_mentioned=("mentioned", "sum"),
                                       hits=("hits", "sum"),
                                       folded_hits=("folded_hits", "sum"),
                                       mean_per_1k=("per_1k", "mean"))
 summary.round(2)
+
+# %% [markdown]
+# Documents that mention a theme without giving it prominence (passing
+# mentions): read their evidence before deciding which reading your question
+# needs. `ct.score_themes(articles, presence="mention")` makes `present` equal
+# `mentioned`.
+
+# %%
+passing = scores[scores["mentioned"] & ~scores["present"]]
+passing[["doc_id", "theme", "hits", "headline_hit", "sentences_hit", "n_sentences"]].head(10)
 
 # %% [markdown]
 # Which themes occur together in the same document, and the terms that carry

@@ -21,7 +21,7 @@
 # in every outlet? The honest answer needs the denominator (how many articles were
 # published in the period) and the uncertainty (how much the share could change
 # with a different sample of articles). `ct.theme_trends` gives, per period, the
-# number of articles, how many mention each theme, the **share** with a bootstrap
+# number of articles, how many have each theme present, the **share** with a bootstrap
 # interval, and a `low_n` flag where there are too few articles to say anything.
 #
 # Dates are used at the precision they have: an article known only to the year
