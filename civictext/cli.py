@@ -40,21 +40,42 @@ def _say(args: argparse.Namespace, msg: str) -> None:
         print(msg, flush=True)
 
 
-# --------------------------------------------------------------------- corpus
-@_command
-def _cmd_ingest(args: argparse.Namespace) -> int:
-    from civictext._io import write_csv
-    from civictext.corpus import read_corpus, write_read_report
-
+def _read_options(args: argparse.Namespace) -> dict:
+    """``read_corpus`` keyword arguments from the reader options (--encoding,
+    --field, --category-pattern); only those given."""
     fields = {}
-    for item in args.field or []:
+    for item in getattr(args, "field", None) or []:
         key, sep, name = item.partition("=")
         if not sep or not key or not name:
             raise CivictextError(f"--field expects KEY=NAME such as text=summary, got {item!r}")
         fields[key] = name
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet,
-                           encoding=args.encoding, fields=fields or None,
-                           category_pattern=args.category_pattern)
+    options = {"encoding": getattr(args, "encoding", None), "fields": fields or None,
+               "category_pattern": getattr(args, "category_pattern", None)}
+    return {k: v for k, v in options.items() if v}
+
+
+def _read(args: argparse.Namespace, path: str | None = None):
+    """The corpus at ``path`` (default ``args.path``), read with the command's options."""
+    from civictext.corpus import read_corpus
+
+    return read_corpus(path or args.path, strict=args.strict, progress=not args.quiet,
+                       **_read_options(args))
+
+
+def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
+    if getattr(args, "engine", "local") == "dask" and _read_options(args):
+        raise CivictextError("--encoding, --field and --category-pattern are not supported with "
+                             "--engine dask yet; convert the corpus with 'civictext ingest' "
+                             "(it writes articles.csv) and run on that file")
+
+
+# --------------------------------------------------------------------- corpus
+@_command
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from civictext._io import write_csv
+    from civictext.corpus import write_read_report
+
+    articles = _read(args)
     out = Path(args.out)
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)
@@ -71,10 +92,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 @_command
 def _cmd_tokenize(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.corpus import read_corpus
     from civictext.tokenize import load_stopwords, tokenize
 
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    articles = _read(args)
     stopwords = load_stopwords(args.stopwords) if args.stopwords else None
     tokens = tokenize(articles, n_jobs=args.jobs, cache=not args.no_cache,
                       progress=not args.quiet, pos=args.pos, stopwords=stopwords)
@@ -88,6 +108,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
 def _cmd_themes(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
 
+    _no_reader_options_on_dask(args)
     if args.engine == "dask":
         from civictext.distributed import load_table, run_dask
 
@@ -107,12 +128,11 @@ def _cmd_themes(args: argparse.Namespace) -> int:
             _say(args, f"wrote {args.evidence}")
         return 0
 
-    from civictext.corpus import read_corpus
     from civictext.lexicon import load_lexicons
     from civictext.themes import score_themes, theme_evidence
 
     lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    articles = _read(args)
     scores = score_themes(articles, lexicon, threshold=args.threshold, presence=args.presence)
     write_csv(args.out, scores)
     present = scores.groupby("theme", sort=False)["present"].sum()
@@ -129,12 +149,11 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 @_command
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.corpus import read_corpus
     from civictext.lexicon import load_lexicons
     from civictext.themes import coverage_report
 
     lexicon = load_lexicons(args.lexicon or None)
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    articles = _read(args)
     report = coverage_report(articles, lexicon)
     write_csv(args.out, report)
     _say(args, f"wrote {args.out} ({len(report)} terms; never occur: "
@@ -147,10 +166,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 @_command
 def _cmd_topics(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.corpus import read_corpus
     from civictext.topics import fit_topics, topic_stability
 
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    articles = _read(args)
     lexicon = None
     if args.method == "seeded":
         from civictext.lexicon import load_lexicons
@@ -195,12 +213,11 @@ def _df_value(text: str) -> int | float:
 @_command
 def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.corpus import read_corpus
     from civictext.plots import excluded_note
     from civictext.themes import score_themes
     from civictext.trends import choose_freq, theme_trends
 
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    articles = _read(args)
     scores = score_themes(articles, presence=args.presence)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
@@ -220,7 +237,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
-                             dedup=not args.keep_duplicates, presence=args.presence, **kw)
+                             dedup=not args.keep_duplicates, presence=args.presence,
+                             read_options=_read_options(args), **kw)
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -229,6 +247,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 @_command
 def _cmd_run(args: argparse.Namespace) -> int:
     """The main job: read, score, fit, trend and draw; every output under --out."""
+    _no_reader_options_on_dask(args)
     if args.engine == "dask":
         from civictext.distributed import run_dask
 
@@ -254,7 +273,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
-                      presence=args.presence)
+                      presence=args.presence, read_options=_read_options(args))
     for line in summary:
         _say(args, line)
     return 0
@@ -275,10 +294,9 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 @_command
 def _cmd_dedup(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.corpus import read_corpus
     from civictext.dedup import near_duplicates
 
-    articles = read_corpus(args.path, strict=args.strict, progress=not args.quiet)
+    articles = _read(args)
     report = near_duplicates(articles, threshold=args.threshold, num_perm=args.num_perm,
                              shingle=args.shingle, keep=args.keep, random_state=args.seed)
     write_csv(args.out, report)
@@ -317,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="workers of the local Dask cluster when no --scheduler (default 2)")
     engine.add_argument("--partition-mb", type=float, default=16,
                         help="MB of input files per Dask partition (default 16; bounds worker memory)")
+    reader = argparse.ArgumentParser(add_help=False)
+    reader.add_argument("--encoding", help="force this codec for text files (default: detect per file)")
+    reader.add_argument("--field", action="append", metavar="KEY=NAME",
+                        help="field name for JSON/CSV records, e.g. text=summary (repeatable)")
+    reader.add_argument("--category-pattern", metavar="REGEX",
+                        help="regex on file paths; group 1 is the category")
     presence = argparse.ArgumentParser(add_help=False)
     presence.add_argument("--presence", choices=["focus", "mention"], default="focus",
                           help="when a theme counts as present: focus (default: prominent in "
@@ -324,15 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "sentences) or mention (one specific term anywhere)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("ingest", parents=[common], help="read a corpus, write articles.csv")
+    s = sub.add_parser("ingest", parents=[common, reader], help="read a corpus, write articles.csv")
     s.add_argument("path", help="a file or folder (.txt pages, .html, .jsonl, .json, .csv; .gz too)")
     s.add_argument("--out", required=True, help="output folder")
-    s.add_argument("--encoding", help="force this codec for text files (default: detect per file)")
-    s.add_argument("--field", action="append", metavar="KEY=NAME",
-                   help="field name for JSON/CSV records, e.g. text=summary (repeatable)")
-    s.add_argument("--category-pattern", help="regex on file paths; group 1 is the category")
 
-    s = sub.add_parser("tokenize", parents=[common], help="segment words, write a token table")
+    s = sub.add_parser("tokenize", parents=[common, reader], help="segment words, write a token table")
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output CSV file")
     s.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -340,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--pos", action="store_true", help="add a pos column (underthesea POS tags)")
     s.add_argument("--stopwords", help="file of extra stop words, one a line (added to the built-in list)")
 
-    s = sub.add_parser("themes", parents=[common, engine, presence],
+    s = sub.add_parser("themes", parents=[common, reader, engine, presence],
                        help="score themes per document")
     s.add_argument("path")
     s.add_argument("--out", required=True,
@@ -354,13 +374,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mention threshold on the weighted score (default 1.0: one strong "
                         "term, or two different weak terms)")
 
-    s = sub.add_parser("coverage", parents=[common], help="lexicon term coverage report")
+    s = sub.add_parser("coverage", parents=[common, reader], help="lexicon term coverage report")
     s.add_argument("path")
     s.add_argument("--out", required=True,
                    help="output CSV: per term, docs, hits, share outside its theme, never_occurs")
     s.add_argument("--lexicon", action="append", help="lexicon file or folder (repeatable)")
 
-    s = sub.add_parser("topics", parents=[common, seed], help="fit topics")
+    s = sub.add_parser("topics", parents=[common, reader, seed], help="fit topics")
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--method", choices=["nmf", "lda", "seeded"], default="seeded")
@@ -376,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stability", type=int, default=0, metavar="N",
                    help="also refit with N seeds (from --seed) and write stability.csv")
 
-    s = sub.add_parser("trends", parents=[common, seed, presence], help="theme shares per period")
+    s = sub.add_parser("trends", parents=[common, reader, seed, presence], help="theme shares per period")
     s.add_argument("path")
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
@@ -386,14 +406,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per period")
     s.add_argument("--smooth", type=int, help="also a trailing (backward-only) window of N periods")
 
-    s = sub.add_parser("figures", parents=[common, seed, dedup, presence],
+    s = sub.add_parser("figures", parents=[common, reader, seed, dedup, presence],
                        help="rebuild every figure")
     s.add_argument("--corpus", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
                    help="period length (default: the finest well-filled one)")
 
-    s = sub.add_parser("run", parents=[common, seed, engine, dedup, presence],
+    s = sub.add_parser("run", parents=[common, reader, seed, engine, dedup, presence],
                        help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)
@@ -405,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=20.0)
     s.add_argument("--retries", type=int, default=3)
 
-    s = sub.add_parser("dedup", parents=[common, seed],
+    s = sub.add_parser("dedup", parents=[common, reader, seed],
                        help="report near-duplicate articles (syndicated copies)")
     s.add_argument("path", help="a corpus file or folder")
     s.add_argument("--out", required=True, help="output CSV: doc_id, cluster, size, "

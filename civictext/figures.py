@@ -388,7 +388,8 @@ def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.Dat
 
 
 def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
-                  progress: bool, dedup: bool = True, presence: str = "focus") -> dict[str, Any]:
+                  progress: bool, dedup: bool = True, presence: str = "focus",
+                  read_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Read, score and fit: the tables every figure is drawn from.
 
     Scores and evidence cover every document; trends, figures and the topic
@@ -397,12 +398,13 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
     from civictext.corpus import read_corpus
     from civictext.themes import score_themes, theme_evidence
 
-    articles = read_corpus(corpus, strict=strict, progress=progress)
+    articles = read_corpus(corpus, strict=strict, progress=progress, **(read_options or {}))
     log.info("read %d documents from %s", len(articles), corpus)
     scores = score_themes(articles, presence=presence)
     evidence = theme_evidence(articles)
     tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
-                              "model": None, "topics_skipped": "", "presence": presence}
+                              "model": None, "topics_skipped": "", "presence": presence,
+                              "read_options": dict(read_options or {})}
     tables.update(_deduplicated(articles, scores, evidence, dedup=dedup,
                                 random_state=random_state))
     try:
@@ -449,6 +451,7 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
         "versions": package_versions(),
         "parameters": {"freq": chosen, "freq_chosen_automatically": freq is None,
                        "presence": tables["presence"],
+                       "read_options": tables["read_options"],
                        "by": by, "level": level, "n_boot": n_boot,
                        "min_articles": min_articles, "topic_method": "seeded",
                        "unit": "document (article or teaser)"},
@@ -475,6 +478,7 @@ def build_figures(
     min_articles: int = DEFAULT_MIN_ARTICLES,
     dedup: bool = True,
     presence: str = "focus",
+    read_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Rebuild every figure from a corpus and write ``manifest.json``.
 
@@ -503,6 +507,9 @@ def build_figures(
     presence : {"focus", "mention"}
         What counts as a theme being present (``score_themes(presence=...)``;
         default "focus"); recorded in the manifest and the captions.
+    read_options : dict, optional
+        More ``read_corpus`` keyword arguments (``fields``, ``encoding``,
+        ``category_pattern``, ...); recorded in the manifest.
 
     Returns
     -------
@@ -515,7 +522,8 @@ def build_figures(
     """
     out = _check_out(corpus, out, "build_figures")
     tables = _stage_tables(corpus, random_state=random_state, strict=strict,
-                           progress=progress, dedup=dedup, presence=presence)
+                           progress=progress, dedup=dedup, presence=presence,
+                           read_options=read_options)
     return _figures_and_manifest(tables, corpus, out, freq=freq,
                                  random_state=random_state, n_boot=n_boot, level=level,
                                  min_articles=min_articles, by=by)
@@ -530,6 +538,7 @@ def run_all(
     progress: bool = False,
     dedup: bool = True,
     presence: str = "focus",
+    read_options: dict[str, Any] | None = None,
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
 
@@ -537,7 +546,8 @@ def run_all(
     trends and figures count each story once (near-duplicates dropped, listed
     in ``near_duplicates.csv``) unless ``dedup=False``. ``presence`` is passed
     to ``score_themes`` (default "focus": the theme is prominent in the
-    document; "mention": anywhere).
+    document; "mention": anywhere); ``read_options`` to ``read_corpus``
+    (e.g. ``{"fields": {"text": "content"}, "category_pattern": ...}``).
 
     Writes ``articles.csv`` and the read report, ``scores.csv``,
     ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
@@ -557,7 +567,7 @@ def run_all(
     out = _check_out(path, out, "run_all")
     lines: list[str] = []
     tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress,
-                           dedup=dedup, presence=presence)
+                           dedup=dedup, presence=presence, read_options=read_options)
     articles = tables["articles"]
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)

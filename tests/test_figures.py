@@ -427,3 +427,36 @@ def test_presence_rule_reaches_trends_manifest_and_captions(tmp_path):
     scores = pd.read_csv(tmp_path / "focus" / "scores.csv", dtype={"doc_id": str})
     long = scores[(scores["doc_id"] == "long") & (scores["theme"] == "reform")].iloc[0]
     assert bool(long["mentioned"]) and not bool(long["present"])
+
+
+def test_run_takes_the_reader_options_and_records_them(tmp_path, capsys):
+    """A JSON dump with its own field names, categories in file names: `run`
+    reads it as `ingest` does (--field, --category-pattern), the manifest records
+    the options, and the Dask engine refuses them with what to do instead."""
+    from civictext.cli import main
+
+    rows = [{"ma": f"b{i}", "tieu_de": t, "noi_dung": "Người dân nộp hồ sơ tại bộ phận một cửa.",
+             "ngay": f"2024-0{i + 1}-10"} for i, t in enumerate(
+                ["Phường đẩy mạnh cải cách hành chính", "Tỉnh công bố chỉ số SIPAS",
+                 "Hội thao mùa xuân"])]
+    corpus = tmp_path / "dump"
+    corpus.mkdir()
+    (corpus / "bao_xahoi_1.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    opts = ["--field", "text=noi_dung", "--field", "title=tieu_de", "--field", "published=ngay",
+            "--field", "id=ma", "--category-pattern", r"bao_([a-z]+)_"]
+    out = tmp_path / "out"
+    assert main(["run", str(corpus), "--out", str(out), "-q", *opts]) == 0
+    arts = pd.read_csv(out / "articles.csv", dtype=str)
+    assert arts["doc_id"].tolist() == ["b0", "b1", "b2"]
+    assert set(arts["category"]) == {"xahoi"} and arts["published"].str.startswith("2024").all()
+    scores = pd.read_csv(out / "scores.csv", dtype={"doc_id": str})
+    assert scores.loc[scores["present"], "doc_id"].tolist() == ["b0", "b1"]
+    man = json.loads((out / "figures" / "manifest.json").read_text())
+    assert man["parameters"]["read_options"] == {
+        "fields": {"text": "noi_dung", "title": "tieu_de", "published": "ngay", "id": "ma"},
+        "category_pattern": r"bao_([a-z]+)_"}
+    capsys.readouterr()
+    assert main(["run", str(corpus), "--out", str(tmp_path / "d"), "--engine", "dask",
+                 *opts]) == 2
+    assert "not supported with --engine dask" in capsys.readouterr().err
