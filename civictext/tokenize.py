@@ -582,6 +582,25 @@ def _settings(compounds: Iterable[str] | None, pos: bool) -> dict[str, Any]:
     return {"compounds": _clean_compounds(compounds), "pos": bool(pos)}
 
 
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """Hash of the source of the modules that decide a document's tokens.
+
+    Part of the cache key, so that editing the segmentation or normalisation
+    code (in a development checkout) never reads tokens made by the old code,
+    even when nobody bumps :data:`TOKENIZER_VERSION`.
+    """
+    from civictext import _cache as cache_mod, normalize as normalize_mod
+
+    h = hashlib.sha256()
+    for mod in (sys.modules[__name__], cache_mod, normalize_mod):
+        try:
+            h.update(Path(mod.__file__).read_bytes())
+        except (OSError, TypeError):  # pragma: no cover - frozen or zipped installs
+            h.update(str(getattr(mod, "__name__", "")).encode())
+    return h.hexdigest()[:16]
+
+
 def _settings_key(settings: dict[str, Any]) -> str:
     try:
         uts = metadata.version("underthesea")
@@ -589,7 +608,8 @@ def _settings_key(settings: dict[str, Any]) -> str:
         uts = "unknown"
     blob = json.dumps({"tokenizer": TOKENIZER_VERSION, "format": _cache.FORMAT_VERSION,
                        "underthesea": uts, "compounds": list(settings["compounds"]),
-                       "pos": settings["pos"]}, ensure_ascii=False, sort_keys=True)
+                       "pos": settings["pos"], "code": _code_digest()},
+                      ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 

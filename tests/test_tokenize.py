@@ -255,6 +255,20 @@ def test_cache_invalidates_when_settings_change(monkeypatch):
     assert calls == [1]
 
 
+def test_cache_invalidates_when_the_segmentation_code_changes(monkeypatch):
+    # editing tokenize.py, _cache.py or normalize.py without bumping
+    # TOKENIZER_VERSION must not serve tokens made by the old code
+    arts = _arts("Đẩy mạnh cải cách hành chính.")
+    tokenize(arts, compounds=[])
+    assert len(tk._code_digest()) == 16
+    monkeypatch.setattr(tk, "_code_digest", lambda: "edited-code-0000")
+    calls = []
+    real = tk._doc_tokens
+    monkeypatch.setattr(tk, "_doc_tokens", lambda *x: calls.append(1) or real(*x))
+    tokenize(arts, compounds=[])
+    assert calls == [1]
+
+
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "version"])
 def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
     from civictext import _cache
