@@ -31,6 +31,7 @@ _API = {
     "read_corpus": "corpus",
     "read_page": "corpus",
     "write_read_report": "corpus",
+    "list_corpus_files": "corpus",
     # normalize
     "normalize_text": "normalize",
     "fold": "normalize",

@@ -68,8 +68,8 @@ from civictext._io import write_csv
 from civictext.errors import CorpusError
 from civictext.normalize import normalize_text
 
-__all__ = ["read_corpus", "read_page", "write_read_report", "check_articles", "COLUMNS",
-           "FORMATS"]
+__all__ = ["read_corpus", "read_page", "write_read_report", "check_articles",
+           "list_corpus_files", "COLUMNS", "FORMATS"]
 
 log = logging.getLogger(__name__)
 
@@ -786,6 +786,20 @@ def _rel(root: Path, p: Path) -> str:
     if q.startswith(r + os.sep):
         return q[len(r) + 1:].replace(os.sep, "/")
     return p.as_posix()
+
+
+def list_corpus_files(path: str | os.PathLike) -> list[Path]:
+    """The corpus files ``read_corpus(path)`` reads, in the order it reads them.
+
+    A file gives itself. In a folder: every file of a known format
+    (:data:`FORMATS`), sorted by relative path; ``manifest.csv``, read reports,
+    hidden files and ``.hidden`` or ``_private`` folders are not corpus files.
+    Used to split a corpus into partitions (:mod:`civictext.distributed`).
+    """
+    root = Path(path)
+    if not root.exists():
+        raise CorpusError(f"{root} does not exist; give a corpus file or folder")
+    return list(_discover(root)[0])
 
 
 def _discover(root: Path) -> tuple[list[Path], list[Path], list[Path]]:

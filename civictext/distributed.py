@@ -77,9 +77,6 @@ log = logging.getLogger(__name__)
 #: Bytes of input files per partition (see "Bounded memory per worker" above).
 DEFAULT_PARTITION_SIZE = 16 * 2**20
 
-#: File name endings read from a folder by the default file lister.
-_INPUT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".csv")
-_NOT_INPUTS = {"manifest.csv", "readme.md", "readme.txt"}
 _TABLES = ("articles", "scores", "evidence")
 _MANIFESTS = "_manifests"
 _FORMAT_VERSION = 1
@@ -104,19 +101,9 @@ def _require_dask() -> Any:
 # ------------------------------------------------------------------ the stages
 def _default_list_files(root: Path) -> list[Path]:
     """The files ``read_corpus(root)`` reads, in its order."""
-    if root.is_file():
-        return [root]
-    try:
-        from civictext.corpus import _discover
-    except ImportError:
-        _discover = None
-    if _discover is not None:
-        return list(_discover(root)[0])
-    files = [p for p in root.rglob("*")
-             if p.is_file() and p.suffix.lower() in _INPUT_SUFFIXES
-             and p.name.lower() not in _NOT_INPUTS
-             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    from civictext.corpus import list_corpus_files
+
+    return list_corpus_files(root)
 
 
 def _category_folders(root: Path, rel: str) -> str:
@@ -290,8 +277,10 @@ def _plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], partition_siz
         files = sorted({f.resolve() for p in paths for f in list_files(p.resolve())},
                        key=lambda f: f.relative_to(root).as_posix())
     if not files:
+        from civictext.corpus import FORMATS
+
         raise CivictextError(f"run_dask: no input files under {paths[0]} "
-                             f"(looked for {', '.join(_INPUT_SUFFIXES)})")
+                             f"(looked for {', '.join(FORMATS)}, also gzipped)")
     groups: list[list[Path]] = [[]]
     size = 0
     for f in files:

@@ -574,3 +574,22 @@ def test_share_buttons_under_the_lead_do_not_end_the_article():
     assert "Chia sẻ" not in art["text"] and "Bình luận" not in art["text"]
     assert art["text"].endswith("bằng mã số được cấp khi nộp.")
     assert teaser["title"] == "Huyện bên cạnh cũng làm như vậy"
+
+
+def test_list_corpus_files_is_what_read_corpus_reads(tmp_path):
+    from civictext.corpus import list_corpus_files
+
+    (tmp_path / "b").mkdir()
+    (tmp_path / "_raw").mkdir()
+    (tmp_path / ".cache").mkdir()
+    for rel in ("b/2.txt", "a.jsonl", "_raw/x.html", ".cache/y.txt", "notes.pdf"):
+        (tmp_path / rel).write_text('{"id": "1", "text": "Cải cách hành chính."}\n'
+                                    if rel.endswith("jsonl") else "Cải cách hành chính.\n",
+                                    encoding="utf-8")
+    (tmp_path / "manifest.csv").write_text("file,published\n", encoding="utf-8")
+    files = list_corpus_files(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a.jsonl", "b/2.txt"]
+    assert set(read_corpus(tmp_path)["path"]) == {"a.jsonl", "b/2.txt"}
+    assert list_corpus_files(tmp_path / "a.jsonl") == [tmp_path / "a.jsonl"]
+    with pytest.raises(CorpusError, match="does not exist"):
+        list_corpus_files(tmp_path / "nowhere")
