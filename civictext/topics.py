@@ -148,6 +148,7 @@ True
 """
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 import unicodedata
@@ -286,7 +287,10 @@ class TopicModel:
         (15, 3)
         """
         doc_ids, texts = _check_articles(articles, "TopicModel.transform")
-        X = self.vectorizer.transform(texts)
+        tokens = _token_lists(self.vectorizer.analyzer, texts, _givens(articles, len(texts)))
+        on_tokens = copy.copy(self.vectorizer)  # the fitted vocabulary (and idf), fed tokens
+        on_tokens.set_params(analyzer=_identity)
+        X = sp.csr_matrix(on_tokens.transform(tokens), dtype=np.float64)
         return _doc_topics_frame(doc_ids, _doc_topic_matrix(self, X))
 
     def coherence(self, reference: pd.DataFrame) -> pd.Series:
@@ -303,8 +307,8 @@ class TopicModel:
             Indexed by ``topic``, named ``coherence_npmi``.
         """
         _, texts = _check_articles(reference, "TopicModel.coherence")
-        analyzer = self.vectorizer.build_analyzer()
-        docs = [set(analyzer(t)) for t in texts]
+        docs = [set(t) for t in _token_lists(self.vectorizer.analyzer, texts,
+                                              _givens(reference, len(texts)))]
         vals = [npmi_coherence(_topic_terms(self.top_terms, k), docs) for k in range(self.n_topics)]
         return pd.Series(vals, index=pd.RangeIndex(self.n_topics, name="topic"),
                          name="coherence_npmi")
@@ -579,17 +583,7 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
         raise ModelError(f"{where}: analyzer must be a callable str -> list of str, got "
                          f"{type(analyzer).__name__}")
 
-    givens = _givens(articles, len(texts))
-    use_given = callable(getattr(analyzer, "given", None))
-    if callable(getattr(analyzer, "analyze_many", None)):
-        # civictext's Analyzer: documents already segmented by count_tokens/tokenize
-        # (score_themes) come from the token cache instead of the segmenter
-        token_lists = [list(t) for t in analyzer.analyze_many(
-            texts, givens if use_given else None)]
-    else:
-        # pre-segmented rows (read_corpus segmented=True) keep their own segmentation
-        token_lists = [list(analyzer.given(t, g)) if use_given and g else list(analyzer(t))
-                       for t, g in zip(texts, givens)]
+    token_lists = _token_lists(analyzer, texts, _givens(articles, len(texts)))
     n_tokens = sum(len(t) for t in token_lists)
     if n_tokens == 0:
         raise ModelError(f"{where}: the analyzer produced no tokens from the {n_docs} texts; "
@@ -1102,6 +1096,21 @@ def _check_articles(articles: Any, where: str) -> tuple[list[str], list[str]]:
     ids = articles["doc_id"].astype(str)
     texts = articles["text"].fillna("").astype(str).tolist()
     return ids.tolist(), texts
+
+
+def _token_lists(analyzer: Callable[[str], list[str]], texts: list[str],
+                 givens: list[str | None]) -> list[list[str]]:
+    """Each text's tokens, as fit, transform and coherence all see them.
+
+    civictext's Analyzer reads documents already segmented (by count_tokens,
+    tokenize or score_themes) from the token cache; pre-segmented rows
+    (read_corpus ``segmented=True``) keep their own segmentation.
+    """
+    use_given = callable(getattr(analyzer, "given", None))
+    if callable(getattr(analyzer, "analyze_many", None)):
+        return [list(t) for t in analyzer.analyze_many(texts, givens if use_given else None)]
+    return [list(analyzer.given(t, g)) if use_given and g else list(analyzer(t))
+            for t, g in zip(texts, givens)]
 
 
 def _givens(articles: pd.DataFrame, n: int) -> list[str | None]:

@@ -559,3 +559,25 @@ def test_seeded_fit_reuses_count_tokens_cache(monkeypatch):
     new = generate_corpus(3, random_state=11)
     monkeypatch.undo()
     pd.testing.assert_frame_equal(cached.transform(new), uncached.transform(new))
+
+
+def test_transform_and_coherence_read_the_cache_and_given_segmentation(monkeypatch):
+    """transform and coherence see the tokens fit saw: cached documents are not
+    segmented again, and pre-segmented rows keep their own words."""
+    import civictext.tokenize as tk
+
+    arts = generate_corpus(40, random_state=3)
+    tk.count_tokens(arts)
+    model = fit_topics(arts, method="seeded", random_state=0)
+    calls = count_segmenter_calls(monkeypatch)
+    again = model.transform(arts)
+    coherence = model.coherence(arts)
+    assert calls[0] == 0
+    pd.testing.assert_frame_equal(again, model.doc_topics, check_exact=False, atol=1e-9)
+    assert coherence.notna().all()
+    # a pre-segmented row: its '_'-joined words, never the segmenter
+    seg = pd.DataFrame({"doc_id": ["s"], "text": ["Người dân hài lòng với thủ tục hành chính"],
+                        "segmented": [True],
+                        "tokens_given": ["Người_dân hài_lòng với thủ_tục_hành_chính"]})
+    model.transform(seg)
+    assert calls[0] == 0
