@@ -194,9 +194,16 @@ def _strata(articles: pd.DataFrame, scores: pd.DataFrame, stratify: str | None) 
                 scores.columns):
             raise ValidationError("sample_for_coding: 'scores' must be the table from "
                                   "score_themes (doc_id, theme, present)")
-        pres = scores[scores["present"].astype(bool)].assign(doc_id=lambda d: d["doc_id"].astype(str))
-        pat = pres.groupby("doc_id")["theme"].agg(lambda s: "+".join(sorted(s.astype(str))))
-        return pat.reindex(ids).fillna("none").set_axis(ids)
+        sc = scores.assign(doc_id=scores["doc_id"].astype(str))
+
+        def pattern(mask: pd.Series) -> pd.Series:
+            return (sc[mask].groupby("doc_id")["theme"]
+                    .agg(lambda s: "+".join(sorted(s.astype(str)))).reindex(ids))
+
+        pat = pattern(sc["present"].astype(bool))
+        if "mentioned" in sc.columns:  # mentioned only: what the focus rule leaves out
+            pat = pat.fillna("mentioned:" + pattern(sc["mentioned"].astype(bool)))
+        return pat.fillna("none").set_axis(ids)
     if stratify in articles.columns:
         return articles[stratify].astype(str).fillna("").set_axis(ids)
     raise ValidationError(f"sample_for_coding: stratify={stratify!r} is neither 'pattern', "
@@ -232,8 +239,10 @@ def sample_for_coding(
     """Draw a stratified sample of articles for human coding; optionally write the sheet.
 
     Strata (``stratify``): ``"pattern"`` (default) groups documents by which
-    themes the lexicon finds present ("none", "reform", "conduct+reform", …), so
-    rare themes and the "none" group are all represented; ``None`` draws a
+    themes the lexicon finds present ("none", "reform", "conduct+reform", …), and
+    documents where themes are mentioned but none is present by the focus rule
+    ("mentioned:reform", …), so rare themes, what the focus rule leaves out
+    (for its recall) and the "none" group are all represented; ``None`` draws a
     simple random sample; any other value names a column of ``articles`` (e.g.
     ``"source"``). The ``n`` documents are divided equally among strata (a
     stratum smaller than its share gives all its documents and the rest goes to

@@ -136,6 +136,14 @@ def test_sampler_stratifies_by_pattern_and_writes_the_sheet(corpus, tmp_path):
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns) == ["doc_id", "title", "text", "reform", "conduct",
                                      "coder", "comment"]
+    # with score_themes' `mentioned`: documents that mention a theme without it
+    # being present form their own strata (the focus rule's misses)
+    mentioned = scores.assign(mentioned=scores["present"]
+                              | (scores["doc_id"].isin(["d20", "d21", "d22"])
+                                 & (scores["theme"] == "reform")))
+    strata = sample_for_coding(arts, mentioned, 12, random_state=3)["stratum"]
+    assert strata.value_counts().to_dict() == {"none": 4, "reform": 2, "conduct+reform": 2,
+                                               "conduct": 1, "mentioned:reform": 3}
     assert (written[["reform", "conduct", "coder"]] == "").all().all()
     assert written["doc_id"].tolist() == sheet["doc_id"].tolist()
     key = pd.read_csv(tmp_path / "coding" / "sheet.key.csv", dtype={"doc_id": str})
