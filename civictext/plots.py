@@ -265,7 +265,8 @@ def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
     """Small multiples: one panel of theme shares per group (e.g. per outlet).
 
     Takes and returns a **Figure** (a grid needs the whole figure), unlike the
-    other ``plot_*`` functions. Panels share the y axis.
+    other ``plot_*`` functions. Panels share the y axis, which spans every
+    panel's shares and intervals (so a small outlet's high share is not cut off).
 
     Parameters
     ----------
@@ -316,9 +317,14 @@ def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
                 if "n_articles" in g else None
             ax.set_title(f"{groups[k] or '(no ' + by + ')'}"
                          + (f" (n = {n_art})" if n_art is not None else ""))
-            ax.set_ylim(bottom=0)
             if k % ncols == 0:
                 ax.set_ylabel("Share of articles (%)")
+        # One y range for the shared axes, set once all panels are drawn: a
+        # limit set while drawing would freeze at the first panels' range and
+        # cut off a small outlet's high shares and intervals.
+        top = np.nanmax(data[["share", "share_hi"]].to_numpy(dtype=float) * 100,
+                        initial=0.0) if len(data) else 0.0
+        axes.flat[0].set_ylim(0, top * 1.05 if top > 0 else 1.0)
         if not groups:
             axes.flat[0].set_visible(True)
             axes.flat[0].text(0.5, 0.5, "No dated articles", ha="center", va="center",

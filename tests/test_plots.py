@@ -150,6 +150,19 @@ def test_small_multiples_one_panel_per_outlet(tables):
         plots.plot_theme_shares_by_group(theme_trends(scores, arts, freq="Y", n_boot=0))
 
 
+def test_small_multiples_show_every_panels_range(tables):
+    # a small outlet drawn after a big one has much higher shares: the shared y
+    # axis must reach its intervals, not freeze at the first panel's range
+    arts, scores = tables
+    t = theme_trends(scores, arts, freq="Q", by="source", n_boot=50)
+    last = sorted(t["source"].unique())[-1]
+    t.loc[t["source"] == last, ["share", "share_lo", "share_hi"]] = [0.5, 0.2, 0.9]
+    fig = plots.plot_theme_shares_by_group(t, ncols=2)
+    for ax in (a for a in fig.axes if a.get_visible()):
+        lo, hi = ax.get_ylim()
+        assert lo == 0 and hi >= 90
+
+
 def test_cooccurrence_heatmap(tables):
     _, scores = tables
     m = theme_cooccurrence(scores)
