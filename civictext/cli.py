@@ -238,7 +238,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
                              dedup=not args.keep_duplicates, presence=args.presence,
-                             read_options=_read_options(args), **kw)
+                             read_options=_read_options(args), by=args.by, **kw)
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -253,7 +253,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         summary = run_dask(args.path, args.out, scheduler=args.scheduler, n_workers=args.workers,
                            partition_size=int(args.partition_mb * 2**20), strict=args.strict,
-                           random_state=args.seed, presence=args.presence)
+                           random_state=args.seed, presence=args.presence,
+                           by=args.by or None)
         _say(args, f"{summary['n_partitions']} partitions: {summary['computed']} computed, "
                    f"{summary['resumed']} resumed, {summary['failed']} failed; "
                    f"{summary['n_articles']} documents in {summary['seconds']:.0f} s")
@@ -273,7 +274,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
-                      presence=args.presence, read_options=_read_options(args))
+                      presence=args.presence, read_options=_read_options(args),
+                      by=args.by or None)
     for line in summary:
         _say(args, line)
     return 0
@@ -412,11 +414,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
                    help="period length (default: the finest well-filled one)")
+    s.add_argument("--by", default="source",
+                   help="column for the small multiples (default source, the outlet; "
+                        "e.g. category)")
 
     s = sub.add_parser("run", parents=[common, reader, seed, engine, dedup, presence],
                        help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)
+    s.add_argument("--by", default="source",
+                   help="column for per-group trends (trends_by_<BY>.csv) and small "
+                        "multiples (default source, the outlet; e.g. category; '' for none)")
 
     s = sub.add_parser("collect", parents=[common], help="fetch news pages into a corpus folder")
     s.add_argument("urls", help="text file, one URL a line")

@@ -539,6 +539,7 @@ def run_all(
     dedup: bool = True,
     presence: str = "focus",
     read_options: dict[str, Any] | None = None,
+    by: str | None = "source",
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
 
@@ -548,11 +549,13 @@ def run_all(
     to ``score_themes`` (default "focus": the theme is prominent in the
     document; "mention": anywhere); ``read_options`` to ``read_corpus``
     (e.g. ``{"fields": {"text": "content"}, "category_pattern": ...}``).
+    ``by`` is the column of the per-group trends and the small multiples
+    (default ``source``, the outlet; e.g. ``category``; None for none).
 
     Writes ``articles.csv`` and the read report, ``scores.csv``,
     ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
     document-topic weights, the saved model), ``trends.csv``,
-    ``trends_by_source.csv``, ``topic_trends.csv`` and ``figures/`` (with
+    ``trends_by_<by>.csv``, ``topic_trends.csv`` and ``figures/`` (with
     ``manifest.json``).
 
     Returns
@@ -564,6 +567,11 @@ def run_all(
     from civictext.lexicon import load_lexicons
     from civictext.themes import coverage_report
 
+    from civictext.corpus import COLUMNS
+
+    if by is not None and by not in COLUMNS:  # before hours of reading and fitting
+        raise TrendError(f"run_all: by={by!r} is not a column of the articles table; use one of "
+                         f"{', '.join(COLUMNS)}")
     out = _check_out(path, out, "run_all")
     lines: list[str] = []
     tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress,
@@ -600,9 +608,10 @@ def run_all(
     kw = dict(freq=freq, random_state=random_state)
     trends = theme_trends(kept_scores, kept, **kw)
     write_csv(out / "trends.csv", trends)
-    write_csv(out / "trends_by_source.csv",
-              theme_trends(kept_scores, kept, by="source", **kw))
-    written = [f"{out / 'trends.csv'}", f"{out / 'trends_by_source.csv'}"]
+    written = [f"{out / 'trends.csv'}"]
+    if by is not None:
+        write_csv(out / f"trends_by_{by}.csv", theme_trends(kept_scores, kept, by=by, **kw))
+        written.append(f"{out / f'trends_by_{by}.csv'}")
     if model is not None:
         write_csv(out / "topic_trends.csv", topic_trends(model, kept, **kw))
         written.append(f"{out / 'topic_trends.csv'}")
@@ -613,7 +622,7 @@ def run_all(
     manifest = _figures_and_manifest(tables, path, out / "figures", freq=None,
                                      random_state=random_state, n_boot=DEFAULT_N_BOOT,
                                      level=DEFAULT_CI_LEVEL, min_articles=DEFAULT_MIN_ARTICLES,
-                                     by="source")
+                                     by=by or "")
     lines.append(f"figures: {len(manifest['figures'])} in {out / 'figures'}/ "
                  f"(PNG, SVG, CSV; captions.md; manifest.json)")
     return lines

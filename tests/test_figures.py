@@ -460,3 +460,28 @@ def test_run_takes_the_reader_options_and_records_them(tmp_path, capsys):
     assert main(["run", str(corpus), "--out", str(tmp_path / "d"), "--engine", "dask",
                  *opts]) == 2
     assert "not supported with --engine dask" in capsys.readouterr().err
+
+
+def test_run_by_another_column(tmp_path, capsys):
+    """`run --by category`: per-category trends and small multiples; a column the
+    articles do not have is a one-line error."""
+    from civictext.cli import main
+
+    rows = [{"id": f"c{i}", "title": t, "text": "Người dân nộp hồ sơ tại bộ phận một cửa.",
+             "published": f"2024-0{i + 1}-10", "category": c} for i, (t, c) in enumerate(
+                [("Phường đẩy mạnh cải cách hành chính", "thoi-su"),
+                 ("Tỉnh công bố chỉ số SIPAS", "kinh-te"), ("Hội thao mùa xuân", "the-thao")])]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "tin.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(corpus), "--out", str(out), "-q", "--by", "category"]) == 0
+    assert not (out / "trends_by_source.csv").exists()
+    by_cat = pd.read_csv(out / "trends_by_category.csv")
+    assert set(by_cat["category"]) == {"thoi-su", "kinh-te", "the-thao"}
+    man = json.loads((out / "figures" / "manifest.json").read_text())
+    assert man["parameters"]["by"] == "category"
+    capsys.readouterr()
+    assert main(["run", str(corpus), "--out", str(tmp_path / "x"), "--by", "outlet"]) == 2
+    assert "by='outlet' is not a column" in capsys.readouterr().err
