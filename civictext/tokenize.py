@@ -890,6 +890,19 @@ class Analyzer:
         self.compounds = _clean_compounds(compounds)
         self.normalize = bool(normalize)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a frozenset pickles in hash order, which changes with each process's
+        # string-hash seed: store it sorted, so a saved model is the same bytes
+        # on every run (the model's sha256 goes into model.json)
+        state = dict(self.__dict__)
+        state["stopwords"] = tuple(sorted(self.stopwords))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state["stopwords"] = frozenset(state.get("stopwords", ()))
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         return (f"Analyzer(stop_words={self.stop_words}, punct={self.punct}, "
                 f"numbers={self.numbers}, pos={self.pos}, fold={self.fold}, "

@@ -347,6 +347,26 @@ def test_analyzer_in_tfidf_and_pickles():
     clone = pickle.loads(pickle.dumps(vec))
     assert (clone.transform(docs) != vec.transform(docs)).nnz == 0
     assert an(docs[0]) == pickle.loads(pickle.dumps(an))(docs[0])
+    assert pickle.loads(pickle.dumps(an)).stopwords == an.stopwords
+
+
+def test_analyzer_pickles_to_the_same_bytes_in_every_process():
+    """A saved topic model (and its sha256 in model.json) must not depend on the
+    process's string-hash seed: the stop-word set is pickled sorted."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, pickle; from civictext.tokenize import Analyzer; "
+            "print(hashlib.sha256(pickle.dumps(Analyzer(compounds=['cải cách hành chính']))"
+            ").hexdigest())")
+    root = str(Path(__file__).resolve().parents[1])
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, cwd=root,
+                              env={**os.environ, "PYTHONHASHSEED": seed,
+                                   "PYTHONPATH": root}).stdout.strip()
+               for seed in ("1", "2", "3")}
+    assert len(digests) == 1 and len(next(iter(digests))) == 64
 
 
 def test_analyzer_options():
