@@ -109,6 +109,9 @@ def _cmd_themes(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
 
     _no_reader_options_on_dask(args)
+    if args.engine == "dask" and args.threshold != 1.0:
+        raise CivictextError("--threshold is not supported with --engine dask yet (it would be "
+                             "ignored); use --engine local, or filter scores.csv on 'score'")
     if args.engine == "dask":
         from civictext.distributed import load_table, run_dask
 

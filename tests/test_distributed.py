@@ -420,6 +420,16 @@ def test_cli_themes_with_the_dask_engine_writes_the_local_csv(client, real_corpu
     assert (tmp_path / "s.csv.parts" / "_manifests" / "part-00000.json").is_file()
 
 
+def test_cli_dask_refuses_options_it_would_ignore(tmp_path, capsys):
+    from civictext.cli import main
+
+    for extra in (["--threshold", "2"], ["--field", "text=noi_dung"]):
+        assert main(["themes", str(tmp_path), "--out", str(tmp_path / "s.csv"),
+                     "--engine", "dask", *extra]) == 2
+        assert "not supported with --engine dask" in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists()
+
+
 def test_reading_file_by_file_gives_the_folder_table(tmp_path):
     """Paths, per-category folders and a manifest.csv come out as read_corpus(folder)."""
     from civictext.corpus import read_corpus
