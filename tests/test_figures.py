@@ -179,8 +179,8 @@ def fake_stages(monkeypatch, small_planted):
         return write_text(f"{out}/read_report.md", f"{len(articles)} documents\n")
 
     corpus.read_corpus, corpus.write_read_report = read_corpus, write_read_report
-    from civictext.corpus import check_articles  # the real one: dedup imports it from here
-    corpus.check_articles = check_articles
+    from civictext.corpus import COLUMNS, check_articles  # the real ones: dedup and run_all
+    corpus.check_articles, corpus.COLUMNS = check_articles, COLUMNS  # import them from here
     themes = types.ModuleType("civictext.themes")
     themes.score_themes = lambda a, lexicon=None, **k: scores.copy()
     themes.theme_evidence = lambda a, lexicon=None, **k: ev.copy()

@@ -49,7 +49,10 @@ def test_ctrl_c_leaves_no_output_and_the_rerun_is_complete(tmp_path):
     env = dict(os.environ, CIVICTEXT_CACHE=str(cache), PYTHONPATH=str(ROOT))
     out = tmp_path / "scores.csv"
     cmd = [sys.executable, "-m", "civictext", "themes", str(corpus), "--out", str(out), "-q"]
+    # SIGINT back to its default in the child: a test runner started in the
+    # background (nohup ... &) ignores SIGINT, and Python keeps it ignored
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
