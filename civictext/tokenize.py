@@ -67,7 +67,8 @@ and numbers unless asked.
 
 **Cache.** Token arrays are cached on disk per document (``civictext._cache``),
 keyed by the SHA-256 of the text and a hash of the settings that change tokens
-(:data:`TOKENIZER_VERSION`, the underthesea version, the compound list, ``pos``).
+(:data:`TOKENIZER_VERSION`, the underthesea version, the compound list, ``pos``,
+and the source code of this module, ``_cache`` and ``normalize``).
 Stop words are applied after the cache, so changing them costs nothing. A
 corrupt or stale entry is detected (format version, checksum, text hash), logged
 and rebuilt.

@@ -2,9 +2,11 @@
 
 The unit is the **article** (one row of the articles table). For every period
 (month, quarter or year) and every theme, :func:`theme_trends` reports how many
-articles were published, how many mention the theme, the share of articles that
-do, and their mean intensity (hits per 1,000 tokens), each with a percentile
-bootstrap interval that resamples articles *within* the period.
+articles were published, how many have the theme ``present`` (by
+``score_themes``' presence rule: by default the article gives the theme
+prominence, see :mod:`civictext.themes`), the share of articles that do, and
+their mean intensity (hits per 1,000 tokens), each with a percentile bootstrap
+interval that resamples articles *within* the period.
 
 Dates of different precision are handled explicitly. An article is placed in a
 period only when its date is at least as precise as the period: at

@@ -70,3 +70,14 @@ def test_public_api_names_resolve():
 
     missing = [n for n in civictext.__all__ if not hasattr(civictext, n)]
     assert not missing, f"__all__ names that do not resolve: {missing}"
+
+
+def test_version_is_the_same_everywhere():
+    """pyproject, civictext.__version__, CITATION.cff and the changelog agree."""
+    import civictext
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert project["version"] == civictext.__version__ == str(citation["version"])
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {civictext.__version__} (" in changelog
