@@ -595,11 +595,13 @@ def coverage_report(
 ) -> pd.DataFrame:
     """How often each lexicon term occurs, and whether it fires outside its theme.
 
-    For each hit, the question is whether the document would still count as
-    being about the term's theme *without this term's own hits* (its theme
-    score minus the term's contribution, against ``threshold``). A term whose
-    hits fall mostly in documents where its theme is otherwise absent is either
-    the only evidence in short texts or a false friend: read its evidence.
+    For each hit, the question is whether the document would still mention
+    the term's theme *without this term's own hits* (its theme score minus the
+    term's contribution, against ``threshold``: the mention rule of
+    :func:`score_themes`, not the focus rule, so that the split depends on the
+    vocabulary only). A term whose hits fall mostly in documents where its
+    theme is otherwise absent is either the only evidence in short texts or a
+    false friend: read its evidence.
 
     Parameters
     ----------
@@ -608,7 +610,7 @@ def coverage_report(
     lexicon : Lexicon, optional
         Default: the bundled lexicons.
     threshold : float, keyword-only
-        The presence threshold used for the in/outside split (as in score_themes).
+        The mention threshold used for the in/outside split (as in score_themes).
     outside_share : float, keyword-only
         ``mostly_outside`` is set when ``share_outside`` exceeds this (default 0.5).
 
@@ -618,7 +620,7 @@ def coverage_report(
         One row per lexicon term, in lexicon order: ``theme, term, weak``,
         ``docs`` (documents with at least one hit), ``hits``, ``folded_hits``,
         ``hits_theme_present`` / ``hits_theme_absent`` (hits in documents where
-        the theme is / is not present without this term), ``share_outside``
+        the theme is / is not mentioned without this term), ``share_outside``
         (``hits_theme_absent / hits``, NaN when no hits), ``never_occurs``
         (bool), ``mostly_outside`` (bool), ``note, source_file``.
 
