@@ -410,6 +410,10 @@ def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
                     "fields={'text': 'FIELD'}")
     if segmented:
         given = _normalize(body)
+        if row["title"] and not _strip_seg(given).startswith(row["title"]):
+            # a separate title field: the text starts with the title, as for plain
+            # text (its words are the title's syllables: no segmentation was given)
+            given = row["title"] + "\n\n" + given
         row["segmented"] = True
         row["tokens_given"] = given
         row["text"] = _strip_seg(given)

@@ -362,13 +362,14 @@ def _iter_docs(articles: pd.DataFrame) -> Iterator[tuple[str, str, str, str]]:
 
 def _zones(text: str, title: str, lead: str, sentences: list[tuple[int, int]]) -> tuple[int, int]:
     """End offsets of the headline and of the lead in ``text`` (see the focus rule)."""
-    if title and text.startswith(title):
+    if (title and text.startswith(title)
+            and (len(text) == len(title) or not text[len(title)].isalnum())):
         headline_end = len(title)
     else:
         headline_end = sentences[0][1] if sentences else 0
     if lead:
         pos = text.find(lead, headline_end)
-        if pos >= 0:
+        if pos >= 0 and not text[headline_end:pos].strip():  # the lead follows the headline
             return headline_end, pos + len(lead)
     after = next((b for a, b in sentences if a >= headline_end), headline_end)
     return headline_end, after

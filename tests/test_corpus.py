@@ -359,6 +359,19 @@ def test_segmented_input_keeps_given_tokens(tmp_path):
     assert "_" not in r["text"]
 
 
+def test_segmented_input_with_a_title_field_starts_with_the_title(tmp_path):
+    # as for plain text, `text` begins with the title, so the headline counts
+    _write_jsonl(tmp_path / "s.jsonl", [{"id": "7", "title": "Hà Nội đẩy mạnh cải cách hành chính",
+                                         "text_segmented": "Thành_phố công_bố kết_quả ."}])
+    r = read_corpus(tmp_path / "s.jsonl").iloc[0]
+    assert r["text"].startswith("Hà Nội đẩy mạnh cải cách hành chính\n\n")
+    assert r["text"] == r["tokens_given"].replace("_", " ")
+    from civictext.themes import score_themes
+
+    s = score_themes(pd.DataFrame([r]), n_tokens={"7": 10}).set_index("theme")
+    assert bool(s.loc["reform", "headline_hit"]) and bool(s.loc["reform", "present"])
+
+
 def test_configurable_field_names(tmp_path):
     recs = [{"ma": "x1", "tieu_de": "Tiêu đề một", "noi_dung": "Nội dung bài một.",
              "ngay": "25/11/2024 09:15", "chuyen_muc": "Thời sự"}]

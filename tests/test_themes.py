@@ -288,6 +288,16 @@ def test_focus_rule_without_title_or_lead_columns(lex):
     arts2 = arts.assign(title="Cải cách hành chính")
     s2 = score_themes(arts2, lex, n_tokens=_n(arts2)).query("theme == 'reform'")
     assert s2["present"].tolist() == s["present"].tolist()
+    # nor a title that ends inside the text's first word, nor a lead column
+    # found later in the text (only right after the headline is it the lead)
+    arts3 = arts.assign(title="Hà N", lead="Sở nhắc cải cách hành chính.")
+    s3 = score_themes(arts3, lex, n_tokens=_n(arts3)).query("theme == 'reform'")
+    assert s3["present"].tolist() == s["present"].tolist()
+    body = "Hà Nội họp. Trời mưa. " + "Trời nắng. " * 11
+    late = _arts(d=body + "Sở bàn cải cách hành chính. Sở nhắc cải cách hành chính.").assign(
+        lead="Sở nhắc cải cách hành chính.")
+    r = score_themes(late, lex, n_tokens=_n(late)).set_index("theme").loc["reform"]
+    assert r["sentences_hit"] == 2 and not r["present"]
 
 
 def test_presence_must_be_a_known_rule(lex):
