@@ -1,6 +1,7 @@
 """The ``civictext`` command line: one sub-command per pipeline stage, plus ``run``.
 
     civictext ingest PATH --out DIR           read a corpus, write articles.csv
+    civictext tokenize PATH --out FILE.csv    word segmentation, one row per token
     civictext themes PATH --out FILE.csv      theme scores (+ --evidence FILE.csv)
     civictext coverage PATH --out FILE.csv    how often each lexicon term occurs
     civictext topics PATH --out DIR           fit topics, write tables and the model
@@ -349,8 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     presence = argparse.ArgumentParser(add_help=False)
     presence.add_argument("--presence", choices=["focus", "mention"], default="focus",
                           help="when a theme counts as present: focus (default: prominent in "
-                               "the document: headline, lead and one more sentence, or 1 in 5 "
-                               "sentences) or mention (one specific term anywhere)")
+                               "the document: in the headline, in the lead and one more "
+                               "sentence, or in 1 in 5 sentences of a 4+ sentence document) "
+                               "or mention (one strong term or two weak ones, anywhere)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common, reader], help="read a corpus, write articles.csv")

@@ -104,7 +104,8 @@ def _csv_frame(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 #: How captions say what ``present`` means, per ``score_themes(presence=...)``.
 PRESENCE_WORDS = {
     "focus": ("is present (the theme is prominent: a lexicon term in the headline, in the "
-              "lead and one more sentence, or in at least one sentence in five)"),
+              "lead and one more sentence, or in at least one sentence in five of a document "
+              "of four or more)"),
     "mention": "is mentioned (one specific lexicon term, or two weak ones, anywhere)",
 }
 

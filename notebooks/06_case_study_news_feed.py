@@ -30,8 +30,8 @@
 # notebook uses the news feed when `FEED` exists next to the checkout, and the
 # bundled corpus otherwise (so it always runs). `N_MAX` reads only the first
 # `N_MAX` items (the feed is in date order, so a small `N_MAX` covers the first
-# weeks only); `None` reads everything (about a minute to read and four to
-# score on a laptop).
+# weeks only); `None` reads everything (on 2 cores: about 20 s to read and 40 s
+# to score).
 #
 # Article text is shown below only when the notebook runs; nothing of the feed
 # is stored in the repository.
@@ -93,7 +93,7 @@ if by_outlet["n_articles"].gt(0).any():
 #
 # Each hit with its sentence, so a reader can judge it (shown at run time
 # only). Hand-judged precision on real hits is in `benchmarks/RESULTS.md`:
-# 0.83–0.91 per theme for `present`, 0.5–0.65 for `mentioned`.
+# 0.83–0.91 per theme for `present`, 0.51–0.66 for `mentioned`.
 
 # %%
 evidence = ct.theme_evidence(articles[articles["doc_id"].isin(
