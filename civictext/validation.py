@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 LABELLED_SET = Path(__file__).resolve().parent / "data" / "labels" / "labelled.csv"
 
 METRIC_COLUMNS = ["theme", "n", "positives", "predicted", "tp", "fp", "fn", "tn",
-                  "precision", "recall", "f1"]
+                  "precision", "recall", "f1", "precision_w", "recall_w", "f1_w"]
 
 _TRUE = {"1", "true", "yes", "y", "x", "có", "co"}
 _FALSE = {"0", "false", "no", "n", "", "không", "khong"}
@@ -114,11 +114,21 @@ def _labels_long(labels: Any, themes: Sequence[str]) -> pd.DataFrame:
 
 
 def validate(scores: pd.DataFrame, labels: pd.DataFrame | str | os.PathLike,
-             *, themes: Sequence[str] | None = None) -> pd.DataFrame:
+             *, themes: Sequence[str] | None = None,
+             weights: pd.Series | pd.DataFrame | str | os.PathLike | None = None) -> pd.DataFrame:
     """Precision, recall and F1 of ``present`` against human labels, per theme.
 
     Only labelled documents are evaluated; every labelled document must be in
     ``scores``.
+
+    A sample from :func:`sample_for_coding` is stratified: rare patterns are
+    over-sampled and the large "none" stratum under-sampled, so the plain
+    ratios describe the *sample*, and recall on it is biased upwards (the
+    missed articles hide in the under-sampled strata). Pass the sample's
+    ``weights`` (its key file) for the corpus-level estimates ``precision_w``,
+    ``recall_w`` and ``f1_w``: each coded document counts for the
+    ``weight`` documents of its stratum it stands for (ratio estimators of a
+    stratified sample).
 
     Parameters
     ----------
@@ -129,6 +139,11 @@ def validate(scores: pd.DataFrame, labels: pd.DataFrame | str | os.PathLike,
         yes/no) or long (``doc_id, theme, label``).
     themes : sequence of str, keyword-only, optional
         Themes to report (default: every theme in ``scores`` that has labels).
+    weights : Series, DataFrame or path to a CSV, keyword-only, optional
+        Sampling weight of each labelled document: a Series indexed by
+        ``doc_id``, or a table (or the ``.key.csv`` file written by
+        :func:`sample_for_coding`) with ``doc_id`` and ``weight``. Default: 1
+        for every document (then the ``_w`` columns equal the plain ones).
 
     Returns
     -------
@@ -136,7 +151,8 @@ def validate(scores: pd.DataFrame, labels: pd.DataFrame | str | os.PathLike,
         One row per theme: ``theme, n`` (labelled documents), ``positives``
         (labelled present), ``predicted`` (scored present), ``tp, fp, fn, tn``,
         ``precision`` = tp / (tp + fp), ``recall`` = tp / (tp + fn), ``f1`` (their
-        harmonic mean). A ratio with a zero denominator is NaN, not 0.
+        harmonic mean), and ``precision_w, recall_w, f1_w``, the same from
+        weighted counts. A ratio with a zero denominator is NaN, not 0.
 
     Examples
     --------
@@ -169,20 +185,59 @@ def validate(scores: pd.DataFrame, labels: pd.DataFrame | str | os.PathLike,
         raise ValidationError(f"validate: {int(missing.sum())} labelled (doc_id, theme) pairs "
                               f"have no score, e.g. ({d!r}, {t!r}); score the labelled "
                               f"documents with score_themes first")
-    long = long.assign(pred=pred.reindex(key).astype(bool).to_numpy())
+    long = long.assign(pred=pred.reindex(key).astype(bool).to_numpy(),
+                       w=_weights(weights, long["doc_id"]))
     rows = []
     for theme in (themes or [t for t in all_themes if t in set(long["theme"])]):
         g = long[long["theme"] == theme]
-        y, p = g["label"].to_numpy(bool), g["pred"].to_numpy(bool)
+        y, p, w = g["label"].to_numpy(bool), g["pred"].to_numpy(bool), g["w"].to_numpy(float)
         tp, fp = int((y & p).sum()), int((~y & p).sum())
         fn, tn = int((y & ~p).sum()), int((~y & ~p).sum())
-        prec = tp / (tp + fp) if tp + fp else np.nan
-        rec = tp / (tp + fn) if tp + fn else np.nan
-        f1 = (2 * prec * rec / (prec + rec)) if (prec + rec) > 0 else np.nan
+        prec, rec, f1 = _prf(tp, fp, fn)
+        prec_w, rec_w, f1_w = _prf(w[y & p].sum(), w[~y & p].sum(), w[y & ~p].sum())
         rows.append({"theme": theme, "n": len(g), "positives": int(y.sum()),
                      "predicted": int(p.sum()), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-                     "precision": prec, "recall": rec, "f1": f1})
+                     "precision": prec, "recall": rec, "f1": f1,
+                     "precision_w": prec_w, "recall_w": rec_w, "f1_w": f1_w})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+    prec = tp / (tp + fp) if tp + fp else np.nan
+    rec = tp / (tp + fn) if tp + fn else np.nan
+    f1 = (2 * prec * rec / (prec + rec)) if (prec + rec) > 0 else np.nan
+    return prec, rec, f1
+
+
+def _weights(weights: Any, doc_ids: pd.Series) -> np.ndarray:
+    """The weight of each labelled document (1 when ``weights`` is None)."""
+    if weights is None:
+        return np.ones(len(doc_ids))
+    where = "validate: weights"
+    if isinstance(weights, (str, os.PathLike)):
+        path = Path(weights)
+        if not path.is_file():
+            raise ValidationError(f"{where}: {path} not found; pass the .key.csv file that "
+                                  "sample_for_coding wrote next to the coding sheet")
+        weights = pd.read_csv(path, dtype={"doc_id": str})
+        where = f"validate: weights file {path}"
+    if isinstance(weights, pd.DataFrame):
+        if not {"doc_id", "weight"} <= set(weights.columns):
+            raise ValidationError(f"{where} needs the columns doc_id and weight (it has "
+                                  f"{', '.join(map(str, weights.columns))})")
+        weights = pd.Series(weights["weight"].to_numpy(), index=weights["doc_id"].astype(str))
+    if not isinstance(weights, pd.Series):
+        raise ValidationError(f"{where} must be a Series indexed by doc_id, a table with doc_id "
+                              f"and weight, or a path; got {type(weights).__name__}")
+    weights = pd.to_numeric(weights, errors="coerce")
+    weights.index = weights.index.astype(str)
+    got = weights.reindex(doc_ids.astype(str))
+    if got.isna().any() or (got <= 0).any():
+        bad = doc_ids[got.isna().to_numpy() | (got <= 0).to_numpy()].iloc[0]
+        raise ValidationError(f"{where}: no positive weight for labelled document {bad!r}; "
+                              "give every coded document its weight (the key file of the "
+                              "same coding sheet)")
+    return got.to_numpy(dtype=float)
 
 
 def _strata(articles: pd.DataFrame, scores: pd.DataFrame, stratify: str | None) -> pd.Series:

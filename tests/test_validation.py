@@ -174,3 +174,29 @@ def test_sampler_other_strata_and_errors(corpus):
     before = arts.copy()
     sample_for_coding(arts, scores, 5)
     pd.testing.assert_frame_equal(arts, before)
+
+
+def test_weighted_estimates_undo_the_stratified_sample(corpus, tmp_path):
+    """One miss in the under-sampled 'none' stratum stands for 7 documents: the
+    weighted recall says so, the plain recall on the sample does not."""
+    arts, scores = corpus
+    out = tmp_path / "sheet.csv"
+    sheet = sample_for_coding(arts, scores, 10, random_state=3, out=out)
+    reform = sheet["stratum"].str.contains("reform")          # all 4 reform docs, weight 1
+    labels = pd.DataFrame({"doc_id": sheet["doc_id"], "reform": reform.astype(int)})
+    miss = sheet.loc[sheet["stratum"] == "none", "doc_id"].iloc[0]
+    labels.loc[labels["doc_id"] == miss, "reform"] = 1       # a reform article the lexicon missed
+    plain = validate(scores, labels, themes=["reform"]).iloc[0]
+    assert (plain["tp"], plain["fn"]) == (4, 1) and plain["recall"] == pytest.approx(4 / 5)
+    assert plain["recall_w"] == plain["recall"]               # no weights: the same
+    key = tmp_path / "sheet.key.csv"
+    w = validate(scores, labels, themes=["reform"], weights=key).iloc[0]
+    assert w["recall_w"] == pytest.approx(4 / (4 + 35 / 5))   # the miss counts 7 times
+    assert w["precision_w"] == pytest.approx(1.0)
+    same = validate(scores, labels, themes=["reform"],
+                    weights=sheet.set_index("doc_id")["weight"]).iloc[0]
+    assert same["recall_w"] == w["recall_w"]
+    with pytest.raises(ValidationError, match="no positive weight for labelled document"):
+        validate(scores, labels, weights=sheet.set_index("doc_id")["weight"].iloc[1:])
+    with pytest.raises(ValidationError, match="not found; pass the .key.csv"):
+        validate(scores, labels, weights=tmp_path / "nope.csv")
