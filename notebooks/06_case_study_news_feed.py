@@ -93,7 +93,8 @@ if by_outlet["n_articles"].gt(0).any():
 #
 # Each hit with its sentence, so a reader can judge it (shown at run time
 # only). Hand-judged precision on real hits is in `benchmarks/RESULTS.md`:
-# 0.83–0.91 per theme for `present`, 0.51–0.66 for `mentioned`.
+# 0.86–0.91 for reform and conduct, 0.58–0.83 for satisfaction (two coders
+# disagree) for `present`; 0.51–0.66 for `mentioned`.
 
 # %%
 evidence = ct.theme_evidence(articles[articles["doc_id"].isin(
