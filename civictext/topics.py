@@ -789,8 +789,12 @@ def _doc_topic_matrix(model: TopicModel, X: sp.spmatrix) -> tuple[np.ndarray, np
     X = sp.csr_matrix(X, dtype=np.float64)
     if model.column_weights is not None:
         X = sp.csr_matrix(X @ sp.diags(model.column_weights))
-    theta = np.asarray(model.estimator.transform(
-        _maybe_dense(X) if model.method == "seeded" else X), dtype=float)
+    k = model.estimator.components_.shape[0]
+    if X.nnz == 0:  # no document has a vocabulary term: nothing to fit (and the
+        theta = np.zeros((X.shape[0], k))  # solver would divide by a zero error)
+    else:
+        theta = np.asarray(model.estimator.transform(
+            _maybe_dense(X) if model.method == "seeded" else X), dtype=float)
     sums = theta.sum(axis=1, keepdims=True)
     empty = (sums[:, 0] <= 0) | (np.asarray(X.sum(axis=1)).ravel() == 0)
     theta = np.divide(theta, sums, out=np.zeros_like(theta), where=sums > 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 import sys
 import types
 
@@ -579,5 +580,8 @@ def test_transform_and_coherence_read_the_cache_and_given_segmentation(monkeypat
     seg = pd.DataFrame({"doc_id": ["s"], "text": ["Người dân hài lòng với thủ tục hành chính"],
                         "segmented": [True],
                         "tokens_given": ["Người_dân hài_lòng với thủ_tục_hành_chính"]})
-    model.transform(seg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no solver warning for a document without known terms
+        got = model.transform(seg)
     assert calls[0] == 0
+    assert got["weight"].tolist() == pytest.approx([1 / model.n_topics] * model.n_topics)
