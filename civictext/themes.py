@@ -37,17 +37,18 @@ mentioned theme is ``present`` when the document gives it prominence:
 
 * a hit in the **headline** (the ``title`` column when the text starts with
   it, as in :func:`~civictext.corpus.read_corpus` output; else the first
-  sentence), or
-* a hit in the **lead** (the ``lead`` column when found in the text, else the
-  first sentence after the headline) **and** hits in at least
+  sentence; only ``text`` is searched), or
+* a hit in the **lead** (the ``lead`` column when it follows the headline in
+  the text, else the first sentence after the headline) **and** hits in at least
   :data:`FOCUS_MIN_SENTENCES_HIT` (2) different sentences, or
 * hits in at least :data:`FOCUS_MIN_SHARE` (1 in 5) of the sentences of a
   document of at least :data:`FOCUS_MIN_DOC_SENTENCES` (4) sentences.
 
 On hand-judged real hits (``benchmarks/labels/real_hits.csv``) this raised
-the share of hits whose article is really about the theme from 0.5 to above
-0.8, keeping about half of the relevant articles; see the README and
-``benchmarks/RESULTS.md`` for the numbers measured on a fresh sample.
+the share of hits whose article is really about the theme from 0.51-0.66 to
+0.86-0.91 for reform and conduct (two coders agree) and to 0.58-0.83 for
+satisfaction (the coders disagree on the official slogan), keeping about half
+of the relevant articles; see the README and ``benchmarks/RESULTS.md``.
 ``presence="mention"`` gives the older, wider reading (``present ==
 mentioned``); both columns are always returned. On one-sentence texts (the
 bundled labelled set, ``civictext/data/labels``) the two rules agree, and F1
