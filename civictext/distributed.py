@@ -485,8 +485,11 @@ def run_dask(
                              f"got {partition_size!r}")
     if retries < 0:
         raise CivictextError(f"run_dask: retries must be >= 0, got {retries!r}")
-    if presence not in ("focus", "mention"):
-        raise CivictextError(f"run_dask: presence must be 'focus' or 'mention', got {presence!r}")
+    from civictext.themes import PRESENCE_RULES
+
+    if presence not in PRESENCE_RULES:
+        raise CivictextError(f"run_dask: presence must be "
+                             f"{' or '.join(repr(r) for r in PRESENCE_RULES)}, got {presence!r}")
     t0 = time.perf_counter()
     out = Path(out_dir).resolve()
     root, groups = _plan(inputs, partition_size, stages.list_files)
