@@ -47,6 +47,12 @@ _API = {
     "score_themes": "themes",
     "theme_evidence": "themes",
     "coverage_report": "themes",
+    # theme model (supervised, fitted on coded documents)
+    "fit_theme_model": "theme_model",
+    "load_theme_model": "theme_model",
+    "ThemeModel": "theme_model",
+    "next_to_code": "theme_model",
+    "cross_validate_measures": "theme_model",
     # validation
     "validate": "validation",
     "sample_for_coding": "validation",

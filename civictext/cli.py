@@ -32,7 +32,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
 def _command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    _COMMANDS[func.__name__.removeprefix("_cmd_")] = func
+    _COMMANDS[func.__name__.removeprefix("_cmd_").replace("_", "-")] = func
     return func
 
 
@@ -137,7 +137,8 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 
     lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
     articles = _read(args)
-    scores = score_themes(articles, lexicon, threshold=args.threshold, presence=args.presence)
+    scores = score_themes(articles, lexicon, threshold=args.threshold, presence=args.presence,
+                          model=args.model)
     write_csv(args.out, scores)
     present = scores.groupby("theme", sort=False)["present"].sum()
     _say(args, f"wrote {args.out} ({len(scores)} rows: {scores['doc_id'].nunique()} documents"
@@ -222,7 +223,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext.trends import choose_freq, theme_trends
 
     articles = _read(args)
-    scores = score_themes(articles, presence=args.presence)
+    scores = score_themes(articles, presence=args.presence, model=args.model)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
                           n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed)
@@ -242,7 +243,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
                              dedup=not args.keep_duplicates, presence=args.presence,
-                             read_options=_read_options(args), by=args.by, **kw)
+                             read_options=_read_options(args), by=args.by,
+                             theme_model=args.model, **kw)
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -279,9 +281,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
                       presence=args.presence, read_options=_read_options(args),
-                      by=args.by or None)
+                      by=args.by or None, theme_model=args.model)
     for line in summary:
         _say(args, line)
+    return 0
+
+
+# ----------------------------------------------------------------- train-model
+@_command
+def _cmd_train_model(args: argparse.Namespace) -> int:
+    """Fit a theme model on coded documents of a corpus and save it."""
+    from civictext.theme_model import fit_theme_model
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CivictextError(f"--out {out} is a file; give a folder for the model")
+    articles = _read(args, args.corpus)
+    model = fit_theme_model(articles, args.coded, random_state=args.seed, C=args.C)
+    model.save(out)
+    per = model.info["trained_on"]["per_theme"]
+    _say(args, f"wrote {out} (model.skops, model.json, MODEL_CARD.md); "
+               + "; ".join(f"{t}: {per[t]['positives']} of {per[t]['n']} coded positive, "
+                           f"threshold {model.thresholds[t]:.3f}" for t in model.themes))
     return 0
 
 
@@ -348,11 +369,18 @@ def build_parser() -> argparse.ArgumentParser:
     reader.add_argument("--category-pattern", metavar="REGEX",
                         help="regex on file paths; group 1 is the category")
     presence = argparse.ArgumentParser(add_help=False)
-    presence.add_argument("--presence", choices=["focus", "mention"], default="focus",
+    presence.add_argument("--presence", choices=["focus", "mention", "model", "auto"],
+                          default="focus",
                           help="when a theme counts as present: focus (default: prominent in "
                                "the document: in the headline, in the lead and one more "
-                               "sentence, or in 1 in 5 sentences of a 4+ sentence document) "
-                               "or mention (one strong term or two weak ones, anywhere)")
+                               "sentence, or in 1 in 5 sentences of a 4+ sentence document), "
+                               "mention (one strong term or two weak ones, anywhere), model "
+                               "(the supervised theme model, see --model) or auto (the model "
+                               "for the themes where it beat the focus rule, else focus)")
+    presence.add_argument("--model", metavar="DIR",
+                          help="theme model folder (from train-model) for --presence model/auto "
+                               "(default: the model shipped with civictext); adds p_model and "
+                               "present_model to scores.csv")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common, reader], help="read a corpus, write articles.csv")
@@ -430,6 +458,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--by", default="source",
                    help="column for per-group trends (trends_by_<BY>.csv) and small "
                         "multiples (default source, the outlet; e.g. category; '' for none)")
+
+    s = sub.add_parser("train-model", parents=[common, reader, seed],
+                       help="fit a theme model on coded documents")
+    s.add_argument("coded", help="coded CSV: doc_id, theme, relevant, pi (or one 0/1 column per "
+                                 "theme), as read from a filled coding sheet")
+    s.add_argument("--corpus", required=True, help="the corpus the coded documents come from")
+    s.add_argument("--out", required=True, help="output folder for the model")
+    s.add_argument("--C", type=float, default=None,
+                   help="inverse L2 regularisation of the classifiers (default: chosen per "
+                        "theme by cross-validation on the coded documents)")
 
     s = sub.add_parser("collect", parents=[common], help="fetch news pages into a corpus folder")
     s.add_argument("urls", help="text file, one URL a line")

@@ -485,11 +485,14 @@ def run_dask(
                              f"got {partition_size!r}")
     if retries < 0:
         raise CivictextError(f"run_dask: retries must be >= 0, got {retries!r}")
-    from civictext.themes import PRESENCE_RULES
+    from civictext.themes import MODEL_PRESENCE, PRESENCE_RULES
 
     if presence not in PRESENCE_RULES:
         raise CivictextError(f"run_dask: presence must be "
                              f"{' or '.join(repr(r) for r in PRESENCE_RULES)}, got {presence!r}")
+    if presence in MODEL_PRESENCE:
+        raise CivictextError(f"run_dask: presence={presence!r} (the theme model) is not supported "
+                             "by the Dask engine yet; use the local engine, or presence='focus'")
     t0 = time.perf_counter()
     out = Path(out_dir).resolve()
     root, groups = _plan(inputs, partition_size, stages.list_files)

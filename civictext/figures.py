@@ -23,6 +23,7 @@ is well filled. Every caption says how many documents had no usable date.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -107,6 +108,10 @@ PRESENCE_WORDS = {
               "lead and one more sentence, or in at least one sentence in five of a document "
               "of four or more)"),
     "mention": "is mentioned (one specific lexicon term, or two weak ones, anywhere)",
+    "model": ("is a substantial subject by the supervised theme model (trained on coded real "
+              "news, docs/codebook.md)"),
+    "auto": ("is present by the default measure (the supervised theme model for the themes "
+             "where it beat the focus rule on held-out corpora, the focus rule for the others)"),
 }
 
 
@@ -390,7 +395,8 @@ def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.Dat
 
 def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
                   progress: bool, dedup: bool = True, presence: str = "focus",
-                  read_options: dict[str, Any] | None = None) -> dict[str, Any]:
+                  read_options: dict[str, Any] | None = None,
+                  theme_model: Any = None) -> dict[str, Any]:
     """Read, score and fit: the tables every figure is drawn from.
 
     Scores and evidence cover every document; trends, figures and the topic
@@ -401,11 +407,12 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
 
     articles = read_corpus(corpus, strict=strict, progress=progress, **(read_options or {}))
     log.info("read %d documents from %s", len(articles), corpus)
-    scores = score_themes(articles, presence=presence)
+    scores = score_themes(articles, presence=presence, model=theme_model)
     evidence = theme_evidence(articles)
     tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
                               "model": None, "topics_skipped": "", "presence": presence,
-                              "read_options": dict(read_options or {})}
+                              "read_options": dict(read_options or {}),
+                              "theme_model": _theme_model_record(theme_model, presence)}
     tables.update(_deduplicated(articles, scores, evidence, dedup=dedup,
                                 random_state=random_state))
     try:
@@ -417,6 +424,23 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
         tables["topics_skipped"] = str(exc)
         log.warning("topic figure skipped: %s", exc)
     return tables
+
+
+def _theme_model_record(theme_model: Any, presence: str) -> dict[str, Any] | None:
+    """What the manifest says of the theme model used (None when none was)."""
+    from civictext.themes import MODEL_PRESENCE
+
+    if theme_model is None and presence not in MODEL_PRESENCE:
+        return None
+    from civictext.theme_model import DEFAULT_MODEL_DIR, ThemeModel
+
+    if isinstance(theme_model, ThemeModel):
+        return {"path": None, "model_sha256": None, "note": "a model object from the API"}
+    folder = Path(theme_model) if theme_model is not None else DEFAULT_MODEL_DIR
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    return {"path": "bundled" if theme_model is None else folder.name,
+            "model_sha256": meta.get("model_sha256"),
+            "use_model": meta.get("use_model"), "thresholds": meta.get("thresholds")}
 
 
 def _topic_labels(model: Any) -> dict[Any, str]:
@@ -452,6 +476,7 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
         "versions": package_versions(),
         "parameters": {"freq": chosen, "freq_chosen_automatically": freq is None,
                        "presence": tables["presence"],
+                       "theme_model": tables["theme_model"],
                        "read_options": tables["read_options"],
                        "by": by, "level": level, "n_boot": n_boot,
                        "min_articles": min_articles, "topic_method": "seeded",
@@ -480,6 +505,7 @@ def build_figures(
     dedup: bool = True,
     presence: str = "focus",
     read_options: dict[str, Any] | None = None,
+    theme_model: Any = None,
 ) -> dict[str, Any]:
     """Rebuild every figure from a corpus and write ``manifest.json``.
 
@@ -511,6 +537,9 @@ def build_figures(
     read_options : dict, optional
         More ``read_corpus`` keyword arguments (``fields``, ``encoding``,
         ``category_pattern``, ...); recorded in the manifest.
+    theme_model : ThemeModel or path, optional
+        Passed to ``score_themes(model=...)`` (default: the bundled model when
+        ``presence`` is "model" or "auto"); its checksum goes in the manifest.
 
     Returns
     -------
@@ -524,7 +553,7 @@ def build_figures(
     out = _check_out(corpus, out, "build_figures")
     tables = _stage_tables(corpus, random_state=random_state, strict=strict,
                            progress=progress, dedup=dedup, presence=presence,
-                           read_options=read_options)
+                           read_options=read_options, theme_model=theme_model)
     return _figures_and_manifest(tables, corpus, out, freq=freq,
                                  random_state=random_state, n_boot=n_boot, level=level,
                                  min_articles=min_articles, by=by)
@@ -541,6 +570,7 @@ def run_all(
     presence: str = "focus",
     read_options: dict[str, Any] | None = None,
     by: str | None = "source",
+    theme_model: Any = None,
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
 
@@ -552,6 +582,7 @@ def run_all(
     (e.g. ``{"fields": {"text": "content"}, "category_pattern": ...}``).
     ``by`` is the column of the per-group trends and the small multiples
     (default ``source``, the outlet; e.g. ``category``; None for none).
+    ``theme_model`` goes to ``score_themes(model=...)``.
 
     Writes ``articles.csv`` and the read report, ``scores.csv``,
     ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
@@ -576,7 +607,8 @@ def run_all(
     out = _check_out(path, out, "run_all")
     lines: list[str] = []
     tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress,
-                           dedup=dedup, presence=presence, read_options=read_options)
+                           dedup=dedup, presence=presence, read_options=read_options,
+                           theme_model=theme_model)
     articles = tables["articles"]
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)

@@ -78,7 +78,7 @@ from civictext.lexicon import Lexicon, load_lexicons
 from civictext.normalize import fold, is_folded, normalize_text
 
 __all__ = ["score_themes", "theme_evidence", "coverage_report", "split_sentences",
-           "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "FOCUS_MIN_SENTENCES_HIT",
+           "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "MODEL_PRESENCE", "MODEL_COLUMNS", "FOCUS_MIN_SENTENCES_HIT",
            "FOCUS_MIN_SHARE", "FOCUS_MIN_DOC_SENTENCES", "SCORE_COLUMNS", "EVIDENCE_COLUMNS",
            "COVERAGE_COLUMNS"]
 
@@ -86,8 +86,13 @@ log = logging.getLogger(__name__)
 
 #: Mention threshold on the weighted score (one strong hit, or two distinct weak terms).
 DEFAULT_THRESHOLD = 1.0
-#: ``present`` readings: "focus" (the default, see the module docstring) or "mention".
-PRESENCE_RULES = ("focus", "mention")
+#: ``present`` readings: "focus" (the default, see the module docstring), "mention",
+#: "model" (the supervised theme model for every theme) or "auto" (the model for
+#: the themes where it beat the focus rule in grouped cross-validation, the focus
+#: rule for the others; see :mod:`civictext.theme_model`).
+PRESENCE_RULES = ("focus", "mention", "model", "auto")
+#: The readings that need a theme model.
+MODEL_PRESENCE = ("model", "auto")
 #: Focus rule: a lead hit counts when hits fall in at least this many sentences.
 FOCUS_MIN_SENTENCES_HIT = 2
 #: Focus rule: ... or when at least this share of the document's sentences have a hit,
@@ -97,6 +102,9 @@ FOCUS_MIN_DOC_SENTENCES = 4
 
 SCORE_COLUMNS = ["doc_id", "theme", "hits", "folded_hits", "n_tokens", "per_1k", "score",
                  "headline_hit", "sentences_hit", "n_sentences", "mentioned", "present"]
+#: Added by a theme model: its probability that the theme is a substantial subject,
+#: and its verdict at the model's threshold for the theme.
+MODEL_COLUMNS = ["p_model", "present_model"]
 EVIDENCE_COLUMNS = ["doc_id", "theme", "term", "matched", "start", "end", "sentence",
                     "folded", "weak"]
 COVERAGE_COLUMNS = ["theme", "term", "weak", "docs", "hits", "folded_hits", "hits_theme_present",
@@ -497,6 +505,7 @@ def score_themes(
     tokens: pd.DataFrame | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     presence: str = "focus",
+    model: Any = None,
 ) -> pd.DataFrame:
     """Theme hits, rates and presence per document.
 
@@ -515,10 +524,19 @@ def score_themes(
     threshold : float, keyword-only
         Mention threshold on ``score`` (default 1.0, see the module docstring:
         one strong hit, or two different weak terms).
-    presence : {"focus", "mention"}, keyword-only
+    presence : {"focus", "mention", "model", "auto"}, keyword-only
         What ``present`` means: "focus" (default) — the theme is mentioned
         *and* prominent (headline; lead plus a second sentence; or one sentence
-        in five); "mention" — the theme is mentioned anywhere.
+        in five); "mention" — the theme is mentioned anywhere; "model" — the
+        theme model's verdict (``present_model``); "auto" — the model's verdict
+        for the themes where the model beat the focus rule in its grouped
+        cross-validation, the focus rule for the others.
+    model : ThemeModel or path, keyword-only, optional
+        A theme model (:func:`civictext.fit_theme_model`,
+        :func:`civictext.load_theme_model`) or the folder of a saved one. With a
+        model (or a "model"/"auto" reading, which then uses the bundled model),
+        the table has two more columns, :data:`MODEL_COLUMNS`: ``p_model``
+        (float, the model's probability) and ``present_model`` (bool).
 
     Returns
     -------
@@ -560,6 +578,24 @@ def score_themes(
         raise ValueError(f"score_themes: presence must be one of {', '.join(PRESENCE_RULES)}, "
                          f"got {presence!r}")
     counts = _n_tokens(articles, n_tokens, tokens)
+    out = _score_frame(articles, lexicon, counts, threshold)
+    if presence == "mention":
+        out["present"] = out["mentioned"]
+    else:
+        out["present"] = out["focus"]
+    if presence in MODEL_PRESENCE or model is not None:
+        from civictext.theme_model import apply_model  # lazy: scikit-learn, skops
+
+        out = apply_model(out, articles, model, presence)
+        return out[SCORE_COLUMNS + MODEL_COLUMNS]
+    return out[SCORE_COLUMNS]
+
+
+def _score_frame(articles: pd.DataFrame, lexicon: Lexicon, counts: pd.Series,
+                 threshold: float) -> pd.DataFrame:
+    """The score table before ``present``: SCORE_COLUMNS less ``present``, plus
+    ``lead_hit`` and ``focus`` (the focus rule's verdict); also used by the theme
+    model for its lexicon features."""
     rows, n_sentences = _evidence_rows(articles, lexicon)
     per_doc = _doc_scores(rows)
     ids = articles["doc_id"].astype(str)
@@ -576,16 +612,13 @@ def score_themes(
     nt = out["n_tokens"].to_numpy()
     out["per_1k"] = np.where(nt > 0, 1000.0 * out["hits"] / np.maximum(nt, 1), 0.0)
     out["mentioned"] = out["score"] >= float(threshold) - 1e-12
-    if presence == "mention":
-        out["present"] = out["mentioned"]
-    else:
-        ns, nh = out["n_sentences"].to_numpy(), out["sentences_hit"].to_numpy()
-        prominent = (out["headline_hit"]
-                     | (out["lead_hit"] & (nh >= FOCUS_MIN_SENTENCES_HIT))
-                     | ((ns >= FOCUS_MIN_DOC_SENTENCES)
-                        & (nh >= FOCUS_MIN_SHARE * np.maximum(ns, 1) - 1e-9)))
-        out["present"] = out["mentioned"] & prominent
-    return out[SCORE_COLUMNS]
+    ns, nh = out["n_sentences"].to_numpy(), out["sentences_hit"].to_numpy()
+    prominent = (out["headline_hit"]
+                 | (out["lead_hit"] & (nh >= FOCUS_MIN_SENTENCES_HIT))
+                 | ((ns >= FOCUS_MIN_DOC_SENTENCES)
+                    & (nh >= FOCUS_MIN_SHARE * np.maximum(ns, 1) - 1e-9)))
+    out["focus"] = out["mentioned"] & prominent
+    return out
 
 
 def coverage_report(

@@ -382,10 +382,24 @@ def sample_for_coding(
     sheet["n_sampled"] = alloc.reindex(st).to_numpy().astype("int64")
     sheet["weight"] = sheet["stratum_size"] / sheet["n_sampled"]
     if out is not None:
-        out = Path(out)
-        coder_cols = ["doc_id", "title", "text", *themes, "coder", "comment"]
-        write_csv(out, sheet[coder_cols])
-        write_csv(out.with_name(out.stem + ".key.csv"),
-                  sheet[["doc_id", "stratum", "stratum_size", "n_sampled", "weight"]])
-        log.info("wrote coding sheet %s (%d documents) and its key file", out, len(sheet))
+        write_coding_sheet(sheet, out, themes=themes)
     return sheet
+
+
+def write_coding_sheet(sheet: pd.DataFrame, out: str | os.PathLike, *,
+                       themes: Sequence[str]) -> Path:
+    """Write a coding sheet (what coders see) and its key file (strata, weights).
+
+    The sheet ``out`` holds ``doc_id, title, text``, one empty column per theme,
+    ``coder, comment``; the key ``<out stem>.key.csv`` holds ``doc_id`` and the
+    design columns (``stratum, stratum_size, n_sampled, weight`` and ``pi`` when
+    present).
+    """
+    out = Path(out)
+    coder_cols = ["doc_id", "title", "text", *themes, "coder", "comment"]
+    write_csv(out, sheet[coder_cols])
+    key_cols = [c for c in ("doc_id", "stratum", "stratum_size", "n_sampled", "weight", "pi")
+                if c in sheet.columns]
+    write_csv(out.with_name(out.stem + ".key.csv"), sheet[key_cols])
+    log.info("wrote coding sheet %s (%d documents) and its key file", out, len(sheet))
+    return out

@@ -181,7 +181,10 @@ def fake_stages(monkeypatch, small_planted):
     corpus.read_corpus, corpus.write_read_report = read_corpus, write_read_report
     from civictext.corpus import COLUMNS, check_articles  # the real ones: dedup and run_all
     corpus.check_articles, corpus.COLUMNS = check_articles, COLUMNS  # import them from here
+    from civictext.themes import MODEL_PRESENCE  # the real constant: figures reads it
+
     themes = types.ModuleType("civictext.themes")
+    themes.MODEL_PRESENCE = MODEL_PRESENCE
     themes.score_themes = lambda a, lexicon=None, **k: scores.copy()
     themes.theme_evidence = lambda a, lexicon=None, **k: ev.copy()
     themes.coverage_report = lambda a, lexicon=None, **k: pd.DataFrame(

@@ -1,0 +1,933 @@
+"""Stage 4b: a supervised theme model, fitted on human codes, beside the lexicon rules.
+
+The lexicons say *which words* are evidence of a theme; whether a document is
+*about* the theme (the codebook's "substantial subject", ``docs/codebook.md``)
+is learned here from coded documents. One calibrated classifier per theme:
+
+**Features** (one row per document; shape ``(n_docs, n_vocab + 9 * n_themes + 3)``):
+
+* civictext's own tokens (:class:`civictext.tokenize.Analyzer`, stop words
+  dropped, lexicon phrases kept whole): word unigrams and bigrams, TF-IDF
+  (sublinear tf, ``min_df=2``), and the tokens of the headline and lead (the
+  title or first sentence, and the next) again as ``h:``-prefixed features;
+* the lexicon evidence of every theme (:func:`civictext.score_themes`' own
+  columns): mentioned, the focus rule's verdict, headline hit, lead hit,
+  ``log1p(hits)``, the score (capped at 10, over 10), ``log1p(sentences_hit)``,
+  the share of sentences with a hit, weak-only (hits but score below the
+  threshold);
+* document length: ``log1p(n_sentences)``, ``log1p(n_tokens)`` (analyzer
+  tokens), and whether the document has at most three sentences.
+
+**Classifier.** :class:`sklearn.linear_model.LogisticRegression` (L2, ``C``,
+balanced class weights) per theme. **Calibration**: out-of-fold decision values
+(stratified k-fold on the training documents) are mapped to probabilities by a
+one-dimensional logistic fit weighted by each coded document's design weight
+``1 / pi``, so ``p_model`` estimates the probability in the *corpus* the sample
+was drawn from, not in the over-sampled coding sample. **Threshold**: the one
+that maximises the design-weighted F1 of the out-of-fold probabilities.
+
+**Evaluation.** :func:`cross_validate_measures` holds out one corpus at a time
+(the model is fitted, calibrated and thresholded on the others) and scores the
+model, the focus rule and the mention rule on the same held-out documents,
+design-weighted, with stratified-bootstrap intervals.
+
+**Files.** :meth:`ThemeModel.save` writes a folder: ``model.skops`` (the
+scikit-learn objects, in skops' format, which loads only allow-listed types and
+never runs code from the file), ``model.json`` (themes, thresholds, the feature
+specification, the training summary, the cross-validated figures, versions, the
+SHA-256 of ``model.skops``) and ``MODEL_CARD.md``. :func:`load_theme_model`
+checks the checksum and refuses any type outside :data:`TRUSTED_TYPES`.
+
+>>> import pandas as pd
+>>> from civictext.validation import load_labelled_set
+>>> lab = load_labelled_set()
+>>> m = fit_theme_model(lab, lab, random_state=0)
+>>> sorted(m.themes), 0.0 < m.thresholds["reform"] < 1.0
+(['conduct', 'reform', 'satisfaction'], True)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from civictext._io import atomic_write, write_text
+from civictext.config import DEFAULT_RANDOM_STATE
+from civictext.corpus import check_articles
+from civictext.errors import ModelError
+from civictext.lexicon import Lexicon
+
+__all__ = ["ThemeModel", "fit_theme_model", "load_theme_model", "cross_validate_measures",
+           "next_to_code", "coded_long", "apply_model", "DEFAULT_MODEL_DIR", "TRUSTED_TYPES",
+           "MIN_POSITIVES", "CV_COLUMNS", "GRID"]
+
+log = logging.getLogger(__name__)
+
+#: The model shipped with civictext (trained on the coded real sample).
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "data" / "models" / "theme_model"
+#: The types a civictext theme-model file may contain; anything else is refused.
+TRUSTED_TYPES = [
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "numpy.float64",
+    "numpy.int64",
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.str",
+    "builtins.float",
+    "builtins.int",
+]
+#: Fewest positive (and negative) coded documents a theme needs to be fitted.
+MIN_POSITIVES = 8
+#: Columns of :func:`cross_validate_measures`.
+CV_COLUMNS = ["measure", "theme", "heldout", "n", "positives_w", "predicted_w", "precision_w",
+              "precision_lo", "precision_hi", "recall_w", "recall_lo", "recall_hi", "f1_w",
+              "f1_lo", "f1_hi", "tp", "fp", "fn"]
+_LEX_FEATURES = ["mentioned", "focus", "headline_hit", "lead_hit", "log_hits", "score10",
+                 "log_sent_hit", "share_sent_hit", "weak_only"]
+_FORMAT = "civictext-theme-model"
+_FORMAT_VERSION = 1
+
+
+# --------------------------------------------------------------------------- coded input
+
+def coded_long(coded: Any, themes: Sequence[str] | None = None, *,
+               where: str = "fit_theme_model") -> pd.DataFrame:
+    """Coded documents as a long table ``doc_id, theme, relevant, pi`` (+ ``group``).
+
+    Accepts a long table (``doc_id, theme, relevant`` and optionally ``pi``, as
+    the coding sheets' reader gives), a wide one (``doc_id`` and a 0/1 column per
+    theme, optionally ``pi`` or ``weight``, as the bundled labelled set), or a
+    path to a CSV of either. ``pi`` defaults to 1 (every document stands for
+    itself); a ``weight`` column is read as ``1 / pi``. A ``corpus`` or ``group``
+    column is kept as ``group`` (for grouped cross-validation).
+    """
+    src = ""
+    if isinstance(coded, (str, os.PathLike)):
+        src = str(coded)
+        try:
+            coded = pd.read_csv(coded, dtype=str, keep_default_na=False)
+        except (OSError, ValueError) as e:
+            raise ModelError(f"{where}: cannot read the coded file {src}: {e}; give a CSV with "
+                             "doc_id, theme, relevant (and pi)") from None
+        src = f" ({src})"
+    if not isinstance(coded, pd.DataFrame) or "doc_id" not in coded.columns:
+        raise ModelError(f"{where}: coded{src} must be a table with a doc_id column and either "
+                         "theme + relevant columns or one 0/1 column per theme")
+    df = coded.copy()
+    group = next((c for c in ("group", "corpus") if c in df.columns), None)
+    if "pi" not in df.columns:
+        if "weight" in df.columns:
+            w = pd.to_numeric(df["weight"], errors="coerce")
+            df["pi"] = 1.0 / w
+        else:
+            df["pi"] = 1.0
+    if {"theme", "relevant"} <= set(df.columns):
+        long = df[["doc_id", "theme", "relevant", "pi"] + ([group] if group else [])].copy()
+    else:
+        cand = list(themes) if themes is not None else [
+            c for c in df.columns if c in ("reform", "conduct", "satisfaction")]
+        missing = [t for t in (themes or []) if t not in df.columns]
+        if missing or not cand:
+            raise ModelError(f"{where}: coded{src} has no label column for "
+                             f"{', '.join(missing) or 'any theme'}; columns are "
+                             f"{list(map(str, df.columns[:12]))}. Give theme + relevant columns "
+                             "or one 0/1 column per theme")
+        long = df.melt(id_vars=["doc_id", "pi"] + ([group] if group else []),
+                       value_vars=cand, var_name="theme", value_name="relevant")
+    if group:
+        long = long.rename(columns={group: "group"})
+    long["doc_id"] = long["doc_id"].astype(str)
+    long["theme"] = long["theme"].astype(str)
+    rel = long["relevant"].astype(str).str.strip().str.lower()
+    ok = rel.isin({"0", "1", "0.0", "1.0", "true", "false"})
+    if not ok.all():
+        bad = long.loc[~ok].iloc[0]
+        raise ModelError(f"{where}: coded{src}: relevant must be 0 or 1, got {bad['relevant']!r} "
+                         f"for {bad['doc_id']!r}/{bad['theme']!r}; fix the sheet (leave no label "
+                         "empty: drop rows that were not coded)")
+    long["relevant"] = rel.isin({"1", "1.0", "true"}).astype("int64")
+    pi = pd.to_numeric(long["pi"], errors="coerce")
+    if pi.isna().any() or (pi <= 0).any() or (pi > 1).any():
+        bad = long.loc[pi.isna() | (pi <= 0) | (pi > 1)].iloc[0]
+        raise ModelError(f"{where}: coded{src}: pi (inclusion probability) must be in (0, 1], got "
+                         f"{bad['pi']!r} for {bad['doc_id']!r}; use the key file of the sample")
+    long["pi"] = pi.astype("float64")
+    dup = long.duplicated(["doc_id", "theme"])
+    if dup.any():
+        d = long[dup].iloc[0]
+        raise ModelError(f"{where}: coded{src} codes {d['doc_id']!r} twice for {d['theme']!r}; "
+                         "keep one (settled) verdict per document and theme")
+    if themes is not None:
+        unknown = sorted(set(long["theme"]) - set(themes))
+        if unknown:
+            raise ModelError(f"{where}: coded{src} has theme(s) {unknown} the lexicon does not "
+                             f"define (themes: {list(themes)}); rename or drop them")
+    return long.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- features
+
+def _lexicon(lexicon: Lexicon | None) -> Lexicon:
+    from civictext.themes import _resolve_lexicon
+
+    return _resolve_lexicon(lexicon)
+
+
+def _headlines(articles: pd.DataFrame) -> list[str]:
+    """Per document, its headline and lead: the title (when the text starts with
+    it) or the first sentence, and the sentence after it."""
+    from civictext.themes import split_sentences
+
+    out = []
+    titles = (articles["title"].fillna("").astype(str).tolist() if "title" in articles.columns
+              else [""] * len(articles))
+    for title, text in zip(titles, articles["text"].fillna("").astype(str).tolist()):
+        sents = split_sentences(text)
+        title = title.strip()
+        if title and text.startswith(title):
+            rest = [se for se in sents if se[0] >= len(title)]
+            out.append(title + ("\n" + text[rest[0][0]:rest[0][1]] if rest else ""))
+        else:
+            out.append("\n".join(text[a:b] for a, b in sents[:2]))
+    return out
+
+
+def _token_docs(articles: pd.DataFrame, *, n_jobs: int = 1) -> tuple[list[str], np.ndarray]:
+    """Per document, the analyzer's tokens plus ``h:`` headline tokens as one string,
+    and the number of analyzer tokens."""
+    from civictext.tokenize import Analyzer, _givens
+
+    an = Analyzer()
+    texts = articles["text"].fillna("").astype(str).tolist()
+    toks = an.analyze_many(texts, _givens(articles, texts), n_jobs=n_jobs)
+    heads = an.analyze_many(_headlines(articles), None, n_jobs=n_jobs)
+    docs = [" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
+            for t, h in zip(toks, heads)]
+    return docs, np.array([len(t) for t in toks], dtype="float64")
+
+
+def _lexicon_block(frame: pd.DataFrame, ids: pd.Series, themes: Sequence[str],
+                   n_tok: np.ndarray) -> np.ndarray:
+    """shape (n_docs, 9 * n_themes + 3) from the score frame (themes._score_frame)."""
+    cols = []
+    f = frame.set_index(["doc_id", "theme"])
+    for t in themes:
+        sub = f.xs(t, level="theme").reindex(ids)
+        hits = sub["hits"].to_numpy("float64")
+        nh = sub["sentences_hit"].to_numpy("float64")
+        ns = sub["n_sentences"].to_numpy("float64")
+        score = sub["score"].to_numpy("float64")
+        cols += [sub["mentioned"].to_numpy("float64"), sub["focus"].to_numpy("float64"),
+                 sub["headline_hit"].to_numpy("float64"), sub["lead_hit"].to_numpy("float64"),
+                 np.log1p(hits), np.minimum(score, 10.0) / 10.0, np.log1p(nh),
+                 nh / np.maximum(ns, 1.0), ((hits > 0) & ~sub["mentioned"].to_numpy()).astype(float)]
+    first = f.xs(themes[0], level="theme").reindex(ids)
+    ns = first["n_sentences"].to_numpy("float64")
+    cols += [np.log1p(ns) / 5.0, np.log1p(n_tok) / 8.0, (ns <= 3).astype("float64")]
+    return np.column_stack(cols)
+
+
+def _score_frame(articles: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
+    from civictext.themes import DEFAULT_THRESHOLD, _score_frame
+
+    ones = pd.Series(1, index=articles["doc_id"].astype(str).to_numpy())
+    return _score_frame(articles, lexicon, ones, DEFAULT_THRESHOLD)
+
+
+@dataclass
+class _Features:
+    ids: pd.Series
+    docs: list[str]
+    lex: np.ndarray
+
+
+def _features(articles: pd.DataFrame, lexicon: Lexicon, themes: Sequence[str],
+              frame: pd.DataFrame | None = None, *, n_jobs: int = 1) -> _Features:
+    ids = articles["doc_id"].astype(str).reset_index(drop=True)
+    frame = _score_frame(articles, lexicon) if frame is None else frame
+    docs, n_tok = _token_docs(articles, n_jobs=n_jobs)
+    return _Features(ids, docs, _lexicon_block(frame, ids, themes, n_tok))
+
+
+# --------------------------------------------------------------------------- the model
+
+def _vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(token_pattern=r"(?u)\S+", lowercase=False, ngram_range=(1, 2),
+                           min_df=2, max_df=0.9, sublinear_tf=True, max_features=40000,
+                           dtype=np.float64)
+
+
+def _classifier(C: float, random_state: int):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=5000, solver="liblinear",
+                              random_state=random_state)
+
+
+def _weighted_prf(y: np.ndarray, yhat: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    tp = float(np.sum(w * (y == 1) * (yhat == 1)))
+    fp = float(np.sum(w * (y == 0) * (yhat == 1)))
+    fn = float(np.sum(w * (y == 1) * (yhat == 0)))
+    p = tp / (tp + fp) if tp + fp > 0 else float("nan")
+    r = tp / (tp + fn) if tp + fn > 0 else float("nan")
+    f = 2 * p * r / (p + r) if tp > 0 else 0.0
+    return p, r, f
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
+    """The threshold on p maximising design-weighted F1 (ties: the highest)."""
+    cands = np.unique(np.round(p, 6))
+    best, best_f = 0.5, -1.0
+    for t in cands:
+        f = _weighted_prf(y, (p >= t).astype(int), w)[2]
+        if f > best_f + 1e-12 or (abs(f - best_f) <= 1e-12 and t > best):
+            best, best_f = float(t), f
+    # halfway to the next lower probability, so the threshold is not one document's value
+    lower = cands[cands < best]
+    return float((best + lower.max()) / 2) if len(lower) else float(best / 2)
+
+
+@dataclass
+class ThemeModel:
+    """A fitted theme model: one calibrated classifier per theme.
+
+    Attributes
+    ----------
+    themes : list of str
+    thresholds : dict theme -> float
+        ``present_model`` is ``p_model >= threshold``.
+    use_model : dict theme -> bool
+        Whether the "auto" reading uses the model for the theme (it beat the focus
+        rule in grouped cross-validation; set by the training script) or the
+        focus rule.
+    info : dict
+        Training summary, cross-validated figures, versions (written to
+        ``model.json`` and the model card).
+    """
+
+    themes: list[str]
+    vectorizer: Any
+    classifiers: dict[str, Any]
+    calibrators: dict[str, tuple[float, float]]
+    thresholds: dict[str, float]
+    use_model: dict[str, bool] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    lexicon: Lexicon | None = None
+    #: the lexicon themes whose evidence are features (every theme of the lexicon)
+    feature_themes: list[str] = field(default_factory=list)
+
+    # -- prediction
+    def _matrix(self, feats: _Features):
+        X_txt = self.vectorizer.transform(feats.docs)
+        return sparse.hstack([X_txt, sparse.csr_matrix(feats.lex)], format="csr")
+
+    def _proba(self, feats: _Features) -> dict[str, np.ndarray]:
+        X = self._matrix(feats)
+        out = {}
+        for t in self.themes:
+            d = self.classifiers[t].decision_function(X)
+            a, b = self.calibrators[t]
+            out[t] = 1.0 / (1.0 + np.exp(-(a * d + b)))
+        return out
+
+    def predict_proba(self, articles: pd.DataFrame, *, n_jobs: int = 1) -> pd.DataFrame:
+        """Probability that each theme is a substantial subject of each document.
+
+        Returns
+        -------
+        DataFrame
+            One row per (``doc_id``, ``theme``) in the order of ``articles`` then
+            of :attr:`themes`: ``doc_id, theme, p_model`` (float in [0, 1]) and
+            ``present_model`` (bool, ``p_model >= thresholds[theme]``).
+        """
+        articles = check_articles(articles, "ThemeModel.predict_proba", error=ModelError)
+        feats = _features(articles, _lexicon(self.lexicon), self.feature_themes, n_jobs=n_jobs)
+        return self._long(feats)
+
+    predict = predict_proba
+
+    def _long(self, feats: _Features) -> pd.DataFrame:
+        probs = self._proba(feats)
+        n = len(feats.ids)
+        df = pd.DataFrame({
+            "doc_id": np.repeat(feats.ids.to_numpy(), len(self.themes)),
+            "theme": np.tile(np.array(self.themes, dtype=object), n),
+            "p_model": np.column_stack([probs[t] for t in self.themes]).reshape(-1)
+            if n else np.array([], dtype="float64"),
+        })
+        thr = df["theme"].map(self.thresholds).astype("float64")
+        df["present_model"] = df["p_model"] >= thr
+        return df
+
+    def evaluate(self, articles: pd.DataFrame, coded: Any) -> pd.DataFrame:
+        """Design-weighted precision, recall and F1 of the model on coded documents.
+
+        Use documents the model was **not** fitted on (see
+        :func:`cross_validate_measures` for a held-out-corpus evaluation).
+        Returns :data:`CV_COLUMNS` with ``measure="model"``, ``heldout="given"``.
+        """
+        long = coded_long(coded, self.themes, where="ThemeModel.evaluate")
+        pred = self.predict_proba(articles[articles["doc_id"].astype(str).isin(
+            set(long["doc_id"]))])
+        _check_ids(long, pred["doc_id"], "ThemeModel.evaluate")
+        m = long.merge(pred, on=["doc_id", "theme"], how="inner")
+        return _metrics(m.assign(pred=m["present_model"].astype(int)), "model", "given",
+                        n_boot=0, random_state=0)
+
+    def card(self) -> str:
+        """The model card (Markdown): training data, held-out figures, intended use, limits."""
+        return _model_card(self)
+
+    # -- files
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model folder (``model.skops``, ``model.json``, ``MODEL_CARD.md``)."""
+        import skops.io as sio
+
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise ModelError(f"ThemeModel.save: {path} is a file; give a folder path")
+        path.mkdir(parents=True, exist_ok=True)
+        payload = {"vectorizer": self.vectorizer,
+                   "classifiers": {t: self.classifiers[t] for t in self.themes}}
+        blob = sio.dumps(payload)
+        with atomic_write(path / "model.skops", "wb") as fh:
+            fh.write(blob)
+        meta = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "themes": self.themes,
+                "thresholds": self.thresholds, "use_model": self.use_model,
+                "calibrators": {t: list(self.calibrators[t]) for t in self.themes},
+                "lexicon_features": _LEX_FEATURES, "feature_themes": self.feature_themes,
+                "lexicon": None if self.lexicon is None else "custom",
+                "model_sha256": hashlib.sha256(blob).hexdigest(), "info": self.info}
+        write_text(path / "model.json", json.dumps(meta, ensure_ascii=False, indent=2,
+                                                   sort_keys=True) + "\n")
+        write_text(path / "MODEL_CARD.md", _model_card(self))
+        return path
+
+
+def _check_ids(long: pd.DataFrame, ids: pd.Series, where: str) -> None:
+    unknown = sorted(set(long["doc_id"]) - set(ids.astype(str)))
+    if unknown:
+        raise ModelError(f"{where}: {len(unknown)} coded document(s) are not in the articles "
+                         f"table, e.g. {unknown[0]!r}; code documents of this corpus, or read the "
+                         "corpus the sample was drawn from")
+
+
+#: Candidate settings searched per theme on out-of-fold F1 (inside the training data only):
+#: inverse L2 strength ``C`` and the power of the design weight ``1 / pi`` given to
+#: each training document (0: every coded document counts once; 0.5: documents from
+#: large, thinly sampled strata count more, as they stand for more of the corpus).
+GRID = tuple((C, a) for C in (0.25, 1.0, 4.0) for a in (0.0, 0.5))
+
+
+def _oof(X, y: np.ndarray, sw: np.ndarray, *, C: float, random_state: int,
+         folds: int) -> np.ndarray:
+    from sklearn.model_selection import StratifiedKFold
+
+    k = int(min(folds, y.sum(), (1 - y).sum()))
+    oof = np.zeros(len(y))
+    skf = StratifiedKFold(n_splits=max(k, 2), shuffle=True, random_state=random_state)
+    for tr, te in skf.split(np.zeros(len(y)), y):
+        clf = _classifier(C, random_state).fit(X[tr], y[tr], sample_weight=sw[tr])
+        oof[te] = clf.decision_function(X[te])
+    return oof
+
+
+def _calibrate(oof: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    cal = LogisticRegression(C=1e4, max_iter=5000).fit(oof.reshape(-1, 1), y,
+                                                       sample_weight=w / w.mean())
+    return float(cal.coef_[0, 0]), float(cal.intercept_[0])
+
+
+def _fit_one(X, y: np.ndarray, w: np.ndarray, *, grid: Sequence[tuple[float, float]],
+             random_state: int, folds: int = 5
+             ) -> tuple[Any, tuple[float, float], float, np.ndarray, dict[str, float]]:
+    """Fit one theme: pick (C, weight power) on out-of-fold design-weighted F1, then
+    the classifier, its calibration (a, b), the threshold and the out-of-fold p."""
+    best = None
+    for C, power in grid:
+        sw = (w / w.mean()) ** power
+        oof = _oof(X, y, sw, C=C, random_state=random_state, folds=folds)
+        a, b = _calibrate(oof, y, w)
+        p = 1.0 / (1.0 + np.exp(-(a * oof + b)))
+        thr = _best_threshold(y, p, w)
+        f = _weighted_prf(y, (p >= thr).astype(int), w)[2]
+        if best is None or f > best[0] + 1e-9:
+            best = (f, C, power, (a, b), thr, p)
+    _, C, power, cal, thr, p_oof = best
+    sw = (w / w.mean()) ** power
+    clf = _classifier(C, random_state).fit(X, y, sample_weight=sw)
+    return clf, cal, thr, p_oof, {"C": C, "weight_power": power}
+
+
+def fit_theme_model(
+    articles: pd.DataFrame,
+    coded: Any,
+    *,
+    themes: Sequence[str] | None = None,
+    lexicon: Lexicon | None = None,
+    C: float | None = None,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    n_jobs: int = 1,
+) -> ThemeModel:
+    """Fit one calibrated classifier per theme on coded documents.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        An articles table holding (at least) every coded document.
+    coded : DataFrame or path
+        Human codes: long ``doc_id, theme, relevant, pi`` or wide (a 0/1 column
+        per theme), see :func:`coded_long`. ``pi`` is the document's inclusion
+        probability in the coding sample (default 1).
+    themes : sequence of str, keyword-only, optional
+        Default: every theme of the lexicon that is coded.
+    lexicon : Lexicon, keyword-only, optional
+        For the lexicon features (default: the bundled lexicons).
+    C : float, keyword-only, optional
+        Inverse L2 strength of the logistic regressions. Default None: chosen per
+        theme from :data:`GRID` (with the design-weight power) by out-of-fold F1
+        on the coded documents given, so a held-out evaluation of
+        ``fit_theme_model`` includes the choice.
+    random_state : int, keyword-only
+        Seed of the cross-validation folds used for the choice and the
+        calibration (default 0).
+
+    Returns
+    -------
+    ThemeModel
+
+    Raises
+    ------
+    ModelError
+        Coded ids not in ``articles``, unknown themes, a malformed label or ``pi``
+        column, or a theme with fewer than :data:`MIN_POSITIVES` positive or
+        negative documents (the message says how many more are needed).
+    """
+    articles = check_articles(articles, "fit_theme_model", error=ModelError)
+    rs = DEFAULT_RANDOM_STATE if random_state is None else int(random_state)
+    lex = _lexicon(lexicon)
+    long = coded_long(coded, lex.themes, where="fit_theme_model")
+    _check_ids(long, articles["doc_id"], "fit_theme_model")
+    themes = list(themes) if themes is not None else [t for t in lex.themes
+                                                      if t in set(long["theme"])]
+    if not themes:
+        raise ModelError("fit_theme_model: no theme is coded; code at least one theme")
+    for t in themes:
+        sub = long[long["theme"] == t]
+        pos, neg = int(sub["relevant"].sum()), int((1 - sub["relevant"]).sum())
+        if pos < MIN_POSITIVES or neg < MIN_POSITIVES:
+            raise ModelError(f"fit_theme_model: theme {t!r} has {pos} positive and {neg} negative "
+                             f"coded documents; at least {MIN_POSITIVES} of each are needed. Code "
+                             f"more documents (ct.next_to_code picks useful ones) or fit without "
+                             f"it (themes=[...])")
+    coded_ids = list(dict.fromkeys(long["doc_id"]))
+    arts = articles[articles["doc_id"].astype(str).isin(set(coded_ids))]
+    feats = _features(arts, lex, lex.themes, n_jobs=n_jobs)
+    vec = _vectorizer()
+    X_txt = vec.fit_transform(feats.docs)
+    X = sparse.hstack([X_txt, sparse.csr_matrix(feats.lex)], format="csr")
+    row = {d: i for i, d in enumerate(feats.ids)}
+    classifiers, calibrators, thresholds, summary = {}, {}, {}, {}
+    for t in themes:
+        sub = long[long["theme"] == t]
+        idx = sub["doc_id"].map(row).to_numpy()
+        y = sub["relevant"].to_numpy()
+        w = 1.0 / sub["pi"].to_numpy()
+        grid = GRID if C is None else tuple((float(C), a) for a in (0.0, 0.5))
+        clf, cal, thr, p_oof, chosen = _fit_one(X[idx], y, w, grid=grid, random_state=rs)
+        classifiers[t], calibrators[t], thresholds[t] = clf, cal, thr
+        p, r, f = _weighted_prf(y, (p_oof >= thr).astype(int), w)
+        summary[t] = {"n": int(len(y)), "positives": int(y.sum()), **chosen,
+                      "oof_precision_w": p, "oof_recall_w": r, "oof_f1_w": f}
+    import sklearn
+
+    from civictext import __version__
+
+    info = {"trained_on": {"documents": len(coded_ids),
+                           "groups": sorted(set(long["group"])) if "group" in long else [],
+                           "per_theme": summary},
+            "C": C, "random_state": rs, "civictext": __version__,
+            "scikit_learn": sklearn.__version__}
+    model = ThemeModel(themes=themes, vectorizer=vec, classifiers=classifiers,
+                       calibrators=calibrators, thresholds=thresholds,
+                       use_model={t: True for t in themes}, info=info,
+                       lexicon=None if lexicon is None else lex,
+                       feature_themes=list(lex.themes))
+    return model
+
+
+def load_theme_model(path: str | os.PathLike | None = None) -> ThemeModel:
+    """Load a saved theme model folder (default: the model shipped with civictext).
+
+    Only the types in :data:`TRUSTED_TYPES` are loaded (skops); a folder whose
+    ``model.json`` is not a civictext theme model, whose ``model.skops`` does not
+    match its checksum or holds any other type is refused with a
+    :class:`~civictext.errors.ModelError`.
+    """
+    import skops.io as sio
+
+    folder = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    if folder.is_file() and folder.name in ("model.json", "model.skops"):
+        folder = folder.parent
+    meta_p, blob_p = folder / "model.json", folder / "model.skops"
+    if not meta_p.is_file() or not blob_p.is_file():
+        raise ModelError(f"load_theme_model: {folder} is not a theme-model folder (needs "
+                         "model.json and model.skops, as ThemeModel.save writes)")
+    try:
+        meta = json.loads(meta_p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(f"load_theme_model: {meta_p} is not valid JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+        raise ModelError(f"load_theme_model: {meta_p} is not a civictext theme model "
+                         f"(format {meta.get('format') if isinstance(meta, dict) else None!r})")
+    if int(meta.get("format_version", 0)) > _FORMAT_VERSION:
+        raise ModelError(f"load_theme_model: {folder} was written by a newer civictext (format "
+                         f"{meta.get('format_version')}); upgrade civictext")
+    blob = blob_p.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != meta.get("model_sha256"):
+        raise ModelError(f"load_theme_model: {blob_p} does not match the checksum in {meta_p}; "
+                         "the file was changed or damaged: get the model folder again")
+    try:
+        untrusted = sio.get_untrusted_types(data=blob)
+    except Exception as e:  # noqa: BLE001 - any parse failure means: not a model file
+        raise ModelError(f"load_theme_model: {blob_p} is not a skops model file ({e})") from None
+    bad = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if bad:
+        raise ModelError(f"load_theme_model: {blob_p} holds types a civictext theme model never "
+                         f"contains ({', '.join(bad[:5])}); refusing to load it. Only load models "
+                         "you made or trust, and refit from the coded sample otherwise")
+    try:
+        payload = sio.loads(blob, trusted=list(untrusted))
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"load_theme_model: {blob_p} cannot be read ({e})") from None
+    themes = list(meta["themes"])
+    lexicon = None
+    if meta.get("lexicon") == "custom":
+        log.warning("load_theme_model: %s was fitted with a custom lexicon; the bundled "
+                    "lexicons are used for its features unless you set model.lexicon", folder)
+    return ThemeModel(themes=themes, vectorizer=payload["vectorizer"],
+                      classifiers=dict(payload["classifiers"]),
+                      calibrators={t: (float(v[0]), float(v[1]))
+                                   for t, v in meta["calibrators"].items()},
+                      thresholds={t: float(v) for t, v in meta["thresholds"].items()},
+                      use_model={t: bool(v) for t, v in meta.get("use_model", {}).items()},
+                      info=meta.get("info", {}), lexicon=lexicon,
+                      feature_themes=list(meta.get("feature_themes") or themes))
+
+
+def _resolve_model(model: Any) -> ThemeModel:
+    if model is None:
+        return load_theme_model()
+    if isinstance(model, ThemeModel):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        return load_theme_model(model)
+    raise ModelError(f"score_themes: model must be a ThemeModel or a model folder path, got "
+                     f"{type(model).__name__}")
+
+
+def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
+                presence: str) -> pd.DataFrame:
+    """Add ``p_model``/``present_model`` to a score frame and set ``present`` by
+    ``presence`` (used by :func:`civictext.score_themes`)."""
+    model = _resolve_model(model)
+    lex = _lexicon(model.lexicon)
+    if list(model.feature_themes) != list(lex.themes):
+        raise ModelError(f"score_themes: the theme model was fitted on the evidence of themes "
+                         f"{model.feature_themes}, but the lexicon has {lex.themes}; score with "
+                         "the lexicon the model was fitted with, or refit the model")
+    feats = _features(articles, lex, lex.themes, frame=frame if model.lexicon is None else None)
+    pred = model._long(feats)
+    out = frame.merge(pred, on=["doc_id", "theme"], how="left", sort=False)
+    out["p_model"] = out["p_model"].astype("float64")
+    out["present_model"] = out["present_model"].fillna(False).astype(bool)
+    if presence == "model":
+        out["present"] = out["present_model"] | (~out["theme"].isin(model.themes) & out["focus"])
+    elif presence == "auto":
+        use = out["theme"].map(lambda t: bool(model.use_model.get(t, False)))
+        out["present"] = np.where(use, out["present_model"], out["focus"])
+        out["present"] = out["present"].astype(bool)
+    return out
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def _metrics(m: pd.DataFrame, measure: str, heldout: str, *, n_boot: int,
+             random_state: int) -> pd.DataFrame:
+    """Per theme: design-weighted P/R/F1 of ``pred`` against ``relevant`` with a
+    stratified bootstrap (within ``group`` x ``stratum`` when present)."""
+    rows = []
+    rng = np.random.default_rng(random_state)
+    for t, sub in m.groupby("theme", sort=False):
+        y, yhat = sub["relevant"].to_numpy(), sub["pred"].to_numpy().astype(int)
+        w = 1.0 / sub["pi"].to_numpy()
+        p, r, f = _weighted_prf(y, yhat, w)
+        lo = {"p": np.nan, "r": np.nan, "f": np.nan}
+        hi = dict(lo)
+        if n_boot:
+            keys = (sub.get("group", pd.Series("", index=sub.index)).astype(str) + "|"
+                    + sub.get("stratum", pd.Series("", index=sub.index)).astype(str)).to_numpy()
+            cells = [np.flatnonzero(keys == k) for k in np.unique(keys)]
+            bs = np.empty((n_boot, 3))
+            for b in range(n_boot):
+                idx = np.concatenate([c[rng.integers(0, len(c), len(c))] for c in cells])
+                bs[b] = _weighted_prf(y[idx], yhat[idx], w[idx])
+            for j, k in enumerate("prf"):
+                col = bs[:, j][np.isfinite(bs[:, j])]
+                if len(col):
+                    lo[k], hi[k] = float(np.percentile(col, 2.5)), float(np.percentile(col, 97.5))
+        rows.append({"measure": measure, "theme": t, "heldout": heldout, "n": len(sub),
+                     "positives_w": float(np.sum(w * y)), "predicted_w": float(np.sum(w * yhat)),
+                     "precision_w": p, "precision_lo": lo["p"], "precision_hi": hi["p"],
+                     "recall_w": r, "recall_lo": lo["r"], "recall_hi": hi["r"],
+                     "f1_w": f, "f1_lo": lo["f"], "f1_hi": hi["f"],
+                     "tp": int(np.sum((y == 1) & (yhat == 1))),
+                     "fp": int(np.sum((y == 0) & (yhat == 1))),
+                     "fn": int(np.sum((y == 1) & (yhat == 0)))})
+    return pd.DataFrame(rows, columns=CV_COLUMNS)
+
+
+def cross_validate_measures(
+    articles: pd.DataFrame,
+    coded: Any,
+    *,
+    groups: str = "group",
+    lexicon: Lexicon | None = None,
+    C: float | None = None,
+    n_boot: int = 1000,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    return_predictions: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Held-out-group evaluation of the model, the focus rule and the mention rule.
+
+    For each group (a corpus: the coded table's ``corpus``/``group`` column) the
+    model is fitted on the other groups and applied to this one; the focus and
+    mention rules are applied to the same documents. Metrics are design-weighted
+    (``1 / pi``) with 95% stratified-bootstrap intervals (within group x
+    ``stratum`` when the coded table has a ``stratum`` column), per held-out
+    group and pooled over every group (``heldout="all"``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`CV_COLUMNS`; ``measure`` is "model", "focus" or "mention".
+        With ``return_predictions=True`` also the held-out predictions
+        (``doc_id, theme, group, relevant, pi, p_model, model, focus, mention``).
+    """
+    articles = check_articles(articles, "cross_validate_measures", error=ModelError)
+    rs = DEFAULT_RANDOM_STATE if random_state is None else int(random_state)
+    lex = _lexicon(lexicon)
+    src = coded
+    long = coded_long(coded, lex.themes, where="cross_validate_measures")
+    if isinstance(src, pd.DataFrame) and "stratum" in src.columns:
+        st = src.drop_duplicates("doc_id").set_index(src.drop_duplicates("doc_id")["doc_id"]
+                                                     .astype(str))["stratum"]
+        long["stratum"] = long["doc_id"].map(st).astype(str)
+    if "group" not in long.columns:
+        raise ModelError("cross_validate_measures: coded has no corpus/group column to hold "
+                         "out; add one (the corpus each document was drawn from)")
+    _check_ids(long, articles["doc_id"], "cross_validate_measures")
+    arts = articles[articles["doc_id"].astype(str).isin(set(long["doc_id"]))]
+    frame = _score_frame(arts, lex)
+    rules = frame[["doc_id", "theme", "focus", "mentioned"]].rename(columns={"mentioned": "mention"})
+    preds = []
+    for g in sorted(long["group"].unique()):
+        train = long[long["group"] != g]
+        test = long[long["group"] == g]
+        themes = [t for t in lex.themes if t in set(test["theme"])]
+        fit_themes = [t for t in themes
+                      if train.loc[train.theme == t, "relevant"].sum() >= MIN_POSITIVES]
+        test_arts = arts[arts["doc_id"].astype(str).isin(set(test["doc_id"]))]
+        part = test.merge(rules, on=["doc_id", "theme"], how="left")
+        part["p_model"] = np.nan
+        part["model"] = part["focus"]
+        if fit_themes:
+            model = fit_theme_model(arts[arts["doc_id"].astype(str).isin(set(train["doc_id"]))],
+                                    train, themes=fit_themes, lexicon=lexicon, C=C,
+                                    random_state=rs)
+            pr = model.predict_proba(test_arts)
+            part = part.drop(columns=["p_model", "model"]).merge(
+                pr.rename(columns={"present_model": "model"}), on=["doc_id", "theme"],
+                how="left")
+        preds.append(part)
+    pred = pd.concat(preds, ignore_index=True)
+    out = []
+    for measure in ("model", "focus", "mention"):
+        m = pred.assign(pred=pred[measure].fillna(False).astype(int))
+        for g, sub in m.groupby("group", sort=True):
+            out.append(_metrics(sub, measure, str(g), n_boot=n_boot, random_state=rs))
+        out.append(_metrics(m, measure, "all", n_boot=n_boot, random_state=rs))
+    table = pd.concat(out, ignore_index=True)
+    if return_predictions:
+        return table, pred
+    return table
+
+
+# --------------------------------------------------------------------------- active coding
+
+def next_to_code(
+    articles: pd.DataFrame,
+    model: Any,
+    n: int,
+    *,
+    uncertain_share: float = 0.5,
+    pool_factor: int = 5,
+    exclude: Any = None,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+    out: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Pick documents whose coding would most improve the model, with known probabilities.
+
+    Two strata, each drawn by simple random sampling, so every document's
+    inclusion probability ``pi`` is exact and the codes can be used both to
+    refit the model and for design-based estimates (corrected shares):
+
+    * ``uncertain``: the ``pool_factor * k`` documents whose predicted
+      probabilities are closest to the model's thresholds (summed over themes),
+      of which ``k = round(n * uncertain_share)`` are drawn;
+    * ``random``: the other ``n - k`` from every remaining document.
+
+    Parameters
+    ----------
+    articles : DataFrame
+    model : ThemeModel or path
+    n : int
+        Number of documents to code.
+    uncertain_share : float in [0, 1], keyword-only
+        Share of the sample from the uncertain stratum (default 0.5; 0 gives a
+        simple random sample).
+    exclude : iterable of doc_id or coded table, keyword-only, optional
+        Documents already coded (never drawn again).
+    out : path, keyword-only, optional
+        Write the coding sheet and its key (as :func:`civictext.sample_for_coding`).
+
+    Returns
+    -------
+    DataFrame
+        The sheet: ``doc_id, title, text``, an empty column per theme, ``coder,
+        comment``, then ``stratum, stratum_size, n_sampled, weight, pi``.
+    """
+    from civictext.validation import ValidationError, write_coding_sheet
+
+    articles = check_articles(articles, "next_to_code", error=ValidationError)
+    model = _resolve_model(model)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValidationError(f"next_to_code: n must be a positive integer, got {n!r}")
+    if not isinstance(uncertain_share, (int, float)) or not 0 <= uncertain_share <= 1:
+        raise ValidationError(f"next_to_code: uncertain_share must be in [0, 1], got "
+                              f"{uncertain_share!r}")
+    if isinstance(pool_factor, bool) or not isinstance(pool_factor, int) or pool_factor < 1:
+        raise ValidationError(f"next_to_code: pool_factor must be a whole number >= 1, got "
+                              f"{pool_factor!r}")
+    ids = articles["doc_id"].astype(str)
+    done: set[str] = set()
+    if isinstance(exclude, pd.DataFrame):
+        done = set(exclude["doc_id"].astype(str))
+    elif exclude is not None:
+        done = {str(x) for x in exclude}
+    cand = articles[~ids.isin(done)]
+    if n > len(cand):
+        raise ValidationError(f"next_to_code: n={n} but only {len(cand)} uncoded documents; ask "
+                              f"for at most {len(cand)}")
+    pr = model.predict_proba(cand)
+    thr = pr["theme"].map(model.thresholds).astype(float)
+    # distance to the threshold on the logit scale, smallest over themes
+    lg = lambda x: np.log(np.clip(x, 1e-9, 1 - 1e-9) / (1 - np.clip(x, 1e-9, 1 - 1e-9)))  # noqa: E731
+    pr["dist"] = np.abs(lg(pr["p_model"].to_numpy()) - lg(thr.to_numpy()))
+    dist = pr.groupby("doc_id", sort=False)["dist"].min()
+    rng = np.random.default_rng(DEFAULT_RANDOM_STATE if random_state is None else random_state)
+    k = int(round(n * float(uncertain_share)))
+    order = dist.sort_values(kind="mergesort").index.to_numpy()
+    pool = order[: min(len(order), max(k, pool_factor * k))] if k else order[:0]
+    rest = np.setdiff1d(np.array(cand["doc_id"].astype(str)), pool)
+    k = min(k, len(pool))
+    if n - k > len(rest):
+        k = n - len(rest)
+    pick_u = rng.choice(np.sort(pool), size=k, replace=False) if k else np.array([], dtype=object)
+    pick_r = rng.choice(np.sort(rest), size=n - k, replace=False)
+    rows = ([(d, "uncertain", len(pool), k) for d in pick_u]
+            + [(d, "random", len(rest), n - k) for d in pick_r])
+    rows = [rows[i] for i in rng.permutation(len(rows))]
+    by = cand.assign(doc_id=cand["doc_id"].astype(str)).set_index("doc_id")
+    sheet = pd.DataFrame({"doc_id": [r[0] for r in rows]})
+    sheet["title"] = (by["title"].reindex(sheet["doc_id"]).fillna("").to_numpy()
+                      if "title" in by.columns else "")
+    sheet["text"] = by["text"].reindex(sheet["doc_id"]).fillna("").to_numpy()
+    for t in model.themes:
+        sheet[t] = ""
+    sheet["coder"] = ""
+    sheet["comment"] = ""
+    sheet["stratum"] = [r[1] for r in rows]
+    sheet["stratum_size"] = np.array([r[2] for r in rows], dtype="int64")
+    sheet["n_sampled"] = np.array([r[3] for r in rows], dtype="int64")
+    sheet["weight"] = sheet["stratum_size"] / sheet["n_sampled"]
+    sheet["pi"] = sheet["n_sampled"] / sheet["stratum_size"]
+    if out is not None:
+        write_coding_sheet(sheet, out, themes=model.themes)
+    return sheet
+
+
+# --------------------------------------------------------------------------- model card
+
+def _fmt(x: Any) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.2f}"
+
+
+def _model_card(model: ThemeModel) -> str:
+    info = model.info
+    tr = info.get("trained_on", {})
+    lines = ["# civictext theme model: model card", "",
+             "## What it is", "",
+             "One L2 logistic regression per theme over civictext tokens (TF-IDF word unigrams "
+             "and bigrams, headline tokens) and the lexicon's evidence (hits, headline and lead "
+             "hits, share of sentences with a hit, weak-only, length), calibrated on "
+             "out-of-fold decisions weighted by the coding sample's design weights. See "
+             "`civictext/theme_model.py`.", "",
+             "## Intended use", "",
+             "Deciding whether each theme of `docs/codebook.md` is a substantial subject of a "
+             "Vietnamese news article or news-feed item, for theme shares over time and by "
+             "outlet. Report the measure you used; for publication, code a probability sample of "
+             "your own corpus and correct the shares (`theme_trends(..., coded=...)`).", "",
+             "## Training data", "",
+             f"{tr.get('documents', '?')} coded documents"
+             + (f" from {', '.join(tr['groups'])}" if tr.get("groups") else "") + ".",
+             info.get("training_note", ""), "",
+             "| theme | coded | positives | C | weight power | out-of-fold precision | recall |"
+             " F1 | threshold | used by `auto` |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for t in model.themes:
+        s = tr.get("per_theme", {}).get(t, {})
+        lines.append(f"| {t} | {s.get('n', '?')} | {s.get('positives', '?')} | "
+                     f"{s.get('C', '?')} | {s.get('weight_power', '?')} | "
+                     f"{_fmt(s.get('oof_precision_w'))} | {_fmt(s.get('oof_recall_w'))} | "
+                     f"{_fmt(s.get('oof_f1_w'))} | {model.thresholds[t]:.3f} | "
+                     f"{'yes' if model.use_model.get(t) else 'no (focus rule)'} |")
+    cv = info.get("grouped_cv")
+    if cv:
+        lines += ["", "## Held-out-corpus evaluation", "", cv]
+    lines += ["", "## Limits", "",
+              "- Trained on four corpora of 2014-2026 Vietnamese national news; other genres "
+              "(local portals, social media) and later vocabulary may score differently.",
+              "- The themes are rare: corpus-level precision rests on few positives and its "
+              "intervals are wide (see the evaluation table).",
+              "- Probabilities are calibrated to the training corpora's base rates; shares in a "
+              "corpus with other base rates need a coded sample of that corpus.",
+              "", f"civictext {info.get('civictext', '?')}, scikit-learn "
+              f"{info.get('scikit_learn', '?')}, C={info.get('C') or 'chosen per theme'}, "
+              f"random_state={info.get('random_state')}.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,197 @@
+"""The supervised theme model: fitting, files (skops, refusals), score_themes(model=),
+next_to_code, grouped cross-validation and the CLI. Fixtures are the bundled
+labelled paragraphs (written for civictext)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import civictext as ct
+from civictext.errors import CivictextError, ModelError
+from civictext.theme_model import (CV_COLUMNS, MIN_POSITIVES, coded_long,
+                                   cross_validate_measures, fit_theme_model, load_theme_model,
+                                   next_to_code)
+from civictext.validation import load_labelled_set
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def lab() -> pd.DataFrame:
+    return load_labelled_set()
+
+
+@pytest.fixture(scope="module")
+def model(lab):
+    return fit_theme_model(lab, lab, random_state=0)
+
+
+def test_fit_and_predict_columns(lab, model):
+    pr = model.predict_proba(lab)
+    assert list(pr.columns) == ["doc_id", "theme", "p_model", "present_model"]
+    assert len(pr) == 3 * len(lab)
+    assert pr["p_model"].between(0, 1).all()
+    # in-sample the model separates what it was fitted on (a regression check, not a result)
+    wide = pr.pivot(index="doc_id", columns="theme", values="present_model")
+    for t in ("reform", "conduct"):
+        truth = lab.set_index("doc_id")[t].astype(bool)
+        assert (wide[t].reindex(truth.index) == truth).mean() >= 0.9
+
+
+def test_same_seed_same_model(lab, model):
+    again = fit_theme_model(lab, lab, random_state=0)
+    assert again.thresholds == model.thresholds
+    np.testing.assert_allclose(again.predict_proba(lab)["p_model"],
+                               model.predict_proba(lab)["p_model"])
+
+
+def test_save_load_roundtrip(tmp_path, lab, model):
+    model.save(tmp_path / "m")
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"model.skops", "model.json",
+                                                            "MODEL_CARD.md"}
+    back = load_theme_model(tmp_path / "m")
+    np.testing.assert_array_equal(back.predict_proba(lab)["p_model"],
+                                  model.predict_proba(lab)["p_model"])
+    assert back.thresholds == model.thresholds
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Intended use" in card and "Limits" in card
+
+
+def test_load_refuses_tampered_and_foreign_files(tmp_path, model):
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    folder = model.save(tmp_path / "m")
+    # 1. a changed model file no longer matches its checksum
+    blob = (folder / "model.skops").read_bytes()
+    (folder / "model.skops").write_bytes(blob + b"x")
+    with pytest.raises(ModelError, match="checksum"):
+        load_theme_model(folder)
+    # 2. a file whose checksum was rewritten too, holding a type that could run code
+    evil = sio.dumps({"vectorizer": FunctionTransformer(func=print), "classifiers": {}})
+    (folder / "model.skops").write_bytes(evil)
+    meta = json.loads((folder / "model.json").read_text())
+    import hashlib
+
+    meta["model_sha256"] = hashlib.sha256(evil).hexdigest()
+    (folder / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="refusing to load"):
+        load_theme_model(folder)
+    # 3. not a model folder at all, or another program's JSON
+    with pytest.raises(ModelError, match="not a theme-model folder"):
+        load_theme_model(tmp_path)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "model.json").write_text('{"format": "something-else"}')
+    (tmp_path / "x" / "model.skops").write_bytes(b"PK")
+    with pytest.raises(ModelError, match="not a civictext theme model"):
+        load_theme_model(tmp_path / "x")
+
+
+def test_coded_input_errors(lab):
+    with pytest.raises(ModelError, match="no label column"):
+        fit_theme_model(lab, lab[["doc_id", "text"]])
+    bad = lab[["doc_id", "reform", "conduct", "satisfaction"]].astype(str).copy()
+    bad.loc[3, "reform"] = "yes?"
+    with pytest.raises(ModelError, match="relevant must be 0 or 1"):
+        fit_theme_model(lab, bad)
+    longf = coded_long(lab[["doc_id", "reform"]], ["reform"])
+    with pytest.raises(ModelError, match="pi"):
+        fit_theme_model(lab, longf.assign(pi=1.5))
+    with pytest.raises(ModelError, match="not in the articles table"):
+        fit_theme_model(lab, pd.concat([longf, pd.DataFrame(
+            {"doc_id": ["nope"], "theme": ["reform"], "relevant": [1], "pi": [1.0]})]))
+    with pytest.raises(ModelError, match="does not define"):
+        fit_theme_model(lab, longf.assign(theme="weather"))
+    few = longf.copy()
+    few["relevant"] = 0
+    few.loc[few.index[:3], "relevant"] = 1
+    with pytest.raises(ModelError, match=f"3 positive.*at least {MIN_POSITIVES}"):
+        fit_theme_model(lab, few)
+    assert issubclass(ModelError, CivictextError)
+
+
+def test_score_themes_with_model(lab, model):
+    n = pd.Series(20, index=lab["doc_id"])
+    focus = ct.score_themes(lab, n_tokens=n)
+    assert "p_model" not in focus.columns
+    s = ct.score_themes(lab, n_tokens=n, model=model, presence="model")
+    assert {"p_model", "present_model"} <= set(s.columns)
+    assert (s["present"] == s["present_model"]).all()
+    # focus-rule columns are unchanged by adding a model
+    pd.testing.assert_frame_equal(s[focus.columns.drop("present")],
+                                  focus[focus.columns.drop("present")])
+    model.use_model = {"reform": True, "conduct": False, "satisfaction": False}
+    try:
+        a = ct.score_themes(lab, n_tokens=n, model=model, presence="auto")
+    finally:
+        model.use_model = {t: True for t in model.themes}
+    ref = a["theme"] == "reform"
+    assert (a.loc[ref, "present"] == a.loc[ref, "present_model"]).all()
+    assert (a.loc[~ref, "present"] == focus.loc[~ref, "present"]).all()
+
+
+def test_next_to_code_known_probabilities(tmp_path, lab, model):
+    sheet = next_to_code(lab, model, 12, uncertain_share=0.5, random_state=3,
+                         out=tmp_path / "sheet.csv")
+    assert len(sheet) == 12 and sheet["doc_id"].is_unique
+    assert set(sheet["stratum"]) == {"uncertain", "random"}
+    np.testing.assert_allclose(sheet["pi"], sheet["n_sampled"] / sheet["stratum_size"])
+    # within the uncertain pool, and random draws everywhere else: the pools cover the corpus
+    u = sheet[sheet.stratum == "uncertain"].iloc[0]
+    r = sheet[sheet.stratum == "random"].iloc[0]
+    assert u["stratum_size"] + r["stratum_size"] == len(lab)
+    again = next_to_code(lab, model, 12, uncertain_share=0.5, random_state=3)
+    assert again["doc_id"].tolist() == sheet["doc_id"].tolist()
+    coded = set(sheet["doc_id"])
+    more = next_to_code(lab, model, 10, exclude=coded, random_state=3)
+    assert not coded & set(more["doc_id"])
+    written = pd.read_csv(tmp_path / "sheet.csv", dtype=str, keep_default_na=False)
+    assert "stratum" not in written.columns and {"reform", "coder"} <= set(written.columns)
+    key = pd.read_csv(tmp_path / "sheet.key.csv")
+    assert {"stratum", "pi"} <= set(key.columns)
+    with pytest.raises(CivictextError, match="at most"):
+        next_to_code(lab, model, len(lab) + 1)
+
+
+def test_cross_validate_measures_holds_out_groups(lab):
+    coded = lab.assign(group=np.where(np.arange(len(lab)) % 2 == 0, "odd", "even"))
+    table, pred = cross_validate_measures(lab, coded, n_boot=20, return_predictions=True)
+    assert list(table.columns) == CV_COLUMNS
+    assert set(table["measure"]) == {"model", "focus", "mention"}
+    assert set(table["heldout"]) == {"odd", "even", "all"}
+    # every coded (document, theme) is predicted exactly once, by a model that did not see it
+    assert len(pred) == 3 * len(lab)
+    assert not pred.duplicated(["doc_id", "theme"]).any()
+    allrows = table[table.heldout == "all"].set_index(["measure", "theme"])
+    assert (allrows["f1_lo"] <= allrows["f1_w"] + 1e-9).all()
+    with pytest.raises(ModelError, match="corpus/group"):
+        cross_validate_measures(lab, lab, n_boot=0)
+
+
+def test_cli_train_model_and_score(tmp_path, lab):
+    corpus = tmp_path / "corpus.csv"
+    lab[["doc_id", "text"]].to_csv(corpus, index=False)
+    coded = tmp_path / "coded.csv"
+    lab[["doc_id", "reform", "conduct", "satisfaction"]].to_csv(coded, index=False)
+    run = [sys.executable, "-m", "civictext"]
+    r = subprocess.run(run + ["train-model", str(coded), "--corpus", str(corpus), "--out",
+                              str(tmp_path / "m"), "--quiet"], capture_output=True, text=True,
+                       cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "s.csv"),
+                              "--presence", "model", "--model", str(tmp_path / "m"), "--quiet"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    s = pd.read_csv(tmp_path / "s.csv")
+    assert {"p_model", "present_model"} <= set(s.columns)
+    r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "t.csv"),
+                              "--presence", "model", "--model", str(tmp_path), "--quiet"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "not a theme-model folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
