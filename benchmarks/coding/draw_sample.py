@@ -23,6 +23,23 @@ are drawn without replacement with equal probability, so
 
 A second coder codes a stratified random 160 of the 640 (40 per corpus).
 
+**Phase 2** (``--phase 2``; drawn after the first round had found only 17
+satisfaction and 43 conduct positives among 640). Phase 1 is replayed exactly,
+then in each corpus two supplementary strata are defined over the frame's
+documents *not sampled in phase 1*: ``p2-satisfaction`` (a satisfaction-type word
+of :data:`SAT_WORDS` and a public-administration word of :data:`ADMIN_WORDS` in
+the text) and ``p2-conduct`` (a conduct-type word of :data:`CONDUCT_WORDS` and an
+officials word of :data:`OFFICIAL_WORDS`; documents in both go to
+``p2-satisfaction``). 50 and 35 documents are drawn from them by simple random
+sampling, with a separate generator (seed + 1). A document's final inclusion
+probability within the frame is ``pi1 + (1 - pi1) * q2``, where ``pi1`` is its
+phase-1 probability and ``q2 = n2 / N2`` the phase-2 sampling rate of the supplementary
+stratum it falls in (``q2 = 0`` outside them); this holds for phase-1 documents
+in those strata too, whose ``pi`` is updated. ``N2`` excludes the phase-1 sample,
+so the formula is the usual approximation that treats the phase-1 sample size in
+the stratum as fixed; the corpus-level ``pi`` multiplies it by ``frame_size /
+corpus_size``.
+
 Writes ``benchmarks/labels/coded/design.csv`` (ids, strata, probabilities: no
 text) and the coding packets, which hold text, under ``--packets`` (default
 ``/tmp/coding``, outside the repository: never commit them).
@@ -68,6 +85,22 @@ BROAD = [
     "giấy phép", "hồ sơ", "sổ đỏ", "cấp phép", "doanh nghiệp phản ánh",
 ]
 _BROAD_RE = re.compile("|".join(re.escape(w) for w in BROAD))
+
+SAT_WORDS = ["hài lòng", "khảo sát", "kiến nghị", "đường dây nóng", "niềm tin",
+             "tiếp công dân", "giải trình", "chấm điểm", "PCI", "PAPI", "SIPAS", "DDCI", "APCI"]
+ADMIN_WORDS = ["người dân", "doanh nghiệp", "chính quyền", "cơ quan", "UBND", "dịch vụ công",
+               "hành chính", "cán bộ", "công chức", "thủ tục"]
+CONDUCT_WORDS = ["kỷ luật", "kỷ cương", "ứng xử", "thái độ", "nhũng nhiễu", "phiền hà",
+                 "hách dịch", "phong bì", "bôi trơn", "vòi tiền", "đạo đức", "văn hóa công sở",
+                 "đi muộn", "bỏ vị trí", "giờ hành chính", "khiển trách", "cảnh cáo"]
+OFFICIAL_WORDS = ["cán bộ", "công chức", "viên chức", "cơ quan", "UBND", "chủ tịch", "công an",
+                  "cảnh sát", "giáo viên", "bác sĩ", "nhân viên y tế", "đảng viên"]
+P2_ALLOC = {"p2-satisfaction": 50, "p2-conduct": 35}
+
+
+def _any(words: list[str], text: str) -> bool:
+    low = text.lower()
+    return any((w in text) if w.isupper() else (w in low) for w in words)
 
 
 def _frame(name: str, rng: np.random.Generator, tmp: Path) -> tuple[pd.DataFrame, int]:
@@ -137,7 +170,10 @@ def main() -> None:
     ap.add_argument("--packets", default="/tmp/coding")
     ap.add_argument("--n-coders", type=int, default=4)
     ap.add_argument("--n-second", type=int, default=2)
+    ap.add_argument("--phase", type=int, choices=[1, 2], default=1)
     args = ap.parse_args()
+    if args.phase == 2:
+        return phase2(args)
     rng = np.random.default_rng(args.seed)
     packets = Path(args.packets)
     packets.mkdir(parents=True, exist_ok=True)
@@ -189,6 +225,86 @@ def main() -> None:
     design[cols].to_csv(out, index=False)
     print(design.groupby(["corpus", "stratum"]).size().to_string())
     print(f"wrote {out} and packets in {packets}")
+
+
+def phase2(args: argparse.Namespace) -> None:
+    """Replay phase 1, then draw the supplementary strata (see the module docstring)."""
+    rng = np.random.default_rng(args.seed)
+    rng2 = np.random.default_rng(args.seed + 1)
+    packets = Path(args.packets)
+    tmp = packets / "frames"
+    tmp.mkdir(parents=True, exist_ok=True)
+    out = Path(__file__).resolve().parents[1] / "labels" / "coded" / "design.csv"
+    design = pd.read_csv(out, dtype=str, keep_default_na=False)
+    design = design[design["phase"].isin(["", "1"])] if "phase" in design.columns else design
+    rows, texts, pi_updates = [], {}, {}
+    for name in FRAMES:
+        arts, corpus_size = _frame(name, rng, tmp)
+        st = strata(arts)
+        d1 = draw(st, rng)  # replays phase 1 exactly
+        mine = design[design["corpus"] == name]
+        assert sorted(d1["doc_id"]) == sorted(mine["doc_id"]), f"phase 1 replay differs in {name}"
+        ids = arts["doc_id"].astype(str).to_numpy()
+        txt = arts["text"].astype(str).to_numpy()
+        sat = np.array([_any(SAT_WORDS, t) and _any(ADMIN_WORDS, t) for t in txt])
+        con = np.array([_any(CONDUCT_WORDS, t) and _any(OFFICIAL_WORDS, t) for t in txt]) & ~sat
+        s2 = np.where(sat, "p2-satisfaction", np.where(con, "p2-conduct", ""))
+        in1 = np.isin(ids, d1["doc_id"].to_numpy())
+        q2 = {}
+        for s, n in P2_ALLOC.items():
+            pool = np.sort(ids[(s2 == s) & ~in1])
+            n = min(n, len(pool))
+            q2[s] = n / len(pool) if len(pool) else 0.0
+            for doc in rng2.choice(pool, size=n, replace=False):
+                rows.append({"corpus": name, "doc_id": doc, "stratum": s, "N_stratum": len(pool),
+                             "n_stratum": n, "frame_size": len(arts), "corpus_size": corpus_size})
+        frac = len(arts) / corpus_size
+        by = dict(zip(ids, s2))
+        for _, r in mine.iterrows():  # phase-1 documents: pi within the frame, then the frame's
+            p1 = float(r["n_stratum"]) / float(r["N_stratum"])
+            q = q2.get(by.get(r["doc_id"], ""), 0.0)
+            pi_updates[(name, r["doc_id"])] = frac * (p1 + (1 - p1) * q)
+        sizes = st.value_counts()
+        n1 = d1.groupby("stratum").size()
+        for rr in rows:  # phase-2 documents: their phase-1 stratum's rate, then the supplement's
+            if rr["corpus"] == name:
+                s1 = st.get(rr["doc_id"])
+                p1 = float(n1.get(s1, 0)) / float(sizes.get(s1, 1))
+                rr["phase1_stratum"] = s1
+                rr["pi"] = frac * (p1 + (1 - p1) * q2[rr["stratum"]])
+        by_id = arts.set_index(arts["doc_id"].astype(str))
+        for rr in rows:
+            if rr["corpus"] == name:
+                r = by_id.loc[rr["doc_id"]]
+                texts[(name, rr["doc_id"])] = (str(r.get("title", "") or ""), str(r["text"]))
+        print(name, {s: int((s2 == s).sum()) for s in P2_ALLOC}, flush=True)
+    d2 = pd.DataFrame(rows)
+    design["phase"] = "1"
+    design["pi"] = [pi_updates[(c, d)] for c, d in zip(design["corpus"], design["doc_id"])]
+    order = rng2.permutation(len(d2))
+    d2["item"] = ""
+    d2["coder1_packet"] = ""
+    d2["coder2_packet"] = ""
+    d2["phase"] = "2"
+    for k, i in enumerate(order):
+        d2.loc[i, "item"] = f"{k + 1001:04d}"
+        d2.loc[i, "coder1_packet"] = f"C{k % args.n_coders + 1}"
+    second = rng2.choice(len(d2), size=min(80, len(d2)), replace=False)
+    d2.loc[second, "coder2_packet"] = "D1"
+    for col in ("coder1_packet", "coder2_packet"):
+        for p in sorted(x for x in d2[col].unique() if x):
+            sub = d2[d2[col] == p].sort_values("item")
+            with open(packets / f"packet_{p}.txt", "w", encoding="utf-8") as fh:
+                for _, r in sub.iterrows():
+                    title, text = texts[(r["corpus"], r["doc_id"])]
+                    shown = text if not title or text.startswith(title) else f"{title}\n\n{text}"
+                    fh.write(f"===== ITEM {r['item']} =====\n{excerpt(shown)}\n\n")
+    cols = ["corpus", "doc_id", "item", "phase", "stratum", "phase1_stratum", "N_stratum",
+            "n_stratum", "frame_size", "corpus_size", "pi", "coder1_packet", "coder2_packet"]
+    design["phase1_stratum"] = design["stratum"]
+    allrows = pd.concat([design, d2], ignore_index=True)
+    allrows[cols].to_csv(out, index=False)
+    print(d2.groupby(["corpus", "stratum"]).size().to_string())
 
 
 if __name__ == "__main__":

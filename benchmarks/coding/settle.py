@@ -1,0 +1,105 @@
+"""Settle the coded real sample: coders' verdicts -> label files, agreement, final codes.
+
+Reads the verdict sheets the coders filled (packet item numbers, under
+``--verdicts``, default ``/tmp/coding``: ``verdicts_A*.csv`` / ``verdicts_C*.csv``
+first coders of rounds 1 and 2, ``verdicts_B*.csv`` / ``verdicts_D*.csv`` the
+blind second coders, ``adjud*.csv`` the adjudication of every document that
+was marked borderline or disputed) and ``benchmarks/labels/coded/design.csv``.
+
+Writes, under ``benchmarks/labels/coded/`` (ids and verdicts only, no text):
+
+* ``coder1.csv``, ``coder2.csv``: each coder's verdicts as given
+  (``corpus, doc_id, phase, reform, conduct, satisfaction, borderline, reason, note``);
+* ``adjudicated.csv``: the settled verdicts of the adjudicated documents, with the
+  rule that settled them;
+* ``coded.csv``: the final codes, long (``corpus, doc_id, phase, stratum, pi, theme,
+  relevant``): adjudicated where adjudicated, else the first coder's;
+* ``agreement.csv``: Cohen's kappa per theme and round on the doubly coded documents
+  (before settlement).
+
+    .venv/bin/python benchmarks/coding/settle.py
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+from pathlib import Path
+
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+THEMES = ["reform", "conduct", "satisfaction"]
+HERE = Path(__file__).resolve().parents[1] / "labels" / "coded"
+
+
+def _read(pattern: str) -> pd.DataFrame:
+    files = sorted(glob.glob(pattern))
+    if not files:
+        return pd.DataFrame(columns=["item", *THEMES])
+    return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files],
+                     ignore_index=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--verdicts", default="/tmp/coding")
+    args = ap.parse_args()
+    v = Path(args.verdicts)
+    design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
+    first = pd.concat([_read(str(v / "verdicts_A*.csv")), _read(str(v / "verdicts_C*.csv"))])
+    second = pd.concat([_read(str(v / "verdicts_B*.csv")), _read(str(v / "verdicts_D*.csv"))])
+    adj = _read(str(v / "adjud*.csv"))
+    for name, df in (("first", first), ("second", second), ("adjudicated", adj)):
+        dup = df["item"].duplicated()
+        assert not dup.any(), f"{name}: item {df.loc[dup, 'item'].iloc[0]} twice"
+        for t in THEMES:
+            assert df[t].isin(["0", "1"]).all(), f"{name}: non 0/1 value in {t}"
+    missing = set(design["item"]) - set(first["item"])
+    assert not missing, f"{len(missing)} items have no first-coder verdict, e.g. {min(missing)}"
+    key = design.set_index("item")
+    cols = ["corpus", "doc_id", "phase", *THEMES, "borderline", "reason", "note"]
+
+    def with_ids(df: pd.DataFrame) -> pd.DataFrame:
+        out = df.join(key[["corpus", "doc_id", "phase"]], on="item")
+        return out.reindex(columns=cols).sort_values(["phase", "corpus", "doc_id"])
+
+    with_ids(first).to_csv(HERE / "coder1.csv", index=False)
+    with_ids(second).to_csv(HERE / "coder2.csv", index=False)
+    a = adj.join(key[["corpus", "doc_id", "phase"]], on="item")
+    a.reindex(columns=["corpus", "doc_id", "phase", *THEMES, "changed", "rule", "note"]).sort_values(
+        ["phase", "corpus", "doc_id"]).to_csv(HERE / "adjudicated.csv", index=False)
+
+    rows = []
+    both = first.merge(second, on="item", suffixes=("_1", "_2")).join(key["phase"], on="item")
+    for phase, g in [("all", both)] + list(both.groupby("phase")):
+        for t in THEMES:
+            x, y = g[f"{t}_1"].astype(int), g[f"{t}_2"].astype(int)
+            rows.append({"round": phase, "theme": t, "n": len(g), "coder1_positive": int(x.sum()),
+                         "coder2_positive": int(y.sum()), "agree": float((x == y).mean()),
+                         "kappa": float(cohen_kappa_score(x, y)) if x.nunique() + y.nunique() > 2
+                         else float("nan")})
+    agree = pd.DataFrame(rows)
+    agree.to_csv(HERE / "agreement.csv", index=False, float_format="%.4f")
+
+    final = first.set_index("item")[THEMES].copy()
+    settled = adj.set_index("item")[THEMES]
+    final.loc[settled.index, THEMES] = settled
+    # a disagreement the adjudicators did not see (not borderline for either coder) is
+    # settled for the first coder only if the second coder agrees; report any left
+    dis = both[(both[[f"{t}_1" for t in THEMES]].to_numpy()
+                != both[[f"{t}_2" for t in THEMES]].to_numpy()).any(axis=1)]
+    unsettled = sorted(set(dis["item"]) - set(settled.index))
+    final = final.join(key[["corpus", "doc_id", "phase", "stratum", "pi"]])
+    long = final.reset_index().melt(id_vars=["item", "corpus", "doc_id", "phase", "stratum", "pi"],
+                                    value_vars=THEMES, var_name="theme", value_name="relevant")
+    long = long.drop(columns="item").sort_values(["phase", "corpus", "doc_id", "theme"])
+    long.to_csv(HERE / "coded.csv", index=False)
+    print(agree.to_string(index=False))
+    print("final positives:", long.groupby("theme")["relevant"].apply(
+        lambda s: int(s.astype(int).sum())).to_dict(), "documents:", final.shape[0])
+    if unsettled:
+        print(f"WARNING: {len(unsettled)} disputed items not adjudicated: {unsettled}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Train and evaluate the bundled theme model on the coded real sample (issue 15).
+
+1. Reads the coded documents (``benchmarks/labels/coded/coded.csv``: ids, strata,
+   inclusion probabilities, settled codes) from the shared corpora (only the
+   coded ids are read) and adds the bundled labelled paragraphs as a fifth group
+   ("labelled", ``pi = 1``).
+2. **Grouped cross-validation**: each group is held out in turn; the model is
+   fitted (features, calibration, threshold) on the others only and applied to it;
+   the focus and mention rules are scored on the same documents. Metrics are
+   design-weighted (``1 / pi``) with 95% stratified-bootstrap intervals, per held-out
+   corpus and pooled over the four real corpora ("real"). Written to
+   ``benchmarks/labels/coded/cv_results.csv``.
+3. For each theme the "auto" reading uses the model when its pooled held-out F1 on
+   the real corpora is higher than the focus rule's.
+4. Fits the shipped model on every coded document and writes it to
+   ``civictext/data/models/theme_model/`` with its model card.
+
+    CIVICTEXT_SHARED_CORPORA=../shared/corpora .venv/bin/python benchmarks/train_theme_model.py
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
+
+from civictext.corpus import read_corpus  # noqa: E402
+from civictext.theme_model import (DEFAULT_MODEL_DIR, _metrics,  # noqa: E402
+                                   cross_validate_measures, fit_theme_model)
+from civictext.validation import load_labelled_set  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+LABELS = HERE / "labels" / "coded"
+PATHS = {"vnds-train": "vnds-train/articles.seg.jsonl.gz",
+         "vn4news2020": "vn4news2020/articles.jsonl.gz",
+         "news-feed": "news-feed/articles.jsonl.gz",
+         "dantri-unc": "dantri-unc/articles"}
+THEMES = ["reform", "conduct", "satisfaction"]
+
+
+def coded_articles(coded: pd.DataFrame, tmp: Path) -> pd.DataFrame:
+    """The articles of the coded ids, read with read_corpus from the shared corpora."""
+    frames = []
+    for corpus, ids in coded.groupby("corpus")["doc_id"]:
+        want = set(ids)
+        path = shared_root() / PATHS[corpus]
+        if path.is_dir():
+            arts = read_corpus(path)
+        else:
+            out = tmp / f"{corpus}.jsonl.gz"
+            with gzip.open(path, "rt", encoding="utf-8") as src, \
+                    gzip.open(out, "wt", encoding="utf-8") as dst:
+                for line in src:
+                    if json.loads(line).get("id") in want:
+                        dst.write(line)
+            arts = read_corpus(out)
+        arts = arts[arts["doc_id"].astype(str).isin(want)]
+        assert len(arts) == len(want), f"{corpus}: found {len(arts)} of {len(want)} coded ids"
+        frames.append(arts.assign(corpus=corpus))
+    return pd.concat(frames, ignore_index=True)
+
+
+def markdown(cv: pd.DataFrame, heldout: str) -> str:
+    sub = cv[cv["heldout"] == heldout]
+    lines = ["| theme | measure | precision | 95% CI | recall | 95% CI | F1 | 95% CI |",
+             "|---|---|---|---|---|---|---|---|"]
+    f = lambda x: "n/a" if not np.isfinite(x) else f"{x:.2f}"  # noqa: E731
+    for t in THEMES:
+        for m in ("model", "focus", "mention"):
+            r = sub[(sub.theme == t) & (sub.measure == m)]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            lines.append(f"| {t} | {m} | {f(r.precision_w)} | {f(r.precision_lo)}-"
+                         f"{f(r.precision_hi)} | {f(r.recall_w)} | {f(r.recall_lo)}-"
+                         f"{f(r.recall_hi)} | {f(r.f1_w)} | {f(r.f1_lo)}-{f(r.f1_hi)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(DEFAULT_MODEL_DIR))
+    args = ap.parse_args()
+    coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "stratum": str})
+    with tempfile.TemporaryDirectory() as tmp:
+        arts = coded_articles(coded.drop_duplicates("doc_id"), Path(tmp))
+    lab = load_labelled_set()
+    lab_long = lab.melt(id_vars=["doc_id"], value_vars=THEMES, var_name="theme",
+                        value_name="relevant").assign(corpus="labelled", pi=1.0,
+                                                      stratum="labelled")
+    allcoded = pd.concat([coded[["corpus", "doc_id", "theme", "relevant", "pi", "stratum"]],
+                          lab_long], ignore_index=True)
+    allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
+    cv, pred = cross_validate_measures(allarts, allcoded, n_boot=args.n_boot,
+                                       random_state=args.seed, return_predictions=True)
+    real = pred[pred["group"] != "labelled"]
+    pooled = []
+    for measure in ("model", "focus", "mention"):
+        m = real.assign(pred=real[measure].fillna(False).astype(int))
+        pooled.append(_metrics(m, measure, "real", n_boot=args.n_boot, random_state=args.seed))
+    cv = pd.concat([cv[cv["heldout"] != "all"], *pooled], ignore_index=True)
+    cv.to_csv(LABELS / "cv_results.csv", index=False, float_format="%.4f")
+    keep = ["group", "doc_id", "theme", "relevant", "pi", "stratum", "p_model", "model",
+            "focus", "mention"]
+    pred.reindex(columns=keep).sort_values(["group", "doc_id", "theme"]).to_csv(
+        LABELS / "cv_predictions.csv", index=False, float_format="%.6g")
+    r = cv[cv["heldout"] == "real"].set_index(["theme", "measure"])
+    use = {t: bool(r.loc[(t, "model"), "f1_w"] > r.loc[(t, "focus"), "f1_w"]) for t in THEMES}
+    print("pooled over the four real corpora, each held out in turn:")
+    print(markdown(cv, "real"))
+    print("\nbundled labelled paragraphs, held out:")
+    print(markdown(cv, "labelled"))
+    print("\nauto uses the model for:", use)
+    model = fit_theme_model(allarts, allcoded, random_state=args.seed)
+    model.use_model = use
+    model.info["training_note"] = (
+        f"{coded['doc_id'].nunique()} real documents from vnds-train, vn4news2020, news-feed and "
+        f"dantri-unc (a stratified probability sample, benchmarks/labels/coded/README.md), coded "
+        f"against docs/codebook.md, plus the {len(lab)} bundled labelled paragraphs.")
+    model.info["grouped_cv"] = (
+        "Each corpus held out in turn (fitted on the others), design-weighted, pooled over the "
+        "four real corpora:\n\n" + markdown(cv, "real")
+        + "\n\nThe bundled labelled paragraphs (short texts), held out:\n\n"
+        + markdown(cv, "labelled"))
+    model.save(args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
