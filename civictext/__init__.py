@@ -82,6 +82,8 @@ _API = {
     "load_table": "distributed",
     # errors
     "CivictextError": "errors",
+    "ParameterError": "errors",
+    "ParameterTypeError": "errors",
     "CorpusError": "errors",
     "LexiconError": "errors",
     "CacheError": "errors",

@@ -940,6 +940,15 @@ def read_corpus(
     >>> articles.loc[articles["kind"] == "article", ["doc_id", "source_tag", "byline"]].values.tolist()
     [['92389', 'LĐTĐ', 'Hoa Nguyễn']]
     """
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"read_corpus: path must be a corpus file or folder (str or "
+                                 f"Path), got {path!r}")
+    if category_pattern is not None:
+        from civictext._check import regex
+
+        regex(category_pattern, "category_pattern", "read_corpus")
     root = Path(path)
     if not root.exists():
         raise CorpusError(f"read_corpus: path {str(path)!r} does not exist; pass a corpus "

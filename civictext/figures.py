@@ -362,7 +362,9 @@ def _check_out(corpus: str | os.PathLike, out: str | os.PathLike, where: str) ->
         raise TrendError(f"{where}: out={str(out)!r} is inside the corpus folder {str(corpus)!r}; "
                          f"the corpus is read-only, choose an output folder outside it "
                          f"(e.g. outputs/)")
-    return Path(out)
+    from civictext._paths import check_output
+
+    return check_output(out, [corpus], where=where, kind="folder")
 
 
 def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.DataFrame, *,
@@ -521,6 +523,11 @@ def build_figures(
         ``random_state``, ``figures`` (records with CSV SHA-256), ``skipped``.
         No timestamps or absolute paths: two runs give identical bytes.
     """
+    from civictext.corpus import COLUMNS
+
+    if by and by not in COLUMNS:  # as run_all: refuse before reading, not drop a figure
+        raise TrendError(f"build_figures: by={by!r} is not a column of the articles table; "
+                         f"use one of {', '.join(COLUMNS)}")
     out = _check_out(corpus, out, "build_figures")
     tables = _stage_tables(corpus, random_state=random_state, strict=strict,
                            progress=progress, dedup=dedup, presence=presence,

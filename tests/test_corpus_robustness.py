@@ -294,12 +294,14 @@ def test_read_report_lists_every_file(tmp_path):
 def test_cli_strict_error_is_one_line(tmp_path, capsys):
     from civictext.cli import main
 
-    (tmp_path / "empty.txt").write_bytes(b"")
-    assert main(["ingest", str(tmp_path), "--out", str(tmp_path / "o"), "--strict", "-q"]) == 2
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "empty.txt").write_bytes(b"")
+    corpus = str(tmp_path / "c")
+    assert main(["ingest", corpus, "--out", str(tmp_path / "o"), "--strict", "-q"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("civictext ingest: error: read_corpus: empty.txt: empty file")
     assert "\n" not in err
-    assert main(["ingest", str(tmp_path), "--out", str(tmp_path / "o"), "-q"]) == 0
+    assert main(["ingest", corpus, "--out", str(tmp_path / "o"), "-q"]) == 0
     assert "skipped 1 item(s)" in capsys.readouterr().out
 
 
