@@ -126,16 +126,28 @@ def _read_options(args: argparse.Namespace) -> dict:
             raise CivictextError(f"--field expects KEY=NAME such as text=summary, got {item!r}")
         fields[key] = name
     options = {"encoding": getattr(args, "encoding", None), "fields": fields or None,
-               "category_pattern": getattr(args, "category_pattern", None)}
+               "category_pattern": getattr(args, "category_pattern", None),
+               "max_file_mb": getattr(args, "max_file_mb", None)}
     return {k: v for k, v in options.items() if v}
 
 
-def _read(args: argparse.Namespace, path: str | None = None):
-    """The corpus at ``path`` (default ``args.path``), read with the command's options."""
+def _read(args: argparse.Namespace, path: str | None = None, *, allow_empty: bool = False):
+    """The corpus at ``path`` (default ``args.path``), read with the command's options;
+    no document at all is an error (an empty or wrong folder), not empty outputs."""
     from civictext.corpus import read_corpus
+    from civictext.errors import CorpusError
 
-    return read_corpus(path or args.path, strict=args.strict, progress=not args.quiet,
-                       **_read_options(args))
+    path = path or args.path
+    articles = read_corpus(path, strict=args.strict, progress=not args.quiet,
+                           **_read_options(args))
+    if len(articles) == 0 and not allow_empty:
+        files = articles.attrs.get("files", [])
+        n_ignored = sum(str(f.get("reason", "")).startswith("ignored") for f in files)
+        raise CorpusError(f"no documents read from {path}: {len(files)} file(s), "
+                          f"{n_ignored} of an unsupported type, {len(files) - n_ignored} "
+                          f"unreadable or empty; give a folder of .txt, .html, .jsonl, .json "
+                          "or .csv files (see civictext ingest --help)")
+    return articles
 
 
 def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
@@ -152,7 +164,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from civictext.corpus import write_read_report
 
     _check_out(args, "folder", args.path)
-    articles = _read(args)
+    articles = _read(args, allow_empty=True)  # the read report says why nothing was read
     out = Path(args.out)
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)
@@ -441,6 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="field name for JSON/CSV records, e.g. text=summary (repeatable)")
     reader.add_argument("--category-pattern", metavar="REGEX", type=_regex,
                         help="regex on file paths; group 1 is the category")
+    reader.add_argument("--max-file-mb", type=_float_in(0, 1e7, lo_open=True), metavar="MB",
+                        help="most MB read from one file after decompression (default 4096); "
+                             "the rest of a larger file is skipped and reported")
     presence = _Parser(add_help=False)
     presence.add_argument("--presence", choices=["focus", "mention"], default="focus",
                           help="when a theme counts as present: focus (default: prominent in "

@@ -351,7 +351,12 @@ def corpus_fingerprint(path: str | os.PathLike) -> dict[str, Any]:
                                                   for part in f.relative_to(p).parts))
     h = hashlib.sha256()
     for rel, f in files:
-        h.update(f"{rel}\t{sha256_file(f)}\n".encode())
+        try:
+            digest = sha256_file(f)
+        except OSError as exc:  # the reader skipped and reported it; fingerprint that
+            digest = f"unreadable ({type(exc).__name__})"
+        # surrogateescape: a file name that is not valid UTF-8 is hashed by its bytes
+        h.update(f"{rel}\t{digest}\n".encode("utf-8", "surrogateescape"))
     return {"sha256": h.hexdigest(), "files": len(files), "name": p.resolve().name}
 
 
@@ -403,6 +408,13 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
 
     articles = read_corpus(corpus, strict=strict, progress=progress, **(read_options or {}))
     log.info("read %d documents from %s", len(articles), corpus)
+    if len(articles) == 0:  # not five empty figures and exit 0
+        from civictext.errors import CorpusError
+
+        files = articles.attrs.get("files", [])
+        raise CorpusError(f"no documents read from {corpus} ({len(files)} file(s): none of a "
+                          "supported type, or all unreadable or empty; see read_corpus); "
+                          "give a folder of .txt, .html, .jsonl, .json or .csv files")
     scores = score_themes(articles, presence=presence)
     evidence = theme_evidence(articles)
     tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,

@@ -287,8 +287,8 @@ def test_read_report_lists_every_file(tmp_path):
     assert (items.iloc[0]["path"], str(items.iloc[0]["line"])) == ("a.jsonl", "2")
     assert items.iloc[0]["reason"].startswith("not valid JSON")
     # outputs are written atomically: no temporary files left behind
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["read_report.csv",
-                                                                   "skipped_items.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "read_report.csv", "renamed_ids.csv", "skipped_items.csv"]
 
 
 def test_cli_strict_error_is_one_line(tmp_path, capsys):
