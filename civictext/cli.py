@@ -396,7 +396,8 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
     _check_out(args, "folder", args.urls)
     report = collect(args.urls, args.out, delay=args.delay, timeout=args.timeout,
-                     retries=args.retries, progress=not args.quiet)
+                     retries=args.retries, progress=not args.quiet, max_mb=args.max_mb,
+                     max_crawl_delay=args.max_crawl_delay)
     _say(args, report.summary())
     return 0
 
@@ -548,6 +549,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=_float_in(0, 3600, lo_open=True), default=20.0,
                    help="seconds for the whole of one fetch (connect and body; default 20)")
     s.add_argument("--retries", type=_int_in(0, 20), default=3)
+    s.add_argument("--max-mb", type=_float_in(0, 1e5, lo_open=True), default=32.0,
+                   help="largest page body saved, in MB (default 32; larger: reported, not saved)")
+    s.add_argument("--max-crawl-delay", type=_float_in(0, 86400), default=60.0,
+                   help="longest robots.txt Crawl-delay honoured, in seconds (default 60); "
+                        "a host asking for more is skipped and reported")
 
     s = sub.add_parser("dedup", parents=[common, reader, seed],
                        help="report near-duplicate articles (syndicated copies)")
