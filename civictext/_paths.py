@@ -7,13 +7,20 @@ and must be writable; all of this is checked before any computing.
 """
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
+import re
+import time
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from civictext.errors import ParameterError
 
-__all__ = ["check_output"]
+__all__ = ["check_output", "output_folder"]
+
+log = logging.getLogger(__name__)
 
 
 def _resolve(p: Path) -> Path:
@@ -90,3 +97,111 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
         raise ParameterError(f"{pre}cannot write to {name}={str(out)!r}: {str(base)!r} is "
                              "not writable; choose a folder you can write to")
     return o
+
+
+_LOCK_FILE = ".civictext.lock"
+_LISTING_FILE = ".civictext-outputs.json"
+_TMP = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")  # atomic_write's temporary files
+
+
+@contextlib.contextmanager
+def output_folder(out: str | os.PathLike, *, where: str | None,
+                  supersede: bool = True) -> Iterator[Path]:
+    """Hold an output folder for one command: locked, cleaned, superseded.
+
+    * **Lock**: ``out/.civictext.lock`` is held (``flock``) while the command
+      runs; a second command into the same folder fails at once with a
+      :class:`~civictext.errors.ParameterError` instead of mixing outputs. The
+      lock dies with its process (a killed run leaves no stale lock).
+    * **Clean**: hidden temporary files a killed run left behind
+      (``.NAME.XXXXXX.tmp``) are removed.
+    * **Supersede** (``supersede=True``): on success, files an earlier command
+      wrote here (listed in ``out/.civictext-outputs.json``) that this one did
+      not rewrite are removed, so old monthly figures do not sit next to new
+      yearly ones; the listing is then replaced by this run's files. Files
+      civictext did not write are never touched.
+    """
+    pre = f"{where}: " if where else ""
+    folder = Path(out)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_path = folder / _LOCK_FILE
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _lock(fd)
+    except BlockingIOError:
+        os.close(fd)
+        raise ParameterError(f"{pre}another civictext command is writing into {str(folder)!r} "
+                             f"(it holds {_LOCK_FILE}); wait for it to finish or choose "
+                             "another output folder") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        removed_tmp = _remove_temporaries(folder)
+        if removed_tmp:
+            log.info("removed %d temporary file(s) left by an interrupted run in %s",
+                     removed_tmp, folder)
+        start = time.time()
+        try:
+            yield folder
+        except BaseException:
+            if created:  # a command that failed before writing leaves no empty folder
+                with contextlib.suppress(OSError):
+                    lock_path.unlink()
+                    folder.rmdir()
+            raise
+        if supersede:
+            _supersede(folder, start)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory lock, run unlocked
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _remove_temporaries(folder: Path) -> int:
+    n = 0
+    for p in folder.rglob(".*.tmp"):
+        if _TMP.match(p.name) and p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                n += 1
+    return n
+
+
+def _supersede(folder: Path, start: float) -> list[str]:
+    listing = folder / _LISTING_FILE
+    try:
+        old = json.loads(listing.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        old = []
+    new = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                 if p.is_file() and not p.name.startswith(".")
+                 and p.stat().st_mtime >= start - 0.001)
+    keep = set(new)
+    removed = []
+    for rel in old:
+        p = folder / str(rel)
+        if rel not in keep and ".." not in Path(str(rel)).parts and p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(rel)
+    for rel in removed:  # folders the removal emptied
+        for parent in (folder / rel).parents:
+            if parent == folder or folder not in parent.parents:
+                break
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+    if removed:
+        log.warning("removed %d output(s) of an earlier run in %s that this run did not "
+                    "write: %s", len(removed), folder, ", ".join(removed[:5])
+                    + (" ..." if len(removed) > 5 else ""))
+    from civictext._io import write_json
+
+    write_json(listing, {"files": new, "removed_from_earlier_run": removed})
+    return removed

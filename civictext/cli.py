@@ -17,6 +17,7 @@ as one line naming the file and what to do, with exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -109,6 +110,28 @@ def _check_out(args: argparse.Namespace, kind: str, *inputs, name: str = "--out"
 
     check_output(args.out if value is None else value, inputs,
                  where=None, kind=kind, name=name)
+
+
+# commands writing into an --out folder: locked while they run; the local ones
+# also remove what an earlier run wrote there and this one did not (dask resumes
+# from its partitions, collect from its saved pages: lock only)
+_FOLDER_OUTPUTS = {"ingest": "path", "topics": "path", "figures": "corpus", "run": "path",
+                   "collect": "urls"}
+
+
+@contextlib.contextmanager
+def _held_output(args: argparse.Namespace):
+    if args.command not in _FOLDER_OUTPUTS:
+        yield
+        return
+    from civictext._paths import check_output, output_folder
+
+    # before the folder is created: never create it inside an input
+    check_output(args.out, [getattr(args, _FOLDER_OUTPUTS[args.command])], where=None,
+                 kind="folder", name="--out")
+    supersede = args.command != "collect" and getattr(args, "engine", "local") == "local"
+    with output_folder(args.out, where=None, supersede=supersede):
+        yield
 
 
 def _say(args: argparse.Namespace, msg: str) -> None:
@@ -576,7 +599,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return _COMMANDS[args.command](args)
+        with _held_output(args):
+            return _COMMANDS[args.command](args)
     except CivictextError as exc:
         print(f"civictext {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -181,3 +181,51 @@ def test_api_argument_errors_are_parameter_errors(call, exc, match, monkeypatch)
     with pytest.raises(exc, match=match) as info:
         call()
     assert isinstance(info.value, CivictextError) and isinstance(info.value, ValueError)
+
+
+# ------------------------------------------------- output folder: lock, supersede
+def test_a_second_command_into_a_locked_output_folder_fails_at_once(corpus_dir, tmp_path,
+                                                                    capsys):
+    from civictext._paths import output_folder
+
+    out = tmp_path / "out"
+    with output_folder(out, where=None):
+        assert cli.main(["ingest", str(corpus_dir), "--out", str(out), "-q"]) == 2
+        err = _one_line_error(capsys, "ingest")
+        assert "another civictext command is writing into" in err
+    assert cli.main(["ingest", str(corpus_dir), "--out", str(out), "-q"]) == 0  # released
+
+
+def test_outputs_of_an_earlier_run_that_this_run_did_not_write_are_removed(tmp_path):
+    import time
+
+    from civictext._paths import output_folder
+
+    out = tmp_path / "out"
+    with output_folder(out, where=None):
+        (out / "figs").mkdir()
+        for name in ("a.csv", "figs/monthly.png", "figs/keep.png"):
+            (out / name).write_text("1")
+    (out / "notes.txt").write_text("mine")  # written by the user, not by a run
+    (out / ".articles.csv.k2j3h4.tmp").write_text("left by a killed run")
+    time.sleep(0.01)
+    with output_folder(out, where=None):
+        assert not (out / ".articles.csv.k2j3h4.tmp").exists()  # cleaned under the lock
+        (out / "a.csv").write_text("2")
+        (out / "figs" / "keep.png").write_text("2")
+        (out / "figs" / "yearly.png").write_text("2")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if not p.name.startswith(".")) == ["a.csv", "figs", "figs/keep.png",
+                                                    "figs/yearly.png", "notes.txt"]
+
+
+def test_a_failed_command_removes_nothing(tmp_path):
+    from civictext._paths import output_folder
+
+    out = tmp_path / "out"
+    with output_folder(out, where=None):
+        (out / "a.csv").write_text("1")
+    with pytest.raises(RuntimeError):
+        with output_folder(out, where=None):
+            raise RuntimeError("stopped")
+    assert (out / "a.csv").exists()
