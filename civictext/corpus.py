@@ -636,6 +636,8 @@ def _sample_encoding(run: _Run, path: Path) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _encodings.utf8_damage(sample):
+        return "utf-8"  # a few bad bytes: the rows holding them are skipped, one by one
     try:
         return _encodings.detect_encoding(sample)
     except _encodings.EncodingProblem as exc:
@@ -651,7 +653,10 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
     line = 0
     try:
         with _open_binary(path, run.max_bytes) as fb:
-            fh = io.TextIOWrapper(fb, encoding=enc, errors="strict", newline="")
+            # UTF-8: a bad byte becomes a surrogate escape and only its row is skipped
+            utf8 = codecs.lookup(enc).name in ("utf-8", "utf-8-sig")
+            fh = io.TextIOWrapper(fb, encoding=enc, errors="surrogateescape" if utf8 else "strict",
+                                  newline="")
             first = fh.readline()
             delim = "\t" if "\t" in first and first.count("\t") >= first.count(",") else (
                 ";" if first.count(";") > first.count(",") else ",")
@@ -672,6 +677,14 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
                 line = reader.line_num
                 if None in rec:
                     rec.pop(None)
+                if utf8:
+                    bad = next((v for v in rec.values() if isinstance(v, str)
+                                and _SURROGATE.search(v)), None)
+                    if bad is not None:
+                        byte = ord(_SURROGATE.search(bad).group()) - 0xDC00
+                        run.skip(rel, line, f"not valid UTF-8 (byte 0x{byte:02X}) in this row; "
+                                 "the other rows are UTF-8 and were read")
+                        continue
                 try:
                     _finish(run, _record_row(run, rec, "csv", rel))
                     count += 1

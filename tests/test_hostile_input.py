@@ -303,3 +303,29 @@ def test_fuzz_cli_numbers_are_accepted_in_range_or_refused_in_one_line(option, v
         assert 0 <= got < 2**32
     if flag in ("--threshold", "--timeout", "--partition-mb", "--max-file-mb"):
         assert got > 0
+
+
+# ------------------------------------------------------------ messages
+def test_one_bad_byte_in_utf8_is_named_not_called_a_legacy_font(tmp_path):
+    body = ("Thành phố đẩy mạnh cải cách hành chính, người dân hài lòng hơn.\n" * 30).encode()
+    offset = body.index(b"\n", 500) + 1
+    (tmp_path / "page.txt").write_bytes(body[:offset] + b"\xe9" + body[offset:])
+    (tmp_path / "page.html").write_bytes(b"<html><body><article><p>" + body[:offset] + b"\xff"
+                                         + body[offset:] + b"</p></article></body></html>")
+    reasons = _reasons(read_corpus(tmp_path))
+    for name, byte in (("page.txt", "0xE9"), ("page.html", "0xFF")):
+        assert "UniKey" not in reasons[name] and "TCVN3" not in reasons[name]
+        assert f"UTF-8 except for 1 invalid byte(s), the first {byte} at offset" in reasons[name]
+        assert "the rest is UTF-8" in reasons[name]
+
+
+def test_one_bad_byte_in_a_large_csv_skips_only_its_row(tmp_path):
+    rows = [f"d{i},Người dân hài lòng với cải cách hành chính lần {i}\n" for i in range(3000)]
+    data = ("id,text\n" + "".join(rows)).encode("utf-8")
+    at = data.index(b"d1500,") + 6
+    (tmp_path / "big.csv").write_bytes(data[:at] + b"\xe9" + data[at:])
+    df = read_corpus(tmp_path)
+    assert len(df) == 2999 and "d1500" not in set(df["doc_id"])
+    (skip,) = df.attrs["skipped"]
+    assert skip["line"] == 1502 and "not valid UTF-8 (byte 0xE9) in this row" in skip["reason"]
+
