@@ -1254,6 +1254,18 @@ def check_articles(articles: Any, where: str, *,
         raise error(f"{where}: doc_id must be unique; duplicate doc_id values, e.g. "
                     f"{str(ids[dup].iloc[0])!r} ({int(dup.sum())} repeats); drop or rename "
                     "the duplicates")
+    text = articles["text"]
+    no_text = ~text.map(lambda v: isinstance(v, str)).astype(bool)
+    if no_text.any():  # scored as empty documents: say so, once per stage
+        import warnings
+
+        from civictext.errors import CivictextWarning
+
+        msg = (f"{where}: {int(no_text.sum())} article(s) have no text (None, NaN or not a "
+               f"string), e.g. doc_id {str(ids[no_text].iloc[0])!r}; they count as empty "
+               "documents; fill or drop them")
+        log.warning(msg)
+        warnings.warn(msg, CivictextWarning, stacklevel=3)
     return articles
 
 

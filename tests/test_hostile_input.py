@@ -329,3 +329,15 @@ def test_one_bad_byte_in_a_large_csv_skips_only_its_row(tmp_path):
     (skip,) = df.attrs["skipped"]
     assert skip["line"] == 1502 and "not valid UTF-8 (byte 0xE9) in this row" in skip["reason"]
 
+
+
+def test_missing_text_is_scored_as_empty_with_a_warning():
+    import math
+
+    from civictext.errors import CivictextWarning
+    from civictext.themes import score_themes
+
+    arts = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [TEXT, None, math.nan]})
+    with pytest.warns(CivictextWarning, match="score_themes: 2 article\\(s\\) have no text .*'b'"):
+        scores = score_themes(arts, n_tokens={"a": 10, "b": 0, "c": 0})
+    assert not scores.loc[scores["doc_id"].isin(["b", "c"]), "present"].any()
