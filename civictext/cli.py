@@ -610,7 +610,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               "command", file=sys.stderr)
         return 130
     except OSError as exc:  # an output that cannot be written, a disk full, ...
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        name = str(getattr(exc, "filename", None) or "")
+        if Path(name).name.startswith(".") and name.endswith(".tmp"):
+            name = str(Path(name).parent)  # atomic_write's hidden temporary: name the folder
+        where = f" {name}" if name else ""
         print(f"civictext {args.command}: error:{where}: {exc.strerror or exc}; check the "
               "path and its permissions", file=sys.stderr)
         if args.verbose:
