@@ -88,6 +88,8 @@ _API = {
     "load_table": "distributed",
     # errors
     "CivictextError": "errors",
+    "ParameterError": "errors",
+    "ParameterTypeError": "errors",
     "CorpusError": "errors",
     "LexiconError": "errors",
     "CacheError": "errors",

@@ -146,6 +146,9 @@ def detect_encoding(data: bytes) -> str:
         first_bad = exc
     if _looks_binary(data):
         raise EncodingProblem("binary file (control bytes), not text", "binary")
+    damage = utf8_damage(data)
+    if damage:  # UTF-8 with a few bad bytes: not a legacy font encoding
+        raise EncodingProblem(_damage_message(data, first_bad.start, damage), "damaged-utf8")
     latin = data.decode("latin-1")
     legacy = legacy_font_encoding(latin)
     if legacy:
@@ -160,6 +163,31 @@ def detect_encoding(data: bytes) -> str:
         f"not UTF-8 (byte 0x{data[first_bad.start]:02X} at offset {first_bad.start}) "
         "and not windows-1258 either; re-save it as UTF-8 or pass encoding='...'"
     )
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def utf8_damage(data: bytes) -> int:
+    """Number of invalid bytes when ``data`` is UTF-8 with a few bad bytes, else 0.
+
+    "A few": valid multi-byte UTF-8 characters outnumber the bad bytes twenty to
+    one. windows-1258 and legacy font encodings have the opposite ratio (their
+    non-ASCII bytes stand alone and are nearly all invalid UTF-8).
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    n_bad = len(_ESCAPED.findall(text))
+    if not n_bad:
+        return 0
+    multibyte = sum(1 for ch in text if ord(ch) > 127) - n_bad
+    return n_bad if multibyte >= 20 * n_bad else 0
+
+
+def _damage_message(data: bytes, offset: int, n_bad: int) -> str:
+    line = data.count(b"\n", 0, offset) + 1
+    return (f"UTF-8 except for {n_bad} invalid byte(s), the first 0x{data[offset]:02X} at "
+            f"offset {offset} (line {line}); the rest is UTF-8: fix or delete the bad "
+            "byte(s) (an editor shows them as \ufffd) and read the file again")
 
 
 def _legacy_message(name: str) -> str:

@@ -17,6 +17,7 @@ as one line naming the file and what to do, with exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -36,6 +37,103 @@ def _command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
     return func
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (exit 2), like every other civictext error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def _int_in(lo: int | None, hi: int | None, *, also: tuple[int, ...] = ()) -> Callable[[str], int]:
+    """An argparse type: a whole number in [lo, hi] (or one of ``also``)."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if v in also:
+            return v
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            allowed = " or ".join([*(str(a) for a in also),
+                                   f"{lo if lo is not None else '...'} to "
+                                   f"{hi if hi is not None else '...'}"])
+            raise argparse.ArgumentTypeError(f"expected {allowed}, got {text!r}")
+        return v
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _float_in(lo: float | None, hi: float | None, *, lo_open: bool = False,
+              hi_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number in the range (NaN and inf refused)."""
+    from civictext import _check
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        try:
+            return _check.number(v, "the value", "", lo=lo, hi=hi, lo_open=lo_open,
+                                 hi_open=hi_open)
+        except CivictextError:
+            raise argparse.ArgumentTypeError(
+                f"expected a finite number {_check._range_text(lo, hi, lo_open, hi_open)}, "
+                f"got {text!r}") from None
+    parse.__name__ = "number"
+    return parse
+
+
+def _regex(text: str) -> str:
+    from civictext import _check
+
+    try:
+        _check.regex(text, "", "")
+    except CivictextError as exc:
+        raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[-1].strip()) from None
+    return text
+
+
+def _max_jobs() -> int:
+    import os
+
+    return max(4 * (os.cpu_count() or 1), 8)
+
+
+_SEED = _int_in(0, 2**32 - 1)
+
+
+def _check_out(args: argparse.Namespace, kind: str, *inputs, name: str = "--out",
+               value: str | None = None) -> None:
+    """Refuse an output that is, or is inside, an input (before any computing)."""
+    from civictext._paths import check_output
+
+    check_output(args.out if value is None else value, inputs,
+                 where=None, kind=kind, name=name)
+
+
+# commands writing into an --out folder: locked while they run; the local ones
+# also remove what an earlier run wrote there and this one did not (dask resumes
+# from its partitions, collect from its saved pages: lock only)
+_FOLDER_OUTPUTS = {"ingest": "path", "topics": "path", "figures": "corpus", "run": "path",
+                   "collect": "urls"}
+
+
+@contextlib.contextmanager
+def _held_output(args: argparse.Namespace):
+    if args.command not in _FOLDER_OUTPUTS:
+        yield
+        return
+    from civictext._paths import check_output, output_folder
+
+    # before the folder is created: never create it inside an input
+    check_output(args.out, [getattr(args, _FOLDER_OUTPUTS[args.command])], where=None,
+                 kind="folder", name="--out")
+    supersede = args.command != "collect" and getattr(args, "engine", "local") == "local"
+    with output_folder(args.out, where=None, supersede=supersede):
+        yield
+
+
 def _say(args: argparse.Namespace, msg: str) -> None:
     if not getattr(args, "quiet", False):
         print(msg, flush=True)
@@ -51,16 +149,28 @@ def _read_options(args: argparse.Namespace) -> dict:
             raise CivictextError(f"--field expects KEY=NAME such as text=summary, got {item!r}")
         fields[key] = name
     options = {"encoding": getattr(args, "encoding", None), "fields": fields or None,
-               "category_pattern": getattr(args, "category_pattern", None)}
+               "category_pattern": getattr(args, "category_pattern", None),
+               "max_file_mb": getattr(args, "max_file_mb", None)}
     return {k: v for k, v in options.items() if v}
 
 
-def _read(args: argparse.Namespace, path: str | None = None):
-    """The corpus at ``path`` (default ``args.path``), read with the command's options."""
+def _read(args: argparse.Namespace, path: str | None = None, *, allow_empty: bool = False):
+    """The corpus at ``path`` (default ``args.path``), read with the command's options;
+    no document at all is an error (an empty or wrong folder), not empty outputs."""
     from civictext.corpus import read_corpus
+    from civictext.errors import CorpusError
 
-    return read_corpus(path or args.path, strict=args.strict, progress=not args.quiet,
-                       **_read_options(args))
+    path = path or args.path
+    articles = read_corpus(path, strict=args.strict, progress=not args.quiet,
+                           **_read_options(args))
+    if len(articles) == 0 and not allow_empty:
+        files = articles.attrs.get("files", [])
+        n_ignored = sum(str(f.get("reason", "")).startswith("ignored") for f in files)
+        raise CorpusError(f"no documents read from {path}: {len(files)} file(s), "
+                          f"{n_ignored} of an unsupported type, {len(files) - n_ignored} "
+                          f"unreadable or empty; give a folder of .txt, .html, .jsonl, .json "
+                          "or .csv files (see civictext ingest --help)")
+    return articles
 
 
 def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
@@ -76,7 +186,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.corpus import write_read_report
 
-    articles = _read(args)
+    _check_out(args, "folder", args.path)
+    articles = _read(args, allow_empty=True)  # the read report says why nothing was read
     out = Path(args.out)
     write_csv(out / "articles.csv", articles)
     report = write_read_report(articles, out)
@@ -95,6 +206,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.tokenize import load_stopwords, tokenize
 
+    _check_out(args, "file", args.path, args.stopwords)
     articles = _read(args)
     stopwords = load_stopwords(args.stopwords) if args.stopwords else None
     tokens = tokenize(articles, n_jobs=args.jobs, cache=not args.no_cache,
@@ -110,6 +222,10 @@ def _cmd_themes(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
 
     _no_reader_options_on_dask(args)
+    inputs = [args.path, *(args.lexicon or [])]
+    _check_out(args, "file", *inputs)
+    if args.evidence:
+        _check_out(args, "file", *inputs, args.out, name="--evidence", value=args.evidence)
     if args.engine == "dask" and args.threshold != 1.0:
         raise CivictextError("--threshold is not supported with --engine dask yet (it would be "
                              "ignored); use --engine local, or filter scores.csv on 'score'")
@@ -157,6 +273,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from civictext.lexicon import load_lexicons
     from civictext.themes import coverage_report
 
+    _check_out(args, "file", args.path, *(args.lexicon or []))
     lexicon = load_lexicons(args.lexicon or None)
     articles = _read(args)
     report = coverage_report(articles, lexicon)
@@ -173,6 +290,7 @@ def _cmd_topics(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.topics import fit_topics, topic_stability
 
+    _check_out(args, "folder", args.path, *(args.lexicon or []))
     articles = _read(args)
     lexicon = None
     if args.method == "seeded":
@@ -205,13 +323,19 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 def _df_value(text: str) -> int | float:
     """--min-df/--max-df: a whole number of documents or a share like 0.95."""
     try:
-        return int(text)
+        v: int | float = int(text)
     except ValueError:
         try:
-            return float(text)
+            v = float(text)
         except ValueError:
+            v = float("nan")
+        if not 0.0 <= v <= 1.0:  # also NaN
             raise argparse.ArgumentTypeError(
-                f"expected a number of documents (2) or a share (0.95), got {text!r}") from None
+                f"expected a number of documents (2) or a share from 0 to 1 (0.95), "
+                f"got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of documents >= 0, got {text!r}")
+    return v
 
 
 # ---------------------------------------------------------------------- trends
@@ -222,6 +346,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext.themes import score_themes
     from civictext.trends import choose_freq, theme_trends
 
+    _check_out(args, "file", args.path)
     articles = _read(args)
     scores = score_themes(articles, presence=args.presence, model=args.model)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
@@ -239,6 +364,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 def _cmd_figures(args: argparse.Namespace) -> int:
     from civictext.figures import build_figures
 
+    _check_out(args, "folder", args.corpus)
     kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
@@ -254,6 +380,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     """The main job: read, score, fit, trend and draw; every output under --out."""
     _no_reader_options_on_dask(args)
+    _check_out(args, "folder", args.path)
     if args.engine == "dask":
         from civictext.distributed import run_dask
 
@@ -293,6 +420,7 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
     """Fit a theme model on coded documents of a corpus and save it."""
     from civictext.theme_model import fit_theme_model
 
+    _check_out(args, "folder", args.corpus, args.coded)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CivictextError(f"--out {out} is a file; give a folder for the model")
@@ -311,8 +439,10 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
 def _cmd_collect(args: argparse.Namespace) -> int:
     from civictext.collect import collect
 
+    _check_out(args, "folder", args.urls)
     report = collect(args.urls, args.out, delay=args.delay, timeout=args.timeout,
-                     retries=args.retries, progress=not args.quiet)
+                     retries=args.retries, progress=not args.quiet, max_mb=args.max_mb,
+                     max_crawl_delay=args.max_crawl_delay)
     _say(args, report.summary())
     return 0
 
@@ -323,6 +453,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
     from civictext.dedup import near_duplicates
 
+    _check_out(args, "file", args.path)
     articles = _read(args)
     report = near_duplicates(articles, threshold=args.threshold, num_perm=args.num_perm,
                              shingle=args.shingle, keep=args.keep, random_state=args.seed)
@@ -335,40 +466,43 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="civictext",
         description="Civic-conduct themes in Vietnamese news: read, score, trend, draw.",
     )
     p.add_argument("--version", action="version", version=f"civictext {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or messages")
     common.add_argument("--strict", action="store_true",
                         help="stop at the first unreadable input item (default: skip it and report)")
     common.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
-    seed = argparse.ArgumentParser(add_help=False)
-    seed.add_argument("--seed", type=int, default=DEFAULT_RANDOM_STATE,
+    seed = _Parser(add_help=False)
+    seed.add_argument("--seed", type=_SEED, default=DEFAULT_RANDOM_STATE,
                       help=f"random_state for every stochastic step (default {DEFAULT_RANDOM_STATE})")
-    dedup = argparse.ArgumentParser(add_help=False)
+    dedup = _Parser(add_help=False)
     dedup.add_argument("--keep-duplicates", action="store_true",
                        help="count near-duplicate documents (syndicated copies) in trends and "
                             "figures too (default: each story once; see near_duplicates.csv)")
-    engine = argparse.ArgumentParser(add_help=False)
+    engine = _Parser(add_help=False)
     engine.add_argument("--engine", choices=["local", "dask"], default="local",
                         help="dask: run reading, scoring and trends in partitions on a Dask "
                              "cluster (pip install civictext[dask])")
     engine.add_argument("--scheduler", metavar="ADDRESS",
                         help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
-    engine.add_argument("--workers", type=int, default=2,
+    engine.add_argument("--workers", type=_int_in(1, 256), default=2,
                         help="workers of the local Dask cluster when no --scheduler (default 2)")
-    engine.add_argument("--partition-mb", type=float, default=16,
+    engine.add_argument("--partition-mb", type=_float_in(0, 65536, lo_open=True), default=16,
                         help="MB of input files per Dask partition (default 16; bounds worker memory)")
-    reader = argparse.ArgumentParser(add_help=False)
+    reader = _Parser(add_help=False)
     reader.add_argument("--encoding", help="force this codec for text files (default: detect per file)")
     reader.add_argument("--field", action="append", metavar="KEY=NAME",
                         help="field name for JSON/CSV records, e.g. text=summary (repeatable)")
-    reader.add_argument("--category-pattern", metavar="REGEX",
+    reader.add_argument("--category-pattern", metavar="REGEX", type=_regex,
                         help="regex on file paths; group 1 is the category")
-    presence = argparse.ArgumentParser(add_help=False)
+    reader.add_argument("--max-file-mb", type=_float_in(0, 1e7, lo_open=True), metavar="MB",
+                        help="most MB read from one file after decompression (default 4096); "
+                             "the rest of a larger file is skipped and reported")
+    presence = _Parser(add_help=False)
     presence.add_argument("--presence", choices=["focus", "mention", "model", "auto"],
                           default="focus",
                           help="when a theme counts as present: focus (default: prominent in "
@@ -390,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("tokenize", parents=[common, reader], help="segment words, write a token table")
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output CSV file")
-    s.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    s.add_argument("--jobs", type=_int_in(1, _max_jobs(), also=(-1,)), default=1,
+                   help="worker processes (default 1; -1: one per core)")
     s.add_argument("--no-cache", action="store_true", help="do not read or write the token cache")
     s.add_argument("--pos", action="store_true", help="add a pos column (underthesea POS tags)")
     s.add_argument("--stopwords", help="file of extra stop words, one a line (added to the built-in list)")
@@ -405,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lexicon", action="append",
                    help="lexicon file or folder: civictext/quanteda YAML or LIWC .dic "
                         "(repeatable; default: the built-in reform, conduct, satisfaction)")
-    s.add_argument("--threshold", type=float, default=1.0,
+    s.add_argument("--threshold", type=_float_in(0, 1e6, lo_open=True), default=1.0,
                    help="mention threshold on the weighted score (default 1.0: one strong "
                         "term, or two different weak terms)")
 
@@ -419,16 +554,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--method", choices=["nmf", "lda", "seeded"], default="seeded")
-    s.add_argument("--n-topics", type=int, default=8,
+    s.add_argument("--n-topics", type=_int_in(1, 1000), default=8,
                    help="number of topics (seeded: named + unnamed; default 8)")
-    s.add_argument("--n-extra", type=int, help="seeded: number of unnamed topics")
+    s.add_argument("--n-extra", type=_int_in(0, 1000), help="seeded: number of unnamed topics")
     s.add_argument("--lexicon", action="append",
                    help="seeded: lexicon file (repeatable; default: built-in)")
     s.add_argument("--min-df", type=_df_value, default=2,
                    help="keep terms in at least this many documents, or this share (default 2)")
     s.add_argument("--max-df", type=_df_value, default=0.95,
                    help="keep terms in at most this many documents, or this share (default 0.95)")
-    s.add_argument("--stability", type=int, default=0, metavar="N",
+    s.add_argument("--stability", type=_int_in(2, 100, also=(0,)), default=0, metavar="N",
                    help="also refit with N seeds (from --seed) and write stability.csv")
 
     s = sub.add_parser("trends", parents=[common, reader, seed, presence], help="theme shares per period")
@@ -437,9 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
                    help="month, quarter, year, or auto: the finest well-filled one (default)")
     s.add_argument("--by", help="group by this column too (e.g. source)")
-    s.add_argument("--level", type=float, default=0.90, help="bootstrap interval level")
-    s.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per period")
-    s.add_argument("--smooth", type=int, help="also a trailing (backward-only) window of N periods")
+    s.add_argument("--level", type=_float_in(0, 1, lo_open=True, hi_open=True), default=0.90, help="bootstrap interval level")
+    s.add_argument("--n-boot", type=_int_in(0, 100_000), default=1000, help="bootstrap resamples per period")
+    s.add_argument("--smooth", type=_int_in(1, 1000), help="also a trailing (backward-only) window of N periods")
 
     s = sub.add_parser("figures", parents=[common, reader, seed, dedup, presence],
                        help="rebuild every figure")
@@ -465,43 +600,79 @@ def build_parser() -> argparse.ArgumentParser:
                                  "theme), as read from a filled coding sheet")
     s.add_argument("--corpus", required=True, help="the corpus the coded documents come from")
     s.add_argument("--out", required=True, help="output folder for the model")
-    s.add_argument("--C", type=float, default=None,
+    s.add_argument("--C", type=_float_in(0, 1e6, lo_open=True), default=None,
                    help="inverse L2 regularisation of the classifiers (default: chosen per "
                         "theme by cross-validation on the coded documents)")
 
     s = sub.add_parser("collect", parents=[common], help="fetch news pages into a corpus folder")
     s.add_argument("urls", help="text file, one URL a line")
     s.add_argument("--out", required=True)
-    s.add_argument("--delay", type=float, default=2.0, help="seconds between requests to one host")
-    s.add_argument("--timeout", type=float, default=20.0)
-    s.add_argument("--retries", type=int, default=3)
+    s.add_argument("--delay", type=_float_in(0, 3600), default=2.0, help="seconds between requests to one host")
+    s.add_argument("--timeout", type=_float_in(0, 3600, lo_open=True), default=20.0,
+                   help="seconds for the whole of one fetch (connect and body; default 20)")
+    s.add_argument("--retries", type=_int_in(0, 20), default=3)
+    s.add_argument("--max-mb", type=_float_in(0, 1e5, lo_open=True), default=32.0,
+                   help="largest page body saved, in MB (default 32; larger: reported, not saved)")
+    s.add_argument("--max-crawl-delay", type=_float_in(0, 86400), default=60.0,
+                   help="longest robots.txt Crawl-delay honoured, in seconds (default 60); "
+                        "a host asking for more is skipped and reported")
 
     s = sub.add_parser("dedup", parents=[common, reader, seed],
                        help="report near-duplicate articles (syndicated copies)")
     s.add_argument("path", help="a corpus file or folder")
     s.add_argument("--out", required=True, help="output CSV: doc_id, cluster, size, "
                    "representative, is_representative, similarity")
-    s.add_argument("--threshold", type=float, default=0.8,
+    s.add_argument("--threshold", type=_float_in(0, 1, lo_open=True), default=0.8,
                    help="Jaccard similarity of word shingles (default 0.8)")
     s.add_argument("--keep", choices=["first", "longest"], default="first")
-    s.add_argument("--shingle", type=int, default=3, help="words per shingle (default 3)")
-    s.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default 128)")
+    s.add_argument("--shingle", type=_int_in(1, 100), default=3, help="words per shingle (default 3)")
+    s.add_argument("--num-perm", type=_int_in(16, 4096), default=128, help="MinHash permutations (default 128)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (one line printed) or --help/--version
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return _COMMANDS[args.command](args)
+        with _held_output(args):
+            return _COMMANDS[args.command](args)
     except CivictextError as exc:
-        print(f"civictext {args.command}: error: {exc}", file=sys.stderr)
+        print(f"civictext {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"civictext {args.command}: interrupted; no partial output was written",
-              file=sys.stderr)
+        print(f"civictext {args.command}: interrupted; files already written are complete "
+              "(each is written whole or not at all), later ones are missing: rerun the "
+              "command", file=sys.stderr)
         return 130
+    except OSError as exc:  # an output that cannot be written, a disk full, ...
+        name = str(getattr(exc, "filename", None) or "")
+        if Path(name).name.startswith(".") and name.endswith(".tmp"):
+            name = str(Path(name).parent)  # atomic_write's hidden temporary: name the folder
+        where = f" {name}" if name else ""
+        print(f"civictext {args.command}: error:{where}: {exc.strerror or exc}; check the "
+              "path and its permissions", file=sys.stderr)
+        if args.verbose:
+            log.exception("details")
+        return 2
+    except MemoryError:
+        print(f"civictext {args.command}: error: out of memory; read a smaller corpus "
+              "(split it) or use --engine dask", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: still one line, the traceback with --verbose
+        print(f"civictext {args.command}: internal error ({type(exc).__name__}: "
+              f"{_one_line(exc)}); please report it; rerun with --verbose for the traceback",
+              file=sys.stderr)
+        if args.verbose:
+            log.exception("traceback")
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

@@ -39,7 +39,10 @@ import io
 import json
 import logging
 import re
+import http.client
+import math
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -69,7 +72,8 @@ REPORT_COLUMNS = ["url", "outcome", "status", "attempts", "error", "final_url", 
 
 #: Outcomes: ``saved`` (fetched now), ``already-saved`` (rerun: not fetched again),
 #: ``unchanged`` / ``changed-kept-both`` (fetched again over an existing raw file),
-#: ``failed`` (HTTP error, timeout, invalid URL), ``disallowed-by-robots``.
+#: ``failed`` (HTTP error, timeout, invalid URL), ``disallowed-by-robots`` (also a
+#: Crawl-delay over ``max_crawl_delay``), ``too-large`` (body over ``max_mb``, not saved).
 _OK = {"saved", "already-saved", "unchanged", "changed-kept-both"}
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -151,13 +155,50 @@ class _Pacer:
         self.last[host] = time.monotonic()
 
 
+#: Default cap on one downloaded body (``collect(max_mb=)``): a larger body is not saved.
+DEFAULT_MAX_MB = 32.0
+#: Default longest robots.txt Crawl-delay honoured (``collect(max_crawl_delay=)``);
+#: a host asking for more is skipped, with the reason in the report.
+DEFAULT_MAX_CRAWL_DELAY = 60.0
+_MAX_WAIT = 120.0  # no retry waits longer than this (Retry-After, backoff)
+
+
+class _TooLarge(Exception):
+    pass
+
+
 class _Crawler:
     def __init__(self, *, delay: float, timeout: float, retries: int, backoff: float,
-                 user_agent: str) -> None:
+                 user_agent: str, max_bytes: int = int(DEFAULT_MAX_MB * 2**20),
+                 max_crawl_delay: float = DEFAULT_MAX_CRAWL_DELAY) -> None:
         self.timeout, self.retries, self.backoff, self.user_agent = timeout, retries, backoff, user_agent
+        self.max_bytes, self.max_crawl_delay = max_bytes, max_crawl_delay
         self.pacer = _Pacer(delay)
         self.robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
+        self.too_slow: dict[str, str] = {}  # host -> reason (Crawl-delay over the cap)
+        self._socks: list[socket.socket] = []  # of the fetch in progress (the watchdog's)
+        self._expired = False
         crawler = self
+
+        def _track(conn_cls: type) -> type:
+            class Tracked(conn_cls):  # type: ignore[misc, valid-type]
+                def connect(self) -> None:
+                    super().connect()
+                    crawler._socks.append(self.sock)
+            return Tracked
+
+        http_conn, https_conn = _track(http.client.HTTPConnection), _track(http.client.HTTPSConnection)
+
+        class _HTTP(urllib.request.HTTPHandler):
+            def http_open(self, req):  # type: ignore[override]
+                return self.do_open(http_conn, req)
+
+        class _HTTPS(urllib.request.HTTPSHandler):
+            def https_open(self, req):  # type: ignore[override]
+                kw = {"context": getattr(self, "_context", None)}
+                if hasattr(self, "_check_hostname"):
+                    kw["check_hostname"] = self._check_hostname
+                return self.do_open(https_conn, req, **kw)
 
         class _Redirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
@@ -167,7 +208,52 @@ class _Crawler:
                 crawler.pacer.wait(_host(newurl))
                 return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-        self.opener = urllib.request.build_opener(_Redirect)
+        self.opener = urllib.request.build_opener(_Redirect, _HTTP, _HTTPS)
+
+    def _abort(self) -> None:
+        """The watchdog: the whole fetch took longer than ``timeout``; cut it off."""
+        self._expired = True
+        for sock in list(self._socks):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _fetch_once(self, req: urllib.request.Request) -> _Fetched:
+        """One request; connect, headers and body all within ``timeout`` seconds in
+        total (a server sending one byte a second is cut off), the body read in
+        chunks and refused beyond ``max_bytes``."""
+        self._socks, self._expired = [], False
+        deadline = time.monotonic() + self.timeout
+        watchdog = threading.Timer(self.timeout, self._abort)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            with self.opener.open(req, timeout=self.timeout) as resp:
+                length = resp.headers.get("Content-Length", "")
+                if length.strip().isdigit() and int(length) > self.max_bytes:
+                    raise _TooLarge(f"Content-Length {int(length)} bytes")
+                chunks, total = [], 0
+                while True:
+                    chunk = resp.read1(1 << 16)
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if total > self.max_bytes:
+                        raise _TooLarge(f"more than {total} bytes")
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("body still arriving")
+                if self._expired:
+                    raise TimeoutError("cut off")
+                return _Fetched(resp.status, resp.geturl(), resp.headers, b"".join(chunks), 0)
+        except (OSError, HTTPException, ValueError) as exc:
+            if self._expired and not isinstance(exc, urllib.error.HTTPError):
+                raise TimeoutError(f"the whole fetch took longer than {self.timeout:g} s") from None
+            raise
+        finally:
+            watchdog.cancel()
+            self._socks = []
 
     # one HTTP request, retried
     def get(self, url: str) -> _Fetched:
@@ -179,20 +265,27 @@ class _Crawler:
             try:
                 req = urllib.request.Request(url, headers={"User-Agent": self.user_agent,
                                                            "Accept": "text/html,*/*;q=0.8"})
-                with self.opener.open(req, timeout=self.timeout) as resp:
-                    return _Fetched(resp.status, resp.geturl(), resp.headers, resp.read(), attempts)
+                fetched = self._fetch_once(req)
+                fetched.attempts = attempts
+                return fetched
             except _Failed as exc:
                 exc.attempts = attempts
                 raise
+            except _TooLarge as exc:
+                raise _Failed(None, f"body larger than the {self.max_bytes / 2**20:g} MB cap "
+                              f"({exc}); not saved; raise max_mb= if the page is genuine",
+                              attempts, "too-large") from None
             except urllib.error.HTTPError as exc:
                 status, error = exc.code, f"HTTP {exc.code} {exc.reason}"
                 exc.close()
                 if status not in _RETRY_STATUS:
                     raise _Failed(status, error, attempts) from None
                 ra = (exc.headers or {}).get("Retry-After", "")
-                retry_after = min(float(ra), 120.0) if ra.strip().isdigit() else 0.0
+                retry_after = min(float(ra), _MAX_WAIT) if ra.strip().isdigit() else 0.0
             except (TimeoutError, socket.timeout) as exc:
                 status, error = None, f"timed out after {self.timeout:g} s ({exc})"
+            except (UnicodeError, ValueError) as exc:  # a host name idna cannot encode, ...
+                raise _Failed(None, f"invalid URL ({exc})", attempts) from None
             except urllib.error.URLError as exc:
                 status = None
                 if isinstance(exc.reason, (TimeoutError, socket.timeout)):
@@ -203,7 +296,7 @@ class _Crawler:
                 status, error = None, f"connection failed: {exc!r}"
             if attempts > self.retries:
                 raise _Failed(status, error, attempts)
-            wait = max(self.backoff * 2 ** (attempts - 1), retry_after)
+            wait = min(max(self.backoff * 2 ** (attempts - 1), retry_after), _MAX_WAIT)
             log.info("collect: %s: %s; retry %d/%d in %.2g s", url, error, attempts,
                      self.retries, wait)
             time.sleep(wait)
@@ -233,7 +326,14 @@ class _Crawler:
         if isinstance(result, urllib.robotparser.RobotFileParser):
             cd = rp.crawl_delay(self.user_agent)
             if cd:
-                self.pacer.extra[parts.netloc] = float(cd)
+                cd = float(cd)
+                if not cd <= self.max_crawl_delay:  # also NaN
+                    result = (f"robots.txt asks for Crawl-delay: {cd:g} s, more than "
+                              f"max_crawl_delay={self.max_crawl_delay:g} s; host skipped (raise "
+                              "max_crawl_delay to wait that long between its pages)")
+                    log.warning("collect: %s: %s", parts.netloc, result)
+                else:
+                    self.pacer.extra[parts.netloc] = cd
         self.robots[key] = result
         return result
 
@@ -599,6 +699,31 @@ def _read_urls(urls_file: str | Path) -> list[str]:
     return urls
 
 
+def _url_problem(url: str) -> str:
+    """Why ``url`` cannot be fetched ("" when it can): scheme, host syntax, labels."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        return f"invalid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "not an http(s) URL"
+    if not host:
+        return "invalid URL (no host name)"
+    if ":" in host:  # an IPv6 literal, already checked by urlsplit
+        return ""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        return f"invalid host name {host!r} ({exc}); each dot-separated label needs 1 to 63 characters"
+    labels = ascii_host.rstrip(".").split(".")
+    if len(ascii_host) > 253 or any(not 0 < len(lab) <= 63 for lab in labels):
+        return (f"invalid host name {host!r}: each dot-separated label needs 1 to 63 "
+                "characters, the whole name at most 253")
+    return ""
+
+
 def _url_key(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
@@ -676,6 +801,31 @@ def _record(meta: dict[str, Any], folder: Path) -> dict[str, Any]:
             "extractor": art["extractor"]}
 
 
+def _earlier_records(raw_root: Path, done: set[str]) -> list[dict[str, Any]]:
+    """Records of pages saved by earlier runs whose URL is not in this run's list,
+    in URL order (the latest valid copy of each)."""
+    if not raw_root.is_dir():
+        return []
+    urls: dict[str, Path] = {}
+    for side in sorted(raw_root.glob("*/*.json")):
+        try:
+            url = json.loads(side.read_text(encoding="utf-8")).get("url")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(url, str) and url not in done:
+            urls.setdefault(url, side.parent)
+    out = []
+    for url in sorted(urls):
+        saved = _sidecars(urls[url], _url_key(url), url)
+        if not saved:
+            continue
+        try:
+            out.append(_record(saved[-1], urls[url]))
+        except Exception as exc:  # one bad page must not stop the rebuild
+            log.warning("collect: could not extract %s saved earlier: %r", url, exc)
+    return out
+
+
 def _write_report(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS, lineterminator="\n")
@@ -689,7 +839,8 @@ def _write_report(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
             timeout: float = 20, retries: int = 3, backoff: float = 1.0,
             user_agent: str = DEFAULT_USER_AGENT, refresh: bool = False,
-            progress: bool = False) -> CollectReport:
+            progress: bool = False, max_mb: float = DEFAULT_MAX_MB,
+            max_crawl_delay: float = DEFAULT_MAX_CRAWL_DELAY) -> CollectReport:
     """Fetch the pages listed in ``urls_file`` politely and build a corpus in ``out_dir``.
 
     See the module docstring for the folder layout and the politeness rules.
@@ -708,7 +859,8 @@ def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
         Minimum seconds between two requests to the same host (robots.txt's
         Crawl-delay wins when longer).
     timeout : float
-        Seconds to wait for a connection or data before giving up on an attempt.
+        Seconds one attempt may take in total (connecting, headers and body): a
+        server that sends a byte a second is cut off at this deadline.
     retries : int
         Extra attempts after a 5xx/429 answer, a timeout or a dropped connection
         (4xx other than 429 are not retried).
@@ -721,6 +873,13 @@ def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
         Fetch pages again even if saved; changed bytes are kept next to the old.
     progress : bool
         Show a progress bar (tqdm).
+    max_mb : float
+        Largest body saved, in MB (default 32): a larger one is read no further,
+        not saved, and reported as ``too-large``.
+    max_crawl_delay : float
+        Longest robots.txt ``Crawl-delay`` honoured, in seconds (default 60): a
+        host asking for more is skipped (``disallowed-by-robots``, with the
+        reason), instead of the crawl sleeping for days.
 
     Returns
     -------
@@ -733,18 +892,24 @@ def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
     >>> report = collect("urls.txt", "my_corpus", delay=2.0)  # doctest: +SKIP
     >>> print(report.summary())  # doctest: +SKIP
     """
-    if delay < 0 or timeout <= 0 or retries < 0 or backoff < 0:
-        raise CollectError(f"collect: need delay >= 0, timeout > 0, retries >= 0, backoff >= 0; "
-                           f"got delay={delay!r}, timeout={timeout!r}, retries={retries!r}, "
-                           f"backoff={backoff!r}")
+    ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+             for v in (delay, timeout, retries, backoff, max_mb, max_crawl_delay))
+    if (not ok or delay < 0 or timeout <= 0 or retries < 0 or backoff < 0 or max_mb <= 0
+            or max_crawl_delay < 0 or retries != int(retries)):
+        raise CollectError(f"collect: need finite numbers with delay >= 0, timeout > 0, "
+                           f"retries >= 0 (whole), backoff >= 0, max_mb > 0, "
+                           f"max_crawl_delay >= 0; got delay={delay!r}, timeout={timeout!r}, "
+                           f"retries={retries!r}, backoff={backoff!r}, max_mb={max_mb!r}, "
+                           f"max_crawl_delay={max_crawl_delay!r}")
     urls = _read_urls(urls_file)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CollectError(f"collect: output {out} exists and is not a folder; give a folder path")
     work = out / _WORK_DIR
     raw_root = work / "raw"
-    crawler = _Crawler(delay=delay, timeout=timeout, retries=retries, backoff=backoff,
-                       user_agent=user_agent)
+    crawler = _Crawler(delay=delay, timeout=timeout, retries=int(retries), backoff=backoff,
+                       user_agent=user_agent, max_bytes=int(max_mb * 2**20),
+                       max_crawl_delay=max_crawl_delay)
     report = CollectReport(out_dir=out)
     records: list[dict[str, Any]] = []
     iterator: Iterable[str] = urls
@@ -754,11 +919,12 @@ def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
         iterator = tqdm(urls, desc="collect", unit="page")
     for url in iterator:
         row: dict[str, Any] = {"url": url, "attempts": 0, "extracted": False}
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            row.update(outcome="failed", error="not an http(s) URL")
+        problem = _url_problem(url)
+        if problem:
+            row.update(outcome="failed", error=problem)
             report.rows.append(row)
             continue
+        parts = urllib.parse.urlsplit(url)
         key = _url_key(url)
         folder = raw_root / re.sub(r"[^A-Za-z0-9.\-]", "_", parts.netloc)
         saved = _sidecars(folder, key, url) if folder.is_dir() else []
@@ -792,6 +958,10 @@ def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
         report.rows.append(row)
         log.info("collect: %s -> %s", url, row["outcome"])
 
+    # every page saved by earlier runs too (another URL list into the same folder),
+    # as the docstring promises: articles.jsonl is rebuilt from every saved page
+    done = {r["url"] for r in report.rows}
+    records.extend(_earlier_records(raw_root, done))
     report.corpus_file = out / _CORPUS_FILE
     with atomic_write(report.corpus_file) as fh:
         for rec in records:

@@ -53,6 +53,7 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -97,9 +98,14 @@ AUTO_FIELDS: dict[str, tuple[str, ...]] = {
     "byline": ("byline", "author"),
 }
 _LEADISH = {"summary", "description", "sapo", "abstract", "lead"}
-_IGNORED_NAMES = {"manifest.csv", "read_report.csv", "skipped_items.csv"}
+_IGNORED_NAMES = {"manifest.csv", "read_report.csv", "skipped_items.csv", "renamed_ids.csv"}
 _MAX_PAGE_BYTES = 50 * 1024 * 1024       # a scraped page or HTML file larger than this is not a page
 _MAX_LINE_BYTES = 64 * 1024 * 1024       # a JSONL/CSV line larger than this is skipped
+_MAX_JSON_BYTES = 512 * 1024 * 1024      # a .json document is parsed whole: larger ones are refused
+#: Default cap on the bytes read from one corpus file, after decompression
+#: (``read_corpus(max_file_mb=)``, CLI ``--max-file-mb``): a gzip bomb or a link
+#: to /dev/zero stops here, with what was read before kept and the rest reported.
+DEFAULT_MAX_FILE_MB = 4096
 
 
 class _Skip(Exception):
@@ -259,6 +265,7 @@ class _Run:
     fields: dict[str, str]
     segmented: bool | None
     limit: int | None
+    max_bytes: int = DEFAULT_MAX_FILE_MB * 1024 * 1024
     rows: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
@@ -277,11 +284,8 @@ class _Run:
         self.skipped.append({"path": rel, "line": line, "reason": reason})
 
     def unique_id(self, doc_id: str) -> str:
-        if doc_id in self.ids:
-            n = 2
-            while f"{doc_id}-{n}" in self.ids:
-                n += 1
-            doc_id = f"{doc_id}-{n}"
+        # ids are made unique once every id is known (_rename_duplicates), so a
+        # renamed id never takes an id that a later document already has
         self.ids.add(doc_id)
         return doc_id
 
@@ -306,12 +310,40 @@ def _blank_row() -> dict:
 # ---------------------------------------------------------------- file access
 
 
-def _open_binary(path: Path):
-    """Open read-only; transparently gunzip ``*.gz``."""
+class _CappedRaw(io.RawIOBase):
+    """A read-only stream that stops with a :class:`_Skip` after ``cap`` bytes."""
+
+    def __init__(self, fh: Any, cap: int, gz: bool):
+        self._fh, self.cap, self.gz, self.total = fh, cap, gz, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self._fh.readinto(b)
+        self.total += n or 0
+        if self.total > self.cap:
+            raise _Skip(f"more than {self.cap / 2**20:g} MB{' after decompression' if self.gz else ''}"
+                        "; the rest of the file was not read (records before it are kept); "
+                        "if the file is genuine, raise max_file_mb= (CLI --max-file-mb) or split it")
+        return n
+
+    def close(self) -> None:
+        try:
+            self._fh.close()
+        finally:
+            super().close()
+
+
+def _open_binary(path: Path, cap: int | None = None):
+    """Open read-only; transparently gunzip ``*.gz``; stop after ``cap`` bytes read."""
     fh = open(path, "rb")  # noqa: SIM115 - read-only by design
-    if path.suffix.lower() == ".gz":
-        return gzip.GzipFile(fileobj=fh, mode="rb")
-    return fh
+    gz = path.suffix.lower() == ".gz"
+    if gz:
+        fh = gzip.GzipFile(fileobj=fh, mode="rb")
+    if cap is None:
+        return fh
+    return io.BufferedReader(_CappedRaw(fh, cap, gz), buffer_size=1 << 16)
 
 
 def _read_bytes(path: Path, limit: int | None = None) -> bytes:
@@ -319,8 +351,9 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
     with _open_binary(path) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise _Skip(f"larger than {limit // (1024 * 1024)} MB, too large for one page; "
-                    "split it into one file per article, or convert it to JSON Lines")
+        raise _Skip(f"larger than {limit / (1024 * 1024):g} MB, too large for one "
+                    f"{'JSON document' if limit > _MAX_PAGE_BYTES else 'page'}; split it into "
+                    "one file per article, or convert it to JSON Lines")
     return data
 
 
@@ -516,7 +549,7 @@ def _utf16_lines(fh) -> Iterator[tuple[int, bytes | None]]:
 
 def _read_jsonl(run: _Run, path: Path, rel: str) -> int:
     count = 0
-    with _open_binary(path) as fh:
+    with _open_binary(path, run.max_bytes) as fh:
         head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             run.encodings[rel] = "utf-16"
@@ -542,21 +575,32 @@ def _read_jsonl(run: _Run, path: Path, rel: str) -> int:
             except ValueError as exc:
                 run.skip(rel, n, f"not valid JSON ({exc.msg} at column {exc.colno})")
                 continue
+            except RecursionError:
+                run.skip(rel, n, _TOO_DEEP)
+                continue
             try:
                 _finish(run, _record_row(run, rec, "jsonl", rel))
                 count += 1
             except _Skip as exc:
                 run.skip(rel, n, exc.reason)
+            except RecursionError:
+                run.skip(rel, n, _TOO_DEEP)
     return count
 
 
+_TOO_DEEP = ("JSON nested too deeply to read (hundreds of levels); an article record is a "
+             "flat object of fields")
+
+
 def _read_json(run: _Run, path: Path, rel: str) -> int:
-    text = _decode(run, rel, _read_bytes(path, 1 << 31))
+    text = _decode(run, rel, _read_bytes(path, min(run.max_bytes, _MAX_JSON_BYTES)))
     try:
         data = json.loads(text)
     except ValueError as exc:
         raise _Skip(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
                     exc.lineno) from None
+    except RecursionError:
+        raise _Skip(_TOO_DEEP) from None
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
         if lists:
@@ -574,6 +618,8 @@ def _read_json(run: _Run, path: Path, rel: str) -> int:
             count += 1
         except _Skip as exc:
             run.skip(rel, i, f"item {i}: {exc.reason}")
+        except RecursionError:
+            run.skip(rel, i, f"item {i}: {_TOO_DEEP}")
     return count
 
 
@@ -590,6 +636,8 @@ def _sample_encoding(run: _Run, path: Path) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _encodings.utf8_damage(sample):
+        return "utf-8"  # a few bad bytes: the rows holding them are skipped, one by one
     try:
         return _encodings.detect_encoding(sample)
     except _encodings.EncodingProblem as exc:
@@ -600,12 +648,15 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
     enc = _sample_encoding(run, path)
     run.encodings[rel] = enc
     old_limit = csv.field_size_limit()
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    csv.field_size_limit(_MAX_LINE_BYTES)  # one field over this is malformed, not an article
     count = 0
     line = 0
     try:
-        with _open_binary(path) as fb:
-            fh = io.TextIOWrapper(fb, encoding=enc, errors="strict", newline="")
+        with _open_binary(path, run.max_bytes) as fb:
+            # UTF-8: a bad byte becomes a surrogate escape and only its row is skipped
+            utf8 = codecs.lookup(enc).name in ("utf-8", "utf-8-sig")
+            fh = io.TextIOWrapper(fb, encoding=enc, errors="surrogateescape" if utf8 else "strict",
+                                  newline="")
             first = fh.readline()
             delim = "\t" if "\t" in first and first.count("\t") >= first.count(",") else (
                 ";" if first.count(";") > first.count(",") else ",")
@@ -626,6 +677,14 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
                 line = reader.line_num
                 if None in rec:
                     rec.pop(None)
+                if utf8:
+                    bad = next((v for v in rec.values() if isinstance(v, str)
+                                and _SURROGATE.search(v)), None)
+                    if bad is not None:
+                        byte = ord(_SURROGATE.search(bad).group()) - 0xDC00
+                        run.skip(rel, line, f"not valid UTF-8 (byte 0x{byte:02X}) in this row; "
+                                 "the other rows are UTF-8 and were read")
+                        continue
                 try:
                     _finish(run, _record_row(run, rec, "csv", rel))
                     count += 1
@@ -783,13 +842,26 @@ def _load_manifests(run: _Run, files: list[Path]) -> None:
 
 
 def _rel(root: Path, p: Path) -> str:
-    """``p`` relative to ``root`` with POSIX separators (the file name when p is root)."""
+    """``p`` relative to ``root`` with POSIX separators (the file name when p is root).
+
+    A name that is not valid UTF-8 (bytes kept by the OS as surrogate escapes)
+    is shown with U+FFFD for the bad bytes, so it can be written to CSV/Parquet."""
     r, q = str(root).rstrip(os.sep), str(p)
     if q == r:
-        return p.name
-    if q.startswith(r + os.sep):
-        return q[len(r) + 1:].replace(os.sep, "/")
-    return p.as_posix()
+        out = p.name
+    elif q.startswith(r + os.sep):
+        out = q[len(r) + 1:].replace(os.sep, "/")
+    else:
+        out = p.as_posix()
+    return _printable_path(out)
+
+
+def _printable_path(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def list_corpus_files(path: str | os.PathLike) -> list[Path]:
@@ -806,13 +878,20 @@ def list_corpus_files(path: str | os.PathLike) -> list[Path]:
     return list(_discover(root)[0])
 
 
-def _discover(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
-    """(corpus files, manifests, other files), each sorted."""
-    if root.is_file():
+def _discover(root: Path, unreadable: list[tuple[Path, OSError]] | None = None
+              ) -> tuple[list[Path], list[Path], list[Path]]:
+    """(corpus files, manifests, other files), each sorted; folders that cannot be
+    listed are appended to ``unreadable`` (with the error)."""
+    if not root.is_dir():  # a file (or a FIFO/device, refused when read)
         man = root.parent / "manifest.csv"
         return [root], [man] if man.is_file() else [], []
     files, manifests, other = [], [], []
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def onerror(exc: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((Path(exc.filename or root), exc))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
         # ".hidden" and "_private" folders (caches, the crawler's raw store) are not corpus
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in sorted(filenames):
@@ -875,6 +954,7 @@ def read_corpus(
     segmented: bool | None = None,
     category_pattern: str | None = None,
     limit: int | None = None,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
 ) -> pd.DataFrame:
     """Read a corpus file or folder into the articles table.
 
@@ -908,6 +988,12 @@ def read_corpus(
         the category.
     limit : int, optional
         Stop after this many documents (for samples).
+    max_file_mb : float, keyword-only
+        Most megabytes read from one file, after decompression (default
+        4096): a gzip bomb, or a link to ``/dev/zero``, stops there; the
+        records before the cap are kept and the rest is reported as skipped.
+        A ``.json`` document (parsed whole) is capped at 512 MB, a page at 50 MB.
+        FIFOs, devices and sockets are skipped, never opened.
 
     Notes
     -----
@@ -925,6 +1011,9 @@ def read_corpus(
         headings, captions, byline, text, published, date_precision,
         date_evidence, category, path, format, segmented, tokens_given``.
         ``attrs["skipped"]``: list of ``{path, line, reason}``;
+        ``attrs["renamed"]``: list of ``{path, original_id, doc_id}``, one per
+        document whose id was already taken (the first keeps it; later ones get
+        ``ID-2``, ``ID-3``, ... choosing a suffix no document has);
         ``attrs["encodings"]``: ``{path: codec}``; ``attrs["files"]``: one dict per
         file ``{path, format, encoding, records, skipped, reason}``.
 
@@ -940,6 +1029,15 @@ def read_corpus(
     >>> articles.loc[articles["kind"] == "article", ["doc_id", "source_tag", "byline"]].values.tolist()
     [['92389', 'LĐTĐ', 'Hoa Nguyễn']]
     """
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"read_corpus: path must be a corpus file or folder (str or "
+                                 f"Path), got {path!r}")
+    if category_pattern is not None:
+        from civictext._check import regex
+
+        regex(category_pattern, "category_pattern", "read_corpus")
     root = Path(path)
     if not root.exists():
         raise CorpusError(f"read_corpus: path {str(path)!r} does not exist; pass a corpus "
@@ -952,9 +1050,20 @@ def read_corpus(
         except LookupError:
             raise CorpusError(f"read_corpus: unknown encoding={encoding!r}; use a Python "
                               "codec name such as 'utf-8', 'utf-16' or 'cp1258'") from None
+    from civictext._check import number
+
+    max_mb = number(max_file_mb, "max_file_mb", "read_corpus", lo=0, lo_open=True)
     run = _Run(root=root, strict=strict, encoding=encoding, fields=_check_fields(fields),
-               segmented=segmented, limit=limit)
-    files, manifests, other = _discover(root)
+               segmented=segmented, limit=limit, max_bytes=int(max_mb * 2**20))
+    unreadable: list[tuple[Path, OSError]] = []
+    files, manifests, other = _discover(root, unreadable)
+    for folder, exc in unreadable:
+        rel = _rel(root, folder)
+        reason = (f"folder cannot be read ({type(exc).__name__}: {exc.strerror or exc}); its "
+                  "files are missing; fix its permissions")
+        run.skip(rel, None, reason)
+        run.files.append({"path": rel + "/", "format": "folder", "encoding": "", "records": 0,
+                          "skipped": 1, "reason": reason})
     _load_manifests(run, manifests)
     run.categories = _folder_categories(root, files, category_pattern)
     iterator: Any = files
@@ -971,6 +1080,7 @@ def read_corpus(
         n_rows = len(run.rows)
         reason = ""
         try:
+            _check_regular(p)
             _READERS[fmt](run, p, rel)
         except _Skip as exc:
             reason = exc.reason
@@ -994,15 +1104,64 @@ def read_corpus(
     for p in other:
         run.files.append({"path": _rel(root, p), "format": "", "encoding": "", "records": 0,
                           "skipped": 0, "reason": "ignored: not a corpus file type"})
+    renamed = _rename_duplicates(run.rows)
+    for r in renamed:
+        log.warning("%s: doc_id %r is already taken; renamed to %r", r["path"], r["original_id"],
+                    r["doc_id"])
     df = pd.DataFrame(run.rows, columns=COLUMNS)
     df["parent_id"] = df["parent_id"].astype(object).where(df["parent_id"].notna(), None)
     df["segmented"] = df["segmented"].astype(bool)
     df.attrs["skipped"] = run.skipped
     df.attrs["encodings"] = run.encodings
     df.attrs["files"] = run.files
+    df.attrs["renamed"] = renamed
     log.info("read %d documents from %d files; skipped %d items", len(df), len(files),
              len(run.skipped))
     return df
+
+
+def _check_regular(p: Path) -> None:
+    """Refuse FIFOs, devices and sockets (also behind a link) before opening them:
+    a FIFO blocks the read forever, /dev/zero never ends."""
+    st = os.stat(p)
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if
+                stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a directory" if stat.S_ISDIR(st.st_mode) else "a socket" if
+                stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise _Skip(f"is {kind}{' (through a link)' if p.is_symlink() else ''}, not a regular "
+                    "file; not read")
+
+
+def _rename_duplicates(rows: list[dict]) -> list[dict]:
+    """Give every repeated doc_id a new, unused one; the first document keeps it.
+
+    Runs once all ids are known, so ``a1-2`` is never given to a copy of ``a1``
+    when another document already is ``a1-2``. A teaser's ``parent_id`` follows
+    its article's renaming (the teaser comes right after it, from the same file).
+    """
+    taken = {r["doc_id"] for r in rows}
+    seen: set[str] = set()
+    renamed: list[dict] = []
+    last: dict[tuple[str, str], str] = {}
+    for r in rows:
+        if r.get("parent_id") is not None and (r["path"], r["parent_id"]) in last:
+            r["parent_id"] = last[(r["path"], r["parent_id"])]
+        old = r["doc_id"]
+        if old in seen:
+            n = 2
+            while f"{old}-{n}" in taken:
+                n += 1
+            new = f"{old}-{n}"
+            taken.add(new)
+            r["doc_id"] = new
+            renamed.append({"path": r["path"], "original_id": old, "doc_id": new})
+            if r["kind"] == "article":
+                last[(r["path"], old)] = new
+        elif r["kind"] == "article":
+            last.pop((r["path"], old), None)
+        seen.add(r["doc_id"])
+    return renamed
 
 
 def zlib_error() -> type[Exception]:
@@ -1095,6 +1254,18 @@ def check_articles(articles: Any, where: str, *,
         raise error(f"{where}: doc_id must be unique; duplicate doc_id values, e.g. "
                     f"{str(ids[dup].iloc[0])!r} ({int(dup.sum())} repeats); drop or rename "
                     "the duplicates")
+    text = articles["text"]
+    no_text = ~text.map(lambda v: isinstance(v, str)).astype(bool)
+    if no_text.any():  # scored as empty documents: say so, once per stage
+        import warnings
+
+        from civictext.errors import CivictextWarning
+
+        msg = (f"{where}: {int(no_text.sum())} article(s) have no text (None, NaN or not a "
+               f"string), e.g. doc_id {str(ids[no_text].iloc[0])!r}; they count as empty "
+               "documents; fill or drop them")
+        log.warning(msg)
+        warnings.warn(msg, CivictextWarning, stacklevel=3)
     return articles
 
 
@@ -1112,8 +1283,9 @@ def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Pat
     -------
     Path
         ``out_dir/read_report.csv``, columns ``path, format, encoding, records,
-        skipped, reason``. ``skipped_items.csv`` next to it has ``path, line,
-        reason`` for every skipped item.
+        skipped, reason, renamed_ids``. ``skipped_items.csv`` next to it has
+        ``path, line, reason`` for every skipped item, ``renamed_ids.csv``
+        ``path, original_id, doc_id`` for every document whose id was taken.
 
     Examples
     --------
@@ -1128,4 +1300,9 @@ def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Pat
     skipped = pd.DataFrame(articles.attrs.get("skipped", []), columns=["path", "line", "reason"])
     skipped["line"] = skipped["line"].astype("Int64")
     write_csv(out / "skipped_items.csv", skipped)
+    renamed = pd.DataFrame(articles.attrs.get("renamed", []),
+                           columns=["path", "original_id", "doc_id"])
+    write_csv(out / "renamed_ids.csv", renamed)
+    counts = renamed.groupby("path").size()
+    files["renamed_ids"] = [int(counts.get(p, 0)) for p in files["path"]]
     return write_csv(out / "read_report.csv", files)

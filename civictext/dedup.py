@@ -58,8 +58,10 @@ _WORD = re.compile(r"[^\W_]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
-class _ParameterError(CivictextError, ValueError):
-    """A dedup parameter out of range (caught as CivictextError or ValueError)."""
+from civictext.errors import ParameterError as _ParameterError  # noqa: E402
+
+#: Most MinHash permutations near_duplicates accepts (memory grows with them).
+MAX_NUM_PERM = 4096
 
 
 @lru_cache(maxsize=1 << 17)
@@ -89,10 +91,13 @@ def shingles(text: str, k: int = 3) -> set[str]:
 def _check(articles: pd.DataFrame, threshold: float, num_perm: int, shingle: int,
            keep: str, func: str) -> None:
     check_articles(articles, func)
-    if not 0.0 < float(threshold) <= 1.0:
+    if not 0.0 < float(threshold) <= 1.0:  # also NaN
         raise _ParameterError(f"{func}: threshold must be in (0, 1], got {threshold!r}")
     if int(num_perm) < 16:
         raise _ParameterError(f"{func}: num_perm must be at least 16, got {num_perm!r}")
+    if int(num_perm) > MAX_NUM_PERM:
+        raise _ParameterError(f"{func}: num_perm must be at most {MAX_NUM_PERM} (more only "
+                              f"costs memory and time), got {num_perm!r}")
     if int(shingle) < 1:
         raise _ParameterError(f"{func}: shingle must be a positive number of words, got {shingle!r}")
     if keep not in ("first", "longest"):

@@ -480,9 +480,15 @@ def run_dask(
     """
     _require_dask()
     stages = stages or Stages()
-    if partition_size <= 0:
+    if not partition_size > 0:  # also NaN
         raise CivictextError(f"run_dask: partition_size must be a positive number of bytes, "
                              f"got {partition_size!r}")
+    if scheduler is None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
+                              or not 1 <= n_workers <= 256):
+        from civictext.errors import ParameterError
+
+        raise ParameterError(f"run_dask: n_workers must be a whole number from 1 to 256, got "
+                             f"{n_workers!r} (0 workers would wait forever)")
     if retries < 0:
         raise CivictextError(f"run_dask: retries must be >= 0, got {retries!r}")
     from civictext.themes import MODEL_PRESENCE, PRESENCE_RULES

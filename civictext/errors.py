@@ -8,6 +8,8 @@ from __future__ import annotations
 
 __all__ = [
     "CivictextError",
+    "ParameterError",
+    "ParameterTypeError",
     "CorpusError",
     "LexiconError",
     "CacheError",
@@ -21,6 +23,15 @@ __all__ = [
 
 class CivictextError(Exception):
     """Base class of every error civictext raises on purpose."""
+
+
+class ParameterError(CivictextError, ValueError):
+    """An argument is out of range or malformed (names the parameter, what was
+    given and what is allowed)."""
+
+
+class ParameterTypeError(ParameterError, TypeError):
+    """An argument has the wrong type (also a :class:`TypeError`)."""
 
 
 class CorpusError(CivictextError, ValueError):

@@ -356,7 +356,12 @@ def corpus_fingerprint(path: str | os.PathLike) -> dict[str, Any]:
                                                   for part in f.relative_to(p).parts))
     h = hashlib.sha256()
     for rel, f in files:
-        h.update(f"{rel}\t{sha256_file(f)}\n".encode())
+        try:
+            digest = sha256_file(f)
+        except OSError as exc:  # the reader skipped and reported it; fingerprint that
+            digest = f"unreadable ({type(exc).__name__})"
+        # surrogateescape: a file name that is not valid UTF-8 is hashed by its bytes
+        h.update(f"{rel}\t{digest}\n".encode("utf-8", "surrogateescape"))
     return {"sha256": h.hexdigest(), "files": len(files), "name": p.resolve().name}
 
 
@@ -367,7 +372,9 @@ def _check_out(corpus: str | os.PathLike, out: str | os.PathLike, where: str) ->
         raise TrendError(f"{where}: out={str(out)!r} is inside the corpus folder {str(corpus)!r}; "
                          f"the corpus is read-only, choose an output folder outside it "
                          f"(e.g. outputs/)")
-    return Path(out)
+    from civictext._paths import check_output
+
+    return check_output(out, [corpus], where=where, kind="folder")
 
 
 def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.DataFrame, *,
@@ -407,6 +414,13 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
 
     articles = read_corpus(corpus, strict=strict, progress=progress, **(read_options or {}))
     log.info("read %d documents from %s", len(articles), corpus)
+    if len(articles) == 0:  # not five empty figures and exit 0
+        from civictext.errors import CorpusError
+
+        files = articles.attrs.get("files", [])
+        raise CorpusError(f"no documents read from {corpus} ({len(files)} file(s): none of a "
+                          "supported type, or all unreadable or empty; see read_corpus); "
+                          "give a folder of .txt, .html, .jsonl, .json or .csv files")
     scores = score_themes(articles, presence=presence, model=theme_model)
     evidence = theme_evidence(articles)
     tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
@@ -550,6 +564,11 @@ def build_figures(
         ``random_state``, ``figures`` (records with CSV SHA-256), ``skipped``.
         No timestamps or absolute paths: two runs give identical bytes.
     """
+    from civictext.corpus import COLUMNS
+
+    if by and by not in COLUMNS:  # as run_all: refuse before reading, not drop a figure
+        raise TrendError(f"build_figures: by={by!r} is not a column of the articles table; "
+                         f"use one of {', '.join(COLUMNS)}")
     out = _check_out(corpus, out, "build_figures")
     tables = _stage_tables(corpus, random_state=random_state, strict=strict,
                            progress=progress, dedup=dedup, presence=presence,

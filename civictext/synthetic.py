@@ -22,6 +22,7 @@ import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.normalize import normalize_text
+from civictext.errors import ParameterError
 
 __all__ = ["SEED_PAGE", "seed_sentences", "generate_corpus", "planted_trend_corpus",
            "planted_keyword_scores", "PLANTED_THEME_KEYWORDS"]
@@ -88,7 +89,7 @@ def generate_corpus(
         The columns of ``read_corpus`` (docs/pipeline.md), plus ``synthetic``.
     """
     if n_articles < 0:
-        raise ValueError(f"generate_corpus: n_articles must be >= 0, got {n_articles}")
+        raise ParameterError(f"generate_corpus: n_articles must be >= 0, got {n_articles}")
     rng = np.random.default_rng(random_state)
     pool = sentences or seed_sentences()
     lo, hi = sentences_per_article
@@ -235,15 +236,15 @@ def planted_trend_corpus(
     counts = ([int(n_per_period)] * len(periods) if np.ndim(n_per_period) == 0
               else [int(n) for n in n_per_period])
     if len(counts) != len(periods) or min(counts, default=0) < 0:
-        raise ValueError(f"planted_trend_corpus: n_per_period must be one non-negative int or "
+        raise ParameterError(f"planted_trend_corpus: n_per_period must be one non-negative int or "
                          f"one per period ({len(periods)}); got {n_per_period!r}")
     pools, base = _planted_pools(seed_sentences())
     for theme, seq in shares.items():
         if theme not in pools:
-            raise ValueError(f"planted_trend_corpus: unknown theme {theme!r}; use one of "
+            raise ParameterError(f"planted_trend_corpus: unknown theme {theme!r}; use one of "
                              f"{sorted(pools)}")
         if len(seq) != len(periods) or not all(0 <= float(p) <= 1 for p in seq):
-            raise ValueError(f"planted_trend_corpus: shares[{theme!r}] must give one "
+            raise ParameterError(f"planted_trend_corpus: shares[{theme!r}] must give one "
                              f"probability in [0, 1] per period ({len(periods)}); got {seq!r}")
     freq = "Y" if len(periods[0]) == 4 else "Q" if "Q" in periods[0] else "M"
     rng = np.random.default_rng(random_state)

@@ -572,11 +572,15 @@ def score_themes(
     """
     articles = check_articles(articles, "score_themes")
     lexicon = _resolve_lexicon(lexicon)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
-        raise ValueError(f"score_themes: threshold must be a positive number, got {threshold!r}")
+    from civictext.errors import ParameterError
+
+    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+            or not 0 < threshold < float("inf")):
+        raise ParameterError(f"score_themes: threshold must be a positive number, got "
+                             f"{threshold!r}")
     if presence not in PRESENCE_RULES:
-        raise ValueError(f"score_themes: presence must be one of {', '.join(PRESENCE_RULES)}, "
-                         f"got {presence!r}")
+        raise ParameterError(f"score_themes: presence must be one of "
+                             f"{', '.join(PRESENCE_RULES)}, got {presence!r}")
     counts = _n_tokens(articles, n_tokens, tokens)
     out = _score_frame(articles, lexicon, counts, threshold)
     if presence == "mention":

@@ -657,8 +657,8 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
             (root / "tokens").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CacheError(f"{where}: cannot create the token cache folder {root} ({exc}); "
-                             "set CIVICTEXT_CACHE to a writable folder or pass cache=False"
-                             ) from exc
+                             "set CIVICTEXT_CACHE to a writable folder, or pass cache=False "
+                             "(CLI: civictext tokenize --no-cache)") from exc
     bar = _progress(len(texts), progress, where)
     todo: list[tuple[int, str, bytes, str | None]] = []
     try:

@@ -130,8 +130,11 @@ to 1, each with a :class:`~civictext.errors.CivictextWarning` (and a log
 record); a corpus that leaves no terms raises :class:`~civictext.errors.ModelError`
 saying which parameter to change.
 
-Saved models are pickles (joblib). **Loading a pickle runs code: only load
-models you made yourself or got from someone you trust.**
+Saved models carry no code: :meth:`TopicModel.save` writes them with skops and
+:meth:`TopicModel.load` accepts only trusted types (scikit-learn, numpy, plain
+data), so a model folder from someone else cannot run code when loaded. Models
+saved by civictext 0.3 and earlier are pickles: they load only with
+``trusted=True`` (loading a pickle runs code).
 
 Examples
 --------
@@ -180,8 +183,10 @@ log = logging.getLogger(__name__)
 METHODS = ("nmf", "lda", "seeded")
 
 _FORMAT = "civictext-topic-model"
-_FORMAT_VERSION = 1
-_MODEL_FILE = "model.joblib"
+_FORMAT_VERSION = 2
+_FORMAT_VERSION_PICKLE = 1  # model.joblib: read only with trusted=True
+_MODEL_FILE = "model.skops"
+_PICKLE_FILE = "model.joblib"
 _SIDECAR_FILE = "model.json"
 # Seeded (KL, multiplicative updates) fits run on a dense copy of X below this many
 # cells: ~5x faster on small corpora, same numbers to ~1e-15.
@@ -317,58 +322,69 @@ class TopicModel:
     def save(self, path: str | Path) -> Path:
         """Write the model to the folder ``path`` (created if needed).
 
-        Two files: ``model.joblib`` (the fitted vectorizer, estimator and
-        tables, pickled by joblib) and ``model.json`` (format, civictext and
-        library versions, parameters, topic labels and the SHA-256 of
-        ``model.joblib``). Both are written atomically.
+        Two files: ``model.skops`` (the fitted vectorizer, estimator and
+        tables, written with :mod:`skops.io`: no code, only data and
+        scikit-learn objects) and ``model.json`` (format, civictext and
+        library versions, parameters, topic labels, the analyzer and the
+        SHA-256 of ``model.skops``). Both are written atomically.
+
+        The analyzer is stored by its settings when it is civictext's own
+        :class:`~civictext.tokenize.Analyzer`; any other callable is stored
+        by name only and must be given again as ``TopicModel.load(...,
+        analyzer=)``.
 
         Returns
         -------
         Path
             The folder.
         """
-        import joblib
-
-        from civictext import __version__
-        from civictext._io import atomic_write, sha256_file, write_json
+        from civictext import __version__, _safeload
+        from civictext._io import sha256_file, write_json
 
         folder = Path(path)
         if folder.exists() and not folder.is_dir():
             raise ModelError(f"TopicModel.save: {folder} exists and is not a folder; "
                              "pass a folder path (it is created if needed)")
+        analyzer = self.vectorizer.analyzer
+        vectorizer = copy.deepcopy(self.vectorizer)
+        vectorizer.set_params(analyzer="word")  # stored apart: no callable in the file
         state = {
             "format": _FORMAT, "format_version": _FORMAT_VERSION, "method": self.method,
-            "params": self.params, "vectorizer": self.vectorizer, "estimator": self.estimator,
-            "column_weights": self.column_weights, "doc_topics": self.doc_topics,
-            "top_terms": self.top_terms, "topics": self.topics, "seed_terms": self.seed_terms,
+            "params": _plain_params(self.params), "vectorizer": vectorizer,
+            "estimator": self.estimator, "column_weights": self.column_weights,
+            "analyzer": _analyzer_state(analyzer),
+            **{name: _safeload.frame_state(getattr(self, name))
+               for name in ("doc_topics", "top_terms", "topics", "seed_terms")},
         }
-        with atomic_write(folder / _MODEL_FILE, "wb") as fh:
-            joblib.dump(state, fh)
+        _safeload.dump(state, folder / _MODEL_FILE)
         sidecar = {
             "format": _FORMAT, "format_version": _FORMAT_VERSION, "model_file": _MODEL_FILE,
             "sha256": sha256_file(folder / _MODEL_FILE), "civictext": __version__,
             "versions": _versions(), "method": self.method, "params": _jsonable(self.params),
             "topics": self.topics["label"].tolist(),
-            "warning": "model.joblib is a pickle: loading it runs code. "
-                       "Load only models you made or trust.",
+            "analyzer": _describe(analyzer),
         }
         write_json(folder / _SIDECAR_FILE, sidecar)
+        stale = folder / _PICKLE_FILE
+        if stale.is_file():  # a pickle from an older save would sit unused beside it
+            stale.unlink()
         log.info("saved topic model to %s", folder)
         return folder
 
     @classmethod
-    def load(cls, path: str | Path, *, strict_versions: bool = False) -> "TopicModel":
+    def load(cls, path: str | Path, *, strict_versions: bool = False,
+             analyzer: Callable[[str], list[str]] | None = None,
+             trusted: bool = False) -> "TopicModel":
         """Read a model written by :meth:`save`.
 
-        The SHA-256 of ``model.joblib`` is checked against ``model.json``
-        before anything is unpickled. A different civictext or scikit-learn
-        version than the one that saved the model gives a
-        :class:`~civictext.errors.CivictextWarning` (a
-        :class:`~civictext.errors.ModelError` with ``strict_versions=True``):
-        the model may load but give different numbers; refit to be sure.
-
-        .. warning:: ``model.joblib`` is a pickle, and unpickling runs code.
-           Only load models you made yourself or got from someone you trust.
+        ``model.skops`` is read with skops and only trusted types (scikit-learn,
+        numpy, scipy, plain data): a model file that holds anything else is
+        refused, so loading a model folder cannot run code. The file named in
+        ``model.json`` must lie inside the folder. Its SHA-256 is checked
+        against ``model.json`` (catches accidental changes, not tampering).
+        A different civictext or scikit-learn version than the one that saved
+        the model gives a :class:`~civictext.errors.CivictextWarning` (a
+        :class:`~civictext.errors.ModelError` with ``strict_versions=True``).
 
         Parameters
         ----------
@@ -376,14 +392,21 @@ class TopicModel:
             The folder given to :meth:`save` (or its ``model.json``).
         strict_versions : bool, keyword-only
             Raise instead of warn on a version mismatch.
+        analyzer : callable, optional
+            The analyzer to use; required when the model was fitted with a
+            custom analyzer (``model.json`` names it), optional otherwise.
+        trusted : bool, keyword-only
+            Also read models saved by civictext 0.3 and earlier
+            (``model.joblib``, a pickle). **Unpickling runs code**: pass
+            ``True`` only for a model you made yourself or got from someone
+            you trust, then :meth:`save` it again to convert it.
         """
         import json
 
-        import joblib
-
-        from civictext import __version__
+        from civictext import __version__, _safeload
         from civictext._io import sha256_file
 
+        where = "TopicModel.load"
         folder = Path(path)
         if folder.name == _SIDECAR_FILE:
             folder = folder.parent
@@ -393,17 +416,25 @@ class TopicModel:
                              "that TopicModel.save wrote")
         try:
             sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise ModelError(f"TopicModel.load: {sidecar_path} is not valid JSON ({exc}); "
                              "save the model again") from None
         if not isinstance(sidecar, dict) or sidecar.get("format") != _FORMAT:
             raise ModelError(f"TopicModel.load: {sidecar_path} does not describe a civictext "
                              "topic model")
-        if sidecar.get("format_version") != _FORMAT_VERSION:
+        version = sidecar.get("format_version")
+        if version == _FORMAT_VERSION_PICKLE and not trusted:
+            raise ModelError(f"TopicModel.load: {folder} holds a pickled model (model.joblib, "
+                             "civictext 0.3 or earlier); loading a pickle runs code, so it is "
+                             "refused; if you made it yourself or trust its source, load it "
+                             "with trusted=True and save it again (skops, no code)")
+        if version not in (_FORMAT_VERSION, _FORMAT_VERSION_PICKLE):
             raise ModelError(f"TopicModel.load: {sidecar_path} has format version "
-                             f"{sidecar.get('format_version')!r}; this civictext reads version "
+                             f"{version!r}; this civictext reads version "
                              f"{_FORMAT_VERSION}; refit the model")
-        model_path = folder / str(sidecar.get("model_file", _MODEL_FILE))
+        default_file = _MODEL_FILE if version == _FORMAT_VERSION else _PICKLE_FILE
+        model_path = _safeload.member(folder, sidecar.get("model_file", default_file),
+                                      where=where)
         if not model_path.is_file():
             raise ModelError(f"TopicModel.load: {model_path} is missing; save the model again")
         digest = sha256_file(model_path)
@@ -415,7 +446,8 @@ class TopicModel:
         mismatches = []
         if sidecar.get("civictext") != __version__:
             mismatches.append(f"civictext {sidecar.get('civictext')} (now {__version__})")
-        saved_sk = sidecar.get("versions", {}).get("scikit-learn")
+        versions = sidecar.get("versions")
+        saved_sk = versions.get("scikit-learn") if isinstance(versions, dict) else None
         now_sk = _versions()["scikit-learn"]
         if saved_sk != now_sk:
             mismatches.append(f"scikit-learn {saved_sk} (now {now_sk})")
@@ -426,15 +458,85 @@ class TopicModel:
             if strict_versions:
                 raise ModelError(msg)
             warnings.warn(msg, CivictextWarning, stacklevel=2)
+        if analyzer is not None and not callable(analyzer):
+            raise ModelError(f"TopicModel.load: analyzer must be a callable str -> list of str, "
+                             f"got {type(analyzer).__name__}")
         with warnings.catch_warnings():
             if mismatches:  # already explained above, in one message
                 warnings.simplefilter("ignore")
-            state = joblib.load(model_path)
+            if version == _FORMAT_VERSION_PICKLE:
+                import joblib
+
+                state = joblib.load(model_path)  # trusted=True: the caller vouched for it
+                tables = {name: state[name] for name in
+                          ("doc_topics", "top_terms", "topics", "seed_terms")}
+                if analyzer is not None:
+                    state["vectorizer"].set_params(analyzer=analyzer)
+            else:
+                state = _safeload.load(model_path, where=where)
+                try:
+                    tables = {name: _safeload.frame_from_state(state[name]) for name in
+                              ("doc_topics", "top_terms", "topics", "seed_terms")}
+                    stored = _analyzer_from_state(state["analyzer"])
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ModelError(f"TopicModel.load: {model_path} lacks part of a topic model "
+                                     f"({type(exc).__name__}: {exc}); save the model again"
+                                     ) from None
+                if analyzer is None and stored is None:
+                    raise ModelError(f"TopicModel.load: {folder} was fitted with the custom "
+                                     f"analyzer {sidecar.get('analyzer', '?')}, which a model "
+                                     "file does not store (it would be code); pass it again: "
+                                     "TopicModel.load(path, analyzer=...)")
+                state["vectorizer"].set_params(analyzer=analyzer or stored)
         return cls(method=state["method"], params=state["params"],
                    vectorizer=state["vectorizer"], estimator=state["estimator"],
-                   column_weights=state["column_weights"], doc_topics=state["doc_topics"],
-                   top_terms=state["top_terms"], topics=state["topics"],
-                   seed_terms=state["seed_terms"])
+                   column_weights=state["column_weights"], **tables)
+
+
+def _plain_params(params: Any) -> Any:
+    """``params`` with numpy scalars as Python numbers (skops-safe, same values)."""
+    if isinstance(params, dict):
+        return {k: _plain_params(v) for k, v in params.items()}
+    if isinstance(params, (list, tuple)):
+        return type(params)(_plain_params(v) for v in params)
+    if isinstance(params, np.generic):
+        return params.item()
+    return params
+
+
+def _analyzer_state(analyzer: Any) -> dict[str, Any]:
+    """How to rebuild the analyzer without storing code: civictext's own
+    :class:`~civictext.tokenize.Analyzer` by its settings, the identity by name,
+    anything else by name only (it must be passed again on load)."""
+    if analyzer is _identity:
+        return {"kind": "identity"}
+    kind = type(analyzer)
+    if (kind.__module__, kind.__qualname__) == ("civictext.tokenize", "Analyzer"):
+        st = analyzer.__getstate__()
+        return {"kind": "civictext.tokenize.Analyzer",
+                "state": {k: list(v) if isinstance(v, (tuple, frozenset, set)) else v
+                          for k, v in st.items()},
+                "tuples": [k for k, v in st.items() if isinstance(v, tuple)]}
+    return {"kind": "custom", "name": _describe(analyzer)}
+
+
+def _analyzer_from_state(spec: dict[str, Any]) -> Any:
+    kind = spec["kind"]
+    if kind == "identity":
+        return _identity
+    if kind == "civictext.tokenize.Analyzer":
+        from civictext.tokenize import Analyzer
+
+        state = dict(spec["state"])
+        for k in spec.get("tuples", []):
+            if state.get(k) is not None:
+                state[k] = tuple(state[k])
+        obj = Analyzer.__new__(Analyzer)
+        obj.__setstate__(state)
+        return obj
+    if kind == "custom":
+        return None
+    raise ValueError(f"unknown analyzer kind {kind!r}")
 
 
 # --------------------------------------------------------------- fitting

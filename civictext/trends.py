@@ -69,6 +69,8 @@ FREQS: dict[str, tuple[str, ...]] = {
 DEFAULT_MIN_ARTICLES = 10
 #: Bootstrap resamples per cell.
 DEFAULT_N_BOOT = 1000
+#: Most bootstrap resamples per period theme_trends accepts (time and memory grow with them).
+MAX_N_BOOT = 100_000
 
 _PRECISION_RANK = {"unknown": 0, "year": 1, "month": 2, "day": 3}
 _FREQ_NAME = {"M": "month", "Q": "quarter", "Y": "year"}
@@ -410,9 +412,9 @@ def _common_checks(articles: pd.DataFrame, freq: str, level: float, n_boot: int,
                    "pass the table read_corpus returns (docs/pipeline.md section 1)")
     _check_freq(freq, where)
     _check_level(level, where)
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise TrendError(f"{where}: n_boot must be a non-negative integer (0 = no intervals); "
-                         f"got {n_boot!r}")
+    if not isinstance(n_boot, (int, np.integer)) or not 0 <= n_boot <= MAX_N_BOOT:
+        raise TrendError(f"{where}: n_boot must be a whole number from 0 (no intervals) to "
+                         f"{MAX_N_BOOT}; got {n_boot!r}")
     if not isinstance(min_articles, (int, np.integer)) or min_articles < 0:
         raise TrendError(f"{where}: min_articles must be a non-negative integer; got "
                          f"{min_articles!r}")

@@ -476,7 +476,8 @@ def test_mixed_folder_with_manifest_and_categories(tmp_path, seed_path):
     # the report
     out = write_read_report(df, tmp_path / "out")
     rep = pd.read_csv(out, keep_default_na=False)
-    assert list(rep.columns) == ["path", "format", "encoding", "records", "skipped", "reason"]
+    assert list(rep.columns) == ["path", "format", "encoding", "records", "skipped", "reason",
+                                 "renamed_ids"]
     assert len(rep) == 6 and rep["records"].sum() == len(df)
 
 

@@ -287,19 +287,21 @@ def test_read_report_lists_every_file(tmp_path):
     assert (items.iloc[0]["path"], str(items.iloc[0]["line"])) == ("a.jsonl", "2")
     assert items.iloc[0]["reason"].startswith("not valid JSON")
     # outputs are written atomically: no temporary files left behind
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["read_report.csv",
-                                                                   "skipped_items.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "read_report.csv", "renamed_ids.csv", "skipped_items.csv"]
 
 
 def test_cli_strict_error_is_one_line(tmp_path, capsys):
     from civictext.cli import main
 
-    (tmp_path / "empty.txt").write_bytes(b"")
-    assert main(["ingest", str(tmp_path), "--out", str(tmp_path / "o"), "--strict", "-q"]) == 2
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "empty.txt").write_bytes(b"")
+    corpus = str(tmp_path / "c")
+    assert main(["ingest", corpus, "--out", str(tmp_path / "o"), "--strict", "-q"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("civictext ingest: error: read_corpus: empty.txt: empty file")
     assert "\n" not in err
-    assert main(["ingest", str(tmp_path), "--out", str(tmp_path / "o"), "-q"]) == 0
+    assert main(["ingest", corpus, "--out", str(tmp_path / "o"), "-q"]) == 0
     assert "skipped 1 item(s)" in capsys.readouterr().out
 
 

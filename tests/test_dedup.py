@@ -159,7 +159,7 @@ def test_cli_dedup(tmp_path, articles, monkeypatch, capsys):
     assert report.loc[report["doc_id"] == "a1", "representative"].item() == "a2"
     assert "1 clusters of near-duplicates; keeping the longest of each drops 2" in capsys.readouterr().out
     assert main(["dedup", "corpus/", "--out", str(out), "--threshold", "0"]) == 2
-    assert "threshold must be in (0, 1]" in capsys.readouterr().err
+    assert "--threshold: expected a finite number > 0 and <= 1, got '0'" in capsys.readouterr().err
 
 
 def test_shingles_ignore_case_punctuation_and_tone_placement():

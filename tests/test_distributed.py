@@ -424,7 +424,7 @@ def test_cli_dask_refuses_options_it_would_ignore(tmp_path, capsys):
     from civictext.cli import main
 
     for extra in (["--threshold", "2"], ["--field", "text=noi_dung"]):
-        assert main(["themes", str(tmp_path), "--out", str(tmp_path / "s.csv"),
+        assert main(["themes", str(tmp_path / "c"), "--out", str(tmp_path / "s.csv"),
                      "--engine", "dask", *extra]) == 2
         assert "not supported with --engine dask" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()

@@ -66,7 +66,7 @@ def test_ctrl_c_leaves_no_output_and_the_rerun_is_complete(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    assert "interrupted; no partial output was written" in err
+    assert "interrupted; files already written are complete" in err
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 

@@ -8,6 +8,7 @@ tests.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import math
 import re
 import warnings
@@ -333,7 +334,10 @@ def test_save_and_load_round_trip_gives_identical_transform(seeded_themed, tmp_p
     side = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     assert side["method"] == "seeded" and "scikit-learn" in side["versions"]
     assert len(side["sha256"]) == 64 and side["params"]["n_topics"] == 4
-    loaded = TopicModel.load(folder)
+    assert side["analyzer"].endswith("PhraseAnalyzer") and side["model_file"] == "model.skops"
+    with pytest.raises(ModelError, match="custom analyzer .*PhraseAnalyzer.*analyzer="):
+        TopicModel.load(folder)
+    loaded = TopicModel.load(folder, analyzer=PhraseAnalyzer())
     new = generate_corpus(6, random_state=5)
     pd.testing.assert_frame_equal(loaded.transform(new), seeded_themed.transform(new),
                                   check_exact=True)
@@ -344,7 +348,7 @@ def test_save_and_load_round_trip_gives_identical_transform(seeded_themed, tmp_p
 
 def test_load_refuses_a_changed_model_file(seeded_themed, tmp_path):
     folder = seeded_themed.save(tmp_path / "m")
-    with open(folder / "model.joblib", "ab") as fh:
+    with open(folder / "model.skops", "ab") as fh:
         fh.write(b"\0")
     with pytest.raises(ModelError, match="does not match the checksum"):
         TopicModel.load(folder)
@@ -356,9 +360,102 @@ def test_load_warns_or_raises_on_a_version_mismatch(seeded_themed, tmp_path):
     side["versions"]["scikit-learn"] = "0.0.1"
     (folder / "model.json").write_text(json.dumps(side), encoding="utf-8")
     with pytest.warns(CivictextWarning, match=r"scikit-learn 0\.0\.1 \(now .*refit"):
-        TopicModel.load(folder)
+        TopicModel.load(folder, analyzer=PhraseAnalyzer())
     with pytest.raises(ModelError, match="scikit-learn 0.0.1"):
-        TopicModel.load(folder, strict_versions=True)
+        TopicModel.load(folder, strict_versions=True, analyzer=PhraseAnalyzer())
+
+
+def _rewrite_sidecar(folder, **changes):
+    from civictext._io import sha256_file
+
+    side = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    side.update(changes)
+    target = Path(side["model_file"])
+    target = target if target.is_absolute() else folder / target
+    if target.is_file():
+        side["sha256"] = sha256_file(target)  # a hostile sender rewrites both files
+    (folder / "model.json").write_text(json.dumps(side), encoding="utf-8")
+
+
+class _Payload:
+    """Unpickling this writes a marker file: stands for code run on load."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.write_text, (Path(self.marker), "ran"))
+
+
+def test_load_refuses_a_pickle_unless_trusted_and_runs_no_code(seeded_themed, tmp_path):
+    import joblib
+
+    folder = seeded_themed.save(tmp_path / "m")
+    marker = tmp_path / "payload-ran"
+    joblib.dump({"x": _Payload(marker)}, folder / "model.joblib")
+    _rewrite_sidecar(folder, model_file="model.joblib", format_version=1)
+    with pytest.raises(ModelError, match="pickle.*runs code.*trusted=True"):
+        TopicModel.load(folder, analyzer=PhraseAnalyzer())
+    assert not marker.exists()
+
+
+def test_trusted_true_still_reads_an_old_pickled_model(seeded_themed, tmp_path):
+    import joblib
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    m = seeded_themed
+    joblib.dump({"method": m.method, "params": m.params, "vectorizer": m.vectorizer,
+                 "estimator": m.estimator, "column_weights": m.column_weights,
+                 "doc_topics": m.doc_topics, "top_terms": m.top_terms, "topics": m.topics,
+                 "seed_terms": m.seed_terms}, folder / "model.joblib")
+    (folder / "model.json").write_text(json.dumps(
+        {"format": "civictext-topic-model", "format_version": 1, "model_file": "model.joblib",
+         "sha256": "", "versions": {}}), encoding="utf-8")
+    _rewrite_sidecar(folder, civictext=__import__("civictext").__version__,
+                     versions={"scikit-learn": __import__("sklearn").__version__})
+    loaded = TopicModel.load(folder, trusted=True)
+    new = generate_corpus(4, random_state=2)
+    pd.testing.assert_frame_equal(loaded.transform(new), m.transform(new))
+    loaded.save(folder)  # converting it: skops file, no pickle left behind
+    assert (folder / "model.skops").is_file() and not (folder / "model.joblib").exists()
+    TopicModel.load(folder, analyzer=PhraseAnalyzer())
+
+
+def test_load_refuses_untrusted_types_in_a_skops_file(seeded_themed, tmp_path):
+    import skops.io as sio
+
+    folder = seeded_themed.save(tmp_path / "m")
+    sio.dump({"format": "civictext-topic-model", "payload": PhraseAnalyzer()},
+             folder / "model.skops")
+    _rewrite_sidecar(folder)
+    with pytest.raises(ModelError, match="not trusted: .*PhraseAnalyzer.*not loaded"):
+        TopicModel.load(folder, analyzer=PhraseAnalyzer())
+
+
+@pytest.mark.parametrize("name", ["ABSOLUTE", "../outside/model.skops", "link.skops"])
+def test_load_refuses_a_model_file_outside_the_folder(seeded_themed, tmp_path, name):
+    folder = seeded_themed.save(tmp_path / "m")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (folder / "model.skops").rename(outside / "model.skops")
+    if name == "ABSOLUTE":
+        name = str(outside / "model.skops")
+    if name == "link.skops":
+        (folder / name).symlink_to(outside / "model.skops")
+    _rewrite_sidecar(folder, model_file=name)
+    with pytest.raises(ModelError, match="outside the model folder"):
+        TopicModel.load(folder, analyzer=PhraseAnalyzer())
+
+
+def test_a_civictext_analyzer_is_stored_by_its_settings(tmp_path):
+    from civictext.topics import _analyzer_from_state, _analyzer_state
+    from civictext.tokenize import Analyzer
+
+    a = Analyzer(compounds=["cải cách hành chính"], pos=("N", "V"), fold=True)
+    back = _analyzer_from_state(_analyzer_state(a))
+    assert type(back) is Analyzer and back.__dict__ == a.__dict__
+    assert isinstance(back.stopwords, frozenset) and back.pos == ("N", "V")
 
 
 def test_load_names_a_folder_without_a_model(tmp_path):
@@ -466,7 +563,7 @@ def test_cli_topics_writes_tables_and_a_loadable_model(themed, tmp_path, monkeyp
     assert len(pd.read_csv(out / "doc_topics.csv")) == len(themed) * 4
     assert {"theme", "term", "in_vocabulary"} <= set(pd.read_csv(out / "seed_terms.csv").columns)
     assert len(pd.read_csv(out / "stability.csv")) == 4
-    model = TopicModel.load(out / "model")
+    model = TopicModel.load(out / "model", analyzer=PhraseAnalyzer())
     assert model.n_topics == 4
     rc = cli.main(["topics", "corpus/", "--out", str(tmp_path / "bad"), "--method", "nmf",
                    "--min-df", "0.0", "-q"])

@@ -1,0 +1,140 @@
+"""Loading model files that carry no code: skops with an explicit list of trusted types.
+
+Shared by every saved model (:class:`civictext.topics.TopicModel`, and any other
+model folder): a model folder someone hands you must not be able to run code on
+load, and must not point outside itself.
+
+* :func:`dump` writes an object with :mod:`skops.io` atomically.
+* :func:`load` reads it back and refuses any type that is not trusted by skops
+  itself (builtins, numpy, scipy, scikit-learn) or named in ``trusted_types``,
+  listing the untrusted types in a :class:`~civictext.errors.ModelError`.
+* :func:`member` resolves a file name read from a sidecar inside the model
+  folder, refusing absolute paths, ``..`` and symbolic links that leave it.
+* :func:`frame_state` / :func:`frame_from_state` turn a DataFrame into plain
+  lists and back (skops does not persist pandas objects).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from civictext.errors import ModelError
+
+__all__ = ["dump", "load", "member", "frame_state", "frame_from_state"]
+
+#: Largest model file :func:`load` reads (bytes); a model over this is refused.
+MAX_MODEL_BYTES = 2 * 1024**3
+
+
+def _skops():
+    try:
+        import skops.io as sio
+    except ImportError:  # pragma: no cover - a core dependency
+        raise ModelError("saving and loading models needs skops: pip install skops") from None
+    return sio
+
+
+def dump(obj: Any, path: str | os.PathLike) -> Path:
+    """Write ``obj`` to ``path`` with skops, atomically."""
+    from civictext._io import atomic_write
+
+    data = _skops().dumps(obj)
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
+    return Path(path)
+
+
+def load(path: str | os.PathLike, *, where: str, trusted_types: Iterable[str] = ()) -> Any:
+    """Read a skops file, refusing every type not trusted.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (resolve it with :func:`member` first).
+    where : str
+        The caller's name, for messages (``"TopicModel.load"``).
+    trusted_types : iterable of str
+        Fully qualified type names trusted beyond skops' defaults.
+    """
+    sio = _skops()
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise ModelError(f"{where}: {path} is {size / 2**20:.0f} MB, more than the "
+                         f"{MAX_MODEL_BYTES / 2**20:.0f} MB a model file may have; it is not a "
+                         "civictext model")
+    data = path.read_bytes()
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as exc:  # a corrupt or foreign zip file
+        raise ModelError(f"{where}: {path} is not a skops model file ({type(exc).__name__}: "
+                         f"{exc}); save the model again") from None
+    trusted = set(trusted_types)
+    refused = sorted(t for t in untrusted if t not in trusted)
+    if refused:
+        raise ModelError(f"{where}: {path} contains types that are not trusted: "
+                         f"{', '.join(refused)}; a civictext model holds none, so it was not "
+                         "loaded (it may have been altered to run code)")
+    try:
+        return sio.loads(data, trusted=sorted(set(untrusted) & trusted))
+    except Exception as exc:
+        raise ModelError(f"{where}: {path} cannot be loaded ({type(exc).__name__}: {exc}); "
+                         "save the model again") from None
+
+
+def member(folder: str | os.PathLike, name: Any, *, where: str) -> Path:
+    """``folder / name`` for a file name read from a sidecar, refusing any path
+    that leaves ``folder`` (absolute, ``..``, or a symbolic link out of it)."""
+    folder = Path(folder)
+    if not isinstance(name, str) or not name or "\0" in name:
+        raise ModelError(f"{where}: the model file name {name!r} in {folder} is not a file name")
+    candidate = Path(name)
+    if candidate.is_absolute() or ".." in candidate.parts:
+        raise ModelError(f"{where}: the model file {name!r} named in {folder} is outside the "
+                         "model folder; a model folder must hold its own files (refused)")
+    path = folder / candidate
+    try:
+        real, base = path.resolve(), folder.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise ModelError(f"{where}: {path} cannot be resolved ({exc})") from None
+    if real != base and base not in real.parents:
+        raise ModelError(f"{where}: {path} is a link to {real}, outside the model folder "
+                         "(refused)")
+    return path
+
+
+def frame_state(frame: Any) -> dict[str, Any]:
+    """A DataFrame as plain data: column lists, dtype names and JSON-able attrs."""
+    import numpy as np
+
+    cols = {}
+    for c in frame.columns:
+        values = frame[c].tolist()
+        cols[str(c)] = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return {"columns": [str(c) for c in frame.columns], "data": cols,
+            "dtypes": {str(c): str(frame[c].dtype) for c in frame.columns},
+            "attrs": {k: v for k, v in frame.attrs.items() if _plain(v)}}
+
+
+def frame_from_state(state: dict[str, Any]) -> Any:
+    """The DataFrame :func:`frame_state` described."""
+    import pandas as pd
+
+    frame = pd.DataFrame({c: state["data"][c] for c in state["columns"]},
+                         columns=state["columns"])
+    for c, dtype in state["dtypes"].items():
+        if str(frame[c].dtype) != dtype:
+            frame[c] = frame[c].astype(dtype)
+    frame.attrs.update(state.get("attrs", {}))
+    return frame
+
+
+def _plain(v: Any) -> bool:
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return True
+    if isinstance(v, (list, tuple)):
+        return all(_plain(x) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain(x) for k, x in v.items())
+    return False
