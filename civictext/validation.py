@@ -713,7 +713,7 @@ def read_coded(coded: pd.DataFrame | str | os.PathLike,
 def _coded_pi(long: pd.DataFrame, key: Any, path: Path | None, where: str) -> pd.Series:
     """The inclusion probability of each coded row (from the table, the key, or 1/weight)."""
     source = "the coded table"
-    if "pi" in long.columns and (long["pi"].astype(str).str.strip() != "").all():
+    if "pi" in long.columns and (long["pi"].astype(str).str.strip() != "").any():
         raw = long["pi"]
     else:
         if key is None and path is not None:
