@@ -63,6 +63,15 @@ def _read(args: argparse.Namespace, path: str | None = None):
                        **_read_options(args))
 
 
+def _coded_options(args: argparse.Namespace) -> dict:
+    """``coded=``/``pooled=`` from --coded and --pooled-correction (only when given)."""
+    if getattr(args, "coded", None) is None:
+        if getattr(args, "pooled_correction", False):
+            raise CivictextError("--pooled-correction needs --coded CODING.csv (the coded sample)")
+        return {}
+    return {"coded": args.coded, "pooled": bool(getattr(args, "pooled_correction", False))}
+
+
 def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
     if getattr(args, "engine", "local") == "dask" and _read_options(args):
         raise CivictextError("--encoding, --field and --category-pattern are not supported with "
@@ -225,7 +234,8 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     scores = score_themes(articles, presence=args.presence)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
-                          n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed)
+                          n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed,
+                          **_coded_options(args))
     write_csv(args.out, trends)
     _say(args, f"wrote {args.out} ({len(trends)} rows, freq {freq}); excluded for date "
                f"precision: {trends.attrs.get('excluded', {})}. "
@@ -242,7 +252,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
                              dedup=not args.keep_duplicates, presence=args.presence,
-                             read_options=_read_options(args), by=args.by, **kw)
+                             read_options=_read_options(args), by=args.by, **kw,
+                             **_coded_options(args))
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -252,6 +263,10 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     """The main job: read, score, fit, trend and draw; every output under --out."""
     _no_reader_options_on_dask(args)
+    if args.engine == "dask" and getattr(args, "coded", None):
+        raise CivictextError("--coded is not supported with --engine dask yet; run the local "
+                             "engine, or compute corrected shares from its tables with "
+                             "civictext.theme_trends(scores, articles, coded=...)")
     if args.engine == "dask":
         from civictext.distributed import run_dask
 
@@ -279,7 +294,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
                       presence=args.presence, read_options=_read_options(args),
-                      by=args.by or None)
+                      by=args.by or None, **_coded_options(args))
     for line in summary:
         _say(args, line)
     return 0
@@ -353,6 +368,15 @@ def build_parser() -> argparse.ArgumentParser:
                                "the document: in the headline, in the lead and one more "
                                "sentence, or in 1 in 5 sentences of a 4+ sentence document) "
                                "or mention (one strong term or two weak ones, anywhere)")
+    corrected = argparse.ArgumentParser(add_help=False)
+    corrected.add_argument("--coded", metavar="CODING.csv",
+                           help="a coded sample (doc_id, theme, relevant, pi; or a filled "
+                                "coding sheet .csv/.xlsx with its .key.csv): adds shares "
+                                "corrected for measurement error (share_corrected, "
+                                "corrected_lo/hi, n_coded)")
+    corrected.add_argument("--pooled-correction", action="store_true",
+                           help="with --coded: one error rate for all periods and groups "
+                                "(assumes it is the same everywhere; default: per cell)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common, reader], help="read a corpus, write articles.csv")
@@ -403,7 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stability", type=int, default=0, metavar="N",
                    help="also refit with N seeds (from --seed) and write stability.csv")
 
-    s = sub.add_parser("trends", parents=[common, reader, seed, presence], help="theme shares per period")
+    s = sub.add_parser("trends", parents=[common, reader, seed, presence, corrected],
+                       help="theme shares per period")
     s.add_argument("path")
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
@@ -413,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples per period")
     s.add_argument("--smooth", type=int, help="also a trailing (backward-only) window of N periods")
 
-    s = sub.add_parser("figures", parents=[common, reader, seed, dedup, presence],
+    s = sub.add_parser("figures", parents=[common, reader, seed, dedup, presence, corrected],
                        help="rebuild every figure")
     s.add_argument("--corpus", required=True)
     s.add_argument("--out", required=True)
@@ -423,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="column for the small multiples (default source, the outlet; "
                         "e.g. category)")
 
-    s = sub.add_parser("run", parents=[common, reader, seed, engine, dedup, presence],
+    s = sub.add_parser("run", parents=[common, reader, seed, engine, dedup, presence, corrected],
                        help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)

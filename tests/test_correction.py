@@ -9,6 +9,7 @@ good, and every bad input is an error or a written note, never a wrong number.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -215,3 +216,69 @@ def test_coded_near_duplicates_are_left_out_with_a_warning(planted):
         tr = ct.theme_trends(w["scores"], kept, freq="M", by="source", coded=coded, n_boot=0)
     assert tr.attrs["correction"]["coded_dropped_as_duplicates"] == 1
     assert tr["n_coded"].sum() == len(coded) - 1
+
+
+# ------------------------------------------------------------- CLI, figures
+MINI = Path(__file__).resolve().parent / "data" / "mini_corpus"
+
+
+@pytest.fixture(scope="module")
+def mini_coded(tmp_path_factory):
+    """Every mini-corpus document coded (pi = 1): the corrected share is the coded truth."""
+    arts = ct.read_corpus(MINI)
+    d = tmp_path_factory.mktemp("coded")
+    rel = [int(i % 3 == 0) for i in range(len(arts))]
+    coded = pd.DataFrame({"doc_id": arts["doc_id"], "theme": "reform", "relevant": rel,
+                          "pi": 1.0})
+    coded.to_csv(d / "coded.csv", index=False)
+    from civictext.trends import assign_periods
+    dated = assign_periods(arts, "Y")["period"].notna().to_numpy()
+    return d / "coded.csv", float(np.mean(np.array(rel)[dated])), arts
+
+
+def test_cli_trends_writes_raw_and_corrected_columns(mini_coded, tmp_path):
+    from civictext.cli import main
+
+    path, truth, _ = mini_coded
+    out = tmp_path / "trends.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CivictextWarning)  # conduct/satisfaction not coded
+        assert main(["trends", str(MINI), "--out", str(out), "--freq", "Y", "--coded", str(path),
+                     "--quiet", "--n-boot", "20"]) == 0
+    tr = pd.read_csv(out, keep_default_na=False)
+    reform = tr[tr["theme"] == "reform"].iloc[0]
+    assert float(reform["share_corrected"]) == pytest.approx(truth)  # all coded: the truth
+    assert "share" in tr.columns and int(reform["n_coded"]) == reform["n_articles"]
+    other = tr[tr["theme"] != "reform"]
+    assert (other["corrected_note"].str.contains("coded for none")).all()
+
+
+def test_cli_figures_draw_the_corrected_share_and_record_the_sample(mini_coded, tmp_path,
+                                                                    capsys):
+    import json
+
+    from civictext._io import sha256_file
+    from civictext.cli import main
+
+    path, _, _ = mini_coded
+    out = tmp_path / "fig"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CivictextWarning)
+        assert main(["figures", "--corpus", str(MINI), "--out", str(out), "--freq", "Y",
+                     "--coded", str(path), "--quiet"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rec = manifest["coded_sample"]
+    assert rec["sha256"] == sha256_file(path) and rec["documents"] == 14
+    fig = [r for r in manifest["figures"] if r["name"] == "corrected_theme_share_by_year"]
+    assert fig and (out / fig[0]["png"]).is_file()
+    assert "14 coded documents" in fig[0]["caption"] and "Egami" in fig[0]["caption"]
+    # a coded id that is not in the corpus: one line, exit 2, no traceback
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"doc_id": ["nope"], "theme": ["reform"], "relevant": [1],
+                  "pi": [1.0]}).to_csv(bad, index=False)
+    assert main(["trends", str(MINI), "--out", str(tmp_path / "t.csv"), "--freq", "Y",
+                 "--coded", str(bad), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not in the articles table" in err[0]
+    assert main(["trends", str(MINI), "--out", str(tmp_path / "t.csv"), "--pooled-correction",
+                 "--quiet"]) == 2
