@@ -434,7 +434,8 @@ def sample_for_coding(
 # ------------------------------------------------------------ cells design
 def _cell_strata(articles: pd.DataFrame, scores: Any, n: int, freq: str, by: str | None,
                  positive_share: float) -> tuple[pd.Series, pd.Series]:
-    """Strata ``period|group|positive`` (or ``negative``) and their allocation."""
+    """Strata ``period|group|positive`` (or ``|negative``; ``period|...`` without ``by``)
+    and their allocation."""
     from civictext.trends import assign_periods  # a later stage, needed only for this design
 
     where = "sample_for_coding(design='cells')"
@@ -472,7 +473,7 @@ def _cell_strata(articles: pd.DataFrame, scores: Any, n: int, freq: str, by: str
     if not placed.any():
         raise ValidationError(f"{where}: no document can be placed in a period at "
                               f"freq={freq!r}; choose a coarser freq")
-    cell = period[placed].astype(str) + "|" + group[placed]
+    cell = period[placed].astype(str) + ("|" + group[placed] if by else "")
     strata = cell + "|" + np.where(positive[placed], "positive", "negative")
     cell_sizes = cell.value_counts().sort_index()
     cell_alloc = _allocate(cell_sizes, min(n, int(placed.sum())))
