@@ -688,7 +688,7 @@ def read_coded(coded: pd.DataFrame | str | os.PathLike,
         keep_cols = [c for c in ("pi", "weight", "stratum", "corpus") if c in df.columns]
         long = (df[~blank].melt(id_vars=["doc_id", *keep_cols], value_vars=cols,
                                 var_name="theme", value_name="label"))
-    vals = long["label"].astype(str).str.strip().str.lower()
+    vals = long["label"].astype(str).str.strip().str.lower().replace({"1.0": "1", "0.0": "0"})
     bad = ~vals.isin(_TRUE | _FALSE) | (vals == "")
     if bad.any():
         r = long[bad].iloc[0]
