@@ -90,6 +90,9 @@ def main() -> None:
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(DEFAULT_MODEL_DIR))
+    ap.add_argument("--reuse-cv", action="store_true",
+                    help="read cv_results.csv of an earlier run instead of cross-validating "
+                         "again (only the shipped model is refitted)")
     args = ap.parse_args()
     coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "stratum": str})
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,19 +104,23 @@ def main() -> None:
     allcoded = pd.concat([coded[["corpus", "doc_id", "theme", "relevant", "pi", "stratum"]],
                           lab_long], ignore_index=True)
     allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
-    cv, pred = cross_validate_measures(allarts, allcoded, n_boot=args.n_boot,
-                                       random_state=args.seed, return_predictions=True)
-    real = pred[pred["group"] != "labelled"]
-    pooled = []
-    for measure in ("model", "focus", "mention"):
-        m = real.assign(pred=real[measure].fillna(False).astype(int))
-        pooled.append(_metrics(m, measure, "real", n_boot=args.n_boot, random_state=args.seed))
-    cv = pd.concat([cv[cv["heldout"] != "all"], *pooled], ignore_index=True)
-    cv.to_csv(LABELS / "cv_results.csv", index=False, float_format="%.4f")
-    keep = ["group", "doc_id", "theme", "relevant", "pi", "stratum", "p_model", "model",
-            "focus", "mention"]
-    pred.reindex(columns=keep).sort_values(["group", "doc_id", "theme"]).to_csv(
-        LABELS / "cv_predictions.csv", index=False, float_format="%.6g")
+    if args.reuse_cv:
+        cv = pd.read_csv(LABELS / "cv_results.csv")
+    else:
+        cv, pred = cross_validate_measures(allarts, allcoded, n_boot=args.n_boot,
+                                           random_state=args.seed, return_predictions=True)
+        real = pred[pred["group"] != "labelled"]
+        pooled = []
+        for measure in ("model", "focus", "mention"):
+            m = real.assign(pred=real[measure].fillna(False).astype(int))
+            pooled.append(_metrics(m, measure, "real", n_boot=args.n_boot,
+                                   random_state=args.seed))
+        cv = pd.concat([cv[cv["heldout"] != "all"], *pooled], ignore_index=True)
+        cv.to_csv(LABELS / "cv_results.csv", index=False, float_format="%.4f")
+        keep = ["group", "doc_id", "theme", "relevant", "pi", "stratum", "p_model", "model",
+                "focus", "mention"]
+        pred.reindex(columns=keep).sort_values(["group", "doc_id", "theme"]).to_csv(
+            LABELS / "cv_predictions.csv", index=False, float_format="%.6g")
     r = cv[cv["heldout"] == "real"].set_index(["theme", "measure"])
     use = {t: bool(r.loc[(t, "model"), "f1_w"] > r.loc[(t, "focus"), "f1_w"]) for t in THEMES}
     print("pooled over the four real corpora, each held out in turn:")

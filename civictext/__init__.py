@@ -57,6 +57,12 @@ _API = {
     "validate": "validation",
     "sample_for_coding": "validation",
     "load_labelled_set": "validation",
+    "read_coded": "validation",
+    "write_coding_sheet": "validation",
+    # corrected shares (a coded sample)
+    "corrected_mean": "correction",
+    "coded_only_mean": "correction",
+    "corrected_shares": "correction",
     # topics
     "fit_topics": "topics",
     "TopicModel": "topics",

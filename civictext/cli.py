@@ -173,6 +173,15 @@ def _read(args: argparse.Namespace, path: str | None = None, *, allow_empty: boo
     return articles
 
 
+def _coded_options(args: argparse.Namespace) -> dict:
+    """``coded=``/``pooled=`` from --coded and --pooled-correction (only when given)."""
+    if getattr(args, "coded", None) is None:
+        if getattr(args, "pooled_correction", False):
+            raise CivictextError("--pooled-correction needs --coded CODING.csv (the coded sample)")
+        return {}
+    return {"coded": args.coded, "pooled": bool(getattr(args, "pooled_correction", False))}
+
+
 def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
     if getattr(args, "engine", "local") == "dask" and _read_options(args):
         raise CivictextError("--encoding, --field and --category-pattern are not supported with "
@@ -351,7 +360,8 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     scores = score_themes(articles, presence=args.presence, model=args.model)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
-                          n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed)
+                          n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed,
+                          **_coded_options(args))
     write_csv(args.out, trends)
     _say(args, f"wrote {args.out} ({len(trends)} rows, freq {freq}); excluded for date "
                f"precision: {trends.attrs.get('excluded', {})}. "
@@ -370,7 +380,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
                              strict=args.strict, progress=not args.quiet,
                              dedup=not args.keep_duplicates, presence=args.presence,
                              read_options=_read_options(args), by=args.by,
-                             theme_model=args.model, **kw)
+                             theme_model=args.model, **kw, **_coded_options(args))
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -381,6 +391,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     """The main job: read, score, fit, trend and draw; every output under --out."""
     _no_reader_options_on_dask(args)
     _check_out(args, "folder", args.path)
+    if args.engine == "dask" and getattr(args, "coded", None):
+        raise CivictextError("--coded is not supported with --engine dask yet; run the local "
+                             "engine, or compute corrected shares from its tables with "
+                             "civictext.theme_trends(scores, articles, coded=...)")
     if args.engine == "dask":
         from civictext.distributed import run_dask
 
@@ -408,7 +422,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
                       presence=args.presence, read_options=_read_options(args),
-                      by=args.by or None, theme_model=args.model)
+                      by=args.by or None, theme_model=args.model,
+                      **_coded_options(args))
     for line in summary:
         _say(args, line)
     return 0
@@ -515,6 +530,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="theme model folder (from train-model) for --presence model/auto "
                                "(default: the model shipped with civictext); adds p_model and "
                                "present_model to scores.csv")
+    corrected = _Parser(add_help=False)
+    corrected.add_argument("--coded", metavar="CODING.csv",
+                           help="a coded sample (doc_id, theme, relevant, pi; or a filled "
+                                "coding sheet .csv/.xlsx with its .key.csv): adds shares "
+                                "corrected for measurement error (share_corrected, "
+                                "corrected_lo/hi, n_coded)")
+    corrected.add_argument("--pooled-correction", action="store_true",
+                           help="with --coded: one error rate for all periods and groups "
+                                "(assumes it is the same everywhere; default: per cell)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", parents=[common, reader], help="read a corpus, write articles.csv")
@@ -566,7 +590,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stability", type=_int_in(2, 100, also=(0,)), default=0, metavar="N",
                    help="also refit with N seeds (from --seed) and write stability.csv")
 
-    s = sub.add_parser("trends", parents=[common, reader, seed, presence], help="theme shares per period")
+    s = sub.add_parser("trends", parents=[common, reader, seed, presence, corrected],
+                       help="theme shares per period")
     s.add_argument("path")
     s.add_argument("--out", required=True)
     s.add_argument("--freq", choices=["auto", "M", "Q", "Y"], default="auto",
@@ -576,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n-boot", type=_int_in(0, 100_000), default=1000, help="bootstrap resamples per period")
     s.add_argument("--smooth", type=_int_in(1, 1000), help="also a trailing (backward-only) window of N periods")
 
-    s = sub.add_parser("figures", parents=[common, reader, seed, dedup, presence],
+    s = sub.add_parser("figures", parents=[common, reader, seed, dedup, presence, corrected],
                        help="rebuild every figure")
     s.add_argument("--corpus", required=True)
     s.add_argument("--out", required=True)
@@ -586,7 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="column for the small multiples (default source, the outlet; "
                         "e.g. category)")
 
-    s = sub.add_parser("run", parents=[common, reader, seed, engine, dedup, presence],
+    s = sub.add_parser("run", parents=[common, reader, seed, engine, dedup, presence, corrected],
                        help="the main job: everything, into --out")
     s.add_argument("path")
     s.add_argument("--out", required=True)

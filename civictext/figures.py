@@ -54,6 +54,7 @@ __all__ = [
     "theme_cooccurrence_heatmap",
     "top_terms_per_theme",
     "topic_prevalence_by_period",
+    "corrected_theme_share_by_period",
     "figures_from_tables",
     "build_figures",
     "run_all",
@@ -239,6 +240,45 @@ def topic_prevalence_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
     return _save(ax.figure, Path(out), f"topic_prevalence_by_{_FREQ_WORD[freq]}", table, cap)
 
 
+def corrected_theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
+                                    presence: str = "focus") -> dict[str, Any]:
+    """Corrected theme shares with intervals; writes ``corrected_theme_share_by_<freq>.*``.
+
+    ``trends`` is ``theme_trends(..., coded=...)`` output (no ``by``). CSV
+    columns: ``period, theme, n_articles, share, share_corrected,
+    corrected_lo, corrected_hi, n_coded, corrected_note``. The caption says
+    what was corrected, how many documents were coded per period, and the
+    estimator.
+    """
+    from civictext.plots import plot_corrected_shares
+
+    freq = trends.attrs.get("freq", "M")
+    info = trends.attrs.get("correction", {})
+    ax = plot_corrected_shares(trends)
+    level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
+    per = trends[trends["n_articles"] > 0].groupby("period")["n_coded"].max()
+    coded_words = (f"{int(per.min())}-{int(per.max())}" if len(per) and per.min() != per.max()
+                   else f"{int(per.max()) if len(per) else 0}")
+    n_not = int((trends["share_corrected"].isna() & (trends["n_articles"] > 0)).sum())
+    method = ("one error rate pooled across periods (" + info.get("assumption", "") + ")"
+              if info.get("method") == "pooled" else
+              "each period corrected with its own coded documents")
+    cap = (f"Share of documents in which each theme {_presence_words(presence)} (dashed: the "
+           f"machine measure), and the share corrected for the measure's errors with a "
+           f"human-coded probability sample (solid, with {level:.0%} intervals): "
+           f"{info.get('coded_documents', 0)} coded documents, {coded_words} per "
+           f"{_FREQ_WORD[freq]}; {method}. Estimator: the machine share plus the "
+           f"inclusion-weighted mean of the coded residuals (design-based supervised "
+           f"learning, Egami et al. 2023; see docs/methods.md). "
+           + (f"{n_not} period-theme cell(s) not estimable (too few coded documents; see "
+              f"corrected_note). " if n_not else "")
+           + _date_sentence(trends.attrs, freq))
+    cols = ["period", "theme", "n_articles", "share", "share_corrected", "corrected_lo",
+            "corrected_hi", "n_coded", "corrected_note"]
+    return _save(ax.figure, Path(out), f"corrected_theme_share_by_{_FREQ_WORD[freq]}",
+                 _csv_frame(trends, cols), cap)
+
+
 # ----------------------------------------------------------- from tables
 def figures_from_tables(
     articles: pd.DataFrame,
@@ -255,6 +295,8 @@ def figures_from_tables(
     min_articles: int = DEFAULT_MIN_ARTICLES,
     random_state: int | None = DEFAULT_RANDOM_STATE,
     presence: str = "focus",
+    coded: Any = None,
+    pooled: bool = False,
 ) -> list[dict[str, Any]]:
     """Draw and save every figure from tables already computed.
 
@@ -279,6 +321,9 @@ def figures_from_tables(
     presence : {"focus", "mention"}
         The ``presence`` rule ``scores`` were computed with; the captions say
         what ``present`` means.
+    coded, pooled : optional
+        A coded sample (``theme_trends(coded=...)``): adds the figure of
+        corrected shares (:func:`corrected_theme_share_by_period`).
 
     Returns
     -------
@@ -306,6 +351,9 @@ def figures_from_tables(
     records = [corpus_volume_by_period(corpus_volume(articles, freq=freq), out)]
     trends = theme_trends(scores, articles, **kw)
     records.append(theme_share_by_period(trends, out, presence=presence))
+    if coded is not None:
+        corrected = theme_trends(scores, articles, coded=coded, pooled=pooled, **kw)
+        records.append(corrected_theme_share_by_period(corrected, out, presence=presence))
     if by and by in articles.columns:
         records.append(theme_share_by_outlet(theme_trends(scores, articles, by=by, **kw), out,
                                              presence=presence))
@@ -464,9 +512,27 @@ def _topic_labels(model: Any) -> dict[Any, str]:
     return {}
 
 
+def _coded_record(coded: Any, pooled: bool) -> dict[str, Any]:
+    """What the manifest says about a coded sample: file, SHA-256, counts."""
+    from civictext.validation import read_coded
+
+    long = read_coded(coded)
+    if isinstance(coded, (str, os.PathLike)):
+        name, digest = Path(coded).name, sha256_file(coded)
+    else:
+        name = "(DataFrame)"
+        digest = hashlib.sha256(long.to_csv(index=False).encode("utf-8")).hexdigest()
+    return {"file": name, "sha256": digest, "documents": int(long["doc_id"].nunique()),
+            "rows": int(len(long)), "relevant": int(long["relevant"].sum()),
+            "by_theme": {str(t): int(n) for t, n in long["theme"].value_counts().sort_index()
+                         .items()},
+            "correction": "pooled" if pooled else "per cell"}
+
+
 def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out: Path, *,
                           freq: str | None, random_state: int | None, n_boot: int,
-                          level: float, min_articles: int, by: str) -> dict[str, Any]:
+                          level: float, min_articles: int, by: str, coded: Any = None,
+                          pooled: bool = False) -> dict[str, Any]:
     from civictext import __version__
     from civictext.config import package_versions
 
@@ -478,7 +544,7 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
         doc_topics=model.doc_topics if model is not None else None,
         topic_labels=_topic_labels(model) if model is not None else None,
         freq=chosen, by=by, level=level, n_boot=n_boot, min_articles=min_articles,
-        random_state=random_state, presence=tables["presence"])
+        random_state=random_state, presence=tables["presence"], coded=coded, pooled=pooled)
     excluded = corpus_volume(articles, freq=chosen).attrs["excluded"]
     kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
     manifest = {
@@ -496,6 +562,7 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
                        "min_articles": min_articles, "topic_method": "seeded",
                        "unit": "document (article or teaser)"},
         "random_state": random_state,
+        **({"coded_sample": _coded_record(coded, pooled)} if coded is not None else {}),
         "figures": records,
         "skipped": ({"topic_prevalence": tables["topics_skipped"]}
                     if tables["topics_skipped"] else {}),
@@ -520,6 +587,8 @@ def build_figures(
     presence: str = "focus",
     read_options: dict[str, Any] | None = None,
     theme_model: Any = None,
+    coded: Any = None,
+    pooled: bool = False,
 ) -> dict[str, Any]:
     """Rebuild every figure from a corpus and write ``manifest.json``.
 
@@ -554,6 +623,10 @@ def build_figures(
     theme_model : ThemeModel or path, optional
         Passed to ``score_themes(model=...)`` (default: the bundled model when
         ``presence`` is "model" or "auto"); its checksum goes in the manifest.
+    coded, pooled : optional
+        A coded sample (path or table, see ``theme_trends(coded=...)``): adds
+        the corrected-shares figure; the manifest's ``coded_sample`` records
+        the file name, its SHA-256 and counts.
 
     Returns
     -------
@@ -575,7 +648,7 @@ def build_figures(
                            read_options=read_options, theme_model=theme_model)
     return _figures_and_manifest(tables, corpus, out, freq=freq,
                                  random_state=random_state, n_boot=n_boot, level=level,
-                                 min_articles=min_articles, by=by)
+                                 min_articles=min_articles, by=by, coded=coded, pooled=pooled)
 
 
 def run_all(
@@ -590,6 +663,8 @@ def run_all(
     read_options: dict[str, Any] | None = None,
     by: str | None = "source",
     theme_model: Any = None,
+    coded: Any = None,
+    pooled: bool = False,
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
 
@@ -602,6 +677,9 @@ def run_all(
     ``by`` is the column of the per-group trends and the small multiples
     (default ``source``, the outlet; e.g. ``category``; None for none).
     ``theme_model`` goes to ``score_themes(model=...)``.
+    ``coded`` (a coded sample, see ``theme_trends(coded=...)``) adds the
+    corrected-share columns to ``trends.csv`` and ``trends_by_<by>.csv``, the
+    corrected-shares figure, and the sample's SHA-256 and counts to the manifest.
 
     Writes ``articles.csv`` and the read report, ``scores.csv``,
     ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
@@ -658,11 +736,13 @@ def run_all(
                      f"(clusters: {out / 'near_duplicates.csv'})")
     freq = choose_freq(kept)
     kw = dict(freq=freq, random_state=random_state)
-    trends = theme_trends(kept_scores, kept, **kw)
+    ckw = dict(coded=coded, pooled=pooled) if coded is not None else {}
+    trends = theme_trends(kept_scores, kept, **kw, **ckw)
     write_csv(out / "trends.csv", trends)
     written = [f"{out / 'trends.csv'}"]
     if by is not None:
-        write_csv(out / f"trends_by_{by}.csv", theme_trends(kept_scores, kept, by=by, **kw))
+        write_csv(out / f"trends_by_{by}.csv",
+                  theme_trends(kept_scores, kept, by=by, **kw, **ckw))
         written.append(f"{out / f'trends_by_{by}.csv'}")
     if model is not None:
         write_csv(out / "topic_trends.csv", topic_trends(model, kept, **kw))
@@ -674,7 +754,7 @@ def run_all(
     manifest = _figures_and_manifest(tables, path, out / "figures", freq=None,
                                      random_state=random_state, n_boot=DEFAULT_N_BOOT,
                                      level=DEFAULT_CI_LEVEL, min_articles=DEFAULT_MIN_ARTICLES,
-                                     by=by or "")
+                                     by=by or "", coded=coded, pooled=pooled)
     lines.append(f"figures: {len(manifest['figures'])} in {out / 'figures'}/ "
                  f"(PNG, SVG, CSV; captions.md; manifest.json)")
     return lines

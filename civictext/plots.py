@@ -48,6 +48,7 @@ __all__ = [
     "plot_top_terms",
     "plot_topic_prevalence",
     "plot_volume",
+    "plot_corrected_shares",
 ]
 
 log = logging.getLogger(__name__)
@@ -494,4 +495,62 @@ def plot_volume(volume: pd.DataFrame, *, ax: Any = None) -> Any:
             ax.text(0.5, 0.5, "No dated articles at this resolution", ha="center",
                     va="center", transform=ax.transAxes)
         _note(ax, excluded_note(volume.attrs, unit="articles"))
+    return ax
+
+
+def plot_corrected_shares(trends: pd.DataFrame, *, ax: Any = None,
+                          themes: Sequence[str] | None = None,
+                          title: str | None = None) -> Any:
+    """Corrected theme shares with their intervals, beside the raw (machine) share.
+
+    Parameters
+    ----------
+    trends : DataFrame
+        From ``theme_trends(..., coded=...)`` without ``by`` (or one group's
+        rows): ``period, theme, share, share_corrected, corrected_lo,
+        corrected_hi`` (and ``n_coded``).
+    ax : Axes, optional
+        Where to draw; a new figure when None.
+    themes : sequence of str, optional
+        Subset of themes to draw.
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+        Per theme: the corrected share (solid, with its interval band; a gap
+        where the cell is not estimable) and the raw share of the machine
+        measure (dashed, same colour), y in per cent.
+    """
+    cols = ["period", "theme", "share", "share_corrected", "corrected_lo", "corrected_hi"]
+    data = _check(trends, cols, "plot_corrected_shares")
+    if themes is not None:
+        data = data[data["theme"].isin(list(themes))]
+    with _plt().rc_context(style()):
+        ax = _new_ax(ax, (7.5, 4.2))
+        periods = list(dict.fromkeys(data["period"]))
+        pos = {p: i for i, p in enumerate(periods)}
+        for k, (name, g) in enumerate(data.groupby("theme", sort=True)):
+            color = _COLORS[k % len(_COLORS)]
+            x = g["period"].map(pos).to_numpy(dtype=float)
+            est = g["share_corrected"].to_numpy(dtype=float) * 100
+            ax.fill_between(x, g["corrected_lo"].to_numpy(dtype=float) * 100,
+                            g["corrected_hi"].to_numpy(dtype=float) * 100, color=color,
+                            alpha=0.18, linewidth=0)
+            ax.plot(x, est, "o-", color=color, linewidth=1.6, markersize=3.5,
+                    label=f"{_label(name)}: corrected")
+            ax.plot(x, g["share"].to_numpy(dtype=float) * 100, "--", color=color,
+                    linewidth=1.0, alpha=0.8, label=f"{_label(name)}: machine measure")
+        _period_axis(ax, periods)
+        ax.set_ylabel("Share of articles (%)")
+        ax.set_ylim(bottom=0)
+        level = trends.attrs.get("level")
+        lvl = f" ({level:.0%} interval)" if level else ""
+        ax.set_title(title or f"Theme shares corrected with the coded sample{lvl}")
+        if len(data):
+            ax.legend(loc="upper left", fontsize=7.5, frameon=False)
+        else:
+            ax.text(0.5, 0.5, "No dated articles at this resolution", ha="center",
+                    va="center", transform=ax.transAxes)
+        _note(ax, excluded_note(trends.attrs, unit="articles"))
     return ax

@@ -25,7 +25,7 @@ from civictext.normalize import normalize_text
 from civictext.errors import ParameterError
 
 __all__ = ["SEED_PAGE", "seed_sentences", "generate_corpus", "planted_trend_corpus",
-           "planted_keyword_scores", "PLANTED_THEME_KEYWORDS"]
+           "planted_keyword_scores", "PLANTED_THEME_KEYWORDS", "planted_measurement_error"]
 
 #: The project's sample page (the bundled corpus).
 SEED_PAGE = Path(__file__).resolve().parents[1] / "corpus" / "ldtd-van-hoa-cong-so.txt"
@@ -306,3 +306,68 @@ def planted_keyword_scores(articles: pd.DataFrame) -> pd.DataFrame:
             rows.append({"doc_id": d, "theme": theme, "hits": hits, "n_tokens": n_tok,
                          "per_1k": 1000 * hits / n_tok, "present": hits > 0})
     return pd.DataFrame(rows)
+
+
+def planted_measurement_error(
+    *,
+    n_per_cell: int = 200,
+    n_periods: int = 12,
+    true_share: float | tuple[float, float] = 0.3,
+    recall: tuple[float, float] = (0.8, 0.4),
+    outlet_recall_shift: float = -0.2,
+    false_positive_rate: float = 0.03,
+    theme: str = "reform",
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+) -> dict[str, pd.DataFrame]:
+    """SYNTHETIC tables in which a theme measure's recall drifts, with the truth known.
+
+    Two outlets (``SYNTHETIC-A``, ``SYNTHETIC-B``), ``n_periods`` months from
+    January 2024, ``n_per_cell`` articles per outlet and month. Each article is
+    truly about ``theme`` with probability ``true_share`` (one number, or a
+    (first, last) pair for a linear trend); the machine measure finds a true
+    article with probability ``recall``, drifting linearly from
+    ``recall[0]`` to ``recall[1]`` over the months (outlet B's recall shifted by
+    ``outlet_recall_shift``, clipped to [0.05, 1]), and marks a false one with
+    probability ``false_positive_rate``. So the naive share shows a falling
+    trend, and a gap between the outlets, that are artefacts of the measure.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``articles``: ``doc_id, published, date_precision, source, text``
+        (text is a placeholder); ``scores``: ``doc_id, theme, present,
+        per_1k`` (the machine measure); ``truth``: ``doc_id, theme,
+        relevant`` (0/1, for every article: code a sample of it);
+        ``cells``: ``period, source, theme, true_share`` (the planted probability).
+
+    >>> t = planted_measurement_error(n_per_cell=50, n_periods=2, random_state=1)
+    >>> len(t["articles"]), sorted(t["cells"]["period"].unique())
+    (200, ['2024-01', '2024-02'])
+    """
+    rng = np.random.default_rng(random_state)
+    lo, hi = (true_share, true_share) if np.isscalar(true_share) else true_share
+    rows, cells = [], []
+    for m in range(n_periods):
+        frac = m / max(n_periods - 1, 1)
+        p = lo + (hi - lo) * frac
+        base_recall = recall[0] + (recall[1] - recall[0]) * frac
+        for o, source in enumerate(("SYNTHETIC-A", "SYNTHETIC-B")):
+            rec = float(np.clip(base_recall + o * outlet_recall_shift, 0.05, 1.0))
+            y = rng.random(n_per_cell) < p
+            f = np.where(y, rng.random(n_per_cell) < rec,
+                         rng.random(n_per_cell) < false_positive_rate)
+            day = rng.integers(1, 28, size=n_per_cell)
+            for i in range(n_per_cell):
+                rows.append((f"syn-{source[-1]}-{m:02d}-{i:04d}",
+                             f"{2024 + m // 12}-{m % 12 + 1:02d}-{day[i]:02d}",
+                             source, bool(f[i]), int(y[i])))
+            period = str(pd.Period(f"{2024 + m // 12}-{m % 12 + 1:02d}", freq="M"))
+            cells.append({"period": period, "source": source, "theme": theme, "true_share": p})
+    ids, pub, src, present, rel = map(list, zip(*rows))
+    articles = pd.DataFrame({"doc_id": ids, "published": pub, "date_precision": "day",
+                             "source": src, "text": "SYNTHETIC"})
+    scores = pd.DataFrame({"doc_id": ids, "theme": theme, "present": present,
+                           "per_1k": np.where(present, 5.0, 0.0)})
+    truth = pd.DataFrame({"doc_id": ids, "theme": theme, "relevant": rel})
+    return {"articles": articles, "scores": scores, "truth": truth,
+            "cells": pd.DataFrame(cells)}

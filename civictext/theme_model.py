@@ -103,77 +103,25 @@ _FORMAT_VERSION = 1
 
 def coded_long(coded: Any, themes: Sequence[str] | None = None, *,
                where: str = "fit_theme_model") -> pd.DataFrame:
-    """Coded documents as a long table ``doc_id, theme, relevant, pi`` (+ ``group``).
+    """Coded documents as a long table ``doc_id, theme, relevant, pi`` (+ ``group``, ``stratum``).
 
-    Accepts a long table (``doc_id, theme, relevant`` and optionally ``pi``, as
-    the coding sheets' reader gives), a wide one (``doc_id`` and a 0/1 column per
-    theme, optionally ``pi`` or ``weight``, as the bundled labelled set), or a
-    path to a CSV of either. ``pi`` defaults to 1 (every document stands for
-    itself); a ``weight`` column is read as ``1 / pi``. A ``corpus`` or ``group``
-    column is kept as ``group`` (for grouped cross-validation).
+    Read by :func:`civictext.validation.read_coded`: a long table (``doc_id,
+    theme, relevant, pi``), a filled coding sheet (``.csv``/``.xlsx`` with its
+    key file) or a wide table (``doc_id`` and a 0/1 column per theme). A table
+    without ``pi`` or ``weight`` (such as the bundled labelled set) counts every
+    document once (``pi = 1``). The ``corpus`` column becomes ``group``, the unit
+    :func:`cross_validate_measures` holds out.
     """
-    src = ""
-    if isinstance(coded, (str, os.PathLike)):
-        src = str(coded)
-        try:
-            coded = pd.read_csv(coded, dtype=str, keep_default_na=False)
-        except (OSError, ValueError) as e:
-            raise ModelError(f"{where}: cannot read the coded file {src}: {e}; give a CSV with "
-                             "doc_id, theme, relevant (and pi)") from None
-        src = f" ({src})"
-    if not isinstance(coded, pd.DataFrame) or "doc_id" not in coded.columns:
-        raise ModelError(f"{where}: coded{src} must be a table with a doc_id column and either "
-                         "theme + relevant columns or one 0/1 column per theme")
-    df = coded.copy()
-    group = next((c for c in ("group", "corpus") if c in df.columns), None)
-    if "pi" not in df.columns:
-        if "weight" in df.columns:
-            w = pd.to_numeric(df["weight"], errors="coerce")
-            df["pi"] = 1.0 / w
-        else:
-            df["pi"] = 1.0
-    if {"theme", "relevant"} <= set(df.columns):
-        long = df[["doc_id", "theme", "relevant", "pi"] + ([group] if group else [])].copy()
-    else:
-        cand = list(themes) if themes is not None else [
-            c for c in df.columns if c in ("reform", "conduct", "satisfaction")]
-        missing = [t for t in (themes or []) if t not in df.columns]
-        if missing or not cand:
-            raise ModelError(f"{where}: coded{src} has no label column for "
-                             f"{', '.join(missing) or 'any theme'}; columns are "
-                             f"{list(map(str, df.columns[:12]))}. Give theme + relevant columns "
-                             "or one 0/1 column per theme")
-        long = df.melt(id_vars=["doc_id", "pi"] + ([group] if group else []),
-                       value_vars=cand, var_name="theme", value_name="relevant")
-    if group:
-        long = long.rename(columns={group: "group"})
-    long["doc_id"] = long["doc_id"].astype(str)
-    long["theme"] = long["theme"].astype(str)
-    rel = long["relevant"].astype(str).str.strip().str.lower()
-    ok = rel.isin({"0", "1", "0.0", "1.0", "true", "false"})
-    if not ok.all():
-        bad = long.loc[~ok].iloc[0]
-        raise ModelError(f"{where}: coded{src}: relevant must be 0 or 1, got {bad['relevant']!r} "
-                         f"for {bad['doc_id']!r}/{bad['theme']!r}; fix the sheet (leave no label "
-                         "empty: drop rows that were not coded)")
-    long["relevant"] = rel.isin({"1", "1.0", "true"}).astype("int64")
-    pi = pd.to_numeric(long["pi"], errors="coerce")
-    if pi.isna().any() or (pi <= 0).any() or (pi > 1).any():
-        bad = long.loc[pi.isna() | (pi <= 0) | (pi > 1)].iloc[0]
-        raise ModelError(f"{where}: coded{src}: pi (inclusion probability) must be in (0, 1], got "
-                         f"{bad['pi']!r} for {bad['doc_id']!r}; use the key file of the sample")
-    long["pi"] = pi.astype("float64")
-    dup = long.duplicated(["doc_id", "theme"])
-    if dup.any():
-        d = long[dup].iloc[0]
-        raise ModelError(f"{where}: coded{src} codes {d['doc_id']!r} twice for {d['theme']!r}; "
-                         "keep one (settled) verdict per document and theme")
-    if themes is not None:
-        unknown = sorted(set(long["theme"]) - set(themes))
-        if unknown:
-            raise ModelError(f"{where}: coded{src} has theme(s) {unknown} the lexicon does not "
-                             f"define (themes: {list(themes)}); rename or drop them")
-    return long.reset_index(drop=True)
+    from civictext.errors import ValidationError
+    from civictext.validation import read_coded
+
+    if isinstance(coded, pd.DataFrame) and not {"pi", "weight"} & set(coded.columns):
+        coded = coded.assign(pi=1.0)
+    try:
+        long = read_coded(coded, themes=themes)
+    except ValidationError as exc:
+        raise ModelError(f"{where}: {exc}") from None
+    return long.rename(columns={"corpus": "group"})
 
 
 # --------------------------------------------------------------------------- features
@@ -402,7 +350,10 @@ class ThemeModel:
         path.mkdir(parents=True, exist_ok=True)
         payload = {"vectorizer": self.vectorizer,
                    "classifiers": {t: self.classifiers[t] for t in self.themes}}
-        blob = sio.dumps(payload)
+        import zipfile
+
+        # the vocabulary is stored as JSON by skops (10 MB for 40,000 terms): deflate it
+        blob = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         with atomic_write(path / "model.skops", "wb") as fh:
             fh.write(blob)
         meta = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "themes": self.themes,
@@ -540,6 +491,10 @@ def fit_theme_model(
     feats = _features(arts, lex, lex.themes, n_jobs=n_jobs)
     vec = _vectorizer()
     X_txt = vec.fit_transform(feats.docs)
+    # the terms pruned by min_df/max_df/max_features: only for introspection, and 25x the
+    # size of everything else in a saved model (scikit-learn documents it may be deleted)
+    if hasattr(vec, "stop_words_"):
+        del vec.stop_words_
     X = sparse.hstack([X_txt, sparse.csr_matrix(feats.lex)], format="csr")
     row = {d: i for i, d in enumerate(feats.ids)}
     classifiers, calibrators, thresholds, summary = {}, {}, {}, {}
@@ -706,7 +661,6 @@ def cross_validate_measures(
     articles: pd.DataFrame,
     coded: Any,
     *,
-    groups: str = "group",
     lexicon: Lexicon | None = None,
     C: float | None = None,
     n_boot: int = 1000,
@@ -715,7 +669,7 @@ def cross_validate_measures(
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Held-out-group evaluation of the model, the focus rule and the mention rule.
 
-    For each group (a corpus: the coded table's ``corpus``/``group`` column) the
+    For each group (a corpus: the coded table's ``corpus`` column) the
     model is fitted on the other groups and applied to this one; the focus and
     mention rules are applied to the same documents. Metrics are design-weighted
     (``1 / pi``) with 95% stratified-bootstrap intervals (within group x
@@ -732,15 +686,10 @@ def cross_validate_measures(
     articles = check_articles(articles, "cross_validate_measures", error=ModelError)
     rs = DEFAULT_RANDOM_STATE if random_state is None else int(random_state)
     lex = _lexicon(lexicon)
-    src = coded
     long = coded_long(coded, lex.themes, where="cross_validate_measures")
-    if isinstance(src, pd.DataFrame) and "stratum" in src.columns:
-        st = src.drop_duplicates("doc_id").set_index(src.drop_duplicates("doc_id")["doc_id"]
-                                                     .astype(str))["stratum"]
-        long["stratum"] = long["doc_id"].map(st).astype(str)
     if "group" not in long.columns:
-        raise ModelError("cross_validate_measures: coded has no corpus/group column to hold "
-                         "out; add one (the corpus each document was drawn from)")
+        raise ModelError("cross_validate_measures: coded has no corpus column to hold out; add "
+                         "one (the corpus each document was drawn from)")
     _check_ids(long, articles["doc_id"], "cross_validate_measures")
     arts = articles[articles["doc_id"].astype(str).isin(set(long["doc_id"]))]
     frame = _score_frame(arts, lex)
@@ -878,7 +827,7 @@ def next_to_code(
     sheet["weight"] = sheet["stratum_size"] / sheet["n_sampled"]
     sheet["pi"] = sheet["n_sampled"] / sheet["stratum_size"]
     if out is not None:
-        write_coding_sheet(sheet, out, themes=model.themes)
+        write_coding_sheet(sheet, out)
     return sheet
 
 

@@ -436,6 +436,10 @@ def theme_trends(
     min_articles: int = DEFAULT_MIN_ARTICLES,
     random_state: int | None = DEFAULT_RANDOM_STATE,
     smooth: int | None = None,
+    coded: Any = None,
+    pooled: bool = False,
+    measure: str = "present",
+    min_coded: int | None = None,
 ) -> pd.DataFrame:
     """Share of articles mentioning each theme, per period (and group), with intervals.
 
@@ -469,6 +473,31 @@ def theme_trends(
         articles in this period and the ``smooth - 1`` before it; never later
         ones), its interval (bootstrap stratified by period), ``mean_per_1k_smooth``
         and ``n_articles_window``. The first periods use the shorter window available.
+    coded : DataFrame or path, optional
+        A coded sample (``doc_id, theme, relevant, pi``, or a filled coding
+        sheet with its key file: anything :func:`civictext.validation.read_coded`
+        reads). Adds the share **corrected for measurement error** per cell
+        (:mod:`civictext.correction`: the machine share plus the
+        inclusion-weighted mean of the coded residuals, Egami et al. 2023):
+        ``share_corrected``, ``corrected_lo``, ``corrected_hi`` (interval at
+        ``level``), ``corrected_se``, ``n_coded`` (coded documents in the cell),
+        ``correction`` (the method) and ``corrected_note`` (why a cell is not
+        estimable, else ``""``). Every coded ``doc_id`` must be in
+        ``articles``, except documents dropped as near-duplicates (found in
+        ``articles.attrs["near_duplicates"]``, as ``drop_near_duplicates``
+        leaves it): those are left out of the correction with a warning, which
+        keeps it valid (the rest are still a probability sample of the kept
+        documents). ``attrs["correction"]`` records the counts.
+    pooled : bool
+        With ``coded``: one error rate for all cells instead of one per cell
+        (only when asked; the ``correction`` column states its assumption).
+    measure : str
+        The machine measure the correction starts from: a column of
+        ``scores`` with values in [0, 1] (default ``present``); a name with
+        ``{theme}`` (e.g. ``"p_{theme}"``) takes a column per theme.
+    min_coded : int, optional
+        Cells with fewer coded documents are not estimable (default
+        ``correction.DEFAULT_MIN_CODED``, 10).
 
     Returns
     -------
@@ -503,9 +532,117 @@ def theme_trends(
     wide = _theme_wide(scores, articles, where)
     names = sorted({n for _, n in wide.columns})
     assigned = assign_periods(articles, freq)
-    return _trend_table(wide, names, assigned, articles, freq=freq, by=by_cols, level=level,
-                        n_boot=int(n_boot), min_articles=int(min_articles),
-                        random_state=random_state, smooth=smooth, kind="theme")
+    out = _trend_table(wide, names, assigned, articles, freq=freq, by=by_cols, level=level,
+                       n_boot=int(n_boot), min_articles=int(min_articles),
+                       random_state=random_state, smooth=smooth, kind="theme")
+    if coded is None:
+        return out
+    return _with_correction(out, scores, articles, assigned, by_cols, names, coded,
+                            pooled=pooled, measure=measure, level=level, min_coded=min_coded)
+
+
+def _machine_measure(scores: pd.DataFrame, articles: pd.DataFrame, names: list[str],
+                     measure: str, where: str) -> pd.DataFrame:
+    """doc_id x theme table of the machine measure in [0, 1] (0 for a missing row)."""
+    ids = articles["doc_id"].astype(str)
+    sc = scores[_isin(scores["doc_id"].astype(str), ids)]
+    cols = {t: measure.format(theme=t) if "{theme}" in measure else measure for t in names}
+    missing = sorted({c for c in cols.values() if c not in sc.columns})
+    if missing:
+        raise TrendError(f"{where}: measure={measure!r} names column(s) {missing} that scores "
+                         f"does not have; use 'present' or a probability column of scores")
+    wide = {}
+    for t in names:
+        part = sc[sc["theme"].astype(str) == t]
+        vals = part[cols[t]]
+        try:
+            vals = vals.astype(float) if vals.dtype != bool else vals.astype(float)
+        except (ValueError, TypeError):
+            raise TrendError(f"{where}: scores column {cols[t]!r} must hold numbers in [0, 1] "
+                             f"(or booleans)") from None
+        if vals.isna().any() or (vals < 0).any() or (vals > 1).any():
+            raise TrendError(f"{where}: scores column {cols[t]!r} has values outside [0, 1] "
+                             f"(or missing) for theme {t!r}; the machine measure must be 0/1 "
+                             f"or a probability")
+        wide[t] = pd.Series(vals.to_numpy(), index=part["doc_id"].astype(str).to_numpy())
+    return pd.DataFrame({t: w.reindex(ids.to_numpy()).fillna(0.0) for t, w in wide.items()},
+                        index=pd.Index(ids.to_numpy(), name="doc_id"))
+
+
+def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataFrame,
+                     assigned: pd.DataFrame, by: list[str], names: list[str], coded: Any, *,
+                     pooled: bool, measure: str, level: float,
+                     min_coded: int | None) -> pd.DataFrame:
+    """``out`` with the corrected-share columns of :mod:`civictext.correction`."""
+    from civictext.correction import (CELL_METHOD, CORRECTED_COLUMNS, DEFAULT_MIN_CODED,
+                                      POOLED_ASSUMPTION, POOLED_METHOD, corrected_shares)
+    from civictext.errors import ValidationError
+    from civictext.validation import read_coded
+
+    where = "theme_trends(coded=...)"
+    min_coded = DEFAULT_MIN_CODED if min_coded is None else min_coded
+    if isinstance(min_coded, bool) or not isinstance(min_coded, (int, np.integer)) or \
+            min_coded < 2:
+        raise TrendError(f"{where}: min_coded must be an integer >= 2; got {min_coded!r}")
+    try:
+        long = read_coded(coded, themes=names)
+    except ValidationError as exc:
+        raise TrendError(f"{where}: {exc}") from None
+    ids = articles["doc_id"].astype(str)
+    known = _isin(long["doc_id"], ids)
+    dropped_ids: set[str] = set()
+    nd = articles.attrs.get("near_duplicates")
+    if isinstance(nd, pd.DataFrame) and {"doc_id", "is_representative"} <= set(nd.columns):
+        dropped_ids = set(nd.loc[~nd["is_representative"].astype(bool), "doc_id"].astype(str))
+    is_dup = long["doc_id"].isin(dropped_ids).to_numpy() & ~known
+    unknown = ~known & ~is_dup
+    if unknown.any():
+        bad = long.loc[unknown, "doc_id"].drop_duplicates()
+        raise TrendError(f"{where}: {len(bad)} coded doc_id(s) are not in the articles table "
+                         f"(e.g. {bad.iloc[0]!r}); code documents of this corpus, or check "
+                         f"that the sheet was drawn from the same articles (ids must match)")
+    n_dup = int(long.loc[is_dup, "doc_id"].nunique())
+    if n_dup:
+        warnings.warn(f"{where}: {n_dup} coded document(s) were dropped as near-duplicates "
+                      f"(e.g. {long.loc[is_dup, 'doc_id'].iloc[0]!r}); they are left out of the "
+                      f"correction (the rest remain a probability sample of the kept "
+                      f"documents)", CivictextWarning, stacklevel=3)
+    long = long[known]
+    uncoded = [t for t in names if t not in set(long["theme"])]
+    if uncoded:
+        warnings.warn(f"{where}: theme(s) {uncoded} are coded for none of the documents; their "
+                      f"corrected shares are not estimable (see corrected_note)",
+                      CivictextWarning, stacklevel=3)
+    machine = _machine_measure(scores, articles, names, measure, "theme_trends")
+    keys = _group_keys(articles, by).to_numpy()
+    period = assigned["period"].to_numpy()
+    cells = pd.Series([(*k, p) if p is not None else None for k, p in zip(keys, period)],
+                      index=machine.index, dtype=object)
+    placed_ids = set(machine.index[[c is not None for c in cells]])
+    table = corrected_shares(machine, cells, long, level=level, min_coded=int(min_coded),
+                             pooled=pooled)
+    parts = pd.DataFrame(table["cell"].tolist(), columns=[*by, "period"], index=table.index)
+    table = pd.concat([parts, table.drop(columns="cell")], axis=1)
+    merged = out.merge(table, on=["period", *by, "theme"], how="left", validate="1:1")
+    empty = merged["n_coded"].isna()
+    merged.loc[empty, "n_coded"] = 0
+    merged["n_coded"] = merged["n_coded"].astype("int64")
+    merged.loc[empty, "correction"] = (f"{POOLED_METHOD}: {POOLED_ASSUMPTION}" if pooled
+                                       else CELL_METHOD)
+    merged.loc[empty, "corrected_note"] = "no articles"
+    merged.attrs = dict(out.attrs)
+    merged.attrs["correction"] = {
+        "method": "pooled" if pooled else "per cell", "measure": measure,
+        "min_coded": int(min_coded), "level": level,
+        "coded_documents": int(long["doc_id"].nunique()),
+        "coded_rows": int(len(long)),
+        "coded_documents_in_cells": int(long["doc_id"].isin(placed_ids).groupby(
+            long["doc_id"]).first().sum()) if len(long) else 0,
+        "coded_dropped_as_duplicates": n_dup,
+        "themes_not_coded": uncoded,
+        "assumption": POOLED_ASSUMPTION if pooled else "",
+    }
+    return merged[[*out.columns, *CORRECTED_COLUMNS]]
 
 
 def _isin(a: pd.Series, b: pd.Series) -> np.ndarray:

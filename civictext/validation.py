@@ -3,7 +3,11 @@
 * :func:`validate` compares ``score_themes``'s ``present`` column with human
   labels and reports precision, recall and F1 per theme, with the counts.
 * :func:`sample_for_coding` draws a stratified sample of articles for human
-  coding and writes a coding sheet (CSV) plus a key file with the strata.
+  coding and writes a coding sheet (CSV) plus a key file with the strata;
+  ``design="cells"`` draws within period x group cells for corrected shares.
+* :func:`write_coding_sheet` writes a sheet as CSV or ``.xlsx`` (every cell a
+  string, nothing a spreadsheet program would run as a formula) with its key;
+  :func:`read_coded` reads a filled sheet back as ``doc_id, theme, relevant, pi``.
 * :func:`load_labelled_set` returns the small labelled set shipped with
   civictext (``civictext/data/labels/labelled.csv``), written for the package.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -26,10 +31,11 @@ import pandas as pd
 
 from civictext._io import write_csv
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import ValidationError
+from civictext.errors import CivictextError, CivictextWarning, ValidationError
 
 __all__ = ["validate", "sample_for_coding", "load_labelled_set", "LABELLED_SET",
-           "METRIC_COLUMNS", "ValidationError"]
+           "METRIC_COLUMNS", "ValidationError", "write_coding_sheet", "read_coded",
+           "CODED_COLUMNS", "KEY_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +296,10 @@ def sample_for_coding(
     stratify: str | None = "pattern",
     themes: Sequence[str] | None = None,
     out: str | os.PathLike | None = None,
+    design: str = "strata",
+    freq: str = "M",
+    by: str | None = None,
+    positive_share: float = 0.5,
 ) -> pd.DataFrame:
     """Draw a stratified sample of articles for human coding; optionally write the sheet.
 
@@ -302,6 +312,18 @@ def sample_for_coding(
     ``"source"``). The ``n`` documents are divided equally among strata (a
     stratum smaller than its share gives all its documents and the rest goes to
     the others), so estimates must be re-weighted with ``weight``.
+
+    ``design="cells"`` is the design for corrected shares
+    (``theme_trends(coded=...)``): strata are the period (at ``freq``) x group
+    (the ``by`` column) cells of a trend table, each split into machine
+    positives (any theme present) and negatives. The ``n`` documents are
+    divided equally among cells, and within a cell ``positive_share`` of them
+    go to the positives (over-sampled: they are rarer), the rest to the
+    negatives (never only positives: the misses hide there); a stratum too
+    small for its share gives all its documents and the rest goes to the
+    other. Documents that cannot be placed in a period at ``freq`` (undated,
+    or dated only to the year at ``"M"``/``"Q"``) are not sampled (their ``pi``
+    is 0) and a warning says how many.
 
     The coding sheet (``out``) shows coders only ``doc_id``, ``title``,
     ``text`` and empty columns to fill (one per theme, ``coder``, ``comment``),
@@ -324,15 +346,26 @@ def sample_for_coding(
         Theme columns of the sheet (default: the themes in ``scores``, else the
         three bundled themes).
     out : path, keyword-only, optional
-        Where to write the coding sheet CSV (atomically).
+        Where to write the coding sheet (atomically; ``.csv``, or ``.xlsx``
+        for spreadsheet programs), with its key file, by
+        :func:`write_coding_sheet`.
+    design : {"strata", "cells"}, keyword-only
+        ``"strata"`` (default): strata from ``stratify``; ``"cells"``: see above.
+    freq, by : keyword-only
+        For ``design="cells"``: the trend table's frequency (``"M"``, ``"Q"``,
+        ``"Y"``) and group column (e.g. ``"source"``, or None).
+    positive_share : float, keyword-only
+        For ``design="cells"``: share of each cell's draws that go to machine
+        positives (default 0.5; strictly between 0 and 1).
 
     Returns
     -------
     DataFrame
         One row per sampled document, in sheet order: ``doc_id, title, text``,
         one empty column per theme, ``coder, comment``, then ``stratum``,
-        ``stratum_size``, ``n_sampled`` and ``weight`` (stratum_size /
-        n_sampled, documents represented by each coded one).
+        ``stratum_size``, ``n_sampled``, ``weight`` (stratum_size /
+        n_sampled, documents represented by each coded one) and ``pi``
+        (n_sampled / stratum_size, the document's inclusion probability).
 
     Examples
     --------
@@ -357,9 +390,17 @@ def sample_for_coding(
                   if isinstance(scores, pd.DataFrame) and "theme" in scores.columns
                   else ["reform", "conduct", "satisfaction"])
     rng = np.random.default_rng(random_state)
-    strata = _strata(articles, scores, stratify)
-    sizes = strata.value_counts().sort_index()
-    alloc = _allocate(sizes, int(n))
+    if design == "cells":
+        strata, alloc = _cell_strata(articles, scores, int(n), freq, by, positive_share)
+        sizes = strata.value_counts().sort_index()
+        alloc = alloc.reindex(sizes.index).fillna(0).astype("int64")
+    elif design == "strata":
+        strata = _strata(articles, scores, stratify)
+        sizes = strata.value_counts().sort_index()
+        alloc = _allocate(sizes, int(n))
+    else:
+        raise ValidationError(f"sample_for_coding: design must be 'strata' or 'cells'; got "
+                              f"{design!r}")
     chosen: list[str] = []
     for s, k in alloc.items():
         if k:
@@ -381,25 +422,330 @@ def sample_for_coding(
     sheet["stratum_size"] = sizes.reindex(st).to_numpy().astype("int64")
     sheet["n_sampled"] = alloc.reindex(st).to_numpy().astype("int64")
     sheet["weight"] = sheet["stratum_size"] / sheet["n_sampled"]
+    sheet["pi"] = sheet["n_sampled"] / sheet["stratum_size"]
+    sheet.attrs["design"] = {"design": design, "n": int(n), "random_state": random_state,
+                             **({"freq": freq, "by": by, "positive_share": positive_share}
+                                if design == "cells" else {"stratify": stratify})}
     if out is not None:
-        write_coding_sheet(sheet, out, themes=themes)
+        write_coding_sheet(sheet, out)
     return sheet
 
 
-def write_coding_sheet(sheet: pd.DataFrame, out: str | os.PathLike, *,
-                       themes: Sequence[str]) -> Path:
-    """Write a coding sheet (what coders see) and its key file (strata, weights).
+# ------------------------------------------------------------ cells design
+def _cell_strata(articles: pd.DataFrame, scores: Any, n: int, freq: str, by: str | None,
+                 positive_share: float) -> tuple[pd.Series, pd.Series]:
+    """Strata ``period|group|positive`` (or ``|negative``; ``period|...`` without ``by``)
+    and their allocation."""
+    from civictext.trends import assign_periods  # a later stage, needed only for this design
 
-    The sheet ``out`` holds ``doc_id, title, text``, one empty column per theme,
-    ``coder, comment``; the key ``<out stem>.key.csv`` holds ``doc_id`` and the
-    design columns (``stratum, stratum_size, n_sampled, weight`` and ``pi`` when
-    present).
+    where = "sample_for_coding(design='cells')"
+    if not isinstance(scores, pd.DataFrame) or not {"doc_id", "theme", "present"} <= set(
+            scores.columns):
+        raise ValidationError(f"{where}: 'scores' must be the table from score_themes "
+                              "(doc_id, theme, present)")
+    if "published" not in articles.columns:
+        raise ValidationError(f"{where}: 'articles' needs a published column to place "
+                              "documents in periods")
+    if by is not None and by not in articles.columns:
+        raise ValidationError(f"{where}: by={by!r} is not a column of 'articles' "
+                              f"({list(articles.columns)[:10]})")
+    if isinstance(positive_share, bool) or not isinstance(positive_share, (int, float)) or \
+            not 0 < positive_share < 1:
+        raise ValidationError(f"{where}: positive_share must be strictly between 0 and 1 "
+                              f"(never only positives, never none); got {positive_share!r}")
+    try:
+        assigned = assign_periods(articles, freq)
+    except CivictextError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
+    ids = articles["doc_id"].astype(str)
+    period = pd.Series(assigned["period"].to_numpy(), index=ids)
+    group = (articles[by].astype("object").where(articles[by].notna(), "").astype(str)
+             .set_axis(ids) if by else pd.Series("", index=ids))
+    sc = scores.assign(doc_id=scores["doc_id"].astype(str))
+    pos_ids = set(sc.loc[sc["present"].astype(bool), "doc_id"])
+    positive = ids.isin(pos_ids).set_axis(ids)
+    placed = period.notna()
+    if (~placed).any():
+        warnings.warn(f"{where}: {int((~placed).sum())} document(s) cannot be placed in a "
+                      f"period at freq={freq!r} (undated or coarser dates); they are not "
+                      f"sampled (pi = 0) and corrected shares do not cover them",
+                      CivictextWarning, stacklevel=3)
+    if not placed.any():
+        raise ValidationError(f"{where}: no document can be placed in a period at "
+                              f"freq={freq!r}; choose a coarser freq")
+    cell = period[placed].astype(str) + ("|" + group[placed] if by else "")
+    strata = cell + "|" + np.where(positive[placed], "positive", "negative")
+    cell_sizes = cell.value_counts().sort_index()
+    cell_alloc = _allocate(cell_sizes, min(n, int(placed.sum())))
+    sizes = strata.value_counts()
+    alloc = {}
+    for c, k in cell_alloc.items():
+        npos, nneg = int(sizes.get(f"{c}|positive", 0)), int(sizes.get(f"{c}|negative", 0))
+        kp = min(npos, int(round(k * positive_share)))
+        kn = min(nneg, k - kp)
+        kp = min(npos, k - kn)  # what the negatives could not take goes back
+        alloc[f"{c}|positive"], alloc[f"{c}|negative"] = kp, kn
+    alloc = pd.Series(alloc, dtype="int64")
+    return strata, alloc[alloc.index.isin(sizes.index)]
+
+
+# ------------------------------------------------------------ coding sheets
+#: Columns of the key file written next to a coding sheet.
+KEY_COLUMNS = ["doc_id", "stratum", "stratum_size", "n_sampled", "weight", "pi"]
+#: Columns of :func:`read_coded`'s result (plus ``stratum``/``corpus`` when known).
+CODED_COLUMNS = ["doc_id", "theme", "relevant", "pi"]
+_NOT_THEMES = {"doc_id", "title", "text", "coder", "comment", "stratum", "stratum_size",
+               "n_sampled", "weight", "pi", "corpus", "notes", "note"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_MAX_CELL = 32767
+
+
+def _neutralise(value: str) -> str:
+    """A cell a spreadsheet would run as a formula, prefixed with ``'`` (CSV only)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _unneutralise(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+
+
+def write_coding_sheet(sheet: pd.DataFrame, out: str | os.PathLike) -> tuple[Path, Path]:
+    """Write a coding sheet for coders (``.csv`` or ``.xlsx``) and its key file.
+
+    The sheet shows coders ``doc_id``, ``title``, ``text``, one column per theme,
+    ``coder`` and ``comment`` (every column of ``sheet`` that is not a key
+    column), in ``sheet``'s order; the key (``stratum, stratum_size,
+    n_sampled, weight, pi``, whichever ``sheet`` has) goes to
+    ``<out stem>.key.csv`` beside it. Both are written atomically.
+
+    Spreadsheet programs run a cell beginning with ``=``, ``+``, ``-`` or ``@``
+    as a formula (CSV injection). In ``.xlsx`` every cell is stored as a
+    string, so nothing is evaluated and the text is kept exactly (characters
+    XML cannot hold are removed; a text over Excel's 32,767-character cell
+    limit is cut, with a note). In ``.csv`` such cells get a leading ``'``,
+    which spreadsheet programs hide and :func:`read_coded` removes.
+
+    Parameters
+    ----------
+    sheet : DataFrame
+        From :func:`sample_for_coding` (or any table with ``doc_id``).
+    out : path
+        Ends in ``.csv`` or ``.xlsx``.
+
+    Returns
+    -------
+    (Path, Path)
+        The sheet and the key file.
+
+    >>> import pandas as pd, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> sheet = pd.DataFrame({"doc_id": ["a"], "title": ["=HYPERLINK(1)"], "text": ["x"],
+    ...                       "reform": [""], "stratum": ["all"], "pi": [0.5]})
+    >>> sheet_path, key_path = write_coding_sheet(sheet, d / "coding.xlsx")
+    >>> key_path.name, pd.read_excel(sheet_path, dtype=str)["title"].iloc[0]
+    ('coding.key.csv', '=HYPERLINK(1)')
     """
+    if not isinstance(sheet, pd.DataFrame) or "doc_id" not in sheet.columns:
+        raise ValidationError("write_coding_sheet: 'sheet' must be a DataFrame with a doc_id "
+                              "column (the table sample_for_coding returns)")
     out = Path(out)
-    coder_cols = ["doc_id", "title", "text", *themes, "coder", "comment"]
-    write_csv(out, sheet[coder_cols])
-    key_cols = [c for c in ("doc_id", "stratum", "stratum_size", "n_sampled", "weight", "pi")
-                if c in sheet.columns]
-    write_csv(out.with_name(out.stem + ".key.csv"), sheet[key_cols])
-    log.info("wrote coding sheet %s (%d documents) and its key file", out, len(sheet))
-    return out
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError(f"write_coding_sheet: {out} must end in .csv or .xlsx")
+    key_cols = [c for c in KEY_COLUMNS if c in sheet.columns]
+    coder_cols = [c for c in sheet.columns if c not in KEY_COLUMNS or c == "doc_id"]
+    shown = sheet[coder_cols].astype("object").where(sheet[coder_cols].notna(), "").astype(str)
+    if suffix == ".csv":
+        write_csv(out, shown.map(_neutralise))
+    else:
+        _write_xlsx(out, shown)
+    key = out.with_name(out.stem + ".key.csv")
+    write_csv(key, sheet[key_cols])
+    log.info("wrote coding sheet %s (%d documents) and its key file %s", out, len(sheet), key)
+    return out, key
+
+
+def _write_xlsx(out: Path, shown: pd.DataFrame) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from civictext._io import atomic_write
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "coding"
+    for r, row in enumerate([list(shown.columns), *shown.itertuples(index=False)], start=1):
+        for c, value in enumerate(row, start=1):
+            value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+            if len(value) > _XLSX_MAX_CELL:
+                note = " [... cut at Excel's cell limit; read the full text in the corpus]"
+                value = value[:_XLSX_MAX_CELL - len(note)] + note
+            cell = ws.cell(row=r, column=c, value=value)
+            cell.data_type = "s"  # a string, never a formula
+    with atomic_write(out, "wb") as fh:
+        wb.save(fh)
+
+
+def _read_table(path: Path, where: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise ValidationError(f"{where}: {path} not found")
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{where}: cannot read {path} as a "
+                              f"{'spreadsheet' if path.suffix.lower() == '.xlsx' else 'CSV'} "
+                              f"table ({exc})") from None
+
+
+def read_coded(coded: pd.DataFrame | str | os.PathLike,
+               key: pd.DataFrame | str | os.PathLike | None = None, *,
+               themes: Sequence[str] | None = None) -> pd.DataFrame:
+    """A coded sample as the long table ``doc_id, theme, relevant, pi``.
+
+    Reads either a **long** table (``doc_id, theme, relevant`` and ``pi``, as
+    issue 15's coded samples are stored) or a filled **coding sheet** (wide:
+    ``doc_id`` and one column per theme, as :func:`write_coding_sheet` writes
+    it, ``.csv`` or ``.xlsx``). The inclusion probability ``pi`` comes from
+    the table itself, else from ``key`` (its ``pi``, or ``1 / weight``), else
+    from the key file next to the sheet (``<stem>.key.csv``).
+
+    Parameters
+    ----------
+    coded : DataFrame or path (.csv or .xlsx)
+    key : DataFrame or path, optional
+        The key file of the sheet (``doc_id`` and ``pi`` or ``weight``).
+    themes : sequence of str, keyword-only, optional
+        The themes that may be coded (e.g. those of the scores); another
+        theme is an error.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id`` (str), ``theme`` (str), ``relevant`` (int 0/1), ``pi``
+        (float in (0, 1]), plus ``stratum`` and ``corpus`` when known. A row of
+        a wide sheet whose theme cells are all empty (not coded yet) is left
+        out with a warning; a partly filled row is an error.
+
+    Raises
+    ------
+    ValidationError
+        No label column, a label that is not 0/1 (yes/no, true/false, có/không
+        are read too), a missing or out-of-range ``pi``, an unknown theme, or
+        two codes for one (doc_id, theme).
+
+    >>> import pandas as pd
+    >>> sheet = pd.DataFrame({"doc_id": ["a", "b"], "reform": ["1", "0"],
+    ...                       "conduct": ["no", "yes"], "coder": ["T", "T"]})
+    >>> key = pd.DataFrame({"doc_id": ["a", "b"], "weight": [2.0, 4.0]})
+    >>> read_coded(sheet, key).values.tolist()
+    [['a', 'reform', 1, 0.5], ['b', 'reform', 0, 0.25], ['a', 'conduct', 0, 0.5], ['b', 'conduct', 1, 0.25]]
+    """
+    where = "read_coded"
+    path = None
+    if isinstance(coded, (str, os.PathLike)):
+        path = Path(coded)
+        where = f"read_coded: {path}"
+        coded = _read_table(path, "read_coded")
+    if not isinstance(coded, pd.DataFrame) or "doc_id" not in coded.columns:
+        raise ValidationError(f"{where}: the coded sample must be a table with a doc_id column "
+                              "and either theme, relevant, pi (long) or one 0/1 column per "
+                              "theme (a filled coding sheet)")
+    df = coded.astype("object").where(coded.notna(), "")
+    df = df.assign(doc_id=df["doc_id"].astype(str).str.strip().map(_unneutralise))
+    if "theme" in df.columns or "relevant" in df.columns:
+        if not {"theme", "relevant"} <= set(df.columns):
+            raise ValidationError(f"{where}: a long coded table needs both theme and relevant "
+                                  f"columns (it has {list(df.columns)})")
+        long = df.rename(columns={"relevant": "label"})
+        long["theme"] = long["theme"].astype(str).str.strip()
+    else:
+        cols = [c for c in df.columns if str(c) not in _NOT_THEMES]
+        if themes is not None:
+            unknown = [c for c in cols if c not in themes]
+            cols = [c for c in cols if c in themes]
+            if unknown:
+                log.info("%s: columns %s are not themes; ignored", where, unknown)
+        if not cols:
+            raise ValidationError(f"{where}: no theme column to read (it has "
+                                  f"{list(df.columns)}); a coding sheet needs one 0/1 column "
+                                  f"per theme, e.g. reform")
+        cells = df[cols].astype(str).apply(lambda s: s.str.strip())
+        blank = (cells == "").all(axis=1)
+        part = (cells == "").any(axis=1) & ~blank
+        if part.any():
+            r = df.index[part][0]
+            empty = [c for c in cols if cells.loc[r, c] == ""]
+            raise ValidationError(f"{where}: doc_id {df.loc[r, 'doc_id']!r} is coded for some "
+                                  f"themes but its {empty} cell(s) are empty; fill every theme "
+                                  f"cell with 1 or 0 (an empty cell is not read as 0)")
+        if blank.any():
+            warnings.warn(f"{where}: {int(blank.sum())} row(s) are not coded (every theme cell "
+                          f"empty, e.g. doc_id {df.loc[blank, 'doc_id'].iloc[0]!r}); they are "
+                          f"left out, which keeps the design valid only if they are missing "
+                          f"at random within their stratum", CivictextWarning, stacklevel=2)
+        keep_cols = [c for c in ("pi", "weight", "stratum", "corpus") if c in df.columns]
+        long = (df[~blank].melt(id_vars=["doc_id", *keep_cols], value_vars=cols,
+                                var_name="theme", value_name="label"))
+    vals = long["label"].astype(str).str.strip().str.lower().replace({"1.0": "1", "0.0": "0"})
+    bad = ~vals.isin(_TRUE | _FALSE) | (vals == "")
+    if bad.any():
+        r = long[bad].iloc[0]
+        raise ValidationError(f"{where}: the code of doc_id {r['doc_id']!r}, theme "
+                              f"{r['theme']!r} is {r['label']!r}; use 1 or 0 (yes/no, "
+                              f"true/false and có/không are read too)")
+    long = long.assign(relevant=vals.isin(_TRUE).astype("int64"))
+    if themes is not None:
+        unknown = sorted(set(long["theme"]) - set(themes))
+        if unknown:
+            raise ValidationError(f"{where}: theme(s) {unknown} are coded but not scored "
+                                  f"(the scores have {list(themes)}); fix the theme names")
+    long["pi"] = _coded_pi(long, key, path, where)
+    dup = long.duplicated(["doc_id", "theme"])
+    if dup.any():
+        r = long[dup].iloc[0]
+        raise ValidationError(f"{where}: two codes for doc_id {r['doc_id']!r}, theme "
+                              f"{r['theme']!r}; keep one (adjudicate disagreements first)")
+    extra = [c for c in ("stratum", "corpus") if c in long.columns]
+    return long[[*CODED_COLUMNS, *extra]].reset_index(drop=True)
+
+
+def _coded_pi(long: pd.DataFrame, key: Any, path: Path | None, where: str) -> pd.Series:
+    """The inclusion probability of each coded row (from the table, the key, or 1/weight)."""
+    source = "the coded table"
+    if "pi" in long.columns and (long["pi"].astype(str).str.strip() != "").any():
+        raw = long["pi"]
+    else:
+        if key is None and path is not None:
+            sibling = path.with_name(path.stem + ".key.csv")
+            if sibling.is_file():
+                key = sibling
+        if key is None:
+            raise ValidationError(f"{where}: no inclusion probability: give a pi column or "
+                                  "the sheet's key file (key=..., the .key.csv that "
+                                  "sample_for_coding wrote beside the sheet)")
+        if isinstance(key, (str, os.PathLike)):
+            source = f"key file {key}"
+            key = _read_table(Path(key), where)
+        if not isinstance(key, pd.DataFrame) or "doc_id" not in key.columns or not (
+                {"pi", "weight"} & set(key.columns)):
+            raise ValidationError(f"{where}: the key needs doc_id and pi (or weight) columns")
+        source = source if source != "the coded table" else "the key"
+        k = key.assign(doc_id=key["doc_id"].astype(str).str.strip())
+        if "pi" in k.columns:
+            kp = pd.to_numeric(k["pi"], errors="coerce")
+        else:
+            kp = 1.0 / pd.to_numeric(k["weight"], errors="coerce")
+        kp = pd.Series(kp.to_numpy(), index=k["doc_id"])
+        kp = kp[~kp.index.duplicated()]
+        raw = kp.reindex(long["doc_id"]).to_numpy()
+    pi = pd.to_numeric(pd.Series(raw, index=long.index), errors="coerce")
+    bad = pi.isna() | ~((pi > 0) & (pi <= 1))
+    if bad.any():
+        r = long[bad.to_numpy()].iloc[0]
+        got = pd.Series(raw, index=long.index)[bad].iloc[0]
+        raise ValidationError(f"{where}: doc_id {r['doc_id']!r} has inclusion probability "
+                              f"{got!r} in {source}; pi must be a number in (0, 1] (the "
+                              f"chance the document had to be coded) for every coded document")
+    return pi.astype(float)

@@ -39,7 +39,7 @@ MINI_CORPUS = ROOT / "tests" / "data" / "mini_corpus"
 NOTEBOOKS = sorted(NB_DIR.glob("[0-9][0-9]_*.py"))
 NB_IDS = [p.stem for p in NOTEBOOKS]
 EXPECTED = ["01_corpus_overview", "02_tokenization", "03_themes", "04_topic_trends",
-            "05_reproduce_figures", "06_case_study_news_feed"]
+            "05_reproduce_figures", "06_case_study_news_feed", "08_corrected_shares"]
 
 TIMEOUT_PER_CELL = 240
 
@@ -227,9 +227,22 @@ def _check_06(out: Path) -> None:
     assert coverage.loc[coverage["term"] == "SIPAS", "docs"].iloc[0] >= 1
 
 
+def _check_08(out: Path) -> None:
+    lab = pd.read_csv(out / "labelled_set_correction.csv", keep_default_na=False)
+    assert set(lab["theme"]) == {"reform", "conduct", "satisfaction"}
+    assert (lab["n_coded"] > 0).all()
+    assert (out / "coding_sheet.xlsx").is_file() and (out / "coding_sheet.key.csv").is_file()
+    key = pd.read_csv(out / "coding_sheet.key.csv")
+    assert key["pi"].between(0, 1, inclusive="right").all()
+    sim = pd.read_csv(out / "synthetic_corrected_trends.csv")
+    covered = (sim["corrected_lo"] <= sim["true_share"]) & (sim["true_share"] <= sim["corrected_hi"])
+    assert covered.mean() >= 0.75 and sim["share"].mean() < sim["true_share"].mean() - 0.05
+
+
 MINI_CHECKS = {"01_corpus_overview": _check_01, "02_tokenization": _check_02,
                "03_themes": _check_03, "04_topic_trends": _check_04,
-               "05_reproduce_figures": _check_05, "06_case_study_news_feed": _check_06}
+               "05_reproduce_figures": _check_05, "06_case_study_news_feed": _check_06,
+               "08_corrected_shares": _check_08}
 
 
 # ------------------------------------------------------------------ JupyterLab

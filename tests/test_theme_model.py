@@ -94,11 +94,11 @@ def test_load_refuses_tampered_and_foreign_files(tmp_path, model):
 
 
 def test_coded_input_errors(lab):
-    with pytest.raises(ModelError, match="no label column"):
-        fit_theme_model(lab, lab[["doc_id", "text"]])
+    with pytest.raises(ModelError, match="no theme column"):
+        fit_theme_model(lab, lab[["doc_id", "kind"]].rename(columns={"kind": "coder"}))
     bad = lab[["doc_id", "reform", "conduct", "satisfaction"]].astype(str).copy()
     bad.loc[3, "reform"] = "yes?"
-    with pytest.raises(ModelError, match="relevant must be 0 or 1"):
+    with pytest.raises(ModelError, match="use 1 or 0"):
         fit_theme_model(lab, bad)
     longf = coded_long(lab[["doc_id", "reform"]], ["reform"])
     with pytest.raises(ModelError, match="pi"):
@@ -106,7 +106,7 @@ def test_coded_input_errors(lab):
     with pytest.raises(ModelError, match="not in the articles table"):
         fit_theme_model(lab, pd.concat([longf, pd.DataFrame(
             {"doc_id": ["nope"], "theme": ["reform"], "relevant": [1], "pi": [1.0]})]))
-    with pytest.raises(ModelError, match="does not define"):
+    with pytest.raises(ModelError, match="coded but not scored"):
         fit_theme_model(lab, longf.assign(theme="weather"))
     few = longf.copy()
     few["relevant"] = 0
@@ -160,7 +160,7 @@ def test_next_to_code_known_probabilities(tmp_path, lab, model):
 
 
 def test_cross_validate_measures_holds_out_groups(lab):
-    coded = lab.assign(group=np.where(np.arange(len(lab)) % 2 == 0, "odd", "even"))
+    coded = lab.assign(corpus=np.where(np.arange(len(lab)) % 2 == 0, "odd", "even"))
     table, pred = cross_validate_measures(lab, coded, n_boot=20, return_predictions=True)
     assert list(table.columns) == CV_COLUMNS
     assert set(table["measure"]) == {"model", "focus", "mention"}
@@ -170,7 +170,7 @@ def test_cross_validate_measures_holds_out_groups(lab):
     assert not pred.duplicated(["doc_id", "theme"]).any()
     allrows = table[table.heldout == "all"].set_index(["measure", "theme"])
     assert (allrows["f1_lo"] <= allrows["f1_w"] + 1e-9).all()
-    with pytest.raises(ModelError, match="corpus/group"):
+    with pytest.raises(ModelError, match="no corpus column"):
         cross_validate_measures(lab, lab, n_boot=0)
 
 
@@ -178,7 +178,7 @@ def test_cli_train_model_and_score(tmp_path, lab):
     corpus = tmp_path / "corpus.csv"
     lab[["doc_id", "text"]].to_csv(corpus, index=False)
     coded = tmp_path / "coded.csv"
-    lab[["doc_id", "reform", "conduct", "satisfaction"]].to_csv(coded, index=False)
+    lab[["doc_id", "reform", "conduct", "satisfaction"]].assign(pi=1.0).to_csv(coded, index=False)
     run = [sys.executable, "-m", "civictext"]
     r = subprocess.run(run + ["train-model", str(coded), "--corpus", str(corpus), "--out",
                               str(tmp_path / "m"), "--quiet"], capture_output=True, text=True,

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civictext.errors import CivictextError
+from civictext.errors import CivictextError, CivictextWarning
 from civictext.lexicon import load_lexicons
 from civictext.normalize import is_folded
 from civictext.themes import score_themes
 from civictext.validation import (METRIC_COLUMNS, ValidationError, load_labelled_set,
-                                  sample_for_coding, validate)
+                                  read_coded, sample_for_coding, validate)
 
 
 def _scores(pred: dict[str, list[bool]], ids: list[str]) -> pd.DataFrame:
@@ -200,3 +200,104 @@ def test_weighted_estimates_undo_the_stratified_sample(corpus, tmp_path):
         validate(scores, labels, weights=sheet.set_index("doc_id")["weight"].iloc[1:])
     with pytest.raises(ValidationError, match="not found; pass the .key.csv"):
         validate(scores, labels, weights=tmp_path / "nope.csv")
+
+
+# ------------------------------------------- coding sheets for corrected shares
+def _dated(n_per: int = 12):
+    """Two outlets x three months, a third of each cell machine-positive, two undated."""
+    rows, sc = [], []
+    for src in ("A", "B"):
+        for m in (1, 2, 3):
+            for i in range(n_per):
+                d = f"{src}{m}-{i:02d}"
+                rows.append({"doc_id": d, "title": f"t {d}", "text": f"x {d}",
+                             "published": f"2024-0{m}-1{i % 9}", "date_precision": "day",
+                             "source": src})
+                sc.append({"doc_id": d, "theme": "reform", "present": i % 3 == 0})
+    rows += [{"doc_id": f"u{i}", "title": "", "text": "u", "published": "", "source": "A",
+              "date_precision": "unknown"} for i in range(2)]
+    sc += [{"doc_id": f"u{i}", "theme": "reform", "present": False} for i in range(2)]
+    return pd.DataFrame(rows), pd.DataFrame(sc)
+
+
+def test_cells_design_samples_every_cell_with_known_probabilities():
+    arts, scores = _dated()
+    with pytest.warns(CivictextWarning, match="2 document\\(s\\) cannot be placed"):
+        sheet = sample_for_coding(arts, scores, 36, design="cells", freq="M", by="source",
+                                  random_state=1)
+    assert not sheet["doc_id"].str.startswith("u").any()
+    cells = sheet["stratum"].str.rsplit("|", n=1).str[0].value_counts()
+    assert len(cells) == 6 and (cells == 6).all()           # every period x outlet
+    kind = sheet["stratum"].str.rsplit("|", n=1).str[1].value_counts()
+    assert kind.to_dict() == {"positive": 18, "negative": 18}  # over-sampled, never only
+    pos = sheet[sheet["stratum"].str.endswith("positive")].iloc[0]
+    assert pos["pi"] == pytest.approx(3 / 4) and pos["stratum_size"] == 4
+    neg = sheet[sheet["stratum"].str.endswith("negative")].iloc[0]
+    assert neg["pi"] == pytest.approx(3 / 8)
+    assert (sheet["pi"] * sheet["weight"]).round(12).eq(1).all()
+    # a cell with too few positives gives them all and the rest to the negatives
+    with pytest.warns(CivictextWarning):
+        many = sample_for_coding(arts, scores, 60, design="cells", freq="M", by="source",
+                                 random_state=1)
+    assert many.groupby(many["stratum"].str.rsplit("|", n=1).str[1]).size().to_dict() == {
+        "negative": 36, "positive": 24}
+    with pytest.raises(ValidationError, match="positive_share must be strictly between"):
+        sample_for_coding(arts, scores, 10, design="cells", positive_share=1.0)
+    with pytest.raises(ValidationError, match="design must be 'strata' or 'cells'"):
+        sample_for_coding(arts, scores, 10, design="cell")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_coding_sheet_round_trips_with_its_key(tmp_path, suffix):
+    arts, scores = _dated()
+    arts.loc[0, "title"] = "=HYPERLINK(\"http://x\")"        # a formula, if anything ran it
+    arts.loc[1, "text"] = "-5 điểm, +3 và @ai đó"
+    arts.loc[2, "doc_id"] = scores.loc[2, "doc_id"] = "-odd-id"
+    out = tmp_path / f"coding{suffix}"
+    with pytest.warns(CivictextWarning):
+        sheet = sample_for_coding(arts, scores, 36, design="cells", freq="M", by="source",
+                                  random_state=1, out=out)
+    assert (tmp_path / "coding.key.csv").is_file()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+        ws = load_workbook(out).active
+        assert all(c.data_type == "s" for row in ws.iter_rows() for c in row if c.value)
+        filled = pd.read_excel(out, dtype=str, keep_default_na=False)
+        assert "=HYPERLINK(\"http://x\")" in set(filled["title"])  # kept exactly, as text
+    else:
+        filled = pd.read_csv(out, dtype=str, keep_default_na=False)
+        if "A1-00" in set(sheet["doc_id"]):
+            assert "'=HYPERLINK(\"http://x\")" in set(filled["title"])  # neutralised
+        assert not filled.map(lambda v: v.startswith(("=", "+", "-", "@"))).any().any()
+    assert list(filled.columns) == ["doc_id", "title", "text", "reform", "coder", "comment"]
+    filled["reform"] = ["1" if i % 2 else "0" for i in range(len(filled))]
+    filled.to_csv(tmp_path / "filled.csv", index=False)
+    (tmp_path / "coding.key.csv").rename(tmp_path / "filled.key.csv")
+    coded = read_coded(tmp_path / "filled.csv", themes=["reform"])
+    assert list(coded.columns[:4]) == ["doc_id", "theme", "relevant", "pi"]
+    assert set(coded["doc_id"]) == set(sheet["doc_id"])      # ids survive the neutralising
+    want = sheet.set_index("doc_id")["pi"]
+    assert np.allclose(coded.set_index("doc_id")["pi"], want.reindex(coded["doc_id"]))
+
+
+def test_read_coded_errors_name_the_problem(tmp_path):
+    sheet = pd.DataFrame({"doc_id": ["a", "b", "c"], "reform": ["1", "maybe", "0"],
+                          "conduct": ["0", "1", "0"]})
+    key = pd.DataFrame({"doc_id": ["a", "b", "c"], "pi": [0.5, 0.5, 0.5]})
+    with pytest.raises(ValidationError, match="theme 'reform' is 'maybe'; use 1 or 0"):
+        read_coded(sheet, key)
+    with pytest.raises(ValidationError, match="no theme column to read"):
+        read_coded(sheet[["doc_id"]], key)
+    part = sheet.assign(reform=["1", "", "0"])
+    with pytest.raises(ValidationError, match="'b' is coded for some themes but its \\['reform'\\]"):
+        read_coded(part, key)
+    blank = sheet.assign(reform=["1", "", "0"], conduct=["0", "", "1"])
+    with pytest.warns(CivictextWarning, match="1 row\\(s\\) are not coded"):
+        assert len(read_coded(blank, key)) == 4
+    with pytest.raises(ValidationError, match="pi must be a number in \\(0, 1\\]"):
+        read_coded(sheet.assign(reform="1"), key.assign(pi=[0.5, 2.0, 0.5]))
+    with pytest.raises(ValidationError, match="theme\\(s\\) \\['conduct'\\] are coded but not"):
+        read_coded(pd.DataFrame({"doc_id": ["a"], "theme": ["conduct"], "relevant": [1],
+                                 "pi": [1.0]}), themes=["reform"])
+    with pytest.raises(ValidationError, match="not found"):
+        read_coded(tmp_path / "missing.xlsx")
