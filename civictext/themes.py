@@ -604,9 +604,10 @@ def _norm(value: Any) -> str:
 
 
 def _pass_digest(articles: pd.DataFrame, lexicon: Lexicon) -> bytes:
-    """Fingerprint of what the matching pass reads: doc_id, text, title, lead."""
+    """Fingerprint of what the matching pass reads: the lexicon's terms table and
+    the articles' doc_id, text, title, lead."""
     h = hashlib.blake2b(digest_size=20)
-    h.update(str(id(lexicon)).encode())
+    h.update(repr(lexicon.terms.to_dict("list")).encode("utf-8", "surrogatepass"))
     for col in ("doc_id", "text", "title", "lead"):
         if col not in articles.columns:
             h.update(b"\x00no " + col.encode())
@@ -644,7 +645,7 @@ def _resolve_lexicon(lexicon: Lexicon | None) -> Lexicon:
     return lexicon
 
 
-#: The last matching pass: (lexicon, fingerprint of the articles, its result).
+#: The last matching pass: fingerprint of the lexicon and the articles, and its result.
 #: ``score_themes`` then ``theme_evidence`` (or ``coverage_report``) on the same
 #: articles, as ``civictext run`` and ``civictext themes --evidence`` do, match once.
 _LAST_PASS: dict[str, Any] = {}
@@ -654,15 +655,15 @@ def _evidence_rows(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict]
     """Hit rows (evidence columns plus private ``_``-columns) and sentences per document.
 
     Scores and evidence both come from this one pass; the result of the last
-    call is kept (with a fingerprint of the articles' ``doc_id, text, title,
-    lead`` and the lexicon) and returned again for the same input.
+    call is kept (with a fingerprint of the lexicon's terms and the articles'
+    ``doc_id, text, title, lead``) and returned again for the same input.
     """
     digest = _pass_digest(articles, lexicon)
-    if _LAST_PASS.get("lexicon") is lexicon and _LAST_PASS.get("digest") == digest:
+    if _LAST_PASS.get("digest") == digest:
         return _LAST_PASS["result"]
     _LAST_PASS.clear()
     result = _match_pass(articles, lexicon)
-    _LAST_PASS.update(lexicon=lexicon, digest=digest, result=result)
+    _LAST_PASS.update(digest=digest, result=result)
     return result
 
 

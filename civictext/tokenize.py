@@ -65,13 +65,16 @@ no letter: ``2/63``, ``3,4``, ``62``, ``1.500.000``, ``2-0``) or ``"punct"``
 counts words and numbers (not punctuation). :class:`Analyzer` drops punctuation
 and numbers unless asked.
 
-**Cache.** Token arrays are cached on disk per document (``civictext._cache``),
-keyed by the SHA-256 of the text and a hash of the settings that change tokens
-(:data:`TOKENIZER_VERSION`, the underthesea version, the compound list, ``pos``,
-and the source code of this module, ``_cache`` and ``normalize``).
-Stop words are applied after the cache, so changing them costs nothing. A
-corrupt or stale entry is detected (format version, checksum, text hash), logged
-and rebuilt.
+**Cache.** Token arrays are cached on disk per document, in one SQLite store
+per cache folder (``civictext._cache``: WAL mode, safe with several writing
+processes), keyed by the SHA-256 of the text and a hash of the settings that
+change tokens (:data:`TOKENIZER_VERSION`, the underthesea version, the compound
+list, ``pos``, and the source code of this module, ``_cache`` and
+``normalize``). Stop words are applied after the cache, so changing them costs
+nothing. A corrupt or stale entry is detected (format version, checksum, text
+hash), logged and rebuilt. Documents whose segmentation is given
+(``tokens_given``, pre-segmented corpora) are not cached: without POS tags
+they need no model, and are quicker to redo than to read.
 
 >>> import pandas as pd
 >>> arts = pd.DataFrame({"doc_id": ["a"], "text": ["UBND quận đẩy mạnh cải cách hành chính."]})
@@ -617,17 +620,12 @@ def _settings_key(settings: dict[str, Any]) -> str:
 def _work_chunk(items: list[tuple[int, str, bytes, str | None]], settings: dict[str, Any],
                 root: str | None, skey: str) -> list[tuple[int, _cache.DocTokens]]:
     """Tokenize a chunk of documents (runs in a worker); write cache entries."""
-    out = []
-    for i, text, tkey, given in items:
-        doc = _doc_tokens(text, settings, given)
-        if root is not None:
-            try:
-                _cache.store(Path(root), skey, tkey, doc)
-            except OSError as exc:
-                log.warning("token cache: cannot write under %s (%s); continuing without",
-                            root, exc)
-                root = None
-        out.append((i, doc))
+    out = [(i, _doc_tokens(text, settings, given)) for i, text, _, given in items]
+    if root is not None:
+        try:
+            _cache.store_many(Path(root), skey, [(it[2], doc) for it, (_, doc) in zip(items, out)])
+        except OSError as exc:
+            log.warning("token cache: cannot write under %s (%s); continuing without", root, exc)
     return out
 
 
@@ -654,7 +652,7 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
     if cache:
         root = cache_dir()
         try:
-            (root / "tokens").mkdir(parents=True, exist_ok=True)
+            root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CacheError(f"{where}: cannot create the token cache folder {root} ({exc}); "
                              "set CIVICTEXT_CACHE to a writable folder or pass cache=False"
@@ -664,6 +662,11 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
     try:
         for i, text in enumerate(texts):
             given = givens[i]
+            if given is not None and not settings["pos"]:
+                # a given segmentation needs no model: cheaper to redo than to cache
+                bar.update(1)
+                yield i, _doc_tokens(text, settings, given)
+                continue
             # a given segmentation is its own cache entry (its tokens differ)
             tkey = _cache.text_key(text if given is None else "\x00given\x00" + given)
             doc = _cache.load(root, skey, tkey) if root is not None else None
