@@ -279,7 +279,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
                       presence=args.presence, read_options=_read_options(args),
-                      by=args.by or None)
+                      by=args.by or None, n_jobs=args.jobs)
     for line in summary:
         _say(args, line)
     return 0
@@ -430,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--by", default="source",
                    help="column for per-group trends (trends_by_<BY>.csv) and small "
                         "multiples (default source, the outlet; e.g. category; '' for none)")
+    s.add_argument("--jobs", type=int, default=-1,
+                   help="worker processes for word segmentation (default -1: every core; "
+                        "same outputs with any value)")
 
     s = sub.add_parser("collect", parents=[common], help="fetch news pages into a corpus folder")
     s.add_argument("urls", help="text file, one URL a line")

@@ -73,6 +73,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
+from civictext import _progress
 from civictext.errors import CorpusError
 from civictext.corpus import check_articles
 from civictext.lexicon import Lexicon, load_lexicons
@@ -668,10 +669,19 @@ def _evidence_rows(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict]
 
 
 def _match_pass(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict], dict[str, int]]:
+    with _progress.stage("lexicon matching"), \
+            _progress.bar(len(articles), desc="lexicon matching") as bar:
+        return _match_docs(articles, lexicon, bar)
+
+
+def _match_docs(articles: pd.DataFrame, lexicon: Lexicon,
+                bar: Any) -> tuple[list[dict], dict[str, int]]:
     terms = _compiled(lexicon)
     rows = []
     n_sentences: dict[str, int] = {}
-    for doc_id, text, title, lead in _iter_docs(articles):
+    for k, (doc_id, text, title, lead) in enumerate(_iter_docs(articles)):
+        if k % 256 == 255:
+            bar.update(256)
         hits, sentences = _find_hits(text, terms)
         n_sentences[doc_id] = len(sentences) if text.strip() else 0
         if not hits:

@@ -103,7 +103,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from civictext import _cache
+from civictext import _cache, _progress
 from civictext.config import cache_dir
 from civictext.errors import CacheError, CivictextError
 from civictext.corpus import check_articles
@@ -629,6 +629,11 @@ def _work_chunk(items: list[tuple[int, str, bytes, str | None]], settings: dict[
     return out
 
 
+#: Below this many characters to segment, ``n_jobs`` > 1 still runs in-process
+#: (about 2.5 s of one core's work: less than starting the workers costs).
+_MIN_PARALLEL_CHARS = 250_000
+
+
 def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bool,
                settings: dict[str, Any], where: str) -> Iterator[tuple[int, _cache.DocTokens]]:
     """Yield (row number, tokens) for every article, from the cache when possible.
@@ -657,7 +662,7 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
             raise CacheError(f"{where}: cannot create the token cache folder {root} ({exc}); "
                              "set CIVICTEXT_CACHE to a writable folder or pass cache=False"
                              ) from exc
-    bar = _progress(len(texts), progress, where)
+    bar = _progress_bar(len(texts), progress, where)
     todo: list[tuple[int, str, bytes, str | None]] = []
     try:
         for i, text in enumerate(texts):
@@ -678,7 +683,8 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
         if not todo:
             return
         rootstr = str(root) if root is not None else None
-        if n_jobs == 1 or len(todo) < 2:
+        # workers pay off only past a few seconds of segmenting (each loads the model)
+        if n_jobs == 1 or len(todo) < 2 or sum(len(it[1]) for it in todo) < _MIN_PARALLEL_CHARS:
             for item in todo:
                 for pair in _work_chunk([item], settings, rootstr, skey):
                     bar.update(1)
@@ -716,11 +722,8 @@ def _givens(articles: pd.DataFrame, texts: list[str]) -> list[str | None]:
     return out
 
 
-def _progress(total: int, progress: bool, where: str) -> Any:
-    from tqdm.auto import tqdm
-
-    show = bool(progress) and sys.stderr is not None and sys.stderr.isatty()
-    return tqdm(total=total, desc=where, unit="doc", disable=not show, leave=False)
+def _progress_bar(total: int, progress: bool | None, where: str) -> Any:
+    return _progress.bar(total, desc=where, progress=progress)
 
 
 def tokenize(
@@ -746,7 +749,7 @@ def tokenize(
         Read and write the on-disk token cache under
         :func:`civictext.config.cache_dir` (``$CIVICTEXT_CACHE``).
     progress : bool, keyword-only
-        Show a tqdm bar (only when stderr is a terminal).
+        Show a ``tqdm.auto`` bar (when stderr is a terminal, or in a Jupyter kernel).
     pos : bool, keyword-only
         Add a ``pos`` column (underthesea's POS tagger on our words).
     compounds : iterable of str, optional
@@ -823,12 +826,14 @@ def _assemble(doc_ids: list[str], docs: list[_cache.DocTokens | None],
     return pd.DataFrame(data)
 
 
-def count_tokens(articles: pd.DataFrame, *, n_jobs: int = 1, cache: bool = True,
+def count_tokens(articles: pd.DataFrame, *, n_jobs: int | None = None, cache: bool = True,
                  compounds: Iterable[str] | None = None) -> pd.Series:
     """Number of word and number tokens (punctuation excluded) per document.
 
     Uses the same segmentation and cache as :func:`tokenize`; on a cached
-    corpus it only reads the cache.
+    corpus it only reads the cache. ``n_jobs``: worker processes for documents
+    not in the cache (``-1``: every core); default 1, or the ``--jobs`` of the
+    ``civictext run`` in progress (which also shows a progress bar here).
 
     Returns
     -------
@@ -843,9 +848,11 @@ def count_tokens(articles: pd.DataFrame, *, n_jobs: int = 1, cache: bool = True,
     where = "count_tokens"
     articles = check_articles(articles, where)
     counts = np.zeros(len(articles), dtype=np.int64)
-    for i, doc in _iter_docs(articles, n_jobs=n_jobs, cache=cache, progress=False,
-                             settings=_settings(compounds, False), where=where):
-        counts[i] = int(np.count_nonzero(doc.kind != 2))
+    with _progress.stage("segmentation"):
+        for i, doc in _iter_docs(articles, n_jobs=_progress.resolve_jobs(n_jobs), cache=cache,
+                                 progress=None, settings=_settings(compounds, False),
+                                 where="segmentation"):
+            counts[i] = int(np.count_nonzero(doc.kind != 2))
     return pd.Series(counts, index=pd.Index(articles["doc_id"].astype(str), name="doc_id"),
                      name="n_tokens")
 

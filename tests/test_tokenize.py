@@ -362,7 +362,8 @@ def test_pre_segmented_input_writes_no_cache():
 
 
 # ----------------------------------------------------------------- parallel
-def test_parallel_equals_serial():
+def test_parallel_equals_serial(monkeypatch):
+    monkeypatch.setattr(tk, "_MIN_PARALLEL_CHARS", 0)  # workers even for a few texts
     texts = [TRICKY, "Công chức phải giữ văn hóa công sở.", "", "Chỉ số SIPAS tăng.",
              "Dịch vụ công trực tuyến mức 3,4."] * 2
     arts = _arts(*texts)
