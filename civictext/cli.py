@@ -422,7 +422,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
                       presence=args.presence, read_options=_read_options(args),
-                      by=args.by or None, theme_model=args.model,
+                      by=args.by or None, theme_model=args.model, n_jobs=args.jobs,
                       **_coded_options(args))
     for line in summary:
         _say(args, line)
@@ -618,6 +618,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--by", default="source",
                    help="column for per-group trends (trends_by_<BY>.csv) and small "
                         "multiples (default source, the outlet; e.g. category; '' for none)")
+    s.add_argument("--jobs", type=int, default=-1,
+                   help="worker processes for word segmentation (default -1: every core; "
+                        "same outputs with any value)")
 
     s = sub.add_parser("train-model", parents=[common, reader, seed],
                        help="fit a theme model on coded documents")

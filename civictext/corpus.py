@@ -944,6 +944,22 @@ def _check_fields(fields: Mapping[str, str] | None) -> dict[str, str]:
     return dict(fields)
 
 
+class _SharedList(list):
+    """The read report in ``attrs``: pandas' per-operation ``deepcopy`` of attrs
+    returns this same object (a 150,000-file report was copied on every
+    DataFrame operation). Treat it as read-only."""
+
+    def __deepcopy__(self, memo: dict) -> "_SharedList":
+        return self
+
+
+class _SharedDict(dict):
+    """As :class:`_SharedList`, for ``attrs["encodings"]``."""
+
+    def __deepcopy__(self, memo: dict) -> "_SharedDict":
+        return self
+
+
 def read_corpus(
     path: str | os.PathLike,
     *,
@@ -1111,10 +1127,11 @@ def read_corpus(
     df = pd.DataFrame(run.rows, columns=COLUMNS)
     df["parent_id"] = df["parent_id"].astype(object).where(df["parent_id"].notna(), None)
     df["segmented"] = df["segmented"].astype(bool)
-    df.attrs["skipped"] = run.skipped
-    df.attrs["encodings"] = run.encodings
-    df.attrs["files"] = run.files
-    df.attrs["renamed"] = renamed
+    # pandas deep-copies attrs on nearly every operation: share the report instead
+    df.attrs["skipped"] = _SharedList(run.skipped)
+    df.attrs["encodings"] = _SharedDict(run.encodings)
+    df.attrs["files"] = _SharedList(run.files)
+    df.attrs["renamed"] = _SharedList(renamed)
     log.info("read %d documents from %d files; skipped %d items", len(df), len(files),
              len(run.skipped))
     return df

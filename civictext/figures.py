@@ -26,11 +26,13 @@ import hashlib
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
+from civictext import _progress
 from civictext._io import atomic_write, sha256_file, write_csv, write_json, write_text
 from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
 from civictext.errors import CivictextError
@@ -460,7 +462,9 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
     from civictext.corpus import read_corpus
     from civictext.themes import score_themes, theme_evidence
 
-    articles = read_corpus(corpus, strict=strict, progress=progress, **(read_options or {}))
+    with _progress.stage("reading"):
+        articles = read_corpus(corpus, strict=strict, progress=progress,
+                               **(read_options or {}))
     log.info("read %d documents from %s", len(articles), corpus)
     if len(articles) == 0:  # not five empty figures and exit 0
         from civictext.errors import CorpusError
@@ -469,19 +473,23 @@ def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict
         raise CorpusError(f"no documents read from {corpus} ({len(files)} file(s): none of a "
                           "supported type, or all unreadable or empty; see read_corpus); "
                           "give a folder of .txt, .html, .jsonl, .json or .csv files")
-    scores = score_themes(articles, presence=presence, model=theme_model)
-    evidence = theme_evidence(articles)
+    with _progress.stage("themes"):
+        scores = score_themes(articles, presence=presence, model=theme_model)
+        evidence = theme_evidence(articles)
     tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
                               "model": None, "topics_skipped": "", "presence": presence,
                               "read_options": dict(read_options or {}),
                               "theme_model": _theme_model_record(theme_model, presence)}
-    tables.update(_deduplicated(articles, scores, evidence, dedup=dedup,
-                                random_state=random_state))
+    with _progress.stage("near-duplicates"):
+        tables.update(_deduplicated(articles, scores, evidence, dedup=dedup,
+                                    random_state=random_state))
     try:
         from civictext.topics import fit_topics
 
-        tables["model"] = fit_topics(tables["kept"], method="seeded",
-                                     random_state=random_state)
+        with _progress.stage("topics"), _progress.bar(None, desc="topics (seeded NMF)",
+                                                      unit="fit"):
+            tables["model"] = fit_topics(tables["kept"], method="seeded",
+                                         random_state=random_state)
     except CivictextError as exc:  # e.g. too few documents for a topic model
         tables["topics_skipped"] = str(exc)
         log.warning("topic figure skipped: %s", exc)
@@ -529,6 +537,18 @@ def _coded_record(coded: Any, pooled: bool) -> dict[str, Any]:
             "correction": "pooled" if pooled else "per cell"}
 
 
+def _figures_from(tables: dict[str, Any], articles: pd.DataFrame, out: Path, model: Any, *,
+                  chosen: str, by: str, level: float, n_boot: int, min_articles: int,
+                  random_state: int | None, coded: Any = None,
+                  pooled: bool = False) -> list[dict[str, Any]]:
+    return figures_from_tables(
+        articles, tables["kept_scores"], out, evidence=tables["kept_evidence"],
+        doc_topics=model.doc_topics if model is not None else None,
+        topic_labels=_topic_labels(model) if model is not None else None,
+        freq=chosen, by=by, level=level, n_boot=n_boot, min_articles=min_articles,
+        random_state=random_state, presence=tables["presence"], coded=coded, pooled=pooled)
+
+
 def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out: Path, *,
                           freq: str | None, random_state: int | None, n_boot: int,
                           level: float, min_articles: int, by: str, coded: Any = None,
@@ -539,12 +559,11 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
     articles = tables["kept"]
     chosen = freq or choose_freq(articles)
     model = tables["model"]
-    records = figures_from_tables(
-        articles, tables["kept_scores"], out, evidence=tables["kept_evidence"],
-        doc_topics=model.doc_topics if model is not None else None,
-        topic_labels=_topic_labels(model) if model is not None else None,
-        freq=chosen, by=by, level=level, n_boot=n_boot, min_articles=min_articles,
-        random_state=random_state, presence=tables["presence"], coded=coded, pooled=pooled)
+    with _progress.stage("figures"), _progress.bar(None, desc="figures (with bootstrap)",
+                                                   unit="fig"):
+        records = _figures_from(tables, articles, out, model, chosen=chosen, by=by, level=level,
+                                n_boot=n_boot, min_articles=min_articles,
+                                random_state=random_state, coded=coded, pooled=pooled)
     excluded = corpus_volume(articles, freq=chosen).attrs["excluded"]
     kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
     manifest = {
@@ -665,6 +684,7 @@ def run_all(
     theme_model: Any = None,
     coded: Any = None,
     pooled: bool = False,
+    n_jobs: int = -1,
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
 
@@ -681,6 +701,15 @@ def run_all(
     corrected-share columns to ``trends.csv`` and ``trends_by_<by>.csv``, the
     corrected-shares figure, and the sample's SHA-256 and counts to the manifest.
 
+    ``n_jobs``: worker processes for word segmentation (default -1, every
+    core; the outputs are the same bytes with any value). ``progress`` shows
+    a ``tqdm.auto`` bar for every slow step (terminal or JupyterLab).
+
+    The last lines returned are a table of the stages' wall and CPU seconds
+    (CPU of this process; segmentation workers are in the wall time); the same
+    table is ``timings`` in ``figures/manifest.json``, the only part of the
+    outputs that differs between two runs.
+
     Writes ``articles.csv`` and the read report, ``scores.csv``,
     ``evidence.csv``, ``coverage.csv``, ``topics/`` (topics, top terms,
     document-topic weights, the saved model), ``trends.csv``,
@@ -690,33 +719,60 @@ def run_all(
     Returns
     -------
     list of str
-        One line per output saying where it is.
+        One line per output saying where it is, then the stage timings.
     """
-    from civictext.corpus import write_read_report
-    from civictext.lexicon import load_lexicons
-    from civictext.themes import coverage_report
-
     from civictext.corpus import COLUMNS
 
     if by is not None and by not in COLUMNS:  # before hours of reading and fitting
         raise TrendError(f"run_all: by={by!r} is not a column of the articles table; use one of "
                          f"{', '.join(COLUMNS)}")
     out = _check_out(path, out, "run_all")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise CivictextError(f"run_all: n_jobs must be a positive int or -1 (every core), got "
+                             f"{n_jobs!r}")
+    with _progress.run_options(progress=progress, n_jobs=n_jobs) as opts:
+        w0, c0 = time.perf_counter(), time.process_time()
+        lines = _run_stages(path, out, random_state=random_state, strict=strict,
+                            progress=progress, dedup=dedup, presence=presence,
+                            read_options=read_options, by=by, theme_model=theme_model,
+                            coded=coded, pooled=pooled)
+        opts.timings.append({"stage": "total", "depth": 0,
+                             "wall_s": round(time.perf_counter() - w0, 3),
+                             "cpu_s": round(time.process_time() - c0, 3)})
+    manifest_path = out / "figures" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["timings"] = {"n_jobs": opts.n_jobs, "stages": opts.timings}
+    write_json(manifest_path, manifest)
+    lines.append(f"stage timings (n_jobs={opts.n_jobs}; also in {manifest_path}):")
+    lines.extend("  " + line for line in _progress.timing_table(opts.timings))
+    return lines
+
+
+def _run_stages(path: str | os.PathLike, out: Path, *, random_state: int | None, strict: bool,
+                progress: bool, dedup: bool, presence: str,
+                read_options: dict[str, Any] | None, by: str | None, theme_model: Any,
+                coded: Any, pooled: bool) -> list[str]:
+    from civictext.corpus import write_read_report
+    from civictext.lexicon import load_lexicons
+    from civictext.themes import coverage_report
+
     lines: list[str] = []
     tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress,
                            dedup=dedup, presence=presence, read_options=read_options,
                            theme_model=theme_model)
     articles = tables["articles"]
-    write_csv(out / "articles.csv", articles)
-    report = write_read_report(articles, out)
-    lines.append(f"articles: {out / 'articles.csv'} ({len(articles)} documents); "
-                 f"read report: {report}")
-    write_csv(out / "scores.csv", tables["scores"])
-    write_csv(out / "evidence.csv", tables["evidence"])
-    lines.append(f"themes: {out / 'scores.csv'}, evidence: {out / 'evidence.csv'} "
-                 f"({len(tables['evidence'])} hits)")
-    coverage = coverage_report(articles, load_lexicons())
-    write_csv(out / "coverage.csv", coverage)
+    with _progress.stage("writing tables"):
+        write_csv(out / "articles.csv", articles)
+        report = write_read_report(articles, out)
+        lines.append(f"articles: {out / 'articles.csv'} ({len(articles)} documents); "
+                     f"read report: {report}")
+        write_csv(out / "scores.csv", tables["scores"])
+        write_csv(out / "evidence.csv", tables["evidence"])
+        lines.append(f"themes: {out / 'scores.csv'}, evidence: {out / 'evidence.csv'} "
+                     f"({len(tables['evidence'])} hits)")
+    with _progress.stage("coverage"):
+        coverage = coverage_report(articles, load_lexicons())
+        write_csv(out / "coverage.csv", coverage)
     lines.append(f"lexicon coverage: {out / 'coverage.csv'} ({len(coverage)} terms)")
     model = tables["model"]
     if model is not None:
@@ -737,16 +793,22 @@ def run_all(
     freq = choose_freq(kept)
     kw = dict(freq=freq, random_state=random_state)
     ckw = dict(coded=coded, pooled=pooled) if coded is not None else {}
-    trends = theme_trends(kept_scores, kept, **kw, **ckw)
-    write_csv(out / "trends.csv", trends)
-    written = [f"{out / 'trends.csv'}"]
-    if by is not None:
-        write_csv(out / f"trends_by_{by}.csv",
-                  theme_trends(kept_scores, kept, by=by, **kw, **ckw))
-        written.append(f"{out / f'trends_by_{by}.csv'}")
-    if model is not None:
-        write_csv(out / "topic_trends.csv", topic_trends(model, kept, **kw))
-        written.append(f"{out / 'topic_trends.csv'}")
+    with _progress.stage("trends (bootstrap)"), \
+            _progress.bar(1 + (by is not None) + (model is not None), desc="trends (bootstrap)",
+                          unit="table") as bar:
+        trends = theme_trends(kept_scores, kept, **kw, **ckw)
+        write_csv(out / "trends.csv", trends)
+        bar.update(1)
+        written = [f"{out / 'trends.csv'}"]
+        if by is not None:
+            write_csv(out / f"trends_by_{by}.csv",
+                      theme_trends(kept_scores, kept, by=by, **kw, **ckw))
+            written.append(f"{out / f'trends_by_{by}.csv'}")
+            bar.update(1)
+        if model is not None:
+            write_csv(out / "topic_trends.csv", topic_trends(model, kept, **kw))
+            written.append(f"{out / 'topic_trends.csv'}")
+            bar.update(1)
     from civictext.plots import excluded_note
 
     lines.append(f"trends (per {_FREQ_WORD[freq]}): {', '.join(written)}; "

@@ -173,13 +173,33 @@ _TONE_CANDIDATE = re.compile("[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁ
 _WS_ISSUE = re.compile(r"  |(?:^|\n)\s|\s(?:\n|$)|\n\n\n")
 
 
+def _tone_marks_at_candidates(text: str) -> str:
+    """:func:`normalize_tone_marks`, applied only to the words that end in a
+    candidate pair: a match of ``_TONE_RE`` is one whole word, so the result is
+    the same as substituting over the whole text, without scanning every word."""
+    out, pos = [], 0
+    for m in _TONE_CANDIDATE.finditer(text):
+        a = m.start()
+        while a > pos and _is_letter(text[a - 1]):
+            a -= 1
+        b = min(m.end() + 1, len(text))       # one more character for the look-ahead
+        out.append(text[pos:a])
+        out.append(_TONE_RE.sub(_fix_tone, text[a:b]))
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_is_letter = re.compile(_LETTER).match
+
+
 def _normalize_default(text: str) -> str:
     if _INVIS_OR_SPACE.search(text):
         text = clean_invisibles(text)
     if not unicodedata.is_normalized("NFC", text):
         text = to_nfc(text)
     if _TONE_CANDIDATE.search(text):
-        text = normalize_tone_marks(text)
+        text = _tone_marks_at_candidates(text)
     if _QUOTE_CHARS.search(text):
         text = normalize_quotes(text)
     if _WS_ISSUE.search(text):

@@ -63,6 +63,7 @@ is >= 0.85 per theme.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -72,6 +73,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
+from civictext import _progress
 from civictext.errors import CorpusError
 from civictext.corpus import check_articles
 from civictext.lexicon import Lexicon, load_lexicons
@@ -131,24 +133,50 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     Spans exclude surrounding whitespace; together they cover every non-space
     character.
 
-    >>> t = "Tỉnh họp. Sở Nội vụ báo cáo.\\nHết"
+    >>> t = "Tỉnh họp. Sở Nội vụ báo cáo.\nHết"
     >>> [t[a:b] for a, b in split_sentences(t)]
     ['Tỉnh họp.', 'Sở Nội vụ báo cáo.', 'Hết']
     """
-    spans, pos = [], 0
-    for m in _SENT_END.finditer(text):
-        if m.group(0)[0] != "\n":
-            nxt = text[m.end():m.end() + 2]
+    return _split_sentences(text, _codes(text))
+
+
+def _codes(text: str) -> np.ndarray:
+    """Code points of ``text``, shape (len(text),), uint32."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+_END_LUT = np.zeros(0x110000, dtype=bool)
+_END_LUT[[ord(c) for c in ".!?…\n"]] = True
+
+
+def _split_sentences(text: str, codes: np.ndarray) -> list[tuple[int, int]]:
+    # _SENT_END is tried only where a sentence-end character is (numpy finds them),
+    # continuing after each match as finditer does: the same spans, fewer steps.
+    spans, pos, consumed = [], 0, 0
+    match = _SENT_END.match
+    for p in np.flatnonzero(_END_LUT[codes]).tolist():
+        if p < consumed:
+            continue
+        m = match(text, p)
+        if m is None:
+            continue
+        consumed = m.end()
+        g = m.group(0)
+        if g[0] != "\n":
+            nxt = text[consumed:consumed + 2]
             first = nxt[1:2] if nxt[:1] in "\"'([" else nxt[:1]
             if not first or not (first.isupper() or first.isdigit()):
                 continue
-        _add_span(text, pos, m.start() + len(m.group(0).rstrip(" \t\n")), spans)
-        pos = m.end()
+        _add_span(text, pos, p + len(g.rstrip(" \t\n")), spans)
+        pos = consumed
     _add_span(text, pos, len(text), spans)
     return spans
 
 
 def _add_span(text: str, a: int, b: int, spans: list) -> None:
+    if a < b and not text[a].isspace() and not text[b - 1].isspace():
+        spans.append((a, b))
+        return
     while a < b and text[a].isspace():
         a += 1
     while b > a and text[b - 1].isspace():
@@ -220,15 +248,73 @@ def _compile(lexicon: Lexicon) -> list[_Term]:
     return out
 
 
-_COMPILED: dict[int, tuple[Lexicon, list[_Term]]] = {}
+class _Matcher(list):
+    """The compiled terms (a list of :class:`_Term`, in lexicon order) plus an
+    Aho-Corasick automaton over each term's *anchor*: the folded, lower-cased
+    words the term's pattern must start with ("cải cách hành chính" -> "cai
+    cach hanh chinh"; "kỷ luật, kỷ cương" -> "ky luat", up to the comma). One
+    pass of the automaton over the document's key text (:func:`_key_text`)
+    gives every position where a term can start; the term's own pattern is then
+    tried at those positions only. ``always``: terms without an anchor (a
+    leading wildcard), searched the old way."""
+
+    automaton: Any
+    always: tuple[int, ...]
 
 
-def _compiled(lexicon: Lexicon) -> list[_Term]:
+def _anchor(term: str) -> str:
+    """Folded, lower-cased leading words of a (normalised or folded) term, joined
+    by one space: a literal that every match of the term's pattern starts with in
+    the key text. "" when the term starts with a wildcard or punctuation, or has
+    a character the key table cannot map safely."""
+    out = []
+    for piece in re.findall(r"[^\W_]+|[*?]|\s+|[^\w\s]", term):
+        if piece.isspace():
+            out.append(" ")
+        elif _WORD_PIECE.fullmatch(piece):
+            key = _key_text(piece)
+            if "\x00" in key or "\x01" in key:
+                return ""
+            out.append(key)
+        else:
+            break
+    return "".join(out).rstrip(" ")
+
+
+def _make_matcher(lexicon: Lexicon) -> _Matcher:
+    import ahocorasick
+
+    terms = _Matcher(_compile(lexicon))
+    slots: dict[str, list[tuple[int, int]]] = {}
+    always = []
+    for t in terms:
+        patterns = [(0, t.plain)] + ([(1, t.folded)] if t.folded is not None else [])
+        for kind, pat in patterns:
+            source = t.term if kind == 0 else fold(t.term)
+            key = _anchor(source)
+            if not key:
+                always.append(t.idx)
+                break
+            slots.setdefault(key, []).append((t.idx, kind))
+    automaton = ahocorasick.Automaton()
+    for key, where in slots.items():
+        automaton.add_word(key, (len(key), tuple(where)))
+    if slots:
+        automaton.make_automaton()
+    terms.automaton = automaton if slots else None
+    terms.always = tuple(sorted(set(always)))
+    return terms
+
+
+_COMPILED: dict[int, tuple[Lexicon, _Matcher]] = {}
+
+
+def _compiled(lexicon: Lexicon) -> _Matcher:
     hit = _COMPILED.get(id(lexicon))
     if hit is None or hit[0] is not lexicon:
         if len(_COMPILED) > 8:
             _COMPILED.clear()
-        hit = (lexicon, _compile(lexicon))
+        hit = (lexicon, _make_matcher(lexicon))
         _COMPILED[id(lexicon)] = hit
     return hit[1]
 
@@ -306,13 +392,161 @@ def _build_fold_table() -> dict[int, str]:
 _FOLD_TABLE = _build_fold_table()
 
 
+_FOLD_LUT: np.ndarray | None = None
+
+
 def _fold_nfc(text: str) -> str:
     """:func:`~civictext.normalize.fold` for NFC text, by one table lookup per character."""
-    return text.translate(_FOLD_TABLE)
+    global _FOLD_LUT
+    if _FOLD_LUT is None:
+        lut = np.arange(0x110000, dtype=np.uint32)
+        for cp, ch in _FOLD_TABLE.items():
+            lut[cp] = ord(ch)
+        _FOLD_LUT = lut
+    return _FOLD_LUT[_codes(text)].astype("<u4", copy=False).tobytes().decode("utf-32-le",
+                                                                        "surrogatepass")
+
+
+def _build_key_lut() -> np.ndarray:
+    """Code point -> one byte of the *key text*: the folded, lower-cased character
+    when that is ASCII (tab and ``_`` -> space), 1 when it is another character,
+    0 when the character is *unsafe*; shape (0x110000,), uint8.
+
+    A character is unsafe when case-insensitive regex matching could accept it
+    for a letter whose key differs: its lower case is not one character, it is
+    one of ``re``'s extra non-ASCII case equivalents (``ſ`` for ``s``, ``ı`` for
+    ``i``, ``µ`` for ``μ``), or folding and lower-casing do not commute on it.
+    A document with an unsafe character, or with two separators in a row, is
+    matched by the full scan (:func:`_find_hits_scan`), so the anchors are exact
+    for every document.
+    """
+    from re import _casefix  # the table re uses for IGNORECASE
+
+    extra = {cp for k, v in _casefix._EXTRA_CASES.items() for cp in (k, *v) if cp >= 0x80}
+    lut = np.ones(0x110000, dtype=np.uint8)       # above the BMP: lower case stays there
+    for cp in range(0x10000):
+        ch = chr(cp)
+        low = ch.lower()
+        if cp == 0 or cp in extra or len(low) != 1 or ord(low) in extra:
+            lut[cp] = 0
+            continue
+        key = _FOLD_TABLE.get(ord(low), low)
+        if key.lower() != key or _FOLD_TABLE.get(cp, ch).lower() != key:
+            lut[cp] = 0
+        elif ord(key) < 0x80:
+            lut[cp] = ord(key)
+    lut[ord("\t")] = lut[ord("_")] = ord(" ")
+    return lut
+
+
+_KEY_LUT: np.ndarray | None = None
+
+
+def _key_text(text: str, codes: np.ndarray | None = None) -> str:
+    """The key text of ``text``: one character per character (see :func:`_build_key_lut`)."""
+    global _KEY_LUT
+    if _KEY_LUT is None:
+        _KEY_LUT = _build_key_lut()
+    return _KEY_LUT[_codes(text) if codes is None else codes].tobytes().decode("latin-1")
+
+
+def _unsafe_key(key: str) -> bool:
+    return "\x00" in key or "  " in key
+
+
+_WORD_PIECE = re.compile(r"[^\W_]+")
+
+
+def _matches_at(pattern: re.Pattern[str], text: str,
+                positions: list[int]) -> Iterator[tuple[int, int]]:
+    """:func:`_matches` restricted to candidate start ``positions`` (ascending):
+    the same spans whenever every match starts at one of them."""
+    last = 0
+    match = pattern.match
+    for a in positions:
+        if a < last or (a and text[a - 1].isalnum()):
+            continue
+        m = match(text, a)
+        if m is not None:
+            yield a, m.end()
+            last = m.end()
 
 
 def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[int, int]]]:
-    """All accepted, non-overlapping hits in ``text`` (already normalised), in order."""
+    """All accepted, non-overlapping hits in ``text`` (already normalised), in order.
+
+    With a :class:`_Matcher`, one Aho-Corasick pass over the key text finds the
+    positions where a term can start and each term's pattern is tried there
+    only; the hits are those of the full scan (:func:`_find_hits_scan`, used
+    for a plain list of terms and for documents with characters the key table
+    cannot map safely), hit for hit.
+    """
+    if not isinstance(terms, _Matcher):
+        return _find_hits_scan(text, terms)
+    codes = _codes(text)
+    key = _key_text(text, codes)
+    if _unsafe_key(key):
+        return _find_hits_scan(text, terms)
+    sentences = _split_sentences(text, codes) or [(0, len(text))]
+    found: dict[int, list[list[int]]] = {}
+    if terms.automaton is not None:
+        for end, (n, where) in terms.automaton.iter(key):
+            a = end - n + 1
+            for idx, kind in where:
+                slot = found.get(idx)
+                if slot is None:
+                    slot = found[idx] = [[], []]
+                slot[kind].append(a)
+    if not found and not terms.always:
+        return [], sentences
+    ftext = _fold_nfc(text)
+    fsent_cache: dict[int, str] = {}
+    lower: str | None = None
+    ascii_words: set[str] | None = None
+    cands: list[_Hit] = []
+    for idx in sorted(set(found) | set(terms.always)):
+        t = terms[idx]
+        if idx in terms.always:
+            lower = ftext.lower() if lower is None else lower
+            if not all(k in lower for k in t.keys):
+                continue
+            plain = _matches(t.plain, text)
+            folded = _matches(t.folded, ftext) if t.folded is not None else iter(())
+        else:
+            plain_at, folded_at = found[idx]
+            plain = _matches_at(t.plain, text, plain_at)
+            folded = (_matches_at(t.folded, ftext, folded_at)
+                      if t.folded is not None and folded_at else iter(()))
+        keys_ok: bool | None = None
+        for a, b in plain:
+            if keys_ok is None:      # the scan's word pre-check, asked only on a match
+                lower = ftext.lower() if lower is None else lower
+                keys_ok = all(k in lower for k in t.keys)
+            if not keys_ok:
+                break
+            if _context_ok(t, text, ftext, a, b, sentences, fsent_cache):
+                cands.append(_Hit(t, a, b, False))
+        if keys_ok is False:
+            continue
+        words_ok: bool | None = None
+        for a, b in folded:
+            if not is_folded(text[a:b]):
+                continue
+            if words_ok is None:
+                lower = ftext.lower() if lower is None else lower
+                if ascii_words is None:
+                    ascii_words = set(_ASCII_WORD.findall(text.lower()))
+                words_ok = (all(k in lower for k in t.keys)
+                            and (t.glob or all(k in ascii_words for k in t.keys)))
+            if not words_ok:
+                break
+            if _context_ok(t, text, ftext, a, b, sentences, fsent_cache):
+                cands.append(_Hit(t, a, b, True))
+    return _longest_first(cands, len(text)), sentences
+
+
+def _find_hits_scan(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[int, int]]]:
+    """The full scan: every term's pattern searched over the whole text."""
     ftext = _fold_nfc(text)
     lower = ftext.lower()
     sentences = split_sentences(text) or [(0, len(text))]
@@ -336,18 +570,23 @@ def _find_hits(text: str, terms: list[_Term]) -> tuple[list[_Hit], list[tuple[in
                 if is_folded(text[a:b]) and _context_ok(t, text, ftext, a, b, sentences,
                                                          fsent_cache):
                     cands.append(_Hit(t, a, b, True))
+    return _longest_first(cands, len(text)), sentences
+
+
+def _longest_first(cands: list[_Hit], n: int) -> list[_Hit]:
+    """Overlapping candidates resolved: the longest wins; ties: earlier start, then
+    lexicon order. Returned in text order."""
     if not cands:
-        return [], sentences
-    # Longest match wins; ties: earlier start, then lexicon order.
+        return []
     cands.sort(key=lambda h: (-(h.end - h.start), h.start, h.term.idx))
-    taken = np.zeros(len(text), dtype=bool)
+    taken = np.zeros(n, dtype=bool)
     kept = []
     for h in cands:
         if not taken[h.start:h.end].any():
             taken[h.start:h.end] = True
             kept.append(h)
     kept.sort(key=lambda h: (h.start, h.end))
-    return kept, sentences
+    return kept
 
 
 def _as_str(value: Any) -> str:
@@ -358,15 +597,37 @@ def _as_str(value: Any) -> str:
     return str(value)
 
 
-def _iter_docs(articles: pd.DataFrame) -> Iterator[tuple[str, str, str, str]]:
-    """``(doc_id, text, title, lead)``, all normalised; title and lead "" when absent."""
+def _iter_docs(articles: pd.DataFrame) -> Iterator[tuple[str, str, Any, Any]]:
+    """``(doc_id, text, title, lead)``: text normalised, title and lead raw (None when
+    the column is absent; normalise them with :func:`_norm` where needed)."""
     n = len(articles)
-    titles = articles["title"] if "title" in articles.columns else [""] * n
-    leads = articles["lead"] if "lead" in articles.columns else [""] * n
+    titles = articles["title"] if "title" in articles.columns else [None] * n
+    leads = articles["lead"] if "lead" in articles.columns else [None] * n
     for doc_id, text, title, lead in zip(articles["doc_id"], articles["text"], titles, leads):
-        title, lead = _as_str(title), _as_str(lead)
-        yield (str(doc_id), normalize_text(_as_str(text)),
-               normalize_text(title) if title else "", normalize_text(lead) if lead else "")
+        yield str(doc_id), normalize_text(_as_str(text)), title, lead
+
+
+def _norm(value: Any) -> str:
+    value = _as_str(value)
+    return normalize_text(value) if value else ""
+
+
+def _pass_digest(articles: pd.DataFrame, lexicon: Lexicon) -> bytes:
+    """Fingerprint of what the matching pass reads: the lexicon's terms table and
+    the articles' doc_id, text, title, lead."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr(lexicon.terms.to_dict("list")).encode("utf-8", "surrogatepass"))
+    for col in ("doc_id", "text", "title", "lead"):
+        if col not in articles.columns:
+            h.update(b"\x00no " + col.encode())
+            continue
+        h.update(b"\x00col " + col.encode())
+        for v in articles[col].tolist():
+            b = _as_str(v).encode("utf-8", "surrogatepass")
+            h.update(len(b).to_bytes(8, "little"))
+            h.update(b)
+            h.update(b"\x01" if isinstance(v, str) else type(v).__name__.encode())
+    return h.digest()
 
 
 def _zones(text: str, title: str, lead: str, sentences: list[tuple[int, int]]) -> tuple[int, int]:
@@ -393,17 +654,47 @@ def _resolve_lexicon(lexicon: Lexicon | None) -> Lexicon:
     return lexicon
 
 
+#: The last matching pass: fingerprint of the lexicon and the articles, and its result.
+#: ``score_themes`` then ``theme_evidence`` (or ``coverage_report``) on the same
+#: articles, as ``civictext run`` and ``civictext themes --evidence`` do, match once.
+_LAST_PASS: dict[str, Any] = {}
+
+
 def _evidence_rows(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict], dict[str, int]]:
-    """Hit rows (evidence columns plus private ``_``-columns) and sentences per document."""
+    """Hit rows (evidence columns plus private ``_``-columns) and sentences per document.
+
+    Scores and evidence both come from this one pass; the result of the last
+    call is kept (with a fingerprint of the lexicon's terms and the articles'
+    ``doc_id, text, title, lead``) and returned again for the same input.
+    """
+    digest = _pass_digest(articles, lexicon)
+    if _LAST_PASS.get("digest") == digest:
+        return _LAST_PASS["result"]
+    _LAST_PASS.clear()
+    result = _match_pass(articles, lexicon)
+    _LAST_PASS.update(digest=digest, result=result)
+    return result
+
+
+def _match_pass(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict], dict[str, int]]:
+    with _progress.stage("lexicon matching"), \
+            _progress.bar(len(articles), desc="lexicon matching") as bar:
+        return _match_docs(articles, lexicon, bar)
+
+
+def _match_docs(articles: pd.DataFrame, lexicon: Lexicon,
+                bar: Any) -> tuple[list[dict], dict[str, int]]:
     terms = _compiled(lexicon)
     rows = []
     n_sentences: dict[str, int] = {}
-    for doc_id, text, title, lead in _iter_docs(articles):
+    for k, (doc_id, text, title, lead) in enumerate(_iter_docs(articles)):
+        if k % 256 == 255:
+            bar.update(256)
         hits, sentences = _find_hits(text, terms)
         n_sentences[doc_id] = len(sentences) if text.strip() else 0
         if not hits:
             continue
-        headline_end, lead_end = _zones(text, title, lead, sentences)
+        headline_end, lead_end = _zones(text, _norm(title), _norm(lead), sentences)
         for h in hits:
             si = _sentence_index(sentences, h.start)
             a, b = sentences[si]

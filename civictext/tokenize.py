@@ -65,13 +65,16 @@ no letter: ``2/63``, ``3,4``, ``62``, ``1.500.000``, ``2-0``) or ``"punct"``
 counts words and numbers (not punctuation). :class:`Analyzer` drops punctuation
 and numbers unless asked.
 
-**Cache.** Token arrays are cached on disk per document (``civictext._cache``),
-keyed by the SHA-256 of the text and a hash of the settings that change tokens
-(:data:`TOKENIZER_VERSION`, the underthesea version, the compound list, ``pos``,
-and the source code of this module, ``_cache`` and ``normalize``).
-Stop words are applied after the cache, so changing them costs nothing. A
-corrupt or stale entry is detected (format version, checksum, text hash), logged
-and rebuilt.
+**Cache.** Token arrays are cached on disk per document, in one SQLite store
+per cache folder (``civictext._cache``: WAL mode, safe with several writing
+processes), keyed by the SHA-256 of the text and a hash of the settings that
+change tokens (:data:`TOKENIZER_VERSION`, the underthesea version, the compound
+list, ``pos``, and the source code of this module, ``_cache`` and
+``normalize``). Stop words are applied after the cache, so changing them costs
+nothing. A corrupt or stale entry is detected (format version, checksum, text
+hash), logged and rebuilt. Documents whose segmentation is given
+(``tokens_given``, pre-segmented corpora) are not cached: without POS tags
+they need no model, and are quicker to redo than to read.
 
 >>> import pandas as pd
 >>> arts = pd.DataFrame({"doc_id": ["a"], "text": ["UBND quận đẩy mạnh cải cách hành chính."]})
@@ -100,7 +103,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from civictext import _cache
+from civictext import _cache, _progress
 from civictext.config import cache_dir
 from civictext.errors import CacheError, CivictextError
 from civictext.corpus import check_articles
@@ -617,18 +620,18 @@ def _settings_key(settings: dict[str, Any]) -> str:
 def _work_chunk(items: list[tuple[int, str, bytes, str | None]], settings: dict[str, Any],
                 root: str | None, skey: str) -> list[tuple[int, _cache.DocTokens]]:
     """Tokenize a chunk of documents (runs in a worker); write cache entries."""
-    out = []
-    for i, text, tkey, given in items:
-        doc = _doc_tokens(text, settings, given)
-        if root is not None:
-            try:
-                _cache.store(Path(root), skey, tkey, doc)
-            except OSError as exc:
-                log.warning("token cache: cannot write under %s (%s); continuing without",
-                            root, exc)
-                root = None
-        out.append((i, doc))
+    out = [(i, _doc_tokens(text, settings, given)) for i, text, _, given in items]
+    if root is not None:
+        try:
+            _cache.store_many(Path(root), skey, [(it[2], doc) for it, (_, doc) in zip(items, out)])
+        except OSError as exc:
+            log.warning("token cache: cannot write under %s (%s); continuing without", root, exc)
     return out
+
+
+#: Below this many characters to segment, ``n_jobs`` > 1 still runs in-process
+#: (about 2.5 s of one core's work: less than starting the workers costs).
+_MIN_PARALLEL_CHARS = 250_000
 
 
 def _iter_docs(articles: pd.DataFrame, *, n_jobs: int, cache: bool, progress: bool,
@@ -654,16 +657,21 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
     if cache:
         root = cache_dir()
         try:
-            (root / "tokens").mkdir(parents=True, exist_ok=True)
+            root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CacheError(f"{where}: cannot create the token cache folder {root} ({exc}); "
                              "set CIVICTEXT_CACHE to a writable folder, or pass cache=False "
                              "(CLI: civictext tokenize --no-cache)") from exc
-    bar = _progress(len(texts), progress, where)
+    bar = _progress_bar(len(texts), progress, where)
     todo: list[tuple[int, str, bytes, str | None]] = []
     try:
         for i, text in enumerate(texts):
             given = givens[i]
+            if given is not None and not settings["pos"]:
+                # a given segmentation needs no model: cheaper to redo than to cache
+                bar.update(1)
+                yield i, _doc_tokens(text, settings, given)
+                continue
             # a given segmentation is its own cache entry (its tokens differ)
             tkey = _cache.text_key(text if given is None else "\x00given\x00" + given)
             doc = _cache.load(root, skey, tkey) if root is not None else None
@@ -675,7 +683,8 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
         if not todo:
             return
         rootstr = str(root) if root is not None else None
-        if n_jobs == 1 or len(todo) < 2:
+        # workers pay off only past a few seconds of segmenting (each loads the model)
+        if n_jobs == 1 or len(todo) < 2 or sum(len(it[1]) for it in todo) < _MIN_PARALLEL_CHARS:
             for item in todo:
                 for pair in _work_chunk([item], settings, rootstr, skey):
                     bar.update(1)
@@ -713,11 +722,8 @@ def _givens(articles: pd.DataFrame, texts: list[str]) -> list[str | None]:
     return out
 
 
-def _progress(total: int, progress: bool, where: str) -> Any:
-    from tqdm.auto import tqdm
-
-    show = bool(progress) and sys.stderr is not None and sys.stderr.isatty()
-    return tqdm(total=total, desc=where, unit="doc", disable=not show, leave=False)
+def _progress_bar(total: int, progress: bool | None, where: str) -> Any:
+    return _progress.bar(total, desc=where, progress=progress)
 
 
 def tokenize(
@@ -743,7 +749,7 @@ def tokenize(
         Read and write the on-disk token cache under
         :func:`civictext.config.cache_dir` (``$CIVICTEXT_CACHE``).
     progress : bool, keyword-only
-        Show a tqdm bar (only when stderr is a terminal).
+        Show a ``tqdm.auto`` bar (when stderr is a terminal, or in a Jupyter kernel).
     pos : bool, keyword-only
         Add a ``pos`` column (underthesea's POS tagger on our words).
     compounds : iterable of str, optional
@@ -820,12 +826,14 @@ def _assemble(doc_ids: list[str], docs: list[_cache.DocTokens | None],
     return pd.DataFrame(data)
 
 
-def count_tokens(articles: pd.DataFrame, *, n_jobs: int = 1, cache: bool = True,
+def count_tokens(articles: pd.DataFrame, *, n_jobs: int | None = None, cache: bool = True,
                  compounds: Iterable[str] | None = None) -> pd.Series:
     """Number of word and number tokens (punctuation excluded) per document.
 
     Uses the same segmentation and cache as :func:`tokenize`; on a cached
-    corpus it only reads the cache.
+    corpus it only reads the cache. ``n_jobs``: worker processes for documents
+    not in the cache (``-1``: every core); default 1, or the ``--jobs`` of the
+    ``civictext run`` in progress (which also shows a progress bar here).
 
     Returns
     -------
@@ -840,9 +848,11 @@ def count_tokens(articles: pd.DataFrame, *, n_jobs: int = 1, cache: bool = True,
     where = "count_tokens"
     articles = check_articles(articles, where)
     counts = np.zeros(len(articles), dtype=np.int64)
-    for i, doc in _iter_docs(articles, n_jobs=n_jobs, cache=cache, progress=False,
-                             settings=_settings(compounds, False), where=where):
-        counts[i] = int(np.count_nonzero(doc.kind != 2))
+    with _progress.stage("segmentation"):
+        for i, doc in _iter_docs(articles, n_jobs=_progress.resolve_jobs(n_jobs), cache=cache,
+                                 progress=None, settings=_settings(compounds, False),
+                                 where="segmentation"):
+            counts[i] = int(np.count_nonzero(doc.kind != 2))
     return pd.Series(counts, index=pd.Index(articles["doc_id"].astype(str), name="doc_id"),
                      name="n_tokens")
 

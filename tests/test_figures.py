@@ -306,7 +306,14 @@ def test_run_all_via_cli_writes_every_output_and_says_where(fake_stages, corpus_
         assert (out / rel).is_file(), rel
     text = "\n".join(lines)
     assert str(out / "trends.csv") in text and str(out / "figures") in text
-    assert "figures: 6 in" in lines[-1]
+    assert any("figures: 6 in" in line for line in lines)
+    # the stage timing table ends the run's report and is in the manifest
+    at = next(i for i, line in enumerate(lines) if line.startswith("stage timings"))
+    assert lines[at + 1].split() == ["stage", "wall", "s", "CPU", "s"]
+    assert lines[-1].split()[0] == "total"
+    stages = json.loads((out / "figures" / "manifest.json").read_text())["timings"]["stages"]
+    assert [r["stage"] for r in stages][:3] == ["reading", "themes", "near-duplicates"]
+    assert {"topics", "figures", "trends (bootstrap)", "total"} <= {r["stage"] for r in stages}
     assert "Not shown: 3 of 36 documents undated" in text
     t = _read(out / "trends.csv")
     assert t["period"].astype(str).unique().tolist() == ["2021", "2022", "2023"]

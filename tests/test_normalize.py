@@ -100,3 +100,13 @@ def test_zero_width_character_between_letter_and_accent_does_not_block_compositi
 @given(vi_text)
 def test_the_fast_path_equals_running_every_step(s):
     assert _normalize_default(s) == _DEFAULT(s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("oOuUqQhHyYaàáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ \u0301²1\n.,")),
+               max_size=24))
+def test_tone_marks_on_candidate_words_only_equal_the_whole_text_rule(text):
+    from civictext.normalize import _TONE_CANDIDATE, _tone_marks_at_candidates
+
+    want = normalize_tone_marks(text) if _TONE_CANDIDATE.search(text) else text
+    assert _tone_marks_at_candidates(text) == want

@@ -269,6 +269,29 @@ def test_cache_invalidates_when_the_segmentation_code_changes(monkeypatch):
     assert calls == [1]
 
 
+def _entries(root):
+    import sqlite3
+
+    from civictext import _cache
+
+    if not _cache.db_path(root).exists():
+        return []
+    with sqlite3.connect(_cache.db_path(root)) as con:
+        return con.execute("SELECT settings, tkey, data FROM entries").fetchall()
+
+
+def _rewrite(root, settings, tkey, data):
+    import sqlite3
+
+    from civictext import _cache
+
+    con = sqlite3.connect(_cache.db_path(root), timeout=30)
+    with con:
+        con.execute("UPDATE entries SET data = ? WHERE settings = ? AND tkey = ?",
+                    (data, settings, tkey))
+    con.close()
+
+
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "version"])
 def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
     from civictext import _cache
@@ -276,8 +299,8 @@ def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
 
     arts = _arts("Quy tắc ứng xử nơi công cộng.")
     good = tokenize(arts, compounds=TERMS)
-    (entry,) = list((cache_dir() / "tokens").rglob("*.tok"))
-    data = bytearray(entry.read_bytes())
+    ((skey, tkey, data),) = _entries(cache_dir())
+    data = bytearray(data)
     if damage == "flip":
         data[-3] ^= 0xFF
     elif damage == "truncate":
@@ -286,16 +309,61 @@ def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
         data = bytearray()
     else:
         data[len(_cache._MAGIC) - 1] = 99
-    entry.write_bytes(bytes(data))
+    _rewrite(cache_dir(), skey, tkey, bytes(data))
     with caplog.at_level(logging.WARNING, logger="civictext._cache"):
         again = tokenize(arts, compounds=TERMS)
     pd.testing.assert_frame_equal(good, again)
     assert "unusable" in caplog.text
-    assert _cache.decode(entry.read_bytes(), _cache.text_key(arts.text[0]))  # rewritten
+    ((_, _, fixed),) = _entries(cache_dir())
+    assert _cache.decode(fixed, _cache.text_key(arts.text[0]))  # rewritten
+
+
+def test_a_store_that_is_not_a_database_is_moved_aside(caplog):
+    from civictext import _cache
+    from civictext.config import cache_dir
+
+    arts = _arts("Quy tắc ứng xử nơi công cộng.")
+    good = tokenize(arts, compounds=TERMS)
+    _cache.close_all()
+    _cache.db_path(cache_dir()).write_bytes(b"not a database" * 100)
+    for extra in ("-wal", "-shm"):
+        (cache_dir() / (_cache.DB_NAME + extra)).unlink(missing_ok=True)
+    with caplog.at_level(logging.WARNING, logger="civictext._cache"):
+        again = tokenize(arts, compounds=TERMS)
+    pd.testing.assert_frame_equal(good, again)
+    assert "not a usable database" in caplog.text
+    assert len(_entries(cache_dir())) == 1
+    assert list(cache_dir().glob(_cache.DB_NAME + ".corrupt-*"))
+
+
+def test_the_old_per_file_cache_is_ignored(caplog):
+    from civictext.config import cache_dir
+
+    old = cache_dir() / "tokens" / "abc" / "00"
+    old.mkdir(parents=True)
+    (old / "00ff.tok").write_bytes(b"CTTOK\x00\x00\x01 garbage")
+    arts = _arts("Quy tắc ứng xử nơi công cộng.")
+    with caplog.at_level(logging.INFO, logger="civictext._cache"):
+        toks = tokenize(arts, compounds=TERMS)
+    assert len(toks) > 0 and "no longer read" in caplog.text
+    assert (old / "00ff.tok").exists()      # left alone, never an error
+
+
+def test_pre_segmented_input_writes_no_cache():
+    from civictext.config import cache_dir
+
+    arts = pd.DataFrame({"doc_id": ["a"], "text": ["cải cách hành chính"],
+                         "tokens_given": ["cải_cách hành_chính"], "segmented": [True]})
+    toks = tokenize(arts, compounds=[])
+    assert toks["token"].tolist() == ["cải_cách", "hành_chính"]
+    assert _entries(cache_dir()) == []
+    tokenize(_arts("Quy tắc ứng xử."), compounds=[])
+    assert len(_entries(cache_dir())) == 1
 
 
 # ----------------------------------------------------------------- parallel
-def test_parallel_equals_serial():
+def test_parallel_equals_serial(monkeypatch):
+    monkeypatch.setattr(tk, "_MIN_PARALLEL_CHARS", 0)  # workers even for a few texts
     texts = [TRICKY, "Công chức phải giữ văn hóa công sở.", "", "Chỉ số SIPAS tăng.",
              "Dịch vụ công trực tuyến mức 3,4."] * 2
     arts = _arts(*texts)
@@ -432,7 +500,8 @@ def test_cli_tokenize_writes_csv(tmp_path, monkeypatch):
 
 
 def test_concurrent_writers_leave_a_valid_entry(tmp_path):
-    """Many writers of one entry at once (threads here; processes use the same rename)."""
+    """Many writers of one entry at once, threads and processes."""
+    import multiprocessing as mp
     from concurrent.futures import ThreadPoolExecutor
 
     from civictext import _cache
@@ -442,9 +511,27 @@ def test_concurrent_writers_leave_a_valid_entry(tmp_path):
     key = _cache.text_key(text)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: _cache.store(tmp_path, "k", key, doc), range(40)))
+    procs = [mp.get_context("spawn").Process(target=_write_many, args=(str(tmp_path), n))
+             for n in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
     back = _cache.load(tmp_path, "k", key)
     assert back is not None and back.tokens == doc.tokens
-    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key.hex()}.tok"]
+    assert len(_entries(tmp_path)) == 1 + 2 * 200
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file())[0] == _cache.DB_NAME
+
+
+def _write_many(root: str, n: int) -> None:
+    """A second process writing 200 entries in small transactions."""
+    from civictext import _cache
+
+    for k in range(200):
+        text = f"Văn bản {n} số {k}."
+        doc = tk._doc_tokens(text, {"compounds": (), "pos": False})
+        _cache.store(Path(root), "k", _cache.text_key(text), doc)
 
 
 def test_progress_is_silent_without_a_terminal(capsys):

@@ -1,0 +1,124 @@
+"""Progress bars (``tqdm.auto``: text in a terminal, a widget in JupyterLab), stage
+timings, and the options a run passes down to stages that have no parameter
+for them (worker processes for segmentation, progress bars).
+
+Stages call :func:`bar` and :func:`stage`; ``figures.run_all`` wraps a run in
+:func:`run_options`, so ``score_themes`` (which segments through
+``count_tokens``) shows its bars and uses the run's worker count without new
+parameters. Outside a run everything is silent and single-process, as before.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunOptions:
+    """What a run asks of its stages: ``progress`` bars, ``n_jobs`` segmentation
+    workers (an int >= 1), and the ``timings`` recorded so far."""
+
+    progress: bool = False
+    n_jobs: int = 1
+    timings: list[dict[str, Any]] = field(default_factory=list)
+    depth: int = 0
+
+
+_CURRENT: contextvars.ContextVar[RunOptions | None] = contextvars.ContextVar(
+    "civictext_run_options", default=None)
+
+
+def current() -> RunOptions | None:
+    """The options of the run in progress, or None outside a run."""
+    return _CURRENT.get()
+
+
+def resolve_jobs(n_jobs: int | None) -> int:
+    """``n_jobs`` as a worker count: None -> the run's (default 1), -1 -> every core."""
+    if n_jobs is None:
+        opts = current()
+        n_jobs = opts.n_jobs if opts is not None else 1
+    if n_jobs == -1:
+        return max(1, os.cpu_count() or 1)
+    return n_jobs
+
+
+@contextmanager
+def run_options(*, progress: bool = False, n_jobs: int = 1) -> Iterator[RunOptions]:
+    """Set the options of a run for the code inside the ``with`` block."""
+    opts = RunOptions(progress=bool(progress), n_jobs=resolve_jobs(n_jobs))
+    token = _CURRENT.set(opts)
+    try:
+        yield opts
+    finally:
+        _CURRENT.reset(token)
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    ip = get() if callable(get) else None
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+def showing(progress: bool | None = None) -> bool:
+    """Whether bars are shown: asked for (or the run's choice), and somewhere to
+    see them (a terminal on stderr, or a Jupyter kernel)."""
+    if progress is None:
+        opts = current()
+        progress = opts.progress if opts is not None else False
+    if not progress:
+        return False
+    err = sys.stderr
+    return _in_notebook() or (err is not None and hasattr(err, "isatty") and err.isatty())
+
+
+def bar(total: int | None, *, desc: str, unit: str = "doc", progress: bool | None = None,
+        leave: bool = False) -> Any:
+    """A ``tqdm.auto`` bar, disabled unless :func:`showing`."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=not showing(progress), leave=leave,
+                dynamic_ncols=True)
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Time the block as a stage of the run in progress (nothing outside a run).
+
+    Records wall and CPU seconds of this process (segmentation workers' CPU is
+    not included: see their wall time); nested stages are recorded with their
+    depth, after the stage that holds them is opened.
+    """
+    opts = current()
+    if opts is None:
+        yield
+        return
+    row = {"stage": name, "depth": opts.depth, "wall_s": 0.0, "cpu_s": 0.0}
+    opts.timings.append(row)
+    opts.depth += 1
+    w0, c0 = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        row["wall_s"] = round(time.perf_counter() - w0, 3)
+        row["cpu_s"] = round(time.process_time() - c0, 3)
+        opts.depth -= 1
+
+
+def timing_table(timings: list[dict[str, Any]]) -> list[str]:
+    """The stage timings as aligned text lines (nested stages indented)."""
+    if not timings:
+        return []
+    names = ["  " * r["depth"] + r["stage"] for r in timings]
+    width = max(len(n) for n in names + ["stage"])
+    lines = [f"{'stage':<{width}}  {'wall s':>8}  {'CPU s':>8}"]
+    for n, r in zip(names, timings):
+        lines.append(f"{n:<{width}}  {r['wall_s']:>8.1f}  {r['cpu_s']:>8.1f}")
+    return lines
