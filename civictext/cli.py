@@ -134,6 +134,18 @@ def _held_output(args: argparse.Namespace):
         yield
 
 
+def _presence(args: argparse.Namespace) -> str:
+    """--presence, defaulting to the package default (focus on the Dask engine, which
+    cannot apply the theme model yet)."""
+    if args.presence is not None:
+        return args.presence
+    if getattr(args, "engine", "local") == "dask":
+        return "focus"
+    from civictext.themes import DEFAULT_PRESENCE
+
+    return DEFAULT_PRESENCE
+
+
 def _say(args: argparse.Namespace, msg: str) -> None:
     if not getattr(args, "quiet", False):
         print(msg, flush=True)
@@ -245,7 +257,7 @@ def _cmd_themes(args: argparse.Namespace) -> int:
         summary = run_dask(args.path, parts, scheduler=args.scheduler, n_workers=args.workers,
                            partition_size=int(args.partition_mb * 2**20),
                            lexicon=args.lexicon or None, strict=args.strict, trends=False,
-                           presence=args.presence)
+                           presence=_presence(args))
         if summary["failed"]:
             _say(args, f"{summary['failed']} of {summary['n_partitions']} partitions failed: "
                        f"{parts / 'failures.csv'}; rerun the same command to retry them")
@@ -262,7 +274,7 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 
     lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
     articles = _read(args)
-    scores = score_themes(articles, lexicon, threshold=args.threshold, presence=args.presence,
+    scores = score_themes(articles, lexicon, threshold=args.threshold, presence=_presence(args),
                           model=args.model)
     write_csv(args.out, scores)
     present = scores.groupby("theme", sort=False)["present"].sum()
@@ -357,7 +369,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 
     _check_out(args, "file", args.path)
     articles = _read(args)
-    scores = score_themes(articles, presence=args.presence, model=args.model)
+    scores = score_themes(articles, presence=_presence(args), model=args.model)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
                           n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed,
@@ -378,7 +390,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
-                             dedup=not args.keep_duplicates, presence=args.presence,
+                             dedup=not args.keep_duplicates, presence=_presence(args),
                              read_options=_read_options(args), by=args.by,
                              theme_model=args.model, **kw, **_coded_options(args))
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
@@ -400,7 +412,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         summary = run_dask(args.path, args.out, scheduler=args.scheduler, n_workers=args.workers,
                            partition_size=int(args.partition_mb * 2**20), strict=args.strict,
-                           random_state=args.seed, presence=args.presence,
+                           random_state=args.seed, presence=_presence(args),
                            by=args.by or None)
         _say(args, f"{summary['n_partitions']} partitions: {summary['computed']} computed, "
                    f"{summary['resumed']} resumed, {summary['failed']} failed; "
@@ -421,7 +433,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
                       progress=not args.quiet, dedup=not args.keep_duplicates,
-                      presence=args.presence, read_options=_read_options(args),
+                      presence=_presence(args), read_options=_read_options(args),
                       by=args.by or None, theme_model=args.model, n_jobs=args.jobs,
                       **_coded_options(args))
     for line in summary:
@@ -518,14 +530,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="most MB read from one file after decompression (default 4096); "
                              "the rest of a larger file is skipped and reported")
     presence = _Parser(add_help=False)
-    presence.add_argument("--presence", choices=["focus", "mention", "model", "auto"],
-                          default="focus",
-                          help="when a theme counts as present: focus (default: prominent in "
+    presence.add_argument("--presence", choices=["auto", "focus", "mention", "model"],
+                          default=None,
+                          help="when a theme counts as present: auto (default: the shipped "
+                               "theme model for the themes where it beat the focus rule on "
+                               "held-out corpora, the focus rule for the others; focus with "
+                               "--engine dask), focus (prominent in "
                                "the document: in the headline, in the lead and one more "
                                "sentence, or in 1 in 5 sentences of a 4+ sentence document), "
-                               "mention (one strong term or two weak ones, anywhere), model "
-                               "(the supervised theme model, see --model) or auto (the model "
-                               "for the themes where it beat the focus rule, else focus)")
+                               "mention (one strong term or two weak ones, anywhere) or model "
+                               "(the supervised theme model for every theme, see --model)")
     presence.add_argument("--model", metavar="DIR",
                           help="theme model folder (from train-model) for --presence model/auto "
                                "(default: the model shipped with civictext); adds p_model and "

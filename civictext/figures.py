@@ -36,6 +36,7 @@ from civictext import _progress
 from civictext._io import atomic_write, sha256_file, write_csv, write_json, write_text
 from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
 from civictext.errors import CivictextError
+from civictext.themes import DEFAULT_PRESENCE
 from civictext.trends import (
     DEFAULT_MIN_ARTICLES,
     DEFAULT_N_BOOT,
@@ -142,7 +143,7 @@ def corpus_volume_by_period(volume: pd.DataFrame, out: str | os.PathLike) -> dic
 
 
 def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
-                          presence: str = "focus") -> dict[str, Any]:
+                          presence: str = DEFAULT_PRESENCE) -> dict[str, Any]:
     """Theme shares per period with interval bands; writes ``theme_share_by_<freq>.*``.
 
     CSV columns: ``period, theme, n_articles, n_present, share, share_lo,
@@ -167,7 +168,7 @@ def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
 
 
 def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike, *,
-                          presence: str = "focus") -> dict[str, Any]:
+                          presence: str = DEFAULT_PRESENCE) -> dict[str, Any]:
     """Small multiples of theme shares, one panel per outlet (the ``by`` column).
 
     Writes ``theme_share_by_outlet.*``; CSV columns: ``<by>, period, theme,
@@ -189,7 +190,7 @@ def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike, *,
 
 
 def theme_cooccurrence_heatmap(matrix: pd.DataFrame, out: str | os.PathLike, *,
-                               presence: str = "focus") -> dict[str, Any]:
+                               presence: str = DEFAULT_PRESENCE) -> dict[str, Any]:
     """Heatmap of documents with two themes present; writes ``theme_cooccurrence.*``.
 
     CSV: long form ``theme_a, theme_b, n_documents`` (every cell drawn).
@@ -199,7 +200,7 @@ def theme_cooccurrence_heatmap(matrix: pd.DataFrame, out: str | os.PathLike, *,
     ax = plot_cooccurrence(matrix)
     long = matrix.stack().rename("n_documents").reset_index()
     long.columns = ["theme_a", "theme_b", "n_documents"]
-    both = "are present" if presence == "focus" else "are mentioned"
+    both = "are mentioned" if presence == "mention" else "are present"
     _presence_words(presence)
     cap = (f"Number of documents in which both themes {both} (diagonal: the theme "
            f"alone), out of {matrix.attrs.get('n_documents')} documents, dated or not; "
@@ -243,7 +244,7 @@ def topic_prevalence_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
 
 
 def corrected_theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
-                                    presence: str = "focus") -> dict[str, Any]:
+                                    presence: str = DEFAULT_PRESENCE) -> dict[str, Any]:
     """Corrected theme shares with intervals; writes ``corrected_theme_share_by_<freq>.*``.
 
     ``trends`` is ``theme_trends(..., coded=...)`` output (no ``by``). CSV
@@ -296,7 +297,7 @@ def figures_from_tables(
     n_boot: int = DEFAULT_N_BOOT,
     min_articles: int = DEFAULT_MIN_ARTICLES,
     random_state: int | None = DEFAULT_RANDOM_STATE,
-    presence: str = "focus",
+    presence: str = DEFAULT_PRESENCE,
     coded: Any = None,
     pooled: bool = False,
 ) -> list[dict[str, Any]]:
@@ -451,7 +452,7 @@ def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.Dat
 
 
 def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
-                  progress: bool, dedup: bool = True, presence: str = "focus",
+                  progress: bool, dedup: bool = True, presence: str = DEFAULT_PRESENCE,
                   read_options: dict[str, Any] | None = None,
                   theme_model: Any = None) -> dict[str, Any]:
     """Read, score and fit: the tables every figure is drawn from.
@@ -603,7 +604,7 @@ def build_figures(
     n_boot: int = DEFAULT_N_BOOT,
     min_articles: int = DEFAULT_MIN_ARTICLES,
     dedup: bool = True,
-    presence: str = "focus",
+    presence: str = DEFAULT_PRESENCE,
     read_options: dict[str, Any] | None = None,
     theme_model: Any = None,
     coded: Any = None,
@@ -678,7 +679,7 @@ def run_all(
     strict: bool = False,
     progress: bool = False,
     dedup: bool = True,
-    presence: str = "focus",
+    presence: str = DEFAULT_PRESENCE,
     read_options: dict[str, Any] | None = None,
     by: str | None = "source",
     theme_model: Any = None,

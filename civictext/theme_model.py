@@ -585,9 +585,22 @@ def load_theme_model(path: str | os.PathLike | None = None) -> ThemeModel:
                       feature_themes=list(meta.get("feature_themes") or themes))
 
 
+_BUNDLED: dict[tuple, ThemeModel] = {}
+
+
+def _bundled_model() -> ThemeModel:
+    """The shipped model, loaded once per process (per state of its files)."""
+    st = (DEFAULT_MODEL_DIR / "model.skops").stat()
+    key = (st.st_mtime_ns, st.st_size)
+    if key not in _BUNDLED:
+        _BUNDLED.clear()
+        _BUNDLED[key] = load_theme_model()
+    return _BUNDLED[key]
+
+
 def _resolve_model(model: Any) -> ThemeModel:
     if model is None:
-        return load_theme_model()
+        return _bundled_model()
     if isinstance(model, ThemeModel):
         return model
     if isinstance(model, (str, os.PathLike)):

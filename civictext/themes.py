@@ -80,7 +80,7 @@ from civictext.lexicon import Lexicon, load_lexicons
 from civictext.normalize import fold, is_folded, normalize_text
 
 __all__ = ["score_themes", "theme_evidence", "coverage_report", "split_sentences",
-           "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "MODEL_PRESENCE", "MODEL_COLUMNS", "FOCUS_MIN_SENTENCES_HIT",
+           "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "MODEL_PRESENCE", "MODEL_COLUMNS", "DEFAULT_PRESENCE", "FOCUS_MIN_SENTENCES_HIT",
            "FOCUS_MIN_SHARE", "FOCUS_MIN_DOC_SENTENCES", "SCORE_COLUMNS", "EVIDENCE_COLUMNS",
            "COVERAGE_COLUMNS"]
 
@@ -95,6 +95,10 @@ DEFAULT_THRESHOLD = 1.0
 PRESENCE_RULES = ("focus", "mention", "model", "auto")
 #: The readings that need a theme model.
 MODEL_PRESENCE = ("model", "auto")
+#: The default reading: the shipped theme model for the themes where it beat the
+#: focus rule in grouped cross-validation on coded real news, the focus rule for the
+#: others (which ones: ``ct.load_theme_model().use_model``; README, "Results").
+DEFAULT_PRESENCE = "auto"
 #: Focus rule: a lead hit counts when hits fall in at least this many sentences.
 FOCUS_MIN_SENTENCES_HIT = 2
 #: Focus rule: ... or when at least this share of the document's sentences have a hit,
@@ -795,7 +799,7 @@ def score_themes(
     n_tokens: pd.Series | Mapping[str, int] | None = None,
     tokens: pd.DataFrame | None = None,
     threshold: float = DEFAULT_THRESHOLD,
-    presence: str = "focus",
+    presence: str = DEFAULT_PRESENCE,
     model: Any = None,
 ) -> pd.DataFrame:
     """Theme hits, rates and presence per document.
@@ -815,13 +819,14 @@ def score_themes(
     threshold : float, keyword-only
         Mention threshold on ``score`` (default 1.0, see the module docstring:
         one strong hit, or two different weak terms).
-    presence : {"focus", "mention", "model", "auto"}, keyword-only
-        What ``present`` means: "focus" (default) — the theme is mentioned
+    presence : {"auto", "focus", "mention", "model"}, keyword-only
+        What ``present`` means: "focus" — the theme is mentioned
         *and* prominent (headline; lead plus a second sentence; or one sentence
         in five); "mention" — the theme is mentioned anywhere; "model" — the
-        theme model's verdict (``present_model``); "auto" — the model's verdict
-        for the themes where the model beat the focus rule in its grouped
-        cross-validation, the focus rule for the others.
+        theme model's verdict (``present_model``); "auto" (default,
+        :data:`DEFAULT_PRESENCE`) — the model's verdict for the themes where the
+        model beat the focus rule in its grouped cross-validation, the focus rule
+        for the others.
     model : ThemeModel or path, keyword-only, optional
         A theme model (:func:`civictext.fit_theme_model`,
         :func:`civictext.load_theme_model`) or the folder of a saved one. With a

@@ -372,7 +372,7 @@ def local_tables(real_corpus, tmp_path_factory) -> dict[str, bytes]:
     with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse cache fixture is not on yet
         mp.setenv("CIVICTEXT_CACHE", str(tmp_path_factory.mktemp("cache")))
         articles = read_corpus(real_corpus)
-        scores = score_themes(articles)
+        scores = score_themes(articles, presence="focus")  # the Dask engine's reading
     freq = choose_freq(articles)
     frames = {"articles": articles.drop(columns=["text"]), "scores": scores,
               "evidence": theme_evidence(articles),

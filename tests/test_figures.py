@@ -181,10 +181,10 @@ def fake_stages(monkeypatch, small_planted):
     corpus.read_corpus, corpus.write_read_report = read_corpus, write_read_report
     from civictext.corpus import COLUMNS, check_articles  # the real ones: dedup and run_all
     corpus.check_articles, corpus.COLUMNS = check_articles, COLUMNS  # import them from here
-    from civictext.themes import MODEL_PRESENCE  # the real constant: figures reads it
+    from civictext.themes import DEFAULT_PRESENCE, MODEL_PRESENCE  # the real constants
 
     themes = types.ModuleType("civictext.themes")
-    themes.MODEL_PRESENCE = MODEL_PRESENCE
+    themes.MODEL_PRESENCE, themes.DEFAULT_PRESENCE = MODEL_PRESENCE, DEFAULT_PRESENCE
     themes.score_themes = lambda a, lexicon=None, **k: scores.copy()
     themes.theme_evidence = lambda a, lexicon=None, **k: ev.copy()
     themes.coverage_report = lambda a, lexicon=None, **k: pd.DataFrame(
@@ -425,7 +425,7 @@ def test_presence_rule_reaches_trends_manifest_and_captions(tmp_path):
         t = pd.read_csv(out / "trends.csv")
         return int(t.loc[t["theme"] == "reform", "n_present"].sum())
 
-    run_all(corpus, tmp_path / "focus", random_state=0)
+    run_all(corpus, tmp_path / "focus", random_state=0, presence="focus")
     run_all(corpus, tmp_path / "mention", random_state=0, presence="mention")
     assert reform_present(tmp_path / "focus") == 1
     assert reform_present(tmp_path / "mention") == 2
@@ -456,7 +456,7 @@ def test_run_takes_the_reader_options_and_records_them(tmp_path, capsys):
     opts = ["--field", "text=noi_dung", "--field", "title=tieu_de", "--field", "published=ngay",
             "--field", "id=ma", "--category-pattern", r"bao_([a-z]+)_"]
     out = tmp_path / "out"
-    assert main(["run", str(corpus), "--out", str(out), "-q", *opts]) == 0
+    assert main(["run", str(corpus), "--out", str(out), "-q", "--presence", "focus", *opts]) == 0
     arts = pd.read_csv(out / "articles.csv", dtype=str)
     assert arts["doc_id"].tolist() == ["b0", "b1", "b2"]
     assert set(arts["category"]) == {"xahoi"} and arts["published"].str.startswith("2024").all()

@@ -91,7 +91,7 @@ def test_scoring_a_sample_end_to_end(vnds, feed):
     assert len(ev) > 0
     assert all(sample.set_index("doc_id").loc[d, "text"][s:e] == m
                for d, s, e, m in zip(ev["doc_id"], ev["start"], ev["end"], ev["matched"]))
-    scores = score_themes(sample, n_tokens=_ones(sample))
+    scores = score_themes(sample, n_tokens=_ones(sample), presence="focus")
     assert len(scores) == 3 * len(sample) and scores["present"].any()
 
 
@@ -118,7 +118,7 @@ def test_office_culture_in_a_soft_skills_ad_is_not_a_hit(shared_corpora):
 def test_monthly_trends_per_outlet_on_a_month(feed):
     month = feed[feed["published"].str.startswith("2025-09")]
     assert month["source"].nunique() >= 3
-    scores = score_themes(month, n_tokens=_ones(month))
+    scores = score_themes(month, n_tokens=_ones(month), presence="focus")
     tr = theme_trends(scores, month, freq="M", by="source", n_boot=200)
     assert set(tr["theme"]) == {"reform", "conduct", "satisfaction"}
     assert tr["source"].nunique() == month["source"].nunique()
@@ -166,7 +166,7 @@ def test_focus_rule_precision_on_the_judged_real_hits(shared_corpora, tmp_path):
     found = []
     for corpus, arts in docs.items():
         assert set(labels.loc[labels["corpus"] == corpus, "doc_id"]) <= set(arts["doc_id"])
-        s = score_themes(arts, n_tokens=_ones(arts))
+        s = score_themes(arts, n_tokens=_ones(arts), presence="focus")
         found.append(s.assign(corpus=corpus)[["corpus", "doc_id", "theme", "mentioned",
                                               "present"]])
     lab = labels.merge(pd.concat(found), on=["corpus", "doc_id", "theme"])

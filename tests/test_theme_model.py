@@ -118,7 +118,7 @@ def test_coded_input_errors(lab):
 
 def test_score_themes_with_model(lab, model):
     n = pd.Series(20, index=lab["doc_id"])
-    focus = ct.score_themes(lab, n_tokens=n)
+    focus = ct.score_themes(lab, n_tokens=n, presence="focus")
     assert "p_model" not in focus.columns
     s = ct.score_themes(lab, n_tokens=n, model=model, presence="model")
     assert {"p_model", "present_model"} <= set(s.columns)
@@ -190,8 +190,32 @@ def test_cli_train_model_and_score(tmp_path, lab):
     assert r.returncode == 0, r.stderr
     s = pd.read_csv(tmp_path / "s.csv")
     assert {"p_model", "present_model"} <= set(s.columns)
+    r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "d.csv"), "--quiet"],
+                       capture_output=True, text=True, cwd=ROOT)  # the default: the shipped model
+    assert r.returncode == 0, r.stderr
+    from civictext.themes import MODEL_COLUMNS, SCORE_COLUMNS
+
+    assert list(pd.read_csv(tmp_path / "d.csv").columns) == SCORE_COLUMNS + MODEL_COLUMNS
     r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "t.csv"),
                               "--presence", "model", "--model", str(tmp_path), "--quiet"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "not a theme-model folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_the_default_reading_is_the_shipped_model_where_it_won(lab):
+    """presence="auto" (the default): the shipped model for the themes its grouped
+    cross-validation chose, the focus rule for the others; the file is a real model."""
+    shipped = load_theme_model()
+    assert set(shipped.themes) == {"reform", "conduct", "satisfaction"}
+    assert any(shipped.use_model.values())
+    n = pd.Series(20, index=lab["doc_id"])
+    default = ct.score_themes(lab, n_tokens=n)
+    focus = ct.score_themes(lab, n_tokens=n, presence="focus")
+    assert {"p_model", "present_model"} <= set(default.columns)
+    for t, use in shipped.use_model.items():
+        d, f = default[default.theme == t], focus[focus.theme == t]
+        want = d["present_model"] if use else f["present"]
+        assert (d["present"].to_numpy() == want.to_numpy()).all(), t
+    card = shipped.card()
+    assert "Held-out-corpus evaluation" in card and "labelled" in card

@@ -1,6 +1,7 @@
 """Tests for civictext.themes: hits and offsets, folded and NFD input, presence, coverage."""
 from __future__ import annotations
 
+import functools
 import sys
 import types
 import unicodedata
@@ -14,8 +15,12 @@ from civictext.errors import CorpusError
 from civictext.lexicon import load_lexicons
 from civictext.normalize import fold, normalize_text
 from civictext.themes import (COVERAGE_COLUMNS, EVIDENCE_COLUMNS, SCORE_COLUMNS,
-                              _fold_nfc, coverage_report, score_themes, split_sentences,
-                              theme_evidence)
+                              _fold_nfc, coverage_report, split_sentences, theme_evidence)
+from civictext.themes import score_themes as _score_themes
+
+# These tests pin the lexicon rules (mention and focus); the default reading, the
+# theme model for some themes, is tested in test_theme_model.py.
+score_themes = functools.partial(_score_themes, presence="focus")
 
 
 @pytest.fixture(scope="module")
@@ -434,7 +439,8 @@ def test_cli_themes_and_coverage(fake_stages, tmp_path, capsys):
     from civictext.cli import main
 
     out, ev = tmp_path / "scores.csv", tmp_path / "evidence.csv"
-    assert main(["themes", "corpus/", "--out", str(out), "--evidence", str(ev)]) == 0
+    assert main(["themes", "corpus/", "--out", str(out), "--evidence", str(ev),
+                 "--presence", "focus"]) == 0
     s = pd.read_csv(out)
     assert list(s.columns) == SCORE_COLUMNS and len(s) == 12
     assert s.loc[s["present"], "doc_id"].tolist() == ["reform", "conduct", "satisfaction"]

@@ -77,7 +77,7 @@ def _same_tables(articles):
     ones = pd.Series(1, index=articles["doc_id"].astype(str))
     themes._LAST_PASS.clear()
     assert themes.theme_evidence(articles, LEX).equals(ref.theme_evidence(articles, LEX))
-    new = themes.score_themes(articles, LEX, n_tokens=ones)
+    new = themes.score_themes(articles, LEX, n_tokens=ones, presence="focus")
     assert new.equals(ref.score_themes(articles, LEX, n_tokens=ones))
     return new
 
@@ -104,7 +104,7 @@ def test_scores_then_evidence_match_once(monkeypatch):
     themes._LAST_PASS.clear()
     arts = _articles(["Người dân hài lòng với cải cách hành chính.", "Trời mưa."])
     ones = {"d0": 8, "d1": 2}
-    scores = themes.score_themes(arts, LEX, n_tokens=ones)
+    scores = themes.score_themes(arts, LEX, n_tokens=ones, presence="focus")
     ev = themes.theme_evidence(arts, LEX)
     assert len(calls) == 1
     assert scores["hits"].sum() == len(ev) == 2
