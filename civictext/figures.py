@@ -447,7 +447,8 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
         "corpus": {**corpus_fingerprint(corpus), "documents": int(len(tables["articles"])),
                    "near_duplicates_dropped": tables["n_duplicates_dropped"],
                    "documents_by_kind": {str(k): int(v) for k, v in kinds.items()},
-                   "excluded_by_date_precision": excluded},
+                   "excluded_by_date_precision": excluded,
+                   **_dataset_record(corpus)},
         "civictext_version": __version__,
         "versions": package_versions(),
         "parameters": {"freq": chosen, "freq_chosen_automatically": freq is None,
@@ -463,6 +464,18 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
     }
     write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
+    """``{"dataset": ...}`` when the corpus came from ``fetch_corpus`` (name, URL,
+    SHA-256 of what was received; no timestamp, so manifests stay stable)."""
+    from civictext.datasets import provenance
+
+    rec = provenance(corpus)
+    if rec is None:
+        return {}
+    keep = ("name", "url", "file", "sha256", "verified", "source", "licence", "citation")
+    return {"dataset": {k: rec.get(k) for k in keep}}
 
 
 def build_figures(
