@@ -144,7 +144,7 @@ def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
     from civictext.plots import plot_theme_shares
 
     freq = trends.attrs.get("freq", "M")
-    ax = plot_theme_shares(trends)
+    ax = plot_theme_shares(trends, measure=presence)
     level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
     cap = (f"Share of documents in which each theme {_presence_words(presence)}, per "
            f"{_FREQ_WORD[freq]}, with "
@@ -169,7 +169,7 @@ def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike, *,
 
     by = (trends.attrs.get("by") or ["source"])[0]
     freq = trends.attrs.get("freq", "M")
-    fig = plot_theme_shares_by_group(trends, by=by)
+    fig = plot_theme_shares_by_group(trends, by=by, measure=presence)
     level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
     cap = (f"Share of documents in which each theme {_presence_words(presence)}, per "
            f"{_FREQ_WORD[freq]}, one panel per "
