@@ -50,6 +50,7 @@ __all__ = [
     "plot_top_terms",
     "plot_topic_prevalence",
     "plot_volume",
+    "table",
 ]
 
 log = logging.getLogger(__name__)
@@ -603,3 +604,85 @@ def plot_volume(volume: pd.DataFrame, *, ax: Any = None) -> Any:
                     va="center", transform=ax.transAxes)
         _note(ax, excluded_note(volume.attrs, unit="articles"))
     return ax
+
+
+# ------------------------------------------------------------- tables
+def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
+          per_group: str | None = None, n: int | None = None, nowrap: Sequence[str] = (),
+          wrap: Mapping[str, int] | None = None, max_chars: int | None = None,
+          precision: int = 3, percent: Sequence[str] = ()) -> Any:
+    """A DataFrame shown so it fits a notebook: a pandas ``Styler``.
+
+    Tables use the notebook's proportional font, which draws every Vietnamese
+    letter (the monospace font of code output may not), so evidence sentences
+    and term lists read correctly here and not in ``print``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    columns : sequence of str, optional
+        The columns to show, in this order.
+    per_group : str, optional
+        Show the first ``n`` rows of every value of this column (e.g. every
+        outlet), instead of the first ``n`` rows of the table.
+    n : int, optional
+        Rows shown (per group with ``per_group``); all when None.
+    nowrap : sequence of str
+        Columns never broken across lines (terms, ids, periods).
+    wrap : mapping of str to int, optional
+        Columns wrapped at about this many characters wide (notes, sentences);
+        line breaks in them are kept.
+    max_chars : int, optional
+        Cut longer texts to this many characters (with "…").
+    precision : int
+        Decimals of floats (no scientific notation).
+    percent : sequence of str
+        Fractions shown as per cent.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Displayed as HTML by Jupyter; ``.data`` is the shown frame.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        from civictext.trends import TrendError
+
+        raise TrendError(f"table: expected a pandas DataFrame, got {type(frame).__name__}")
+    data = frame
+    if columns is not None:
+        missing = [c for c in columns if c not in data.columns]
+        if missing:
+            from civictext.trends import TrendError
+
+            raise TrendError(f"table: no column(s) {missing}; the table has "
+                             f"{list(data.columns)}")
+        data = data[list(columns)]
+    if n is not None:
+        data = data.groupby(per_group, sort=False).head(n) if per_group else data.head(n)
+    data = data.copy()
+    if max_chars:
+        for c in data.columns:
+            if data[c].dtype == object or str(data[c].dtype).startswith("str"):
+                txt = data[c].astype("string")
+                data[c] = txt.where(txt.str.len() <= max_chars,
+                                    txt.str[:max_chars - 1] + "…").astype(object)
+    fmt: dict[str, Any] = {}
+    for c in data.columns:
+        if c in percent:
+            fmt[c] = "{:.1%}"
+        elif pd.api.types.is_float_dtype(data[c]):
+            fmt[c] = f"{{:,.{precision}f}}"
+        elif pd.api.types.is_integer_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c]):
+            fmt[c] = "{:,}"
+    styler = data.style.format(fmt, na_rep="").hide(axis="index")
+    styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"},
+                                      {"selector": "td", "props": "vertical-align: top;"}])
+    for c in nowrap:
+        if c in data.columns:
+            styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
+    for c, width in dict(wrap or {}).items():
+        if c in data.columns:
+            styler = styler.set_properties(subset=[c], **{
+                "white-space": "pre-line", "min-width": f"{max(10, width // 2)}ch",
+                "max-width": f"{width}ch", "text-align": "left"})
+    return styler

@@ -308,3 +308,20 @@ def test_count_axes_have_integer_ticks():
     ax = plots.plot_top_terms(tt)
     ax.figure.canvas.draw()
     assert all(float(t).is_integer() for t in ax.get_xticks())
+
+
+def test_table_fits_a_notebook():
+    df = pd.DataFrame({"outlet": ["A", "A", "A", "B", "B"], "term": ["cải cách hành chính"] * 5,
+                       "weight": [9.650199e-09, 0.5, 0.25, 1.0, 0.125],
+                       "share": [0.1, 0.2, 0.3, 0.4, 0.5], "n": [1200, 2, 3, 4, 5],
+                       "text": ["Dòng một.\n\nDòng hai."] + ["x" * 300] * 4})
+    st = plots.table(df, per_group="outlet", n=2, nowrap=["term"], wrap={"text": 60},
+                     max_chars=100, percent=["share"])
+    assert st.data["outlet"].tolist() == ["A", "A", "B", "B"]  # a few rows of every outlet
+    html = st.to_html()
+    assert "0.000" in html and "e-09" not in html  # no scientific notation
+    assert "1,200" in html and "10.0%" in html
+    assert "\\n" not in html and "white-space: pre-line" in html and "nowrap" in html
+    assert st.data["text"].str.len().max() == 100 and st.data["text"].iloc[2].endswith("…")
+    with pytest.raises(CivictextError, match=r"no column\(s\) \['nope'\]"):
+        plots.table(df, columns=["nope"])
