@@ -659,7 +659,7 @@ def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
         data = data[list(columns)]
     if n is not None:
         data = data.groupby(per_group, sort=False).head(n) if per_group else data.head(n)
-    data = data.copy()
+    data = data.reset_index(drop=True)  # the index is not shown; styling needs it unique
     if max_chars:
         for c in data.columns:
             if data[c].dtype == object or str(data[c].dtype).startswith("str"):
