@@ -677,6 +677,10 @@ def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
     styler = data.style.format(fmt, na_rep="").hide(axis="index")
     styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"},
                                       {"selector": "td", "props": "vertical-align: top;"}])
+    text_cols = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])
+                 or pd.api.types.is_bool_dtype(data[c])]
+    if text_cols:  # text reads from the left; numbers stay right-aligned
+        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
     for c in nowrap:
         if c in data.columns:
             styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})

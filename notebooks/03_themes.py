@@ -89,7 +89,7 @@ coverage = ct.coverage_report(articles, lexicon)
 coverage.to_csv(out / "coverage.csv", index=False)
 plots.table(coverage.sort_values(["theme", "docs"], ascending=[True, False]),
             columns=["theme", "term", "weak", "docs", "hits", "share_outside", "never_occurs",
-                     "note"], per_group="theme", n=6, nowrap=["term"], wrap={"note": 60},
+                     "note"], per_group="theme", n=6, nowrap=["term"], wrap={"note": 48},
             max_chars=160, percent=["share_outside"])
 
 # %% [markdown]
