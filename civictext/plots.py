@@ -607,6 +607,9 @@ def plot_volume(volume: pd.DataFrame, *, ax: Any = None) -> Any:
 
 
 # ------------------------------------------------------------- tables
+_LABEL_COLUMNS = {"period", "year", "topic", "rank", "cluster", "doc_id", "id", "line", "start",
+                  "end", "sent_id"}
+
 def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
           per_group: str | None = None, n: int | None = None, nowrap: Sequence[str] = (),
           wrap: Mapping[str, int] | None = None, max_chars: int | None = None,
@@ -672,7 +675,8 @@ def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
             fmt[c] = "{:.1%}"
         elif pd.api.types.is_float_dtype(data[c]):
             fmt[c] = f"{{:,.{precision}f}}"
-        elif pd.api.types.is_integer_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c]):
+        elif (pd.api.types.is_integer_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+              and str(c) not in _LABEL_COLUMNS):  # 2019 is a year, not 2,019
             fmt[c] = "{:,}"
     styler = data.style.format(fmt, na_rep="").hide(axis="index")
     styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"},

@@ -77,7 +77,7 @@ print(json.dumps({k: v for k, v in saved.items() if k != "figures"}, ensure_asci
 for fig in manifest["figures"]:
     display(Markdown(f"### {fig['name']}\n\n{fig.get('caption', '')}"))
     display(Image(filename=str(out / fig["png"])))
-    numbers = pd.read_csv(out / fig["csv"])
+    numbers = pd.read_csv(out / fig["csv"], dtype={"period": str})
     display(plots.table(numbers, n=12, nowrap=[c for c in ("period", "term", "theme") if c in numbers]))
 
 # %% [markdown]
