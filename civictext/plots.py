@@ -640,7 +640,7 @@ def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
     precision : int
         Decimals of floats (no scientific notation).
     percent : sequence of str
-        Fractions shown as per cent.
+        Fractions shown as per cent (two decimals).
 
     Returns
     -------
@@ -672,7 +672,7 @@ def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
     fmt: dict[str, Any] = {}
     for c in data.columns:
         if c in percent:
-            fmt[c] = "{:.1%}"
+            fmt[c] = "{:.2%}"  # news shares are often well under 1 %
         elif pd.api.types.is_float_dtype(data[c]):
             fmt[c] = f"{{:,.{precision}f}}"
         elif (pd.api.types.is_integer_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])

@@ -23,12 +23,12 @@
 # `ct.datasets.list()`; source, licence and citation there). Then the evidence
 # behind a few hits and how often each lexicon term occurs.
 #
-# **What it reads.** By default the **whole year** (`LIMIT = None`). On a
-# shared 2-core machine that takes about three to four minutes: reading about
-# 30 s, dropping near-duplicates about 90 s, scoring about 45 s, coverage about
-# 60 s; each step prints its time. `LIMIT = 20000` reads only the first 20,000
-# items: the feed is in date order, so that is the first six weeks, not a
-# sample of the year.
+# **What it reads.** By default the **whole year** (`LIMIT = None`). That
+# takes a few minutes: run from JupyterLab on a 2-core machine shared with other
+# jobs (load average 8-10), 360 s: reading 23 s, dropping near-duplicates
+# 181 s, scoring 69 s, coverage 68 s; each step prints its time. `LIMIT =
+# 20000` reads only the first 20,000 items: the feed is in date order, so that
+# is the first six weeks, not a sample of the year.
 #
 # **Where the corpus comes from.** `ct.fetch_corpus(DATASET)` returns a local
 # copy when there is one (`../shared/corpora`, or `$CIVICTEXT_SHARED_CORPORA`),

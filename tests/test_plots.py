@@ -320,7 +320,7 @@ def test_table_fits_a_notebook():
     assert st.data["outlet"].tolist() == ["A", "A", "B", "B"]  # a few rows of every outlet
     html = st.to_html()
     assert "0.000" in html and "e-09" not in html  # no scientific notation
-    assert "1,200" in html and "10.0%" in html
+    assert "1,200" in html and "10.00%" in html
     years = plots.table(pd.DataFrame({"period": [2019, 2020], "n_articles": [1500, 2]})).to_html()
     assert ">2019<" in years and "2,019" not in years and "1,500" in years
     assert "\\n" not in html and "white-space: pre-line" in html and "nowrap" in html
