@@ -67,6 +67,8 @@ def _prepare(tmp: Path, params: dict[str, dict[str, str]]) -> Path:
                         raise SystemExit(f"{nb_path.name}: no parameter {key}")
                 cell["source"] = src
         nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+        # the paired .py is now older than the .ipynb: jupytext would refuse to open it
+        nb_path.with_suffix(".py").unlink()
     # no per-cell virtualisation: every cell is in the page, so it can be checked
     settings = tmp / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
@@ -196,7 +198,9 @@ def check(nb_dir: Path, base: str, token: str, out: Path, only: list[str], timeo
                 driver.save_screenshot(str(out / f"{nb.stem}_dialog.png"))
                 from selenium.webdriver.common.by import By
 
-                driver.find_element(By.CSS_SELECTOR, ".jp-Dialog .jp-mod-accept").click()
+                buttons = (driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog .jp-mod-accept")
+                           or driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog button"))
+                buttons[-1].click()
                 time.sleep(5)
             kernel_shown = _state(driver)["kernel"]
             _click_menu(driver, "Run", "Run All Cells")
