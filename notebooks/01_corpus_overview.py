@@ -70,7 +70,7 @@ print(f"civictext {ct.__version__}; corpus: {Path(corpus).resolve()}; outputs: {
 # %%
 plots.table(ct.datasets.list(), columns=["name", "title", "documents", "date_range",
                                          "size_mb", "licence", "available"],
-            nowrap=["name"], wrap={"title": 50, "date_range": 30, "licence": 30})
+            nowrap=["name"], wrap={"title": 50, "date_range": 30, "licence": 30}, precision=1)
 
 # %% [markdown]
 # ## Reading
@@ -179,8 +179,10 @@ clusters = ct.near_duplicates(articles, random_state=SEED)
 repeated = clusters[clusters["size"] > 1]
 print(f"{repeated['cluster'].nunique()} clusters of near-duplicates; "
       f"{int((~repeated['is_representative']).sum())} documents would be dropped")
-plots.table(repeated, columns=["cluster", "doc_id", "representative", "similarity"], n=10,
-            nowrap=["doc_id", "representative"])
+first = repeated[repeated["cluster"].isin(repeated["cluster"].unique()[:5])]  # five clusters
+plots.table(first.merge(articles[["doc_id", "source", "title"]], on="doc_id"),
+            columns=["cluster", "is_representative", "similarity", "source", "title"],
+            nowrap=["source"], wrap={"title": 70})
 
 # %% [markdown]
 # ## Lengths
