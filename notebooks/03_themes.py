@@ -126,8 +126,9 @@ plots.table(summary.reset_index(), precision=2)
 
 # %%
 passing = scores[scores["mentioned"] & ~scores["present"]]
-plots.table(passing, columns=["doc_id", "theme", "hits", "headline_hit", "sentences_hit",
-                              "n_sentences"], n=10, nowrap=["doc_id"])
+plots.table(passing.merge(articles[["doc_id", "title"]], on="doc_id"),
+            columns=["theme", "title", "hits", "headline_hit", "sentences_hit", "n_sentences"],
+            n=10, wrap={"title": 70})
 
 # %% [markdown]
 # Which themes occur together in the same document, and the terms that carry
