@@ -160,8 +160,8 @@ per_doc = evidence[evidence["doc_id"].isin(top_docs)].groupby(["doc_id", "theme"
 display(plots.table(per_doc.join(articles.set_index("doc_id")["title"]).reset_index(),
                     nowrap=["doc_id"], wrap={"title": 70}))
 plots.table(evidence[evidence["doc_id"].isin(top_docs)],
-            columns=["doc_id", "theme", "term", "matched", "start", "end", "folded", "sentence"],
-            n=30, nowrap=["doc_id", "term", "matched"], wrap={"sentence": 90})
+            columns=["theme", "term", "matched", "start", "end", "folded", "sentence"],
+            n=30, nowrap=["term", "matched"], wrap={"sentence": 70})
 
 # %% [markdown]
 # The offsets are exact: `text[start:end]` is the matched text.
