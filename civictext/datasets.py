@@ -42,6 +42,7 @@ from __future__ import annotations
 import builtins
 import datetime as _dt
 import hashlib
+import http.client
 import json
 import os
 import urllib.error
@@ -199,6 +200,9 @@ def data_home(data_home: str | os.PathLike | None = None) -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "civictext" / "datasets"
 
 
+_data_home = data_home  # fetch_corpus's parameter has the same name
+
+
 def _shared_roots() -> builtins.list[Path]:
     env = os.environ.get("CIVICTEXT_SHARED_CORPORA")
     if env:
@@ -297,7 +301,7 @@ def fetch_corpus(name: str, data_home: str | os.PathLike | None = None, *,
     >>> articles = ct.read_corpus(ct.fetch_corpus("news-feed"), limit=5000)  # doctest: +SKIP
     """
     ds = _entry(name)
-    home = globals()["data_home"](data_home)
+    home = _data_home(data_home)
     target = home / ds.name / ds.filename
     if target.exists() and not force:
         return target
@@ -352,7 +356,7 @@ def _download(ds: Dataset, target: Path, *, progress: bool, timeout: float) -> P
                     while block := response.read(_CHUNK):
                         fh.write(block)
                         bar.update(len(block))
-            except (OSError, urllib.error.URLError) as exc:
+            except (OSError, urllib.error.URLError, http.client.HTTPException) as exc:
                 raise DatasetError(f"fetch_corpus: the download of {ds.url} was interrupted "
                                    f"({exc}); call fetch_corpus again to resume it from "
                                    f"{part.stat().st_size if part.exists() else 0} bytes") from exc
