@@ -78,7 +78,8 @@ for fig in manifest["figures"]:
     display(Markdown(f"### {fig['name']}\n\n{fig.get('caption', '')}"))
     display(Image(filename=str(out / fig["png"])))
     numbers = pd.read_csv(out / fig["csv"], dtype={"period": str})
-    display(plots.table(numbers, n=12, nowrap=[c for c in ("period", "term", "theme") if c in numbers]))
+    display(plots.table(numbers, n=12, nowrap=[c for c in ("period", "term", "theme") if c in numbers],
+                        percent=[c for c in ("share", "share_lo", "share_hi") if c in numbers]))
 
 # %% [markdown]
 # ## Check: rebuilding gives the same numbers
