@@ -106,6 +106,8 @@ print(f"scored in {time.perf_counter() - clock:.0f} s")
 freq = "M" if articles["published"].fillna("").str.len().ge(7).any() else "Y"
 display(scores.groupby("theme")[["present", "mentioned"]].sum())
 by_outlet = ct.theme_trends(scores, articles, freq=freq, by="outlet", random_state=SEED)
+if not RATES:  # no word counts: leave the (zero) per-1,000 columns out of the file
+    by_outlet = by_outlet.drop(columns=[c for c in by_outlet.columns if "per_1k" in c])
 by_outlet.to_csv(out / "trends_by_outlet.csv", index=False)
 
 # %% [markdown]

@@ -282,6 +282,11 @@ def test_titles_name_the_measure(tables):
     by = theme_trends(scores, arts, freq="Q", by="source", n_boot=20)
     fig = plots.plot_theme_shares_by_group(by, measure="mention")
     assert "mentioned" in fig._suptitle.get_text()
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent()
+    for ax in fig.axes:
+        if ax.get_visible():
+            assert _overlap(legend, ax.get_window_extent()) == 0  # above the panels
     assert "weight" in plots.plot_topic_prevalence(_topic_table(3)).get_title()
     assert "number of articles" in plots.plot_volume(
         pd.DataFrame({"period": ["2020"], "n_articles": [2]})).get_title()
