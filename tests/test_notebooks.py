@@ -197,15 +197,17 @@ def test_notebook_runs_on_another_corpus(py: Path, tmp_path, token_cache):
 
 
 # Third run, where ../shared/corpora exists: the first items of the real news feed
-# (titles and summaries of three outlets), fetched through ct.fetch_corpus.
+# (titles and summaries of three outlets), fetched through ct.fetch_corpus. Only the
+# notebooks that are quick on it (the seeded topic model of 04 and 05 costs 20-30 s
+# even on 150 items); all six ran on 5,000 real items from JupyterLab
+# (benchmarks/jupyterlab_check.py, results in benchmarks/RESULTS.md).
 REAL_LIMIT = 150
-REAL_EXTRA = {"04_topic_trends": {"N_TOPICS": 6, "STABILITY_SEEDS": [0, 1],
-                                  "STABILITY_METHODS": ["nmf", "lda"]},
-              "05_reproduce_figures": {"CHECK_REBUILD": False}}
+REAL_NOTEBOOKS = [p for p in NOTEBOOKS if p.stem[:2] in {"01", "02", "03", "06"}]
+REAL_EXTRA: dict[str, dict[str, object]] = {}
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("py", NOTEBOOKS, ids=NB_IDS)
+@pytest.mark.parametrize("py", REAL_NOTEBOOKS, ids=[p.stem for p in REAL_NOTEBOOKS])
 def test_notebook_runs_on_a_real_corpus(py: Path, tmp_path, token_cache, shared_corpora):
     out = tmp_path / "out"
     values = {"DATASET": "news-feed", "LIMIT": REAL_LIMIT, "OUT": str(out),
@@ -223,19 +225,12 @@ def _real_01(out: Path) -> None:
     assert {"Thanh Niên", "Tuổi Trẻ"} <= {s.split(" - ")[0] for s in articles["source"]}
 
 
-def _real_05(out: Path) -> None:
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["corpus"]["dataset"]["name"] == "news-feed"
-    assert manifest["parameters"]["read_options"] == {"limit": REAL_LIMIT}
-
-
 def _real_06(out: Path) -> None:
     trends = pd.read_csv(out / "trends_by_outlet.csv")
     assert trends["outlet"].nunique() >= 2
 
 
-REAL_CHECKS = {"01_corpus_overview": _real_01, "05_reproduce_figures": _real_05,
-               "06_case_study_news_feed": _real_06}
+REAL_CHECKS = {"01_corpus_overview": _real_01, "06_case_study_news_feed": _real_06}
 
 
 # What each notebook must have found in the mini corpus (14 readable documents,
