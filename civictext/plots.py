@@ -80,6 +80,8 @@ _THEME_ORDER = ["reform", "conduct", "satisfaction"]
 MEASURE_WORDS: dict[str, str] = {
     "focus": "present (focus rule)",
     "mention": "mentioned",
+    "model": "present (theme model)",
+    "auto": "present (theme model or focus rule)",
     "present": "present",
 }
 

@@ -279,6 +279,7 @@ def test_titles_name_the_measure(tables):
     assert "focus rule" in plots.plot_theme_shares(t, measure="focus").get_title()
     title = plots.plot_theme_shares(t, measure="mention").get_title()
     assert "mentioned" in title and "present" not in title
+    assert "theme model" in plots.plot_theme_shares(t, measure="model").get_title()
     by = theme_trends(scores, arts, freq="Q", by="source", n_boot=20)
     fig = plots.plot_theme_shares_by_group(by, measure="mention")
     assert "mentioned" in fig._suptitle.get_text()
