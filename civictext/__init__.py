@@ -89,6 +89,8 @@ _API = {
     "parse_date": "dates",
     "find_publication_date": "dates",
     "DateInfo": "dates",
+    # real corpora on request (ct.datasets.list(), ct.fetch_corpus)
+    "fetch_corpus": "datasets",
     # scale-out (needs the dask extra)
     "run_dask": "distributed",
     "load_table": "distributed",
@@ -101,15 +103,21 @@ _API = {
     "CacheError": "errors",
     "ModelError": "errors",
     "CollectError": "errors",
+    "DatasetError": "errors",
     "ValidationError": "errors",
     "TrendError": "errors",
     "CivictextWarning": "errors",
 }
 
-__all__ = sorted(_API) + ["__version__"]
+# public submodules reached as attributes (ct.datasets.list())
+_MODULES = {"datasets"}
+
+__all__ = sorted(_API) + ["__version__", "datasets"]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'civictext' has no attribute {name!r}")
@@ -119,4 +127,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_API))
+    return sorted(set(globals()) | set(_API) | _MODULES)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -30,6 +31,9 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kw: Any) -> Iterato
         kw.setdefault("newline", "")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600 whatever the umask; give it the mode an
+        # ordinary open() would (0666 minus the umask) so colleagues can read it.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode, **kw) as fh:
             yield fh
             fh.flush()
@@ -39,6 +43,24 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kw: Any) -> Iterato
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # elsewhere: set and restore (the only portable way)
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

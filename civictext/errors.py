@@ -15,6 +15,7 @@ __all__ = [
     "CacheError",
     "ModelError",
     "CollectError",
+    "DatasetError",
     "ValidationError",
     "TrendError",
     "CivictextWarning",
@@ -52,6 +53,10 @@ class ModelError(CivictextError, ValueError):
 
 class CollectError(CivictextError):
     """The crawler cannot proceed (names the URL list or output folder)."""
+
+
+class DatasetError(CivictextError):
+    """A corpus cannot be fetched (names the corpus, the URL or the cache file)."""
 
 
 class ValidationError(CivictextError, ValueError):

@@ -153,7 +153,7 @@ def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
     from civictext.plots import plot_theme_shares
 
     freq = trends.attrs.get("freq", "M")
-    ax = plot_theme_shares(trends)
+    ax = plot_theme_shares(trends, measure=presence)
     level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
     cap = (f"Share of documents in which each theme {_presence_words(presence)}, per "
            f"{_FREQ_WORD[freq]}, with "
@@ -178,7 +178,7 @@ def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike, *,
 
     by = (trends.attrs.get("by") or ["source"])[0]
     freq = trends.attrs.get("freq", "M")
-    fig = plot_theme_shares_by_group(trends, by=by)
+    fig = plot_theme_shares_by_group(trends, by=by, measure=presence)
     level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
     cap = (f"Share of documents in which each theme {_presence_words(presence)}, per "
            f"{_FREQ_WORD[freq]}, one panel per "
@@ -571,7 +571,8 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
         "corpus": {**corpus_fingerprint(corpus), "documents": int(len(tables["articles"])),
                    "near_duplicates_dropped": tables["n_duplicates_dropped"],
                    "documents_by_kind": {str(k): int(v) for k, v in kinds.items()},
-                   "excluded_by_date_precision": excluded},
+                   "excluded_by_date_precision": excluded,
+                   **_dataset_record(corpus)},
         "civictext_version": __version__,
         "versions": package_versions(),
         "parameters": {"freq": chosen, "freq_chosen_automatically": freq is None,
@@ -589,6 +590,18 @@ def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out
     }
     write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
+    """``{"dataset": ...}`` when the corpus came from ``fetch_corpus`` (name, URL,
+    SHA-256 of what was received; no timestamp, so manifests stay stable)."""
+    from civictext.datasets import provenance
+
+    rec = provenance(corpus)
+    if rec is None:
+        return {}
+    keep = ("name", "url", "file", "sha256", "verified", "source", "licence", "citation")
+    return {"dataset": {k: rec.get(k) for k in keep}}
 
 
 def build_figures(

@@ -38,6 +38,8 @@ import pandas as pd
 __all__ = [
     "VIETNAMESE_FONT",
     "THEME_LABELS",
+    "PALETTE",
+    "MEASURE_WORDS",
     "style",
     "vietnamese_letters",
     "missing_glyphs",
@@ -49,6 +51,7 @@ __all__ = [
     "plot_topic_prevalence",
     "plot_volume",
     "plot_corrected_shares",
+    "table",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,8 +66,25 @@ THEME_LABELS: dict[str, str] = {
     "satisfaction": "Sự hài lòng (SIPAS, PAPI, PCI)",
 }
 
-_COLORS = ["#1b6ca8", "#d1495b", "#00798c", "#edae49", "#66a182", "#8d6a9f", "#2e4057",
-           "#b5651d"]
+#: Series colours, in order: the Okabe & Ito (2008) colour-blind-safe
+#: qualitative palette (yellow last: weak on white), then four of Paul Tol's
+#: "muted" colours, so up to 12 series in one figure each get their own colour
+#: (beyond 12, colours repeat with a dashed line). The three built-in themes
+#: always get the first three (reform blue, conduct vermillion, satisfaction green).
+PALETTE: list[str] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                      "#000000", "#882255", "#999933", "#332288", "#AA4499", "#F0E442"]
+_COLORS = PALETTE
+_THEME_ORDER = ["reform", "conduct", "satisfaction"]
+
+#: How a title names the measure of ``present`` (``score_themes(presence=...)``);
+#: other values are shown as given.
+MEASURE_WORDS: dict[str, str] = {
+    "focus": "present (focus rule)",
+    "mention": "mentioned",
+    "model": "present (theme model)",
+    "auto": "present (theme model or focus rule)",
+    "present": "present",
+}
 
 _EXCLUDED_WORDS = {
     "unknown": "undated",
@@ -148,6 +168,71 @@ def _label(theme: Any) -> str:
     return THEME_LABELS.get(str(theme), str(theme))
 
 
+def _series_styles(names: Sequence[Any], labels: Sequence[str] | None = None
+                   ) -> dict[Any, tuple[str, str]]:
+    """A distinct (colour, linestyle) per series; built-in themes (by name or by
+    label, e.g. a seeded topic labelled "reform") keep theirs."""
+    names = list(names)
+    labels = [str(n) for n in names] if labels is None else [str(x) for x in labels]
+    by_label = {**{t: t for t in _THEME_ORDER}, **{v: k for k, v in THEME_LABELS.items()}}
+    fixed: dict[Any, int] = {}
+    for n, lab in zip(names, labels):
+        theme = str(n) if str(n) in _THEME_ORDER else by_label.get(lab)
+        if theme in _THEME_ORDER and _THEME_ORDER.index(theme) not in fixed.values():
+            fixed[n] = _THEME_ORDER.index(theme)
+    free = iter(i for i in range(10_000) if i not in fixed.values())
+    out = {}
+    for n in names:
+        i = fixed[n] if n in fixed else next(free)
+        out[n] = (PALETTE[i % len(PALETTE)], "-" if i < len(PALETTE) else "--")
+    return out
+
+
+def _measure(measure: str | None) -> str:
+    return MEASURE_WORDS.get(measure or "present", str(measure))
+
+
+def _legend_outside(ax: Any, **kw: Any) -> Any:
+    """A legend to the right of the axes, never over the data."""
+    kw.setdefault("fontsize", 8)
+    kw.setdefault("frameon", False)
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kw)
+
+
+def _integer_axis(axis: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _dodge(values: np.ndarray, width: float) -> np.ndarray:
+    """Horizontal offsets, shape (n_series, n_periods): points of different
+    series that coincide (same period, equal value within 0.5 % of the range)
+    are spread over ``width``; others stay at 0."""
+    n, m = values.shape
+    off = np.zeros((n, m))
+    if n < 2:
+        return off
+    finite = values[np.isfinite(values)]
+    tol = 0.005 * (float(finite.max() - finite.min()) if finite.size else 1.0) or 1e-9
+    for j in range(m):
+        col = values[:, j]
+        seen: list[list[int]] = []
+        for i in np.flatnonzero(np.isfinite(col)):
+            for grp in seen:
+                if abs(col[grp[0]] - col[i]) <= tol:
+                    grp.append(i)
+                    break
+            else:
+                seen.append([i])
+        for grp in seen:
+            if len(grp) > 1:
+                step = width / (len(grp) - 1)
+                for r, i in enumerate(grp):
+                    off[i, j] = -width / 2 + r * step
+    return off
+
+
 def _check(data: Any, columns: Sequence[str], where: str) -> pd.DataFrame:
     from civictext.trends import _check_columns
 
@@ -189,25 +274,34 @@ def _lines_with_bands(ax: Any, table: pd.DataFrame, item: str, y: str, lo: str, 
                       labeller: Any) -> None:
     periods = list(dict.fromkeys(table["period"]))
     pos = {p: i for i, p in enumerate(periods)}
-    for k, (name, g) in enumerate(table.groupby(item, sort=True)):
-        color = _COLORS[k % len(_COLORS)]
-        x = g["period"].map(pos).to_numpy(dtype=float)
+    groups = list(table.groupby(item, sort=True))
+    styles = _series_styles([name for name, _ in groups],
+                            [labeller(name) for name, _ in groups])
+    grid = np.full((len(groups), len(periods)), np.nan)
+    for k, (_, g) in enumerate(groups):
+        grid[k, g["period"].map(pos).to_numpy(dtype=int)] = g[y].to_numpy(dtype=float)
+    # coinciding points (e.g. two themes at 100 %) are dodged so none hides another
+    offsets = _dodge(grid, width=min(0.2, 0.07 * len(groups)))
+    for k, (name, g) in enumerate(groups):
+        color, ls = styles[name]
+        ix = g["period"].map(pos).to_numpy(dtype=int)
+        x = ix.astype(float) + offsets[k, ix]
         yv = g[y].to_numpy(dtype=float)
-        ax.fill_between(x, g[lo].to_numpy(dtype=float), g[hi].to_numpy(dtype=float),
-                        color=color, alpha=0.18, linewidth=0)
-        ax.plot(x, yv, color=color, linewidth=1.6, label=labeller(name))
+        ax.fill_between(ix.astype(float), g[lo].to_numpy(dtype=float),
+                        g[hi].to_numpy(dtype=float), color=color, alpha=0.15, linewidth=0)
+        ax.plot(x, yv, color=color, linewidth=1.6, linestyle=ls, label=labeller(name))
         low = g["low_n"].to_numpy(dtype=bool) if "low_n" in g else np.zeros(len(g), bool)
-        ax.plot(x[~low], yv[~low], "o", color=color, markersize=3.5)
+        ax.plot(x[~low], yv[~low], "o", color=color, markersize=4)
         ax.plot(x[low], yv[low], "o", markerfacecolor="white", markeredgecolor=color,
-                markersize=4)
+                markersize=4.5)
     _period_axis(ax, periods)
 
 
 # ------------------------------------------------------------- the plots
 def plot_theme_shares(trends: pd.DataFrame, *, ax: Any = None,
                       themes: Sequence[str] | None = None, smooth: bool = False,
-                      title: str | None = None) -> Any:
-    """Share of articles mentioning each theme per period, with interval bands.
+                      title: str | None = None, measure: str | None = None) -> Any:
+    """Share of articles in which each theme is present, per period, with interval bands.
 
     Parameters
     ----------
@@ -221,12 +315,18 @@ def plot_theme_shares(trends: pd.DataFrame, *, ax: Any = None,
     smooth : bool
         Draw ``share_smooth`` and its band (needs ``theme_trends(smooth=k)``).
     title : str, optional
+        Default: names the measure and the interval.
+    measure : str, optional
+        What ``present`` means, for the title: ``"focus"``, ``"mention"`` (the
+        ``presence`` the scores were made with; see :data:`MEASURE_WORDS`) or
+        any words; default "present".
 
     Returns
     -------
     Axes
-        y axis in per cent; hollow markers where ``low_n``; the excluded-by-date
-        note from ``trends.attrs`` under the axes.
+        y axis in per cent; hollow markers where ``low_n``; points of different
+        themes that coincide are dodged sideways; the legend right of the
+        axes; the excluded-by-date note from ``trends.attrs`` above them.
     """
     suffix = "_smooth" if smooth else ""
     cols = ["period", "theme", f"share{suffix}", f"share{suffix}_lo", f"share{suffix}_hi"]
@@ -240,10 +340,11 @@ def plot_theme_shares(trends: pd.DataFrame, *, ax: Any = None,
         ax.set_ylabel("Share of articles (%)")
         ax.set_ylim(bottom=0)
         level = trends.attrs.get("level")
-        lvl = f" ({level:.0%} bootstrap interval)" if level else ""
-        ax.set_title(title or f"Articles mentioning each theme{lvl}")
+        lvl = f", {level:.0%} bootstrap intervals" if level else ""
+        ax.set_title(title or f"Share of articles in which each theme is "
+                              f"{_measure(measure)}{lvl}")
         if len(data):
-            ax.legend(loc="upper left", fontsize=8, frameon=False)
+            _legend_outside(ax)
         else:
             ax.text(0.5, 0.5, "No dated articles at this resolution", ha="center",
                     va="center", transform=ax.transAxes)
@@ -262,7 +363,8 @@ def _note(ax: Any, text: str) -> None:
 
 def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
                                fig: Any = None, ncols: int = 3,
-                               themes: Sequence[str] | None = None) -> Any:
+                               themes: Sequence[str] | None = None,
+                               measure: str | None = None) -> Any:
     """Small multiples: one panel of theme shares per group (e.g. per outlet).
 
     Takes and returns a **Figure** (a grid needs the whole figure), unlike the
@@ -279,10 +381,13 @@ def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
         Figure to draw into (cleared first); a new one when None.
     ncols : int
         Panels per row.
+    measure : str, optional
+        What ``present`` means, for the title (as in :func:`plot_theme_shares`).
 
     Returns
     -------
     Figure
+        Titled with the measure; one legend above the panels.
     """
     by = by or (trends.attrs.get("by") or [None])[0]
     data = _check(trends, ["period", "theme", "share", "share_lo", "share_hi",
@@ -331,12 +436,14 @@ def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
             axes.flat[0].text(0.5, 0.5, "No dated articles", ha="center", va="center",
                               transform=axes.flat[0].transAxes)
         handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.suptitle(f"Share of articles in which each theme is {_measure(measure)}, "
+                     f"per {by}", fontsize=10, y=0.995)
         if handles:
             fig.legend(handles, labels, loc="upper center", ncols=min(len(labels), 3),
-                       frameon=False, fontsize=8)
+                       frameon=False, fontsize=8, bbox_to_anchor=(0.5, 0.955))
         fig.text(0.01, 0.005, excluded_note(trends.attrs, unit="articles"), fontsize=7.5,
                  color="#444444", va="bottom")
-        fig.tight_layout(rect=(0, 0.04, 1, 0.92))
+        fig.tight_layout(rect=(0, 0.04, 1, 0.9))
     return fig
 
 
@@ -406,24 +513,27 @@ def plot_top_terms(top_terms: pd.DataFrame, *, ax: Any = None, n: int = 8) -> An
 
         ypos, labels, colors, widths, handles = [], [], [], [], []
         y = 0.0
-        for k, (theme, g) in enumerate(data.groupby("theme", sort=True)):
+        styles = _series_styles(sorted(data["theme"].unique()))
+        for theme, g in data.groupby("theme", sort=True):
+            color = styles[theme][0]
             for _, r in g.iterrows():
                 ypos.append(y)
                 labels.append(str(r["term"]))
                 widths.append(int(r["n_hits"]))
-                colors.append(_COLORS[k % len(_COLORS)])
+                colors.append(color)
                 y += 1
-            handles.append(Patch(color=_COLORS[k % len(_COLORS)], label=_label(theme)))
+            handles.append(Patch(color=color, label=_label(theme)))
             y += 0.8
         ax.barh(ypos, widths, color=colors)
         ax.set_yticks(ypos)
         ax.set_yticklabels(labels)
         ax.invert_yaxis()
         ax.set_xlabel("Matches in the corpus")
+        _integer_axis(ax.xaxis)
         ax.grid(axis="y", visible=False)
-        ax.set_title("Most frequent lexicon terms per theme")
+        ax.set_title("Most frequent lexicon terms per theme (number of matches)")
         if len(data):
-            ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
+            _legend_outside(ax, handles=handles)
         else:
             ax.text(0.5, 0.5, "No lexicon matches", ha="center", va="center",
                     transform=ax.transAxes)
@@ -455,9 +565,9 @@ def plot_topic_prevalence(topic_trends: pd.DataFrame, *, ax: Any = None,
                           labeller=lambda t: str(labels.get(t, f"topic {t}")))
         ax.set_ylabel("Mean topic weight")
         ax.set_ylim(bottom=0)
-        ax.set_title("Topic prevalence over time")
+        ax.set_title("Topic prevalence over time (mean document-topic weight)")
         if len(data):
-            ax.legend(loc="upper left", fontsize=7.5, frameon=False, ncols=2)
+            _legend_outside(ax, fontsize=7.5)
         else:
             ax.text(0.5, 0.5, "No dated, modelled documents", ha="center", va="center",
                     transform=ax.transAxes)
@@ -482,15 +592,16 @@ def plot_volume(volume: pd.DataFrame, *, ax: Any = None) -> Any:
     periods = [str(p) for p in data["period"]]
     with _plt().rc_context(style()):
         ax = _new_ax(ax, (7.5, 3.6))
-        ax.bar(np.arange(len(periods)), data["n_articles"].to_numpy(), color=_COLORS[0],
+        ax.bar(np.arange(len(periods)), data["n_articles"].to_numpy(), color=PALETTE[0],
                width=0.8)
+        _integer_axis(ax.yaxis)
         for i, n in enumerate(data["n_articles"]):
             if len(periods) <= 24:
                 ax.text(i, n, str(int(n)), ha="center", va="bottom", fontsize=7.5)
         _period_axis(ax, periods)
         ax.set_ylabel("Articles")
         ax.grid(axis="x", visible=False)
-        ax.set_title("Corpus volume over time")
+        ax.set_title("Corpus volume over time (number of articles)")
         if not periods:
             ax.text(0.5, 0.5, "No dated articles at this resolution", ha="center",
                     va="center", transform=ax.transAxes)
@@ -554,3 +665,93 @@ def plot_corrected_shares(trends: pd.DataFrame, *, ax: Any = None,
                     va="center", transform=ax.transAxes)
         _note(ax, excluded_note(trends.attrs, unit="articles"))
     return ax
+
+
+# ------------------------------------------------------------- tables
+_LABEL_COLUMNS = {"period", "year", "topic", "rank", "cluster", "doc_id", "id", "line", "start",
+                  "end", "sent_id"}
+
+def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
+          per_group: str | None = None, n: int | None = None, nowrap: Sequence[str] = (),
+          wrap: Mapping[str, int] | None = None, max_chars: int | None = None,
+          precision: int = 3, percent: Sequence[str] = ()) -> Any:
+    """A DataFrame shown so it fits a notebook: a pandas ``Styler``.
+
+    Tables use the notebook's proportional font, which draws every Vietnamese
+    letter (the monospace font of code output may not), so evidence sentences
+    and term lists read correctly here and not in ``print``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    columns : sequence of str, optional
+        The columns to show, in this order.
+    per_group : str, optional
+        Show the first ``n`` rows of every value of this column (e.g. every
+        outlet), instead of the first ``n`` rows of the table.
+    n : int, optional
+        Rows shown (per group with ``per_group``); all when None.
+    nowrap : sequence of str
+        Columns never broken across lines (terms, ids, periods).
+    wrap : mapping of str to int, optional
+        Columns wrapped at about this many characters wide (notes, sentences);
+        line breaks in them are kept.
+    max_chars : int, optional
+        Cut longer texts to this many characters (with "…").
+    precision : int
+        Decimals of floats (no scientific notation).
+    percent : sequence of str
+        Fractions shown as per cent (two decimals).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Displayed as HTML by Jupyter; ``.data`` is the shown frame.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        from civictext.trends import TrendError
+
+        raise TrendError(f"table: expected a pandas DataFrame, got {type(frame).__name__}")
+    data = frame
+    if columns is not None:
+        missing = [c for c in columns if c not in data.columns]
+        if missing:
+            from civictext.trends import TrendError
+
+            raise TrendError(f"table: no column(s) {missing}; the table has "
+                             f"{list(data.columns)}")
+        data = data[list(columns)]
+    if n is not None:
+        data = data.groupby(per_group, sort=False).head(n) if per_group else data.head(n)
+    data = data.reset_index(drop=True)  # the index is not shown; styling needs it unique
+    if max_chars:
+        for c in data.columns:
+            if data[c].dtype == object or str(data[c].dtype).startswith("str"):
+                txt = data[c].astype("string")
+                data[c] = txt.where(txt.str.len() <= max_chars,
+                                    txt.str[:max_chars - 1] + "…").astype(object)
+    fmt: dict[str, Any] = {}
+    for c in data.columns:
+        if c in percent:
+            fmt[c] = "{:.2%}"  # news shares are often well under 1 %
+        elif pd.api.types.is_float_dtype(data[c]):
+            fmt[c] = f"{{:,.{precision}f}}"
+        elif (pd.api.types.is_integer_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+              and str(c) not in _LABEL_COLUMNS):  # 2019 is a year, not 2,019
+            fmt[c] = "{:,}"
+    styler = data.style.format(fmt, na_rep="").hide(axis="index")
+    styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"},
+                                      {"selector": "td", "props": "vertical-align: top;"}])
+    text_cols = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])
+                 or pd.api.types.is_bool_dtype(data[c])]
+    if text_cols:  # text reads from the left; numbers stay right-aligned
+        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
+    for c in nowrap:
+        if c in data.columns:
+            styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
+    for c, width in dict(wrap or {}).items():
+        if c in data.columns:
+            styler = styler.set_properties(subset=[c], **{
+                "white-space": "pre-line", "min-width": f"{max(10, width // 2)}ch",
+                "max-width": f"{width}ch", "text-align": "left"})
+    return styler

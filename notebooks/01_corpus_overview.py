@@ -9,9 +9,9 @@
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3 (ipykernel)
+#     display_name: Python (civictext)
 #     language: python
-#     name: python3
+#     name: civictext
 # ---
 
 # %% [markdown]
@@ -29,9 +29,20 @@
 # `papermill -k python3 --cwd notebooks -p CORPUS /path/to/corpus -p OUT /path/to/out
 # notebooks/01_corpus_overview.ipynb run.ipynb` (see `notebooks/README.md`).
 # Nothing in `CORPUS` is ever modified; everything this notebook writes goes to `OUT`.
+#
+# **A real corpus in one call.** The bundled corpus is one dated article: enough
+# to see the mechanics, not a trend. Set `DATASET = "news-feed"` (a year of
+# Thanh Niên, Tuổi Trẻ and VnExpress items) or another name from
+# `ct.datasets.list()` (shown below): `ct.fetch_corpus` downloads it once into
+# `~/.cache/civictext/datasets` (or `$CIVICTEXT_DATA`) with a progress bar,
+# checks or records its SHA-256, or uses a local copy (`../shared/corpora`)
+# where there is one. `LIMIT` reads only the first items (the news feed is in
+# date order: a small `LIMIT` covers its first days).
 
 # %% tags=["parameters"]
-CORPUS = "../corpus"
+CORPUS = "../corpus"  # a file or folder of your own; not used when DATASET is set
+DATASET = None  # a real corpus by name, e.g. "news-feed" (see ct.datasets.list())
+LIMIT = None  # read at most this many items (None: all)
 OUT = "../outputs/notebooks/01_corpus_overview"
 SEED = 0
 
@@ -40,6 +51,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 import civictext as ct
 from civictext import plots
@@ -47,7 +59,18 @@ from civictext.trends import choose_freq, corpus_volume
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
-print(f"civictext {ct.__version__}; corpus: {Path(CORPUS).resolve()}; outputs: {out.resolve()}")
+corpus = ct.fetch_corpus(DATASET) if DATASET else Path(CORPUS)
+print(f"civictext {ct.__version__}; corpus: {Path(corpus).resolve()}; outputs: {out.resolve()}")
+
+# %% [markdown]
+# The real corpora civictext knows (`available`: already on this machine, in
+# the cache or as a local copy; otherwise `fetch_corpus` downloads it where the
+# registry has a link, or says where to get it):
+
+# %%
+plots.table(ct.datasets.list(), columns=["name", "title", "documents", "date_range",
+                                         "size_mb", "licence", "available"],
+            nowrap=["name"], wrap={"title": 50, "date_range": 30, "licence": 30}, precision=1)
 
 # %% [markdown]
 # ## Reading
@@ -59,9 +82,10 @@ print(f"civictext {ct.__version__}; corpus: {Path(CORPUS).resolve()}; outputs: {
 # (pass `strict=True` to stop at the first one instead).
 
 # %%
-articles = ct.read_corpus(CORPUS, progress=True)
+articles = ct.read_corpus(corpus, limit=LIMIT, progress=True)
 print(f"{len(articles)} documents from {articles['path'].nunique()} file(s)")
-articles[["doc_id", "kind", "source", "title", "published", "date_precision"]].head(20)
+plots.table(articles, columns=["doc_id", "kind", "source", "title", "published", "date_precision"],
+            n=20, nowrap=["doc_id", "published"], wrap={"title": 70, "source": 24})
 
 # %%
 articles.groupby(["format", "kind"]).size().rename("documents").to_frame()
@@ -76,7 +100,8 @@ articles.groupby(["format", "kind"]).size().rename("documents").to_frame()
 # %%
 skipped = pd.DataFrame(articles.attrs.get("skipped", []), columns=["path", "line", "reason"])
 print(f"{len(skipped)} item(s) skipped")
-skipped
+plots.table(skipped.assign(path=skipped["path"].map(lambda f: Path(f).name)), n=20,
+            wrap={"reason": 70})
 
 # %%
 pd.Series(articles.attrs.get("encodings", {}), name="encoding").to_frame()
@@ -109,7 +134,9 @@ precision = (articles["date_precision"].value_counts()
 precision.to_frame()
 
 # %%
-articles.loc[articles["published"] != "", ["doc_id", "published", "date_precision", "date_evidence"]]
+plots.table(articles.loc[articles["published"] != ""],
+            columns=["doc_id", "published", "date_precision", "date_evidence"], n=15,
+            nowrap=["doc_id", "published"], wrap={"date_evidence": 60})
 
 # %%
 dated = articles[articles["date_precision"] != "unknown"]
@@ -120,7 +147,7 @@ else:
     years = dated["published"].str[:4]
     print(f"dated documents: {len(dated)} of {len(articles)}, from {years.min()} to {years.max()}; "
           f"{n_monthly} dated to the month or finer")
-    print(years.value_counts().sort_index().rename("documents per year").to_string())
+    display(years.value_counts().sort_index().rename("documents per year").to_frame())
 
 # %% [markdown]
 # Corpus volume over time, per year and at the resolution the figures will use
@@ -137,6 +164,25 @@ for f in dict.fromkeys(["Y", freq]):
           f"placed; left out: {volume.attrs['excluded']}")
     ax = plots.plot_volume(volume)
     plt.show()
+
+# %% [markdown]
+# ## Near-duplicates
+#
+# News is syndicated: the same story appears in several outlets or is
+# re-posted. The notebooks, the figures and `civictext run` count each story
+# once: `ct.drop_near_duplicates` keeps one document per cluster of
+# near-identical texts (MinHash over word shingles, Jaccard at least 0.8);
+# `ct.near_duplicates` lists the clusters.
+
+# %%
+clusters = ct.near_duplicates(articles, random_state=SEED)
+repeated = clusters[clusters["size"] > 1]
+print(f"{repeated['cluster'].nunique()} clusters of near-duplicates; "
+      f"{int((~repeated['is_representative']).sum())} documents would be dropped")
+first = repeated[repeated["cluster"].isin(repeated["cluster"].unique()[:5])]  # five clusters
+plots.table(first.merge(articles[["doc_id", "source", "title"]], on="doc_id"),
+            columns=["cluster", "is_representative", "similarity", "source", "title"],
+            nowrap=["source"], wrap={"title": 70})
 
 # %% [markdown]
 # ## Lengths
@@ -157,9 +203,6 @@ lengths.groupby("kind")[["characters", "syllables"]].describe().round(0).T
 # reviewer, written atomically into `OUT` (the same files as `civictext ingest`).
 
 # %%
-from civictext._io import write_csv
-from civictext.corpus import write_read_report
-
-write_csv(out / "articles.csv", articles)
-report = write_read_report(articles, out)
+articles.to_csv(out / "articles.csv", index=False)
+report = ct.write_read_report(articles, out)
 print(f"wrote {out / 'articles.csv'} and {report}")

@@ -9,9 +9,9 @@
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3 (ipykernel)
+#     display_name: Python (civictext)
 #     language: python
-#     name: python3
+#     name: civictext
 # ---
 
 # %% [markdown]
@@ -27,9 +27,16 @@
 # This notebook shows, on the corpus given in `CORPUS`: a segmented sentence
 # with its character offsets, the lexicon compounds that were kept whole, the
 # stop-word list, and how text typed without diacritics is still found.
+#
+# **A real corpus:** set `DATASET` to a name from `ct.datasets.list()` (e.g.
+# `"news-feed"`; `ct.fetch_corpus` downloads it once, or uses a local copy) and
+# `LIMIT` to segment only the first items (segmentation runs at about 20,000
+# words a second per core; results are cached, so a second run is fast).
 
 # %% tags=["parameters"]
-CORPUS = "../corpus"
+CORPUS = "../corpus"  # a file or folder of your own; not used when DATASET is set
+DATASET = None  # a real corpus by name, e.g. "news-feed" (see ct.datasets.list())
+LIMIT = None  # read at most this many items (None: all)
 OUT = "../outputs/notebooks/02_tokenization"
 SEED = 0
 
@@ -40,17 +47,18 @@ import pandas as pd
 from underthesea import word_tokenize
 
 import civictext as ct
-from civictext.tokenize import segment_text, tokenize
+from civictext import plots
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
-articles = ct.read_corpus(CORPUS)
-print(f"{len(articles)} documents from {CORPUS}")
+corpus = ct.fetch_corpus(DATASET) if DATASET else CORPUS
+articles = ct.read_corpus(corpus, limit=LIMIT, progress=True)
+print(f"{len(articles)} documents from {corpus}")
 
 # %% [markdown]
 # ## Tokens, with offsets back into the text
 #
-# `tokenize` (from `civictext.tokenize`; also exported as `ct.tokenize`) returns
+# `ct.tokenize` returns
 # one row per token. `token` is lowercased, syllables
 # joined by `_`; `start`/`end` point into the article's `text`, so every token
 # can be traced back to the place it came from. Tokens are cached on disk
@@ -58,9 +66,9 @@ print(f"{len(articles)} documents from {CORPUS}")
 # run over an unchanged corpus is fast; `progress=True` shows a bar on long runs.
 
 # %%
-tokens = tokenize(articles, progress=True)
+tokens = ct.tokenize(articles, progress=True)
 print(f"{len(tokens)} tokens in {tokens['doc_id'].nunique()} documents")
-tokens.head(15)
+plots.table(tokens, n=15, nowrap=["doc_id", "token"])
 
 # %% [markdown]
 # The first sentence of the first document, token by token, with the surface
@@ -69,15 +77,15 @@ tokens.head(15)
 # %%
 doc = articles.iloc[0]
 first = tokens[(tokens["doc_id"] == doc["doc_id"]) & (tokens["sent_id"] == 0)]
-first.assign(surface=[doc["text"][s:e] for s, e in zip(first["start"], first["end"])])[
-    ["token", "surface", "start", "end", "is_stop"]]
+plots.table(first.assign(surface=[doc["text"][s:e] for s, e in zip(first["start"], first["end"])]),
+            columns=["token", "surface", "start", "end", "is_stop"], nowrap=["token", "surface"])
 
 # %% [markdown]
 # ## Lexicon compounds kept whole
 #
 # The theme lexicons (notebook 3) contain multi-word terms such as
 # "dịch vụ công trực tuyến" or "quy tắc ứng xử". The segmenter alone may split
-# them; civictext joins them back into one token (`segment_text` shows the
+# them; civictext joins them back into one token (`ct.segment_text` shows the
 # tokens of one string). Compare plain underthesea with civictext on one sentence
 # written for this notebook:
 
@@ -86,9 +94,9 @@ sentence = ("Phường đẩy mạnh cải cách hành chính, dịch vụ công
             "và thực hiện nghiêm quy tắc ứng xử nơi công sở.")
 pd.DataFrame({
     "underthesea.word_tokenize": pd.Series(word_tokenize(sentence)),
-    "civictext, no compounds": pd.Series([t for t, _, _ in segment_text(sentence, compounds=())]),
-    "civictext (lexicon compounds)": pd.Series([t for t, _, _ in segment_text(sentence, compounds=None)]),
-}).fillna("")
+    "civictext, no compounds": pd.Series([t for t, _, _ in ct.segment_text(sentence, compounds=())]),
+    "civictext (lexicon compounds)": pd.Series([t for t, _, _ in ct.segment_text(sentence, compounds=None)]),
+}).fillna("").style.hide(axis="index")
 
 # %% [markdown]
 # The join is a post-pass over the segmenter's words, so it cannot repair every
@@ -98,17 +106,19 @@ pd.DataFrame({
 # and does not depend on this. Which terms of the sentence came out whole:
 
 # %%
-kept = {t for t, _, _ in segment_text(sentence, compounds=None)}
-for term in ["cải cách hành chính", "dịch vụ công trực tuyến", "quy tắc ứng xử"]:
-    print(f"{term!r}: {'one token' if term.replace(' ', '_') in kept else 'NOT one token here'}")
+kept = {t for t, _, _ in ct.segment_text(sentence, compounds=None)}
+terms = ["cải cách hành chính", "dịch vụ công trực tuyến", "quy tắc ứng xử"]
+plots.table(pd.DataFrame({"term": terms, "one token here": [t.replace(" ", "_") in kept for t in terms]}),
+            nowrap=["term"])
 
 # %% [markdown]
 # For scikit-learn, `ct.Analyzer()` is the same segmentation as a picklable
 # `str -> list[str]` callable (`TfidfVectorizer(analyzer=ct.Analyzer())`); by
-# default it drops stop words, punctuation and numbers:
+# default it drops stop words, punctuation and numbers (shown as a table: the
+# monospace font of printed output lacks some Vietnamese letters in browsers):
 
 # %%
-print(ct.Analyzer()(sentence))
+plots.table(pd.DataFrame({"ct.Analyzer()(sentence)": ct.Analyzer()(sentence)}))
 
 # %% [markdown]
 # Which lexicon terms of two or more words occur in this corpus as single tokens:
@@ -120,8 +130,8 @@ multi["token"] = multi["term"].str.lower().str.replace(" ", "_")
 found = tokens["token"].str.lower().value_counts()
 multi["in_corpus"] = multi["token"].map(found).fillna(0).astype(int)
 print(f"{len(multi)} multi-word lexicon terms; {int((multi['in_corpus'] > 0).sum())} occur here as one token")
-multi.loc[multi["in_corpus"] > 0, ["theme", "term", "token", "in_corpus"]].sort_values(
-    "in_corpus", ascending=False)
+plots.table(multi.loc[multi["in_corpus"] > 0].sort_values("in_corpus", ascending=False),
+            columns=["theme", "term", "token", "in_corpus"], n=25, nowrap=["term", "token"])
 
 # %% [markdown]
 # ## Stop words
@@ -132,8 +142,9 @@ multi.loc[multi["in_corpus"] > 0, ["theme", "term", "token", "in_corpus"]].sort_
 
 # %%
 stopwords = ct.load_stopwords()
-print(f"{len(stopwords)} stop words, e.g.: {', '.join(sorted(stopwords)[:25])}")
-print(f"share of tokens flagged as stop words here: {tokens['is_stop'].mean():.1%}")
+print(f"{len(stopwords)} stop words; share of tokens flagged as stop words here: "
+      f"{tokens['is_stop'].mean():.1%}. The first 25:")
+plots.table(pd.DataFrame({"stop word": sorted(stopwords)[:25]}).T.reset_index(drop=True))
 
 # %% [markdown]
 # The most frequent content tokens (not stop words, not punctuation):
@@ -160,7 +171,7 @@ counts.describe().round(1).to_frame("tokens per document")
 
 # %%
 pairs = ["cải cách hành chính", "quy tắc ứng xử", "sự hài lòng", "Đường Lê Lợi"]
-pd.DataFrame({"text": pairs, "ct.fold(text)": [ct.fold(p) for p in pairs]})
+plots.table(pd.DataFrame({"text": pairs, "ct.fold(text)": [ct.fold(p) for p in pairs]}))
 
 # %%
 examples = pd.DataFrame({
@@ -168,7 +179,8 @@ examples = pd.DataFrame({
     "text": ["Người dân hài lòng với cải cách hành chính ở bộ phận một cửa.",
              "Nguoi dan hai long voi cai cach hanh chinh o bo phan mot cua."],
 })
-ct.score_themes(examples, lexicon)[["doc_id", "theme", "hits", "folded_hits", "present"]]
+plots.table(ct.score_themes(examples, lexicon),
+            columns=["doc_id", "theme", "hits", "folded_hits", "present"])
 
 # %% [markdown]
 # ## Save
@@ -176,6 +188,5 @@ ct.score_themes(examples, lexicon)[["doc_id", "theme", "hits", "folded_hits", "p
 # The token table of this corpus, as `civictext tokenize` writes it.
 
 # %%
-from civictext._io import write_csv
-
-print("wrote", write_csv(out / "tokens.csv", tokens))
+tokens.to_csv(out / "tokens.csv", index=False)
+print("wrote", out / "tokens.csv")

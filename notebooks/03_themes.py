@@ -9,9 +9,9 @@
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3 (ipykernel)
+#     display_name: Python (civictext)
 #     language: python
-#     name: python3
+#     name: civictext
 # ---
 
 # %% [markdown]
@@ -29,9 +29,16 @@
 # A score is only as good as the evidence a reviewer can check, so this notebook
 # goes from the lexicons, to how well they cover the corpus, to the scores, to the
 # sentence behind each hit, and finally to how the scores agree with human coders.
+#
+# **A real corpus:** set `DATASET` to a name from `ct.datasets.list()` (e.g.
+# `"news-feed"`; fetched once by `ct.fetch_corpus`, or a local copy) and
+# `LIMIT` to read only the first items. Near-duplicates (syndicated copies) are
+# dropped first, as in `civictext run`, so each story counts once.
 
 # %% tags=["parameters"]
-CORPUS = "../corpus"
+CORPUS = "../corpus"  # a file or folder of your own; not used when DATASET is set
+DATASET = None  # a real corpus by name, e.g. "news-feed" (see ct.datasets.list())
+LIMIT = None  # read at most this many items (None: all)
 OUT = "../outputs/notebooks/03_themes"
 SEED = 0
 N_EVIDENCE_DOCS = 3  # documents whose evidence is shown in full
@@ -42,15 +49,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from IPython.display import display
+
 import civictext as ct
 from civictext import plots
-from civictext._io import write_csv
-from civictext.trends import theme_cooccurrence, top_terms_by_theme
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
-articles = ct.read_corpus(CORPUS, progress=True)
-print(f"{len(articles)} documents from {CORPUS}")
+corpus = ct.fetch_corpus(DATASET) if DATASET else CORPUS
+read = ct.read_corpus(corpus, limit=LIMIT, progress=True)
+articles = ct.drop_near_duplicates(read, random_state=SEED)
+print(f"{len(read)} documents from {corpus}; {articles.attrs['dropped']} near-duplicates "
+      f"dropped, {len(articles)} kept")
 
 # %% [markdown]
 # ## The lexicons
@@ -62,9 +72,10 @@ print(f"{len(articles)} documents from {CORPUS}")
 # %%
 lexicon = ct.load_lexicons()
 terms = lexicon.terms
-print(terms.groupby("theme").size().rename("terms").to_string())
-terms.groupby("theme").head(5).assign(source_file=lambda t: t["source_file"].map(lambda f: Path(f).name))[
-    ["theme", "term", "note", "source_file"]]
+display(terms.groupby("theme").size().rename("terms").to_frame())
+plots.table(terms.assign(source_file=terms["source_file"].map(lambda f: Path(f).name)),
+            columns=["theme", "term", "note", "source_file"], per_group="theme", n=5,
+            nowrap=["term"], wrap={"note": 80})
 
 # %% [markdown]
 # ## Coverage: which terms actually occur here
@@ -75,8 +86,11 @@ terms.groupby("theme").head(5).assign(source_file=lambda t: t["source_file"].map
 
 # %%
 coverage = ct.coverage_report(articles, lexicon)
-write_csv(out / "coverage.csv", coverage)
-coverage.head(20)
+coverage.to_csv(out / "coverage.csv", index=False)
+plots.table(coverage.sort_values(["theme", "docs"], ascending=[True, False]),
+            columns=["theme", "term", "weak", "docs", "hits", "share_outside", "never_occurs",
+                     "note"], per_group="theme", n=6, nowrap=["term"], wrap={"note": 48},
+            max_chars=160, percent=["share_outside"])
 
 # %% [markdown]
 # ## Scores
@@ -90,10 +104,11 @@ coverage.head(20)
 
 # %%
 scores = ct.score_themes(articles, lexicon)
-write_csv(out / "scores.csv", scores)
-scores.pivot(index="doc_id", columns="theme", values="hits").join(
-    articles.set_index("doc_id")["title"].str[:60]).sort_values(
-    list(scores["theme"].unique()), ascending=False).head(20)
+scores.to_csv(out / "scores.csv", index=False)
+hits = scores.pivot(index="doc_id", columns="theme", values="hits")
+plots.table(hits.join(articles.set_index("doc_id")["title"]).sort_values(
+    list(hits.columns), ascending=False).reset_index(), n=20, nowrap=["doc_id"],
+    wrap={"title": 60}, max_chars=90)
 
 # %%
 summary = scores.groupby("theme").agg(documents_present=("present", "sum"),
@@ -101,7 +116,7 @@ summary = scores.groupby("theme").agg(documents_present=("present", "sum"),
                                       hits=("hits", "sum"),
                                       folded_hits=("folded_hits", "sum"),
                                       mean_per_1k=("per_1k", "mean"))
-summary.round(2)
+plots.table(summary.reset_index(), precision=2)
 
 # %% [markdown]
 # Documents that mention a theme without giving it prominence (passing
@@ -111,20 +126,22 @@ summary.round(2)
 
 # %%
 passing = scores[scores["mentioned"] & ~scores["present"]]
-passing[["doc_id", "theme", "hits", "headline_hit", "sentences_hit", "n_sentences"]].head(10)
+plots.table(passing.merge(articles[["doc_id", "title"]], on="doc_id"),
+            columns=["theme", "title", "hits", "headline_hit", "sentences_hit", "n_sentences"],
+            n=10, wrap={"title": 70})
 
 # %% [markdown]
 # Which themes occur together in the same document, and the terms that carry
 # each theme here:
 
 # %%
-ax = plots.plot_cooccurrence(theme_cooccurrence(scores))
+ax = plots.plot_cooccurrence(ct.theme_cooccurrence(scores))
 plt.show()
 
 # %%
 evidence = ct.theme_evidence(articles, lexicon)
-write_csv(out / "evidence.csv", evidence)
-top_terms = top_terms_by_theme(evidence)
+evidence.to_csv(out / "evidence.csv", index=False)
+top_terms = ct.top_terms_by_theme(evidence)
 ax = plots.plot_top_terms(top_terms)
 plt.show()
 
@@ -138,13 +155,13 @@ plt.show()
 
 # %%
 top_docs = evidence["doc_id"].value_counts().head(N_EVIDENCE_DOCS).index
-for doc_id in top_docs:
-    title = articles.loc[articles["doc_id"] == doc_id, "title"].iloc[0]
-    rows = evidence[evidence["doc_id"] == doc_id]
-    print(f"\n{doc_id}  {title}\n  {len(rows)} hits: "
-          f"{rows.groupby('theme').size().to_dict()}")
-evidence[evidence["doc_id"].isin(top_docs)][
-    ["doc_id", "theme", "term", "matched", "start", "end", "folded", "sentence"]].head(30)
+per_doc = evidence[evidence["doc_id"].isin(top_docs)].groupby(["doc_id", "theme"]).size().unstack(
+    fill_value=0)
+display(plots.table(per_doc.join(articles.set_index("doc_id")["title"]).reset_index(),
+                    nowrap=["doc_id"], wrap={"title": 70}))
+plots.table(evidence[evidence["doc_id"].isin(top_docs)],
+            columns=["theme", "term", "matched", "start", "end", "folded", "sentence"],
+            n=30, nowrap=["term", "matched"], wrap={"sentence": 70})
 
 # %% [markdown]
 # The offsets are exact: `text[start:end]` is the matched text.
@@ -166,11 +183,9 @@ print(f"{int(checked.sum())} of {len(evidence)} evidence offsets point at the ma
 # with `ct.sample_for_coding`, code it, and pass your labels file to `ct.validate`.
 
 # %%
-from civictext.validation import load_labelled_set
-
-labelled = load_labelled_set()
+labelled = ct.load_labelled_set()
 print(f"{len(labelled)} labelled paragraphs")
-print(labelled.groupby(["kind", "form"]).size().unstack(fill_value=0).to_string())
+labelled.groupby(["kind", "form"]).size().unstack(fill_value=0)
 
 # %%
 labelled_scores = ct.score_themes(labelled, lexicon)
@@ -186,8 +201,10 @@ human = labelled.set_index("doc_id")[decisions.columns].astype(bool)
 wrong = (decisions != human.reindex(decisions.index))
 disagree = wrong.stack().loc[lambda x: x].index.to_frame(index=False)
 disagree = disagree.merge(labelled[["doc_id", "kind", "form", "text"]], on="doc_id")
-disagree.assign(lexicon_says=[bool(decisions.loc[d, t]) for d, t in zip(disagree["doc_id"], disagree["theme"])])[
-    ["doc_id", "theme", "lexicon_says", "kind", "form", "text"]]
+plots.table(disagree.assign(lexicon_says=[bool(decisions.loc[d, t])
+                                           for d, t in zip(disagree["doc_id"], disagree["theme"])]),
+            columns=["doc_id", "theme", "lexicon_says", "kind", "form", "text"],
+            nowrap=["doc_id"], wrap={"text": 90})
 
 # %% [markdown]
 # A coding sheet for this corpus: a stratified sample of documents (strata: which
@@ -198,4 +215,4 @@ disagree.assign(lexicon_says=[bool(decisions.loc[d, t]) for d, t in zip(disagree
 sheet = ct.sample_for_coding(articles, scores, n=min(10, len(articles)), random_state=SEED,
                              out=out / "coding_sheet.csv")
 print(f"wrote {out / 'coding_sheet.csv'} ({len(sheet)} documents) and its key file")
-sheet.head()
+plots.table(sheet, n=5, nowrap=["doc_id"], wrap={"title": 40, "text": 90}, max_chars=400)

@@ -9,9 +9,9 @@
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3 (ipykernel)
+#     display_name: Python (civictext)
 #     language: python
-#     name: python3
+#     name: civictext
 # ---
 
 # %% [markdown]
@@ -31,14 +31,24 @@
 # Then the same for **topics**: lexicon-seeded topics (named after the themes,
 # plus unnamed topics that catch the rest) beside unsupervised NMF topics, and
 # whether the topics survive a change of random seed.
+#
+# **A real corpus:** the bundled corpus has one dated article, so its "trends"
+# are single points. Set `DATASET = "news-feed"` (a year of daily items from
+# three outlets; `ct.fetch_corpus` downloads it once or uses a local copy) and
+# `N_TOPICS = 10` to see attention move; `LIMIT` reads only the first items (in
+# date order: the first days). Near-duplicates are dropped first, as in
+# `civictext run`.
 
 # %% tags=["parameters"]
-CORPUS = "../corpus"
+CORPUS = "../corpus"  # a file or folder of your own; not used when DATASET is set
+DATASET = None  # a real corpus by name, e.g. "news-feed" (see ct.datasets.list())
+LIMIT = None  # read at most this many items (None: all)
 OUT = "../outputs/notebooks/04_topic_trends"
 SEED = 0
 FREQ = "M"  # "M" month, "Q" quarter, "Y" year
 N_TOPICS = 4  # small: the bundled corpus has 18 short documents
 STABILITY_SEEDS = [0, 1, 2]
+STABILITY_METHODS = ["seeded", "nmf", "lda"]  # seeded refits are the slow ones
 
 # %%
 from pathlib import Path
@@ -49,16 +59,15 @@ from IPython.display import display
 
 import civictext as ct
 from civictext import plots
-from civictext._io import write_csv
-from civictext.topics import topic_stability
-from civictext.trends import corpus_volume
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
-articles = ct.read_corpus(CORPUS, progress=True)
+corpus = ct.fetch_corpus(DATASET) if DATASET else CORPUS
+read = ct.read_corpus(corpus, limit=LIMIT, progress=True)
+articles = ct.drop_near_duplicates(read, random_state=SEED)
 scores = ct.score_themes(articles)
-print(f"{len(articles)} documents; date precision: "
-      f"{articles['date_precision'].value_counts().to_dict()}")
+print(f"{corpus}: {len(read)} documents, {articles.attrs['dropped']} near-duplicates dropped; "
+      f"date precision: {articles['date_precision'].value_counts().to_dict()}")
 
 # %% [markdown]
 # ## Theme shares per period
@@ -68,24 +77,26 @@ print(f"{len(articles)} documents; date precision: "
 
 # %%
 trends = ct.theme_trends(scores, articles, freq=FREQ, random_state=SEED)
-write_csv(out / f"theme_trends_{FREQ}.csv", trends)
+trends.to_csv(out / f"theme_trends_{FREQ}.csv", index=False)
 print(f"freq={FREQ}: {trends['period'].nunique()} periods; "
       f"left out for their date precision: {trends.attrs.get('excluded')}")
-trends[["period", "theme", "n_articles", "n_present", "share", "share_lo", "share_hi", "low_n"]]
+plots.table(trends, columns=["period", "theme", "n_articles", "n_present", "share", "share_lo", "share_hi", "low_n"], per_group="theme", n=12, nowrap=["period"],
+            percent=["share", "share_lo", "share_hi"])
 
 # %%
 if trends.empty or trends["n_articles"].sum() == 0:
     print(f"No article in this corpus is dated finely enough for freq={FREQ!r}; "
           "see the yearly trend below.")
 else:
-    ax = plots.plot_theme_shares(trends)
+    ax = plots.plot_theme_shares(trends, measure="focus")
     plt.show()
 
 # %%
 yearly = ct.theme_trends(scores, articles, freq="Y", random_state=SEED)
-write_csv(out / "theme_trends_Y.csv", yearly)
+yearly.to_csv(out / "theme_trends_Y.csv", index=False)
 print(f"freq=Y: left out (undated): {yearly.attrs.get('excluded')}")
-yearly[["period", "theme", "n_articles", "n_present", "share", "share_lo", "share_hi", "low_n"]]
+plots.table(yearly, columns=["period", "theme", "n_articles", "n_present", "share", "share_lo", "share_hi", "low_n"], nowrap=["period"],
+            percent=["share", "share_lo", "share_hi"])
 
 # %% [markdown]
 # On the bundled corpus there is one dated article, so the yearly "trend" is a
@@ -97,7 +108,7 @@ yearly[["period", "theme", "n_articles", "n_present", "share", "share_lo", "shar
 if yearly.empty or yearly["n_articles"].sum() == 0:
     print("No dated article: nothing to draw.")
 else:
-    ax = plots.plot_theme_shares(yearly)
+    ax = plots.plot_theme_shares(yearly, measure="focus")
     plt.show()
 
 # %% [markdown]
@@ -117,9 +128,11 @@ if len(filled) < 2:
     print(f"Fewer than two periods with articles at freq={FREQ!r}: nothing to compare.")
 else:
     change = ct.compare_periods(scores, articles, filled[0], filled[-1], random_state=SEED)
-    write_csv(out / f"change_{filled[0]}_{filled[-1]}.csv", change)
-    display(change[["theme", "period_a", "period_b", "n_a", "n_b", "share_a", "share_b",
-                    "share_diff", "diff_lo", "diff_hi", "excludes_zero"]].round(3))
+    change.to_csv(out / f"change_{filled[0]}_{filled[-1]}.csv", index=False)
+    display(plots.table(change, columns=["theme", "period_a", "period_b", "n_a", "n_b", "share_a",
+                                         "share_b", "share_diff", "diff_lo", "diff_hi",
+                                         "excludes_zero"],
+                        percent=["share_a", "share_b", "share_diff", "diff_lo", "diff_hi"]))
 
 # %% [markdown]
 # ## By outlet
@@ -129,15 +142,23 @@ else:
 
 # %%
 by_outlet = ct.theme_trends(scores, articles, freq=FREQ, by="source", random_state=SEED)
-write_csv(out / f"theme_trends_{FREQ}_by_source.csv", by_outlet)
-volume = corpus_volume(articles, freq=FREQ, by="source")
+by_outlet.to_csv(out / f"theme_trends_{FREQ}_by_source.csv", index=False)
+volume = ct.corpus_volume(articles, freq=FREQ, by="source")
 volume.pivot(index="period", columns="source", values="n_articles") if len(volume) else volume
+
+# %% [markdown]
+# Shares per outlet (columns) and period (rows), one block per theme:
+
+# %%
+if len(by_outlet):
+    shares = by_outlet.pivot_table(index=["theme", "period"], columns="source", values="share")
+    display(shares.style.format("{:.1%}", na_rep=""))
 
 # %%
 if by_outlet.empty or by_outlet["n_articles"].sum() == 0:
     print(f"Nothing dated finely enough for freq={FREQ!r}, per outlet.")
 else:
-    fig = plots.plot_theme_shares_by_group(by_outlet, by="source")
+    fig = plots.plot_theme_shares_by_group(by_outlet, by="source", measure="focus")
     plt.show()
 
 # %% [markdown]
@@ -151,7 +172,7 @@ else:
 
 # %%
 seeded = ct.fit_topics(articles, method="seeded", n_topics=N_TOPICS, random_state=SEED)
-seeded.topics.round(3)
+plots.table(seeded.topics, nowrap=["label"])
 
 # %%
 seeded.top_terms[seeded.top_terms["rank"] < 8].pivot(index="rank", columns="topic", values="term")
@@ -161,15 +182,17 @@ nmf = ct.fit_topics(articles, method="nmf", n_topics=N_TOPICS, random_state=SEED
 nmf.top_terms[nmf.top_terms["rank"] < 8].pivot(index="rank", columns="topic", values="term")
 
 # %%
-pd.concat({"seeded": seeded.topics, "nmf": nmf.topics}, names=["method"])[
-    ["topic", "label", "coherence_npmi", "exclusivity"]].round(3)
+plots.table(pd.concat({"seeded": seeded.topics, "nmf": nmf.topics}, names=["method"]).reset_index(
+    level="method"), columns=["method", "topic", "label", "coherence_npmi", "exclusivity"],
+    nowrap=["label"])
 
 # %%
-write_csv(out / "topics_seeded.csv", seeded.topics)
-write_csv(out / "top_terms_seeded.csv", seeded.top_terms)
-write_csv(out / "doc_topics_seeded.csv", seeded.doc_topics)
+seeded.topics.to_csv(out / "topics_seeded.csv", index=False)
+seeded.top_terms.to_csv(out / "top_terms_seeded.csv", index=False)
+seeded.doc_topics.to_csv(out / "doc_topics_seeded.csv", index=False)
 seeded.save(out / "seeded_model")
-print("saved the seeded model to", out / "seeded_model")
+print("saved the seeded model to", out / "seeded_model", "; the heaviest terms per topic:")
+plots.table(seeded.top_terms, per_group="topic", n=3, nowrap=["term"], precision=4)
 
 # %% [markdown]
 # ### Topic prevalence over time
@@ -179,9 +202,10 @@ print("saved the seeded model to", out / "seeded_model")
 
 # %%
 topic_trend = ct.topic_trends(seeded, articles, freq=FREQ, random_state=SEED)
-write_csv(out / f"topic_trends_{FREQ}.csv", topic_trend)
+topic_trend.to_csv(out / f"topic_trends_{FREQ}.csv", index=False)
 print(f"freq={FREQ}: left out for their date precision: {topic_trend.attrs.get('excluded')}")
-topic_trend[["period", "topic", "n_articles", "mean_weight", "weight_lo", "weight_hi", "low_n"]].head(24)
+plots.table(topic_trend, columns=["period", "topic", "n_articles", "mean_weight", "weight_lo",
+                                  "weight_hi", "low_n"], per_group="topic", n=4, nowrap=["period"])
 
 # %%
 if topic_trend.empty or topic_trend["n_articles"].sum() == 0:
@@ -203,7 +227,8 @@ else:
 
 # %%
 stability = pd.concat(
-    {method: topic_stability(articles, method=method, n_topics=N_TOPICS, seeds=STABILITY_SEEDS)
-     for method in ["seeded", "nmf", "lda"]}, names=["method"])
-write_csv(out / "topic_stability.csv", stability.reset_index(level="method"))
-stability[["topic", "label", "similarity_mean", "similarity_min", "top_terms_jaccard"]].round(3)
+    {method: ct.topic_stability(articles, method=method, n_topics=N_TOPICS, seeds=STABILITY_SEEDS)
+     for method in STABILITY_METHODS}, names=["method"]).reset_index(level="method")
+stability.to_csv(out / "topic_stability.csv", index=False)
+plots.table(stability, columns=["method", "topic", "label", "similarity_mean", "similarity_min",
+                                "top_terms_jaccard"], nowrap=["label"])

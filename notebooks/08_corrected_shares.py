@@ -9,9 +9,9 @@
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3 (ipykernel)
+#     display_name: Python (civictext)
 #     language: python
-#     name: python3
+#     name: civictext
 # ---
 
 # %% [markdown]
@@ -42,9 +42,8 @@
 CORPUS = "../corpus"
 OUT = "../outputs/notebooks/08_corrected_shares"
 SEED = 0
-FEED = "../../shared/corpora/news-feed/articles.jsonl.gz"
-PREFER_FEED = True  # use FEED when CORPUS is the bundled default and FEED exists
-N_MAX = 20000  # read at most this many items of the feed (None: all)
+DATASET = None  # a real corpus by name instead of CORPUS, e.g. "news-feed" (ct.datasets.list())
+LIMIT = None  # read at most this many items (None: all; e.g. 20000 for six weeks of the feed)
 CODED = None  # a filled coding sheet (.csv/.xlsx with its .key.csv) or a coded table for CORPUS
 N_CODE = 20  # coded documents per cell in the coding sheet
 BY = "source"
@@ -122,9 +121,8 @@ comparison.round(3)
 # opens is run as a formula. The key file keeps each document's `pi`.
 
 # %%
-source = (Path(FEED) if PREFER_FEED and CORPUS == "../corpus" and Path(FEED).exists()
-          else Path(CORPUS))
-articles = ct.read_corpus(source, limit=N_MAX)
+source = ct.fetch_corpus(DATASET) if DATASET else CORPUS
+articles = ct.read_corpus(source, limit=LIMIT)
 articles["source"] = articles["source"].fillna("").str.replace(r"\s+-\s+.*$", "", regex=True)
 kept = ct.drop_near_duplicates(articles, random_state=SEED) if len(articles) > 1 else articles
 scores = ct.score_themes(kept)

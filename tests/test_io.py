@@ -93,3 +93,21 @@ def _has_entries(cache) -> bool:
             return con.execute("SELECT count(*) FROM entries").fetchone()[0] > 0
     except sqlite3.Error:
         return False
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_atomic_writes_respect_the_umask(tmp_path, umask):
+    """Outputs get the mode a plain open() would give (0666 minus the umask), not
+    mkstemp's 0600: a colleague or a worker running as another user can read them."""
+    old = os.umask(umask)
+    try:
+        written = write_csv(tmp_path / "scores.csv", __import__("pandas").DataFrame({"a": [1]}))
+        with atomic_write(tmp_path / "model.bin", "wb") as fh:
+            fh.write(b"x")
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    want = 0o666 & ~umask
+    assert (tmp_path / "plain.txt").stat().st_mode & 0o777 == want  # what open() does
+    assert written.stat().st_mode & 0o777 == want
+    assert (tmp_path / "model.bin").stat().st_mode & 0o777 == want

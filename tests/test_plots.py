@@ -208,3 +208,128 @@ def test_bad_input_is_a_clear_error():
         plots.plot_volume(pd.DataFrame({"period": ["2020"]}))
     with pytest.raises(CivictextError, match="must be a pandas DataFrame"):
         plots.plot_theme_shares([1, 2, 3])
+
+
+# ------------------------------------------------------- readability checks
+def _series_lines(ax):
+    return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+
+
+def _overlap(a, b) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0) * max(h, 0)
+
+
+def _assert_legend_outside_the_data(ax, legend=None):
+    fig = ax.figure
+    fig.canvas.draw()
+    legend = legend or ax.get_legend()
+    assert legend is not None
+    box, area = legend.get_window_extent(), ax.get_window_extent()
+    assert _overlap(box, area) == 0, f"legend {box} overlaps the axes {area}"
+
+
+def _topic_table(n_topics: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = [{"period": f"202{y}", "topic": t, "mean_weight": w, "weight_lo": w * .8,
+             "weight_hi": w * 1.2, "low_n": False}
+            for y in range(4) for t, w in enumerate(rng.dirichlet(np.ones(n_topics)))]
+    return pd.DataFrame(rows)
+
+
+def test_every_series_has_its_own_colour_and_the_legend_is_outside(tables):
+    arts, scores = tables
+    ax = plots.plot_theme_shares(theme_trends(scores, arts, freq="Q", n_boot=20))
+    lines = _series_lines(ax)
+    assert len({ln.get_color() for ln in lines}) == len(lines) == 3
+    _assert_legend_outside_the_data(ax)
+    ax = plots.plot_topic_prevalence(_topic_table(10))  # ten topics: ten colours
+    styles = {(ln.get_color(), ln.get_linestyle()) for ln in _series_lines(ax)}
+    assert len({c for c, _ in styles}) == 10
+    _assert_legend_outside_the_data(ax)
+    ax = plots.plot_topic_prevalence(_topic_table(14))  # beyond the palette: new line styles
+    assert len({(ln.get_color(), ln.get_linestyle()) for ln in _series_lines(ax)}) == 14
+    tt = pd.DataFrame({"theme": ["reform", "conduct", "satisfaction"], "rank": [1, 1, 1],
+                       "term": ["một cửa", "văn hóa công sở", "SIPAS"], "n_hits": [3, 2, 1]})
+    ax = plots.plot_top_terms(tt)
+    assert len({tuple(p.get_facecolor()) for p in ax.patches}) == 3
+    _assert_legend_outside_the_data(ax)
+
+
+def test_the_palette_is_distinct_and_themes_keep_their_colours():
+    assert len(set(plots.PALETTE)) == len(plots.PALETTE) >= 12
+    from matplotlib.colors import to_rgb
+
+    # no two palette colours nearly the same (the old conduct/satisfaction pair
+    # #1b6ca8 / #00798c were 0.12 apart)
+    rgb = [np.array(to_rgb(c)) for c in plots.PALETTE]
+    assert min(np.linalg.norm(a - b) for i, a in enumerate(rgb) for b in rgb[i + 1:]) > 0.2
+    t = pd.DataFrame({"period": ["2020"] * 2, "theme": ["satisfaction", "x"], "share": [.1, .2],
+                      "share_lo": [0, .1], "share_hi": [.2, .3]})
+    ax = plots.plot_theme_shares(t)
+    colour = {ln.get_label(): ln.get_color() for ln in _series_lines(ax)}
+    assert colour[plots.THEME_LABELS["satisfaction"]] == plots.PALETTE[2]
+
+
+def test_titles_name_the_measure(tables):
+    arts, scores = tables
+    t = theme_trends(scores, arts, freq="Q", n_boot=20)
+    assert "present" in plots.plot_theme_shares(t).get_title()
+    assert "focus rule" in plots.plot_theme_shares(t, measure="focus").get_title()
+    title = plots.plot_theme_shares(t, measure="mention").get_title()
+    assert "mentioned" in title and "present" not in title
+    assert "theme model" in plots.plot_theme_shares(t, measure="model").get_title()
+    by = theme_trends(scores, arts, freq="Q", by="source", n_boot=20)
+    fig = plots.plot_theme_shares_by_group(by, measure="mention")
+    assert "mentioned" in fig._suptitle.get_text()
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent()
+    for ax in fig.axes:
+        if ax.get_visible():
+            assert _overlap(legend, ax.get_window_extent()) == 0  # above the panels
+    assert "weight" in plots.plot_topic_prevalence(_topic_table(3)).get_title()
+    assert "number of articles" in plots.plot_volume(
+        pd.DataFrame({"period": ["2020"], "n_articles": [2]})).get_title()
+
+
+def test_coinciding_points_are_dodged():
+    t = pd.DataFrame({"period": ["2020", "2020", "2020", "2021", "2021", "2021"],
+                      "theme": ["reform", "conduct", "satisfaction"] * 2,
+                      "share": [1.0, 1.0, 0.2, 0.5, 0.1, 0.3], "share_lo": 0.0, "share_hi": 1.0})
+    ax = plots.plot_theme_shares(t)
+    x = {ln.get_label(): ln.get_xdata() for ln in _series_lines(ax)}
+    reform, conduct = x["Cải cách hành chính"], x["Quy tắc ứng xử, văn hóa công sở"]
+    assert reform[0] != conduct[0]  # both at 100 % in 2020: side by side, not hidden
+    assert reform[1] == conduct[1] == 1.0  # distinct values in 2021 stay on the period
+
+
+def test_count_axes_have_integer_ticks():
+    v = pd.DataFrame({"period": ["2020", "2021", "2022"], "n_articles": [1, 0, 2]})
+    ax = plots.plot_volume(v)
+    ax.figure.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+    tt = pd.DataFrame({"theme": ["reform", "reform"], "rank": [1, 2], "term": ["a", "b"],
+                       "n_hits": [2, 1]})
+    ax = plots.plot_top_terms(tt)
+    ax.figure.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_xticks())
+
+
+def test_table_fits_a_notebook():
+    df = pd.DataFrame({"outlet": ["A", "A", "A", "B", "B"], "term": ["cải cách hành chính"] * 5,
+                       "weight": [9.650199e-09, 0.5, 0.25, 1.0, 0.125],
+                       "share": [0.1, 0.2, 0.3, 0.4, 0.5], "n": [1200, 2, 3, 4, 5],
+                       "text": ["Dòng một.\n\nDòng hai."] + ["x" * 300] * 4})
+    st = plots.table(df, per_group="outlet", n=2, nowrap=["term"], wrap={"text": 60},
+                     max_chars=100, percent=["share"])
+    assert st.data["outlet"].tolist() == ["A", "A", "B", "B"]  # a few rows of every outlet
+    html = st.to_html()
+    assert "0.000" in html and "e-09" not in html  # no scientific notation
+    assert "1,200" in html and "10.00%" in html
+    years = plots.table(pd.DataFrame({"period": [2019, 2020], "n_articles": [1500, 2]})).to_html()
+    assert ">2019<" in years and "2,019" not in years and "1,500" in years
+    assert "\\n" not in html and "white-space: pre-line" in html and "nowrap" in html
+    assert st.data["text"].str.len().max() == 100 and st.data["text"].iloc[2].endswith("…")
+    with pytest.raises(CivictextError, match=r"no column\(s\) \['nope'\]"):
+        plots.table(df, columns=["nope"])
