@@ -107,8 +107,8 @@ def build(tmp: Path) -> dict[str, tuple[str, str]]:
     d.mkdir()
     row = "d,Cải cách hành chính ở phường.\n".encode()
     _gz_stream(d / "rows.csv.gz", b"id,text\n", row, 1 << 30)  # 1 GiB of valid rows
-    probes["csv.gz bomb: 1 GiB of rows (cap 64 MB)"] = (READ.replace(
-        "read_corpus({path!r})", "read_corpus({path!r}, max_file_mb=64)"), str(d))
+    probes["csv.gz bomb: 1 GiB of rows (cap 4 MB)"] = (READ.replace(
+        "read_corpus({path!r})", "read_corpus({path!r}, max_file_mb=4)"), str(d))
     d = tmp / "json-gz-bomb"
     d.mkdir()
     _gz_stream(d / "bomb.json.gz", b'[{"id": "x", "text": "', b" " * 1024, 1 << 30)

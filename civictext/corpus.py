@@ -657,7 +657,7 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
             utf8 = codecs.lookup(enc).name in ("utf-8", "utf-8-sig")
             fh = io.TextIOWrapper(fb, encoding=enc, errors="surrogateescape" if utf8 else "strict",
                                   newline="")
-            first = fh.readline()
+            first = _bounded_line(fh, 1)
             delim = "\t" if "\t" in first and first.count("\t") >= first.count(",") else (
                 ";" if first.count(";") > first.count(",") else ",")
             reader = csv.DictReader(_chain(first, fh), delimiter=delim)
@@ -700,9 +700,25 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
     return count
 
 
+def _bounded_line(fh, n: int) -> str:
+    """One line of a text stream, refusing (not loading) a line over the size limit:
+    a CSV line without newline (a gzip bomb of NULs) must not be read whole."""
+    line = fh.readline(_MAX_LINE_BYTES + 1)
+    if len(line) > _MAX_LINE_BYTES and not line.endswith(("\n", "\r")):
+        raise _Skip(f"line {n} is longer than {_MAX_LINE_BYTES / 2**20:g} MB; the rest "
+                    "of the file was not read (records before it are kept)", n)
+    return line
+
+
 def _chain(first: str, fh) -> Iterator[str]:
     yield first
-    yield from fh
+    n = 1
+    while True:
+        n += 1
+        line = _bounded_line(fh, n)
+        if not line:
+            return
+        yield line
 
 
 _HEADER = re.compile(r"^#\s*([\w.-]+)\s*[=:]\s*(.*)$")

@@ -77,7 +77,7 @@ def test_one_csv_field_larger_than_a_line_may_be_is_skipped_not_loaded(tmp_path,
     monkeypatch.setattr(corpus, "_MAX_LINE_BYTES", 1 << 16)
     (tmp_path / "a.csv").write_text('id,text\na1,"' + "x" * (1 << 17) + '"\n', encoding="utf-8")
     df = read_corpus(tmp_path)
-    assert len(df) == 0 and "malformed CSV" in _reasons(df)["a.csv"]
+    assert len(df) == 0 and "line 2 is longer than 0.0625 MB" in _reasons(df)["a.csv"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
@@ -341,3 +341,17 @@ def test_missing_text_is_scored_as_empty_with_a_warning():
     with pytest.warns(CivictextWarning, match="score_themes: 2 article\\(s\\) have no text .*'b'"):
         scores = score_themes(arts, n_tokens={"a": 10, "b": 0, "c": 0})
     assert not scores.loc[scores["doc_id"].isin(["b", "c"]), "present"].any()
+
+
+def test_a_csv_line_without_end_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
+    import civictext.corpus as corpus
+
+    monkeypatch.setattr(corpus, "_MAX_LINE_BYTES", 1 << 16)
+    (tmp_path / "a.csv").write_bytes(b"id,text\na1,ok\na2," + b"\0" * (32 << 20))
+    tracemalloc.start()
+    df = read_corpus(tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert df["doc_id"].tolist() == ["a1"]
+    assert "line 3 is longer than 0.0625 MB" in _reasons(df)["a.csv"]
+    assert peak < 8 << 20  # the 32 MB line was never held whole (buffers only)
