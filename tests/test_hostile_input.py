@@ -355,3 +355,21 @@ def test_a_csv_line_without_end_is_refused_without_reading_it_whole(tmp_path, mo
     assert df["doc_id"].tolist() == ["a1"]
     assert "line 3 is longer than 0.0625 MB" in _reasons(df)["a.csv"]
     assert peak < 8 << 20  # the 32 MB line was never held whole (buffers only)
+
+
+def test_a_dask_partition_reads_bad_names_and_deep_json_and_writes_parquet(tmp_path):
+    pytest.importorskip("pyarrow")
+    from civictext import distributed as cd
+
+    root = tmp_path / "c"
+    root.mkdir()
+    with open(os.fsencode(str(root)) + b"/b\xe0d.txt", "wb") as fh:
+        fh.write(TEXT.encode("utf-8"))
+    (root / "deep.jsonl").write_text(json.dumps({"id": "a", "text": TEXT}) + "\n"
+                                     + '{"text": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    files = cd._default_list_files(root)
+    df = cd._default_read(root, files, strict=False)
+    assert sorted(df["path"]) == ["b\ufffdd.txt", "deep.jsonl"]
+    assert any("nested too deeply" in s["reason"] for s in df.attrs["skipped"])
+    df.to_parquet(tmp_path / "p.parquet")  # the path column writes (was UnicodeEncodeError)
+    assert cd._unique_ids(["a1", "a1", "a1-2"]) == ["a1", "a1-3", "a1-2"]
