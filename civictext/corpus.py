@@ -1121,9 +1121,12 @@ def read_corpus(
         run.files.append({"path": _rel(root, p), "format": "", "encoding": "", "records": 0,
                           "skipped": 0, "reason": "ignored: not a corpus file type"})
     renamed = _rename_duplicates(run.rows)
-    for r in renamed:
+    for r in renamed[:5]:
         log.warning("%s: doc_id %r is already taken; renamed to %r", r["path"], r["original_id"],
                     r["doc_id"])
+    if len(renamed) > 5:
+        log.warning("... and %d more renamed doc_ids (all in attrs['renamed'] and "
+                    "renamed_ids.csv)", len(renamed) - 5)
     df = pd.DataFrame(run.rows, columns=COLUMNS)
     df["parent_id"] = df["parent_id"].astype(object).where(df["parent_id"].notna(), None)
     df["segmented"] = df["segmented"].astype(bool)
@@ -1160,14 +1163,16 @@ def _rename_duplicates(rows: list[dict]) -> list[dict]:
     seen: set[str] = set()
     renamed: list[dict] = []
     last: dict[tuple[str, str], str] = {}
+    next_n: dict[str, int] = {}  # per id, the next suffix to try (linear, not quadratic)
     for r in rows:
         if r.get("parent_id") is not None and (r["path"], r["parent_id"]) in last:
             r["parent_id"] = last[(r["path"], r["parent_id"])]
         old = r["doc_id"]
         if old in seen:
-            n = 2
+            n = next_n.get(old, 2)
             while f"{old}-{n}" in taken:
                 n += 1
+            next_n[old] = n + 1
             new = f"{old}-{n}"
             taken.add(new)
             r["doc_id"] = new

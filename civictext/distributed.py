@@ -148,12 +148,14 @@ def _unique_ids(ids: list[str]) -> list[str]:
     smallest N >= 2 that no document has (an existing "a1-2" keeps its id)."""
     taken = set(ids)
     seen: set[str] = set()
+    next_n: dict[str, int] = {}
     out = []
     for d in ids:
         if d in seen:
-            n = 2
+            n = next_n.get(d, 2)
             while f"{d}-{n}" in taken:
                 n += 1
+            next_n[d] = n + 1
             d = f"{d}-{n}"
             taken.add(d)
         seen.add(d)

@@ -373,3 +373,14 @@ def test_a_dask_partition_reads_bad_names_and_deep_json_and_writes_parquet(tmp_p
     assert any("nested too deeply" in s["reason"] for s in df.attrs["skipped"])
     df.to_parquet(tmp_path / "p.parquet")  # the path column writes (was UnicodeEncodeError)
     assert cd._unique_ids(["a1", "a1", "a1-2"]) == ["a1", "a1-3", "a1-2"]
+
+
+def test_many_copies_of_one_id_are_renamed_in_linear_time(tmp_path):
+    n = 20_000
+    (tmp_path / "a.csv").write_text("id,text\n" + "".join(f"d,{TEXT} {i}\n" for i in range(n)),
+                                    encoding="utf-8")
+    t0 = time.monotonic()
+    df = read_corpus(tmp_path)
+    assert time.monotonic() - t0 < 60  # quadratic renaming took minutes
+    assert df["doc_id"].is_unique and df["doc_id"].iloc[-1] == f"d-{n}"
+    assert len(df.attrs["renamed"]) == n - 1
