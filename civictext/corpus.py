@@ -101,7 +101,7 @@ _LEADISH = {"summary", "description", "sapo", "abstract", "lead"}
 _IGNORED_NAMES = {"manifest.csv", "read_report.csv", "skipped_items.csv", "renamed_ids.csv"}
 _MAX_PAGE_BYTES = 50 * 1024 * 1024       # a scraped page or HTML file larger than this is not a page
 _MAX_LINE_BYTES = 64 * 1024 * 1024       # a JSONL/CSV line larger than this is skipped
-_MAX_JSON_BYTES = 512 * 1024 * 1024      # a .json document is parsed whole: larger ones are refused
+_MAX_JSON_BYTES = 256 * 1024 * 1024      # a .json document is parsed whole: larger ones are refused
 #: Default cap on the bytes read from one corpus file, after decompression
 #: (``read_corpus(max_file_mb=)``, CLI ``--max-file-mb``): a gzip bomb or a link
 #: to /dev/zero stops here, with what was read before kept and the rest reported.
@@ -1008,7 +1008,7 @@ def read_corpus(
         Most megabytes read from one file, after decompression (default
         4096): a gzip bomb, or a link to ``/dev/zero``, stops there; the
         records before the cap are kept and the rest is reported as skipped.
-        A ``.json`` document (parsed whole) is capped at 512 MB, a page at 50 MB.
+        A ``.json`` document (parsed whole) is capped at 256 MB, a page at 50 MB.
         FIFOs, devices and sockets are skipped, never opened.
 
     Notes
