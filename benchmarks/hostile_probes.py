@@ -46,7 +46,10 @@ MODE = {mode!r}
 
 def handle(conn):
     try:
-        conn.recv(65536)
+        req = conn.recv(65536)
+        if b"/robots.txt" in req.split(b"\\r\\n", 1)[0] and MODE != "crawl-delay":
+            conn.sendall(b"HTTP/1.1 404 Not Found\\r\\nContent-Length: 0\\r\\n\\r\\n")
+            return
         if MODE == "crawl-delay":
             body = b"User-agent: *\\nCrawl-delay: 100000\\n"
             conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
