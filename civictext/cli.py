@@ -130,7 +130,7 @@ def _held_output(args: argparse.Namespace):
     check_output(args.out, [getattr(args, _FOLDER_OUTPUTS[args.command])], where=None,
                  kind="folder", name="--out")
     supersede = args.command != "collect" and getattr(args, "engine", "local") == "local"
-    with output_folder(args.out, where=None, supersede=supersede):
+    with output_folder(args.out, where=None, supersede=supersede, command=args.command):
         yield
 
 

@@ -219,6 +219,12 @@ def test_outputs_of_an_earlier_run_that_this_run_did_not_write_are_removed(tmp_p
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                   if not p.name.startswith(".")) == ["a.csv", "figs", "figs/keep.png",
                                                     "figs/yearly.png", "notes.txt"]
+    with output_folder(out, where=None, command="ingest"):  # another command
+        (out / "articles.csv").write_text("3")
+    assert (out / "figs" / "yearly.png").exists()  # another command's outputs stay
+    with output_folder(out, where=None, command="ingest"):
+        pass
+    assert not (out / "articles.csv").exists() and (out / "a.csv").exists()
 
 
 def test_a_failed_command_removes_nothing(tmp_path):
