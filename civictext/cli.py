@@ -195,8 +195,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     n_skipped = len(articles.attrs.get("skipped", []))
     _say(args, f"wrote {out / 'articles.csv'} ({len(articles)} documents); read report: {report}")
     # counts are printed even with --quiet: a run must always say what it skipped
+    n_renamed = len(articles.attrs.get("renamed", []))
     print(f"read {len(articles)} documents from {len(files)} file(s); skipped {n_skipped} "
-          f"item(s){' (see ' + str(report) + ')' if n_skipped else ''}", flush=True)
+          f"item(s){' (see ' + str(report) + ')' if n_skipped else ''}"
+          + (f"; renamed {n_renamed} repeated doc_id(s) (see {out / 'renamed_ids.csv'})"
+             if n_renamed else ""), flush=True)
     return 0
 
 

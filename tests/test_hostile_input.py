@@ -177,6 +177,15 @@ def test_duplicate_ids_are_renamed_to_unused_ids_and_reported(tmp_path):
     assert pd.read_csv(out / "renamed_ids.csv").to_dict("records") == df.attrs["renamed"]
 
 
+def test_ingest_says_how_many_ids_it_renamed(tmp_path, capsys):
+    (tmp_path / "c").mkdir()
+    for name in ("1.csv", "2.csv"):
+        pd.DataFrame({"id": ["a1"], "text": [TEXT + name]}).to_csv(tmp_path / "c" / name,
+                                                                   index=False)
+    assert cli.main(["ingest", str(tmp_path / "c"), "--out", str(tmp_path / "o"), "-q"]) == 0
+    assert "renamed 1 repeated doc_id(s) (see " in capsys.readouterr().out
+
+
 def test_run_with_an_unreadable_corpus_file_still_writes_its_manifest(tmp_path, monkeypatch):
     from civictext import figures
 
