@@ -46,7 +46,10 @@ MODE = {mode!r}
 
 def handle(conn):
     try:
-        conn.recv(65536)
+        req = conn.recv(65536)
+        if b"/robots.txt" in req.split(b"\\r\\n", 1)[0] and MODE != "crawl-delay":
+            conn.sendall(b"HTTP/1.1 404 Not Found\\r\\nContent-Length: 0\\r\\n\\r\\n")
+            return
         if MODE == "crawl-delay":
             body = b"User-agent: *\\nCrawl-delay: 100000\\n"
             conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
@@ -107,8 +110,8 @@ def build(tmp: Path) -> dict[str, tuple[str, str]]:
     d.mkdir()
     row = "d,Cải cách hành chính ở phường.\n".encode()
     _gz_stream(d / "rows.csv.gz", b"id,text\n", row, 1 << 30)  # 1 GiB of valid rows
-    probes["csv.gz bomb: 1 GiB of rows (cap 64 MB)"] = (READ.replace(
-        "read_corpus({path!r})", "read_corpus({path!r}, max_file_mb=64)"), str(d))
+    probes["csv.gz bomb: 1 GiB of rows (cap 4 MB)"] = (READ.replace(
+        "read_corpus({path!r})", "read_corpus({path!r}, max_file_mb=4)"), str(d))
     d = tmp / "json-gz-bomb"
     d.mkdir()
     _gz_stream(d / "bomb.json.gz", b'[{"id": "x", "text": "', b" " * 1024, 1 << 30)

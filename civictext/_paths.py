@@ -106,7 +106,7 @@ _TMP = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")  # atomic_write's temporary 
 
 @contextlib.contextmanager
 def output_folder(out: str | os.PathLike, *, where: str | None,
-                  supersede: bool = True) -> Iterator[Path]:
+                  supersede: bool = True, command: str = "") -> Iterator[Path]:
     """Hold an output folder for one command: locked, cleaned, superseded.
 
     * **Lock**: ``out/.civictext.lock`` is held (``flock``) while the command
@@ -115,11 +115,12 @@ def output_folder(out: str | os.PathLike, *, where: str | None,
       lock dies with its process (a killed run leaves no stale lock).
     * **Clean**: hidden temporary files a killed run left behind
       (``.NAME.XXXXXX.tmp``) are removed.
-    * **Supersede** (``supersede=True``): on success, files an earlier command
-      wrote here (listed in ``out/.civictext-outputs.json``) that this one did
-      not rewrite are removed, so old monthly figures do not sit next to new
-      yearly ones; the listing is then replaced by this run's files. Files
-      civictext did not write are never touched.
+    * **Supersede** (``supersede=True``): on success, files an earlier run of
+      the same ``command`` wrote here (listed in ``out/.civictext-outputs.json``)
+      that this one did not rewrite are removed, so old monthly figures do not
+      sit next to new yearly ones; the command's listing is then replaced by
+      this run's files. Files of other commands, and files civictext did not
+      write, are never touched.
     """
     pre = f"{where}: " if where else ""
     folder = Path(out)
@@ -151,7 +152,7 @@ def output_folder(out: str | os.PathLike, *, where: str | None,
                     folder.rmdir()
             raise
         if supersede:
-            _supersede(folder, start)
+            _supersede(folder, start, command)
     finally:
         os.close(fd)  # releases the lock
 
@@ -174,16 +175,18 @@ def _remove_temporaries(folder: Path) -> int:
     return n
 
 
-def _supersede(folder: Path, start: float) -> list[str]:
+def _supersede(folder: Path, start: float, command: str = "") -> list[str]:
     listing = folder / _LISTING_FILE
     try:
-        old = json.loads(listing.read_text(encoding="utf-8")).get("files", [])
-    except (OSError, ValueError, AttributeError):
-        old = []
+        runs = json.loads(listing.read_text(encoding="utf-8")).get("commands", {})
+        runs = {str(k): list(v) for k, v in runs.items() if isinstance(v, list)}
+    except (OSError, ValueError, AttributeError, TypeError):
+        runs = {}
+    old = runs.get(command, [])
     new = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                  if p.is_file() and not p.name.startswith(".")
                  and p.stat().st_mtime >= start - 0.001)
-    keep = set(new)
+    keep = set(new).union(*(set(v) for k, v in runs.items() if k != command))
     removed = []
     for rel in old:
         p = folder / str(rel)
@@ -203,5 +206,6 @@ def _supersede(folder: Path, start: float) -> list[str]:
                     + (" ..." if len(removed) > 5 else ""))
     from civictext._io import write_json
 
-    write_json(listing, {"files": new, "removed_from_earlier_run": removed})
+    runs[command] = new
+    write_json(listing, {"commands": runs, "removed_from_earlier_run": removed})
     return removed

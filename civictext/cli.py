@@ -130,7 +130,7 @@ def _held_output(args: argparse.Namespace):
     check_output(args.out, [getattr(args, _FOLDER_OUTPUTS[args.command])], where=None,
                  kind="folder", name="--out")
     supersede = args.command != "collect" and getattr(args, "engine", "local") == "local"
-    with output_folder(args.out, where=None, supersede=supersede):
+    with output_folder(args.out, where=None, supersede=supersede, command=args.command):
         yield
 
 
@@ -216,8 +216,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     n_skipped = len(articles.attrs.get("skipped", []))
     _say(args, f"wrote {out / 'articles.csv'} ({len(articles)} documents); read report: {report}")
     # counts are printed even with --quiet: a run must always say what it skipped
+    n_renamed = len(articles.attrs.get("renamed", []))
     print(f"read {len(articles)} documents from {len(files)} file(s); skipped {n_skipped} "
-          f"item(s){' (see ' + str(report) + ')' if n_skipped else ''}", flush=True)
+          f"item(s){' (see ' + str(report) + ')' if n_skipped else ''}"
+          + (f"; renamed {n_renamed} repeated doc_id(s) (see {out / 'renamed_ids.csv'})"
+             if n_renamed else ""), flush=True)
     return 0
 
 

@@ -101,7 +101,7 @@ _LEADISH = {"summary", "description", "sapo", "abstract", "lead"}
 _IGNORED_NAMES = {"manifest.csv", "read_report.csv", "skipped_items.csv", "renamed_ids.csv"}
 _MAX_PAGE_BYTES = 50 * 1024 * 1024       # a scraped page or HTML file larger than this is not a page
 _MAX_LINE_BYTES = 64 * 1024 * 1024       # a JSONL/CSV line larger than this is skipped
-_MAX_JSON_BYTES = 512 * 1024 * 1024      # a .json document is parsed whole: larger ones are refused
+_MAX_JSON_BYTES = 256 * 1024 * 1024      # a .json document is parsed whole: larger ones are refused
 #: Default cap on the bytes read from one corpus file, after decompression
 #: (``read_corpus(max_file_mb=)``, CLI ``--max-file-mb``): a gzip bomb or a link
 #: to /dev/zero stops here, with what was read before kept and the rest reported.
@@ -657,7 +657,7 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
             utf8 = codecs.lookup(enc).name in ("utf-8", "utf-8-sig")
             fh = io.TextIOWrapper(fb, encoding=enc, errors="surrogateescape" if utf8 else "strict",
                                   newline="")
-            first = fh.readline()
+            first = _bounded_line(fh, 1)
             delim = "\t" if "\t" in first and first.count("\t") >= first.count(",") else (
                 ";" if first.count(";") > first.count(",") else ",")
             reader = csv.DictReader(_chain(first, fh), delimiter=delim)
@@ -700,9 +700,25 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
     return count
 
 
+def _bounded_line(fh, n: int) -> str:
+    """One line of a text stream, refusing (not loading) a line over the size limit:
+    a CSV line without newline (a gzip bomb of NULs) must not be read whole."""
+    line = fh.readline(_MAX_LINE_BYTES + 1)
+    if len(line) > _MAX_LINE_BYTES and not line.endswith(("\n", "\r")):
+        raise _Skip(f"line {n} is longer than {_MAX_LINE_BYTES / 2**20:g} MB; the rest "
+                    "of the file was not read (records before it are kept)", n)
+    return line
+
+
 def _chain(first: str, fh) -> Iterator[str]:
     yield first
-    yield from fh
+    n = 1
+    while True:
+        n += 1
+        line = _bounded_line(fh, n)
+        if not line:
+            return
+        yield line
 
 
 _HEADER = re.compile(r"^#\s*([\w.-]+)\s*[=:]\s*(.*)$")
@@ -1008,7 +1024,7 @@ def read_corpus(
         Most megabytes read from one file, after decompression (default
         4096): a gzip bomb, or a link to ``/dev/zero``, stops there; the
         records before the cap are kept and the rest is reported as skipped.
-        A ``.json`` document (parsed whole) is capped at 512 MB, a page at 50 MB.
+        A ``.json`` document (parsed whole) is capped at 256 MB, a page at 50 MB.
         FIFOs, devices and sockets are skipped, never opened.
 
     Notes
@@ -1121,9 +1137,12 @@ def read_corpus(
         run.files.append({"path": _rel(root, p), "format": "", "encoding": "", "records": 0,
                           "skipped": 0, "reason": "ignored: not a corpus file type"})
     renamed = _rename_duplicates(run.rows)
-    for r in renamed:
+    for r in renamed[:5]:
         log.warning("%s: doc_id %r is already taken; renamed to %r", r["path"], r["original_id"],
                     r["doc_id"])
+    if len(renamed) > 5:
+        log.warning("... and %d more renamed doc_ids (all in attrs['renamed'] and "
+                    "renamed_ids.csv)", len(renamed) - 5)
     df = pd.DataFrame(run.rows, columns=COLUMNS)
     df["parent_id"] = df["parent_id"].astype(object).where(df["parent_id"].notna(), None)
     df["segmented"] = df["segmented"].astype(bool)
@@ -1161,14 +1180,16 @@ def _rename_duplicates(rows: list[dict]) -> list[dict]:
     seen: set[str] = set()
     renamed: list[dict] = []
     last: dict[tuple[str, str], str] = {}
+    next_n: dict[str, int] = {}  # per id, the next suffix to try (linear, not quadratic)
     for r in rows:
         if r.get("parent_id") is not None and (r["path"], r["parent_id"]) in last:
             r["parent_id"] = last[(r["path"], r["parent_id"])]
         old = r["doc_id"]
         if old in seen:
-            n = 2
+            n = next_n.get(old, 2)
             while f"{old}-{n}" in taken:
                 n += 1
+            next_n[old] = n + 1
             new = f"{old}-{n}"
             taken.add(new)
             r["doc_id"] = new

@@ -126,7 +126,10 @@ def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFra
     frames, skipped = [], []
     for f in files:
         df = read_corpus(f, strict=strict, progress=False)
-        rel = f.relative_to(root).as_posix() if root.is_dir() else f.name
+        from civictext.corpus import _printable_path
+
+        # a name that is not valid UTF-8 is shown with U+FFFD (pyarrow cannot write it)
+        rel = _printable_path(f.relative_to(root).as_posix() if root.is_dir() else f.name)
         df = df.assign(path=rel)
         if root.is_dir() and "category" in df.columns:
             category = _category_folders(root, rel)
@@ -141,15 +144,20 @@ def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFra
 
 
 def _unique_ids(ids: list[str]) -> list[str]:
-    """read_corpus's rule for an id met again in a later file: add "-2", "-3", ..."""
+    """read_corpus's rule for an id met again in a later file: add "-N", with the
+    smallest N >= 2 that no document has (an existing "a1-2" keeps its id)."""
+    taken = set(ids)
     seen: set[str] = set()
+    next_n: dict[str, int] = {}
     out = []
     for d in ids:
         if d in seen:
-            n = 2
-            while f"{d}-{n}" in seen:
+            n = next_n.get(d, 2)
+            while f"{d}-{n}" in taken:
                 n += 1
+            next_n[d] = n + 1
             d = f"{d}-{n}"
+            taken.add(d)
         seen.add(d)
         out.append(d)
     return out

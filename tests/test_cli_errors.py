@@ -223,6 +223,12 @@ def test_outputs_of_an_earlier_run_that_this_run_did_not_write_are_removed(tmp_p
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                   if not p.name.startswith(".")) == ["a.csv", "figs", "figs/keep.png",
                                                     "figs/yearly.png", "notes.txt"]
+    with output_folder(out, where=None, command="ingest"):  # another command
+        (out / "articles.csv").write_text("3")
+    assert (out / "figs" / "yearly.png").exists()  # another command's outputs stay
+    with output_folder(out, where=None, command="ingest"):
+        pass
+    assert not (out / "articles.csv").exists() and (out / "a.csv").exists()
 
 
 def test_a_failed_command_removes_nothing(tmp_path):
@@ -235,3 +241,33 @@ def test_a_failed_command_removes_nothing(tmp_path):
         with output_folder(out, where=None):
             raise RuntimeError("stopped")
     assert (out / "a.csv").exists()
+
+
+def test_an_unwritable_output_folder_fails_before_reading(corpus_dir, tmp_path, capsys,
+                                                         monkeypatch):
+    import os
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    # as root every folder is writable; pretend this one is read-only
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == ro
+                        else real(p, mode, **kw))
+    assert cli.main(["themes", str(corpus_dir), "--out", str(ro / "s.csv"), "-q"]) == 2
+    err = _one_line_error(capsys, "themes")
+    assert f"{str(ro)!r} is not writable" in err
+
+
+def test_an_os_error_while_writing_is_one_line_naming_the_folder(corpus_dir, tmp_path, capsys,
+                                                                 monkeypatch):
+    import tempfile
+
+    def mkstemp(*a, dir=None, **kw):  # noqa: A002 - as the real signature
+        raise PermissionError(13, "Permission denied", os.path.join(dir, ".s.csv.abc123.tmp"))
+
+    import os
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    assert cli.main(["ingest", str(corpus_dir), "--out", str(tmp_path / "o"), "-q"]) == 2
+    err = _one_line_error(capsys, "ingest")
+    assert f"error: {tmp_path / 'o'}: Permission denied" in err and ".tmp" not in err
