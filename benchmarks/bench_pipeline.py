@@ -125,7 +125,7 @@ def _cache_size(cache: Path) -> tuple[int, int, int]:
         return 0, 0, 0
     with sqlite3.connect(db) as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        n, data = con.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM entries"
+        n, data = con.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM tokens_v1"
                               ).fetchone()
     disk = sum(p.stat().st_size for p in cache.glob("tokens.sqlite3*"))
     return n, data, disk

@@ -90,7 +90,7 @@ def _has_entries(cache) -> bool:
         return False
     try:
         with sqlite3.connect(_cache.db_path(cache), timeout=5) as con:
-            return con.execute("SELECT count(*) FROM entries").fetchone()[0] > 0
+            return con.execute("SELECT count(*) FROM tokens_v1").fetchone()[0] > 0
     except sqlite3.Error:
         return False
 
