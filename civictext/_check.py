@@ -12,10 +12,21 @@ from typing import Any
 
 from civictext.errors import ParameterError, ParameterTypeError
 
-__all__ = ["number", "integer", "choice", "regex", "SEED_MAX"]
+__all__ = ["number", "integer", "choice", "regex", "SEED_MAX", "MAX_STABILITY_SEEDS",
+           "max_jobs"]
 
 #: Largest random_state numpy accepts (seeds are 0 .. 2**32 - 1).
 SEED_MAX = 2**32 - 1
+#: Most refits a topic-stability check may ask for (each is a full topic-model fit).
+MAX_STABILITY_SEEDS = 100
+
+
+def max_jobs() -> int:
+    """Most worker processes a command may start: 4 per core (at least 8); more only
+    exhausts memory (each segmentation worker loads the model)."""
+    import os
+
+    return max(4 * (os.cpu_count() or 1), 8)
 
 
 def _range_text(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from civictext import __version__
+from civictext._check import MAX_STABILITY_SEEDS
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import CivictextError
 
@@ -95,9 +96,9 @@ def _regex(text: str) -> str:
 
 
 def _max_jobs() -> int:
-    import os
+    from civictext._check import max_jobs
 
-    return max(4 * (os.cpu_count() or 1), 8)
+    return max_jobs()
 
 
 _SEED = _int_in(0, 2**32 - 1)
@@ -604,7 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep terms in at least this many documents, or this share (default 2)")
     s.add_argument("--max-df", type=_df_value, default=0.95,
                    help="keep terms in at most this many documents, or this share (default 0.95)")
-    s.add_argument("--stability", type=_int_in(2, 100, also=(0,)), default=0, metavar="N",
+    s.add_argument("--stability", type=_int_in(2, MAX_STABILITY_SEEDS, also=(0,)), default=0,
+                   metavar="N",
                    help="also refit with N seeds (from --seed) and write stability.csv")
 
     s = sub.add_parser("trends", parents=[common, reader, seed, presence, corrected],

@@ -105,7 +105,7 @@ import pandas as pd
 
 from civictext import _cache, _progress
 from civictext.config import cache_dir
-from civictext.errors import CacheError, CivictextError
+from civictext.errors import ParameterError, CacheError, CivictextError
 from civictext.corpus import check_articles
 from civictext.normalize import fold, normalize_text
 
@@ -650,8 +650,12 @@ def _iter_texts(texts: list[str], givens: list[str | None], *, n_jobs: int, cach
                 progress: bool, settings: dict[str, Any], where: str
                 ) -> Iterator[tuple[int, _cache.DocTokens]]:
     """:func:`_iter_docs` on a list of texts and their given segmentations (or None)."""
-    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise CivictextError(f"{where}: n_jobs must be a positive int or -1, got {n_jobs!r}")
+    from civictext._check import max_jobs
+
+    if (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1
+            or n_jobs > max_jobs()):
+        raise ParameterError(f"{where}: n_jobs must be -1 (every core) or a whole number from 1 "
+                             f"to {max_jobs()}, got {n_jobs!r}")
     skey = _settings_key(settings)
     root: Path | None = None
     if cache:

@@ -1238,11 +1238,16 @@ def _check_df(value: Any, name: str, where: str) -> None:
 
 
 def _check_seeds(seeds: Sequence[int], where: str) -> list[int]:
+    from civictext._check import MAX_STABILITY_SEEDS, SEED_MAX, integer
+
     seeds = list(seeds) if not isinstance(seeds, (int, np.integer)) else [seeds]
     if len(seeds) < 2 or len(set(seeds)) != len(seeds):
         raise ModelError(f"{where}: seeds must hold at least 2 different random states, got "
                          f"{seeds!r}")
-    return [int(s) for s in seeds]
+    if len(seeds) > MAX_STABILITY_SEEDS:
+        raise ModelError(f"{where}: {len(seeds)} seeds ask for {len(seeds)} topic-model fits; "
+                         f"give at most {MAX_STABILITY_SEEDS}")
+    return [integer(s, "seeds", where, lo=0, hi=SEED_MAX) for s in seeds]
 
 
 def _lexicon_pairs(lexicon: Any, where: str) -> list[tuple[str, str]]:

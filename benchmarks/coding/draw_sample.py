@@ -164,12 +164,25 @@ def excerpt(text: str, limit: int = 3200) -> str:
         f"\n[article length: {len(text)} characters]"
 
 
+def write_packets(design: pd.DataFrame, texts: dict, packets: Path) -> None:
+    """One text file per coder packet (``coder1_packet``/``coder2_packet`` values):
+    items in item order, each the title and an excerpt; no ids, strata or scores."""
+    for col in ("coder1_packet", "coder2_packet"):
+        for p in sorted(x for x in design[col].unique() if x):
+            sub = design[design[col] == p].sort_values("item")
+            with open(packets / f"packet_{p}.txt", "w", encoding="utf-8") as fh:
+                for _, r in sub.iterrows():
+                    title, text = texts[(r["corpus"], r["doc_id"])]
+                    shown = text if not title or text.startswith(title) else f"{title}\n\n{text}"
+                    fh.write(f"===== ITEM {r['item']} =====\n{excerpt(shown)}\n\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--packets", default="/tmp/coding")
-    ap.add_argument("--n-coders", type=int, default=4)
-    ap.add_argument("--n-second", type=int, default=2)
+    ap.add_argument("--n-coders", type=int, default=3)
+    ap.add_argument("--n-second", type=int, default=1)
     ap.add_argument("--phase", type=int, choices=[1, 2], default=1)
     args = ap.parse_args()
     if args.phase == 2:
@@ -209,15 +222,7 @@ def main() -> None:
     design["coder2_packet"] = ""
     for k, i in enumerate(second):
         design.loc[i, "coder2_packet"] = f"B{k % args.n_second + 1}"
-    for col, packs in (("coder1_packet", design["coder1_packet"].unique()),
-                       ("coder2_packet", [p for p in design["coder2_packet"].unique() if p])):
-        for p in sorted(packs):
-            sub = design[design[col] == p].sort_values("item")
-            with open(packets / f"packet_{p}.txt", "w", encoding="utf-8") as fh:
-                for _, r in sub.iterrows():
-                    title, text = texts[(r["corpus"], r["doc_id"])]
-                    shown = text if not title or text.startswith(title) else f"{title}\n\n{text}"
-                    fh.write(f"===== ITEM {r['item']} =====\n{excerpt(shown)}\n\n")
+    write_packets(design, texts, packets)
     out = Path(__file__).resolve().parents[1] / "labels" / "coded" / "design.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     cols = ["corpus", "doc_id", "item", "stratum", "N_stratum", "n_stratum", "frame_size",
@@ -291,14 +296,7 @@ def phase2(args: argparse.Namespace) -> None:
         d2.loc[i, "coder1_packet"] = f"C{k % args.n_coders + 1}"
     second = rng2.choice(len(d2), size=min(80, len(d2)), replace=False)
     d2.loc[second, "coder2_packet"] = "D1"
-    for col in ("coder1_packet", "coder2_packet"):
-        for p in sorted(x for x in d2[col].unique() if x):
-            sub = d2[d2[col] == p].sort_values("item")
-            with open(packets / f"packet_{p}.txt", "w", encoding="utf-8") as fh:
-                for _, r in sub.iterrows():
-                    title, text = texts[(r["corpus"], r["doc_id"])]
-                    shown = text if not title or text.startswith(title) else f"{title}\n\n{text}"
-                    fh.write(f"===== ITEM {r['item']} =====\n{excerpt(shown)}\n\n")
+    write_packets(d2, texts, packets)
     cols = ["corpus", "doc_id", "item", "phase", "stratum", "phase1_stratum", "N_stratum",
             "n_stratum", "frame_size", "corpus_size", "pi", "coder1_packet", "coder2_packet"]
     design["phase1_stratum"] = design["stratum"]
