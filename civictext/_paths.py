@@ -8,6 +8,7 @@ and must be writable; all of this is checked before any computing.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import logging
 import os
@@ -18,7 +19,7 @@ from typing import Iterable, Iterator
 
 from civictext.errors import ParameterError
 
-__all__ = ["check_output", "output_folder"]
+__all__ = ["check_output", "output_folder", "output_file"]
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,47 @@ def output_folder(out: str | os.PathLike, *, where: str | None,
             _supersede(folder, start, command)
     finally:
         os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
+def output_file(out: str | os.PathLike, *, where: str | None) -> Iterator[Path]:
+    """Hold a single output file for one command: locked and cleaned.
+
+    ``.NAME.lock`` beside ``out`` is held (``flock``) while the command runs, so
+    a second command writing the same file fails at once instead of racing it;
+    hidden temporaries of ``out`` that a killed run left (``.NAME.XXXXXX.tmp``,
+    atomic_write's) are removed. The lock file is removed when the command ends
+    (nothing is left beside the output); a command started in the instant between
+    that and a third one could then lock a different file, and the later of two
+    complete atomic writes wins, which is no worse than running them one after
+    the other.
+    """
+    pre = f"{where}: " if where else ""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.parent / f".{path.name}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _lock(fd)
+    except BlockingIOError:
+        os.close(fd)
+        raise ParameterError(f"{pre}another civictext command is writing {str(path)!r} (it "
+                             f"holds {lock_path.name}); wait for it to finish or choose another "
+                             "output file") from None
+    try:
+        n = 0
+        for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            if _TMP.match(p.name) and p.is_file():
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    n += 1
+        if n:
+            log.info("removed %d temporary file(s) of %s left by an interrupted run", n, path)
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            lock_path.unlink()
+        os.close(fd)
 
 
 def _lock(fd: int) -> None:

@@ -116,6 +116,9 @@ def _check_out(args: argparse.Namespace, kind: str, *inputs, name: str = "--out"
 # commands writing into an --out folder: locked while they run; the local ones
 # also remove what an earlier run wrote there and this one did not (dask resumes
 # from its partitions, collect from its saved pages: lock only)
+# commands writing one --out file (and themes' --evidence): locked while they run,
+# temporaries of a killed run removed
+_FILE_OUTPUTS = {"tokenize", "themes", "coverage", "trends", "dedup"}
 _FOLDER_OUTPUTS = {"ingest": "path", "topics": "path", "figures": "corpus", "run": "path",
                    "collect": "urls"}
 
@@ -123,7 +126,17 @@ _FOLDER_OUTPUTS = {"ingest": "path", "topics": "path", "figures": "corpus", "run
 @contextlib.contextmanager
 def _held_output(args: argparse.Namespace):
     if args.command not in _FOLDER_OUTPUTS:
-        yield
+        from civictext._paths import check_output, output_file
+
+        files = [(n, f) for n, f in (("--out", getattr(args, "out", None)),
+                                     ("--evidence", getattr(args, "evidence", None)))
+                 if f and args.command in _FILE_OUTPUTS]
+        with contextlib.ExitStack() as stack:
+            for name, f in files:
+                # before the lock file is created beside it: never inside an input
+                check_output(f, [args.path], where=None, kind="file", name=name)
+                stack.enter_context(output_file(f, where=None))
+            yield
         return
     from civictext._paths import check_output, output_folder
 

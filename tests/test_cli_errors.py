@@ -271,3 +271,26 @@ def test_an_os_error_while_writing_is_one_line_naming_the_folder(corpus_dir, tmp
     assert cli.main(["ingest", str(corpus_dir), "--out", str(tmp_path / "o"), "-q"]) == 2
     err = _one_line_error(capsys, "ingest")
     assert f"error: {tmp_path / 'o'}: Permission denied" in err and ".tmp" not in err
+
+
+def test_single_file_outputs_are_locked_and_cleaned(tmp_path, capsys, monkeypatch):
+    """A killed run's hidden temporary beside --out is removed by the next run; a
+    second command writing the same file while one runs fails with one line."""
+    import os as _os
+
+    from civictext._paths import output_file
+
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "s.csv"
+    stale = tmp_path / ".s.csv.abc123.tmp"
+    stale.write_text("half")
+    other = tmp_path / ".other.csv.abc123.tmp"  # another output's: not ours to remove
+    other.write_text("half")
+    assert cli.main(["coverage", "corpus/", "--out", str(out), "-q"]) == 0
+    assert out.is_file() and not stale.exists() and other.exists()
+    assert not (tmp_path / ".s.csv.lock").exists()
+    with output_file(out, where=None):  # as if another command were writing it
+        assert cli.main(["coverage", "corpus/", "--out", str(out), "-q"]) == 2
+    err = _one_line_error(capsys, "coverage")
+    assert "another civictext command is writing" in err
+    assert _os.path.getsize(out) > 0
