@@ -128,14 +128,9 @@ def output_folder(out: str | os.PathLike, *, where: str | None,
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     lock_path = folder / _LOCK_FILE
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        _lock(fd)
-    except BlockingIOError:
-        os.close(fd)
-        raise ParameterError(f"{pre}another civictext command is writing into {str(folder)!r} "
-                             f"(it holds {_LOCK_FILE}); wait for it to finish or choose "
-                             "another output folder") from None
+    fd = _hold(lock_path, f"{pre}another civictext command is writing into {str(folder)!r} "
+                          f"(it holds {_LOCK_FILE}); wait for it to finish or choose another "
+                          "output folder")
     try:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -175,14 +170,9 @@ def output_file(out: str | os.PathLike, *, where: str | None) -> Iterator[Path]:
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.parent / f".{path.name}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        _lock(fd)
-    except BlockingIOError:
-        os.close(fd)
-        raise ParameterError(f"{pre}another civictext command is writing {str(path)!r} (it "
-                             f"holds {lock_path.name}); wait for it to finish or choose another "
-                             "output file") from None
+    fd = _hold(lock_path, f"{pre}another civictext command is writing {str(path)!r} (it holds "
+                          f"{lock_path.name}); wait for it to finish or choose another output "
+                          "file")
     try:
         n = 0
         for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
@@ -197,6 +187,18 @@ def output_file(out: str | os.PathLike, *, where: str | None) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             lock_path.unlink()
         os.close(fd)
+
+
+def _hold(lock_path: Path, busy: str) -> int:
+    """Open and lock ``lock_path``; its descriptor (closing it releases the lock), or a
+    ParameterError saying ``busy`` when another process holds it."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _lock(fd)
+    except BlockingIOError:
+        os.close(fd)
+        raise ParameterError(busy) from None
+    return fd
 
 
 def _lock(fd: int) -> None:
