@@ -54,7 +54,7 @@ def test_same_seed_same_model(lab, model):
 def test_save_load_roundtrip(tmp_path, lab, model):
     model.save(tmp_path / "m")
     assert {p.name for p in (tmp_path / "m").iterdir()} == {"model.skops", "model.json",
-                                                            "MODEL_CARD.md"}
+                                                            "vocabulary.json", "MODEL_CARD.md"}
     back = load_theme_model(tmp_path / "m")
     np.testing.assert_array_equal(back.predict_proba(lab)["p_model"],
                                   model.predict_proba(lab)["p_model"])
@@ -72,6 +72,11 @@ def test_load_refuses_tampered_and_foreign_files(tmp_path, model):
     blob = (folder / "model.skops").read_bytes()
     (folder / "model.skops").write_bytes(blob + b"x")
     with pytest.raises(ModelError, match="checksum"):
+        load_theme_model(folder)
+    (folder / "model.skops").write_bytes(blob)
+    vocab = (folder / "vocabulary.json").read_text(encoding="utf-8")
+    (folder / "vocabulary.json").write_text(vocab.replace('"', "'", 2), encoding="utf-8")
+    with pytest.raises(ModelError, match="vocabulary.json does not match"):
         load_theme_model(folder)
     # 2. a file whose checksum was rewritten too, holding a type that could run code
     evil = sio.dumps({"vectorizer": FunctionTransformer(func=print), "classifiers": {}})
