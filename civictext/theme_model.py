@@ -234,13 +234,13 @@ def _classifier(C: float, random_state: int):
 
 
 def _weighted_prf(y: np.ndarray, yhat: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """Design-weighted precision, recall, F1 (F1 0 when nothing relevant is found)."""
+    from civictext.validation import _prf
+
     tp = float(np.sum(w * (y == 1) * (yhat == 1)))
-    fp = float(np.sum(w * (y == 0) * (yhat == 1)))
-    fn = float(np.sum(w * (y == 1) * (yhat == 0)))
-    p = tp / (tp + fp) if tp + fp > 0 else float("nan")
-    r = tp / (tp + fn) if tp + fn > 0 else float("nan")
-    f = 2 * p * r / (p + r) if tp > 0 else 0.0
-    return p, r, f
+    p, r, f = _prf(tp, float(np.sum(w * (y == 0) * (yhat == 1))),
+                   float(np.sum(w * (y == 1) * (yhat == 0))))
+    return p, r, (f if tp > 0 else 0.0)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
@@ -829,7 +829,7 @@ def next_to_code(
         The sheet: ``doc_id, title, text``, an empty column per theme, ``coder,
         comment``, then ``stratum, stratum_size, n_sampled, weight, pi``.
     """
-    from civictext.validation import ValidationError, write_coding_sheet
+    from civictext.validation import ValidationError, coding_sheet, write_coding_sheet
 
     articles = check_articles(articles, "next_to_code", error=ValidationError)
     model = _resolve_model(model)
@@ -867,23 +867,12 @@ def next_to_code(
         k = n - len(rest)
     pick_u = rng.choice(np.sort(pool), size=k, replace=False) if k else np.array([], dtype=object)
     pick_r = rng.choice(np.sort(rest), size=n - k, replace=False)
-    rows = ([(d, "uncertain", len(pool), k) for d in pick_u]
-            + [(d, "random", len(rest), n - k) for d in pick_r])
-    rows = [rows[i] for i in rng.permutation(len(rows))]
-    by = cand.assign(doc_id=cand["doc_id"].astype(str)).set_index("doc_id")
-    sheet = pd.DataFrame({"doc_id": [r[0] for r in rows]})
-    sheet["title"] = (by["title"].reindex(sheet["doc_id"]).fillna("").to_numpy()
-                      if "title" in by.columns else "")
-    sheet["text"] = by["text"].reindex(sheet["doc_id"]).fillna("").to_numpy()
-    for t in model.themes:
-        sheet[t] = ""
-    sheet["coder"] = ""
-    sheet["comment"] = ""
-    sheet["stratum"] = [r[1] for r in rows]
-    sheet["stratum_size"] = np.array([r[2] for r in rows], dtype="int64")
-    sheet["n_sampled"] = np.array([r[3] for r in rows], dtype="int64")
-    sheet["weight"] = sheet["stratum_size"] / sheet["n_sampled"]
-    sheet["pi"] = sheet["n_sampled"] / sheet["stratum_size"]
+    chosen = np.concatenate([pick_u, pick_r])[rng.permutation(n)]
+    strata = pd.Series(["uncertain"] * len(pick_u) + ["random"] * len(pick_r),
+                       index=np.concatenate([pick_u, pick_r]))
+    sheet = coding_sheet(cand, chosen, strata, pd.Series({"uncertain": len(pool),
+                                                         "random": len(rest)}),
+                         pd.Series({"uncertain": k, "random": n - k}), model.themes)
     if out is not None:
         write_coding_sheet(sheet, out)
     return sheet

@@ -408,6 +408,26 @@ def sample_for_coding(
             chosen.extend(rng.choice(members, size=int(k), replace=False).tolist())
     order = rng.permutation(len(chosen))
     chosen = [chosen[i] for i in order]
+    sheet = coding_sheet(articles, chosen, strata, sizes, alloc, themes)
+    sheet.attrs["design"] = {"design": design, "n": int(n), "random_state": random_state,
+                             **({"freq": freq, "by": by, "positive_share": positive_share}
+                                if design == "cells" else {"stratify": stratify})}
+    if out is not None:
+        write_coding_sheet(sheet, out)
+    return sheet
+
+
+def coding_sheet(articles: pd.DataFrame, chosen: Sequence[str], strata: pd.Series,
+                 sizes: pd.Series, alloc: pd.Series, themes: Sequence[str]) -> pd.DataFrame:
+    """The coding sheet of a stratified sample drawn by simple random sampling per stratum.
+
+    ``chosen``: doc_ids in sheet order; ``strata``: stratum per doc_id (covering
+    ``chosen``); ``sizes`` / ``alloc``: documents in, and drawn from, each stratum.
+    Columns ``doc_id, title, text``, an empty column per theme, ``coder, comment``,
+    then ``stratum, stratum_size, n_sampled, weight`` (documents each coded one stands
+    for) and ``pi`` (its inclusion probability).
+    """
+    chosen = list(chosen)
     arts = articles.assign(doc_id=articles["doc_id"].astype(str)).set_index("doc_id")
     sheet = pd.DataFrame({"doc_id": chosen})
     sheet["title"] = (arts["title"].reindex(chosen).fillna("").to_numpy()
@@ -423,11 +443,6 @@ def sample_for_coding(
     sheet["n_sampled"] = alloc.reindex(st).to_numpy().astype("int64")
     sheet["weight"] = sheet["stratum_size"] / sheet["n_sampled"]
     sheet["pi"] = sheet["n_sampled"] / sheet["stratum_size"]
-    sheet.attrs["design"] = {"design": design, "n": int(n), "random_state": random_state,
-                             **({"freq": freq, "by": by, "positive_share": positive_share}
-                                if design == "cells" else {"stratify": stratify})}
-    if out is not None:
-        write_coding_sheet(sheet, out)
     return sheet
 
 
