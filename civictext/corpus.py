@@ -1169,6 +1169,19 @@ def _check_regular(p: Path) -> None:
                     "file; not read")
 
 
+def free_id(old: str, taken: set[str], next_n: dict[str, int]) -> str:
+    """The id for a repeat of ``old``: ``old-N`` for the smallest N >= 2 (from
+    ``next_n[old]`` on, so renaming stays linear) that no document has; added to
+    ``taken``. The one renaming rule of read_corpus and the Dask engine."""
+    n = next_n.get(old, 2)
+    while f"{old}-{n}" in taken:
+        n += 1
+    next_n[old] = n + 1
+    new = f"{old}-{n}"
+    taken.add(new)
+    return new
+
+
 def _rename_duplicates(rows: list[dict]) -> list[dict]:
     """Give every repeated doc_id a new, unused one; the first document keeps it.
 
@@ -1186,12 +1199,7 @@ def _rename_duplicates(rows: list[dict]) -> list[dict]:
             r["parent_id"] = last[(r["path"], r["parent_id"])]
         old = r["doc_id"]
         if old in seen:
-            n = next_n.get(old, 2)
-            while f"{old}-{n}" in taken:
-                n += 1
-            next_n[old] = n + 1
-            new = f"{old}-{n}"
-            taken.add(new)
+            new = free_id(old, taken, next_n)
             r["doc_id"] = new
             renamed.append({"path": r["path"], "original_id": old, "doc_id": new})
             if r["kind"] == "article":

@@ -146,18 +146,15 @@ def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFra
 def _unique_ids(ids: list[str]) -> list[str]:
     """read_corpus's rule for an id met again in a later file: add "-N", with the
     smallest N >= 2 that no document has (an existing "a1-2" keeps its id)."""
+    from civictext.corpus import free_id
+
     taken = set(ids)
     seen: set[str] = set()
     next_n: dict[str, int] = {}
     out = []
     for d in ids:
         if d in seen:
-            n = next_n.get(d, 2)
-            while f"{d}-{n}" in taken:
-                n += 1
-            next_n[d] = n + 1
-            d = f"{d}-{n}"
-            taken.add(d)
+            d = free_id(d, taken, next_n)
         seen.add(d)
         out.append(d)
     return out
