@@ -1551,13 +1551,14 @@ def check_articles(articles: Any, where: str, *,
     return articles
 
 
-def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Path:
+def write_read_report(articles: "pd.DataFrame | ReadResult", out_dir: str | os.PathLike) -> Path:
     """Write ``read_report.csv`` (one row per input file) and ``skipped_items.csv``.
 
     Parameters
     ----------
-    articles : DataFrame
-        The result of :func:`read_corpus` (its ``attrs`` hold the report).
+    articles : DataFrame or ReadResult
+        The result of :func:`read_corpus` (its ``attrs`` hold the report) or
+        of :func:`read_corpus_result`.
     out_dir : str or path-like
         Output folder (created if needed); files are written atomically.
 
@@ -1577,12 +1578,17 @@ def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Pat
     'read_report.csv'
     """
     out = Path(out_dir)
-    files = pd.DataFrame(articles.attrs.get("files", []),
+    if isinstance(articles, ReadResult):
+        report = {"files": articles.files, "skipped": articles.skipped,
+                  "renamed": articles.renamed}
+    else:
+        report = articles.attrs
+    files = pd.DataFrame(report.get("files", []),
                          columns=["path", "format", "encoding", "records", "skipped", "reason"])
-    skipped = pd.DataFrame(articles.attrs.get("skipped", []), columns=["path", "line", "reason"])
+    skipped = pd.DataFrame(report.get("skipped", []), columns=["path", "line", "reason"])
     skipped["line"] = skipped["line"].astype("Int64")
     write_csv(out / "skipped_items.csv", skipped)
-    renamed = pd.DataFrame(articles.attrs.get("renamed", []),
+    renamed = pd.DataFrame(report.get("renamed", []),
                            columns=["path", "original_id", "doc_id"])
     write_csv(out / "renamed_ids.csv", renamed)
     counts = renamed.groupby("path").size()
