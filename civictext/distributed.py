@@ -715,7 +715,8 @@ class DaskEngine:
         cluster = distributed.LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
                                            processes=self.processes,
                                            memory_limit=self.memory_limit or "auto",
-                                           dashboard_address=":0")
+                                           dashboard_address=":0",
+                                           silence_logs=logging.ERROR)
         client = distributed.Client(cluster)
 
         def close() -> None:

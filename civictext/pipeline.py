@@ -235,13 +235,13 @@ def _deduplicated(articles: pd.DataFrame, *, dedup: bool,
     """The documents trends and figures count (near-duplicates dropped, the first
     kept) and the cluster report (empty when ``dedup`` is False)."""
     if dedup and len(articles) > 1:
-        from civictext.dedup import drop_near_duplicates
+        from civictext.dedup import near_duplicates
 
-        kept = drop_near_duplicates(articles, keep="first", random_state=random_state)
-        clusters = kept.attrs.get("near_duplicates", pd.DataFrame())
-        kept = kept.reset_index(drop=True)
-        kept.attrs = {}
-        return kept, clusters
+        # the report itself, not drop_near_duplicates' copy of it in attrs (pandas
+        # deep-copies attrs on every operation on the kept frame)
+        clusters = near_duplicates(articles, keep="first", random_state=random_state)
+        mask = clusters["is_representative"].to_numpy()
+        return articles.loc[mask].reset_index(drop=True), clusters
     return articles, pd.DataFrame()
 
 
