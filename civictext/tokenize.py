@@ -610,8 +610,9 @@ def _given_count(text: str, given: str, terms: tuple[str, ...]) -> int | None:
     punctuation token), unless a lexicon compound is merged. So the count is
     the number of chunks holding a letter or digit, taken over the whole
     document at once, except on the lines where a sentence may end inside a
-    chunk (``.?!`` followed by a character that is neither whitespace,
-    ``_`` nor ``.?!``) or a compound may start (:class:`_TermFilter`): those
+    chunk (``.?!`` followed by a character that is neither whitespace nor
+    ``.?!``: ``Co._opXtra`` is one given word, but the text "Co. opXtra" has a
+    sentence end after "Co.") or a compound may start (:class:`_TermFilter`): those
     lines are split into sentences and a sentence with a possible compound goes
     through the per-sentence path. ``given`` must be usable
     (:func:`_usable_given`).
@@ -633,7 +634,7 @@ def _given_count(text: str, given: str, terms: tuple[str, ...]) -> int | None:
     punct = np.flatnonzero(cls[:-1] == 3)
     if len(punct):
         nxt = cls[punct + 1]
-        marks.extend(punct[(nxt == 0) | (nxt == 1)].tolist())
+        marks.extend(punct[(nxt == 0) | (nxt == 1) | (nxt == 4)].tolist())
     if not marks:
         return total
     index = _compound_index(terms) if terms else None

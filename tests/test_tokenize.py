@@ -620,7 +620,7 @@ _GIVEN_PIECES = ["cải_cách", "hành_chính", "cải", "cách", "hành", "chí
                  # sentence ends inside a chunk (not after an abbreviation)
                  "cải cách hành chính", "cải_cách hành chính", "quy tắc_ứng xử", "hài lòng",
                  "cai cach hanh chinh", "dịch_vụ công trực_tuyến", "nội.Ông", "việc!Hà",
-                 "tin?Bộ", "xong...Sau", "đó..sau"]
+                 "tin?Bộ", "xong...Sau", "đó..sau", "Co._opXtra", "Saigon_Co. op", "nội._Ông"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
