@@ -1039,7 +1039,10 @@ def count_tokens(articles: pd.DataFrame, *, n_jobs: int | None = None, cache: bo
     """Number of word and number tokens (punctuation excluded) per document.
 
     Uses the same segmentation and cache as :func:`tokenize`; on a cached
-    corpus it only reads the cache. ``n_jobs``: worker processes for documents
+    corpus it only reads the cache. Documents whose segmentation is given
+    (pre-segmented corpora) are counted from it directly, with the counts
+    :func:`tokenize` would give (sentence splitting and lexicon compounds are
+    looked at only where they can change a count). ``n_jobs``: worker processes for documents
     not in the cache (``-1``: every core); default 1, or the ``--jobs`` of the
     ``civictext run`` in progress (which also shows a progress bar here).
 

@@ -885,8 +885,8 @@ class _SparseDot:
     same numbers, in the same batches, so the values are bit for bit those of
     scikit-learn (tested against it); matrices whose structure would not give
     the same layout (unsorted or duplicate indices, stored zeros) and dense ones
-    go to scikit-learn's function. In a seeded fit on Dân trí this step was 85 %
-    of the fit's time.
+    go to scikit-learn's function. It is most of a seeded fit's time; on Dân trí
+    the fit took 0.75-0.95x the CPU time with it (benchmarks/RESULTS.md).
     """
 
     def __init__(self, original: Callable) -> None:
@@ -900,8 +900,10 @@ class _SparseDot:
             return self.original(W, H, X)
         from sklearn.utils._sparse import _align_api_if_sparse
 
-        key = (id(X), X.shape, X.nnz, id(X.indices), id(X.indptr))
-        if key != self.key:
+        # the matrix itself is kept, so the key cannot be another matrix's
+        key = (X, X.indices, X.indptr, X.nnz)
+        if (self.key is None or any(a is not b for a, b in zip(key[:3], self.key[:3]))
+                or key[3] != self.key[3]):
             self.ii, self.jj = X.nonzero()
             self.key = key
         ii, jj = self.ii, self.jj
