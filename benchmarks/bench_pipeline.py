@@ -111,11 +111,34 @@ def _sentences(path: Path, out: Path) -> tuple[int, int]:
     return len(arts), sum(map(len, sents))
 
 
+def _skops_content(path: Path) -> tuple[str, list[bytes]]:
+    """A skops file's schema and arrays with the arrays' names (``id()`` of the
+    objects when saved, different in every process) replaced by their order."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        schema = z.read("schema.json").decode("utf-8")
+        names = list(dict.fromkeys(re.findall(r"\d{9,}", schema)))
+        arrays = [z.read(f"{n}.npy") if f"{n}.npy" in z.namelist() else b"" for n in names]
+    for k, n in enumerate(names):
+        schema = schema.replace(n, f"ARRAY{k}")
+    return schema, arrays
+
+
 def _same_outputs(a: Path, b: Path) -> list[str]:
-    """Files that differ between two output folders (manifest without timings/versions)."""
+    """Files that differ between two output folders (manifest without timings/versions).
+
+    ``.civictext.lock`` (the running process's id) is skipped; ``.skops`` files are
+    compared by content (:func:`_skops_content`) and the ``sha256`` of such a file
+    in ``model.json`` is then ignored: skops names arrays by object id, so two
+    processes never write the same bytes for the same model.
+    """
     diffs = []
-    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*")
+                     if p.is_file() and p.name != ".civictext.lock")
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*")
+                     if p.is_file() and p.name != ".civictext.lock")
     if files_a != files_b:
         diffs.append(f"file lists differ: {sorted(set(map(str, files_a)) ^ set(map(str, files_b)))}")
     for rel in set(files_a) & set(files_b):
@@ -126,9 +149,32 @@ def _same_outputs(a: Path, b: Path) -> list[str]:
                 j.pop("versions", None)
             if ja != jb:
                 diffs.append(str(rel))
+        elif rel.suffix == ".skops":
+            if _skops_content(a / rel) != _skops_content(b / rel):
+                diffs.append(str(rel))
+        elif rel.name == "model.json" and (a / rel.with_name("model.skops")).exists():
+            ja, jb = (json.loads((x / rel).read_text(encoding="utf-8")) for x in (a, b))
+            same_skops = (_skops_content(a / rel.with_name("model.skops"))
+                          == _skops_content(b / rel.with_name("model.skops")))
+            if same_skops:
+                _drop_sha(ja)
+                _drop_sha(jb)
+            if ja != jb:
+                diffs.append(str(rel))
         elif not filecmp.cmp(a / rel, b / rel, shallow=False):
             diffs.append(str(rel))
     return sorted(diffs)
+
+
+def _drop_sha(obj: object) -> None:
+    """Remove every ``sha256`` key from a JSON object, in place."""
+    if isinstance(obj, dict):
+        obj.pop("sha256", None)
+        for v in obj.values():
+            _drop_sha(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            _drop_sha(v)
 
 
 def _cache_size(cache: Path) -> tuple[int, int, int]:
