@@ -924,8 +924,10 @@ def _fast_kl_steps() -> Iterator[None]:
     """Use :class:`_SparseDot` inside scikit-learn's NMF for the ``with`` block."""
     from sklearn.decomposition import _nmf
 
-    original = _nmf._special_sparse_dot
-    if isinstance(original, _SparseDot):  # nested: already in place
+    original = getattr(_nmf, "_special_sparse_dot", None)
+    # nested (already in place), or a scikit-learn without this private helper: the
+    # library's own step is used (the same numbers, only slower)
+    if original is None or isinstance(original, _SparseDot):
         yield
         return
     _nmf._special_sparse_dot = _SparseDot(original)
