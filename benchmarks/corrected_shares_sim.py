@@ -58,15 +58,23 @@ SCENARIOS = {
                 false_positive_rate=0.2),
     "good": dict(true_share=0.3, recall=(0.95, 0.9), outlet_recall_shift=-0.05,
                  false_positive_rate=0.02),
+    # tiny cells: 60 articles, 10 coded (the minimum), shares near 0 and near 1
+    "rare": dict(true_share=0.03, recall=(0.9, 0.9), outlet_recall_shift=0.0,
+                 false_positive_rate=0.01, n_per_cell=60, coded_per_cell=10),
+    "common": dict(true_share=0.97, recall=(0.95, 0.95), outlet_recall_shift=0.0,
+                   false_positive_rate=0.3, n_per_cell=60, coded_per_cell=10),
 }
 N_PER_CELL, N_PERIODS, CODED_PER_CELL = 200, 12, 20
 
 
 def one_replication(scenario: dict, seed: int, n_boot: int) -> pd.DataFrame:
-    w = planted_measurement_error(n_per_cell=N_PER_CELL, n_periods=N_PERIODS,
+    scenario = dict(scenario)
+    n_cell = scenario.pop("n_per_cell", N_PER_CELL)
+    k_cell = scenario.pop("coded_per_cell", CODED_PER_CELL)
+    w = planted_measurement_error(n_per_cell=n_cell, n_periods=N_PERIODS,
                                   random_state=seed, **scenario)
     arts, scores = w["articles"], w["scores"].assign(zero=0.0)
-    sheet = sample_for_coding(arts, scores, 2 * N_PERIODS * CODED_PER_CELL, design="cells",
+    sheet = sample_for_coding(arts, scores, 2 * N_PERIODS * k_cell, design="cells",
                               freq="M", by="source", random_state=seed + 10_000)
     coded = sheet[["doc_id", "pi"]].merge(w["truth"], on="doc_id")
     kw = dict(freq="M", by="source", random_state=seed)
@@ -74,7 +82,7 @@ def one_replication(scenario: dict, seed: int, n_boot: int) -> pd.DataFrame:
     cell = theme_trends(scores, arts, n_boot=0, coded=coded, **kw)
     pooled = theme_trends(scores, arts, n_boot=0, coded=coded, pooled=True, **kw)
     cellcol = arts.assign(cell=arts["published"].str[:7] + "|" + arts["source"])
-    srs = sample_for_coding(cellcol, scores, 2 * N_PERIODS * CODED_PER_CELL, stratify="cell",
+    srs = sample_for_coding(cellcol, scores, 2 * N_PERIODS * k_cell, stratify="cell",
                             random_state=seed + 20_000)
     coded_srs = srs[["doc_id", "pi"]].merge(w["truth"], on="doc_id")
     alone = theme_trends(scores, arts, n_boot=0, coded=coded_srs, measure="zero", **kw)
@@ -85,6 +93,8 @@ def one_replication(scenario: dict, seed: int, n_boot: int) -> pd.DataFrame:
             columns={"share_corrected": f"{name}", "corrected_lo": f"{name}_lo",
                      "corrected_hi": f"{name}_hi"}), on=key)
     out["rep"] = seed
+    out["pooled_rejected"] = any(r["rejected"]
+                                 for r in pooled.attrs["correction"]["pooled_test"].values())
     return out
 
 
@@ -108,6 +118,11 @@ def summarise(df: pd.DataFrame) -> dict[str, float]:
         res[f"{name} gap A-B"] = float(df.loc[df["source"].str.endswith("A"), est].mean()
                                        - df.loc[df["source"].str.endswith("B"), est].mean())
     res["width ratio corrected / coded only"] = res["corrected width"] / res["coded only width"]
+    res["pooled test rejects (share of replications)"] = float(
+        df.groupby("rep")["pooled_rejected"].first().mean())
+    res["corrected: interval wholly above truth"] = float((df["cell_lo"] > t).mean())
+    res["corrected: interval wholly below truth"] = float((df["cell_hi"] < t).mean())
+    res["corrected: cells not estimable"] = float(df["cell"].isna().mean())
     return res
 
 
