@@ -376,3 +376,78 @@ def test_pooled_intervals_add_the_between_cell_variance_and_say_so(planted):
     f0 = w["scores"]["present"].to_numpy(float)[:200]
     assert (pooled_corrected_mean(f0, rates).se
             < pooled["corrected_se"].iloc[0])  # without tau2: narrower
+
+
+# ------------------------------------------------------------- per-outlet figure
+@pytest.fixture(scope="module")
+def two_theme_trends(planted):
+    """Corrected trends by outlet for two themes (the second a copy of the first)."""
+    w, _, coded = planted
+    scores = pd.concat([w["scores"], w["scores"].assign(theme="conduct")])
+    coded2 = pd.concat([coded, coded.assign(theme="conduct")])
+    return ct.theme_trends(scores, w["articles"], freq="M", by="source", coded=coded2,
+                           n_boot=0), scores, coded2, w
+
+
+def test_per_outlet_corrected_plot_colours_legend_and_title(two_theme_trends):
+    import matplotlib
+    matplotlib.use("Agg")
+    from test_plots import _overlap
+
+    from civictext import plots
+
+    tr, *_ = two_theme_trends
+    fig = plots.plot_corrected_shares_by_group(tr, measure="focus")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 2  # SYNTHETIC-A, SYNTHETIC-B
+    solid = [ln for ln in panels[0].get_lines() if not ln.get_label().startswith("_")]
+    assert len({ln.get_color() for ln in solid}) == len(solid) == 2
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[-2:] == ["corrected, with interval", "machine measure (uncorrected)"]
+    title = fig._suptitle.get_text()
+    assert "focus rule" in title and "corrected" in title and "per source" in title
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent()
+    for ax in panels:
+        assert _overlap(legend, ax.get_window_extent()) == 0  # above the panels
+    assert "20 coded" in panels[0].get_title() or "120 coded" in panels[0].get_title()
+    ax = plots.plot_corrected_shares(tr[tr["source"] == "SYNTHETIC-A"], measure="mention")
+    assert "mentioned" in ax.get_title() and "corrected" in ax.get_title()
+    fig = ax.figure
+    fig.canvas.draw()
+    assert _overlap(ax.get_legend().get_window_extent(), ax.get_window_extent()) == 0
+    bare = tr.copy()
+    bare.attrs = {}
+    with pytest.raises(TrendError, match="pass by="):
+        plots.plot_corrected_shares_by_group(bare)
+
+
+def test_per_outlet_corrected_figure_is_written_with_an_honest_caption(two_theme_trends,
+                                                                        tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+
+    from civictext.figures import corrected_theme_share_by_outlet, figures_from_tables
+
+    tr, scores, coded2, w = two_theme_trends
+    rec = corrected_theme_share_by_outlet(tr, tmp_path, presence="focus")
+    assert (tmp_path / rec["png"]).is_file() and (tmp_path / rec["svg"]).is_file()
+    table = pd.read_csv(tmp_path / rec["csv"], keep_default_na=False)
+    assert {"source", "share_corrected", "corrected_lo", "n_coded"} <= set(table.columns)
+    assert len(table) == len(tr)
+    cap = rec["caption"]
+    assert "20 per 'source' and month" in cap  # n coded per cell
+    assert "each source and period corrected with its own coded documents" in cap
+    assert "Egami" in cap and "Jeffreys" in cap
+    assert rec["correction"]["coded_documents"] == coded2["doc_id"].nunique()
+    # figures_from_tables draws it when a coded sample and a by column are given
+    recs = figures_from_tables(w["articles"], scores, tmp_path / "all", n_boot=0, freq="M",
+                               by="source", coded=coded2, pooled=True)
+    names = [r["name"] for r in recs]
+    assert "corrected_theme_share_by_outlet" in names and "corrected_theme_share_by_month" in names
+    pooled = next(r for r in recs if r["name"] == "corrected_theme_share_by_outlet")
+    assert "pooled across cells" in pooled["caption"] and "pooled assumption" in pooled["caption"]
+    assert "reform" in pooled["correction"]["pooled_test"]
+    assert "corrected_theme_share_by_outlet" not in [
+        r["name"] for r in figures_from_tables(w["articles"], scores, tmp_path / "no", n_boot=0,
+                                               freq="M", by="source")]
