@@ -18,19 +18,43 @@ where, for the :math:`N_c` articles of the cell, :math:`f_i \\in [0, 1]` is the
 machine measure, :math:`R_i = 1` when article *i* was coded, :math:`y_i` its
 human code and :math:`\\pi_i` its inclusion probability. It is the machine's
 share plus the inclusion-weighted (Horvitz-Thompson) mean of the coded
-residuals. Its variance is estimated by :math:`s^2_\\psi / N_c`, the sample
-variance of the pseudo-outcomes over the cell's articles divided by their
-number; this accounts for both parts (the machine share varies from one set of
-articles to another, and so does the coded sample). In practice
-:func:`corrected_mean` computes it as the variance of the cell's true share
-(:math:`t(1-t)/N_c`, the codes are 0/1) plus the design variance of the
-residual term within machine classes (positives, negatives), with one
-relevant and one irrelevant pseudo-code added to each class's residuals
-("plus two", Agresti & Coull 1998): without them a cell in which none of a
-dozen coded negatives happened to be relevant would report no uncertainty at
-all, and 90% intervals covered the truth in 58-80% of simulated cells instead
-of 88-98% (``benchmarks/RESULTS.md``). The interval is the estimate -/+ the
-normal quantile times the standard error, clipped to [0, 1].
+residuals.
+
+**Interval.** The estimate's error has two parts: the cell's true share
+varies from one set of articles to another (variance :math:`t(1-t)/N_c`, the
+codes are 0/1), and the coded sample varies (the design variance of the
+residual term, computed within machine classes h, positives and negatives, as
+for a stratified sample: :math:`\\sum_{i \\in h, coded} (1-\\pi_i)/\\pi_i^2 \\cdot
+s^2_h / N_c^2`). A Wald interval (estimate -/+ z times the standard error)
+fails here: a class of ten coded negatives among which no miss happened to be
+coded has :math:`s^2_h = 0` and claims no uncertainty, and pseudo-codes added
+to prevent that (the "plus two" of Agresti & Coull 1998, civictext 0.3's
+first version) made intervals too wide when errors are rare (99% coverage
+with a good measure). civictext therefore builds the interval from
+**Jeffreys intervals** (Brown, Cai & DasGupta 2001) for each part, combined
+by the **method of variance estimates recovery** (MOVER; Zou & Donner 2008,
+after Newcombe 1998):
+
+* for each machine class h, the Jeffreys interval :math:`(l_h, u_h)` of the
+  class's (weighted) share :math:`p_h` of relevant coded articles, with the
+  effective sample size its design variance implies (Korn & Graubard 1998):
+  :math:`p_h(1-p_h)/v_h`, or :math:`1/D_h` when :math:`p_h` is 0 or 1 (for a
+  simple random sample of :math:`n_h` from :math:`N_h`, :math:`D_h^{-1} = n_h
+  / (1 - n_h/N_h)`, so a fully coded class has no design uncertainty);
+* for the true share over sets of articles, the Jeffreys interval of
+  :math:`t` with :math:`N_c` observations;
+* lower end :math:`\\hat\\theta - \\sqrt{(t - l_t)^2 + \\sum_h a_h^2 (p_h - l_h)^2}`,
+  upper end likewise with the upper distances, :math:`a_h = N_h / N_c`, clipped
+  to [0, 1].
+
+A Jeffreys interval has width when no error was seen (its upper end at k = 0
+of n is about 1.9/n at 90%) without assuming errors are common. In
+simulations (``benchmarks/corrected_shares_sim.py``) the 90% intervals cover
+the planted share in 85-95% of cells with drifting recall, a real trend, a
+poor and a good measure, and are at least as wide as needed in tiny cells
+(10 coded of 30-60 articles, shares of 3% or 97%). ``se`` is still reported
+(the square root of the two variances above) but the interval is not
+estimate -/+ z se: it is asymmetric near 0 and 1.
 
 **Assumptions** (written into every output that uses it):
 
@@ -51,14 +75,14 @@ normal quantile times the standard error, clipped to [0, 1].
 Where ppi-python fits and where it does not: its ``ppi_mean_ci`` (with
 ``lam=1``) gives the same point estimate (checked to 1e-16 in
 ``benchmarks/ppi_agreement.py``, also with unequal ``pi`` passed as ``w = 1 /
-pi``), but its interval treats the coded documents as an i.i.d. sample, with no
-design (stratified) variance and nothing for a machine class in which no error
-happened to be coded: in simulated cells of 200 articles with 20 coded (half
-among machine positives) its 90% interval covered the truth 82% of the time,
-this one 93% (``benchmarks/RESULTS.md``). Cells of that size are the usual case
-here (an outlet in a month), so civictext implements the estimator itself (a
-few dozen lines) instead of depending on ppi-python, which also pulls numba and
-gdown.
+pi``), but its interval is a Wald interval that treats the coded documents
+as an i.i.d. sample, with no design (stratified) variance and nothing for a
+machine class in which no error happened to be coded: in simulated cells of
+200 articles with 20 coded (half among machine positives) its 90% interval
+covered the truth 82% of the time (``benchmarks/RESULTS.md``). Cells of that
+size are the usual case here (an outlet in a month), so civictext implements
+the estimator itself (a few dozen lines, with scipy's Beta quantile) instead
+of depending on ppi-python, which also pulls numba and gdown.
 
 **Pooled correction** (:func:`pooled_corrected_mean`, only on request): one
 error rate across cells. The coded articles of every cell together estimate
@@ -66,8 +90,14 @@ the mean residual among machine positives (:math:`f \\geq 0.5`) and among
 machine negatives; a cell's share is its machine share plus its own mix of
 the two. This borrows strength when cells have few coded articles, but it is
 valid only if the machine's error rates are the same in every period and
-group, which is what the per-cell correction exists to avoid assuming; the
-output says so.
+group, which is what the per-cell correction exists to avoid assuming. So the
+assumption is tested (:func:`pooled_residuals` with ``cells``: Cochran's Q of
+the cells' mean residuals per class, Bonferroni over the two classes), the
+result is written beside every pooled share (``corrected_note``), and the
+between-cell variance of the error rates (:math:`\\tau^2`, DerSimonian & Laird
+1986) is added to every pooled interval. The test has little power with ten
+coded documents per cell and class; a pooled share whose error rates drift
+is biased for the cells at either end of the drift, whatever its interval.
 
 References
 ----------
@@ -81,6 +111,21 @@ social science applications of large language models. *NeurIPS 36*.
 Agresti, A., & Coull, B. A. (1998). Approximate is better than "exact" for
 interval estimation of binomial proportions. *The American Statistician*,
 52(2), 119-126.
+
+Brown, L. D., Cai, T. T., & DasGupta, A. (2001). Interval estimation for a
+binomial proportion. *Statistical Science*, 16(2), 101-133.
+
+Zou, G. Y., & Donner, A. (2008). Construction of confidence limits about
+effect measures: a general approach. *Statistics in Medicine*, 27(10),
+1693-1702. (Newcombe, R. G. (1998). Interval estimation for the difference
+between independent proportions. *Statistics in Medicine*, 17, 873-890.)
+
+Korn, E. L., & Graubard, B. I. (1998). Confidence intervals for proportions
+with small expected number of positive counts estimated from survey data.
+*Survey Methodology*, 24(2), 193-201.
+
+DerSimonian, R., & Laird, N. (1986). Meta-analysis in clinical trials.
+*Controlled Clinical Trials*, 7(3), 177-188.
 
 >>> import numpy as np
 >>> f = np.array([1, 1, 0, 0, 0, 0, 0, 0.])
@@ -238,13 +283,14 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
         variance is t(1 - t) at the estimate t); V2 = the design variance of
         the residual term, computed within machine classes h (positives,
         negatives) as ``sum_h sum_{coded i in h} (1 - pi_i) / pi_i^2 * s2_h /
-        n_docs^2`` (a stratified sample's variance), where ``s2_h`` is the
-        residual variance of class h's coded articles with two pseudo-codes
-        (one relevant, one not) added ("plus two", after Agresti & Coull
-        1998), so that a class where no error was seen still counts as
-        uncertain. ``lo, hi`` = estimate -/+ the normal quantile times
-        ``se``, clipped to [0, 1]. See the module
-        docstring for the assumptions and references.
+        n_docs^2`` (a stratified sample's variance, ``s2_h`` the residual
+        variance of class h's coded articles). ``lo, hi``: not estimate -/+
+        z se, but the MOVER combination (Zou & Donner 2008) of Jeffreys
+        intervals for each part: the class's share of relevant coded
+        articles at its effective sample size (Korn & Graubard 1998), and
+        the true share t at n_docs; clipped to [0, 1]. So a class in which no
+        error was coded still adds uncertainty, without assuming errors are
+        common. See the module docstring for the assumptions and references.
 
     Examples
     --------

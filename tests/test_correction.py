@@ -228,6 +228,8 @@ def test_bad_coded_samples_are_errors_or_written_notes(planted):
         ct.theme_trends(scores, arts, coded=alien, **run)
     with pytest.raises(TrendError, match="pi must be a number in \\(0, 1\\]"):
         ct.theme_trends(scores, arts, coded=coded.assign(pi=0.0), **run)
+    with pytest.raises(TrendError, match="inclusion probability 1.5"):
+        ct.theme_trends(scores, arts, coded=coded.assign(pi=1.5), **run)
     with pytest.raises(TrendError, match="no inclusion probability: give a pi column"):
         ct.theme_trends(scores, arts, coded=coded.drop(columns="pi"), **run)
     one_missing = coded.assign(pi=coded["pi"].where(coded.index != 3))
