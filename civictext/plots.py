@@ -568,7 +568,7 @@ def plot_topic_prevalence(topic_trends: pd.DataFrame, *, ax: Any = None,
         ax.set_ylim(bottom=0)
         ax.set_title("Topic prevalence over time (mean document-topic weight)")
         if len(data):
-            _legend_outside(ax, handles=_corrected_legend_handles(ax))
+            _legend_outside(ax, fontsize=7.5)
         else:
             ax.text(0.5, 0.5, "No dated, modelled documents", ha="center", va="center",
                     transform=ax.transAxes)
