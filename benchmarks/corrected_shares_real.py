@@ -15,15 +15,18 @@ theme it reports:
 * ``transported``: held out by corpus: the error rates (mean residual among
   machine positives and negatives) estimated on the *other* corpora's coded
   documents and applied to this corpus (``pooled_corrected_mean``), the
-  correction one would get without coding this corpus. ``covers`` says
-  whether its interval contains the coded-only estimate.
+  correction one would get without coding this corpus, with the
+  heterogeneity of the error rates among those other corpora (Cochran's Q,
+  tau^2) added to its interval and the test in ``transported_test``.
+  ``covers`` says whether its interval contains the coded-only estimate.
 
 The inclusion probability of a coded document within its frame is ``pi *
 corpus_size / frame_size`` (``pi`` in coded.csv is relative to the whole
 corpus; the frame is a simple random sample of it), so every share here is the
 frame's, an unbiased estimate of the corpus's.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/corrected_shares_real.py [--coded PATH] [--seed 15]
+    PYTHONPATH=. .venv/bin/python benchmarks/corrected_shares_real.py [--coded PATH] [--seed 15] \
+        [--cache /tmp/frames]   # keep the frames' ids and machine measure for re-runs
 
 Needs ``../shared/corpora`` (or ``$CIVICTEXT_SHARED_CORPORA``); prints a table
 and writes nothing into the repository (``--out FILE.csv`` to save it: ids and

@@ -331,8 +331,9 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
             var += share ** 2 * v
             down2 += (share * down) ** 2
             up2 += (share * up) ** 2
-    lo = float(np.clip(est - np.sqrt(down2), 0, 1))
-    hi = float(np.clip(est + np.sqrt(up2), 0, 1))
+    # around t: with a probability measure psi's mean can leave [0, 1]; the share cannot
+    lo = float(np.clip(t - np.sqrt(down2), 0, 1))
+    hi = float(np.clip(t + np.sqrt(up2), 0, 1))
     se = float(np.sqrt(var))
     return CorrectedEstimate(t, se, lo, hi, n, n_coded)
 
