@@ -12,6 +12,10 @@ Quick start::
     trends = ct.theme_trends(scores, articles, freq="Y")
     ct.build_figures("corpus/", "outputs/figures")
 
+    # the main job (civictext run): a frozen config in, every table out
+    config = ct.RunConfig("corpus/", trends=ct.TrendSpec(by="source"))
+    ct.run_pipeline(config, "outputs/")     # or ct.pipeline.run(config) -> RunResult
+
 Public names are imported lazily, so ``import civictext`` is fast and loads no
 segmentation model until one is needed.
 """
@@ -32,6 +36,10 @@ _API = {
     "read_page": "corpus",
     "write_read_report": "corpus",
     "list_corpus_files": "corpus",
+    "read_corpus_result": "corpus",
+    "ReadResult": "corpus",
+    "ReadOptions": "corpus",
+    "plan_corpus": "corpus",
     # normalize
     "normalize_text": "normalize",
     "fold": "normalize",
@@ -77,6 +85,15 @@ _API = {
     "theme_cooccurrence": "trends",
     "top_terms_by_theme": "trends",
     "choose_freq": "trends",
+    # the main job as configuration in, tables out (civictext run)
+    "RunConfig": "pipeline",
+    "TopicSpec": "pipeline",
+    "TrendSpec": "pipeline",
+    "RunResult": "pipeline",
+    "run_pipeline": "pipeline",
+    "write_outputs": "pipeline",
+    "LocalEngine": "engines",
+    "DaskEngine": "distributed",
     # figures
     "build_figures": "figures",
     "figures_from_tables": "figures",
@@ -110,9 +127,9 @@ _API = {
 }
 
 # public submodules reached as attributes (ct.datasets.list())
-_MODULES = {"datasets"}
+_MODULES = {"datasets", "pipeline"}
 
-__all__ = sorted(_API) + ["__version__", "datasets"]
+__all__ = sorted(_API) + ["__version__", "datasets", "pipeline"]
 
 
 def __getattr__(name: str) -> Any:

@@ -143,18 +143,16 @@ def _held_output(args: argparse.Namespace):
     # before the folder is created: never create it inside an input
     check_output(args.out, [getattr(args, _FOLDER_OUTPUTS[args.command])], where=None,
                  kind="folder", name="--out")
-    supersede = args.command != "collect" and getattr(args, "engine", "local") == "local"
+    supersede = args.command == "run" or (args.command != "collect"
+                                          and getattr(args, "engine", "local") == "local")
     with output_folder(args.out, where=None, supersede=supersede, command=args.command):
         yield
 
 
 def _presence(args: argparse.Namespace) -> str:
-    """--presence, defaulting to the package default (focus on the Dask engine, which
-    cannot apply the theme model yet)."""
+    """--presence, defaulting to the package default (on both engines)."""
     if args.presence is not None:
         return args.presence
-    if getattr(args, "engine", "local") == "dask":
-        return "focus"
     from civictext.themes import DEFAULT_PRESENCE
 
     return DEFAULT_PRESENCE
@@ -264,6 +262,10 @@ def _cmd_themes(args: argparse.Namespace) -> int:
     _check_out(args, "file", *inputs)
     if args.evidence:
         _check_out(args, "file", *inputs, args.out, name="--evidence", value=args.evidence)
+    if args.engine == "dask" and getattr(args, "model", None):
+        raise CivictextError("--model is not supported with 'civictext themes --engine dask' "
+                             "yet (it would be ignored); use --engine local, or 'civictext run "
+                             "--engine dask --model DIR'")
     if args.engine == "dask" and args.threshold != 1.0:
         raise CivictextError("--threshold is not supported with --engine dask yet (it would be "
                              "ignored); use --engine local, or filter scores.csv on 'score'")
@@ -417,43 +419,25 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
 @_command
 def _cmd_run(args: argparse.Namespace) -> int:
-    """The main job: read, score, fit, trend and draw; every output under --out."""
-    _no_reader_options_on_dask(args)
+    """The main job: read, score, fit, trend and draw; every output under --out.
+
+    Both engines write the same outputs (pipeline.run_pipeline); the Dask
+    engine runs the partitions of the reader plan on a cluster."""
+    from civictext.pipeline import config_from_kwargs, run_pipeline
+
     _check_out(args, "folder", args.path)
-    if args.engine == "dask" and getattr(args, "coded", None):
-        raise CivictextError("--coded is not supported with --engine dask yet; run the local "
-                             "engine, or compute corrected shares from its tables with "
-                             "civictext.theme_trends(scores, articles, coded=...)")
+    engine = None
     if args.engine == "dask":
-        from civictext.distributed import run_dask
+        from civictext.distributed import DaskEngine
 
-        summary = run_dask(args.path, args.out, scheduler=args.scheduler, n_workers=args.workers,
-                           partition_size=int(args.partition_mb * 2**20), strict=args.strict,
-                           random_state=args.seed, presence=_presence(args),
-                           by=args.by or None)
-        _say(args, f"{summary['n_partitions']} partitions: {summary['computed']} computed, "
-                   f"{summary['resumed']} resumed, {summary['failed']} failed; "
-                   f"{summary['n_articles']} documents in {summary['seconds']:.0f} s")
-        if summary["failed"]:
-            _say(args, f"see {Path(args.out) / 'failures.csv'}; rerun the same command to retry")
-            return 1
-        if summary["duplicate_doc_ids"]:
-            _say(args, f"{summary['duplicate_doc_ids']} doc_id values occur in more than one "
-                       "partition; trends not written (see the log; give documents unique ids)")
-            return 1
-        _say(args, f"wrote {args.out}/articles, scores, evidence (Parquet) and {summary['trends']}")
-        if not args.keep_duplicates:
-            _say(args, "note: the dask engine does not drop near-duplicates yet: its trends count "
-                       "every copy (as --keep-duplicates); topics and figures are not built")
-        return 0
-    from civictext.figures import run_all
-
-    summary = run_all(args.path, args.out, random_state=args.seed, strict=args.strict,
-                      progress=not args.quiet, dedup=not args.keep_duplicates,
-                      presence=_presence(args), read_options=_read_options(args),
-                      by=args.by or None, theme_model=args.model, n_jobs=args.jobs,
-                      **_coded_options(args))
-    for line in summary:
+        engine = DaskEngine(scheduler=args.scheduler, n_workers=args.workers,
+                            partition_size=max(1, int(args.partition_mb * 2**20)))
+    config = config_from_kwargs(args.path, strict=args.strict, read_options=_read_options(args),
+                                random_state=args.seed, progress=not args.quiet,
+                                dedup=not args.keep_duplicates, presence=_presence(args),
+                                by=args.by or None, theme_model=args.model, n_jobs=args.jobs,
+                                engine=engine, **_coded_options(args))
+    for line in run_pipeline(config, args.out):
         _say(args, line)
     return 0
 
@@ -529,8 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "figures too (default: each story once; see near_duplicates.csv)")
     engine = _Parser(add_help=False)
     engine.add_argument("--engine", choices=["local", "dask"], default="local",
-                        help="dask: run reading, scoring and trends in partitions on a Dask "
-                             "cluster (pip install civictext[dask])")
+                        help="dask: read and score the corpus in partitions on a Dask "
+                             "cluster (pip install civictext[dask]); the outputs are the "
+                             "local engine's")
     engine.add_argument("--scheduler", metavar="ADDRESS",
                         help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
     engine.add_argument("--workers", type=_int_in(1, 256), default=2,
@@ -551,8 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
                           default=None,
                           help="when a theme counts as present: auto (default: the shipped "
                                "theme model for the themes where it beat the focus rule on "
-                               "held-out corpora, the focus rule for the others; focus with "
-                               "--engine dask), focus (prominent in "
+                               "held-out corpora, the focus rule for the others), focus "
+                               "(prominent in "
                                "the document: in the headline, in the lead and one more "
                                "sentence, or in 1 in 5 sentences of a 4+ sentence document), "
                                "mention (one strong term or two weak ones, anywhere) or model "

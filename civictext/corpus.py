@@ -56,11 +56,12 @@ import re
 import stat
 import sys
 import unicodedata
+import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import pandas as pd
 
@@ -69,7 +70,8 @@ from civictext._io import write_csv
 from civictext.errors import CorpusError
 from civictext.normalize import normalize_text
 
-__all__ = ["read_corpus", "read_page", "write_read_report", "check_articles",
+__all__ = ["read_corpus", "read_corpus_result", "ReadResult", "ReadOptions", "ReadPlan",
+           "plan_corpus", "read_files", "assemble_read", "read_page", "write_read_report", "check_articles",
            "list_corpus_files", "COLUMNS", "FORMATS"]
 
 log = logging.getLogger(__name__)
@@ -1061,6 +1063,167 @@ def read_corpus(
     >>> articles.loc[articles["kind"] == "article", ["doc_id", "source_tag", "byline"]].values.tolist()
     [['92389', 'LĐTĐ', 'Hoa Nguyễn']]
     """
+    _check_read_args(path, strict=strict, encoding=encoding, fields=fields,
+                     segmented=segmented, category_pattern=category_pattern, limit=limit,
+                     max_file_mb=max_file_mb)
+    root = Path(path)
+    plan = _make_plan(root, ReadOptions(
+        strict=bool(strict), encoding=encoding, fields=_check_fields(fields),
+        segmented=segmented, category_pattern=category_pattern, limit=limit,
+        max_file_mb=max_file_mb))
+    part = read_files(plan, plan.files, progress=progress)
+    return assemble_read(plan, [part]).to_frame()
+
+
+# ------------------------------------------------------------ the reader plan
+@dataclass(frozen=True)
+class ReadOptions:
+    """How a corpus is read: the keyword arguments of :func:`read_corpus`.
+
+    One frozen value shared by :func:`read_corpus`, the pipeline's
+    ``RunConfig.read`` and both engines; ``as_kwargs()`` gives the arguments
+    that differ from the defaults (what the manifest records as
+    ``read_options``).
+    """
+
+    strict: bool = False
+    encoding: str | None = None
+    fields: Mapping[str, str] | None = None
+    segmented: bool | None = None
+    category_pattern: str | None = None
+    limit: int | None = None
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
+
+    def as_kwargs(self, *, with_strict: bool = False) -> dict[str, Any]:
+        """The options that differ from the defaults, as ``read_corpus`` keywords."""
+        default = ReadOptions()
+        out = {k: getattr(self, k) for k in ("encoding", "fields", "segmented",
+                                             "category_pattern", "limit", "max_file_mb")
+               if getattr(self, k) != getattr(default, k)}
+        if "fields" in out:
+            out["fields"] = dict(out["fields"])
+        return {"strict": self.strict, **out} if with_strict else out
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """What reading a corpus will do, decided once before any file is read.
+
+    The corpus files in reading order, the folder's ``manifest.csv`` entries
+    and per-category folder names (both apply to a file whatever partition it
+    is read in), the files that are not corpus files, and the report rows of
+    folders that could not be listed. :func:`read_corpus` reads the plan's
+    files in one go; the engines of :mod:`civictext.engines` read them in
+    partitions (:meth:`partitions`) with :func:`read_files` and put the parts
+    back together with :func:`assemble_read`, which gives the same table.
+    """
+
+    root: Path
+    options: ReadOptions
+    files: tuple[Path, ...]
+    other: tuple[Path, ...] = ()
+    manifest: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    categories: Mapping[str, str] = field(default_factory=dict)
+    pre_skipped: tuple[dict, ...] = ()
+    pre_files: tuple[dict, ...] = ()
+
+    def partitions(self, size: int | None) -> list[tuple[Path, ...]]:
+        """The files in consecutive groups of about ``size`` bytes (None: one group).
+
+        Files are never split and keep their order, so the grouping depends
+        only on file names and sizes.
+        """
+        if size is None or not self.files:
+            return [self.files]
+        groups: list[list[Path]] = [[]]
+        total = 0
+        for f in self.files:
+            try:
+                n = f.stat().st_size
+            except OSError:  # read_files reports it
+                n = 0
+            if groups[-1] and total + n > size:
+                groups.append([])
+                total = 0
+            groups[-1].append(f)
+            total += n
+        return [tuple(g) for g in groups]
+
+    def rel(self, p: Path) -> str:
+        """``p`` as the articles table's ``path`` shows it."""
+        return _rel(self.root, p)
+
+
+@dataclass
+class FilesRead:
+    """The rows and report of some of a plan's files (one partition)."""
+
+    rows: list[dict]
+    skipped: list[dict]
+    files: list[dict]
+    encodings: dict[str, str]
+
+
+@dataclass
+class ReadResult:
+    """A corpus read: the articles table and its report, as separate objects.
+
+    ``articles`` is the articles table (docs/pipeline.md, table 1);
+    ``files`` one dict per input file ``{path, format, encoding, records,
+    skipped, reason}``; ``skipped`` one ``{path, line, reason}`` per skipped
+    item; ``renamed`` one ``{path, original_id, doc_id}`` per document whose
+    id was taken; ``encodings`` ``{path: codec}``.
+    """
+
+    articles: pd.DataFrame
+    files: list[dict]
+    skipped: list[dict]
+    renamed: list[dict]
+    encodings: dict[str, str]
+
+    @property
+    def report(self) -> pd.DataFrame:
+        """One row per input file (``read_report.csv`` without ``renamed_ids``)."""
+        return pd.DataFrame(self.files, columns=["path", "format", "encoding", "records",
+                                                 "skipped", "reason"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """``articles`` with the report in ``attrs`` (as :func:`read_corpus` returns it).
+
+        The report objects are shared, not copied, by pandas' per-operation
+        copy of ``attrs``."""
+        df = self.articles
+        df.attrs["skipped"] = _SharedList(self.skipped)
+        df.attrs["encodings"] = _SharedDict(self.encodings)
+        df.attrs["files"] = _SharedList(self.files)
+        df.attrs["renamed"] = _SharedList(self.renamed)
+        return df
+
+
+def plan_corpus(path: str | os.PathLike, options: ReadOptions | None = None) -> ReadPlan:
+    """The :class:`ReadPlan` of a corpus file or folder (checks ``options``).
+
+    >>> plan = plan_corpus("corpus/")
+    >>> len(plan.files) == len(list_corpus_files("corpus/"))
+    True
+    """
+    options = options or ReadOptions()
+    if not isinstance(options, ReadOptions):
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"plan_corpus: options must be a ReadOptions, got "
+                                 f"{type(options).__name__}")
+    kw = options.as_kwargs(with_strict=True)
+    _check_read_args(path, **kw)
+    return _make_plan(Path(path), ReadOptions(**{**dataclasses.asdict(options),
+                                                 "fields": _check_fields(options.fields)}))
+
+
+def _check_read_args(path: Any, *, strict: bool = False, encoding: str | None = None,
+                     fields: Any = None, segmented: bool | None = None,
+                     category_pattern: str | None = None, limit: int | None = None,
+                     max_file_mb: float = DEFAULT_MAX_FILE_MB) -> None:
+    """read_corpus's argument checks (raise the errors read_corpus documents)."""
     if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
         from civictext.errors import ParameterTypeError
 
@@ -1070,8 +1233,7 @@ def read_corpus(
         from civictext._check import regex
 
         regex(category_pattern, "category_pattern", "read_corpus")
-    root = Path(path)
-    if not root.exists():
+    if not Path(path).exists():
         raise CorpusError(f"read_corpus: path {str(path)!r} does not exist; pass a corpus "
                           "file or folder (.txt, .html, .jsonl, .json, .csv, optionally .gz)")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
@@ -1084,9 +1246,19 @@ def read_corpus(
                               "codec name such as 'utf-8', 'utf-16' or 'cp1258'") from None
     from civictext._check import number
 
-    max_mb = number(max_file_mb, "max_file_mb", "read_corpus", lo=0, lo_open=True)
-    run = _Run(root=root, strict=strict, encoding=encoding, fields=_check_fields(fields),
-               segmented=segmented, limit=limit, max_bytes=int(max_mb * 2**20))
+    number(max_file_mb, "max_file_mb", "read_corpus", lo=0, lo_open=True)
+    _check_fields(fields)
+
+
+def _new_run(plan: ReadPlan) -> _Run:
+    o = plan.options
+    return _Run(root=plan.root, strict=o.strict, encoding=o.encoding,
+                fields=dict(o.fields or {}), segmented=o.segmented, limit=o.limit,
+                max_bytes=int(float(o.max_file_mb) * 2**20))
+
+
+def _make_plan(root: Path, options: ReadOptions) -> ReadPlan:
+    run = _new_run(ReadPlan(root=root, options=options, files=()))
     unreadable: list[tuple[Path, OSError]] = []
     files, manifests, other = _discover(root, unreadable)
     for folder, exc in unreadable:
@@ -1097,12 +1269,33 @@ def read_corpus(
         run.files.append({"path": rel + "/", "format": "folder", "encoding": "", "records": 0,
                           "skipped": 1, "reason": reason})
     _load_manifests(run, manifests)
-    run.categories = _folder_categories(root, files, category_pattern)
+    return ReadPlan(root=root, options=options, files=tuple(files), other=tuple(other),
+                    manifest=run.manifest,
+                    categories=_folder_categories(root, files, options.category_pattern),
+                    pre_skipped=tuple(run.skipped), pre_files=tuple(run.files))
+
+
+def read_files(plan: ReadPlan, files: Sequence[Path], *, progress: bool = False,
+               limit: int | None = None) -> FilesRead:
+    """Read some of a plan's files (one partition): their rows and report.
+
+    Each file is read exactly as :func:`read_corpus` reads it inside the
+    whole folder (the plan's ``manifest.csv`` entries and folder categories
+    apply). Ids are not made unique here: :func:`assemble_read` does that
+    over every partition. ``limit`` (default: the plan's) stops after that
+    many rows.
+    """
+    run = _new_run(plan)
+    run.manifest = dict(plan.manifest)
+    run.categories = dict(plan.categories)
+    if limit is not None:
+        run.limit = limit
     iterator: Any = files
     if progress and len(files) > 1:
         from tqdm.auto import tqdm
 
         iterator = tqdm(files, desc="reading", unit="file")
+    root = plan.root
     for p in iterator:
         if run.full:
             break
@@ -1133,27 +1326,70 @@ def read_corpus(
                           "encoding": run.encodings.get(rel, ""),
                           "records": len(run.rows) - n_rows,
                           "skipped": len(run.skipped) - before, "reason": reason})
-    for p in other:
-        run.files.append({"path": _rel(root, p), "format": "", "encoding": "", "records": 0,
-                          "skipped": 0, "reason": "ignored: not a corpus file type"})
-    renamed = _rename_duplicates(run.rows)
+    return FilesRead(rows=run.rows, skipped=run.skipped, files=run.files,
+                     encodings=run.encodings)
+
+
+def articles_frame(rows: list[dict]) -> pd.DataFrame:
+    """The articles table of reader rows (columns :data:`COLUMNS`, read_corpus's dtypes)."""
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["parent_id"] = df["parent_id"].astype(object).where(df["parent_id"].notna(), None)
+    df["segmented"] = df["segmented"].astype(bool)
+    return df
+
+
+def unique_rows(rows: list[dict]) -> list[dict]:
+    """Copies of ``rows`` with ids made unique among them (read_corpus's renaming)."""
+    out = [dict(r) for r in rows]
+    _rename_duplicates(out)
+    return out
+
+
+def assemble_read(plan: ReadPlan, parts: Sequence[FilesRead], *,
+                  frame: bool = True) -> ReadResult:
+    """Put the partitions of a plan back together: what ``read_corpus`` returns.
+
+    ``parts`` in plan order. Repeated ids are renamed over the whole corpus
+    (the first document keeps its id). ``frame=False`` leaves ``articles``
+    empty (the engines build it from the partitions' own tables) but renames
+    the rows in place, so callers can map partition ids to corpus ids.
+    """
+    rows = [r for part in parts for r in part.rows]
+    skipped = [*plan.pre_skipped, *(s for part in parts for s in part.skipped)]
+    files = [*plan.pre_files, *(f for part in parts for f in part.files)]
+    encodings = {k: v for part in parts for k, v in part.encodings.items()}
+    for p in plan.other:
+        files.append({"path": _rel(plan.root, p), "format": "", "encoding": "", "records": 0,
+                      "skipped": 0, "reason": "ignored: not a corpus file type"})
+    renamed = _rename_duplicates(rows)
     for r in renamed[:5]:
         log.warning("%s: doc_id %r is already taken; renamed to %r", r["path"], r["original_id"],
                     r["doc_id"])
     if len(renamed) > 5:
         log.warning("... and %d more renamed doc_ids (all in attrs['renamed'] and "
                     "renamed_ids.csv)", len(renamed) - 5)
-    df = pd.DataFrame(run.rows, columns=COLUMNS)
-    df["parent_id"] = df["parent_id"].astype(object).where(df["parent_id"].notna(), None)
-    df["segmented"] = df["segmented"].astype(bool)
-    # pandas deep-copies attrs on nearly every operation: share the report instead
-    df.attrs["skipped"] = _SharedList(run.skipped)
-    df.attrs["encodings"] = _SharedDict(run.encodings)
-    df.attrs["files"] = _SharedList(run.files)
-    df.attrs["renamed"] = _SharedList(renamed)
-    log.info("read %d documents from %d files; skipped %d items", len(df), len(files),
-             len(run.skipped))
-    return df
+    df = articles_frame(rows if frame else [])
+    log.info("read %d documents from %d files; skipped %d items", len(rows), len(plan.files),
+             len(skipped))
+    return ReadResult(articles=df, files=files, skipped=skipped, renamed=renamed,
+                      encodings=encodings)
+
+
+def read_corpus_result(path: str | os.PathLike, *, progress: bool = False,
+                       **options: Any) -> ReadResult:
+    """:func:`read_corpus`, returning a :class:`ReadResult` (table and report apart).
+
+    Takes the keyword arguments of :func:`read_corpus`; ``result.articles``
+    has no report in ``attrs``.
+
+    >>> res = read_corpus_result("corpus/")
+    >>> list(res.report.columns)[:3], len(res.articles) == res.report["records"].sum()
+    (['path', 'format', 'encoding'], True)
+    """
+    _check_read_args(path, **options)
+    plan = _make_plan(Path(path), ReadOptions(**{**options,
+                                                 "fields": _check_fields(options.get("fields"))}))
+    return assemble_read(plan, [read_files(plan, plan.files, progress=progress)])
 
 
 def _check_regular(p: Path) -> None:
@@ -1315,13 +1551,14 @@ def check_articles(articles: Any, where: str, *,
     return articles
 
 
-def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Path:
+def write_read_report(articles: "pd.DataFrame | ReadResult", out_dir: str | os.PathLike) -> Path:
     """Write ``read_report.csv`` (one row per input file) and ``skipped_items.csv``.
 
     Parameters
     ----------
-    articles : DataFrame
-        The result of :func:`read_corpus` (its ``attrs`` hold the report).
+    articles : DataFrame or ReadResult
+        The result of :func:`read_corpus` (its ``attrs`` hold the report) or
+        of :func:`read_corpus_result`.
     out_dir : str or path-like
         Output folder (created if needed); files are written atomically.
 
@@ -1341,12 +1578,17 @@ def write_read_report(articles: pd.DataFrame, out_dir: str | os.PathLike) -> Pat
     'read_report.csv'
     """
     out = Path(out_dir)
-    files = pd.DataFrame(articles.attrs.get("files", []),
+    if isinstance(articles, ReadResult):
+        report = {"files": articles.files, "skipped": articles.skipped,
+                  "renamed": articles.renamed}
+    else:
+        report = articles.attrs
+    files = pd.DataFrame(report.get("files", []),
                          columns=["path", "format", "encoding", "records", "skipped", "reason"])
-    skipped = pd.DataFrame(articles.attrs.get("skipped", []), columns=["path", "line", "reason"])
+    skipped = pd.DataFrame(report.get("skipped", []), columns=["path", "line", "reason"])
     skipped["line"] = skipped["line"].astype("Int64")
     write_csv(out / "skipped_items.csv", skipped)
-    renamed = pd.DataFrame(articles.attrs.get("renamed", []),
+    renamed = pd.DataFrame(report.get("renamed", []),
                            columns=["path", "original_id", "doc_id"])
     write_csv(out / "renamed_ids.csv", renamed)
     counts = renamed.groupby("path").size()

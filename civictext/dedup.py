@@ -31,12 +31,14 @@ own would add code to test for no gain. It is in the optional ``collect`` extra.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
@@ -80,12 +82,13 @@ def shingles(text: str, k: int = 3) -> set[str]:
     ['cách hành chính', 'cải cách hành']
     """
     text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).lower()
-    words = [_norm_word(w) for w in _WORD.findall(text)]
+    words = list(map(_norm_word, _WORD.findall(text)))
     if not words:
         return set()
     if len(words) < k:
         return {" ".join(words)}
-    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+    # the k-word windows, joined in C (zip of shifted lists) rather than slice by slice
+    return set(map(" ".join, zip(*(words[i:len(words) - k + 1 + i] for i in range(k)))))
 
 
 def _check(articles: pd.DataFrame, threshold: float, num_perm: int, shingle: int,
@@ -143,11 +146,22 @@ def _clusters(sets: list[set[str]], *, threshold: float, num_perm: int,
         return i
 
     lsh = _lsh_index(threshold, num_perm)
+    # One MinHash's permutations (seeded), shared by every document's MinHash
+    # instead of being drawn again for each one; the shingles hashed here with
+    # datasketch's own default (the first 4 bytes of SHA-1, little-endian), so
+    # each signature is the one MinHash(num_perm, seed).update_batch gives.
+    template = MinHash(num_perm=num_perm, seed=random_state)
+    perms, scheme = template.permutations, template.scheme
+    sha1 = hashlib.sha1
     for i, sh in enumerate(sets):
         if not sh:
             continue  # an empty text is nobody's duplicate
-        mh = MinHash(num_perm=num_perm, seed=random_state)
-        mh.update_batch([s.encode("utf-8") for s in sorted(sh)])
+        mh = MinHash(num_perm=num_perm, seed=random_state, permutations=perms, scheme=scheme,
+                     hashfunc=int)
+        blob = "\n".join(sh).encode("utf-8")  # shingles hold no newline
+        mh.update_batch(np.frombuffer(b"".join([sha1(b).digest()[:4]
+                                                for b in blob.split(b"\n")]),
+                                      dtype="<u4").tolist())
         for j in sorted(int(c) for c in lsh.query(mh)):
             if _jaccard(sh, sets[j]) >= threshold:
                 ri, rj = find(i), find(j)

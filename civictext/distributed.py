@@ -70,7 +70,7 @@ from civictext._io import atomic_write, sha256_file, write_csv, write_json
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import CivictextError
 
-__all__ = ["run_dask", "load_table", "Stages", "DaskNotInstalledError", "DEFAULT_PARTITION_SIZE"]
+__all__ = ["run_dask", "load_table", "Stages", "DaskEngine", "DaskNotInstalledError", "DEFAULT_PARTITION_SIZE"]
 
 log = logging.getLogger(__name__)
 
@@ -106,57 +106,24 @@ def _default_list_files(root: Path) -> list[Path]:
     return list_corpus_files(root)
 
 
-def _category_folders(root: Path, rel: str) -> str:
-    """``read_corpus``'s rule: in a folder holding 2+ sub-folders, the first one is the category."""
-    from civictext.normalize import normalize_text
-
-    parts = rel.split("/")
-    return normalize_text(parts[0]) if len(parts) >= 2 and _n_subdirs(str(root)) >= 2 else ""
-
-
 @functools.lru_cache(maxsize=8)
-def _n_subdirs(root: str) -> int:
-    return sum(1 for d in os.scandir(root) if d.is_dir() and not d.name.startswith("."))
+def _reader_plan(root: str, strict: bool) -> Any:
+    """The reader plan of ``root`` (once per worker process and root)."""
+    from civictext.corpus import ReadOptions, plan_corpus
+
+    return plan_corpus(root, ReadOptions(strict=strict))
 
 
 def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFrame:
-    """``read_corpus`` on each file, with paths (and folder categories) as for the folder."""
-    from civictext.corpus import read_corpus
+    """Some files of the corpus at ``root``, read through its reader plan (the one
+    ``read_corpus(root)`` uses: the folder's manifest.csv and category folders
+    apply); ids unique within these files."""
+    from civictext.corpus import articles_frame, read_files, unique_rows
 
-    frames, skipped = [], []
-    for f in files:
-        df = read_corpus(f, strict=strict, progress=False)
-        from civictext.corpus import _printable_path
-
-        # a name that is not valid UTF-8 is shown with U+FFFD (pyarrow cannot write it)
-        rel = _printable_path(f.relative_to(root).as_posix() if root.is_dir() else f.name)
-        df = df.assign(path=rel)
-        if root.is_dir() and "category" in df.columns:
-            category = _category_folders(root, rel)
-            if category:
-                df["category"] = df["category"].mask(df["category"] == "", category)
-        skipped += [{**item, "path": rel} for item in df.attrs.get("skipped", [])]
-        frames.append(df)
-    out = pd.concat(frames, ignore_index=True)
-    out["doc_id"] = _unique_ids(out["doc_id"].tolist())
-    out.attrs["skipped"] = skipped
-    return out
-
-
-def _unique_ids(ids: list[str]) -> list[str]:
-    """read_corpus's rule for an id met again in a later file: add "-N", with the
-    smallest N >= 2 that no document has (an existing "a1-2" keeps its id)."""
-    from civictext.corpus import free_id
-
-    taken = set(ids)
-    seen: set[str] = set()
-    next_n: dict[str, int] = {}
-    out = []
-    for d in ids:
-        if d in seen:
-            d = free_id(d, taken, next_n)
-        seen.add(d)
-        out.append(d)
+    plan = _reader_plan(str(root), bool(strict))
+    part = read_files(plan, list(files))
+    out = articles_frame(unique_rows(part.rows))
+    out.attrs["skipped"] = part.skipped
     return out
 
 
@@ -424,7 +391,7 @@ def run_dask(
     retries: int = 2,
     memory_limit: str | None = None,
     stages: Stages | None = None,
-    presence: str = "focus",
+    presence: str | None = None,
 ) -> dict:
     """Score a corpus on a Dask cluster; write partitioned Parquet and trends.
 
@@ -462,9 +429,11 @@ def run_dask(
         Per-worker memory limit of the local cluster, e.g. ``"2GB"``.
     stages : Stages, optional
         The stage functions (default: civictext's own).
-    presence : {"focus", "mention"}, keyword-only
-        Passed to ``score_themes`` (default "focus"); part of the partition
-        parameters, so a rerun with another value recomputes every partition.
+    presence : {"auto", "focus", "mention", "model"}, keyword-only
+        Passed to ``score_themes`` (default: its default, "auto", which applies
+        the shipped theme model on the workers, as the local engine does); part
+        of the partition parameters, so a rerun with another value recomputes
+        every partition.
 
     Returns
     -------
@@ -485,6 +454,10 @@ def run_dask(
     """
     _require_dask()
     stages = stages or Stages()
+    if presence is None:
+        from civictext.themes import DEFAULT_PRESENCE
+
+        presence = DEFAULT_PRESENCE
     if not partition_size > 0:  # also NaN
         raise CivictextError(f"run_dask: partition_size must be a positive number of bytes, "
                              f"got {partition_size!r}")
@@ -496,14 +469,11 @@ def run_dask(
                              f"{n_workers!r} (0 workers would wait forever)")
     if retries < 0:
         raise CivictextError(f"run_dask: retries must be >= 0, got {retries!r}")
-    from civictext.themes import MODEL_PRESENCE, PRESENCE_RULES
+    from civictext.themes import PRESENCE_RULES
 
     if presence not in PRESENCE_RULES:
         raise CivictextError(f"run_dask: presence must be "
                              f"{' or '.join(repr(r) for r in PRESENCE_RULES)}, got {presence!r}")
-    if presence in MODEL_PRESENCE:
-        raise CivictextError(f"run_dask: presence={presence!r} (the theme model) is not supported "
-                             "by the Dask engine yet; use the local engine, or presence='focus'")
     t0 = time.perf_counter()
     out = Path(out_dir).resolve()
     root, groups = _plan(inputs, partition_size, stages.list_files)
@@ -649,3 +619,108 @@ def load_table(out_dir: str | os.PathLike, table: str, *,
               for m in sorted(manifests, key=lambda m: m["partition"])]
     frames = [f for f in frames if len(f)] or frames[:1]
     return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------- the engine of civictext run
+def _process_partition_task(plan: Any, files: list[str], spec: Any, index: int) -> Any:
+    """:func:`civictext.engines.process_partition` on a worker (model loaded once)."""
+    from civictext.engines import process_partition
+
+    _ensure_warm(_default_warm)
+    return process_partition(plan, [Path(f) for f in files], spec, index=index)
+
+
+@dataclasses.dataclass(frozen=True)
+class DaskEngine:
+    """Schedule :func:`civictext.engines.process_partition` on a Dask cluster.
+
+    The engine of ``civictext run --engine dask`` (``pipeline.run`` with
+    ``RunConfig(engine=DaskEngine(...))``): every partition of the run's
+    reader plan is read, counted, scored and searched for evidence on a
+    worker, with the same function as the local engine; the results come back
+    to the driver in plan order, where near-duplicates, topics, trends and
+    figures are computed, so every output equals the local engine's.
+
+    ``scheduler``: None starts a ``LocalCluster`` of ``n_workers``
+    single-threaded worker processes for the run (``processes=False``: threads
+    in this process, for tests); an address or a ``distributed.Client`` uses
+    that cluster. ``partition_size``: bytes of input files per partition.
+    ``retries``: times a failed partition is retried before the run fails.
+    """
+
+    scheduler: Any = None
+    n_workers: int = 2
+    partition_size: int = DEFAULT_PARTITION_SIZE
+    memory_limit: str | None = None
+    retries: int = 2
+    processes: bool = True
+
+    name = "dask"
+
+    def __post_init__(self) -> None:
+        from civictext.errors import ParameterError
+
+        if not (isinstance(self.partition_size, (int, float))
+                and not isinstance(self.partition_size, bool) and self.partition_size > 0):
+            raise ParameterError(f"DaskEngine: partition_size must be a positive number of "
+                                 f"bytes, got {self.partition_size!r}")
+        if self.scheduler is None and (isinstance(self.n_workers, bool)
+                                       or not isinstance(self.n_workers, int)
+                                       or not 1 <= self.n_workers <= 256):
+            raise ParameterError(f"DaskEngine: n_workers must be a whole number from 1 to 256, "
+                                 f"got {self.n_workers!r}")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
+            raise ParameterError(f"DaskEngine: retries must be a whole number >= 0, got "
+                                 f"{self.retries!r}")
+
+    def partitions(self, plan: Any) -> list[tuple[Path, ...]]:
+        return plan.partitions(int(self.partition_size))
+
+    def map(self, plan: Any, groups: list[tuple[Path, ...]], spec: Any) -> list[Any]:
+        from civictext.errors import ParameterError
+
+        if plan.options.limit is not None:
+            raise ParameterError("the dask engine reads whole partitions: limit= (read "
+                                 "option) is not supported; use the local engine for samples")
+        distributed = _require_dask()
+        spec = dataclasses.replace(spec, n_jobs=1)
+        client, close = self._connect()
+        try:
+            futures = [client.submit(_process_partition_task, plan, [str(f) for f in files],
+                                     spec, i, retries=self.retries, pure=False,
+                                     key=f"civictext-run-{_part_name(i)}-{time.time_ns()}")
+                       for i, files in enumerate(groups)]
+            distributed.wait(futures)
+            bad = [(i, f) for i, f in enumerate(futures) if f.status != "finished"]
+            if bad:
+                i, fut = bad[0]
+                exc = fut.exception()
+                raise CivictextError(
+                    f"dask engine: {len(bad)} of {len(groups)} partitions failed after "
+                    f"{self.retries} retries; the first, {_part_name(i)} ("
+                    f"{', '.join(plan.rel(p) for p in groups[i][:3])}"
+                    f"{', ...' if len(groups[i]) > 3 else ''}), with {type(exc).__name__}: "
+                    f"{exc}") from exc
+            return client.gather(futures)
+        finally:
+            close()
+
+    def _connect(self) -> tuple[Any, Callable[[], None]]:
+        distributed = _require_dask()
+        if isinstance(self.scheduler, distributed.Client):
+            return self.scheduler, lambda: None
+        if self.scheduler:
+            client = distributed.Client(self.scheduler)
+            return client, client.close
+        cluster = distributed.LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
+                                           processes=self.processes,
+                                           memory_limit=self.memory_limit or "auto",
+                                           dashboard_address=":0",
+                                           silence_logs=logging.ERROR)
+        client = distributed.Client(cluster)
+
+        def close() -> None:
+            client.close()
+            cluster.close()
+
+        return client, close

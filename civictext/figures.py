@@ -1,15 +1,16 @@
-"""Every figure, rebuilt from the corpus by one call (pipeline stage 6, the saving half).
+"""Every figure, drawn and saved (pipeline stage 6, the saving half).
 
-One function per figure, named by what it shows; each writes ``NAME.png``,
-``NAME.svg`` and ``NAME.csv`` (exactly the numbers plotted) into ``out`` and
-returns a record (name, files, CSV SHA-256, caption). Three entry points:
+One function per figure, named by what it shows; each draws from a table it
+is given and writes ``NAME.png``, ``NAME.svg`` and ``NAME.csv`` (exactly the
+numbers plotted) into ``out`` and returns a record (name, files, CSV SHA-256,
+caption). This module computes nothing of the run itself:
 
 - :func:`figures_from_tables` draws every figure from tables you already have
   (articles, theme scores, evidence, document-topic weights);
-- :func:`build_figures` reads a corpus, scores themes, fits seeded topics, draws
-  every figure and writes ``manifest.json`` (``civictext figures``);
-- :func:`run_all` is the main job (``civictext run``): every table of every
-  stage plus the figures, under one output folder.
+- :func:`build_figures` (``civictext figures``) and :func:`run_all`
+  (``civictext run``) are thin wrappers kept for existing callers: they build a
+  :class:`civictext.pipeline.RunConfig` from their keyword arguments and call
+  :func:`civictext.pipeline.run_pipeline`, where the job lives.
 
 Reproducible: the same corpus, versions and parameters give byte-identical CSVs
 and manifest (no timestamps, no absolute paths), and, on the same machine and
@@ -26,16 +27,13 @@ import hashlib
 import json
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
-from civictext import _progress
-from civictext._io import atomic_write, sha256_file, write_csv, write_json, write_text
+from civictext._io import atomic_write, sha256_file, write_csv, write_text
 from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
-from civictext.errors import CivictextError
 from civictext.themes import DEFAULT_PRESENCE
 from civictext.trends import (
     DEFAULT_MIN_ARTICLES,
@@ -467,194 +465,6 @@ def corpus_fingerprint(path: str | os.PathLike) -> dict[str, Any]:
     return {"sha256": h.hexdigest(), "files": len(files), "name": p.resolve().name}
 
 
-def _check_out(corpus: str | os.PathLike, out: str | os.PathLike, where: str) -> Path:
-    """Refuse to write into the corpus: raw data is read-only."""
-    c, o = Path(corpus).resolve(), Path(out).resolve()
-    if c.is_dir() and (o == c or c in o.parents):
-        raise TrendError(f"{where}: out={str(out)!r} is inside the corpus folder {str(corpus)!r}; "
-                         f"the corpus is read-only, choose an output folder outside it "
-                         f"(e.g. outputs/)")
-    from civictext._paths import check_output
-
-    return check_output(out, [corpus], where=where, kind="folder")
-
-
-def _deduplicated(articles: pd.DataFrame, scores: pd.DataFrame, evidence: pd.DataFrame, *,
-                  dedup: bool, random_state: int | None) -> dict[str, Any]:
-    """The documents trends and figures count: near-duplicates dropped (keep first).
-
-    Syndicated copies and re-posts would count one story several times. Keys:
-    ``kept``, ``kept_scores``, ``kept_evidence`` and ``near_duplicates`` (the
-    cluster report, empty when ``dedup`` is False).
-    """
-    if dedup and len(articles) > 1:
-        from civictext.dedup import drop_near_duplicates
-
-        kept = drop_near_duplicates(articles, keep="first", random_state=random_state)
-        clusters = kept.attrs.get("near_duplicates", pd.DataFrame())
-        kept = kept.reset_index(drop=True)
-    else:
-        kept, clusters = articles, pd.DataFrame()
-    ids = set(kept["doc_id"])
-    return {"kept": kept, "near_duplicates": clusters,
-            "n_duplicates_dropped": int(len(articles) - len(kept)),
-            "kept_scores": scores[scores["doc_id"].isin(ids)].reset_index(drop=True),
-            "kept_evidence": evidence[evidence["doc_id"].isin(ids)].reset_index(drop=True)}
-
-
-def _stage_tables(corpus: str | os.PathLike, *, random_state: int | None, strict: bool,
-                  progress: bool, dedup: bool = True, presence: str = DEFAULT_PRESENCE,
-                  read_options: dict[str, Any] | None = None,
-                  theme_model: Any = None) -> dict[str, Any]:
-    """Read, score and fit: the tables every figure is drawn from.
-
-    Scores and evidence cover every document; trends, figures and the topic
-    model use ``kept``, the documents left after dropping near-duplicates.
-    """
-    from civictext.corpus import read_corpus
-    from civictext.themes import score_themes, theme_evidence
-
-    with _progress.stage("reading"):
-        articles = read_corpus(corpus, strict=strict, progress=progress,
-                               **(read_options or {}))
-    log.info("read %d documents from %s", len(articles), corpus)
-    if len(articles) == 0:  # not five empty figures and exit 0
-        from civictext.errors import CorpusError
-
-        files = articles.attrs.get("files", [])
-        raise CorpusError(f"no documents read from {corpus} ({len(files)} file(s): none of a "
-                          "supported type, or all unreadable or empty; see read_corpus); "
-                          "give a folder of .txt, .html, .jsonl, .json or .csv files")
-    with _progress.stage("themes"):
-        scores = score_themes(articles, presence=presence, model=theme_model)
-        evidence = theme_evidence(articles)
-    tables: dict[str, Any] = {"articles": articles, "scores": scores, "evidence": evidence,
-                              "model": None, "topics_skipped": "", "presence": presence,
-                              "read_options": dict(read_options or {}),
-                              "theme_model": _theme_model_record(theme_model, presence)}
-    with _progress.stage("near-duplicates"):
-        tables.update(_deduplicated(articles, scores, evidence, dedup=dedup,
-                                    random_state=random_state))
-    try:
-        from civictext.topics import fit_topics
-
-        with _progress.stage("topics"), _progress.bar(None, desc="topics (seeded NMF)",
-                                                      unit="fit"):
-            tables["model"] = fit_topics(tables["kept"], method="seeded",
-                                         random_state=random_state)
-    except CivictextError as exc:  # e.g. too few documents for a topic model
-        tables["topics_skipped"] = str(exc)
-        log.warning("topic figure skipped: %s", exc)
-    return tables
-
-
-def _theme_model_record(theme_model: Any, presence: str) -> dict[str, Any] | None:
-    """What the manifest says of the theme model used (None when none was)."""
-    from civictext.themes import MODEL_PRESENCE
-
-    if theme_model is None and presence not in MODEL_PRESENCE:
-        return None
-    from civictext.theme_model import DEFAULT_MODEL_DIR, ThemeModel
-
-    if isinstance(theme_model, ThemeModel):
-        return {"path": None, "model_sha256": None, "note": "a model object from the API"}
-    folder = Path(theme_model) if theme_model is not None else DEFAULT_MODEL_DIR
-    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    return {"path": "bundled" if theme_model is None else folder.name,
-            "model_sha256": meta.get("model_sha256"),
-            "use_model": meta.get("use_model"), "thresholds": meta.get("thresholds")}
-
-
-def _topic_labels(model: Any) -> dict[Any, str]:
-    topics = getattr(model, "topics", None)
-    if isinstance(topics, pd.DataFrame) and {"topic", "label"} <= set(topics.columns):
-        return {t: str(lab) for t, lab in zip(topics["topic"], topics["label"])}
-    return {}
-
-
-def _coded_record(coded: Any, pooled: bool) -> dict[str, Any]:
-    """What the manifest says about a coded sample: file, SHA-256, counts."""
-    from civictext.validation import read_coded
-
-    long = read_coded(coded)
-    if isinstance(coded, (str, os.PathLike)):
-        name, digest = Path(coded).name, sha256_file(coded)
-    else:
-        name = "(DataFrame)"
-        digest = hashlib.sha256(long.to_csv(index=False).encode("utf-8")).hexdigest()
-    return {"file": name, "sha256": digest, "documents": int(long["doc_id"].nunique()),
-            "rows": int(len(long)), "relevant": int(long["relevant"].sum()),
-            "by_theme": {str(t): int(n) for t, n in long["theme"].value_counts().sort_index()
-                         .items()},
-            "correction": "pooled" if pooled else "per cell"}
-
-
-def _figures_from(tables: dict[str, Any], articles: pd.DataFrame, out: Path, model: Any, *,
-                  chosen: str, by: str, level: float, n_boot: int, min_articles: int,
-                  random_state: int | None, coded: Any = None,
-                  pooled: bool = False) -> list[dict[str, Any]]:
-    return figures_from_tables(
-        articles, tables["kept_scores"], out, evidence=tables["kept_evidence"],
-        doc_topics=model.doc_topics if model is not None else None,
-        topic_labels=_topic_labels(model) if model is not None else None,
-        freq=chosen, by=by, level=level, n_boot=n_boot, min_articles=min_articles,
-        random_state=random_state, presence=tables["presence"], coded=coded, pooled=pooled)
-
-
-def _figures_and_manifest(tables: dict[str, Any], corpus: str | os.PathLike, out: Path, *,
-                          freq: str | None, random_state: int | None, n_boot: int,
-                          level: float, min_articles: int, by: str, coded: Any = None,
-                          pooled: bool = False) -> dict[str, Any]:
-    from civictext import __version__
-    from civictext.config import package_versions
-
-    articles = tables["kept"]
-    chosen = freq or choose_freq(articles)
-    model = tables["model"]
-    with _progress.stage("figures"), _progress.bar(None, desc="figures (with bootstrap)",
-                                                   unit="fig"):
-        records = _figures_from(tables, articles, out, model, chosen=chosen, by=by, level=level,
-                                n_boot=n_boot, min_articles=min_articles,
-                                random_state=random_state, coded=coded, pooled=pooled)
-    excluded = corpus_volume(articles, freq=chosen).attrs["excluded"]
-    kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
-    manifest = {
-        "corpus": {**corpus_fingerprint(corpus), "documents": int(len(tables["articles"])),
-                   "near_duplicates_dropped": tables["n_duplicates_dropped"],
-                   "documents_by_kind": {str(k): int(v) for k, v in kinds.items()},
-                   "excluded_by_date_precision": excluded,
-                   **_dataset_record(corpus)},
-        "civictext_version": __version__,
-        "versions": package_versions(),
-        "parameters": {"freq": chosen, "freq_chosen_automatically": freq is None,
-                       "presence": tables["presence"],
-                       "theme_model": tables["theme_model"],
-                       "read_options": tables["read_options"],
-                       "by": by, "level": level, "n_boot": n_boot,
-                       "min_articles": min_articles, "topic_method": "seeded",
-                       "unit": "document (article or teaser)"},
-        "random_state": random_state,
-        **({"coded_sample": _coded_record(coded, pooled)} if coded is not None else {}),
-        "figures": records,
-        "skipped": ({"topic_prevalence": tables["topics_skipped"]}
-                    if tables["topics_skipped"] else {}),
-    }
-    write_json(out / "manifest.json", manifest)
-    return manifest
-
-
-def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
-    """``{"dataset": ...}`` when the corpus came from ``fetch_corpus`` (name, URL,
-    SHA-256 of what was received; no timestamp, so manifests stay stable)."""
-    from civictext.datasets import provenance
-
-    rec = provenance(corpus)
-    if rec is None:
-        return {}
-    keep = ("name", "url", "file", "sha256", "verified", "source", "licence", "citation")
-    return {"dataset": {k: rec.get(k) for k in keep}}
-
-
 def build_figures(
     corpus: str | os.PathLike,
     out: str | os.PathLike,
@@ -721,18 +531,15 @@ def build_figures(
         ``random_state``, ``figures`` (records with CSV SHA-256), ``skipped``.
         No timestamps or absolute paths: two runs give identical bytes.
     """
-    from civictext.corpus import COLUMNS
+    from civictext.pipeline import config_from_kwargs, run_pipeline
 
-    if by and by not in COLUMNS:  # as run_all: refuse before reading, not drop a figure
-        raise TrendError(f"build_figures: by={by!r} is not a column of the articles table; "
-                         f"use one of {', '.join(COLUMNS)}")
-    out = _check_out(corpus, out, "build_figures")
-    tables = _stage_tables(corpus, random_state=random_state, strict=strict,
-                           progress=progress, dedup=dedup, presence=presence,
-                           read_options=read_options, theme_model=theme_model)
-    return _figures_and_manifest(tables, corpus, out, freq=freq,
-                                 random_state=random_state, n_boot=n_boot, level=level,
-                                 min_articles=min_articles, by=by, coded=coded, pooled=pooled)
+    config = config_from_kwargs(corpus, strict=strict, read_options=read_options,
+                                random_state=random_state, progress=progress, freq=freq,
+                                by=by or None, level=level, n_boot=n_boot,
+                                min_articles=min_articles, dedup=dedup, presence=presence,
+                                theme_model=theme_model, coded=coded, pooled=pooled, n_jobs=1)
+    run_pipeline(config, out, tables=False, where="build_figures")
+    return json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
 
 
 def run_all(
@@ -786,102 +593,10 @@ def run_all(
     list of str
         One line per output saying where it is, then the stage timings.
     """
-    from civictext.corpus import COLUMNS
+    from civictext.pipeline import config_from_kwargs, run_pipeline
 
-    if by is not None and by not in COLUMNS:  # before hours of reading and fitting
-        raise TrendError(f"run_all: by={by!r} is not a column of the articles table; use one of "
-                         f"{', '.join(COLUMNS)}")
-    out = _check_out(path, out, "run_all")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise CivictextError(f"run_all: n_jobs must be a positive int or -1 (every core), got "
-                             f"{n_jobs!r}")
-    with _progress.run_options(progress=progress, n_jobs=n_jobs) as opts:
-        w0, c0 = time.perf_counter(), time.process_time()
-        lines = _run_stages(path, out, random_state=random_state, strict=strict,
-                            progress=progress, dedup=dedup, presence=presence,
-                            read_options=read_options, by=by, theme_model=theme_model,
-                            coded=coded, pooled=pooled)
-        opts.timings.append({"stage": "total", "depth": 0,
-                             "wall_s": round(time.perf_counter() - w0, 3),
-                             "cpu_s": round(time.process_time() - c0, 3)})
-    manifest_path = out / "figures" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["timings"] = {"n_jobs": opts.n_jobs, "stages": opts.timings}
-    write_json(manifest_path, manifest)
-    lines.append(f"stage timings (n_jobs={opts.n_jobs}; also in {manifest_path}):")
-    lines.extend("  " + line for line in _progress.timing_table(opts.timings))
-    return lines
-
-
-def _run_stages(path: str | os.PathLike, out: Path, *, random_state: int | None, strict: bool,
-                progress: bool, dedup: bool, presence: str,
-                read_options: dict[str, Any] | None, by: str | None, theme_model: Any,
-                coded: Any, pooled: bool) -> list[str]:
-    from civictext.corpus import write_read_report
-    from civictext.lexicon import load_lexicons
-    from civictext.themes import coverage_report
-
-    lines: list[str] = []
-    tables = _stage_tables(path, random_state=random_state, strict=strict, progress=progress,
-                           dedup=dedup, presence=presence, read_options=read_options,
-                           theme_model=theme_model)
-    articles = tables["articles"]
-    with _progress.stage("writing tables"):
-        write_csv(out / "articles.csv", articles)
-        report = write_read_report(articles, out)
-        lines.append(f"articles: {out / 'articles.csv'} ({len(articles)} documents); "
-                     f"read report: {report}")
-        write_csv(out / "scores.csv", tables["scores"])
-        write_csv(out / "evidence.csv", tables["evidence"])
-        lines.append(f"themes: {out / 'scores.csv'}, evidence: {out / 'evidence.csv'} "
-                     f"({len(tables['evidence'])} hits)")
-    with _progress.stage("coverage"):
-        coverage = coverage_report(articles, load_lexicons())
-        write_csv(out / "coverage.csv", coverage)
-    lines.append(f"lexicon coverage: {out / 'coverage.csv'} ({len(coverage)} terms)")
-    model = tables["model"]
-    if model is not None:
-        tdir = out / "topics"
-        write_csv(tdir / "topics.csv", model.topics)
-        write_csv(tdir / "top_terms.csv", model.top_terms)
-        write_csv(tdir / "doc_topics.csv", model.doc_topics)
-        model.save(tdir / "model")
-        lines.append(f"topics: {tdir}/ (topics.csv, top_terms.csv, doc_topics.csv, model/)")
-    else:
-        lines.append(f"topics: skipped ({tables['topics_skipped']})")
-    kept, kept_scores = tables["kept"], tables["kept_scores"]
-    if dedup:
-        write_csv(out / "near_duplicates.csv", tables["near_duplicates"])
-        lines.append(f"near-duplicates: {tables['n_duplicates_dropped']} of {len(articles)} "
-                     f"documents left out of topics, trends and figures "
-                     f"(clusters: {out / 'near_duplicates.csv'})")
-    freq = choose_freq(kept)
-    kw = dict(freq=freq, random_state=random_state)
-    ckw = dict(coded=coded, pooled=pooled) if coded is not None else {}
-    with _progress.stage("trends (bootstrap)"), \
-            _progress.bar(1 + (by is not None) + (model is not None), desc="trends (bootstrap)",
-                          unit="table") as bar:
-        trends = theme_trends(kept_scores, kept, **kw, **ckw)
-        write_csv(out / "trends.csv", trends)
-        bar.update(1)
-        written = [f"{out / 'trends.csv'}"]
-        if by is not None:
-            write_csv(out / f"trends_by_{by}.csv",
-                      theme_trends(kept_scores, kept, by=by, **kw, **ckw))
-            written.append(f"{out / f'trends_by_{by}.csv'}")
-            bar.update(1)
-        if model is not None:
-            write_csv(out / "topic_trends.csv", topic_trends(model, kept, **kw))
-            written.append(f"{out / 'topic_trends.csv'}")
-            bar.update(1)
-    from civictext.plots import excluded_note
-
-    lines.append(f"trends (per {_FREQ_WORD[freq]}): {', '.join(written)}; "
-                 + excluded_note(trends.attrs, unit="documents"))
-    manifest = _figures_and_manifest(tables, path, out / "figures", freq=None,
-                                     random_state=random_state, n_boot=DEFAULT_N_BOOT,
-                                     level=DEFAULT_CI_LEVEL, min_articles=DEFAULT_MIN_ARTICLES,
-                                     by=by or "", coded=coded, pooled=pooled)
-    lines.append(f"figures: {len(manifest['figures'])} in {out / 'figures'}/ "
-                 f"(PNG, SVG, CSV; captions.md; manifest.json)")
-    return lines
+    config = config_from_kwargs(path, strict=strict, read_options=read_options,
+                                random_state=random_state, progress=progress, dedup=dedup,
+                                presence=presence, by=by, theme_model=theme_model, coded=coded,
+                                pooled=pooled, n_jobs=n_jobs)
+    return run_pipeline(config, out)

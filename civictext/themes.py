@@ -66,6 +66,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -649,6 +650,18 @@ def _zones(text: str, title: str, lead: str, sentences: list[tuple[int, int]]) -
     return headline_end, after
 
 
+def _shown_path(path: str) -> str:
+    """A bundled lexicon file as ``civictext/data/lexicons/NAME`` (the same on every
+    machine, so coverage tables stay byte-identical); any other path as given."""
+    from civictext.lexicon import DEFAULT_LEXICON_DIR
+
+    try:
+        rel = Path(path).resolve().relative_to(DEFAULT_LEXICON_DIR)
+    except (ValueError, OSError):
+        return str(path)
+    return "civictext/data/lexicons/" + rel.as_posix()
+
+
 def _resolve_lexicon(lexicon: Lexicon | None) -> Lexicon:
     if lexicon is None:
         return load_lexicons()
@@ -974,7 +987,7 @@ def coverage_report(
     rows, _ = _evidence_rows(articles, lexicon)
     t = lexicon.terms.reset_index(drop=True)
     base = pd.DataFrame({"theme": t["theme"], "term": t["term"], "weak": t["weak"],
-                         "note": t["note"], "source_file": t["source_file"]})
+                         "note": t["note"], "source_file": t["source_file"].map(_shown_path)})
     zeros = np.zeros(len(t), dtype="int64")
     stats = {k: zeros.copy() for k in ("docs", "hits", "folded_hits", "hits_theme_present",
                                        "hits_theme_absent")}

@@ -192,3 +192,43 @@ def test_every_document_in_exactly_one_consistent_cluster(texts, keep):
     assert report["cluster"].tolist()[0] == 0
     kept = drop_near_duplicates(df, threshold=0.7, num_perm=32, keep=keep)
     assert len(kept) + kept.attrs["dropped"] == len(df) == report["cluster"].nunique() + kept.attrs["dropped"]
+
+
+def test_signatures_are_datasketchs_default_minhash(monkeypatch):
+    """The shared permutations and batched SHA-1 give, per document, the signature
+    that MinHash(num_perm, seed).update_batch(shingles) gives: same LSH proposals."""
+    from datasketch import MinHash
+
+    from civictext import dedup
+
+    seen = []
+    real = dedup._lsh_index
+
+    def recording(threshold, num_perm):
+        lsh = real(threshold, num_perm)
+        insert = lsh.insert
+
+        def record(key, mh):
+            seen.append((key, mh.hashvalues.copy()))
+            insert(key, mh)
+
+        lsh.insert = record
+        return lsh
+
+    monkeypatch.setattr(dedup, "_lsh_index", recording)
+    texts = ["Cải cách hành chính ở Hà Nội", "Hà Nội", "một hai ba bốn năm sáu bảy", ""]
+    sets = [dedup.shingles(t, 3) for t in texts]
+    dedup._clusters(sets, threshold=0.8, num_perm=64, random_state=7)
+    assert [k for k, _ in seen] == ["0", "1", "2"]
+    for key, values in seen:
+        ref = MinHash(num_perm=64, seed=7)
+        ref.update_batch([s.encode("utf-8") for s in sorted(sets[int(key)])])
+        assert (values == ref.hashvalues).all()
+
+
+def test_shingles_are_the_k_word_windows():
+    words = "một hai ba bốn năm".split()
+    for k in (1, 2, 3, 5, 6):
+        expect = ({" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+                  if k <= len(words) else {" ".join(words)})
+        assert shingles(" ".join(words), k) == expect

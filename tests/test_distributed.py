@@ -372,7 +372,7 @@ def local_tables(real_corpus, tmp_path_factory) -> dict[str, bytes]:
     with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse cache fixture is not on yet
         mp.setenv("CIVICTEXT_CACHE", str(tmp_path_factory.mktemp("cache")))
         articles = read_corpus(real_corpus)
-        scores = score_themes(articles, presence="focus")  # the Dask engine's reading
+        scores = score_themes(articles)  # the default reading, theme model included
     freq = choose_freq(articles)
     frames = {"articles": articles.drop(columns=["text"]), "scores": scores,
               "evidence": theme_evidence(articles),
@@ -384,13 +384,14 @@ def local_tables(real_corpus, tmp_path_factory) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def dask_run(client, real_corpus, tmp_path_factory) -> Path:
-    """``civictext run CORPUS --engine dask`` on the module's cluster, one partition per file."""
-    from civictext.cli import main
+    """``run_dask`` (partitioned Parquet) on the module's cluster, one partition per file.
 
+    (``civictext run --engine dask`` writes the local engine's outputs instead:
+    tests/test_engines.py.)"""
     out = tmp_path_factory.mktemp("dask") / "run"
-    mb = _small_partitions(real_corpus) / 2**20
-    assert main(["run", str(real_corpus), "--out", str(out), "--engine", "dask", "--scheduler",
-                 client.scheduler.address, "--partition-mb", f"{mb:.9f}", "-q"]) == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CIVICTEXT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        cd.run_dask(real_corpus, out, scheduler=client, partition_size=_small_partitions(real_corpus))
     return out
 
 

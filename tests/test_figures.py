@@ -168,23 +168,32 @@ def fake_stages(monkeypatch, small_planted):
     arts, scores, ev = small_planted
     calls = {}
 
-    corpus = types.ModuleType("civictext.corpus")
+    from civictext import pipeline, theme_model  # noqa: F401 - before the stand-ins replace stages
+    from civictext.corpus import ReadResult
 
-    def read_corpus(path, *, strict=False, progress=True):
-        calls["read"] = (str(path), strict, progress)
-        return arts.copy()
+    def read_and_score(config):  # the engine's part: read the corpus, score, evidence
+        calls["read"] = (str(config.corpus), config.read.strict, config.progress)
+        return ReadResult(arts.copy(), [], [], [], {}), scores.copy(), ev.copy()
+
+    monkeypatch.setattr(pipeline, "_read_and_score", read_and_score)
+    corpus = types.ModuleType("civictext.corpus")
 
     def write_read_report(articles, out):
         from civictext._io import write_text
-        return write_text(f"{out}/read_report.md", f"{len(articles)} documents\n")
+        return write_text(f"{out}/read_report.md", f"{len(articles.articles)} documents\n")
+
+    def read_corpus(path, *, strict=False, progress=True):  # civictext trends reads this way
+        calls["read"] = (str(path), strict, progress)
+        return arts.copy()
 
     corpus.read_corpus, corpus.write_read_report = read_corpus, write_read_report
     from civictext.corpus import COLUMNS, check_articles  # the real ones: dedup and run_all
     corpus.check_articles, corpus.COLUMNS = check_articles, COLUMNS  # import them from here
-    from civictext.themes import DEFAULT_PRESENCE, MODEL_PRESENCE  # the real constants
+    from civictext.themes import DEFAULT_PRESENCE, MODEL_PRESENCE, PRESENCE_RULES  # real ones
 
     themes = types.ModuleType("civictext.themes")
     themes.MODEL_PRESENCE, themes.DEFAULT_PRESENCE = MODEL_PRESENCE, DEFAULT_PRESENCE
+    themes.PRESENCE_RULES = PRESENCE_RULES
     themes.score_themes = lambda a, lexicon=None, **k: scores.copy()
     themes.theme_evidence = lambda a, lexicon=None, **k: ev.copy()
     themes.coverage_report = lambda a, lexicon=None, **k: pd.DataFrame(
@@ -280,16 +289,11 @@ def test_corpus_fingerprint_follows_content(corpus_folder):
 def test_topics_that_cannot_be_fitted_are_skipped_with_the_reason(fake_stages, corpus_folder,
                                                                   tmp_path, monkeypatch):
     fake_stages["fail_topics"] = True
-    seen = {}
-
-    def draw(articles, scores, out, **kw):  # skip the drawing: only the wiring is tested
-        seen.update(kw)
-        return []
-
-    monkeypatch.setattr(figures, "figures_from_tables", draw)
     man = figures.build_figures(corpus_folder, tmp_path / "o", n_boot=N_BOOT)
     assert "too few" in man["skipped"]["topic_prevalence"]
-    assert seen["doc_topics"] is None and seen["evidence"] is not None
+    names = [r["name"] for r in man["figures"]]
+    assert "top_terms_per_theme" in names  # the evidence figure is still drawn
+    assert not any(n.startswith("topic_prevalence") for n in names)
     assert json.loads((tmp_path / "o" / "manifest.json").read_text())["skipped"] == \
         man["skipped"]
 
@@ -312,7 +316,8 @@ def test_run_all_via_cli_writes_every_output_and_says_where(fake_stages, corpus_
     assert lines[at + 1].split() == ["stage", "wall", "s", "CPU", "s"]
     assert lines[-1].split()[0] == "total"
     stages = json.loads((out / "figures" / "manifest.json").read_text())["timings"]["stages"]
-    assert [r["stage"] for r in stages][:3] == ["reading", "themes", "near-duplicates"]
+    order = [r["stage"] for r in stages]
+    assert order.index("near-duplicates") < order.index("topics") < order.index("figures")
     assert {"topics", "figures", "trends (bootstrap)", "total"} <= {r["stage"] for r in stages}
     assert "Not shown: 3 of 36 documents undated" in text
     t = _read(out / "trends.csv")
@@ -442,7 +447,7 @@ def test_presence_rule_reaches_trends_manifest_and_captions(tmp_path):
 def test_run_takes_the_reader_options_and_records_them(tmp_path, capsys):
     """A JSON dump with its own field names, categories in file names: `run`
     reads it as `ingest` does (--field, --category-pattern), the manifest records
-    the options, and the Dask engine refuses them with what to do instead."""
+    the options, and the Dask engine reads them the same way."""
     from civictext.cli import main
 
     rows = [{"ma": f"b{i}", "tieu_de": t, "noi_dung": "Người dân nộp hồ sơ tại bộ phận một cửa.",
@@ -467,9 +472,10 @@ def test_run_takes_the_reader_options_and_records_them(tmp_path, capsys):
         "fields": {"text": "noi_dung", "title": "tieu_de", "published": "ngay", "id": "ma"},
         "category_pattern": r"bao_([a-z]+)_"}
     capsys.readouterr()
-    assert main(["run", str(corpus), "--out", str(tmp_path / "d"), "--engine", "dask",
-                 *opts]) == 2
-    assert "not supported with --engine dask" in capsys.readouterr().err
+    assert main(["run", str(corpus), "--out", str(tmp_path / "d"), "-q", "--presence", "focus",
+                 "--engine", "dask", "--workers", "1", *opts]) == 0
+    assert (tmp_path / "d" / "articles.csv").read_bytes() == (out / "articles.csv").read_bytes()
+    assert (tmp_path / "d" / "scores.csv").read_bytes() == (out / "scores.csv").read_bytes()
 
 
 def test_run_by_another_column(tmp_path, capsys):

@@ -381,7 +381,11 @@ def test_a_dask_partition_reads_bad_names_and_deep_json_and_writes_parquet(tmp_p
     assert sorted(df["path"]) == ["b\ufffdd.txt", "deep.jsonl"]
     assert any("nested too deeply" in s["reason"] for s in df.attrs["skipped"])
     df.to_parquet(tmp_path / "p.parquet")  # the path column writes (was UnicodeEncodeError)
-    assert cd._unique_ids(["a1", "a1", "a1-2"]) == ["a1", "a1-3", "a1-2"]
+    from civictext.corpus import unique_rows  # the one renaming rule, also the engines'
+
+    rows = [{"doc_id": d, "parent_id": None, "path": "f", "kind": "article"}
+            for d in ("a1", "a1", "a1-2")]
+    assert [r["doc_id"] for r in unique_rows(rows)] == ["a1", "a1-3", "a1-2"]
 
 
 def test_many_copies_of_one_id_are_renamed_in_linear_time(tmp_path):

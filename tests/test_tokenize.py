@@ -573,3 +573,85 @@ def test_default_compounds_are_read_once_per_lexicon_state(monkeypatch):
         assert tk.default_compounds() == first
     assert calls == []
     assert "cải cách hành chính" in first
+
+
+# -------------------------------------------- fast paths for given segmentations
+def _tk():
+    return importlib.import_module("civictext.tokenize")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list(" .?!\t\n\rAaĐđ1…_,\"") + ["...", "TP.", "Mr.", "1.5",
+                                                                 "e.g.", " X", "x.y"]),
+                max_size=30))
+def test_sentence_split_equals_underthesea(pieces):
+    from underthesea import sent_tokenize
+
+    text = "".join(pieces)
+    assert _tk()._sent_tokenize(text) == sent_tokenize(text)
+
+
+def test_sentence_split_equals_underthesea_on_the_tricky_text(seed_text):
+    from underthesea import sent_tokenize
+
+    for line in (TRICKY + "\n" + seed_text).split("\n"):
+        assert _tk()._sent_tokenize(line) == sent_tokenize(line)
+
+
+def _given_arts(givens: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": [f"g{i}" for i in range(len(givens))],
+                         "text": [g.replace("_", " ") for g in givens],
+                         "tokens_given": givens, "segmented": True})
+
+
+def _slow_counts(arts: pd.DataFrame, compounds) -> list[int]:
+    """The per-sentence path the fast count replaces: _doc_tokens on each document."""
+    tk = _tk()
+    settings_ = tk._settings(compounds, False)
+    return [int((tk._doc_tokens(t, settings_, g).kind != 2).sum())
+            for t, g in zip(arts["text"], arts["tokens_given"])]
+
+
+_GIVEN_PIECES = ["cải_cách", "hành_chính", "cải", "cách", "hành", "chính", "quy_tắc", "ứng_xử",
+                 "dịch_vụ", "công", "trực_tuyến", "cai_cach", "hanh", "chinh", "CCHC", "UBND",
+                 "PAR", "INDEX", ".", ",", "?", "!", "...", "x.y", "TP.HCM", "1.500", "62%",
+                 "“", "”", "_", "__", "a_", "_b", "-", "Ông", "A.", "Hài_lòng", "hài", "lòng",
+                 # pieces of several chunks: compounds across the given words, and
+                 # sentence ends inside a chunk (not after an abbreviation)
+                 "cải cách hành chính", "cải_cách hành chính", "quy tắc_ứng xử", "hài lòng",
+                 "cai cach hanh chinh", "dịch_vụ công trực_tuyến", "nội.Ông", "việc!Hà",
+                 "tin?Bộ", "xong...Sau", "đó..sau", "Co._opXtra", "Saigon_Co. op", "nội._Ông"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(_GIVEN_PIECES), max_size=14), min_size=1, max_size=4),
+       st.sampled_from([" ", "  ", "\n", "\n\n", " \n", "\t"]))
+def test_given_count_equals_the_per_sentence_path(lines, sep):
+    givens = ["\n".join(sep.join(line) if sep != "\n" else " ".join(line) for line in lines)]
+    arts = _given_arts(givens)
+    for compounds in (TERMS + ["hài lòng", "cải cách"], []):
+        assert count_tokens(arts, compounds=compounds, cache=False).tolist() == \
+            _slow_counts(arts, compounds)
+
+
+def test_given_count_makes_no_segmenter_call_and_matches_tokenize(monkeypatch):
+    givens = ["Bản_án cho đối_tượng . Đẩy_mạnh cải_cách hành_chính ở TP.HCM .\n\n"
+              "Người dân hài_lòng với dịch_vụ công trực_tuyến ( 62 % ) …",
+              "Ông A.Nguyễn nói :“ cai cach hanh chinh ” x.y"]
+    arts = _given_arts(givens)
+    calls = count_segmenter_calls(monkeypatch)
+    n = count_tokens(arts, cache=False)
+    assert calls[0] == 0
+    toks = tokenize(arts, cache=False)
+    assert n.tolist() == toks[toks["kind"] != "punct"].groupby("doc_id").size().tolist()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("rel", ["vnds-test/articles.seg.jsonl.gz",
+                                 "vnds-train/articles.seg.jsonl.gz"])
+def test_given_count_on_real_samples(shared_corpora, rel):
+    from civictext.corpus import read_corpus
+
+    arts = read_corpus(shared_corpora / rel, limit=300)
+    assert arts["segmented"].all()
+    assert count_tokens(arts, cache=False).tolist() == _slow_counts(arts, None)

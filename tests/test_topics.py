@@ -682,3 +682,54 @@ def test_transform_and_coherence_read_the_cache_and_given_segmentation(monkeypat
         got = model.transform(seg)
     assert calls[0] == 0
     assert got["weight"].tolist() == pytest.approx([1 / model.n_topics] * model.n_topics)
+
+
+# ------------------------------------------------ the faster KL step (issue 17)
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 40), st.integers(1, 60), st.integers(1, 9),
+       st.floats(0.01, 0.9))
+def test_sparse_dot_is_bit_for_bit_scikit_learns(seed, n, m, k, density):
+    import scipy.sparse as sp
+    from sklearn.decomposition import _nmf
+
+    from civictext.topics import _SparseDot
+
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, m, density=density, format="csr", random_state=seed)
+    X = sp.csr_matrix(X @ sp.diags(rng.uniform(1, 5, m)))  # as the seeded fit weights it
+    W, H = rng.random((n, k)), rng.random((k, m))
+    W[rng.random(n) < 0.2] = 0.0  # zero rows give stored zeros in the result
+    fast, ref = _SparseDot(_nmf._special_sparse_dot)(W, H, X), _nmf._special_sparse_dot(W, H, X)
+    assert type(fast) is type(ref)
+    for attr in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(fast, attr), getattr(ref, attr))
+    assert fast.data.tobytes() == ref.data.tobytes()
+
+
+def test_seeded_fit_is_the_same_with_scikit_learns_step(monkeypatch, synth):
+    """A whole seeded fit on the sparse path (fit and transform) gives the same
+    tables with scikit-learn's own step as with the faster one."""
+    import contextlib
+
+    from civictext import topics as tp
+
+    monkeypatch.setattr(tp, "_DENSE_CELLS", 0)  # the corpus is small: force the sparse path
+    calls = []
+    real = tp._SparseDot.__call__
+
+    def counting(self, W, H, X):
+        calls.append(1)
+        return real(self, W, H, X)
+
+    monkeypatch.setattr(tp._SparseDot, "__call__", counting)
+
+    def fit():
+        return fit_topics(synth, method="seeded", n_topics=6, analyzer=PhraseAnalyzer(),
+                          lexicon=LEXICON, random_state=0, max_iter=60)
+
+    fast = fit()
+    assert calls  # the faster step ran
+    monkeypatch.setattr(tp, "_fast_kl_steps", contextlib.nullcontext)
+    plain = fit()
+    for name in ("doc_topics", "top_terms", "topics"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(plain, name), check_exact=True)

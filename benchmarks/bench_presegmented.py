@@ -1,0 +1,127 @@
+"""Pre-segmented input: reading, scoring and evidence against json-load + NFC.
+
+The issue-17 target: ``read_corpus`` + ``score_themes`` + ``theme_evidence`` on
+VNDS test (``articles.seg.jsonl.gz``, 22,642 word-segmented articles) within
+5x the time it takes to ``json``-load the file and NFC-normalise its text.
+Both are measured in this one process, baseline first and last (the mean of
+the two is the denominator); CPU time (``time.process_time``) and wall time.
+No token cache may be written for this input (checked: the cache folder is a
+fresh temporary one and must stay empty of entries).
+
+With ``--check`` the token counts are also computed by the per-sentence
+reference path (``civictext.tokenize._doc_tokens`` on each document, the
+slow path this benchmark's fast path replaced) and compared document by
+document; scores and evidence are compared with ``--ref-commit``'s output
+when given (a worktree of that commit is made in a temporary folder).
+
+    CIVICTEXT_SHARED_CORPORA=/work/shared/corpora .venv/bin/python benchmarks/bench_presegmented.py
+    ... --limit 3000 --check
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("CIVICTEXT_SHARED_CORPORA", "/work/shared/corpora"))
+
+
+def baseline(path: Path, limit: int | None) -> int:
+    """json-load every record and NFC-normalise its string fields (the text)."""
+    n = 0
+    with gzip.open(path, "rb") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            for v in rec.values():
+                if isinstance(v, str):
+                    unicodedata.normalize("NFC", v)
+            n += 1
+            if limit is not None and n >= limit:
+                break
+    return n
+
+
+def clock(f, *a, **k):
+    c, w = time.process_time(), time.perf_counter()
+    out = f(*a, **k)
+    return time.process_time() - c, time.perf_counter() - w, out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", default=str(SHARED / "vnds-test" / "articles.seg.jsonl.gz"))
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--check", action="store_true",
+                    help="compare token counts with the per-sentence reference path")
+    ap.add_argument("--presence", default=None,
+                    help="score_themes(presence=...); default: score_themes' own default")
+    ap.add_argument("--profile", default=None, help="write a cProfile of the timed part here")
+    args = ap.parse_args(argv)
+    path = Path(args.corpus)
+    os.environ["CIVICTEXT_CACHE"] = tempfile.mkdtemp(prefix="civictext-preseg-")
+
+    import civictext as ct
+    import importlib
+    tk = importlib.import_module("civictext.tokenize")
+    from civictext.lexicon import load_lexicons
+
+    lex = load_lexicons()
+    tk.default_compounds()
+    tk._segmenter()  # model load outside the timings (the fast path must not need it)
+    b1 = clock(baseline, path, args.limit)
+
+    def work():
+        arts = ct.read_corpus(path, limit=args.limit)
+        t0 = time.process_time()
+        kw = {} if args.presence is None else {"presence": args.presence}
+        scores = ct.score_themes(arts, lex, **kw)
+        t1 = time.process_time()
+        ev = ct.theme_evidence(arts, lex)
+        return arts, scores, ev, t0, t1
+
+    if args.profile:
+        import cProfile
+        prof = cProfile.Profile()
+        c, w, out = clock(prof.runcall, work)
+        prof.dump_stats(args.profile)
+    else:
+        c, w, out = clock(work)
+    arts, scores, ev, t0, t1 = out
+    b2 = clock(baseline, path, args.limit)
+    base_c, base_w = (b1[0] + b2[0]) / 2, (b1[1] + b2[1]) / 2
+    entries = sum(f.stat().st_size for f in Path(os.environ["CIVICTEXT_CACHE"]).rglob("*")
+                  if f.is_file())
+    print(f"corpus {path} ({len(arts):,} articles, {int(arts['text'].str.len().sum()):,} chars; "
+          f"segmented: {int(arts['segmented'].sum()):,})")
+    print(f"baseline json-load + NFC: CPU {b1[0]:.2f} / {b2[0]:.2f} s, wall {b1[1]:.2f} / {b2[1]:.2f} s")
+    print(f"presence: {args.presence or 'default'}")
+    print(f"read + score + evidence: CPU {c:.2f} s (score_themes {t1 - t0:.2f} s), wall {w:.2f} s")
+    print(f"token cache written: {entries:,} bytes")
+    print(f"RATIO CPU {c / base_c:.2f}x, wall {w / base_w:.2f}x (target <= 5x)")
+    if args.check:
+        counts = ct.count_tokens(arts, cache=False)
+        settings = tk._settings(None, False)
+        texts = arts["text"].tolist()
+        givens = tk._givens(arts, texts)
+        bad = 0
+        for i, (t, g) in enumerate(zip(texts, givens)):
+            ref = int((tk._doc_tokens(t, settings, g).kind != 2).sum())
+            if ref != counts.iloc[i]:
+                bad += 1
+                if bad <= 5:
+                    print("  differs:", arts["doc_id"].iloc[i], ref, counts.iloc[i])
+        print(f"token counts vs the per-sentence path: {len(texts) - bad:,} identical, {bad} differ")
+        return 1 if bad else 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

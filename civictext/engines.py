@@ -1,0 +1,198 @@
+"""One per-partition function, two engines that schedule it.
+
+A run reads its corpus through one :class:`~civictext.corpus.ReadPlan` (the
+files in reading order, the folder's ``manifest.csv`` entries, per-category
+folders). The plan's files are cut into *partitions* of consecutive files, and
+every partition goes through the same function, :func:`process_partition`::
+
+    read (corpus.read_files) -> articles (ids unique in the partition)
+      -> count tokens (tokenize.count_tokens) -> score (themes.score_themes)
+      -> evidence (themes.theme_evidence)
+
+:func:`combine` puts the partitions back together on the driver, in plan
+order: the read report and the id renaming are done over the whole corpus
+(``corpus.assemble_read``, the rule of ``read_corpus``) and every table's
+``doc_id`` is mapped to the corpus-wide id. The result is the table set the
+local engine made before partitions existed, whatever the partitioning.
+
+Engines only schedule:
+
+- :class:`LocalEngine` runs the partitions one after the other in this process
+  (one partition by default: the whole corpus);
+- :class:`civictext.distributed.DaskEngine` submits them to a Dask cluster and
+  gathers the results in plan order.
+
+Everything after scoring (near-duplicates, the topic model, coverage, trends,
+figures) runs on the driver from the combined tables
+(:mod:`civictext.pipeline`).
+
+Adding an engine: a class with ``map(plan, groups, spec) -> list[PartitionResult]``
+(results in the order of ``groups``) and ``partitions(plan) -> groups``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+import pandas as pd
+
+from civictext import _progress
+from civictext.corpus import (
+    FilesRead,
+    ReadPlan,
+    ReadResult,
+    articles_frame,
+    assemble_read,
+    read_files,
+    unique_rows,
+)
+from civictext.themes import DEFAULT_PRESENCE
+
+__all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
+           "Engine"]
+
+_KEYS = ("doc_id", "parent_id", "path", "kind")
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    """What :func:`process_partition` computes after reading.
+
+    ``presence`` and ``theme_model`` go to ``score_themes`` (``theme_model``:
+    None for the shipped model, a folder, or a ``ThemeModel``); ``lexicon`` to
+    ``score_themes`` and ``theme_evidence`` (None: the bundled lexicons);
+    ``n_jobs`` and ``cache`` to ``count_tokens`` (``n_jobs=None``: the run's
+    ``--jobs``).
+    """
+
+    presence: str = DEFAULT_PRESENCE
+    theme_model: Any = None
+    lexicon: Any = None
+    n_jobs: int | None = None
+    cache: bool = True
+
+
+@dataclass
+class PartitionResult:
+    """The tables of one partition, ids unique within the partition.
+
+    ``read.rows`` holds only each row's original ``doc_id, parent_id, path,
+    kind`` (what the corpus-wide renaming needs), not the text.
+    """
+
+    index: int
+    read: FilesRead
+    articles: pd.DataFrame
+    scores: pd.DataFrame
+    evidence: pd.DataFrame
+
+
+def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
+                      index: int = 0, progress: bool = False,
+                      limit: int | None = None) -> PartitionResult:
+    """Read, tokenize/count, score and collect evidence for one partition.
+
+    The one function both engines run. ``limit`` (default: the plan's) caps
+    the rows read.
+    """
+    from civictext.themes import score_themes, theme_evidence
+    from civictext.tokenize import count_tokens
+
+    with _progress.stage("reading"):
+        part = read_files(plan, files, progress=progress, limit=limit)
+        articles = articles_frame(unique_rows(part.rows))
+        part.rows = [{k: r[k] for k in _KEYS} for r in part.rows]
+    with _progress.stage("themes"):
+        if len(articles):
+            n_tokens = count_tokens(articles, n_jobs=spec.n_jobs, cache=spec.cache)
+            scores = score_themes(articles, spec.lexicon, n_tokens=n_tokens,
+                                  presence=spec.presence, model=spec.theme_model)
+            evidence = theme_evidence(articles, spec.lexicon)
+        else:
+            scores = evidence = pd.DataFrame()
+    return PartitionResult(index=index, read=part, articles=articles,
+                           scores=scores.reset_index(drop=True),
+                           evidence=evidence.reset_index(drop=True))
+
+
+def combine(plan: ReadPlan, results: Sequence[PartitionResult]) -> tuple[ReadResult,
+                                                                          pd.DataFrame,
+                                                                          pd.DataFrame]:
+    """The corpus-wide (read result, scores, evidence) of a plan's partitions.
+
+    ``results`` in plan order. Ids repeated across partitions are renamed with
+    ``read_corpus``'s rule (the first document keeps its id), in every table.
+    """
+    results = sorted(results, key=lambda r: r.index)
+    local = [r.articles["doc_id"].tolist() for r in results]
+    read = assemble_read(plan, [r.read for r in results], frame=False)  # renames r.read.rows
+    arts, scores, evidence = [], [], []
+    for r, ids in zip(results, local):
+        final = [k["doc_id"] for k in r.read.rows]
+        a, s, e = r.articles, r.scores, r.evidence
+        if final != ids:
+            mapping = dict(zip(ids, final))
+            a = a.copy()
+            a["doc_id"] = final
+            a["parent_id"] = pd.Series([k["parent_id"] for k in r.read.rows],
+                                       index=a.index, dtype=object)
+            if len(s):
+                s = s.assign(doc_id=s["doc_id"].map(mapping))
+            if len(e):
+                e = e.assign(doc_id=e["doc_id"].map(mapping))
+        if len(a):
+            arts.append(a)
+            scores.append(s)
+            evidence.append(e)
+    articles = (pd.concat(arts, ignore_index=True) if len(arts) > 1 else
+                arts[0].reset_index(drop=True) if arts else articles_frame([]))
+    read = dataclasses.replace(read, articles=articles)
+    return (read, _concat(scores), _concat(evidence))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+class Engine(Protocol):
+    """What the pipeline needs of an engine."""
+
+    def partitions(self, plan: ReadPlan) -> list[tuple[Path, ...]]: ...
+
+    def map(self, plan: ReadPlan, groups: list[tuple[Path, ...]],
+            spec: ScoreSpec) -> list[PartitionResult]: ...
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """Run the partitions one after the other in this process.
+
+    ``partition_size``: bytes of input files per partition (None, the default:
+    the whole corpus is one partition, segmented with ``--jobs`` workers).
+    """
+
+    partition_size: int | None = None
+    progress: bool = False
+
+    name = "local"
+
+    def partitions(self, plan: ReadPlan) -> list[tuple[Path, ...]]:
+        return plan.partitions(self.partition_size)
+
+    def map(self, plan: ReadPlan, groups: list[tuple[Path, ...]],
+            spec: ScoreSpec) -> list[PartitionResult]:
+        out: list[PartitionResult] = []
+        remaining = plan.options.limit
+        for i, files in enumerate(groups):
+            if remaining is not None and remaining <= 0:
+                break
+            res = process_partition(plan, files, spec, index=i, limit=remaining,
+                                    progress=self.progress)
+            if remaining is not None:
+                remaining -= len(res.articles)
+            out.append(res)
+        return out

@@ -1,0 +1,544 @@
+"""The main job, as configuration in and tables out: ``run(config) -> RunResult``.
+
+::
+
+    config = RunConfig("corpus/")                     # frozen: what to compute
+    result = run(config)                              # every table, in memory
+    write_outputs(result, "outputs/")                 # CSVs, topics/, figures/, manifest
+
+``civictext run`` is :func:`run_pipeline` (``run`` + ``write_outputs`` + stage
+timings); ``civictext figures`` is ``write_outputs(..., tables=False)``.
+Stages (docs/architecture.md)::
+
+    plan (corpus.plan_corpus)
+      -> partitions, each: read -> articles -> count -> score -> evidence   (engines)
+      -> combine (corpus-wide ids and read report)
+      -> near-duplicates -> topics -> coverage -> trends                     (driver)
+      -> write_outputs: tables, figures (figures.py draws), manifest.json
+
+The engine (:class:`~civictext.engines.LocalEngine`, the default, or
+:class:`~civictext.distributed.DaskEngine`) only decides where the partitions
+run; every output is the same bytes with either (only ``timings`` in the
+manifest differ).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from civictext import _progress
+from civictext._io import sha256_file, write_csv, write_json
+from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
+from civictext.corpus import ReadOptions, ReadResult
+from civictext.errors import CivictextError, ParameterError
+from civictext.themes import DEFAULT_PRESENCE
+from civictext.trends import DEFAULT_MIN_ARTICLES, DEFAULT_N_BOOT, TrendError
+
+__all__ = ["RunConfig", "TopicSpec", "TrendSpec", "ReadOptions", "RunResult", "run",
+           "write_outputs", "run_pipeline"]
+
+log = logging.getLogger(__name__)
+
+_FREQ_WORD = {"M": "month", "Q": "quarter", "Y": "year"}
+
+
+# ------------------------------------------------------------ configuration
+@dataclass(frozen=True)
+class TopicSpec:
+    """The topic model of a run: ``fit_topics(kept, method=method)``; ``enabled=False``
+    skips it (the manifest says so)."""
+
+    enabled: bool = True
+    method: str = "seeded"
+
+
+@dataclass(frozen=True)
+class TrendSpec:
+    """How trends and figures are counted.
+
+    ``by``: column of the per-group trends and the small multiples (None: none);
+    ``freq``: "M", "Q" or "Y" (None: ``choose_freq``); ``n_boot``, ``level``,
+    ``min_articles``: as in ``theme_trends``; ``coded``/``pooled``: a coded
+    sample for the corrected shares (``theme_trends(coded=...)``).
+    """
+
+    by: str | None = "source"
+    freq: str | None = None
+    n_boot: int = DEFAULT_N_BOOT
+    level: float = DEFAULT_CI_LEVEL
+    min_articles: int = DEFAULT_MIN_ARTICLES
+    coded: Any = None
+    pooled: bool = False
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run computes, in one frozen value (recorded in the manifest).
+
+    ``corpus``: the corpus file or folder (never modified). ``read``: the
+    reader options (:class:`~civictext.corpus.ReadOptions`). ``presence`` and
+    ``theme_model``: as in ``score_themes``. ``dedup``: drop near-duplicates
+    before topics, trends and figures. ``engine``: None (the local engine) or
+    an engine object (``LocalEngine(partition_size=...)``,
+    ``distributed.DaskEngine(...)``). ``n_jobs``: segmentation workers of the
+    local engine (-1: every core). ``progress``: progress bars.
+    """
+
+    corpus: str | os.PathLike
+    read: ReadOptions = field(default_factory=ReadOptions)
+    presence: str = DEFAULT_PRESENCE
+    theme_model: Any = None
+    dedup: bool = True
+    topics: TopicSpec = field(default_factory=TopicSpec)
+    trends: TrendSpec = field(default_factory=TrendSpec)
+    random_state: int | None = DEFAULT_RANDOM_STATE
+    engine: Any = None
+    n_jobs: int = -1
+    progress: bool = False
+
+    def check(self, where: str = "run") -> None:
+        """Refuse bad values before any reading (messages name the parameter)."""
+        from civictext.corpus import COLUMNS
+        from civictext.themes import PRESENCE_RULES
+
+        by = self.trends.by
+        if by and by not in COLUMNS:
+            raise TrendError(f"{where}: by={by!r} is not a column of the articles table; use "
+                             f"one of {', '.join(COLUMNS)}")
+        if self.presence not in PRESENCE_RULES:
+            raise ParameterError(f"{where}: presence must be one of "
+                                 f"{', '.join(map(repr, PRESENCE_RULES))}, got "
+                                 f"{self.presence!r}")
+        n = self.n_jobs
+        if isinstance(n, bool) or not isinstance(n, int) or n == 0 or n < -1:
+            raise CivictextError(f"{where}: n_jobs must be a positive int or -1 (every core), "
+                                 f"got {n!r}")
+        if self.trends.freq is not None and self.trends.freq not in _FREQ_WORD:
+            raise TrendError(f"{where}: freq must be one of M, Q, Y or None, got "
+                             f"{self.trends.freq!r}")
+
+
+# ------------------------------------------------------------------ results
+@dataclass
+class RunResult:
+    """Every table of a run (docs/pipeline.md and docs/architecture.md).
+
+    ``read``: the articles table and read report; ``scores``, ``evidence``
+    (every document); ``near_duplicates`` (cluster report) and ``kept``,
+    ``kept_scores``, ``kept_evidence`` (near-duplicates dropped: what topics,
+    trends and figures count); ``model`` (TopicModel or None, with
+    ``topics_skipped`` saying why); ``coverage``; ``freq``; ``trends``,
+    ``trends_by`` (None without ``by``), ``topic_trends`` (None without a
+    model), ``volume``.
+    """
+
+    config: RunConfig
+    read: ReadResult
+    scores: pd.DataFrame
+    evidence: pd.DataFrame
+    kept: pd.DataFrame
+    kept_scores: pd.DataFrame
+    kept_evidence: pd.DataFrame
+    near_duplicates: pd.DataFrame
+    model: Any
+    topics_skipped: str
+    coverage: pd.DataFrame | None
+    freq: str
+    trends: pd.DataFrame
+    trends_by: pd.DataFrame | None
+    topic_trends: pd.DataFrame | None
+    volume: pd.DataFrame
+    theme_model: dict[str, Any] | None = None
+
+    @property
+    def articles(self) -> pd.DataFrame:
+        return self.read.articles
+
+    @property
+    def n_duplicates_dropped(self) -> int:
+        return int(len(self.read.articles) - len(self.kept))
+
+
+# --------------------------------------------------------------------- run
+def _engine(config: RunConfig) -> Any:
+    from civictext.engines import LocalEngine
+
+    return config.engine if config.engine is not None else LocalEngine(progress=config.progress)
+
+
+def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
+    """Compute every table of a run (nothing is written).
+
+    The reader plan is split into partitions by the engine; each partition is
+    read, counted, scored and searched for evidence by
+    :func:`civictext.engines.process_partition`; the rest runs here, on the
+    combined tables. ``coverage=False`` skips the lexicon coverage table
+    (``civictext figures`` does not write it).
+    """
+    config.check()
+    read, scores, evidence = _read_and_score(config)
+    articles = read.articles
+    log.info("read %d documents from %s", len(articles), config.corpus)
+    if len(articles) == 0:  # not five empty figures and exit 0
+        from civictext.errors import CorpusError
+
+        raise CorpusError(f"no documents read from {config.corpus} ({len(read.files)} file(s): "
+                          "none of a supported type, or all unreadable or empty; see "
+                          "read_corpus); give a folder of .txt, .html, .jsonl, .json or .csv "
+                          "files")
+    with _progress.stage("near-duplicates"):
+        kept, clusters = _deduplicated(articles, dedup=config.dedup,
+                                       random_state=config.random_state)
+    ids = set(kept["doc_id"])
+    kept_scores = scores[scores["doc_id"].isin(ids)].reset_index(drop=True)
+    kept_evidence = evidence[evidence["doc_id"].isin(ids)].reset_index(drop=True)
+    model, skipped = _fit_topics(kept, config)
+    cov = None
+    if coverage:
+        from civictext.lexicon import load_lexicons
+        from civictext.themes import coverage_report
+
+        with _progress.stage("coverage"):
+            cov = coverage_report(articles, load_lexicons())
+    trends = _trend_tables(config, kept, kept_scores, model)
+    return RunResult(config=config, read=read, scores=scores, evidence=evidence, kept=kept,
+                     kept_scores=kept_scores, kept_evidence=kept_evidence,
+                     near_duplicates=clusters, model=model, topics_skipped=skipped,
+                     coverage=cov, theme_model=_theme_model_record(config.theme_model,
+                                                                   config.presence),
+                     **trends)
+
+
+def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.DataFrame]:
+    """The engine's part: the reader plan, its partitions through
+    ``engines.process_partition``, combined into corpus-wide tables."""
+    from civictext.corpus import plan_corpus
+    from civictext.engines import ScoreSpec, combine
+
+    engine = _engine(config)
+    plan = plan_corpus(config.corpus, config.read)
+    spec = ScoreSpec(presence=config.presence, theme_model=config.theme_model)
+    return combine(plan, engine.map(plan, engine.partitions(plan), spec))
+
+
+def _deduplicated(articles: pd.DataFrame, *, dedup: bool,
+                  random_state: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The documents trends and figures count (near-duplicates dropped, the first
+    kept) and the cluster report (empty when ``dedup`` is False)."""
+    if dedup and len(articles) > 1:
+        from civictext.dedup import near_duplicates
+
+        # the report itself, not drop_near_duplicates' copy of it in attrs (pandas
+        # deep-copies attrs on every operation on the kept frame)
+        clusters = near_duplicates(articles, keep="first", random_state=random_state)
+        mask = clusters["is_representative"].to_numpy()
+        return articles.loc[mask].reset_index(drop=True), clusters
+    return articles, pd.DataFrame()
+
+
+def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
+    if not config.topics.enabled:
+        return None, "topics not asked for (TopicSpec(enabled=False))"
+    try:
+        from civictext.topics import fit_topics
+
+        with _progress.stage("topics"), _progress.bar(None, desc="topics (seeded NMF)",
+                                                      unit="fit"):
+            return fit_topics(kept, method=config.topics.method,
+                              random_state=config.random_state), ""
+    except CivictextError as exc:  # e.g. too few documents for a topic model
+        log.warning("topic figure skipped: %s", exc)
+        return None, str(exc)
+
+
+def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFrame,
+                  model: Any) -> dict[str, Any]:
+    """``theme_trends`` once per table (plain and by group), topic trends, volume."""
+    from civictext.trends import choose_freq, corpus_volume, theme_trends, topic_trends
+
+    t = config.trends
+    freq = t.freq or choose_freq(kept)
+    kw = dict(freq=freq, level=t.level, n_boot=t.n_boot, min_articles=t.min_articles,
+              random_state=config.random_state)
+    ckw = dict(coded=t.coded, pooled=t.pooled) if t.coded is not None else {}
+    with _progress.stage("trends (bootstrap)"), \
+            _progress.bar(1 + bool(t.by) + (model is not None), desc="trends (bootstrap)",
+                          unit="table") as bar:
+        trends = theme_trends(kept_scores, kept, **kw, **ckw)
+        bar.update(1)
+        by_table = None
+        if t.by:
+            by_table = theme_trends(kept_scores, kept, by=t.by, **kw, **ckw)
+            bar.update(1)
+        topic = None
+        if model is not None:
+            topic = topic_trends(model.doc_topics, kept, **kw)
+            bar.update(1)
+    return {"freq": freq, "trends": trends, "trends_by": by_table, "topic_trends": topic,
+            "volume": corpus_volume(kept, freq=freq)}
+
+
+# ------------------------------------------------------------------ writing
+def write_outputs(result: RunResult, out: str | os.PathLike, *, tables: bool = True,
+                  figures_dir: str | None = "figures") -> list[str]:
+    """Write a run's outputs under ``out``; return one line per output.
+
+    ``tables=True`` (``civictext run``): ``articles.csv`` and the read report,
+    ``scores.csv``, ``evidence.csv``, ``coverage.csv``, ``topics/``,
+    ``near_duplicates.csv`` (with dedup), ``trends.csv``,
+    ``trends_by_<by>.csv``, ``topic_trends.csv``, and the figures with their
+    ``manifest.json`` in ``out/figures_dir``. ``tables=False`` (``civictext
+    figures``): only the figures and manifest, directly in ``out`` (with
+    ``figures_dir=None``).
+    """
+    from civictext.corpus import write_read_report
+
+    cfg = result.config
+    out = Path(out)
+    lines: list[str] = []
+    if tables:
+        articles = result.articles
+        with _progress.stage("writing tables"):
+            write_csv(out / "articles.csv", articles)
+            report = write_read_report(result.read, out)
+            lines.append(f"articles: {out / 'articles.csv'} ({len(articles)} documents); "
+                         f"read report: {report}")
+            write_csv(out / "scores.csv", result.scores)
+            write_csv(out / "evidence.csv", result.evidence)
+            lines.append(f"themes: {out / 'scores.csv'}, evidence: {out / 'evidence.csv'} "
+                         f"({len(result.evidence)} hits)")
+            if result.coverage is not None:
+                write_csv(out / "coverage.csv", result.coverage)
+                lines.append(f"lexicon coverage: {out / 'coverage.csv'} "
+                             f"({len(result.coverage)} terms)")
+            if result.model is not None:
+                tdir = write_topics(result.model, out / "topics")
+                lines.append(f"topics: {tdir}/ (topics.csv, top_terms.csv, doc_topics.csv, "
+                             "model/)")
+            else:
+                lines.append(f"topics: skipped ({result.topics_skipped})")
+            if cfg.dedup:
+                write_csv(out / "near_duplicates.csv", result.near_duplicates)
+                lines.append(f"near-duplicates: {result.n_duplicates_dropped} of "
+                             f"{len(articles)} documents left out of topics, trends and "
+                             f"figures (clusters: {out / 'near_duplicates.csv'})")
+            written = [str(write_csv(out / "trends.csv", result.trends))]
+            if result.trends_by is not None:
+                written.append(str(write_csv(out / f"trends_by_{cfg.trends.by}.csv",
+                                             result.trends_by)))
+            if result.topic_trends is not None:
+                written.append(str(write_csv(out / "topic_trends.csv", result.topic_trends)))
+        from civictext.plots import excluded_note
+
+        lines.append(f"trends (per {_FREQ_WORD[result.freq]}): {', '.join(written)}; "
+                     + excluded_note(result.trends.attrs, unit="documents"))
+    fig_out = out / figures_dir if figures_dir else out
+    manifest = write_figures(result, fig_out)
+    lines.append(f"figures: {len(manifest['figures'])} in {fig_out}/ "
+                 f"(PNG, SVG, CSV; captions.md; manifest.json)")
+    return lines
+
+
+def write_topics(model: Any, folder: Path) -> Path:
+    """The one writer of a topic model's tables: ``topics.csv``, ``top_terms.csv``,
+    ``doc_topics.csv`` and the saved model in ``model/``."""
+    write_csv(folder / "topics.csv", model.topics)
+    write_csv(folder / "top_terms.csv", model.top_terms)
+    write_csv(folder / "doc_topics.csv", model.doc_topics)
+    model.save(folder / "model")
+    return folder
+
+
+def write_figures(result: RunResult, out: Path) -> dict[str, Any]:
+    """Draw every figure from the run's tables and write ``manifest.json``."""
+    from civictext import figures as F
+    from civictext.trends import theme_cooccurrence, theme_trends, top_terms_by_theme
+
+    cfg, t = result.config, result.config.trends
+    presence = cfg.presence
+    with _progress.stage("figures"), _progress.bar(None, desc="figures (with bootstrap)",
+                                                   unit="fig"):
+        F._presence_words(presence)
+        records = [F.corpus_volume_by_period(result.volume, out)]
+        kw = dict(freq=result.freq, level=t.level, n_boot=t.n_boot,
+                  min_articles=t.min_articles, random_state=cfg.random_state)
+        if t.coded is None:
+            plain, plain_by = result.trends, result.trends_by
+        else:  # the run's tables carry corrected columns; the share figures show the plain ones
+            plain = theme_trends(result.kept_scores, result.kept, **kw)
+            plain_by = (theme_trends(result.kept_scores, result.kept, by=t.by, **kw)
+                        if t.by else None)
+        records.append(F.theme_share_by_period(plain, out, presence=presence))
+        if t.coded is not None:
+            records.append(F.corrected_theme_share_by_period(result.trends, out,
+                                                             presence=presence))
+        if plain_by is not None:
+            records.append(F.theme_share_by_outlet(plain_by, out, presence=presence))
+        records.append(F.theme_cooccurrence_heatmap(
+            theme_cooccurrence(result.kept_scores), out, presence=presence))
+        records.append(F.top_terms_per_theme(top_terms_by_theme(result.kept_evidence, n=8),
+                                             out))
+        if result.topic_trends is not None:
+            records.append(F.topic_prevalence_by_period(result.topic_trends, out,
+                                                        labels=_topic_labels(result.model)))
+        F._write_captions(out, records)
+    manifest = _manifest(result, records)
+    write_json(out / "manifest.json", manifest)
+    return manifest
+
+
+def _manifest(result: RunResult, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The manifest, from the config and the tables (no timestamps, no absolute paths)."""
+    from civictext import __version__
+    from civictext.config import package_versions
+    from civictext.figures import corpus_fingerprint
+
+    cfg, t = result.config, result.config.trends
+    articles = result.kept
+    kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
+    return {
+        "corpus": {**corpus_fingerprint(cfg.corpus), "documents": int(len(result.articles)),
+                   "near_duplicates_dropped": result.n_duplicates_dropped,
+                   "documents_by_kind": {str(k): int(v) for k, v in kinds.items()},
+                   "excluded_by_date_precision": result.volume.attrs["excluded"],
+                   **_dataset_record(cfg.corpus)},
+        "civictext_version": __version__,
+        "versions": package_versions(),
+        "parameters": {"freq": result.freq, "freq_chosen_automatically": t.freq is None,
+                       "presence": cfg.presence,
+                       "theme_model": result.theme_model,
+                       "read_options": cfg.read.as_kwargs(),
+                       "by": t.by or "", "level": t.level, "n_boot": t.n_boot,
+                       "min_articles": t.min_articles, "topic_method": cfg.topics.method,
+                       "unit": "document (article or teaser)"},
+        "random_state": cfg.random_state,
+        **({"coded_sample": _coded_record(t.coded, t.pooled)} if t.coded is not None else {}),
+        "figures": records,
+        "skipped": ({"topic_prevalence": result.topics_skipped}
+                    if result.topics_skipped else {}),
+    }
+
+
+def run_pipeline(config: RunConfig, out: str | os.PathLike, *, tables: bool = True,
+                 where: str = "run_all") -> list[str]:
+    """``run`` then ``write_outputs``: what ``civictext run`` (``tables=True``) and
+    ``civictext figures`` (``tables=False``: figures and manifest only) do.
+
+    Checks the config and ``out`` first (never inside the corpus). With
+    ``tables``, the lines end with a table of the stages' wall and CPU
+    seconds, also ``timings`` in ``figures/manifest.json`` (the only part of
+    the outputs that differs between two runs or engines); the figures-only
+    manifest has no timings (two runs give identical bytes).
+    """
+    config.check(where)
+    out = check_out(config.corpus, out, where)
+    with _progress.run_options(progress=config.progress, n_jobs=config.n_jobs) as opts:
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = run(config, coverage=tables)
+        lines = write_outputs(result, out, tables=tables,
+                              figures_dir="figures" if tables else None)
+        opts.timings.append({"stage": "total", "depth": 0,
+                             "wall_s": round(time.perf_counter() - w0, 3),
+                             "cpu_s": round(time.process_time() - c0, 3)})
+    if not tables:
+        return lines
+    manifest_path = out / "figures" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    engine = getattr(config.engine, "name", "local")
+    manifest["timings"] = {"n_jobs": opts.n_jobs, "engine": engine, "stages": opts.timings}
+    write_json(manifest_path, manifest)
+    lines.append(f"stage timings (n_jobs={opts.n_jobs}, engine {engine}; also in "
+                 f"{manifest_path}):")
+    lines.extend("  " + line for line in _progress.timing_table(opts.timings))
+    return lines
+
+
+# ------------------------------------------------------------------ helpers
+def check_out(corpus: str | os.PathLike, out: str | os.PathLike, where: str) -> Path:
+    """Refuse to write into the corpus: raw data is read-only."""
+    c, o = Path(corpus).resolve(), Path(out).resolve()
+    if c.is_dir() and (o == c or c in o.parents):
+        raise TrendError(f"{where}: out={str(out)!r} is inside the corpus folder {str(corpus)!r}; "
+                         f"the corpus is read-only, choose an output folder outside it "
+                         f"(e.g. outputs/)")
+    from civictext._paths import check_output
+
+    return check_output(out, [corpus], where=where, kind="folder")
+
+
+def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
+    """``{"dataset": ...}`` when the corpus came from ``fetch_corpus`` (name, URL,
+    SHA-256 of what was received; no timestamp, so manifests stay stable)."""
+    from civictext.datasets import provenance
+
+    rec = provenance(corpus)
+    if rec is None:
+        return {}
+    keep = ("name", "url", "file", "sha256", "verified", "source", "licence", "citation")
+    return {"dataset": {k: rec.get(k) for k in keep}}
+
+
+def _theme_model_record(theme_model: Any, presence: str) -> dict[str, Any] | None:
+    """What the manifest says of the theme model used (None when none was)."""
+    from civictext.themes import MODEL_PRESENCE
+
+    if theme_model is None and presence not in MODEL_PRESENCE:
+        return None
+    from civictext.theme_model import DEFAULT_MODEL_DIR, ThemeModel
+
+    if isinstance(theme_model, ThemeModel):
+        return {"path": None, "model_sha256": None, "note": "a model object from the API"}
+    folder = Path(theme_model) if theme_model is not None else DEFAULT_MODEL_DIR
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    return {"path": "bundled" if theme_model is None else folder.name,
+            "model_sha256": meta.get("model_sha256"),
+            "use_model": meta.get("use_model"), "thresholds": meta.get("thresholds")}
+
+
+def _topic_labels(model: Any) -> dict[Any, str]:
+    topics = getattr(model, "topics", None)
+    if isinstance(topics, pd.DataFrame) and {"topic", "label"} <= set(topics.columns):
+        return {t: str(lab) for t, lab in zip(topics["topic"], topics["label"])}
+    return {}
+
+
+def _coded_record(coded: Any, pooled: bool) -> dict[str, Any]:
+    """What the manifest says about a coded sample: file, SHA-256, counts."""
+    from civictext.validation import read_coded
+
+    long = read_coded(coded)
+    if isinstance(coded, (str, os.PathLike)):
+        name, digest = Path(coded).name, sha256_file(coded)
+    else:
+        name = "(DataFrame)"
+        digest = hashlib.sha256(long.to_csv(index=False).encode("utf-8")).hexdigest()
+    return {"file": name, "sha256": digest, "documents": int(long["doc_id"].nunique()),
+            "rows": int(len(long)), "relevant": int(long["relevant"].sum()),
+            "by_theme": {str(t): int(n) for t, n in long["theme"].value_counts().sort_index()
+                         .items()},
+            "correction": "pooled" if pooled else "per cell"}
+
+
+def config_from_kwargs(corpus: str | os.PathLike, *, strict: bool = False,
+                       read_options: dict[str, Any] | None = None, **kw: Any) -> RunConfig:
+    """A :class:`RunConfig` from the keyword arguments of ``run_all``/``build_figures``."""
+    trend_keys = {f.name for f in dataclasses.fields(TrendSpec)}
+    trend = {k: kw.pop(k) for k in list(kw) if k in trend_keys}
+    opts = dict(read_options or {})
+    bad = [k for k in opts if k not in {f.name for f in dataclasses.fields(ReadOptions)}
+           or k == "strict"]
+    if bad:
+        raise ParameterError(f"read_options: unknown read_corpus option(s) "
+                             f"{', '.join(map(repr, bad))}; use encoding, fields, segmented, "
+                             "category_pattern, limit or max_file_mb")
+    return RunConfig(corpus=corpus, read=ReadOptions(strict=bool(strict), **opts),
+                     trends=TrendSpec(**trend), **kw)
