@@ -15,15 +15,18 @@ theme it reports:
 * ``transported``: held out by corpus: the error rates (mean residual among
   machine positives and negatives) estimated on the *other* corpora's coded
   documents and applied to this corpus (``pooled_corrected_mean``), the
-  correction one would get without coding this corpus. ``covers`` says
-  whether its interval contains the coded-only estimate.
+  correction one would get without coding this corpus, with the
+  heterogeneity of the error rates among those other corpora (Cochran's Q,
+  tau^2) added to its interval and the test in ``transported_test``.
+  ``covers`` says whether its interval contains the coded-only estimate.
 
 The inclusion probability of a coded document within its frame is ``pi *
 corpus_size / frame_size`` (``pi`` in coded.csv is relative to the whole
 corpus; the frame is a simple random sample of it), so every share here is the
 frame's, an unbiased estimate of the corpus's.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/corrected_shares_real.py [--coded PATH] [--seed 15]
+    PYTHONPATH=. .venv/bin/python benchmarks/corrected_shares_real.py [--coded PATH] [--seed 15] \
+        [--cache /tmp/frames]   # keep the frames' ids and machine measure for re-runs
 
 Needs ``../shared/corpora`` (or ``$CIVICTEXT_SHARED_CORPORA``); prints a table
 and writes nothing into the repository (``--out FILE.csv`` to save it: ids and
@@ -47,7 +50,7 @@ sys.path.insert(0, str(HERE / "coding"))
 import draw_sample  # type: ignore[import-not-found]  # noqa: E402
 
 from civictext.correction import (coded_only_mean, corrected_mean,  # noqa: E402
-                                  pooled_corrected_mean, pooled_residuals)
+                                  heterogeneity_note, pooled_corrected_mean, pooled_residuals)
 from civictext.themes import score_themes  # noqa: E402
 
 THEMES = ["reform", "conduct", "satisfaction"]
@@ -64,31 +67,57 @@ def frames(seed: int):
             yield name, arts, corpus_size
 
 
+def machine_frames(seed: int, cache: str | None):
+    """Yield (corpus, doc ids, machine measure (n_docs x themes), corpus size).
+
+    With ``cache`` (a folder outside the repository), the ids and 0/1 machine
+    measure of each frame are kept there (``<corpus>.csv.gz``, no text), so a
+    re-run with a grown coded sample does not read and score the frames again.
+    """
+    folder = Path(cache) if cache else None
+    if folder is not None and all((folder / f"{n}.csv.gz").is_file()
+                                  for n in draw_sample.FRAMES):
+        for name in draw_sample.FRAMES:
+            t = pd.read_csv(folder / f"{name}.csv.gz", dtype={"doc_id": str})
+            yield name, t["doc_id"], t[THEMES], int(t["corpus_size"].iloc[0])
+        return
+    for name, arts, corpus_size in frames(seed):
+        ids = arts["doc_id"].astype(str)
+        sc = score_themes(arts, n_tokens=pd.Series(1, index=ids.to_numpy()))
+        machine = (sc.pivot(index="doc_id", columns="theme", values="present")
+                   .reindex(ids.to_numpy()).fillna(False).astype(float))
+        machine = machine.reindex(columns=THEMES, fill_value=0.0)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            machine.reset_index(drop=True).assign(doc_id=ids.to_numpy(),
+                                                  corpus_size=corpus_size).to_csv(
+                folder / f"{name}.csv.gz", index=False)
+        yield name, ids.reset_index(drop=True), machine.reset_index(drop=True), corpus_size
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--coded", default=str(HERE / "labels" / "coded" / "coded.csv"))
     ap.add_argument("--seed", type=int, default=15, help="the seed draw_sample.py used")
     ap.add_argument("--min-coded", type=int, default=10)
     ap.add_argument("--out", help="also write the table to this CSV (ids-free numbers)")
+    ap.add_argument("--cache", help="folder (outside the repository) for the frames' ids and "
+                                    "machine measure, reused by later runs")
     args = ap.parse_args()
     coded = pd.read_csv(args.coded, dtype={"doc_id": str})
     per_corpus = {}
-    for name, arts, corpus_size in frames(args.seed):
-        ids = arts["doc_id"].astype(str)
+    for name, ids, machine, corpus_size in machine_frames(args.seed, args.cache):
         c = coded[coded["corpus"] == name]
         missing = sorted(set(c["doc_id"]) - set(ids))
         if missing:
             raise SystemExit(f"{name}: {len(missing)} coded ids are not in the replayed frame "
                              f"(e.g. {missing[0]}); was the sample drawn with --seed "
                              f"{args.seed} and the same corpora?")
-        sc = score_themes(arts, n_tokens=pd.Series(1, index=ids.to_numpy()))
-        machine = (sc.pivot(index="doc_id", columns="theme", values="present")
-                   .reindex(ids.to_numpy()).fillna(False).astype(float))
         pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
         per_theme = {}
         for t in THEMES:
             ct_ = c[c["theme"] == t]
-            f = machine[t].to_numpy() if t in machine else np.zeros(len(ids))
+            f = machine[t].to_numpy(dtype=float)
             is_coded = np.zeros(len(ids), bool)
             y = np.full(len(ids), np.nan)
             pi = np.full(len(ids), np.nan)
@@ -105,11 +134,13 @@ def main() -> None:
         for t, (f, is_coded, y, pi) in per_theme.items():
             own = corrected_mean(f, is_coded, y, pi, min_coded=args.min_coded)
             alone = coded_only_mean(is_coded, y, pi, min_coded=args.min_coded)
-            others = [per_corpus[o][t] for o in per_corpus if o != name]
-            of = np.concatenate([o[0][o[1]] for o in others])
-            oy = np.concatenate([o[2][o[1]] for o in others])
-            op = np.concatenate([o[3][o[1]] for o in others])
-            res = pooled_residuals(of, np.ones(len(of), bool), oy, op)
+            others = [(o, per_corpus[o][t]) for o in per_corpus if o != name]
+            of = np.concatenate([o[0][o[1]] for _, o in others])
+            oy = np.concatenate([o[2][o[1]] for _, o in others])
+            op = np.concatenate([o[3][o[1]] for _, o in others])
+            corpus_of = np.concatenate([np.full(int(o[1].sum()), n) for n, o in others])
+            # heterogeneity between the other corpora's error rates: added to the interval
+            res = pooled_residuals(of, np.ones(len(of), bool), oy, op, cells=corpus_of)
             moved = pooled_corrected_mean(f, res, int(is_coded.sum()), min_coded=args.min_coded)
             rows.append({
                 "corpus": name, "theme": t, "n_frame": len(f), "n_coded": int(is_coded.sum()),
@@ -121,11 +152,13 @@ def main() -> None:
                 "transported_hi": moved.hi,
                 "covers": bool(moved.lo <= alone.estimate <= moved.hi)
                 if not np.isnan(moved.estimate + alone.estimate) else None,
+                "transported_test": heterogeneity_note(res),
                 "note": own.note or moved.note})
     table = pd.DataFrame(rows)
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 200,
                            "display.max_columns", 30):
-        print(table.drop(columns="note").to_string(index=False))
+        print(table.drop(columns=["note", "transported_test"]).to_string(index=False))
+        print(table[["corpus", "theme", "transported_test"]].to_string(index=False))
         notes = table[table["note"] != ""]
         if len(notes):
             print(notes[["corpus", "theme", "note"]].to_string(index=False))

@@ -9,8 +9,9 @@ throwaway environment:
 Equal-probability samples ("equal": a simple random sample of the documents) and
 samples with half the coded documents among machine positives ("unequal",
 ppi_py given w = 1/pi). Point estimates must agree to rounding; the intervals
-differ by the variance formula (ppi_py: i.i.d. sandwich; civictext: the
-stratified design variance with plus-two pseudo-codes).
+differ by construction (ppi_py: a Wald interval with the i.i.d. sandwich
+variance; civictext: Jeffreys intervals per machine class at the effective
+sample size of the stratified design variance, combined by MOVER).
 """
 import sys
 from pathlib import Path

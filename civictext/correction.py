@@ -18,19 +18,43 @@ where, for the :math:`N_c` articles of the cell, :math:`f_i \\in [0, 1]` is the
 machine measure, :math:`R_i = 1` when article *i* was coded, :math:`y_i` its
 human code and :math:`\\pi_i` its inclusion probability. It is the machine's
 share plus the inclusion-weighted (Horvitz-Thompson) mean of the coded
-residuals. Its variance is estimated by :math:`s^2_\\psi / N_c`, the sample
-variance of the pseudo-outcomes over the cell's articles divided by their
-number; this accounts for both parts (the machine share varies from one set of
-articles to another, and so does the coded sample). In practice
-:func:`corrected_mean` computes it as the variance of the cell's true share
-(:math:`t(1-t)/N_c`, the codes are 0/1) plus the design variance of the
-residual term within machine classes (positives, negatives), with one
-relevant and one irrelevant pseudo-code added to each class's residuals
-("plus two", Agresti & Coull 1998): without them a cell in which none of a
-dozen coded negatives happened to be relevant would report no uncertainty at
-all, and 90% intervals covered the truth in 58-80% of simulated cells instead
-of 88-98% (``benchmarks/RESULTS.md``). The interval is the estimate -/+ the
-normal quantile times the standard error, clipped to [0, 1].
+residuals.
+
+**Interval.** The estimate's error has two parts: the cell's true share
+varies from one set of articles to another (variance :math:`t(1-t)/N_c`, the
+codes are 0/1), and the coded sample varies (the design variance of the
+residual term, computed within machine classes h, positives and negatives, as
+for a stratified sample: :math:`\\sum_{i \\in h, coded} (1-\\pi_i)/\\pi_i^2 \\cdot
+s^2_h / N_c^2`). A Wald interval (estimate -/+ z times the standard error)
+fails here: a class of ten coded negatives among which no miss happened to be
+coded has :math:`s^2_h = 0` and claims no uncertainty, and pseudo-codes added
+to prevent that (the "plus two" of Agresti & Coull 1998, civictext 0.3's
+first version) made intervals too wide when errors are rare (99% coverage
+with a good measure). civictext therefore builds the interval from
+**Jeffreys intervals** (Brown, Cai & DasGupta 2001) for each part, combined
+by the **method of variance estimates recovery** (MOVER; Zou & Donner 2008,
+after Newcombe 1998):
+
+* for each machine class h, the Jeffreys interval :math:`(l_h, u_h)` of the
+  class's (weighted) share :math:`p_h` of relevant coded articles, with the
+  effective sample size its design variance implies (Korn & Graubard 1998):
+  :math:`p_h(1-p_h)/v_h`, or :math:`1/D_h` when :math:`p_h` is 0 or 1 (for a
+  simple random sample of :math:`n_h` from :math:`N_h`, :math:`D_h^{-1} = n_h
+  / (1 - n_h/N_h)`, so a fully coded class has no design uncertainty);
+* for the true share over sets of articles, the Jeffreys interval of
+  :math:`t` with :math:`N_c` observations;
+* lower end :math:`\\hat\\theta - \\sqrt{(t - l_t)^2 + \\sum_h a_h^2 (p_h - l_h)^2}`,
+  upper end likewise with the upper distances, :math:`a_h = N_h / N_c`, clipped
+  to [0, 1].
+
+A Jeffreys interval has width when no error was seen (its upper end at k = 0
+of n is about 1.9/n at 90%) without assuming errors are common. In
+simulations (``benchmarks/corrected_shares_sim.py``) the 90% intervals cover
+the planted share in 85-95% of cells with drifting recall, a real trend, a
+poor and a good measure, and are at least as wide as needed in tiny cells
+(10 coded of 30-60 articles, shares of 3% or 97%). ``se`` is still reported
+(the square root of the two variances above) but the interval is not
+estimate -/+ z se: it is asymmetric near 0 and 1.
 
 **Assumptions** (written into every output that uses it):
 
@@ -51,14 +75,14 @@ normal quantile times the standard error, clipped to [0, 1].
 Where ppi-python fits and where it does not: its ``ppi_mean_ci`` (with
 ``lam=1``) gives the same point estimate (checked to 1e-16 in
 ``benchmarks/ppi_agreement.py``, also with unequal ``pi`` passed as ``w = 1 /
-pi``), but its interval treats the coded documents as an i.i.d. sample, with no
-design (stratified) variance and nothing for a machine class in which no error
-happened to be coded: in simulated cells of 200 articles with 20 coded (half
-among machine positives) its 90% interval covered the truth 82% of the time,
-this one 93% (``benchmarks/RESULTS.md``). Cells of that size are the usual case
-here (an outlet in a month), so civictext implements the estimator itself (a
-few dozen lines) instead of depending on ppi-python, which also pulls numba and
-gdown.
+pi``), but its interval is a Wald interval that treats the coded documents
+as an i.i.d. sample, with no design (stratified) variance and nothing for a
+machine class in which no error happened to be coded: in simulated cells of
+200 articles with 20 coded (half among machine positives) its 90% interval
+covered the truth 82% of the time (``benchmarks/RESULTS.md``). Cells of that
+size are the usual case here (an outlet in a month), so civictext implements
+the estimator itself (a few dozen lines, with scipy's Beta quantile) instead
+of depending on ppi-python, which also pulls numba and gdown.
 
 **Pooled correction** (:func:`pooled_corrected_mean`, only on request): one
 error rate across cells. The coded articles of every cell together estimate
@@ -66,8 +90,14 @@ the mean residual among machine positives (:math:`f \\geq 0.5`) and among
 machine negatives; a cell's share is its machine share plus its own mix of
 the two. This borrows strength when cells have few coded articles, but it is
 valid only if the machine's error rates are the same in every period and
-group, which is what the per-cell correction exists to avoid assuming; the
-output says so.
+group, which is what the per-cell correction exists to avoid assuming. So the
+assumption is tested (:func:`pooled_residuals` with ``cells``: Cochran's Q of
+the cells' mean residuals per class, Bonferroni over the two classes), the
+result is written beside every pooled share (``corrected_note``), and the
+between-cell variance of the error rates (:math:`\\tau^2`, DerSimonian & Laird
+1986) is added to every pooled interval. The test has little power with ten
+coded documents per cell and class; a pooled share whose error rates drift
+is biased for the cells at either end of the drift, whatever its interval.
 
 References
 ----------
@@ -82,6 +112,21 @@ Agresti, A., & Coull, B. A. (1998). Approximate is better than "exact" for
 interval estimation of binomial proportions. *The American Statistician*,
 52(2), 119-126.
 
+Brown, L. D., Cai, T. T., & DasGupta, A. (2001). Interval estimation for a
+binomial proportion. *Statistical Science*, 16(2), 101-133.
+
+Zou, G. Y., & Donner, A. (2008). Construction of confidence limits about
+effect measures: a general approach. *Statistics in Medicine*, 27(10),
+1693-1702. (Newcombe, R. G. (1998). Interval estimation for the difference
+between independent proportions. *Statistics in Medicine*, 17, 873-890.)
+
+Korn, E. L., & Graubard, B. I. (1998). Confidence intervals for proportions
+with small expected number of positive counts estimated from survey data.
+*Survey Methodology*, 24(2), 193-201.
+
+DerSimonian, R., & Laird, N. (1986). Meta-analysis in clinical trials.
+*Controlled Clinical Trials*, 7(3), 177-188.
+
 >>> import numpy as np
 >>> f = np.array([1, 1, 0, 0, 0, 0, 0, 0.])
 >>> coded = np.array([True, False, True, True, False, False, False, False])
@@ -92,7 +137,7 @@ interval estimation of binomial proportions. *The American Statistician*,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from statistics import NormalDist
 
 import numpy as np
@@ -101,8 +146,9 @@ import pandas as pd
 from civictext.config import DEFAULT_CI_LEVEL
 from civictext.errors import TrendError
 
-__all__ = ["CorrectedEstimate", "corrected_mean", "corrected_shares", "CORRECTED_COLUMNS", "coded_only_mean", "pooled_corrected_mean",
-           "pooled_residuals", "DEFAULT_MIN_CODED", "CELL_METHOD", "POOLED_METHOD",
+__all__ = ["CorrectedEstimate", "ClassRate", "corrected_mean", "corrected_shares",
+           "CORRECTED_COLUMNS", "coded_only_mean", "pooled_corrected_mean", "pooled_residuals",
+           "heterogeneity_note", "DEFAULT_MIN_CODED", "CELL_METHOD", "POOLED_METHOD",
            "POOLED_ASSUMPTION"]
 
 #: Fewer coded articles than this in a cell: not estimable (the variance
@@ -158,23 +204,51 @@ def _z(p: float) -> float:
     return NormalDist().inv_cdf(p)
 
 
-def _interval(est: float, se: float, n_coded: int, level: float) -> tuple[float, float]:
-    q = _z(0.5 + level / 2)
-    return float(np.clip(est - q * se, 0, 1)), float(np.clip(est + q * se, 0, 1))
+def _jeffreys_halfwidths(p: float, n_eff: float, level: float) -> tuple[float, float]:
+    """Distances from ``p`` down and up to the ends of the Jeffreys interval.
 
-
-def _regularised_var(r: np.ndarray, f_mean: float, c: float) -> float:
-    """Residual variance with two pseudo-codes (y = 0 and y = 1, weight ``c`` each).
-
-    r: shape (n_coded_in_class,); f_mean: the class's mean machine measure.
-    Agresti-Coull's idea for a proportion: for a 0/1 measure the result is
-    about q~(1 - q~) with q~ = (k + c) / (n + 2c), so a
-    class in which no coded article was misclassified still has a variance.
+    The equal-tailed Jeffreys interval for a proportion ``p`` seen in ``n_eff``
+    (effective) observations: the ``(1 - level) / 2`` and ``(1 + level) / 2``
+    quantiles of Beta(k + 1/2, n_eff - k + 1/2), ``k = p * n_eff``, with the
+    lower end 0 when p = 0 and the upper 1 when p = 1 (Brown, Cai & DasGupta
+    2001). Unlike the Wald interval it has width when ``p`` is 0 or 1.
     """
-    vals = np.r_[r, -f_mean, 1.0 - f_mean]
-    w = np.r_[np.ones(len(r)), c, c]
-    m = float((w * vals).sum() / w.sum())
-    return float((w * (vals - m) ** 2).sum() / (w.sum() - 1))
+    from scipy.special import betaincinv  # fast to import (scipy.stats is not)
+
+    if not np.isfinite(n_eff):
+        return 0.0, 0.0
+    p = float(np.clip(p, 0.0, 1.0))
+    k = p * n_eff
+    a, b = k + 0.5, n_eff - k + 0.5
+    lo = 0.0 if p <= 0 else float(betaincinv(a, b, (1 - level) / 2))
+    hi = 1.0 if p >= 1 else float(betaincinv(a, b, (1 + level) / 2))
+    return max(p - lo, 0.0), max(hi - p, 0.0)
+
+
+def _class_part(f: np.ndarray, y: np.ndarray, pi: np.ndarray, n_class: int,
+                level: float) -> tuple[float, float, float]:
+    """One machine class's share of the design uncertainty.
+
+    f, y, pi: shape (n_coded_in_class,), the class's coded articles; n_class:
+    its articles (coded or not). Returns ``(v, down, up)``: the design
+    variance of the class's mean residual (a stratified sample's,
+    ``sum (1 - pi) / pi^2 * s2 / n_class^2``) and the distances down and up of
+    its Jeffreys interval, computed on the class's (weighted) share of
+    relevant coded articles with the effective sample size that variance
+    implies (Korn & Graubard 1998): ``p(1 - p) / v``, or ``1 / D`` (``D`` the
+    design factor, ``n / (1 - n / n_class)`` for a simple random sample) when
+    p is 0 or 1 or the residuals do not vary.
+    """
+    design = float(((1 - pi) / pi ** 2).sum()) / n_class ** 2
+    if design <= 0:  # every article of the class coded: no design uncertainty
+        return 0.0, 0.0, 0.0
+    w = 1.0 / pi
+    p = float((w * y).sum() / w.sum())
+    s2 = float((y - f).var(ddof=1)) if len(y) > 1 else 0.0
+    v = design * s2
+    n_eff = p * (1 - p) / v if (v > 0 and 0 < p < 1) else 1.0 / design
+    down, up = _jeffreys_halfwidths(p, n_eff, level)
+    return v, down, up
 
 
 def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarray, *,
@@ -209,13 +283,14 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
         variance is t(1 - t) at the estimate t); V2 = the design variance of
         the residual term, computed within machine classes h (positives,
         negatives) as ``sum_h sum_{coded i in h} (1 - pi_i) / pi_i^2 * s2_h /
-        n_docs^2`` (a stratified sample's variance), where ``s2_h`` is the
-        residual variance of class h's coded articles with two pseudo-codes
-        (one relevant, one not) added ("plus two", after Agresti & Coull
-        1998), so that a class where no error was seen still counts as
-        uncertain. ``lo, hi`` = estimate -/+ the normal quantile times
-        ``se``, clipped to [0, 1]. See the module
-        docstring for the assumptions and references.
+        n_docs^2`` (a stratified sample's variance, ``s2_h`` the residual
+        variance of class h's coded articles). ``lo, hi``: not estimate -/+
+        z se, but the MOVER combination (Zou & Donner 2008) of Jeffreys
+        intervals for each part: the class's share of relevant coded
+        articles at its effective sample size (Korn & Graubard 1998), and
+        the true share t at n_docs; clipped to [0, 1]. So a class in which no
+        error was coded still adds uncertainty, without assuming errors are
+        common. See the module docstring for the assumptions and references.
 
     Examples
     --------
@@ -243,18 +318,23 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
     psi[coded] += (y[coded] - f[coded]) / pi[coded]
     est = float(psi.mean())
     t = float(np.clip(est, 0, 1))
-    c = 1.0  # one relevant and one irrelevant pseudo-code per class ("plus two")
-    v2 = 0.0
+    down1, up1 = _jeffreys_halfwidths(t, n, level)  # the cell's true share, over sets of articles
+    var, down2, up2 = t * (1 - t) / n, down1 ** 2, up1 ** 2
     for which, cls in (("positives", f >= 0.5), ("negatives", f < 0.5)):
         m = coded & cls
         if cls.any() and not m.any():
             return not_estimable(f"none of the cell's {int(cls.sum())} machine {which} "
                                  f"was coded")
         if m.any():
-            s2 = _regularised_var(y[m] - f[m], float(f[m].mean()), c)
-            v2 += float(((1 - pi[m]) / pi[m] ** 2).sum()) * s2 / n ** 2
-    se = float(np.sqrt(t * (1 - t) / n + v2))
-    lo, hi = _interval(est, se, n_coded, level)
+            share = float(cls.mean())
+            v, down, up = _class_part(f[m], y[m], pi[m], int(cls.sum()), level)
+            var += share ** 2 * v
+            down2 += (share * down) ** 2
+            up2 += (share * up) ** 2
+    # around t: with a probability measure psi's mean can leave [0, 1]; the share cannot
+    lo = float(np.clip(t - np.sqrt(down2), 0, 1))
+    hi = float(np.clip(t + np.sqrt(up2), 0, 1))
+    se = float(np.sqrt(var))
     return CorrectedEstimate(t, se, lo, hi, n, n_coded)
 
 
@@ -279,36 +359,133 @@ def coded_only_mean(coded: np.ndarray, y: np.ndarray, pi: np.ndarray, *,
     return corrected_mean(np.zeros(len(coded)), coded, y, pi, level=level, min_coded=min_coded)
 
 
-def pooled_residuals(f: np.ndarray, coded: np.ndarray, y: np.ndarray,
-                     pi: np.ndarray) -> dict[str, tuple[float, float, int]]:
-    """Inclusion-weighted mean residual among machine positives and negatives.
+@dataclass(frozen=True)
+class ClassRate:
+    """Pooled error rate of one machine class (positives or negatives).
 
-    f, coded, y, pi : arrays, shape (n_docs,), as in :func:`corrected_mean`,
-    over *all* cells together.
+    ``mean``: the inclusion-weighted mean residual ``y - f`` over every cell's
+    coded articles of the class; ``var``: the variance of that mean;
+    ``n_coded``; and the test of the pooled assumption across cells:
+    ``tau2`` (between-cell variance of the cells' mean residuals, the
+    DerSimonian-Laird moment estimate, 0 when the cells agree), ``q``, ``df``
+    and ``p_value`` (Cochran's Q test that every cell has the same mean
+    residual; NaN when fewer than two cells have coded articles of the class).
+    """
+
+    mean: float
+    var: float
+    n_coded: int
+    tau2: float = 0.0
+    q: float = float("nan")
+    df: int = 0
+    p_value: float = float("nan")
+
+
+def pooled_residuals(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarray,
+                     cells: np.ndarray | None = None) -> dict[str, ClassRate]:
+    """Inclusion-weighted mean residual among machine positives and negatives, and
+    a test of whether it is the same in every cell.
+
+    Parameters
+    ----------
+    f, coded, y, pi : arrays, shape (n_docs,)
+        As in :func:`corrected_mean`, over *all* cells together.
+    cells : array, shape (n_docs,), optional
+        Each document's cell (any labels). With it, the pooled assumption is
+        tested: per class, the cells' (weighted) mean residuals ``r_c`` are
+        compared with Cochran's Q = ``sum_c w_c (r_c - r_w)^2``, ``w_c = n_c /
+        s2`` (``n_c`` coded articles of the class in cell c, ``s2`` the class's
+        residual variance over all cells, ``r_w`` the ``w``-weighted mean), on
+        ``df = cells - 1`` degrees of freedom, and ``tau2 = max(0, (Q - df) /
+        (sum w - sum w^2 / sum w))`` is the between-cell variance of the error
+        rate (DerSimonian & Laird 1986), which :func:`pooled_corrected_mean`
+        adds to each cell's variance.
 
     Returns
     -------
     dict
-        ``{"pos": (mean, variance of the mean, n_coded), "neg": (...)}`` where
-        positives are ``f >= 0.5``: the Hajek (weight-normalised) mean of
-        ``y - f`` with weights ``1 / pi`` and its linearised variance
-        ``sum(w^2 (r - mean)^2) / sum(w)^2``. NaN when a class has no coded article.
+        ``{"pos": ClassRate, "neg": ClassRate}`` (positives are ``f >= 0.5``):
+        ``mean`` the Hajek (weight-normalised) mean of ``y - f`` with weights
+        ``1 / pi``, ``var`` its linearised variance ``sum(w^2 (r - mean)^2) /
+        sum(w)^2``; NaN when a class has no coded article.
+
+    >>> import numpy as np
+    >>> f = np.r_[np.zeros(8)]; coded = np.ones(8, bool); pi = np.full(8, 0.5)
+    >>> y = np.r_[1, 1, 1, 1, 0, 0, 0, 0.]
+    >>> r = pooled_residuals(f, coded, y, pi, cells=np.r_[np.zeros(4), np.ones(4)])["neg"]
+    >>> round(r.mean, 2), r.df, r.tau2 > 0    # half the negatives missed, all in cell 0
+    (0.5, 1, True)
     """
     f, coded, y, pi = _check_arrays(f, coded, y, pi, "pooled_residuals")
     out = {}
     for name, cls in (("pos", f >= 0.5), ("neg", f < 0.5)):
         m = coded & cls
         if not m.any():
-            out[name] = (np.nan, np.nan, 0)
+            out[name] = ClassRate(np.nan, np.nan, 0)
             continue
         w, r = 1.0 / pi[m], y[m] - f[m]
         mean = float((w * r).sum() / w.sum())
         var = float((w ** 2 * (r - mean) ** 2).sum() / w.sum() ** 2)
-        out[name] = (mean, var, int(m.sum()))
+        rate = ClassRate(mean, var, int(m.sum()))
+        if cells is not None:
+            rate = _heterogeneity(rate, r, w, np.asarray(cells, dtype=object)[m])
+        out[name] = rate
     return out
 
 
-def pooled_corrected_mean(f: np.ndarray, residuals: dict[str, tuple[float, float, int]],
+def _heterogeneity(rate: ClassRate, r: np.ndarray, w: np.ndarray,
+                   cell: np.ndarray) -> ClassRate:
+    """``rate`` with Cochran's Q test across cells and the DerSimonian-Laird tau^2."""
+    from scipy.special import chdtrc  # the chi-square upper tail (scipy.special is fast)
+
+    labels, code = np.unique(cell.astype(str), return_inverse=True)
+    n_cells = len(labels)
+    if n_cells < 2 or len(r) < 3:
+        return rate
+    s2 = float((w * (r - rate.mean) ** 2).sum() / w.sum()) * len(r) / (len(r) - 1)
+    if s2 <= 0:  # every coded residual of the class is the same: no heterogeneity
+        return ClassRate(rate.mean, rate.var, rate.n_coded, 0.0, 0.0, n_cells - 1, 1.0)
+    n_c = np.bincount(code, minlength=n_cells).astype(float)
+    r_c = np.bincount(code, weights=w * r, minlength=n_cells) / np.bincount(
+        code, weights=w, minlength=n_cells)
+    wc = n_c / s2
+    r_w = float((wc * r_c).sum() / wc.sum())
+    q = float((wc * (r_c - r_w) ** 2).sum())
+    df = n_cells - 1
+    denom = float(wc.sum() - (wc ** 2).sum() / wc.sum())
+    tau2 = max(0.0, (q - df) / denom) if denom > 0 else 0.0
+    return ClassRate(rate.mean, rate.var, rate.n_coded, tau2, q, df, float(chdtrc(df, q)))
+
+
+def heterogeneity_note(residuals: dict[str, ClassRate], *, alpha: float = 0.05) -> str:
+    """One sentence on the pooled assumption's test, for ``corrected_note`` and the manifest.
+
+    Rejected when either class's p-value is below ``alpha`` divided by the
+    number of classes tested (Bonferroni: the chance of a false rejection is
+    at most ``alpha``). With 10 coded documents per cell and class the test
+    has little power (``benchmarks/RESULTS.md``): "not rejected" is not
+    evidence that the error rates are equal.
+
+    >>> heterogeneity_note({"pos": ClassRate(-0.1, 1e-4, 40, 0.0, 3.1, 5, 0.68),
+    ...                     "neg": ClassRate(0.2, 1e-4, 40, 0.01, 20.0, 5, 0.001)})
+    'pooled assumption rejected: error rates differ across cells (machine positives: Q = 3.1, df = 5, p = 0.68; machine negatives: Q = 20.0, df = 5, p = 0.001); the between-cell variance is added to every interval, prefer the per-cell correction'
+    """
+    tested = [(word, residuals[name]) for name, word in (("pos", "machine positives"),
+                                                         ("neg", "machine negatives"))
+              if name in residuals and residuals[name].df]
+    parts = [f"{word}: Q = {r.q:.1f}, df = {r.df}, p = {r.p_value:.2g}" for word, r in tested]
+    # Bonferroni over the classes tested: the family-wise level is alpha
+    rejected = any(r.p_value < alpha / len(tested) for _, r in tested)
+    if not parts:
+        return "pooled assumption not tested (fewer than two cells with coded documents)"
+    head = ("pooled assumption rejected: error rates differ across cells" if rejected else
+            "pooled assumption not rejected (test of equal error rates across cells)")
+    tail = ("; the between-cell variance is added to every interval, prefer the per-cell "
+            "correction" if rejected else "")
+    return f"{head} ({'; '.join(parts)}){tail}"
+
+
+def pooled_corrected_mean(f: np.ndarray, residuals: dict[str, ClassRate],
                           n_coded: int = 0, *, level: float = DEFAULT_CI_LEVEL,
                           min_coded: int = DEFAULT_MIN_CODED) -> CorrectedEstimate:
     """Corrected share of one cell with pooled error rates (see the module docstring).
@@ -329,12 +506,15 @@ def pooled_corrected_mean(f: np.ndarray, residuals: dict[str, tuple[float, float
     -------
     CorrectedEstimate
         ``estimate = mean(f) + a * r_pos + (1 - a) * r_neg`` with ``a`` the
-        cell's share of machine positives; ``se`` combines ``var(f) / n_docs``
-        and the variance of the pooled residual means; the interval uses the
-        normal quantile.
+        cell's share of machine positives; ``se^2 = t(1 - t) / n_docs + sum_h
+        a_h^2 (var_h + tau2_h)``: the cell's true share over sets of articles,
+        the pooled means' variance and the between-cell variance of the error
+        rates (``tau2``, 0 when the cells agree: a cell's own error rate is
+        the pooled one only under the pooled assumption); the interval is the
+        estimate -/+ the normal quantile times ``se``.
 
     >>> import numpy as np
-    >>> res = {"pos": (-0.1, 0.0, 40), "neg": (0.2, 0.0, 40)}
+    >>> res = {"pos": ClassRate(-0.1, 0.0, 40), "neg": ClassRate(0.2, 0.0, 40)}
     >>> round(pooled_corrected_mean(np.r_[np.ones(5), np.zeros(5)], res).estimate, 3)
     0.55
     """
@@ -343,21 +523,22 @@ def pooled_corrected_mean(f: np.ndarray, residuals: dict[str, tuple[float, float
     if n == 0:
         return CorrectedEstimate(np.nan, np.nan, np.nan, np.nan, 0, n_coded, "no articles")
     a = float((f >= 0.5).mean())
-    est, var = float(f.mean()), float(f.var(ddof=1) / n) if n > 1 else 0.0
+    est, var = float(f.mean()), 0.0
     for name, share in (("pos", a), ("neg", 1 - a)):
         if share == 0:
             continue
-        mean, v, k = residuals[name]
-        if k < min_coded:
+        rate = residuals[name]
+        if rate.n_coded < min_coded:
             which = "positives" if name == "pos" else "negatives"
             return CorrectedEstimate(np.nan, np.nan, np.nan, np.nan, n, n_coded,
-                                     f"not estimable: {k} coded machine {which} in all cells "
-                                     f"together, fewer than min_coded={min_coded}")
-        est += share * mean
-        var += share ** 2 * v
-    se = float(np.sqrt(var))
+                                     f"not estimable: {rate.n_coded} coded machine {which} in "
+                                     f"all cells together, fewer than min_coded={min_coded}")
+        est += share * rate.mean
+        var += share ** 2 * (rate.var + rate.tau2)
+    t = float(np.clip(est, 0, 1))
+    se = float(np.sqrt(var + t * (1 - t) / n))
     q = _z(0.5 + level / 2)
-    return CorrectedEstimate(float(np.clip(est, 0, 1)), se, float(np.clip(est - q * se, 0, 1)),
+    return CorrectedEstimate(t, se, float(np.clip(est - q * se, 0, 1)),
                              float(np.clip(est + q * se, 0, 1)), n, n_coded)
 
 
@@ -400,8 +581,12 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
         ``corrected_hi``, ``corrected_se`` (NaN when not estimable),
         ``n_coded`` (coded documents of the cell for the theme),
         ``correction`` (the method, with the pooled assumption when pooled)
-        and ``corrected_note`` (``""`` or why the cell is not estimable).
-        A theme with no coded document at all is not estimable in every cell.
+        and ``corrected_note`` (``""`` or why the cell is not estimable; when
+        pooled, the result of the test of the pooled assumption,
+        :func:`heterogeneity_note`). A theme with no coded document at all is
+        not estimable in every cell. When pooled, ``attrs["pooled_test"]``
+        holds the test per theme (``note``, ``rejected`` and each class's
+        :class:`ClassRate` as a dict).
 
     >>> import pandas as pd
     >>> machine = pd.DataFrame({"reform": [1.0, 0.0, 0.0, 0.0]}, index=list("abcd"))
@@ -421,7 +606,7 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
     cell_code = np.array([codes[c] if p else -1 for c, p in zip(cell_arr, placed)])
     members = [np.flatnonzero(cell_code == i) for i in range(len(labels))]
     pos = pd.Series(np.arange(len(ids)), index=ids)
-    rows = []
+    rows, tests = [], {}
     for theme in machine.columns:
         f = machine[theme].to_numpy(dtype=float)
         ct = coded[coded["theme"] == theme]
@@ -432,8 +617,15 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
         is_coded[at] = True
         y[at] = ct["relevant"].to_numpy(dtype=float)
         pi[at] = ct["pi"].to_numpy(dtype=float)
-        residuals = (pooled_residuals(f[placed], is_coded[placed], y[placed], pi[placed])
-                     if pooled and len(ct) else None)
+        residuals, test_note = None, ""
+        if pooled and len(ct):
+            residuals = pooled_residuals(f[placed], is_coded[placed], y[placed], pi[placed],
+                                         cells=cell_code[placed])
+            test_note = heterogeneity_note(residuals)
+            tests[str(theme)] = {
+                "note": test_note, "rejected": test_note.startswith("pooled assumption rejected"),
+                **{name: {k: (None if isinstance(v, float) and np.isnan(v) else v)
+                          for k, v in asdict(r).items()} for name, r in residuals.items()}}
         for label, idx in zip(labels, members):
             k = int(is_coded[idx].sum())
             if not len(ct):
@@ -443,6 +635,7 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
             elif pooled:
                 est = pooled_corrected_mean(f[idx], residuals, k, level=level,
                                             min_coded=min_coded)
+                est = replace(est, note=est.note or test_note)
             else:
                 est = corrected_mean(f[idx], is_coded[idx], y[idx], pi[idx], level=level,
                                      min_coded=min_coded)
@@ -452,4 +645,6 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
                          "corrected_note": est.note})
     out = pd.DataFrame(rows, columns=["cell", "theme", *CORRECTED_COLUMNS])
     out["n_coded"] = out["n_coded"].astype("int64")
+    if pooled:
+        out.attrs["pooled_test"] = tests
     return out

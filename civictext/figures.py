@@ -56,6 +56,7 @@ __all__ = [
     "top_terms_per_theme",
     "topic_prevalence_by_period",
     "corrected_theme_share_by_period",
+    "corrected_theme_share_by_outlet",
     "figures_from_tables",
     "build_figures",
     "run_all",
@@ -254,30 +255,76 @@ def corrected_theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike
     from civictext.plots import plot_corrected_shares
 
     freq = trends.attrs.get("freq", "M")
+    ax = plot_corrected_shares(trends, measure=presence)
+    cap = _corrected_caption(trends, presence, [], _FREQ_WORD[freq])
+    cols = ["period", "theme", "n_articles", "share", "share_corrected", "corrected_lo",
+            "corrected_hi", "n_coded", "corrected_note"]
+    rec = _save(ax.figure, Path(out), f"corrected_theme_share_by_{_FREQ_WORD[freq]}",
+                _csv_frame(trends, cols), cap)
+    return {**rec, "correction": _correction_record(trends)}
+
+
+def corrected_theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike, *,
+                                    presence: str = DEFAULT_PRESENCE) -> dict[str, Any]:
+    """Corrected theme shares per outlet (small multiples); writes
+    ``corrected_theme_share_by_outlet.*``.
+
+    ``trends`` is ``theme_trends(..., by=<column>, coded=...)`` output. CSV
+    columns: ``<by>, period, theme, n_articles, share, share_corrected,
+    corrected_lo, corrected_hi, n_coded, corrected_note``. The caption says
+    what was corrected, how many documents were coded per cell (outlet x
+    period), and the estimator; the record's ``correction`` (in the manifest)
+    has the counts and, when pooled, the test of the pooled assumption.
+    """
+    from civictext.plots import plot_corrected_shares_by_group
+
+    by = (trends.attrs.get("by") or ["source"])[0]
+    freq = trends.attrs.get("freq", "M")
+    fig = plot_corrected_shares_by_group(trends, by=by, measure=presence)
+    cap = _corrected_caption(trends, presence, [by], f"'{by}' and {_FREQ_WORD[freq]}")
+    cols = [by, "period", "theme", "n_articles", "share", "share_corrected", "corrected_lo",
+            "corrected_hi", "n_coded", "corrected_note"]
+    rec = _save(fig, Path(out), "corrected_theme_share_by_outlet", _csv_frame(trends, cols),
+                cap)
+    return {**rec, "correction": _correction_record(trends)}
+
+
+def _correction_record(trends: pd.DataFrame) -> dict[str, Any]:
+    """The correction's counts (and pooled test) from ``attrs``, for the manifest."""
+    info = dict(trends.attrs.get("correction", {}))
+    return {k: info[k] for k in ("method", "measure", "min_coded", "level", "coded_documents",
+                                 "coded_documents_in_cells", "coded_dropped_as_duplicates",
+                                 "themes_not_coded", "assumption", "pooled_test") if k in info}
+
+
+def _corrected_caption(trends: pd.DataFrame, presence: str, by: list[str], cell: str) -> str:
+    """Caption of a corrected-share figure: what was corrected, n coded per cell, estimator."""
+    freq = trends.attrs.get("freq", "M")
     info = trends.attrs.get("correction", {})
-    ax = plot_corrected_shares(trends)
     level = trends.attrs.get("level", DEFAULT_CI_LEVEL)
-    per = trends[trends["n_articles"] > 0].groupby("period")["n_coded"].max()
+    per = trends[trends["n_articles"] > 0].groupby([*by, "period"])["n_coded"].max()
     coded_words = (f"{int(per.min())}-{int(per.max())}" if len(per) and per.min() != per.max()
                    else f"{int(per.max()) if len(per) else 0}")
     n_not = int((trends["share_corrected"].isna() & (trends["n_articles"] > 0)).sum())
-    method = ("one error rate pooled across periods (" + info.get("assumption", "") + ")"
-              if info.get("method") == "pooled" else
-              "each period corrected with its own coded documents")
-    cap = (f"Share of documents in which each theme {_presence_words(presence)} (dashed: the "
-           f"machine measure), and the share corrected for the measure's errors with a "
-           f"human-coded probability sample (solid, with {level:.0%} intervals): "
-           f"{info.get('coded_documents', 0)} coded documents, {coded_words} per "
-           f"{_FREQ_WORD[freq]}; {method}. Estimator: the machine share plus the "
-           f"inclusion-weighted mean of the coded residuals (design-based supervised "
-           f"learning, Egami et al. 2023; see docs/methods.md). "
-           + (f"{n_not} period-theme cell(s) not estimable (too few coded documents; see "
-              f"corrected_note). " if n_not else "")
-           + _date_sentence(trends.attrs, freq))
-    cols = ["period", "theme", "n_articles", "share", "share_corrected", "corrected_lo",
-            "corrected_hi", "n_coded", "corrected_note"]
-    return _save(ax.figure, Path(out), f"corrected_theme_share_by_{_FREQ_WORD[freq]}",
-                 _csv_frame(trends, cols), cap)
+    where = f"{by[0]} and period" if by else "period"
+    if info.get("method") == "pooled":
+        tests = info.get("pooled_test", {})
+        verdict = "; ".join(f"{t}: {r['note']}" for t, r in tests.items())
+        method = (f"one error rate pooled across cells ({info.get('assumption', '')}; "
+                  f"{verdict})")
+    else:
+        method = f"each {where} corrected with its own coded documents"
+    return (f"Share of documents in which each theme {_presence_words(presence)} (dashed: "
+            f"the machine measure), and the share corrected for the measure's errors with a "
+            f"human-coded probability sample (solid, with {level:.0%} intervals): "
+            f"{info.get('coded_documents', 0)} coded documents, {coded_words} per "
+            f"{cell}; {method}. Estimator: the machine share plus the inclusion-weighted "
+            f"mean of the coded residuals (design-based supervised learning, Egami et al. "
+            f"2023), intervals from Jeffreys intervals per machine class combined by MOVER "
+            f"(see docs/methods.md). "
+            + (f"{n_not} cell(s) not estimable (too few coded documents; see "
+               f"corrected_note). " if n_not else "")
+            + _date_sentence(trends.attrs, freq))
 
 
 # ----------------------------------------------------------- from tables
@@ -358,6 +405,10 @@ def figures_from_tables(
     if by and by in articles.columns:
         records.append(theme_share_by_outlet(theme_trends(scores, articles, by=by, **kw), out,
                                              presence=presence))
+        if coded is not None:
+            records.append(corrected_theme_share_by_outlet(
+                theme_trends(scores, articles, by=by, coded=coded, pooled=pooled, **kw), out,
+                presence=presence))
     ids = set(articles["doc_id"].astype(str))
     records.append(theme_cooccurrence_heatmap(
         theme_cooccurrence(scores[scores["doc_id"].astype(str).isin(ids)]), out,

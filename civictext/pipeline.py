@@ -383,6 +383,9 @@ def write_figures(result: RunResult, out: Path) -> dict[str, Any]:
                                                              presence=presence))
         if plain_by is not None:
             records.append(F.theme_share_by_outlet(plain_by, out, presence=presence))
+            if t.coded is not None:
+                records.append(F.corrected_theme_share_by_outlet(result.trends_by, out,
+                                                                 presence=presence))
         records.append(F.theme_cooccurrence_heatmap(
             theme_cooccurrence(result.kept_scores), out, presence=presence))
         records.append(F.top_terms_per_theme(top_terms_by_theme(result.kept_evidence, n=8),

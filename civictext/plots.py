@@ -51,6 +51,7 @@ __all__ = [
     "plot_topic_prevalence",
     "plot_volume",
     "plot_corrected_shares",
+    "plot_corrected_shares_by_group",
     "table",
 ]
 
@@ -609,9 +610,44 @@ def plot_volume(volume: pd.DataFrame, *, ax: Any = None) -> Any:
     return ax
 
 
+def _corrected_lines(ax: Any, data: pd.DataFrame, styles: Mapping[Any, tuple[str, str]]) -> None:
+    """Per theme: corrected share (solid, band) and machine share (dashed), in per cent."""
+    periods = list(dict.fromkeys(data["period"]))
+    pos = {p: i for i, p in enumerate(periods)}
+    for name, g in data.groupby("theme", sort=True):
+        color, _ = styles[name]
+        x = g["period"].map(pos).to_numpy(dtype=float)
+        ax.fill_between(x, g["corrected_lo"].to_numpy(dtype=float) * 100,
+                        g["corrected_hi"].to_numpy(dtype=float) * 100, color=color,
+                        alpha=0.18, linewidth=0)
+        ax.plot(x, g["share_corrected"].to_numpy(dtype=float) * 100, "o-", color=color,
+                linewidth=1.6, markersize=3.5, label=_label(name))
+        ax.plot(x, g["share"].to_numpy(dtype=float) * 100, "--", color=color,
+                linewidth=1.0, alpha=0.8, label="_machine")
+    _period_axis(ax, periods)
+
+
+def _corrected_legend_handles(ax: Any) -> list[Any]:
+    """One entry per theme (its colour) and two for the line styles (grey)."""
+    from matplotlib.lines import Line2D
+
+    themes = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    return [*(Line2D([], [], color=ln.get_color(), linewidth=1.6, marker="o", markersize=3.5,
+                     label=ln.get_label()) for ln in themes),
+            Line2D([], [], color="#555555", linewidth=1.6, marker="o", markersize=3.5,
+                   label="corrected, with interval"),
+            Line2D([], [], color="#555555", linewidth=1.0, linestyle="--",
+                   label="machine measure (uncorrected)")]
+
+
+def _theme_styles(data: pd.DataFrame) -> dict[Any, tuple[str, str]]:
+    names = sorted(data["theme"].unique())
+    return _series_styles(names, [_label(n) for n in names])
+
+
 def plot_corrected_shares(trends: pd.DataFrame, *, ax: Any = None,
                           themes: Sequence[str] | None = None,
-                          title: str | None = None) -> Any:
+                          title: str | None = None, measure: str | None = None) -> Any:
     """Corrected theme shares with their intervals, beside the raw (machine) share.
 
     Parameters
@@ -625,46 +661,129 @@ def plot_corrected_shares(trends: pd.DataFrame, *, ax: Any = None,
     themes : sequence of str, optional
         Subset of themes to draw.
     title : str, optional
+    measure : str, optional
+        What ``present`` means, for the title (as in :func:`plot_theme_shares`).
 
     Returns
     -------
     Axes
         Per theme: the corrected share (solid, with its interval band; a gap
         where the cell is not estimable) and the raw share of the machine
-        measure (dashed, same colour), y in per cent.
+        measure (dashed, same colour; each theme its own colour), y in per
+        cent; the legend (themes, then the two line styles) to the right of
+        the data.
     """
     cols = ["period", "theme", "share", "share_corrected", "corrected_lo", "corrected_hi"]
     data = _check(trends, cols, "plot_corrected_shares")
     if themes is not None:
         data = data[data["theme"].isin(list(themes))]
     with _plt().rc_context(style()):
-        ax = _new_ax(ax, (7.5, 4.2))
-        periods = list(dict.fromkeys(data["period"]))
-        pos = {p: i for i, p in enumerate(periods)}
-        for k, (name, g) in enumerate(data.groupby("theme", sort=True)):
-            color = _COLORS[k % len(_COLORS)]
-            x = g["period"].map(pos).to_numpy(dtype=float)
-            est = g["share_corrected"].to_numpy(dtype=float) * 100
-            ax.fill_between(x, g["corrected_lo"].to_numpy(dtype=float) * 100,
-                            g["corrected_hi"].to_numpy(dtype=float) * 100, color=color,
-                            alpha=0.18, linewidth=0)
-            ax.plot(x, est, "o-", color=color, linewidth=1.6, markersize=3.5,
-                    label=f"{_label(name)}: corrected")
-            ax.plot(x, g["share"].to_numpy(dtype=float) * 100, "--", color=color,
-                    linewidth=1.0, alpha=0.8, label=f"{_label(name)}: machine measure")
-        _period_axis(ax, periods)
+        ax = _new_ax(ax, (8.5, 4.2))
+        _corrected_lines(ax, data, _theme_styles(data))
         ax.set_ylabel("Share of articles (%)")
         ax.set_ylim(bottom=0)
         level = trends.attrs.get("level")
-        lvl = f" ({level:.0%} interval)" if level else ""
-        ax.set_title(title or f"Theme shares corrected with the coded sample{lvl}")
+        lvl = f", {level:.0%} intervals" if level else ""
+        ax.set_title(title or f"Share of articles in which each theme is {_measure(measure)}, "
+                              f"corrected with the coded sample{lvl}")
         if len(data):
-            ax.legend(loc="upper left", fontsize=7.5, frameon=False)
+            _legend_outside(ax, handles=_corrected_legend_handles(ax))
         else:
             ax.text(0.5, 0.5, "No dated articles at this resolution", ha="center",
                     va="center", transform=ax.transAxes)
         _note(ax, excluded_note(trends.attrs, unit="articles"))
     return ax
+
+
+def plot_corrected_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
+                                   fig: Any = None, ncols: int = 3,
+                                   themes: Sequence[str] | None = None,
+                                   measure: str | None = None) -> Any:
+    """Small multiples of corrected theme shares, one panel per group (e.g. outlet).
+
+    Takes and returns a **Figure**, like :func:`plot_theme_shares_by_group`.
+
+    Parameters
+    ----------
+    trends : DataFrame
+        From ``theme_trends(..., by=by, coded=...)``: ``<by>, period, theme,
+        share, share_corrected, corrected_lo, corrected_hi`` (and ``n_coded``,
+        shown in each panel's title).
+    by : str, optional
+        The group column; default ``trends.attrs["by"][0]``.
+    fig : Figure, optional
+        Figure to draw into (cleared first); a new one when None.
+    ncols : int
+        Panels per row.
+    themes : sequence of str, optional
+    measure : str, optional
+        What ``present`` means, for the title.
+
+    Returns
+    -------
+    Figure
+        Per panel and theme the corrected share (solid, interval band) and the
+        machine share (dashed, same colour); one y range for all panels; the
+        title names the measure and the correction; one legend above the
+        panels.
+    """
+    by = by or (trends.attrs.get("by") or [None])[0]
+    if by is None:
+        from civictext.trends import TrendError
+
+        raise TrendError("plot_corrected_shares_by_group: pass by= (the group column) or a "
+                         "table made with theme_trends(..., by=..., coded=...)")
+    cols = ["period", "theme", "share", "share_corrected", "corrected_lo", "corrected_hi", by]
+    data = _check(trends, cols, "plot_corrected_shares_by_group")
+    if themes is not None:
+        data = data[data["theme"].isin(list(themes))]
+    groups = sorted(data[by].astype(str).unique())
+    n = max(1, len(groups))
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    styles = _theme_styles(data)
+    plt = _plt()
+    with plt.rc_context(style()):
+        if fig is None:
+            fig = plt.figure(figsize=(3.8 * ncols + 0.6, 3.0 * nrows + 1.2))
+        else:
+            fig.clear()
+        axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(groups):
+                ax.set_visible(False)
+                continue
+            g = data[data[by].astype(str) == groups[k]]
+            _corrected_lines(ax, g, styles)
+            coded = (f", {int(g.drop_duplicates('period')['n_coded'].sum())} coded"
+                     if "n_coded" in g else "")
+            n_art = (f"n = {int(g.drop_duplicates('period')['n_articles'].sum())}"
+                     if "n_articles" in g else "")
+            extra = f" ({n_art}{coded})" if n_art else ""
+            ax.set_title(f"{groups[k] or '(no ' + by + ')'}{extra}", fontsize=9)
+            if k % ncols == 0:
+                ax.set_ylabel("Share of articles (%)")
+        vals = data[["share", "share_corrected", "corrected_hi"]].to_numpy(dtype=float) * 100
+        top = np.nanmax(vals, initial=0.0) if len(data) else 0.0
+        axes.flat[0].set_ylim(0, top * 1.05 if top > 0 else 1.0)
+        if not groups:
+            axes.flat[0].set_visible(True)
+            axes.flat[0].text(0.5, 0.5, "No dated articles", ha="center", va="center",
+                              transform=axes.flat[0].transAxes)
+        handles = _corrected_legend_handles(axes.flat[0]) if len(data) else []
+        level = trends.attrs.get("level")
+        lvl = f", {level:.0%} intervals" if level else ""
+        fig.suptitle(f"Share of articles in which each theme is {_measure(measure)}, "
+                     f"corrected with the coded sample{lvl}, per {by}", fontsize=10, y=0.995)
+        ncol = min(len(handles), 3) or 1
+        if handles:
+            fig.legend(handles=handles, loc="upper center", ncols=ncol, frameon=False,
+                       fontsize=8, bbox_to_anchor=(0.5, 0.955))
+        fig.text(0.01, 0.005, excluded_note(trends.attrs, unit="articles"), fontsize=7.5,
+                 color="#444444", va="bottom")
+        rows_of_legend = int(np.ceil(len(handles) / ncol)) if handles else 0
+        fig.tight_layout(rect=(0, 0.04, 1, 0.93 - 0.03 * rows_of_legend))
+    return fig
 
 
 # ------------------------------------------------------------- tables

@@ -491,6 +491,11 @@ def theme_trends(
     pooled : bool
         With ``coded``: one error rate for all cells instead of one per cell
         (only when asked; the ``correction`` column states its assumption).
+        The assumption is tested (Cochran's Q across cells, per machine
+        class): the result is in ``corrected_note`` and
+        ``attrs["correction"]["pooled_test"]``, the between-cell variance of
+        the error rates is added to every interval, and a warning says when
+        the test rejects (then report the per-cell correction).
     measure : str
         The machine measure the correction starts from: a column of
         ``scores`` with values in [0, 1] (default ``present``); a name with
@@ -621,6 +626,14 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
     placed_ids = set(machine.index[[c is not None for c in cells]])
     table = corrected_shares(machine, cells, long, level=level, min_coded=int(min_coded),
                              pooled=pooled)
+    tests = table.attrs.get("pooled_test", {})
+    rejected = sorted(t for t, r in tests.items() if r["rejected"])
+    if rejected:
+        warnings.warn(f"{where}: pooled=True, but the machine's error rates differ across cells "
+                      f"for theme(s) {rejected} ({tests[rejected[0]]['note']}); the intervals "
+                      f"include that between-cell variance, and per-cell correction "
+                      f"(pooled=False) is the estimate to report", CivictextWarning,
+                      stacklevel=3)
     parts = pd.DataFrame(table["cell"].tolist(), columns=[*by, "period"], index=table.index)
     table = pd.concat([parts, table.drop(columns="cell")], axis=1)
     merged = out.merge(table, on=["period", *by, "theme"], how="left", validate="1:1")
@@ -641,6 +654,7 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
         "coded_dropped_as_duplicates": n_dup,
         "themes_not_coded": uncoded,
         "assumption": POOLED_ASSUMPTION if pooled else "",
+        **({"pooled_test": tests} if pooled else {}),
     }
     return merged[[*out.columns, *CORRECTED_COLUMNS]]
 

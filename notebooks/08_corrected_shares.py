@@ -188,10 +188,12 @@ print(f"corrected 90% intervals cover the planted share in {covered.sum()} of {l
       f"{((sim['share_lo'] <= sim['true_share']) & (sim['true_share'] <= sim['share_hi'])).sum()}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-for ax, (outlet, g) in zip(axes, sim.groupby("source")):
-    plots.plot_corrected_shares(g, ax=ax, title=f"{outlet} (SYNTHETIC): true share 30%")
-    ax.axhline(30, color="black", linewidth=0.8, linestyle=":")
+# one panel per outlet (the figure `civictext figures --coded` draws per outlet);
+# dotted: the true share, 30%
+fig = plots.plot_corrected_shares_by_group(sim, by="source")
+for ax in fig.axes:
+    if ax.get_visible():
+        ax.axhline(30, color="black", linewidth=0.8, linestyle=":")
 
 # %% [markdown]
 # **For a methods section** (adapt the numbers): "Theme shares were corrected
@@ -199,6 +201,8 @@ for ax, (outlet, g) in zip(axes, sim.groupby("source")):
 # drawn within month x outlet cells (machine positives over-sampled; inclusion
 # probabilities known). Per cell, the corrected share is the lexicon's share
 # plus the inclusion-weighted mean of the coded residuals (design-based
-# supervised learning; Egami et al. 2023), with 90% intervals from its design
-# variance; cells with fewer than 10 coded articles are reported as not
-# estimable." See `docs/methods.md` for the assumptions.
+# supervised learning; Egami et al. 2023), with 90% intervals that combine
+# Jeffreys intervals for the error rates among the lexicon's positives and
+# negatives and for the share itself (MOVER; Zou & Donner 2008); cells with
+# fewer than 10 coded articles are reported as not estimable." See
+# `docs/methods.md` for the assumptions and the full paragraph.
