@@ -40,8 +40,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from civictext.normalize import normalize_text
-from civictext.normalize import fold
+from civictext import dates as _dates
+from civictext.normalize import fold, normalize_text
 
 # ------------------------------------------------------------------ helpers
 
@@ -111,16 +111,14 @@ def alt_text(line: str, title_slug: str = "") -> tuple[str, str, str] | None:
     return None
 
 
-_DATE_BITS = re.compile(
-    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b|\bngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|"
-    r"\b\d{4}-\d{2}-\d{2}\b", re.I)
 _CAPTION = re.compile(r"\((?:Ảnh|Ảnh minh họa|Nguồn ảnh|Ảnh minh hoạ)\s*[:\-]?[^()]*\)\s*$|^Ảnh( minh họa)?\s*:", re.I)
 _SENT_END = tuple('.!?…;:,"\')”')
 
 
 def is_date_line(line: str) -> bool:
-    """A short line that is mostly a date ("Thứ Hai, 25/11/2024 09:15 (GMT+7)")."""
-    return len(line) <= 80 and len(line.split()) <= 12 and bool(_DATE_BITS.search(line))
+    """A short line that is mostly a date ("Thứ Hai, 25/11/2024 09:15 (GMT+7)"): the
+    one test of :func:`civictext.dates.is_date_line`."""
+    return _dates.is_date_line(line) is not None
 
 
 def _is_heading(line: str) -> bool:

@@ -56,7 +56,7 @@ from typing import Any, Iterable
 
 from civictext import __version__
 from civictext._io import atomic_write, write_json
-from civictext.dates import DateInfo, find_publication_date, parse_date
+from civictext.dates import DateInfo, find_publication_date, meta_date, to_vietnam_time
 from civictext.errors import CollectError
 from civictext.normalize import normalize_text
 
@@ -452,7 +452,7 @@ def _visible_date(tree: Any, reference: datetime | None) -> tuple[DateInfo | Non
     for node in tree.xpath("//time"):
         dt = node.get("datetime")
         if dt:
-            info = parse_date(dt, reference=reference)
+            info = meta_date(dt, reference=reference)
             if info:
                 return info, "html:time[datetime]"
     for node in tree.xpath("//*[@class or @id]"):
@@ -615,10 +615,8 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
                         f"got {type(html_bytes).__name__}; use str.encode() for text")
     data = bytes(html_bytes)
     reference = _as_datetime(fetched_at)
-    if reference is not None and reference.tzinfo is not None:
-        from datetime import timedelta
-
-        reference = reference.astimezone(timezone(timedelta(hours=7))).replace(tzinfo=None)
+    if reference is not None:
+        reference = to_vietnam_time(reference)
     html = _decode(data, charset, _meta_charset(data))
     if not _looks_like_html(data):
         return _plain_text_article(html, url, reference)
@@ -653,7 +651,7 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
                                 "publishdate", "publish-date", "dc.date.issued", "dc.date",
                                 "date"), "meta:published_time")):
         if value:
-            info = parse_date(str(value), reference=reference)
+            info = meta_date(value, reference=reference)
             if info:
                 evidence = where
                 break

@@ -30,8 +30,11 @@ optionally ``category``); the input's own metadata (a ``published``/``date``
 field, a ``# date =`` header, HTML ``article:published_time`` / JSON-LD
 ``datePublished``); only then a date line printed near the top of a scraped
 page, through :func:`civictext.dates.find_publication_date`. Dates keep their
-precision (``"2019"`` stays a year); a time of day is kept as printed, without
-the UTC offset (``"2025-08-07T22:00"``).
+precision (``"2019"`` stays a year). Times follow the time-zone policy of
+:mod:`civictext.dates`, the crawler's too: a timestamp with an offset is
+converted to Vietnam time (UTC+7) and stored as wall time
+(``"2025-08-07T22:00:00Z"`` -> ``"2025-08-08T05:00"``), one without an offset is
+Vietnam time as printed; years outside 1900-2100 are refused.
 
 **Robustness.** Lenient by default: an unreadable file, record or line is
 skipped, the run continues, and ``df.attrs["skipped"]`` lists
@@ -45,7 +48,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import email.utils
 import gzip
 import hashlib
 import io
@@ -66,6 +68,7 @@ import pandas as pd
 
 from civictext import _encodings, _pages
 from civictext._io import write_csv
+from civictext.dates import parse_meta_date, url_timestamp
 from civictext.errors import CorpusError
 from civictext.normalize import normalize_text
 
@@ -118,81 +121,10 @@ class _Skip(Exception):
 
 
 # ----------------------------------------------------------------------- dates
-
-_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})"
-                  r"(?::\d{2}(?:[.,]\d+)?)?)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?$", re.I)
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(?:\d{2})?)?$")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:h](\d{2}))?")
-_MY = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
-
-
-def _iso(y: str, mo: str | None = None, d: str | None = None, h: str | None = None,
-         mi: str | None = None) -> tuple[str, str] | None:
-    try:
-        datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0))
-    except ValueError:
-        return None
-    if not 1800 <= int(y) <= 2200:
-        return None
-    if mo is None:
-        return f"{int(y):04d}", "year"
-    if d is None:
-        return f"{int(y):04d}-{int(mo):02d}", "month"
-    day = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
-    if h is not None:
-        return f"{day}T{int(h):02d}:{int(mi):02d}", "day"
-    return day, "day"
-
-
-def parse_meta_date(value: Any) -> tuple[str, str] | None:
-    """A metadata date value -> ``(iso_at_its_precision, precision)`` or None.
-
-    Accepts ISO 8601 (``2019``, ``2019-05``, ``2019-05-12``, ``2019-05-12T09:15:00+07:00``),
-    ``YYYYMMDD[HHMM[SS]]``, ``DD/MM/YYYY [HH:MM]``, ``MM/YYYY`` and RFC 2822 feed dates.
-    A time keeps its wall-clock value; the UTC offset is dropped.
-
-    >>> parse_meta_date("2025-08-07T22:00:00+07:00")
-    ('2025-08-07T22:00', 'day')
-    >>> parse_meta_date("2019")
-    ('2019', 'year')
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    s = str(value).strip()
-    if not s or len(s) > 64:
-        return None
-    return _parse_date_str(s)
-
-
-# An article id that is a creation timestamp at the end of a link, as Tuổi Trẻ
-# writes it: "...-20250809083703498.htm" (yyyyMMddHHmmss + ms) or, since 2026,
-# "...-100260617071820758.htm" ("100" + yyMMddHHmmss + ms).
-_URL_STAMP = re.compile(r"-(?:(20\d{2})|100(\d{2}))(\d{2})(\d{2})(\d{2})(\d{2})\d{2,}\.html?$")
-_URL_STAMP_HOSTS = ("tuoitre.vn",)
+# Every date is read by civictext.dates (one time-zone policy, one year range,
+# shared with the crawler); parse_meta_date and url_timestamp are re-exported here.
 _URL_LATE_MIN = timedelta(hours=1)   # published later than this: a fetch time
 _URL_LATE_MAX = timedelta(days=31)   # later than this: do not trust the stamp
-
-
-def url_timestamp(url: str) -> str | None:
-    """The creation time a news link carries in its id, ``YYYY-MM-DDTHH:MM``, or None.
-
-    Only for outlets whose ids are timestamps (Tuổi Trẻ, ``tuoitre.vn``).
-
-    >>> url_timestamp("https://tuoitre.vn/mot-bai-bao-20250809083703498.htm")
-    '2025-08-09T08:37'
-    >>> url_timestamp("https://tuoitre.vn/mot-bai-khac-100260617071820758.htm")
-    '2026-06-17T07:18'
-    >>> url_timestamp("https://vnexpress.net/mot-bai-4924163.html") is None
-    True
-    """
-    if not url or not any(h in url for h in _URL_STAMP_HOSTS):
-        return None
-    m = _URL_STAMP.search(url.split("?", 1)[0])
-    if not m:
-        return None
-    y4, y2, mo, d, h, mi = m.groups()
-    got = _iso(y4 or f"20{y2}", mo, d, h, mi)
-    return got[0] if got else None
 
 
 def _url_date_fix(row: dict) -> None:
@@ -214,26 +146,6 @@ def _url_date_fix(row: dict) -> None:
     row["published"], row["date_precision"] = stamp, "day"
     row["date_evidence"] = "url timestamp" + (f" (feed published {was} is a fetch time)"
                                               if was else "")
-
-
-@lru_cache(maxsize=65536)
-def _parse_date_str(s: str) -> tuple[str, str] | None:
-    for rx in (_ISO, _COMPACT):
-        m = rx.match(s)
-        if m:
-            return _iso(*m.groups())
-    m = _DMY.match(s)
-    if m:
-        d, mo, y, h, mi = m.groups()
-        return _iso(y, mo, d, h, mi)
-    m = _MY.match(s)
-    if m:
-        return _iso(m.group(2), m.group(1))
-    try:
-        dt = email.utils.parsedate_to_datetime(s)
-        return _iso(str(dt.year), str(dt.month), str(dt.day), str(dt.hour), str(dt.minute))
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def _text_date(lines: list[str]) -> tuple[str, str, str] | None:
