@@ -270,17 +270,12 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 
 def _decode(run: _Run, rel: str, data: bytes, declared: str | None = None) -> str:
-    enc = run.encoding or declared
+    """The crawler's decoding policy too (:func:`civictext._pages.decode_html`);
+    bytes nothing explains skip the file, with the reason."""
     try:
-        text, used = _encodings.decode_bytes(data, enc)
+        text, used = _pages.decode_html(data, declared, forced=run.encoding)
     except _encodings.EncodingProblem as exc:
-        if declared and not run.encoding and exc.kind != "legacy":
-            try:
-                text, used = _encodings.decode_bytes(data, None)
-            except _encodings.EncodingProblem as exc2:
-                raise _Skip(exc2.reason) from None
-        else:
-            raise _Skip(exc.reason) from None
+        raise _Skip(exc.reason) from None
     run.encodings[rel] = used
     return text
 
@@ -701,18 +696,9 @@ def _read_txt(run: _Run, path: Path, rel: str) -> int:
     return _read_page_txt(run, text, rel)
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
-
-
 def _read_html(run: _Run, path: Path, rel: str) -> int:
     data = _read_bytes(path)
-    m = _META_CHARSET.search(data[:4096])
-    declared = m.group(1).decode("ascii").lower() if m else None
-    if declared in ("utf8",):
-        declared = "utf-8"
-    if declared and any(data.startswith(b) for b, _ in _encodings._BOMS):
-        declared = None  # a BOM wins over the meta tag
-    text = _decode(run, rel, data, declared)
+    text = _decode(run, rel, data, _pages.meta_charset(data))
     if not text.strip():
         raise _Skip("empty file")
     try:
@@ -727,9 +713,8 @@ def _read_html(run: _Run, path: Path, rel: str) -> int:
                headings="\n".join(h["headings"]), captions="\n".join(h["captions"]),
                text="\n\n".join(p for p in parts if p), path=rel, format="html",
                url=h["url"], source=normalize_text(h["site"]))
-    parsed = parse_meta_date(h["published_meta"]) if h["published_meta"] else None
-    if parsed:
-        row["published"], row["date_precision"] = parsed
+    if h["published"] is not None:
+        row["published"], row["date_precision"] = h["published"].value, h["published"].precision
         row["date_evidence"] = h["date_meta_key"]
     else:
         dated = _text_date(h["date_lines"])
