@@ -33,7 +33,7 @@ description, paragraphs from ``<article>`` (else every ``<p>``), captions from
 ``<figcaption>``, date from the JSON-LD article's ``datePublished`` or the
 ``<meta>`` keys of :data:`DATE_META_KEYS`.
 
-**Shared with the crawler** (:func:`civictext.collect.extract_article`, which
+**Shared with the crawler** (:func:`civictext.crawl.extract_article`, which
 keeps trafilatura for the body of a fetched page): the HTML rules that decide
 what a page *is* live here once, and both read pages through them:
 

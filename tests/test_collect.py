@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from civictext import __version__
-from civictext.collect import REPORT_COLUMNS, collect, extract_article
+from civictext.crawl import REPORT_COLUMNS, collect, extract_article
 from civictext.errors import CollectError
 
 DATA = Path(__file__).parent / "data" / "collect"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from civictext.collect import collect
+from civictext.crawl import collect
 from civictext.corpus import read_corpus
 from civictext.errors import CollectError
 

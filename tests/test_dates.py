@@ -183,7 +183,7 @@ def _read_published(tmp_path, value):
 
 def _crawled_published(value):
     pytest.importorskip("trafilatura")
-    from civictext.collect import extract_article
+    from civictext.crawl import extract_article
 
     page = (f'<html><head><meta property="article:published_time" content="{value}"></head>'
             '<body><article><h1>Quận đẩy mạnh cải cách hành chính</h1><p>Ủy ban nhân dân quận '

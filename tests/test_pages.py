@@ -14,7 +14,7 @@ from civictext.corpus import read_corpus
 from civictext.errors import CollectError
 
 pytest.importorskip("trafilatura")
-from civictext.collect import extract_article  # noqa: E402
+from civictext.crawl import extract_article  # noqa: E402
 
 BODY = ("<p>Ủy ban nhân dân phường tổ chức hội nghị tổng kết công tác cải cách hành chính, "
         "đánh giá dịch vụ công trực tuyến và sự hài lòng của người dân.</p>"

@@ -1,4 +1,8 @@
-"""Corpus builder: fetch news pages politely and extract their articles.
+"""Corpus builder (``ct.collect``, ``ct.extract_article``): fetch news pages politely
+and extract their articles.
+
+The module is named ``crawl`` (a noun), not ``collect``: a module named like the
+function replaced ``ct.collect`` on the package once it was imported.
 
 ``collect(urls_file, out_dir)`` reads a list of URLs (one a line, ``#`` comments
 and blank lines ignored) and writes::
