@@ -64,7 +64,7 @@ from civictext._io import atomic_write, write_json
 from civictext._pages import (decode_html, jsonld_article, jsonld_names, meta_charset,
                               meta_published, split_tag)
 from civictext.dates import DateInfo, find_publication_date, meta_date, to_vietnam_time
-from civictext.errors import CollectError
+from civictext.errors import CollectError, ParameterError, ParameterTypeError
 from civictext.normalize import normalize_text
 
 __all__ = ["collect", "CollectReport", "extract_article", "DEFAULT_USER_AGENT", "REPORT_COLUMNS"]
@@ -504,8 +504,9 @@ def _as_datetime(fetched_at: datetime | str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(str(fetched_at).replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"extract_article: fetched_at must be a datetime or an ISO 8601 "
-                         f"string, got {fetched_at!r}") from None
+        raise ParameterError(f"extract_article: fetched_at must be a datetime or an ISO 8601 "
+                             f"string such as '2024-11-25T09:15:00+07:00', got {fetched_at!r}"
+                             ) from None
 
 
 def extract_article(html_bytes: bytes, *, url: str | None = None,
@@ -589,8 +590,8 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     ('Quận đẩy mạnh cải cách hành chính', '2024-11-25T09:15', 'day')
     """
     if not isinstance(html_bytes, (bytes, bytearray)):
-        raise TypeError(f"extract_article: html_bytes must be bytes (the raw page), "
-                        f"got {type(html_bytes).__name__}; use str.encode() for text")
+        raise ParameterTypeError(f"extract_article: html_bytes must be bytes (the raw page), "
+                                 f"got {type(html_bytes).__name__}; use str.encode() for text")
     data = bytes(html_bytes)
     reference = _as_datetime(fetched_at)
     if reference is not None:

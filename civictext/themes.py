@@ -653,8 +653,10 @@ def _resolve_lexicon(lexicon: Lexicon | None) -> Lexicon:
     if lexicon is None:
         return load_lexicons()
     if not isinstance(lexicon, Lexicon):
-        raise TypeError(f"lexicon must be a civictext Lexicon (from load_lexicons), got "
-                        f"{type(lexicon).__name__}")
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"lexicon must be a civictext Lexicon (from load_lexicons), got "
+                                 f"{type(lexicon).__name__}")
     return lexicon
 
 
@@ -759,8 +761,10 @@ def _n_tokens(articles: pd.DataFrame, n_tokens: Any, tokens: Any) -> pd.Series:
     if isinstance(n_tokens, Mapping):
         n_tokens = pd.Series(n_tokens)
     if not isinstance(n_tokens, pd.Series):
-        raise TypeError(f"score_themes: n_tokens must be a Series or dict indexed by doc_id, "
-                        f"got {type(n_tokens).__name__}")
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"score_themes: n_tokens must be a Series or dict indexed by "
+                                 f"doc_id (as count_tokens returns), got {type(n_tokens).__name__}")
     n_tokens = n_tokens.copy()
     n_tokens.index = n_tokens.index.astype(str)
     missing = ids[~ids.isin(n_tokens.index)]

@@ -536,7 +536,9 @@ def _analyzer_from_state(spec: dict[str, Any]) -> Any:
         return obj
     if kind == "custom":
         return None
-    raise ValueError(f"unknown analyzer kind {kind!r}")
+    raise ModelError(f"TopicModel.load: the model's analyzer kind {kind!r} is not one civictext "
+                     "writes (identity, civictext.tokenize.Analyzer, custom); the model file was "
+                     "changed or written by another program: fit and save the model again")
 
 
 # --------------------------------------------------------------- fitting
