@@ -137,7 +137,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     Spans exclude surrounding whitespace; together they cover every non-space
     character.
 
-    >>> t = "Tỉnh họp. Sở Nội vụ báo cáo.\nHết"
+    >>> t = "Tỉnh họp. Sở Nội vụ báo cáo.\\nHết"
     >>> [t[a:b] for a, b in split_sentences(t)]
     ['Tỉnh họp.', 'Sở Nội vụ báo cáo.', 'Hết']
     """
