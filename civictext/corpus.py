@@ -56,11 +56,9 @@ import logging
 import os
 import re
 import stat
-import sys
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -69,7 +67,7 @@ import pandas as pd
 from civictext import _encodings, _pages
 from civictext._io import write_csv
 from civictext.dates import parse_meta_date, url_timestamp
-from civictext.errors import CorpusError
+from civictext.errors import CivictextError, CorpusError
 from civictext.normalize import normalize_text
 
 __all__ = ["read_corpus", "read_page", "write_read_report", "check_articles",
@@ -247,9 +245,9 @@ class _CappedRaw(io.RawIOBase):
             super().close()
 
 
-def _open_binary(path: Path, cap: int | None = None):
+def _open_binary(path: Path, cap: int | None = None) -> Any:
     """Open read-only; transparently gunzip ``*.gz``; stop after ``cap`` bytes read."""
-    fh = open(path, "rb")  # noqa: SIM115 - read-only by design
+    fh: Any = open(path, "rb")  # noqa: SIM115 - read-only by design
     gz = path.suffix.lower() == ".gz"
     if gz:
         fh = gzip.GzipFile(fileobj=fh, mode="rb")
@@ -479,8 +477,11 @@ def _read_jsonl(run: _Run, path: Path, rel: str) -> int:
                 continue
             try:
                 rec = json.loads(text)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 run.skip(rel, n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            except ValueError as exc:  # e.g. an integer of more than 4300 digits
+                run.skip(rel, n, f"not readable JSON ({exc})")
                 continue
             except RecursionError:
                 run.skip(rel, n, _TOO_DEEP)
@@ -503,9 +504,11 @@ def _read_json(run: _Run, path: Path, rel: str) -> int:
     text = _decode(run, rel, _read_bytes(path, min(run.max_bytes, _MAX_JSON_BYTES)))
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise _Skip(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
                     exc.lineno) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise _Skip(f"not readable JSON ({exc})") from None
     except RecursionError:
         raise _Skip(_TOO_DEEP) from None
     if isinstance(data, dict):
@@ -585,10 +588,10 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
                 if None in rec:
                     rec.pop(None)
                 if utf8:
-                    bad = next((v for v in rec.values() if isinstance(v, str)
-                                and _SURROGATE.search(v)), None)
-                    if bad is not None:
-                        byte = ord(_SURROGATE.search(bad).group()) - 0xDC00
+                    hit = next((m for v in rec.values() if isinstance(v, str)
+                                for m in [_SURROGATE.search(v)] if m), None)
+                    if hit is not None:
+                        byte = ord(hit.group()) - 0xDC00
                         run.skip(rel, line, f"not valid UTF-8 (byte 0x{byte:02X}) in this row; "
                                  "the other rows are UTF-8 and were read")
                         continue
