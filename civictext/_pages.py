@@ -457,7 +457,7 @@ class _HTMLCollector(HTMLParser):
         self._in_title = False
         self._in_jsonld = False
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "meta":
             k = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
@@ -488,7 +488,7 @@ class _HTMLCollector(HTMLParser):
             self._flush()
             self._cur = (tag, cls)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self._in_jsonld:
             self._in_jsonld = False
             self.jsonld.append("".join(self._buf_json))
@@ -508,7 +508,7 @@ class _HTMLCollector(HTMLParser):
                 del self._stack[i:]
                 break
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._in_jsonld:
             self._buf_json.append(data)
         elif self._in_title:
@@ -516,14 +516,14 @@ class _HTMLCollector(HTMLParser):
         elif not self._skip:
             self._buf.append(data)
 
-    def _flush(self):
+    def _flush(self) -> None:
         text = " ".join("".join(self._buf).split())
         if text and self._cur:
             self.items.append((self._cur[0], text, self._article > 0, self._cur[1]))
         self._buf = []
         self._cur = None
 
-    def close(self):
+    def close(self) -> None:
         super().close()
         self._flush()
 

@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import http.client
 import io
 import json
 import logging
-import re
-import http.client
 import math
+import re
 import socket
 import threading
 import time
@@ -61,8 +61,14 @@ from typing import Any, Iterable
 from civictext import __version__
 from civictext._encodings import EncodingProblem
 from civictext._io import atomic_write, write_json
-from civictext._pages import (decode_html, jsonld_article, jsonld_names, meta_charset,
-                              meta_published, split_tag)
+from civictext._pages import (
+    decode_html,
+    jsonld_article,
+    jsonld_names,
+    meta_charset,
+    meta_published,
+    split_tag,
+)
 from civictext.dates import DateInfo, find_publication_date, meta_date, to_vietnam_time
 from civictext.errors import CollectError, ParameterError, ParameterTypeError
 from civictext.normalize import normalize_text
@@ -287,7 +293,7 @@ class _Crawler:
                 exc.close()
                 if status not in _RETRY_STATUS:
                     raise _Failed(status, error, attempts) from None
-                ra = (exc.headers or {}).get("Retry-After", "")
+                ra = exc.headers.get("Retry-After", "") if exc.headers else ""
                 retry_after = min(float(ra), _MAX_WAIT) if ra.strip().isdigit() else 0.0
             except (TimeoutError, socket.timeout) as exc:
                 status, error = None, f"timed out after {self.timeout:g} s ({exc})"
@@ -313,11 +319,11 @@ class _Crawler:
         key = f"{parts.scheme}://{parts.netloc}"
         if key in self.robots:
             return self.robots[key]
-        rp = urllib.robotparser.RobotFileParser(key + "/robots.txt")
+        rp: Any = urllib.robotparser.RobotFileParser(key + "/robots.txt")
         result: urllib.robotparser.RobotFileParser | str = rp
         # while robots.txt itself is fetched (it may redirect), allow it
-        placeholder = urllib.robotparser.RobotFileParser()
-        placeholder.allow_all = True
+        placeholder: Any = urllib.robotparser.RobotFileParser()
+        placeholder.allow_all = True  # an attribute can_fetch reads (not in the stubs)
         self.robots[key] = placeholder
         try:
             got = self.get(key + "/robots.txt")
@@ -331,9 +337,9 @@ class _Crawler:
                 result = f"robots.txt unreachable ({exc.error}); host skipped"
         rp.modified()
         if isinstance(result, urllib.robotparser.RobotFileParser):
-            cd = rp.crawl_delay(self.user_agent)
-            if cd:
-                cd = float(cd)
+            asked = rp.crawl_delay(self.user_agent)
+            if asked:
+                cd = float(asked)
                 if not cd <= self.max_crawl_delay:  # also NaN
                     result = (f"robots.txt asks for Crawl-delay: {cd:g} s, more than "
                               f"max_crawl_delay={self.max_crawl_delay:g} s; host skipped (raise "

@@ -74,8 +74,8 @@ import numpy as np
 import pandas as pd
 
 from civictext import _progress
-from civictext.errors import CorpusError
 from civictext.corpus import check_articles
+from civictext.errors import CorpusError
 from civictext.lexicon import Lexicon, load_lexicons
 from civictext.normalize import fold, is_folded, normalize_text
 

@@ -165,8 +165,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import CivictextWarning, ModelError
 from civictext.corpus import check_articles
+from civictext.errors import CivictextWarning, ModelError
 
 __all__ = [
     "METHODS",
