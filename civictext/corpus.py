@@ -974,6 +974,10 @@ def read_corpus(
     if not root.exists():
         raise CorpusError(f"read_corpus: path {str(path)!r} does not exist; pass a corpus "
                           "file or folder (.txt, .html, .jsonl, .json, .csv, optionally .gz)")
+    if not root.is_dir() and _format_of(root) is None:
+        raise CorpusError(f"read_corpus: {str(path)!r} is not a corpus file type (its name "
+                          f"must end in {', '.join(FORMATS)}, optionally + .gz); rename it, "
+                          "or pass the folder that holds the corpus files")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise CorpusError(f"read_corpus: limit must be a positive int or None, got {limit!r}")
     if encoding is not None:

@@ -384,3 +384,11 @@ def test_json_that_python_refuses_to_convert_is_skipped_and_reported(tmp_path, n
     df = read_corpus(tmp_path)
     assert list(df["doc_id"]) == (["a"] if name.endswith("l") else [])
     assert "not readable JSON" in df.attrs["skipped"][0]["reason"]
+
+
+@pytest.mark.parametrize("name", ["notes", "table.xlsx", "articles.csv.bak"])
+def test_a_file_of_an_unknown_type_is_a_corpus_error_naming_it(tmp_path, name):
+    f = tmp_path / name
+    f.write_text("doc_id,text\na,Một câu.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=f"{name}.*not a corpus file type.*\\.jsonl"):
+        read_corpus(f)
