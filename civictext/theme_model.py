@@ -654,17 +654,40 @@ def _resolve_model(model: Any) -> ThemeModel:
                      f"{type(model).__name__}")
 
 
+def _matching_terms(lexicon: Lexicon) -> str:
+    """What of a lexicon decides its hits (not the notes or where a term was read)."""
+    cols = [c for c in lexicon.terms.columns if c not in ("note", "source_file", "line")]
+    return repr(lexicon.terms[cols].to_dict("list"))
+
+
 def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
-                presence: str) -> pd.DataFrame:
+                presence: str, *, lexicon: Lexicon | None = None,
+                threshold: float | None = None) -> pd.DataFrame:
     """Add ``p_model``/``present_model`` to a score frame and set ``present`` by
-    ``presence`` (used by :func:`civictext.score_themes`)."""
+    ``presence`` (used by :func:`civictext.score_themes`).
+
+    ``frame`` was scored with ``lexicon`` and ``threshold``. The model's lexicon
+    features always come from the lexicon it was fitted with (and the default
+    threshold): when the frame was scored otherwise, they are recomputed, and a
+    warning says that the other lexicon decides ``mentioned`` and the focus rule
+    only.
+    """
     model = _resolve_model(model)
     lex = _lexicon(model.lexicon)
     if list(model.feature_themes) != list(lex.themes):
         raise ModelError(f"score_themes: the theme model was fitted on the evidence of themes "
                          f"{model.feature_themes}, but the lexicon has {lex.themes}; score with "
                          "the lexicon the model was fitted with, or refit the model")
-    feats = _features(articles, lex, lex.themes, frame=frame if model.lexicon is None else None)
+    same_lex = lexicon is None or lexicon is lex or _matching_terms(lexicon) == _matching_terms(lex)
+    if not same_lex:
+        log.warning("score_themes: the theme model's features come from the lexicon it was "
+                    "fitted with, not from the lexicon given; that lexicon decides `mentioned` "
+                    "and the focus rule only. To use it in the model, refit it "
+                    "(ct.fit_theme_model(..., lexicon=...))")
+    from civictext.themes import DEFAULT_THRESHOLD
+
+    reuse = same_lex and (threshold is None or threshold == DEFAULT_THRESHOLD)
+    feats = _features(articles, lex, lex.themes, frame=frame if reuse else None)
     pred = model._long(feats)
     out = frame.merge(pred, on=["doc_id", "theme"], how="left", sort=False)
     out["p_model"] = out["p_model"].astype("float64")

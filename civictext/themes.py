@@ -890,7 +890,7 @@ def score_themes(
     if presence in MODEL_PRESENCE or model is not None:
         from civictext.theme_model import apply_model  # lazy: scikit-learn, skops
 
-        out = apply_model(out, articles, model, presence)
+        out = apply_model(out, articles, model, presence, lexicon=lexicon, threshold=threshold)
         return out[SCORE_COLUMNS + MODEL_COLUMNS]
     return out[SCORE_COLUMNS]
 

@@ -230,3 +230,26 @@ def test_the_default_reading_is_the_shipped_model_where_it_won(lab):
         assert (d["present"].to_numpy() == want.to_numpy()).all(), t
     card = shipped.card()
     assert "Held-out-corpus evaluation" in card and "labelled" in card
+
+
+def test_a_custom_lexicon_does_not_change_the_models_features(lab, model, caplog):
+    """The model's lexicon features come from the lexicon it was fitted with: scoring
+    with another lexicon (same theme names) or another threshold leaves p_model as it
+    is and says so, instead of silently feeding features the model never saw."""
+    from civictext.lexicon import load_lexicons
+
+    n = pd.Series(20, index=lab["doc_id"])
+    base = ct.score_themes(lab, n_tokens=n, model=model, presence="model")
+    lex = load_lexicons()
+    terms = lex.terms[lex.terms["theme"] != "reform"]
+    keep = lex.terms[lex.terms["theme"] == "reform"].head(1)  # reform keeps one term only
+    small = type(lex)(terms=pd.concat([keep, terms], ignore_index=True), theme_info=lex.theme_info)
+    with caplog.at_level("WARNING"):
+        other = ct.score_themes(lab, n_tokens=n, model=model, presence="model", lexicon=small)
+    assert "fitted with" in caplog.text
+    # the small lexicon does change what it decides ...
+    assert other["mentioned"].sum() < base["mentioned"].sum()
+    # ... but not the model's probabilities
+    np.testing.assert_allclose(other["p_model"].to_numpy(), base["p_model"].to_numpy())
+    hi = ct.score_themes(lab, n_tokens=n, model=model, presence="model", threshold=5)
+    np.testing.assert_allclose(hi["p_model"].to_numpy(), base["p_model"].to_numpy())

@@ -4,7 +4,10 @@ Reads the verdict sheets the coders filled (packet item numbers, under
 ``--verdicts``, default ``/tmp/coding``: ``verdicts_A*.csv`` / ``verdicts_C*.csv``
 first coders of rounds 1 and 2, ``verdicts_B*.csv`` / ``verdicts_D*.csv`` the
 blind second coders, ``adjud*.csv`` the adjudication of every document that
-was marked borderline or disputed) and ``benchmarks/labels/coded/design.csv``.
+was marked borderline or disputed) and ``benchmarks/labels/coded/design.csv``;
+phase 3's (``--verdicts3``, default ``/tmp/coding3``: ``verdicts_G*.csv`` first
+coders, ``adjud*.csv``) with ``design3.csv``, whose combined inclusion
+probabilities (``phase3_pi.py``) then replace the earlier ones for every document.
 
 Writes, under ``benchmarks/labels/coded/`` (ids and verdicts only, no text):
 
@@ -25,6 +28,7 @@ import argparse
 import glob
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
@@ -43,12 +47,31 @@ def _read(pattern: str) -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--verdicts", default="/tmp/coding")
+    ap.add_argument("--verdicts3", default="/tmp/coding3", help="phase 3's verdicts")
     args = ap.parse_args()
     v = Path(args.verdicts)
     design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
-    first = pd.concat([_read(str(v / "verdicts_A*.csv")), _read(str(v / "verdicts_C*.csv"))])
-    second = pd.concat([_read(str(v / "verdicts_B*.csv")), _read(str(v / "verdicts_D*.csv"))])
-    adj = _read(str(v / "adjud*.csv"))
+    v3 = Path(args.verdicts3)
+    design3 = HERE / "design3.csv"
+    if design3.exists():  # phase 3: new items, and every document's combined probability
+        d3 = pd.read_csv(design3, dtype=str, keep_default_na=False)
+        new = d3[d3["recoded"] == "1"].assign(phase1_stratum="")
+        design = pd.concat([design, new.reindex(columns=design.columns, fill_value="")],
+                           ignore_index=True)
+        combined = d3.set_index(["corpus", "doc_id"])
+        idx = pd.MultiIndex.from_arrays([design["corpus"], design["doc_id"]])
+        design["pi"] = combined["pi"].reindex(idx).to_numpy()
+        p3 = combined["phase"].reindex(idx).to_numpy() == "3"
+        drawn3 = combined["n_stratum"].reindex(idx).astype(int).to_numpy() > 0
+        # a document drawn in phase 3 is resampled within its phase-3 stratum
+        design["stratum"] = np.where(p3 | (drawn3 & (design["phase"] != "3")),
+                                     combined["stratum"].reindex(idx).to_numpy(),
+                                     design["stratum"])
+    first = pd.concat([_read(str(v / "verdicts_A*.csv")), _read(str(v / "verdicts_C*.csv")),
+                       _read(str(v3 / "verdicts_G*.csv"))])
+    second = pd.concat([_read(str(v / "verdicts_B*.csv")), _read(str(v / "verdicts_D*.csv")),
+                        _read(str(v3 / "verdicts_H*.csv"))])
+    adj = pd.concat([_read(str(v / "adjud*.csv")), _read(str(v3 / "adjud*.csv"))])
     for name, df in (("first", first), ("second", second), ("adjudicated", adj)):
         dup = df["item"].duplicated()
         assert not dup.any(), f"{name}: item {df.loc[dup, 'item'].iloc[0]} twice"
