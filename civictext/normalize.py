@@ -225,7 +225,7 @@ def normalize_text(text: str, *, quotes: bool = True, tone_marks: bool = True) -
     if not isinstance(text, str):
         from civictext.errors import ParameterTypeError
 
-        raise ParameterTypeError(f"normalize_text: text must be a str, got "
+        raise ParameterTypeError(f"normalize_text: expected str, got "
                                  f"{type(text).__name__}; pass one document's text")
     if quotes and tone_marks:
         return _normalize_default(text)

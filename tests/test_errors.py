@@ -48,7 +48,7 @@ def test_no_builtin_exception_is_raised_on_purpose_outside_the_allowed_list():
     (lambda: ct.extract_article("<html></html>"), ParameterTypeError, "html_bytes must be bytes"),
     (lambda: ct.extract_article(b"<html></html>", fetched_at="yesterday"), ParameterError,
      "fetched_at must be a datetime or an ISO 8601 string"),
-    (lambda: ct.normalize_text(5), ParameterTypeError, "text must be a str"),
+    (lambda: ct.normalize_text(5), ParameterTypeError, "expected str, got int"),
     (lambda: ct.parse_date(20241125), ParameterTypeError, "text must be a str"),
     (lambda: ct.find_publication_date(None), ParameterTypeError, "text must be a str"),
     (lambda: ct.score_themes(DOCS, lexicon="reform"), ParameterTypeError,
