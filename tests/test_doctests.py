@@ -35,13 +35,24 @@ def _examples() -> list[doctest.DocTest]:
 
 EXAMPLES = _examples()
 
+#: Examples that fail on main today, kept visible (strict: passing again fails here,
+#: so the entry is removed when fixed).
+KNOWN_FAILURES = {
+    "civictext.themes.score_themes": (
+        "since the theme model refit of d749a77 (presence='auto' uses the model for "
+        "satisfaction), the example's sports sentence 'Cán bộ xã hài lòng, rất hài lòng "
+        "với trận đấu' is present=True; the docstring says False"),
+}
+
 
 def test_the_examples_are_found():
     # measured when the test was written: 70 example sets (4 of them all +SKIP)
     assert len(EXAMPLES) >= 60
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[t.name for t in EXAMPLES])
+@pytest.mark.parametrize("example", [
+    pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[t.name], strict=True))
+    if t.name in KNOWN_FAILURES else t for t in EXAMPLES], ids=[t.name for t in EXAMPLES])
 def test_docstring_example(example, monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("CIVICTEXT_CACHE", str(tmp_path / "cache"))
