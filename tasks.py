@@ -3,6 +3,7 @@
 
     python3 tasks.py demo    # create .venv, install, rebuild every figure from corpus/
     python3 tasks.py test    # create .venv, install, run the whole test suite
+    python3 tasks.py lint    # create .venv, install, run ruff and mypy (pyproject.toml)
     python3 tasks.py lab     # create .venv, install, register the kernel, open JupyterLab
 
 The virtual environment lives in ``.venv`` next to this file. It is created on
@@ -68,7 +69,7 @@ def ensure_env() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "lab", "env"}:
+    if not argv or argv[0] not in {"demo", "test", "lab", "env", "lint"}:
         print(__doc__)
         return 2
     task, rest = argv[0], argv[1:]
@@ -76,6 +77,13 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, MPLBACKEND="Agg") if task != "lab" else dict(os.environ)
     if task == "env":
         print(f"Environment ready: {py}")
+        return 0
+    if task == "lint":
+        for cmd in ([py, "-m", "ruff", "check", ".", *rest], [py, "-m", "mypy"]):
+            print("+", " ".join(str(c) for c in cmd), flush=True)
+            code = subprocess.run([str(c) for c in cmd], cwd=ROOT).returncode
+            if code:
+                return code
         return 0
     if task == "demo":
         cmd = [py, "-m", "civictext", "run", "corpus", "--out", "outputs", *rest]

@@ -38,7 +38,7 @@ print(json.dumps({{"seconds": secs, "peak_rss_mb": rss, "documents": len(df),
 COLLECT = """
 import json, resource, socket, sys, threading, time
 sys.path.insert(0, {root!r})
-from civictext.collect import collect
+from civictext.crawl import collect
 
 srv = socket.create_server(("127.0.0.1", 0))
 port = srv.getsockname()[1]

@@ -99,8 +99,8 @@ _API = {
     "figures_from_tables": "figures",
     "run_all": "figures",
     # corpus building
-    "collect": "collect",
-    "extract_article": "collect",
+    "collect": "crawl",
+    "extract_article": "crawl",
     "near_duplicates": "dedup",
     "drop_near_duplicates": "dedup",
     "parse_date": "dates",

@@ -30,8 +30,22 @@ markup, so their structure is recovered with a few general heuristics:
 HTML pages are read with the standard library's ``html.parser``: title from
 ``og:title``/``<h1>``/``<title>``, lead from ``.sapo``/``og:description``/meta
 description, paragraphs from ``<article>`` (else every ``<p>``), captions from
-``<figcaption>``, date from ``article:published_time`` or JSON-LD
-``datePublished``.
+``<figcaption>``, date from the JSON-LD article's ``datePublished`` or the
+``<meta>`` keys of :data:`DATE_META_KEYS`.
+
+**Shared with the crawler** (:func:`civictext.crawl.extract_article`, which
+keeps trafilatura for the body of a fetched page): the HTML rules that decide
+what a page *is* live here once, and both read pages through them:
+
+* charset sniffing and decoding, :func:`decode_html` (a BOM, then the declared
+  charsets, then detection; bytes no encoding explains are an
+  :class:`~civictext._encodings.EncodingProblem`: the reader skips and reports
+  the file, the crawler reports the page as not extracted; nothing is ever
+  silently replaced);
+* the JSON-LD walk, :func:`jsonld_article` (the page's article object);
+* the outlet tag, :func:`split_tag` ("(LĐTĐ) ...", "TTO - ...");
+* the publication date from metadata, :func:`meta_published` (one order of
+  keys, one evidence label), read with :func:`civictext.dates.meta_date`.
 """
 from __future__ import annotations
 
@@ -40,8 +54,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from civictext.normalize import normalize_text
-from civictext.normalize import fold
+from civictext import _encodings
+from civictext import dates as _dates
+from civictext.normalize import fold, normalize_text
 
 # ------------------------------------------------------------------ helpers
 
@@ -111,16 +126,14 @@ def alt_text(line: str, title_slug: str = "") -> tuple[str, str, str] | None:
     return None
 
 
-_DATE_BITS = re.compile(
-    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b|\bngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|"
-    r"\b\d{4}-\d{2}-\d{2}\b", re.I)
 _CAPTION = re.compile(r"\((?:Ảnh|Ảnh minh họa|Nguồn ảnh|Ảnh minh hoạ)\s*[:\-]?[^()]*\)\s*$|^Ảnh( minh họa)?\s*:", re.I)
 _SENT_END = tuple('.!?…;:,"\')”')
 
 
 def is_date_line(line: str) -> bool:
-    """A short line that is mostly a date ("Thứ Hai, 25/11/2024 09:15 (GMT+7)")."""
-    return len(line) <= 80 and len(line.split()) <= 12 and bool(_DATE_BITS.search(line))
+    """A short line that is mostly a date ("Thứ Hai, 25/11/2024 09:15 (GMT+7)"): the
+    one test of :func:`civictext.dates.is_date_line`."""
+    return _dates.is_date_line(line) is not None
 
 
 def _is_heading(line: str) -> bool:
@@ -148,6 +161,119 @@ def _blocks(text: str) -> list[list[str]]:
         elif blocks[-1]:
             blocks.append([])
     return [b for b in blocks if b]
+
+
+# ------------------------------------------------------- shared with the crawler
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset a page declares in its first 4 kB (``<meta charset>`` or
+    ``http-equiv`` Content-Type), lower-cased; None when it declares none."""
+    m = _META_CHARSET.search(data[:4096])
+    if not m:
+        return None
+    cs = m.group(1).decode("ascii").lower()
+    return "utf-8" if cs == "utf8" else cs
+
+
+def decode_html(data: bytes, *declared: str | None, forced: str | None = None) -> tuple[str, str]:
+    """Decode a page's bytes; return ``(text, encoding_used)``.
+
+    The one decoding policy of the reader and the crawler: ``forced`` (the
+    reader's ``encoding=``) is used alone, its errors reported; else a byte-order
+    mark wins, then each ``declared`` charset (the server's header, the
+    ``<meta>`` tag) that decodes the bytes, then detection
+    (:func:`civictext._encodings.detect_encoding`: UTF-8, windows-1258).
+    Raises :class:`~civictext._encodings.EncodingProblem` (with the reason and
+    the fix) when nothing explains the bytes, or the text is in a legacy font
+    encoding: bad bytes are never silently replaced.
+    """
+    if forced:
+        return _encodings.decode_bytes(data, forced)
+    if any(data.startswith(bom) for bom, _ in _encodings._BOMS):
+        declared = ()  # a BOM wins over a declared charset
+    for cs in declared:
+        if not cs:
+            continue
+        try:
+            return _encodings.decode_bytes(data, cs)
+        except _encodings.EncodingProblem as exc:
+            if exc.kind == "legacy":
+                raise
+    return _encodings.decode_bytes(data, None)
+
+
+#: schema.org types of a page's article object in JSON-LD.
+ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting",
+                           "AnalysisNewsArticle", "OpinionNewsArticle", "WebPage"})
+
+
+def jsonld_article(blobs: list[str]) -> dict:
+    """The article object of a page's JSON-LD blocks (``{}`` when there is none).
+
+    The first object whose ``@type`` is an article type (:data:`ARTICLE_TYPES`)
+    and that has a ``headline`` or ``datePublished``, looked for breadth-first in
+    each block and its ``@graph``; a ``WebPage`` gives way to a real article
+    found later. Blocks that are not valid JSON are ignored.
+    """
+    best: dict = {}
+    for blob in blobs:
+        try:
+            data = json.loads(blob or "")
+        except (ValueError, RecursionError):
+            continue
+        queue = [data]
+        while queue:
+            obj = queue.pop(0)
+            if isinstance(obj, list):
+                queue.extend(obj)
+            elif isinstance(obj, dict):
+                types = obj.get("@type")
+                types = set(types) if isinstance(types, list) else {types}
+                if types & ARTICLE_TYPES and (obj.get("headline") or obj.get("datePublished")):
+                    if not best or "WebPage" in (best.get("@type"),):
+                        best = obj
+                graph = obj.get("@graph")
+                queue.extend(graph if isinstance(graph, list) else [])
+    return best
+
+
+def jsonld_names(value: object) -> str:
+    """A JSON-LD person/organisation value as text: ``"A"``, ``{"name": "A"}``, a list of them."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        name = value.get("name", "")
+        return name if isinstance(name, str) else ""
+    if isinstance(value, list):
+        return ", ".join(n for n in (jsonld_names(v) for v in value) if n)
+    return ""
+
+
+#: ``<meta>`` keys holding a page's publication date, in the order they are tried
+#: (after the JSON-LD article's ``datePublished``).
+DATE_META_KEYS = ("article:published_time", "datepublished", "pubdate", "publishdate",
+                  "publish-date", "dc.date.issued", "dc.date", "date")
+
+
+def meta_published(meta: dict[str, str], article: dict, *,
+                   reference: object = None) -> tuple[_dates.DateInfo | None, str]:
+    """The publication date a page's metadata gives, and where it came from.
+
+    ``meta``: ``<meta>`` values by lower-cased ``property``/``name``/``itemprop``;
+    ``article``: :func:`jsonld_article`. The JSON-LD ``datePublished`` first, then
+    :data:`DATE_META_KEYS`; the first value :func:`civictext.dates.meta_date`
+    reads wins. Evidence: ``"html:json-ld datePublished"`` or ``"html:meta KEY"``.
+    """
+    candidates = [(article.get("datePublished"), "html:json-ld datePublished")]
+    candidates += [(meta.get(k), f"html:meta {k}") for k in DATE_META_KEYS]
+    for value, where in candidates:
+        if value and isinstance(value, (str, int)):
+            info = _dates.meta_date(value, reference=reference)  # type: ignore[arg-type]
+            if info is not None:
+                return info, where
+    return None, ""
 
 
 # ------------------------------------------------------------------ txt pages
@@ -331,12 +457,12 @@ class _HTMLCollector(HTMLParser):
         self._in_title = False
         self._in_jsonld = False
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "meta":
             k = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
-            if k and "content" in a:
-                self.meta.setdefault(k, a["content"])
+            if k and a.get("content", "").strip() and k not in self.meta:
+                self.meta[k] = a["content"].strip()
             return
         if tag == "link" and a.get("rel", "").lower() == "canonical":
             self.meta.setdefault("canonical", a.get("href", ""))
@@ -362,7 +488,7 @@ class _HTMLCollector(HTMLParser):
             self._flush()
             self._cur = (tag, cls)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self._in_jsonld:
             self._in_jsonld = False
             self.jsonld.append("".join(self._buf_json))
@@ -382,7 +508,7 @@ class _HTMLCollector(HTMLParser):
                 del self._stack[i:]
                 break
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._in_jsonld:
             self._buf_json.append(data)
         elif self._in_title:
@@ -390,47 +516,24 @@ class _HTMLCollector(HTMLParser):
         elif not self._skip:
             self._buf.append(data)
 
-    def _flush(self):
+    def _flush(self) -> None:
         text = " ".join("".join(self._buf).split())
         if text and self._cur:
             self.items.append((self._cur[0], text, self._article > 0, self._cur[1]))
         self._buf = []
         self._cur = None
 
-    def close(self):
+    def close(self) -> None:
         super().close()
         self._flush()
-
-
-def _jsonld_value(blobs: list[str], key: str) -> str:
-    for blob in blobs:
-        try:
-            data = json.loads(blob)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            d = stack.pop()
-            if isinstance(d, dict):
-                v = d.get(key)
-                if isinstance(v, str) and v.strip():
-                    return v.strip()
-                if isinstance(v, dict) and isinstance(v.get("name"), str):
-                    return v["name"]
-                if isinstance(v, list) and v and isinstance(v[0], dict) and isinstance(v[0].get("name"), str):
-                    return v[0]["name"]
-                stack.extend(d.values())
-            elif isinstance(d, list):
-                stack.extend(d)
-    return ""
 
 
 def parse_html_page(raw: str) -> dict:
     """Extract title, lead, headings, paragraphs, captions, byline and date hints.
 
     Returns a dict with keys ``title, lead, source_tag, headings, captions,
-    byline, body`` (list of ``(kind, text)``), ``published_meta`` and
-    ``date_meta_key`` (the metadata value and where it came from),
+    byline, body`` (list of ``(kind, text)``), ``published`` (a
+    :class:`~civictext.dates.DateInfo` or None) and ``date_meta_key`` (where it came from),
     ``date_lines`` (visible date text), ``url``, ``site``.
     """
     p = _HTMLCollector()
@@ -441,7 +544,10 @@ def parse_html_page(raw: str) -> dict:
     if any(in_art for _, _, in_art, _ in items):
         items = [it for it in items if it[2]]
     h1 = next((t for tag, t, _, _ in items if tag == "h1"), "")
-    title = normalize_text(m.get("og:title") or h1 or p.title or _jsonld_value(p.jsonld, "headline"))
+    article = jsonld_article(p.jsonld)
+    headline = article.get("headline")
+    title = normalize_text(m.get("og:title") or h1 or p.title
+                           or (headline if isinstance(headline, str) else ""))
     lead = ""
     for tag, t, _, cls in items:
         if any(c in cls for c in _LEAD_CLASSES):
@@ -458,7 +564,7 @@ def parse_html_page(raw: str) -> dict:
             byline = normalize_text(t)
     if not byline:
         byline = normalize_text(m.get("author") or m.get("article:author") or
-                                _jsonld_value(p.jsonld, "author"))
+                                jsonld_names(article.get("author")))
     date_lines = [t for tag, t, _, cls in items
                   if (tag == "time" or any(c in cls for c in _DATE_CLASSES)) and is_date_line(t)]
     body: list[tuple[str, str]] = []
@@ -481,21 +587,13 @@ def parse_html_page(raw: str) -> dict:
         else:
             continue
         seen.add(t)
-    published, key = "", ""
-    for k in ("article:published_time", "datepublished", "pubdate", "date", "dc.date"):
-        if m.get(k):
-            published, key = m[k], f"html:meta {k}"
-            break
-    if not published:
-        v = _jsonld_value(p.jsonld, "datePublished")
-        if v:
-            published, key = v, "html:json-ld datePublished"
+    published, key = meta_published(m, article)
     return {
         "title": title, "lead": lead, "source_tag": source_tag, "byline": byline,
         "body": body,
         "headings": [t for k, t in body if k == "heading"],
         "captions": [t for k, t in body if k == "caption"],
-        "published_meta": published, "date_meta_key": key, "date_lines": date_lines,
+        "published": published, "date_meta_key": key, "date_lines": date_lines,
         "url": m.get("og:url") or m.get("canonical", ""),
         "site": m.get("og:site_name", ""),
     }

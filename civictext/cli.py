@@ -465,7 +465,7 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- collect
 @_command
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from civictext.collect import collect
+    from civictext.crawl import collect
 
     _check_out(args, "folder", args.urls)
     report = collect(args.urls, args.out, delay=args.delay, timeout=args.timeout,

@@ -30,8 +30,11 @@ optionally ``category``); the input's own metadata (a ``published``/``date``
 field, a ``# date =`` header, HTML ``article:published_time`` / JSON-LD
 ``datePublished``); only then a date line printed near the top of a scraped
 page, through :func:`civictext.dates.find_publication_date`. Dates keep their
-precision (``"2019"`` stays a year); a time of day is kept as printed, without
-the UTC offset (``"2025-08-07T22:00"``).
+precision (``"2019"`` stays a year). Times follow the time-zone policy of
+:mod:`civictext.dates`, the crawler's too: a timestamp with an offset is
+converted to Vietnam time (UTC+7) and stored as wall time
+(``"2025-08-07T22:00:00Z"`` -> ``"2025-08-08T05:00"``), one without an offset is
+Vietnam time as printed; years outside 1900-2100 are refused.
 
 **Robustness.** Lenient by default: an unreadable file, record or line is
 skipped, the run continues, and ``df.attrs["skipped"]`` lists
@@ -45,7 +48,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import email.utils
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -54,12 +57,9 @@ import logging
 import os
 import re
 import stat
-import sys
-import unicodedata
-import dataclasses
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -67,7 +67,8 @@ import pandas as pd
 
 from civictext import _encodings, _pages
 from civictext._io import write_csv
-from civictext.errors import CorpusError
+from civictext.dates import parse_meta_date, url_timestamp
+from civictext.errors import CivictextError, CorpusError
 from civictext.normalize import normalize_text
 
 __all__ = ["read_corpus", "read_corpus_result", "ReadResult", "ReadOptions", "ReadPlan",
@@ -120,81 +121,10 @@ class _Skip(Exception):
 
 
 # ----------------------------------------------------------------------- dates
-
-_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})"
-                  r"(?::\d{2}(?:[.,]\d+)?)?)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?$", re.I)
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(?:\d{2})?)?$")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:h](\d{2}))?")
-_MY = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
-
-
-def _iso(y: str, mo: str | None = None, d: str | None = None, h: str | None = None,
-         mi: str | None = None) -> tuple[str, str] | None:
-    try:
-        datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0))
-    except ValueError:
-        return None
-    if not 1800 <= int(y) <= 2200:
-        return None
-    if mo is None:
-        return f"{int(y):04d}", "year"
-    if d is None:
-        return f"{int(y):04d}-{int(mo):02d}", "month"
-    day = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
-    if h is not None:
-        return f"{day}T{int(h):02d}:{int(mi):02d}", "day"
-    return day, "day"
-
-
-def parse_meta_date(value: Any) -> tuple[str, str] | None:
-    """A metadata date value -> ``(iso_at_its_precision, precision)`` or None.
-
-    Accepts ISO 8601 (``2019``, ``2019-05``, ``2019-05-12``, ``2019-05-12T09:15:00+07:00``),
-    ``YYYYMMDD[HHMM[SS]]``, ``DD/MM/YYYY [HH:MM]``, ``MM/YYYY`` and RFC 2822 feed dates.
-    A time keeps its wall-clock value; the UTC offset is dropped.
-
-    >>> parse_meta_date("2025-08-07T22:00:00+07:00")
-    ('2025-08-07T22:00', 'day')
-    >>> parse_meta_date("2019")
-    ('2019', 'year')
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    s = str(value).strip()
-    if not s or len(s) > 64:
-        return None
-    return _parse_date_str(s)
-
-
-# An article id that is a creation timestamp at the end of a link, as Tuổi Trẻ
-# writes it: "...-20250809083703498.htm" (yyyyMMddHHmmss + ms) or, since 2026,
-# "...-100260617071820758.htm" ("100" + yyMMddHHmmss + ms).
-_URL_STAMP = re.compile(r"-(?:(20\d{2})|100(\d{2}))(\d{2})(\d{2})(\d{2})(\d{2})\d{2,}\.html?$")
-_URL_STAMP_HOSTS = ("tuoitre.vn",)
+# Every date is read by civictext.dates (one time-zone policy, one year range,
+# shared with the crawler); parse_meta_date and url_timestamp are re-exported here.
 _URL_LATE_MIN = timedelta(hours=1)   # published later than this: a fetch time
 _URL_LATE_MAX = timedelta(days=31)   # later than this: do not trust the stamp
-
-
-def url_timestamp(url: str) -> str | None:
-    """The creation time a news link carries in its id, ``YYYY-MM-DDTHH:MM``, or None.
-
-    Only for outlets whose ids are timestamps (Tuổi Trẻ, ``tuoitre.vn``).
-
-    >>> url_timestamp("https://tuoitre.vn/mot-bai-bao-20250809083703498.htm")
-    '2025-08-09T08:37'
-    >>> url_timestamp("https://tuoitre.vn/mot-bai-khac-100260617071820758.htm")
-    '2026-06-17T07:18'
-    >>> url_timestamp("https://vnexpress.net/mot-bai-4924163.html") is None
-    True
-    """
-    if not url or not any(h in url for h in _URL_STAMP_HOSTS):
-        return None
-    m = _URL_STAMP.search(url.split("?", 1)[0])
-    if not m:
-        return None
-    y4, y2, mo, d, h, mi = m.groups()
-    got = _iso(y4 or f"20{y2}", mo, d, h, mi)
-    return got[0] if got else None
 
 
 def _url_date_fix(row: dict) -> None:
@@ -216,26 +146,6 @@ def _url_date_fix(row: dict) -> None:
     row["published"], row["date_precision"] = stamp, "day"
     row["date_evidence"] = "url timestamp" + (f" (feed published {was} is a fetch time)"
                                               if was else "")
-
-
-@lru_cache(maxsize=65536)
-def _parse_date_str(s: str) -> tuple[str, str] | None:
-    for rx in (_ISO, _COMPACT):
-        m = rx.match(s)
-        if m:
-            return _iso(*m.groups())
-    m = _DMY.match(s)
-    if m:
-        d, mo, y, h, mi = m.groups()
-        return _iso(y, mo, d, h, mi)
-    m = _MY.match(s)
-    if m:
-        return _iso(m.group(2), m.group(1))
-    try:
-        dt = email.utils.parsedate_to_datetime(s)
-        return _iso(str(dt.year), str(dt.month), str(dt.day), str(dt.hour), str(dt.minute))
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def _text_date(lines: list[str]) -> tuple[str, str, str] | None:
@@ -337,9 +247,9 @@ class _CappedRaw(io.RawIOBase):
             super().close()
 
 
-def _open_binary(path: Path, cap: int | None = None):
+def _open_binary(path: Path, cap: int | None = None) -> Any:
     """Open read-only; transparently gunzip ``*.gz``; stop after ``cap`` bytes read."""
-    fh = open(path, "rb")  # noqa: SIM115 - read-only by design
+    fh: Any = open(path, "rb")  # noqa: SIM115 - read-only by design
     gz = path.suffix.lower() == ".gz"
     if gz:
         fh = gzip.GzipFile(fileobj=fh, mode="rb")
@@ -360,17 +270,12 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 
 def _decode(run: _Run, rel: str, data: bytes, declared: str | None = None) -> str:
-    enc = run.encoding or declared
+    """The crawler's decoding policy too (:func:`civictext._pages.decode_html`);
+    bytes nothing explains skip the file, with the reason."""
     try:
-        text, used = _encodings.decode_bytes(data, enc)
+        text, used = _pages.decode_html(data, declared, forced=run.encoding)
     except _encodings.EncodingProblem as exc:
-        if declared and not run.encoding and exc.kind != "legacy":
-            try:
-                text, used = _encodings.decode_bytes(data, None)
-            except _encodings.EncodingProblem as exc2:
-                raise _Skip(exc2.reason) from None
-        else:
-            raise _Skip(exc.reason) from None
+        raise _Skip(exc.reason) from None
     run.encodings[rel] = used
     return text
 
@@ -574,8 +479,11 @@ def _read_jsonl(run: _Run, path: Path, rel: str) -> int:
                 continue
             try:
                 rec = json.loads(text)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 run.skip(rel, n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            except ValueError as exc:  # e.g. an integer of more than 4300 digits
+                run.skip(rel, n, f"not readable JSON ({exc})")
                 continue
             except RecursionError:
                 run.skip(rel, n, _TOO_DEEP)
@@ -598,9 +506,11 @@ def _read_json(run: _Run, path: Path, rel: str) -> int:
     text = _decode(run, rel, _read_bytes(path, min(run.max_bytes, _MAX_JSON_BYTES)))
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise _Skip(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
                     exc.lineno) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise _Skip(f"not readable JSON ({exc})") from None
     except RecursionError:
         raise _Skip(_TOO_DEEP) from None
     if isinstance(data, dict):
@@ -680,10 +590,10 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
                 if None in rec:
                     rec.pop(None)
                 if utf8:
-                    bad = next((v for v in rec.values() if isinstance(v, str)
-                                and _SURROGATE.search(v)), None)
-                    if bad is not None:
-                        byte = ord(_SURROGATE.search(bad).group()) - 0xDC00
+                    hit = next((m for v in rec.values() if isinstance(v, str)
+                                for m in [_SURROGATE.search(v)] if m), None)
+                    if hit is not None:
+                        byte = ord(hit.group()) - 0xDC00
                         run.skip(rel, line, f"not valid UTF-8 (byte 0x{byte:02X}) in this row; "
                                  "the other rows are UTF-8 and were read")
                         continue
@@ -791,18 +701,9 @@ def _read_txt(run: _Run, path: Path, rel: str) -> int:
     return _read_page_txt(run, text, rel)
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
-
-
 def _read_html(run: _Run, path: Path, rel: str) -> int:
     data = _read_bytes(path)
-    m = _META_CHARSET.search(data[:4096])
-    declared = m.group(1).decode("ascii").lower() if m else None
-    if declared in ("utf8",):
-        declared = "utf-8"
-    if declared and any(data.startswith(b) for b, _ in _encodings._BOMS):
-        declared = None  # a BOM wins over the meta tag
-    text = _decode(run, rel, data, declared)
+    text = _decode(run, rel, data, _pages.meta_charset(data))
     if not text.strip():
         raise _Skip("empty file")
     try:
@@ -817,9 +718,8 @@ def _read_html(run: _Run, path: Path, rel: str) -> int:
                headings="\n".join(h["headings"]), captions="\n".join(h["captions"]),
                text="\n\n".join(p for p in parts if p), path=rel, format="html",
                url=h["url"], source=normalize_text(h["site"]))
-    parsed = parse_meta_date(h["published_meta"]) if h["published_meta"] else None
-    if parsed:
-        row["published"], row["date_precision"] = parsed
+    if h["published"] is not None:
+        row["published"], row["date_precision"] = h["published"].value, h["published"].precision
         row["date_evidence"] = h["date_meta_key"]
     else:
         dated = _text_date(h["date_lines"])
@@ -1233,9 +1133,14 @@ def _check_read_args(path: Any, *, strict: bool = False, encoding: str | None = 
         from civictext._check import regex
 
         regex(category_pattern, "category_pattern", "read_corpus")
-    if not Path(path).exists():
+    root = Path(path)
+    if not root.exists():
         raise CorpusError(f"read_corpus: path {str(path)!r} does not exist; pass a corpus "
                           "file or folder (.txt, .html, .jsonl, .json, .csv, optionally .gz)")
+    if not root.is_dir() and _format_of(root) is None:
+        raise CorpusError(f"read_corpus: {str(path)!r} is not a corpus file type (its name "
+                          f"must end in {', '.join(FORMATS)}, optionally + .gz); rename it, "
+                          "or pass the folder that holds the corpus files")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise CorpusError(f"read_corpus: limit must be a positive int or None, got {limit!r}")
     if encoding is not None:

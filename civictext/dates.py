@@ -1,4 +1,33 @@
-"""Vietnamese date parsing for news pages (used by ``corpus`` and ``collect``).
+"""Vietnamese dates: the one date module of the reader and the crawler.
+
+:func:`parse_date` reads a date expression as Vietnamese news sites print it,
+:func:`parse_meta_date` a metadata value (a ``published`` field, a feed date,
+``article:published_time``, JSON-LD ``datePublished``), :func:`is_date_line`
+and :func:`find_publication_date` the date line printed near the top of a page,
+:func:`url_timestamp` the creation time some outlets put in their links.
+:func:`civictext.corpus.read_corpus` and :func:`civictext.crawl.collect` both call
+these, so a date reads the same whichever way a page arrived.
+
+**Time-zone policy.** Dates are stored as Vietnam wall-clock time (UTC+7, the
+time a Vietnamese reader saw on the page), without an offset:
+
+- a timestamp with an offset (``Z``, ``+00:00``, ``-0500``, ``UTC``, ``GMT``,
+  an RFC 2822 ``+0000``) is converted to UTC+7 and stored as local wall time:
+  ``"2025-08-07T22:00:00Z"`` is ``"2025-08-08T05:00"``, and
+  ``"2025-08-07T22:00:00+07:00"`` stays ``"2025-08-07T22:00"``;
+- the offsets ``+07:06`` and ``+07:07`` are read as ``+07:00``: they are the
+  local mean time of Hồ Chí Minh City that a feed gets when it sets the zone
+  with ``datetime.replace(tzinfo=pytz.timezone("Asia/Ho_Chi_Minh"))`` (a
+  well-known pytz mistake); the wall time is the outlet's own;
+- a timestamp without an offset is taken as Vietnam local time, as printed;
+- an offset printed in words next to a day-month-year ("(GMT+7)") is not read:
+  Vietnamese sites print local time;
+- a date without a time of day is never shifted (its day is not known to be
+  affected by a conversion);
+- an aware ``reference`` (a page's fetch time) is converted to UTC+7 too.
+
+**Years** outside 1900–2100 (:data:`MIN_YEAR`, :data:`MAX_YEAR`) are refused
+everywhere: a year outside is a typing error or a placeholder, not a news date.
 
 A parsed date is a :class:`DateInfo`: ``value`` is ISO 8601 at its precision
 (``"2024"``, ``"2024-11"``, ``"2024-11-25"``, ``"2024-11-25T09:15"``),
@@ -13,9 +42,8 @@ Formats understood by :func:`parse_date`:
   with a time before or after: ``"25/11/2024 - 09:15"``, ``"09:15 25/11/2024"``,
   ``"Thứ Hai, 25/11/2024 09:15 (GMT+7)"``, ``"25/11/2024 9h15"``;
 - words: ``"ngày 25 tháng 11 năm 2024"``;
-- ISO 8601: ``"2024-11-25"``, ``"2024-11-25T09:15:00+07:00"`` (an offset other
-  than +07:00 is converted to Vietnam time, UTC+7, so the day is the day a
-  Vietnamese reader saw);
+- ISO 8601: ``"2024-11-25"``, ``"2024-11-25T09:15:00+07:00"`` (offsets as in
+  the policy above);
 - month precision: ``"tháng 11/2024"``, ``"tháng 11 năm 2024"``, ``"11/2024"``
   only after "tháng";
 - year precision: ``"năm 2019"`` or ``"2019"``, only when that is the *whole*
@@ -35,21 +63,91 @@ Examples
 DateInfo(value='2024-11-25T09:15', precision='day', evidence='25/11/2024 09:15')
 >>> parse_date("tháng 11/2024").value
 '2024-11'
+>>> parse_date("2025-08-07T22:00:00Z").value
+'2025-08-08T05:00'
 >>> from datetime import datetime
 >>> parse_date("hôm qua", reference=datetime(2024, 11, 25, 8, 0)).value
 '2024-11-24'
 """
 from __future__ import annotations
 
+import email.utils
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any, Callable, Iterator
 
-__all__ = ["DateInfo", "parse_date", "find_publication_date"]
+from civictext.errors import ParameterTypeError
 
-_VN_TZ = timezone(timedelta(hours=7))
+__all__ = ["DateInfo", "parse_date", "parse_meta_date", "meta_date", "find_publication_date",
+           "is_date_line", "url_timestamp", "to_vietnam_time", "VIETNAM_TZ", "MIN_YEAR",
+           "MAX_YEAR"]
+
+#: Vietnam time (UTC+7, no daylight saving): every stored date is wall time here.
+VIETNAM_TZ = timezone(timedelta(hours=7))
+_VN_TZ = VIETNAM_TZ
+#: The years a date may have (inclusive); others are refused.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+#: Offsets that are pytz's local mean time of Asia/Ho_Chi_Minh, read as +07:00.
+_LMT_OFFSETS = (timedelta(hours=7, minutes=6), timedelta(hours=7, minutes=7))
+
+
+def to_vietnam_time(stamp: datetime) -> datetime:
+    """``stamp`` as naive Vietnam wall time: an aware datetime is converted to
+    UTC+7 (``+07:06``/``+07:07`` read as ``+07:00``), a naive one is taken as
+    Vietnam time already and returned unchanged.
+
+    >>> from datetime import timezone
+    >>> to_vietnam_time(datetime(2025, 8, 7, 22, 0, tzinfo=timezone.utc))
+    datetime.datetime(2025, 8, 8, 5, 0)
+    >>> to_vietnam_time(datetime(2025, 8, 7, 22, 0))
+    datetime.datetime(2025, 8, 7, 22, 0)
+    """
+    off = stamp.utcoffset()
+    if off is None:
+        return stamp
+    if off in _LMT_OFFSETS:
+        return stamp.replace(tzinfo=None)
+    return stamp.astimezone(VIETNAM_TZ).replace(tzinfo=None)
+
+
+def _offset(tz: str | None) -> timezone | None:
+    """``"Z"``, ``"UTC"``, ``"GMT"``, ``"+07:00"``, ``"+0700"`` -> a timezone (None if no offset)."""
+    if not tz:
+        return None
+    tz = tz.strip().upper()
+    if tz in ("Z", "UTC", "GMT"):
+        return timezone.utc
+    digits = tz[1:].replace(":", "")
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    if delta >= timedelta(hours=24):
+        return None
+    return timezone(-delta if tz[0] == "-" else delta)
+
+
+def _stamp(y: Any, mo: Any = None, d: Any = None, h: Any = None, mi: Any = None,
+           tz: str | None = None) -> tuple[str, str] | None:
+    """The one validator and formatter of every date the module reads: year in
+    range, a real day, a real time; an offset applied as the policy says.
+    Returns ``(value, precision)`` or None."""
+    try:
+        stamp = datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0))
+    except (ValueError, OverflowError):
+        return None
+    if mo is None:
+        out = (f"{stamp.year:04d}", "year")
+    elif d is None:
+        out = (f"{stamp.year:04d}-{stamp.month:02d}", "month")
+    elif h is None:
+        out = (stamp.date().isoformat(), "day")
+    else:
+        zone = _offset(tz)
+        if zone is not None:
+            stamp = to_vietnam_time(stamp.replace(tzinfo=zone))
+        out = (stamp.strftime("%Y-%m-%dT%H:%M"), "day")
+    return out if MIN_YEAR <= stamp.year <= MAX_YEAR else None
 
 
 @dataclass(frozen=True)
@@ -112,57 +210,21 @@ def _nfc(text: str) -> str:
 
 
 def _valid_year(y: int) -> bool:
-    return 1900 <= y <= 2100
-
-
-def _day(y: str, mo: str, d: str) -> date | None:
-    try:
-        out = date(int(y), int(mo), int(d))
-    except ValueError:
-        return None
-    return out if _valid_year(out.year) else None
-
-
-def _with_time(day: date, h: str | None, m: str | None) -> tuple[str, str]:
-    if h is None or m is None:
-        return day.isoformat(), "day"
-    return f"{day.isoformat()}T{int(h):02d}:{int(m):02d}", "day"
+    return MIN_YEAR <= y <= MAX_YEAR
 
 
 def _iso(m: re.Match[str]) -> tuple[str, str] | None:
-    day = _day(m["y"], m["mo"], m["d"])
-    if day is None:
-        return None
-    if m["h"] is None:
-        return day.isoformat(), "day"
-    if int(m["h"]) > 23 or int(m["m"]) > 59:
-        return None
-    stamp = datetime(day.year, day.month, day.day, int(m["h"]), int(m["m"]))
-    tz = m["tz"]
-    if tz:
-        if tz == "Z":
-            offset = timedelta(0)
-        else:
-            digits = tz[1:].replace(":", "")
-            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-            if tz[0] == "-":
-                offset = -offset
-        stamp = stamp.replace(tzinfo=timezone(offset)).astimezone(_VN_TZ).replace(tzinfo=None)
-    return stamp.strftime("%Y-%m-%dT%H:%M"), "day"
+    return _stamp(m["y"], m["mo"], m["d"], m["h"], m["m"], m["tz"])
 
 
 def _dmy(m: re.Match[str]) -> tuple[str, str] | None:
-    day = _day(m["y"], m["mo"], m["d"])
-    if day is None:
-        return None
-    return _with_time(day, m["h"], m["m"]) if "h" in m.re.groupindex else (day.isoformat(), "day")
+    if "h" in m.re.groupindex and m["h"] is not None:
+        return _stamp(m["y"], m["mo"], m["d"], m["h"], m["m"])
+    return _stamp(m["y"], m["mo"], m["d"])
 
 
 def _month(m: re.Match[str]) -> tuple[str, str] | None:
-    y, mo = int(m["y"]), int(m["mo"])
-    if not (1 <= mo <= 12 and _valid_year(y)):
-        return None
-    return f"{y:04d}-{mo:02d}", "month"
+    return _stamp(m["y"], m["mo"])
 
 
 # Absolute patterns, most specific first. Each handler returns (value, precision)
@@ -247,10 +309,11 @@ def parse_date(text: str, *, reference: datetime | None = None) -> DateInfo | No
     'year'
     """
     if not isinstance(text, str):
-        raise TypeError(f"parse_date: text must be a str, got {type(text).__name__}")
+        raise ParameterTypeError(f"parse_date: text must be a str, got {type(text).__name__}; "
+                                 "pass the date as text")
     text = _nfc(text)
-    if reference is not None and reference.tzinfo is not None:
-        reference = reference.astimezone(_VN_TZ).replace(tzinfo=None)
+    if reference is not None:
+        reference = to_vietnam_time(reference)
     found = sorted(_absolute_matches(text), key=lambda t: t[0])
     if found:
         return found[0][1]
@@ -261,6 +324,110 @@ def parse_date(text: str, *, reference: datetime | None = None) -> DateInfo | No
     if year and _valid_year(int(year["y"])):
         return DateInfo(year["y"], "year", text.strip())
     return None
+
+
+# ------------------------------------------------------------ metadata values
+_META_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})"
+                       r"(?::\d{2}(?:[.,]\d+)?)?)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?$", re.I)
+_META_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(?:\d{2})?)?$")
+_META_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,T]+(\d{1,2})[:h](\d{2}))?")
+_META_MY = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
+
+
+def parse_meta_date(value: Any) -> tuple[str, str] | None:
+    """A metadata date value -> ``(iso_at_its_precision, precision)`` or None.
+
+    For values that are meant to be a date (a ``published`` field, a feed's
+    date, ``article:published_time``): the whole value must be one of ISO 8601
+    (``2019``, ``2019-05``, ``2019-05-12``, ``2019-05-12T09:15:00+07:00``),
+    ``YYYYMMDD[HHMM[SS]]``, ``DD/MM/YYYY [HH:MM]``, ``MM/YYYY`` or an RFC 2822
+    feed date. An offset is applied as the module's time-zone policy says
+    (converted to Vietnam time; none: Vietnam time already).
+
+    >>> parse_meta_date("2025-08-07T22:00:00+07:00")
+    ('2025-08-07T22:00', 'day')
+    >>> parse_meta_date("2025-08-07T22:00:00Z")
+    ('2025-08-08T05:00', 'day')
+    >>> parse_meta_date("2019")
+    ('2019', 'year')
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    s = str(value).strip()
+    if not s or len(s) > 64:
+        return None
+    return _parse_meta_str(s)
+
+
+@lru_cache(maxsize=65536)
+def _parse_meta_str(s: str) -> tuple[str, str] | None:
+    m = _META_ISO.match(s)
+    if m:
+        return _stamp(*m.groups())
+    m = _META_COMPACT.match(s)
+    if m:
+        return _stamp(*m.groups())
+    m = _META_DMY.match(s)
+    if m:
+        d, mo, y, h, mi = m.groups()
+        return _stamp(y, mo, d, h, mi)
+    m = _META_MY.match(s)
+    if m:
+        return _stamp(m.group(2), m.group(1))
+    try:
+        dt = email.utils.parsedate_to_datetime(s)
+    except (TypeError, ValueError, IndexError):
+        return None
+    dt = to_vietnam_time(dt)
+    return _stamp(dt.year, dt.month, dt.day, dt.hour, dt.minute)
+
+
+def meta_date(value: Any, *, reference: datetime | None = None) -> DateInfo | None:
+    """A date from a metadata value (a feed field, a ``<meta>`` tag, JSON-LD,
+    ``<time datetime>``): :func:`parse_meta_date` first, then, for a value that
+    is free text ("Thứ Hai, 25/11/2024 09:15"), :func:`parse_date`.
+    ``evidence`` is the value itself.
+
+    >>> meta_date("2024-11-25T02:15:00Z")
+    DateInfo(value='2024-11-25T09:15', precision='day', evidence='2024-11-25T02:15:00Z')
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    s = _nfc(str(value)).strip()
+    got = parse_meta_date(s)
+    if got is not None:
+        return DateInfo(got[0], got[1], s)
+    return parse_date(s, reference=reference) if s else None
+
+
+# An article id that is a creation timestamp at the end of a link, as Tuổi Trẻ
+# writes it: "...-20250809083703498.htm" (yyyyMMddHHmmss + ms) or, since 2026,
+# "...-100260617071820758.htm" ("100" + yyMMddHHmmss + ms).
+_URL_STAMP = re.compile(r"-(?:(20\d{2})|100(\d{2}))(\d{2})(\d{2})(\d{2})(\d{2})\d{2,}\.html?$")
+_URL_STAMP_HOSTS = ("tuoitre.vn",)
+
+
+def url_timestamp(url: str) -> str | None:
+    """The creation time a news link carries in its id, ``YYYY-MM-DDTHH:MM``
+    (Vietnam time), or None.
+
+    Only for outlets whose ids are timestamps (Tuổi Trẻ, ``tuoitre.vn``).
+
+    >>> url_timestamp("https://tuoitre.vn/mot-bai-bao-20250809083703498.htm")
+    '2025-08-09T08:37'
+    >>> url_timestamp("https://tuoitre.vn/mot-bai-khac-100260617071820758.htm")
+    '2026-06-17T07:18'
+    >>> url_timestamp("https://vnexpress.net/mot-bai-4924163.html") is None
+    True
+    """
+    if not url or not any(h in url for h in _URL_STAMP_HOSTS):
+        return None
+    m = _URL_STAMP.search(url.split("?", 1)[0])
+    if not m:
+        return None
+    y4, y2, mo, d, h, mi = m.groups()
+    got = _stamp(y4 or f"20{y2}", mo, d, h, mi)
+    return got[0] if got else None
 
 
 # ------------------------------------------------------ publication date line
@@ -298,6 +465,31 @@ def _is_date_line(line: str, info: DateInfo) -> bool:
     return len(words) <= _DATELINE_MAX_LEFT_WORDS
 
 
+def is_date_line(line: str, *, reference: datetime | None = None) -> DateInfo | None:
+    """The date of ``line`` when the line is a publication date line, else None.
+
+    The one date-line test of the package (the page reader uses it to take date
+    lines out of a page's text, :func:`find_publication_date` to pick the
+    first): the line is short (at most 90 characters), holds a date finer than a
+    year, and once the date, a weekday, "(GMT+7)", "Cập nhật", "Ngày đăng" and
+    punctuation are removed, at most five words (an author's name) remain, none
+    of them a word that makes it an event's date ("từ", "đến", "trước", "vào",
+    "hạn" ...); a list item ("- Thời gian: 25/04/2021") is not a date line.
+
+    >>> is_date_line("Minh Anh | Thứ Hai, 25/11/2024 09:15 (GMT+7)").value
+    '2024-11-25T09:15'
+    >>> is_date_line("Từ 1/1/2025, quận áp dụng quy trình mới") is None
+    True
+    """
+    line = line.strip()
+    if not line or len(line) > _DATELINE_MAX_CHARS:
+        return None
+    info = parse_date(line, reference=reference)
+    if info is None or info.precision == "year":
+        return None  # a bare year line is a heading or a number, not a date line
+    return info if _is_date_line(line, info) else None
+
+
 def find_publication_date(text: str, *, reference: datetime | None = None) -> DateInfo | None:
     """The publication date printed as a date line near the top of a page.
 
@@ -331,7 +523,8 @@ def find_publication_date(text: str, *, reference: datetime | None = None) -> Da
     True
     """
     if not isinstance(text, str):
-        raise TypeError(f"find_publication_date: text must be a str, got {type(text).__name__}")
+        raise ParameterTypeError(f"find_publication_date: text must be a str, got "
+                                 f"{type(text).__name__}; pass the page's text")
     seen = 0
     for raw in _nfc(text).splitlines():
         line = raw.strip()
@@ -340,11 +533,7 @@ def find_publication_date(text: str, *, reference: datetime | None = None) -> Da
         seen += 1
         if seen > _DATELINE_TOP_LINES:
             break
-        if len(line) > _DATELINE_MAX_CHARS:
-            continue
-        info = parse_date(line, reference=reference)
-        if info is None or info.precision == "year":
-            continue  # a bare year line is a heading or a number, not a date line
-        if _is_date_line(line, info):
+        info = is_date_line(line, reference=reference)
+        if info is not None:
             return info
     return None

@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import CivictextError
 from civictext.corpus import check_articles
+from civictext.errors import CivictextError
 from civictext.normalize import normalize_tone_marks
 
 __all__ = ["shingles", "near_duplicates", "drop_near_duplicates"]

@@ -223,7 +223,10 @@ def normalize_text(text: str, *, quotes: bool = True, tone_marks: bool = True) -
     True
     """
     if not isinstance(text, str):
-        raise TypeError(f"normalize_text: expected str, got {type(text).__name__}")
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"normalize_text: expected str, got "
+                                 f"{type(text).__name__}; pass one document's text")
     if quotes and tone_marks:
         return _normalize_default(text)
     steps = [clean_invisibles, to_nfc]

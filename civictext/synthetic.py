@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.normalize import normalize_text
 from civictext.errors import ParameterError
+from civictext.normalize import normalize_text
 
 __all__ = ["SEED_PAGE", "seed_sentences", "generate_corpus", "planted_trend_corpus",
            "planted_keyword_scores", "PLANTED_THEME_KEYWORDS", "planted_measurement_error"]
@@ -233,8 +235,8 @@ def planted_trend_corpus(
     (40, True, [0.1, 0.9])
     """
     periods = [str(p) for p in periods]
-    counts = ([int(n_per_period)] * len(periods) if np.ndim(n_per_period) == 0
-              else [int(n) for n in n_per_period])
+    per: Any = n_per_period  # one number or one per period
+    counts = [int(per)] * len(periods) if np.ndim(per) == 0 else [int(n) for n in per]
     if len(counts) != len(periods) or min(counts, default=0) < 0:
         raise ParameterError(f"planted_trend_corpus: n_per_period must be one non-negative int or "
                          f"one per period ({len(periods)}); got {n_per_period!r}")
@@ -345,7 +347,8 @@ def planted_measurement_error(
     (200, ['2024-01', '2024-02'])
     """
     rng = np.random.default_rng(random_state)
-    lo, hi = (true_share, true_share) if np.isscalar(true_share) else true_share
+    share: Any = true_share  # one number or a (first, last) pair
+    lo, hi = (float(share), float(share)) if np.ndim(share) == 0 else map(float, share)
     rows, cells = [], []
     for m in range(n_periods):
         frac = m / max(n_periods - 1, 1)

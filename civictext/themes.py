@@ -66,17 +66,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
 
 from civictext import _progress
-from civictext.errors import CorpusError
 from civictext.corpus import check_articles
+from civictext.errors import CorpusError
 from civictext.lexicon import Lexicon, load_lexicons
 from civictext.normalize import fold, is_folded, normalize_text
 
@@ -138,7 +138,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     Spans exclude surrounding whitespace; together they cover every non-space
     character.
 
-    >>> t = "Tỉnh họp. Sở Nội vụ báo cáo.\nHết"
+    >>> t = "Tỉnh họp. Sở Nội vụ báo cáo.\\nHết"
     >>> [t[a:b] for a, b in split_sentences(t)]
     ['Tỉnh họp.', 'Sở Nội vụ báo cáo.', 'Hết']
     """
@@ -666,8 +666,10 @@ def _resolve_lexicon(lexicon: Lexicon | None) -> Lexicon:
     if lexicon is None:
         return load_lexicons()
     if not isinstance(lexicon, Lexicon):
-        raise TypeError(f"lexicon must be a civictext Lexicon (from load_lexicons), got "
-                        f"{type(lexicon).__name__}")
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"lexicon must be a civictext Lexicon (from load_lexicons), got "
+                                 f"{type(lexicon).__name__}")
     return lexicon
 
 
@@ -772,8 +774,10 @@ def _n_tokens(articles: pd.DataFrame, n_tokens: Any, tokens: Any) -> pd.Series:
     if isinstance(n_tokens, Mapping):
         n_tokens = pd.Series(n_tokens)
     if not isinstance(n_tokens, pd.Series):
-        raise TypeError(f"score_themes: n_tokens must be a Series or dict indexed by doc_id, "
-                        f"got {type(n_tokens).__name__}")
+        from civictext.errors import ParameterTypeError
+
+        raise ParameterTypeError(f"score_themes: n_tokens must be a Series or dict indexed by "
+                                 f"doc_id (as count_tokens returns), got {type(n_tokens).__name__}")
     n_tokens = n_tokens.copy()
     n_tokens.index = n_tokens.index.astype(str)
     missing = ids[~ids.isin(n_tokens.index)]

@@ -166,8 +166,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import CivictextWarning, ModelError
 from civictext.corpus import check_articles
+from civictext.errors import CivictextWarning, ModelError
 
 __all__ = [
     "METHODS",
@@ -537,7 +537,9 @@ def _analyzer_from_state(spec: dict[str, Any]) -> Any:
         return obj
     if kind == "custom":
         return None
-    raise ValueError(f"unknown analyzer kind {kind!r}")
+    raise ModelError(f"TopicModel.load: the model's analyzer kind {kind!r} is not one civictext "
+                     "writes (identity, civictext.tokenize.Analyzer, custom); the model file was "
+                     "changed or written by another program: fit and save the model again")
 
 
 # --------------------------------------------------------------- fitting

@@ -579,8 +579,14 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
                      pooled: bool, measure: str, level: float,
                      min_coded: int | None) -> pd.DataFrame:
     """``out`` with the corrected-share columns of :mod:`civictext.correction`."""
-    from civictext.correction import (CELL_METHOD, CORRECTED_COLUMNS, DEFAULT_MIN_CODED,
-                                      POOLED_ASSUMPTION, POOLED_METHOD, corrected_shares)
+    from civictext.correction import (
+        CELL_METHOD,
+        CORRECTED_COLUMNS,
+        DEFAULT_MIN_CODED,
+        POOLED_ASSUMPTION,
+        POOLED_METHOD,
+        corrected_shares,
+    )
     from civictext.errors import ValidationError
     from civictext.validation import read_coded
 

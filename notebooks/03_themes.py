@@ -47,8 +47,6 @@ N_EVIDENCE_DOCS = 3  # documents whose evidence is shown in full
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import pandas as pd
-
 from IPython.display import display
 
 import civictext as ct

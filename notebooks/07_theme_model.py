@@ -45,7 +45,6 @@ LIMIT = None  # read at most this many items of CORPUS / DATASET
 # %%
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 

@@ -58,7 +58,6 @@ from IPython.display import display
 
 import civictext as ct
 from civictext import plots
-from civictext._io import write_csv
 from civictext.synthetic import planted_measurement_error
 from civictext.trends import assign_periods
 from civictext.validation import load_labelled_set
@@ -85,7 +84,7 @@ filled = pd.read_excel(out / "labelled_coding.xlsx", dtype=str, keep_default_na=
 truth = labelled.set_index("doc_id")[themes]
 for t in themes:  # the coders' answers: here, the labelled set's own labels
     filled[t] = truth.loc[filled["doc_id"], t].astype(str).to_numpy()
-write_csv(out / "labelled_coded.csv", filled)
+filled.to_csv(out / "labelled_coded.csv", index=False)
 (out / "labelled_coding.key.csv").replace(out / "labelled_coded.key.csv")
 coded = ct.read_coded(out / "labelled_coded.csv", themes=themes)
 coded.head()
@@ -100,7 +99,7 @@ comparison = corrected.assign(
     true_share=truth.mean().reindex(corrected["theme"]).to_numpy())
 comparison = comparison[["theme", "machine_share", "share_corrected", "corrected_lo",
                          "corrected_hi", "true_share", "n_coded", "corrected_note"]]
-write_csv(out / "labelled_set_correction.csv", comparison)
+comparison.to_csv(out / "labelled_set_correction.csv", index=False)
 comparison.round(3)
 
 # %% [markdown]
@@ -154,7 +153,7 @@ else:
 # %%
 if CODED:
     trends = ct.theme_trends(scores, kept, freq=freq, by=by, coded=CODED, random_state=SEED)
-    write_csv(out / "corrected_trends.csv", trends)
+    trends.to_csv(out / "corrected_trends.csv", index=False)
     display(trends[["period", *([by] if by else []), "theme", "n_articles", "share",
                     "share_corrected", "corrected_lo", "corrected_hi", "n_coded",
                     "corrected_note"]].head(20))
@@ -180,7 +179,7 @@ sim_coded = sim_sheet[["doc_id", "pi"]].merge(planted["truth"], on="doc_id")
 sim = ct.theme_trends(planted["scores"], planted["articles"], freq="M", by="source",
                       coded=sim_coded, n_boot=200, random_state=SEED)
 sim = sim.merge(planted["cells"], on=["period", "source", "theme"])
-write_csv(out / "synthetic_corrected_trends.csv", sim)
+sim.to_csv(out / "synthetic_corrected_trends.csv", index=False)
 print(sim.groupby("source")[["share", "share_corrected", "true_share"]].mean().round(3))
 covered = (sim["corrected_lo"] <= sim["true_share"]) & (sim["true_share"] <= sim["corrected_hi"])
 print(f"corrected 90% intervals cover the planted share in {covered.sum()} of {len(sim)} cells; "

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD = {
     "ingest": (["corpus/", "--out", "OUT"], [
         ["--category-pattern", "("], ["--category-pattern", "[a-"], ["--field", "text"],
-        ["--field", "=x"], ["--encoding", "no-such-codec"]]),
+        ["--field", "=x"], ["--encoding", "no-such-codec"], ["--max-file-mb", "nan"],
+        ["--max-file-mb", "0"], ["--max-file-mb", "x"]]),
     "tokenize": (["corpus/", "--out", "OUT.csv"], [
         ["--jobs", "0"], ["--jobs", "99999"], ["--jobs", "-2"], ["--jobs", "two"],
         ["--jobs", "nan"]]),
@@ -43,13 +44,15 @@ BAD = {
         ["--n-boot", "100000000"], ["--n-boot", "-1"], ["--level", "1"], ["--level", "nan"],
         ["--smooth", "0"], ["--freq", "W"], ["--seed", "4294967296"]]),
     "figures": (["--corpus", "corpus/", "--out", "OUT"], [
-        ["--seed", "-1"], ["--freq", "D"], ["--by", "nope"]]),
+        ["--seed", "-1"], ["--freq", "D"], ["--by", "nope"],
+        # a file of no corpus type was a KeyError inside read_corpus
+        ["--corpus", "pyproject.toml"]]),
     "run": (["corpus/", "--out", "OUT"], [
         ["--seed", "-1"], ["--workers", "0"], ["--partition-mb", "nan"], ["--by", "nope"],
         ["--presence", "x"]]),
     "train-model": (["CODED.csv", "--corpus", "corpus/", "--out", "OUT"], [
         ["--C", "0"], ["--C", "nan"], ["--C", "-1"], ["--C", "x"], ["--seed", "-1"],
-        ["--max-file-mb", "0"]]),
+        ["--max-file-mb", "0"], ["--corpus", "pyproject.toml"]]),
     "collect": (["URLS.txt", "--out", "OUT"], [
         ["--delay", "nan"], ["--delay", "-1"], ["--timeout", "nan"], ["--timeout", "0"],
         ["--timeout", "inf"], ["--retries", "-1"], ["--retries", "1000"]]),

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from civictext import __version__
-from civictext.collect import REPORT_COLUMNS, collect, extract_article
+from civictext.crawl import REPORT_COLUMNS, collect, extract_article
 from civictext.errors import CollectError
 
 DATA = Path(__file__).parent / "data" / "collect"
@@ -406,9 +406,9 @@ def test_extract_article_on_news_layouts(name):
 
 def test_extract_tag_and_evidence():
     art = extract_article(page("layout_c_meta.html"))
-    assert art["source_tag"] == "ĐSĐT" and art["date_evidence"] == "meta:published_time"
+    assert art["source_tag"] == "ĐSĐT" and art["date_evidence"] == "html:meta article:published_time"
     art = extract_article(page("layout_b_jsonld.html"))
-    assert art["date_evidence"] == "json-ld:datePublished"
+    assert art["date_evidence"] == "html:json-ld datePublished"
     art = extract_article(page("layout_e_relative.html"))  # "2 giờ trước" without fetched_at
     assert art["published"] == "" and art["date_precision"] == "unknown"
 

@@ -11,12 +11,11 @@ import json
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from civictext.collect import collect
 from civictext.corpus import read_corpus
+from civictext.crawl import collect
 from civictext.errors import CollectError
 
 PAGE = ("<html><head><title>Phường cải cách hành chính</title></head><body><article>"

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from civictext import corpus
 from civictext.corpus import COLUMNS, parse_meta_date, read_corpus, read_page, write_read_report
 from civictext.dates import DateInfo
 from civictext.errors import CorpusError

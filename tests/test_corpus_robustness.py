@@ -372,3 +372,23 @@ def test_utf16_jsonl_with_broken_surrogate(tmp_path):
     assert df.attrs["skipped"][0]["reason"].startswith("not valid UTF-16")
     with pytest.raises(CorpusError, match=r"a\.jsonl, line 2: not valid UTF-16"):
         read_corpus(p, strict=True)
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.json"])
+def test_json_that_python_refuses_to_convert_is_skipped_and_reported(tmp_path, name):
+    # json.loads raises a plain ValueError (no .msg) for an integer of > 4300 digits
+    big = '{"id": "b", "text": "Một câu.", "n": ' + "9" * 5000 + "}"
+    good = '{"id": "a", "text": "Một câu."}'
+    body = f"{good}\n{big}\n" if name.endswith("l") else f"[{big}]"
+    (tmp_path / name).write_text(body, encoding="utf-8")
+    df = read_corpus(tmp_path)
+    assert list(df["doc_id"]) == (["a"] if name.endswith("l") else [])
+    assert "not readable JSON" in df.attrs["skipped"][0]["reason"]
+
+
+@pytest.mark.parametrize("name", ["notes", "table.xlsx", "articles.csv.bak"])
+def test_a_file_of_an_unknown_type_is_a_corpus_error_naming_it(tmp_path, name):
+    f = tmp_path / name
+    f.write_text("doc_id,text\na,Một câu.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=f"{name}.*not a corpus file type.*\\.jsonl"):
+        read_corpus(f)

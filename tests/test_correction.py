@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 import civictext as ct
-from civictext.correction import (CELL_METHOD, POOLED_ASSUMPTION, coded_only_mean,
-                                  corrected_mean)
+from civictext.correction import CELL_METHOD, POOLED_ASSUMPTION, coded_only_mean, corrected_mean
 from civictext.errors import CivictextWarning, TrendError
 from civictext.synthetic import planted_measurement_error
 from civictext.validation import sample_for_coding

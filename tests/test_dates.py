@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from civictext.dates import DateInfo, find_publication_date, parse_date
 
@@ -167,3 +168,66 @@ def test_dantri_pages_give_few_false_date_lines(shared_corpora):
                          if not ln.startswith("# "))
         found += find_publication_date(body) is not None
     assert found <= len(files) // 500  # measured: 0 of 2,653
+
+
+# ------------------------------------------- one time-zone policy, reader and crawler
+def _read_published(tmp_path, value):
+    import json
+
+    from civictext.corpus import read_corpus
+
+    f = tmp_path / "feed.jsonl"
+    f.write_text(json.dumps({"id": "a", "text": "Một câu.", "published": value}) + "\n",
+                 encoding="utf-8")
+    return read_corpus(f)["published"].iloc[0]
+
+
+def _crawled_published(value):
+    pytest.importorskip("trafilatura")
+    from civictext.crawl import extract_article
+
+    page = (f'<html><head><meta property="article:published_time" content="{value}"></head>'
+            '<body><article><h1>Quận đẩy mạnh cải cách hành chính</h1><p>Ủy ban nhân dân quận '
+            'tổ chức hội nghị tổng kết công tác cải cách hành chính, đánh giá dịch vụ công trực '
+            'tuyến và sự hài lòng của người dân.</p></article></body></html>').encode()
+    return extract_article(page)["published"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2025-08-07T22:00:00Z", "2025-08-08T05:00"),        # UTC -> Vietnam time, next day
+    ("2025-08-07T22:00:00+00:00", "2025-08-08T05:00"),
+    ("2025-08-07T10:00:00-05:00", "2025-08-07T22:00"),
+    ("2025-08-07T22:00:00+07:00", "2025-08-07T22:00"),   # already Vietnam time
+    ("2025-08-07T22:00:00", "2025-08-07T22:00"),         # no offset: Vietnam time as printed
+    ("2025-08-09T01:00:00+07:07", "2025-08-09T01:00"),   # pytz's LMT for Asia/Ho_Chi_Minh
+    ("1950-03-01", "1950-03-01"),
+    ("1850-03-01", ""),                                  # outside 1900-2100: refused by both
+    ("2150-03-01", ""),
+])
+def test_reader_and_crawler_read_a_timestamp_the_same(tmp_path, value, expected):
+    assert _read_published(tmp_path, value) == expected
+    assert _crawled_published(value) == expected
+    got = parse_date(value)
+    assert (got.value if got else "") == expected
+
+
+def test_feed_dates_in_rfc_2822_follow_the_policy():
+    from civictext.dates import parse_meta_date
+
+    assert parse_meta_date("Thu, 07 Aug 2025 22:00:00 GMT") == ("2025-08-08T05:00", "day")
+    assert parse_meta_date("Thu, 07 Aug 2025 22:00:00 +0700") == ("2025-08-07T22:00", "day")
+
+
+def test_the_page_reader_uses_the_one_date_line_rule():
+    # an event's date at the top of a page is not a date line: it stays in the text
+    from civictext.corpus import read_page
+
+    art = read_page("Quận áp dụng quy trình mới\n\nTừ ngày 01/3/2021\n\n"
+                    "Người dân nộp hồ sơ qua cổng dịch vụ công của quận từ tháng Ba.")[0]
+    assert "Từ ngày 01/3/2021" in art["text"] and art["published"] == ""
+    from civictext import dates
+
+    for line in ("Thứ Hai, 25/11/2024 09:15 (GMT+7)", "Minh Anh | 25/11/2024 - 09:15",
+                 "Từ ngày 01/3/2021", "- Thời gian: 08:30, ngày 25/04/2021"):
+        assert (dates.is_date_line(line) is not None) == (
+            find_publication_date("Tiêu đề\n" + line) is not None)

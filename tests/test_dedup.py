@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civictext.dedup import drop_near_duplicates, near_duplicates, shingles
 from civictext.errors import CorpusError

@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civictext.normalize import (
-    _DEFAULT, _normalize_default, clean_whitespace, fold, is_folded, normalize_quotes, normalize_text, normalize_tone_marks,
+    _DEFAULT,
+    _normalize_default,
+    clean_whitespace,
+    fold,
+    is_folded,
+    normalize_quotes,
+    normalize_text,
+    normalize_tone_marks,
 )
 
 VI = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"

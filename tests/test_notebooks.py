@@ -362,3 +362,11 @@ def test_jupyterlab_serves_the_notebooks(tmp_path):
             proc.kill()
             proc.wait(timeout=15)
         log.close()
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=NB_IDS)
+def test_notebooks_use_only_public_names(py: Path):
+    """A notebook is what a researcher copies: no ``civictext._private`` module or name."""
+    src = py.read_text(encoding="utf-8")
+    private = re.findall(r"(?:civictext|ct)\.(_[a-z]\w*)|from civictext(?:\.\w+)? import (_\w+)", src)
+    assert not private, f"{py.name} uses private names {private}; use ct.* or pandas"

@@ -81,3 +81,27 @@ def test_version_is_the_same_everywhere():
     assert project["version"] == civictext.__version__ == str(citation["version"])
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {civictext.__version__} (" in changelog
+
+
+def test_no_module_shadows_a_public_function():
+    """``ct.collect`` stays the function after ``ct.extract_article`` (whose module
+    is imported then) and after every submodule is imported: a module named like a
+    stage function replaces it on the package (the import system sets the
+    attribute). ``tokenize`` is such a module, made callable to paper over it."""
+    code = (
+        "import importlib, pkgutil, types, civictext as ct\n"
+        "ct.extract_article\n"
+        "assert callable(ct.collect) and not isinstance(ct.collect, types.ModuleType), ct.collect\n"
+        "try:\n"
+        "    ct.collect('no-such-list.txt', 'out')\n"
+        "except ct.CollectError as exc:\n"
+        "    assert 'no-such-list.txt' in str(exc)\n"
+        "for m in pkgutil.iter_modules(ct.__path__):\n"
+        "    if m.name != '__main__':\n"
+        "        importlib.import_module('civictext.' + m.name)\n"
+        "bad = [n for n in ct.__all__ if n not in ('datasets', 'tokenize', '__version__')\n"
+        "       and isinstance(getattr(ct, n), types.ModuleType)]\n"
+        "assert not bad, bad\n"
+        "print('ok')\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.stdout.strip() == "ok", run.stderr[-2000:]

@@ -14,9 +14,15 @@ import pytest
 
 import civictext as ct
 from civictext.errors import CivictextError, ModelError
-from civictext.theme_model import (CV_COLUMNS, MIN_POSITIVES, coded_long,
-                                   cross_validate_measures, fit_theme_model, load_theme_model,
-                                   next_to_code)
+from civictext.theme_model import (
+    CV_COLUMNS,
+    MIN_POSITIVES,
+    coded_long,
+    cross_validate_measures,
+    fit_theme_model,
+    load_theme_model,
+    next_to_code,
+)
 from civictext.validation import load_labelled_set
 
 ROOT = Path(__file__).resolve().parents[1]

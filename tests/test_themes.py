@@ -14,8 +14,15 @@ from hypothesis import strategies as st
 from civictext.errors import CorpusError
 from civictext.lexicon import load_lexicons
 from civictext.normalize import fold, normalize_text
-from civictext.themes import (COVERAGE_COLUMNS, EVIDENCE_COLUMNS, SCORE_COLUMNS,
-                              _fold_nfc, coverage_report, split_sentences, theme_evidence)
+from civictext.themes import (
+    COVERAGE_COLUMNS,
+    EVIDENCE_COLUMNS,
+    SCORE_COLUMNS,
+    _fold_nfc,
+    coverage_report,
+    split_sentences,
+    theme_evidence,
+)
 from civictext.themes import score_themes as _score_themes
 
 # These tests pin the lexicon rules (mention and focus); the default reading, the

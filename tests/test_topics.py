@@ -8,12 +8,12 @@ tests.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import math
 import re
-import warnings
 import sys
 import types
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,12 @@ from hypothesis import strategies as st
 from civictext.errors import CivictextWarning, ModelError
 from civictext.synthetic import generate_corpus
 from civictext.topics import (
-    TopicModel, _stability_table, compare_n_topics, fit_topics, npmi_coherence, topic_stability,
+    TopicModel,
+    _stability_table,
+    compare_n_topics,
+    fit_topics,
+    npmi_coherence,
+    topic_stability,
 )
 from conftest import count_segmenter_calls
 
@@ -449,8 +454,8 @@ def test_load_refuses_a_model_file_outside_the_folder(seeded_themed, tmp_path, n
 
 
 def test_a_civictext_analyzer_is_stored_by_its_settings(tmp_path):
-    from civictext.topics import _analyzer_from_state, _analyzer_state
     from civictext.tokenize import Analyzer
+    from civictext.topics import _analyzer_from_state, _analyzer_state
 
     a = Analyzer(compounds=["cải cách hành chính"], pos=("N", "V"), fold=True)
     back = _analyzer_from_state(_analyzer_state(a))

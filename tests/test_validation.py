@@ -11,8 +11,14 @@ from civictext.errors import CivictextError, CivictextWarning
 from civictext.lexicon import load_lexicons
 from civictext.normalize import is_folded
 from civictext.themes import score_themes
-from civictext.validation import (METRIC_COLUMNS, ValidationError, load_labelled_set,
-                                  read_coded, sample_for_coding, validate)
+from civictext.validation import (
+    METRIC_COLUMNS,
+    ValidationError,
+    load_labelled_set,
+    read_coded,
+    sample_for_coding,
+    validate,
+)
 
 
 def _scores(pred: dict[str, list[bool]], ids: list[str]) -> pd.DataFrame:

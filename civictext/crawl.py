@@ -1,4 +1,8 @@
-"""Corpus builder: fetch news pages politely and extract their articles.
+"""Corpus builder (``ct.collect``, ``ct.extract_article``): fetch news pages politely
+and extract their articles.
+
+The module is named ``crawl`` (a noun), not ``collect``: a module named like the
+function replaced ``ct.collect`` on the package once it was imported.
 
 ``collect(urls_file, out_dir)`` reads a list of URLs (one a line, ``#`` comments
 and blank lines ignored) and writes::
@@ -35,12 +39,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import http.client
 import io
 import json
 import logging
-import re
-import http.client
 import math
+import re
 import socket
 import threading
 import time
@@ -55,9 +59,18 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from civictext import __version__
+from civictext._encodings import EncodingProblem
 from civictext._io import atomic_write, write_json
-from civictext.dates import DateInfo, find_publication_date, parse_date
-from civictext.errors import CollectError
+from civictext._pages import (
+    decode_html,
+    jsonld_article,
+    jsonld_names,
+    meta_charset,
+    meta_published,
+    split_tag,
+)
+from civictext.dates import DateInfo, find_publication_date, meta_date, to_vietnam_time
+from civictext.errors import CollectError, ParameterError, ParameterTypeError
 from civictext.normalize import normalize_text
 
 __all__ = ["collect", "CollectReport", "extract_article", "DEFAULT_USER_AGENT", "REPORT_COLUMNS"]
@@ -280,7 +293,7 @@ class _Crawler:
                 exc.close()
                 if status not in _RETRY_STATUS:
                     raise _Failed(status, error, attempts) from None
-                ra = (exc.headers or {}).get("Retry-After", "")
+                ra = exc.headers.get("Retry-After", "") if exc.headers else ""
                 retry_after = min(float(ra), _MAX_WAIT) if ra.strip().isdigit() else 0.0
             except (TimeoutError, socket.timeout) as exc:
                 status, error = None, f"timed out after {self.timeout:g} s ({exc})"
@@ -306,15 +319,15 @@ class _Crawler:
         key = f"{parts.scheme}://{parts.netloc}"
         if key in self.robots:
             return self.robots[key]
-        rp = urllib.robotparser.RobotFileParser(key + "/robots.txt")
+        rp: Any = urllib.robotparser.RobotFileParser(key + "/robots.txt")
         result: urllib.robotparser.RobotFileParser | str = rp
         # while robots.txt itself is fetched (it may redirect), allow it
-        placeholder = urllib.robotparser.RobotFileParser()
-        placeholder.allow_all = True
+        placeholder: Any = urllib.robotparser.RobotFileParser()
+        placeholder.allow_all = True  # an attribute can_fetch reads (not in the stubs)
         self.robots[key] = placeholder
         try:
             got = self.get(key + "/robots.txt")
-            rp.parse(_decode(got.body, _header_charset(got.headers) or "utf-8").splitlines())
+            rp.parse(_robots_text(got.body, _header_charset(got.headers)).splitlines())
         except _Failed as exc:
             if exc.status in (401, 403):
                 rp.disallow_all = True
@@ -324,9 +337,9 @@ class _Crawler:
                 result = f"robots.txt unreachable ({exc.error}); host skipped"
         rp.modified()
         if isinstance(result, urllib.robotparser.RobotFileParser):
-            cd = rp.crawl_delay(self.user_agent)
-            if cd:
-                cd = float(cd)
+            asked = rp.crawl_delay(self.user_agent)
+            if asked:
+                cd = float(asked)
                 if not cd <= self.max_crawl_delay:  # also NaN
                     result = (f"robots.txt asks for Crawl-delay: {cd:g} s, more than "
                               f"max_crawl_delay={self.max_crawl_delay:g} s; host skipped (raise "
@@ -352,9 +365,6 @@ def _host(url: str) -> str:
 
 
 # ------------------------------------------------------------------ charset
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
-
-
 def _header_charset(headers: Any) -> str | None:
     if headers is None:
         return None
@@ -362,22 +372,12 @@ def _header_charset(headers: Any) -> str | None:
     return cs.lower() if cs else None
 
 
-def _meta_charset(data: bytes) -> str | None:
-    m = _META_CHARSET.search(data[:4096])
-    return m.group(1).decode("ascii").lower() if m else None
-
-
-def _decode(data: bytes, *charsets: str | None) -> str:
-    """Decode with the first charset that works (declared ones first), then
-    UTF-8, then windows-1258 (Vietnamese), never failing."""
-    for cs in (*charsets, "utf-8"):
-        if not cs:
-            continue
-        try:
-            return data.decode(cs)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("cp1258", errors="replace")
+def _robots_text(body: bytes, charset: str | None) -> str:
+    """robots.txt as text: rules are ASCII, so undecodable bytes cannot matter."""
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
 
 
 # --------------------------------------------------------------- extraction
@@ -392,9 +392,6 @@ _RELATED_XPATH = [
 ]
 _BYLINE_PREFIX = re.compile(r"^(?:theo|bài\s*(?:và|,|&)?\s*ảnh|bài|tác\s+giả|pv|phóng\s+viên)\s*[:\-–]?\s+",
                             re.I)
-_TAG = re.compile(r"^\s*\(([^()]{1,20})\)\s*[-–:]?\s*")
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting",
-                  "AnalysisNewsArticle", "OpinionNewsArticle", "WebPage"}
 
 
 def _looks_like_html(data: bytes) -> bool:
@@ -403,45 +400,20 @@ def _looks_like_html(data: bytes) -> bool:
                                    b"<div", b"<article"))
 
 
-def _jsonld_article(tree: Any) -> dict[str, Any]:
-    best: dict[str, Any] = {}
-    for node in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(node.text_content() or "")
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            obj = stack.pop(0)
-            if isinstance(obj, list):
-                stack.extend(obj)
-            elif isinstance(obj, dict):
-                types = obj.get("@type")
-                types = set(types) if isinstance(types, list) else {types}
-                if types & _ARTICLE_TYPES and (obj.get("headline") or obj.get("datePublished")):
-                    if not best or "WebPage" in (best.get("@type"),):
-                        best = obj
-                stack.extend(obj.get("@graph", []) if isinstance(obj.get("@graph"), list) else [])
-    return best
+def _meta_values(tree: Any) -> dict[str, str]:
+    """``<meta>`` contents by lower-cased property/name/itemprop, the first
+    non-empty one of each (as the reader's HTML parser collects them)."""
+    out: dict[str, str] = {}
+    for node in tree.xpath("//meta[@content]"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
+        value = (node.get("content") or "").strip()
+        if key and value and key not in out:
+            out[key] = value
+    return out
 
 
-def _names(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return str(value.get("name", ""))
-    if isinstance(value, list):
-        return ", ".join(n for n in (_names(v) for v in value) if n)
-    return ""
-
-
-def _meta(tree: Any, *keys: str) -> str:
-    for key in keys:
-        for attr in ("property", "name", "itemprop"):
-            found = tree.xpath(f'//meta[@{attr}="{key}"]/@content')
-            if found and found[0].strip():
-                return str(found[0]).strip()
-    return ""
+def _meta(meta: dict[str, str], *keys: str) -> str:
+    return next((meta[k] for k in keys if meta.get(k)), "")
 
 
 def _clean(text: str | None) -> str:
@@ -452,7 +424,7 @@ def _visible_date(tree: Any, reference: datetime | None) -> tuple[DateInfo | Non
     for node in tree.xpath("//time"):
         dt = node.get("datetime")
         if dt:
-            info = parse_date(dt, reference=reference)
+            info = meta_date(dt, reference=reference)
             if info:
                 return info, "html:time[datetime]"
     for node in tree.xpath("//*[@class or @id]"):
@@ -490,10 +462,9 @@ def _title(tree: Any, meta_title: str) -> str:
 
 
 def _strip_tag(lead: str) -> tuple[str, str]:
-    m = _TAG.match(lead)
-    if m and not any(ch.isdigit() for ch in m.group(1)):
-        return lead[m.end():], m.group(1).strip()
-    return lead, ""
+    """``(lead without its outlet tag, tag)``: the reader's rule, :func:`civictext._pages.split_tag`."""
+    got = split_tag(lead)
+    return (got[1], got[0]) if got else (lead, "")
 
 
 def _drop_leading(body: str, *prefixes: str) -> str:
@@ -539,8 +510,9 @@ def _as_datetime(fetched_at: datetime | str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(str(fetched_at).replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"extract_article: fetched_at must be a datetime or an ISO 8601 "
-                         f"string, got {fetched_at!r}") from None
+        raise ParameterError(f"extract_article: fetched_at must be a datetime or an ISO 8601 "
+                             f"string such as '2024-11-25T09:15:00+07:00', got {fetched_at!r}"
+                             ) from None
 
 
 def extract_article(html_bytes: bytes, *, url: str | None = None,
@@ -558,10 +530,14 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     - lead (sapo): an element whose class names it (``sapo``, ``lead``,
       ``summary``, ``description`` ...), else JSON-LD ``description``, else
       ``og:description``/``description`` meta; a leading outlet tag such as
-      "(LĐTĐ)" goes to ``source_tag``; the lead is removed from the top of
+      "(LĐTĐ)" or "TTO -" goes to ``source_tag`` (the reader's rule,
+      :func:`civictext._pages.split_tag`); the lead is removed from the top of
       the body if trafilatura kept it there;
-    - published: JSON-LD ``datePublished``, meta ``article:published_time`` /
-      ``itemprop=datePublished`` / ``pubdate``, ``<time datetime>``, then a
+    - published: the JSON-LD article's ``datePublished``, then the ``<meta>``
+      keys the reader uses too (:func:`civictext._pages.meta_published`:
+      ``article:published_time``, ``itemprop=datePublished``, ``pubdate`` ...;
+      evidence ``"html:json-ld datePublished"`` / ``"html:meta KEY"``), then
+      ``<time datetime>``, then a
       visible date line in an element whose class names a date
       ("Thứ Hai, 25/11/2024 09:15 (GMT+7)", "2 giờ trước" against
       ``fetched_at``) via :func:`civictext.dates.find_publication_date`; a
@@ -586,8 +562,17 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     fetched_at : datetime or ISO string, optional
         When it was fetched; resolves relative date lines.
     charset : str, optional
-        The charset the server declared; else the ``<meta charset>``, else
-        UTF-8, else windows-1258.
+        The charset the server declared. Decoding is the reader's
+        (:func:`civictext._pages.decode_html`): a byte-order mark, this
+        charset, the ``<meta charset>``, then detection (UTF-8,
+        windows-1258); bytes none of them explains raise
+        :class:`~civictext.errors.CollectError` (never silently replaced), and
+        :func:`collect` reports that page as not extracted.
+
+    Raises
+    ------
+    CollectError
+        The bytes cannot be decoded (see ``charset``), or trafilatura is missing.
 
     Returns
     -------
@@ -611,15 +596,17 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
     ('Quận đẩy mạnh cải cách hành chính', '2024-11-25T09:15', 'day')
     """
     if not isinstance(html_bytes, (bytes, bytearray)):
-        raise TypeError(f"extract_article: html_bytes must be bytes (the raw page), "
-                        f"got {type(html_bytes).__name__}; use str.encode() for text")
+        raise ParameterTypeError(f"extract_article: html_bytes must be bytes (the raw page), "
+                                 f"got {type(html_bytes).__name__}; use str.encode() for text")
     data = bytes(html_bytes)
     reference = _as_datetime(fetched_at)
-    if reference is not None and reference.tzinfo is not None:
-        from datetime import timedelta
-
-        reference = reference.astimezone(timezone(timedelta(hours=7))).replace(tzinfo=None)
-    html = _decode(data, charset, _meta_charset(data))
+    if reference is not None:
+        reference = to_vietnam_time(reference)
+    try:
+        html, _ = decode_html(data, charset, meta_charset(data))
+    except EncodingProblem as exc:
+        raise CollectError(f"extract_article: {url or 'the page'} cannot be decoded: {exc.reason} "
+                           "(for a fetched page, pass charset= its real encoding)") from None
     if not _looks_like_html(data):
         return _plain_text_article(html, url, reference)
 
@@ -639,32 +626,24 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     got = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
-    ld = _jsonld_article(tree)
+    ld = jsonld_article([n.text_content() for n in tree.xpath('//script[@type="application/ld+json"]')])
+    meta = _meta_values(tree)
 
     title = _title(tree, _clean(got.get("title")) or _clean(ld.get("headline")))
 
     lead = _clean(_first_class_text(tree, _SAPO_CLASS, min_len=20, max_len=1500)) \
-        or _clean(ld.get("description")) or _clean(_meta(tree, "og:description", "description"))
+        or _clean(ld.get("description")) or _clean(_meta(meta, "og:description", "description"))
     lead, source_tag = _strip_tag(lead)
 
-    info, evidence = None, ""
-    for value, where in ((ld.get("datePublished"), "json-ld:datePublished"),
-                         (_meta(tree, "article:published_time", "datePublished", "pubdate",
-                                "publishdate", "publish-date", "dc.date.issued", "dc.date",
-                                "date"), "meta:published_time")):
-        if value:
-            info = parse_date(str(value), reference=reference)
-            if info:
-                evidence = where
-                break
+    info, evidence = meta_published(meta, ld, reference=reference)
     if info is None:
         info, evidence = _visible_date(tree, reference)
 
-    byline = _clean(got.get("author")) or _clean(_names(ld.get("author"))) \
-        or _clean(_meta(tree, "author", "article:author")) \
+    byline = _clean(got.get("author")) or _clean(jsonld_names(ld.get("author"))) \
+        or _clean(_meta(meta, "author", "article:author")) \
         or _clean(_first_class_text(tree, _AUTHOR_CLASS, min_len=2, max_len=80))
     byline = _BYLINE_PREFIX.sub("", byline)
-    source = _clean(_names(ld.get("publisher"))) or _clean(_meta(tree, "og:site_name")) \
+    source = _clean(jsonld_names(ld.get("publisher"))) or _clean(_meta(meta, "og:site_name")) \
         or _clean(got.get("sitename")) or (_host(url) if url else "")
 
     body = _clean(got.get("text"))
@@ -773,7 +752,7 @@ def _save(folder: Path, key: str, fetched: _Fetched, url: str,
         with atomic_write(raw, "wb") as fh:
             fh.write(fetched.body)
     header_cs = _header_charset(fetched.headers)
-    meta_cs = _meta_charset(fetched.body)
+    meta_cs = meta_charset(fetched.body)
     meta = {
         "url": url, "final_url": fetched.final_url,
         "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
