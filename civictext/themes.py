@@ -870,7 +870,11 @@ def score_themes(
     >>> arts = pd.DataFrame({"doc_id": ["a", "b"], "text": [
     ...     "Nâng cao mức độ hài lòng của người dân với dịch vụ công.",
     ...     "Cán bộ xã hài lòng, rất hài lòng với trận đấu."]})
-    >>> s = score_themes(arts, n_tokens={"a": 12, "b": 9})
+
+    The focus rule (``presence="focus"``; the default reading may use the theme
+    model instead, see ``presence``):
+
+    >>> s = score_themes(arts, n_tokens={"a": 12, "b": 9}, presence="focus")
     >>> s[s.theme == "satisfaction"][["doc_id", "hits", "score", "present"]].values.tolist()
     [['a', 1, 1.0, True], ['b', 2, 0.5, False]]
 
@@ -879,7 +883,7 @@ def score_themes(
     >>> body = "\\n".join(f"Câu thứ {i} nói về giao thông." for i in range(9))
     >>> arts = pd.DataFrame({"doc_id": ["c"], "title": ["Giao thông Tết"],
     ...     "text": ["Giao thông Tết\\n\\n" + body + "\\nTỉnh cũng nhắc cải cách hành chính."]})
-    >>> r = score_themes(arts, n_tokens={"c": 80}).set_index("theme").loc["reform"]
+    >>> r = score_themes(arts, n_tokens={"c": 80}, presence="focus").set_index("theme").loc["reform"]
     >>> bool(r["mentioned"]), bool(r["present"]), int(r["sentences_hit"]), int(r["n_sentences"])
     (True, False, 1, 11)
     """

@@ -37,12 +37,7 @@ EXAMPLES = _examples()
 
 #: Examples that fail on main today, kept visible (strict: passing again fails here,
 #: so the entry is removed when fixed).
-KNOWN_FAILURES = {
-    "civictext.themes.score_themes": (
-        "since the theme model refit of d749a77 (presence='auto' uses the model for "
-        "satisfaction), the example's sports sentence 'Cán bộ xã hài lòng, rất hài lòng "
-        "với trận đấu' is present=True; the docstring says False"),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def test_the_examples_are_found():
