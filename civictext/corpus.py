@@ -1288,7 +1288,7 @@ def read_corpus_result(path: str | os.PathLike, *, progress: bool = False,
     has no report in ``attrs``.
 
     >>> res = read_corpus_result("corpus/")
-    >>> list(res.report.columns)[:3], len(res.articles) == res.report["records"].sum()
+    >>> list(res.report.columns)[:3], bool(len(res.articles) == res.report["records"].sum())
     (['path', 'format', 'encoding'], True)
     """
     _check_read_args(path, **options)

@@ -52,7 +52,6 @@ N_LABELLED_CODED = 24  # how many labelled paragraphs to "code" in part 1
 # %%
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
