@@ -362,6 +362,38 @@ def _note(ax: Any, text: str) -> None:
         ax.set_title(ax.get_title(), pad=16)
 
 
+def _group_panels(fig: Any, data: pd.DataFrame, by: str, ncols: int,
+                  size: tuple[float, float, float]) -> tuple[Any, Any, list[str], int]:
+    """A grid of shared-y panels, one per group of ``by`` (sorted, as text), in ``fig``
+    (cleared) or a new figure of ``size`` = (width, height per panel, extra height);
+    panels beyond the groups are hidden. Returns (fig, axes, groups, ncols)."""
+    groups = sorted(data[by].astype(str).unique())
+    n = max(1, len(groups))
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    width, height, extra = size
+    if fig is None:
+        fig = _plt().figure(figsize=(width * ncols + 0.6, height * nrows + extra))
+    else:
+        fig.clear()
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    return fig, axes, groups, ncols
+
+
+def _shared_y_range(axes: Any, data: pd.DataFrame, columns: list[str], groups: list[str]) -> None:
+    """One y range (percent) for the shared axes, set once all panels are drawn: a
+    limit set while drawing would freeze at the first panels' range and cut off a
+    small group's high shares and intervals. With no group, say so in the first panel."""
+    top = np.nanmax(data[columns].to_numpy(dtype=float) * 100, initial=0.0) if len(data) else 0.0
+    axes.flat[0].set_ylim(0, top * 1.05 if top > 0 else 1.0)
+    if not groups:
+        axes.flat[0].set_visible(True)
+        axes.flat[0].text(0.5, 0.5, "No dated articles", ha="center", va="center",
+                          transform=axes.flat[0].transAxes)
+
+
 def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
                                fig: Any = None, ncols: int = 3,
                                themes: Sequence[str] | None = None,
@@ -400,21 +432,10 @@ def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
                          "table made with theme_trends(..., by=...)")
     if themes is not None:
         data = data[data["theme"].isin(list(themes))]
-    groups = sorted(data[by].astype(str).unique())
-    n = max(1, len(groups))
-    ncols = max(1, min(ncols, n))
-    nrows = int(np.ceil(n / ncols))
     plt = _plt()
     with plt.rc_context(style()):
-        if fig is None:
-            fig = plt.figure(figsize=(3.6 * ncols + 0.6, 2.9 * nrows + 1.0))
-        else:
-            fig.clear()
-        axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
-        for k, ax in enumerate(axes.flat):
-            if k >= len(groups):
-                ax.set_visible(False)
-                continue
+        fig, axes, groups, ncols = _group_panels(fig, data, by, ncols, (3.6, 2.9, 1.0))
+        for k, ax in enumerate(axes.flat[:len(groups)]):
             g = data[data[by].astype(str) == groups[k]]
             shown = g.assign(share=g["share"] * 100, share_lo=g["share_lo"] * 100,
                              share_hi=g["share_hi"] * 100)
@@ -426,16 +447,7 @@ def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
                          + (f" (n = {n_art})" if n_art is not None else ""))
             if k % ncols == 0:
                 ax.set_ylabel("Share of articles (%)")
-        # One y range for the shared axes, set once all panels are drawn: a
-        # limit set while drawing would freeze at the first panels' range and
-        # cut off a small outlet's high shares and intervals.
-        top = np.nanmax(data[["share", "share_hi"]].to_numpy(dtype=float) * 100,
-                        initial=0.0) if len(data) else 0.0
-        axes.flat[0].set_ylim(0, top * 1.05 if top > 0 else 1.0)
-        if not groups:
-            axes.flat[0].set_visible(True)
-            axes.flat[0].text(0.5, 0.5, "No dated articles", ha="center", va="center",
-                              transform=axes.flat[0].transAxes)
+        _shared_y_range(axes, data, ["share", "share_hi"], groups)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.suptitle(f"Share of articles in which each theme is {_measure(measure)}, "
                      f"per {by}", fontsize=10, y=0.995)
@@ -737,22 +749,11 @@ def plot_corrected_shares_by_group(trends: pd.DataFrame, *, by: str | None = Non
     data = _check(trends, cols, "plot_corrected_shares_by_group")
     if themes is not None:
         data = data[data["theme"].isin(list(themes))]
-    groups = sorted(data[by].astype(str).unique())
-    n = max(1, len(groups))
-    ncols = max(1, min(ncols, n))
-    nrows = int(np.ceil(n / ncols))
     styles = _theme_styles(data)
     plt = _plt()
     with plt.rc_context(style()):
-        if fig is None:
-            fig = plt.figure(figsize=(3.8 * ncols + 0.6, 3.0 * nrows + 1.2))
-        else:
-            fig.clear()
-        axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
-        for k, ax in enumerate(axes.flat):
-            if k >= len(groups):
-                ax.set_visible(False)
-                continue
+        fig, axes, groups, ncols = _group_panels(fig, data, by, ncols, (3.8, 3.0, 1.2))
+        for k, ax in enumerate(axes.flat[:len(groups)]):
             g = data[data[by].astype(str) == groups[k]]
             _corrected_lines(ax, g, styles)
             coded = (f", {int(g.drop_duplicates('period')['n_coded'].sum())} coded"
@@ -763,13 +764,7 @@ def plot_corrected_shares_by_group(trends: pd.DataFrame, *, by: str | None = Non
             ax.set_title(f"{groups[k] or '(no ' + by + ')'}{extra}", fontsize=9)
             if k % ncols == 0:
                 ax.set_ylabel("Share of articles (%)")
-        vals = data[["share", "share_corrected", "corrected_hi"]].to_numpy(dtype=float) * 100
-        top = np.nanmax(vals, initial=0.0) if len(data) else 0.0
-        axes.flat[0].set_ylim(0, top * 1.05 if top > 0 else 1.0)
-        if not groups:
-            axes.flat[0].set_visible(True)
-            axes.flat[0].text(0.5, 0.5, "No dated articles", ha="center", va="center",
-                              transform=axes.flat[0].transAxes)
+        _shared_y_range(axes, data, ["share", "share_corrected", "corrected_hi"], groups)
         handles = _corrected_legend_handles(axes.flat[0]) if len(data) else []
         level = trends.attrs.get("level")
         lvl = f", {level:.0%} intervals" if level else ""
