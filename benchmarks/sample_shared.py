@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import shutil
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 
 JSONL = {"newsfeed": "news-feed/articles.jsonl.gz", "vnds-test": "vnds-test/articles.seg.jsonl.gz",
          "vnds-train": "vnds-train/articles.seg.jsonl.gz",
@@ -32,12 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", help=f"these corpora only ({', '.join([*JSONL, *FOLDERS])})")
     args = ap.parse_args(argv)
     only = set(args.only or [*JSONL, *FOLDERS])
-    shared = Path(os.environ.get("CIVICTEXT_SHARED_CORPORA",
-                                 Path(__file__).resolve().parents[2] / "shared" / "corpora"))
+    shared = shared_root()
     repo = Path(__file__).resolve().parents[1]
     if repo in args.out.resolve().parents or args.out.resolve() == repo:
         raise SystemExit("OUT_DIR is inside the repository; write samples elsewhere (e.g. /tmp)")
-    for name, rel in JSONL.items():
+    for name, rel in {**JSONL, **FOLDERS}.items():
         if name not in only:
             continue
         src = shared / rel
@@ -46,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         folder = args.out / name
         folder.mkdir(parents=True, exist_ok=True)
+        if name in FOLDERS:
+            files = sorted(src.iterdir())
+            step = max(1, len(files) // args.n)
+            for f in files[::step][:args.n]:
+                shutil.copyfile(f, folder / f.name)
+            print(f"{name}: {min(args.n, len(files[::step]))} files under {folder}")
+            continue
         outs = [gzip.open(folder / f"part-{k}.jsonl.gz", "wt", encoding="utf-8")
                 for k in range(args.files)]
         with gzip.open(src, "rt", encoding="utf-8") as fh:
@@ -56,20 +64,6 @@ def main(argv: list[str] | None = None) -> int:
         for o in outs:
             o.close()
         print(f"{name}: {args.n} records in {args.files} files under {folder}")
-    for name, rel in FOLDERS.items():
-        if name not in only:
-            continue
-        src = shared / rel
-        if not src.exists():
-            print(f"skipped {name}: {src} not found", file=sys.stderr)
-            continue
-        files = sorted(src.iterdir())
-        step = max(1, len(files) // args.n)
-        folder = args.out / name
-        folder.mkdir(parents=True, exist_ok=True)
-        for f in files[::step][:args.n]:
-            shutil.copyfile(f, folder / f.name)
-        print(f"{name}: {min(args.n, len(files[::step]))} files under {folder}")
     return 0
 
 

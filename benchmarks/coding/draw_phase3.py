@@ -151,9 +151,10 @@ def main() -> None:
         sizes = st.value_counts()
         picked: dict[str, str] = {}
         q3: dict[str, float] = {}
+        taken: dict[str, int] = {}
         for s, n in zip(STRATA, ALLOC[name]):
             pool = np.sort(st.index[st.values == s].to_numpy())
-            n = min(n, len(pool))
+            taken[s] = n = min(n, len(pool))
             for d in rng.choice(pool, size=n, replace=False):
                 picked[str(d)] = s
             q3[s] = (m / corpus_size) * (n / len(pool)) if len(pool) else 0.0
@@ -166,7 +167,7 @@ def main() -> None:
             r = by_id.loc[d]
             texts[(name, d)] = (str(r.get("title", "") or ""), str(r["text"]))
             rows.append({"corpus": name, "doc_id": d, "stratum": s, "N_stratum": int(sizes[s]),
-                         "n_stratum": int(min(dict(zip(STRATA, ALLOC[name]))[s], sizes[s])),
+                         "n_stratum": taken[s],
                          "subframe_size": m, "corpus_size": corpus_size, "q3": q3[s],
                          "recoded": "0" if d in coded_ids else "1"})
         for d in coded_ids - set(picked):  # earlier docs not drawn: their q3 still counts

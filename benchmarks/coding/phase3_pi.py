@@ -82,8 +82,7 @@ def _subset(corpus: str, ids: set[str], tmp: Path) -> Path:
     return out
 
 
-def old_strata(corpus: str, ids: set[str], old: Path, tmp: Path) -> dict[str, str]:
-    src = _subset(corpus, ids, tmp)
+def old_strata(corpus: str, src: Path, ids: set[str], old: Path, tmp: Path) -> dict[str, str]:
     (tmp / "ids.json").write_text(json.dumps(sorted(ids)))
     res = tmp / f"{corpus}.strata.json"
     subprocess.run([sys.executable, "-c", _OLD, str(old), str(HERE), str(src),
@@ -91,10 +90,10 @@ def old_strata(corpus: str, ids: set[str], old: Path, tmp: Path) -> dict[str, st
     return json.loads(res.read_text())
 
 
-def texts(corpus: str, ids: set[str], tmp: Path) -> dict[str, str]:
+def texts(src: Path, ids: set[str]) -> dict[str, str]:
     from civictext.corpus import read_corpus
 
-    arts = read_corpus(_subset(corpus, ids, tmp))
+    arts = read_corpus(src)
     arts = arts[arts["doc_id"].astype(str).isin(ids)]
     return dict(zip(arts["doc_id"].astype(str), arts["text"].astype(str)))
 
@@ -119,12 +118,13 @@ def main() -> None:
         for corpus, g in d3.groupby("corpus"):
             ids = set(g.loc[g["recoded"] == "1", "doc_id"])
             check = set(d12.loc[(d12["corpus"] == corpus) & (d12["phase"] == "1"), "doc_id"])
-            st = old_strata(corpus, ids | check, Path(args.old), tmp)
+            src = _subset(corpus, ids | check, tmp)  # the documents both steps read
+            st = old_strata(corpus, src, ids | check, Path(args.old), tmp)
             rec = d12[(d12["corpus"] == corpus) & (d12["phase"] == "1")]
             bad = [(d, s, st.get(d)) for d, s in zip(rec["doc_id"], rec["phase1_stratum"])
                    if st.get(d) != s]
             assert not bad, f"{corpus}: phase-1 strata replay differs for {len(bad)}, e.g. {bad[:3]}"
-            tx = texts(corpus, ids, tmp)
+            tx = texts(src, ids)
             for d in ids:
                 t_ = tx[d]
                 sat = _any(SAT_WORDS, t_) and _any(ADMIN_WORDS, t_)
