@@ -9,7 +9,7 @@ No token cache may be written for this input (checked: the cache folder is a
 fresh temporary one and must stay empty of entries).
 
 With ``--check`` the token counts are also computed by the per-sentence
-reference path (``civictext.tokenize._doc_tokens`` on each document, the
+reference path (``civictext.text.segmentation._doc_tokens`` on each document, the
 slow path this benchmark's fast path replaced) and compared document by
 document; scores and evidence are compared with ``--ref-commit``'s output
 when given (a worktree of that commit is made in a temporary folder).
@@ -68,10 +68,11 @@ def main(argv=None) -> int:
     path = Path(args.corpus)
     os.environ["CIVICTEXT_CACHE"] = tempfile.mkdtemp(prefix="civictext-preseg-")
 
-    import civictext as ct
     import importlib
-    tk = importlib.import_module("civictext.tokenize")
-    from civictext.lexicon import load_lexicons
+
+    import civictext as ct
+    tk = importlib.import_module("civictext.text.segmentation")
+    from civictext.themes.lexicon import load_lexicons
 
     lex = load_lexicons()
     tk.default_compounds()

@@ -11,7 +11,7 @@ theme it reports:
 * ``coded_only``: the coded sample alone (Horvitz-Thompson; the design-based
   "coded truth", with its interval);
 * ``corrected``: the machine share corrected with the corpus's own coded
-  documents (``civictext.correction.corrected_mean``);
+  documents (``civictext.trends.correction.corrected_mean``);
 * ``transported``: held out by corpus: the error rates (mean residual among
   machine positives and negatives) estimated on the *other* corpora's coded
   documents and applied to this corpus (``pooled_corrected_mean``), the
@@ -49,9 +49,14 @@ sys.path.insert(0, str(HERE / "coding"))
 
 import draw_sample  # type: ignore[import-not-found]  # noqa: E402
 
-from civictext.correction import (coded_only_mean, corrected_mean,  # noqa: E402
-                                  heterogeneity_note, pooled_corrected_mean, pooled_residuals)
-from civictext.themes import score_themes  # noqa: E402
+from civictext.themes.scoring import score_themes  # noqa: E402
+from civictext.trends.correction import (  # noqa: E402
+    coded_only_mean,
+    corrected_mean,
+    heterogeneity_note,
+    pooled_corrected_mean,
+    pooled_residuals,
+)
 
 THEMES = ["reform", "conduct", "satisfaction"]
 

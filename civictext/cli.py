@@ -153,7 +153,7 @@ def _presence(args: argparse.Namespace) -> str:
     """--presence, defaulting to the package default (on both engines)."""
     if args.presence is not None:
         return args.presence
-    from civictext.themes import DEFAULT_PRESENCE
+    from civictext.themes.scoring import DEFAULT_PRESENCE
 
     return DEFAULT_PRESENCE
 
@@ -181,8 +181,8 @@ def _read_options(args: argparse.Namespace) -> dict:
 def _read(args: argparse.Namespace, path: str | None = None, *, allow_empty: bool = False):
     """The corpus at ``path`` (default ``args.path``), read with the command's options;
     no document at all is an error (an empty or wrong folder), not empty outputs."""
-    from civictext.corpus import read_corpus
     from civictext.errors import CorpusError
+    from civictext.ingest.reader import read_corpus
 
     path = path or args.path
     articles = read_corpus(path, strict=args.strict, progress=not args.quiet,
@@ -217,7 +217,7 @@ def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
 @_command
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.corpus import write_read_report
+    from civictext.ingest.reader import write_read_report
 
     _check_out(args, "folder", args.path)
     articles = _read(args, allow_empty=True)  # the read report says why nothing was read
@@ -240,7 +240,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 @_command
 def _cmd_tokenize(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.tokenize import load_stopwords, tokenize
+    from civictext.text.segmentation import load_stopwords, tokenize
 
     _check_out(args, "file", args.path, args.stopwords)
     articles = _read(args)
@@ -270,7 +270,7 @@ def _cmd_themes(args: argparse.Namespace) -> int:
         raise CivictextError("--threshold is not supported with --engine dask yet (it would be "
                              "ignored); use --engine local, or filter scores.csv on 'score'")
     if args.engine == "dask":
-        from civictext.distributed import load_table, run_dask
+        from civictext.engines.dask import load_table, run_dask
 
         parts = Path(f"{args.out}.parts")
         summary = run_dask(args.path, parts, scheduler=args.scheduler, n_workers=args.workers,
@@ -288,8 +288,8 @@ def _cmd_themes(args: argparse.Namespace) -> int:
             _say(args, f"wrote {args.evidence}")
         return 0
 
-    from civictext.lexicon import load_lexicons
-    from civictext.themes import score_themes, theme_evidence
+    from civictext.themes.lexicon import load_lexicons
+    from civictext.themes.scoring import score_themes, theme_evidence
 
     lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
     articles = _read(args)
@@ -310,8 +310,8 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 @_command
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.lexicon import load_lexicons
-    from civictext.themes import coverage_report
+    from civictext.themes.lexicon import load_lexicons
+    from civictext.themes.scoring import coverage_report
 
     _check_out(args, "file", args.path, *(args.lexicon or []))
     lexicon = load_lexicons(args.lexicon or None)
@@ -328,13 +328,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 @_command
 def _cmd_topics(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.topics import fit_topics, topic_stability
+    from civictext.topics.model import fit_topics, topic_stability
 
     _check_out(args, "folder", args.path, *(args.lexicon or []))
     articles = _read(args)
     lexicon = None
     if args.method == "seeded":
-        from civictext.lexicon import load_lexicons
+        from civictext.themes.lexicon import load_lexicons
 
         lexicon = load_lexicons(args.lexicon or None)
     options = dict(method=args.method, n_topics=args.n_topics, lexicon=lexicon,
@@ -382,9 +382,9 @@ def _df_value(text: str) -> int | float:
 @_command
 def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.plots import excluded_note
-    from civictext.themes import score_themes
-    from civictext.trends import choose_freq, theme_trends
+    from civictext.themes.scoring import score_themes
+    from civictext.trends.shares import choose_freq, theme_trends
+    from civictext.viz.plots import excluded_note
 
     _check_out(args, "file", args.path)
     articles = _read(args)
@@ -403,7 +403,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- figures
 @_command
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from civictext.figures import build_figures
+    from civictext.viz.figures import build_figures
 
     _check_out(args, "folder", args.corpus)
     kw = {} if args.freq == "auto" else {"freq": args.freq}
@@ -428,7 +428,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _check_out(args, "folder", args.path)
     engine = None
     if args.engine == "dask":
-        from civictext.distributed import DaskEngine
+        from civictext.engines.dask import DaskEngine
 
         engine = DaskEngine(scheduler=args.scheduler, n_workers=args.workers,
                             partition_size=max(1, int(args.partition_mb * 2**20)))
@@ -446,7 +446,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 @_command
 def _cmd_train_model(args: argparse.Namespace) -> int:
     """Fit a theme model on coded documents of a corpus and save it."""
-    from civictext.theme_model import fit_theme_model
+    from civictext.themes.model import fit_theme_model
 
     _check_out(args, "folder", args.corpus, args.coded)
     out = Path(args.out)
@@ -465,7 +465,7 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- collect
 @_command
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from civictext.crawl import collect
+    from civictext.ingest.crawl import collect
 
     _check_out(args, "folder", args.urls)
     report = collect(args.urls, args.out, delay=args.delay, timeout=args.timeout,
@@ -479,7 +479,7 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 @_command
 def _cmd_dedup(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.dedup import near_duplicates
+    from civictext.ingest.dedup import near_duplicates
 
     _check_out(args, "file", args.path)
     articles = _read(args)

@@ -180,9 +180,9 @@ def test_an_output_of_the_wrong_kind_fails_before_reading(kind, corpus_dir, tmp_
     (lambda: __import__("civictext").near_duplicates(
         pd.DataFrame({"doc_id": ["a"], "text": ["x"]}), threshold=math.nan), ParameterError,
      "threshold must be in"),
-    (lambda: __import__("civictext.synthetic").synthetic.generate_corpus(-1), ParameterError,
+    (lambda: __import__("civictext.ingest.synthetic").ingest.synthetic.generate_corpus(-1), ParameterError,
      "n_articles"),
-    (lambda: __import__("civictext.distributed").distributed.run_dask(
+    (lambda: __import__("civictext.engines.dask").engines.dask.run_dask(
         "corpus/", "/nonexistent/out", n_workers=0), ParameterError, "0 workers would wait"),
 ])
 def test_api_argument_errors_are_parameter_errors(call, exc, match, monkeypatch):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civictext.dedup import drop_near_duplicates, near_duplicates, shingles
 from civictext.errors import CorpusError
+from civictext.ingest.dedup import drop_near_duplicates, near_duplicates, shingles
 
 # One story as a first outlet printed it ...
 STORY = (
@@ -149,10 +149,10 @@ def test_cli_dedup(tmp_path, articles, monkeypatch, capsys):
 
     from civictext.cli import main
 
-    # the CLI reads the corpus with civictext.corpus.read_corpus; stand in for it
-    fake = types.ModuleType("civictext.corpus")
+    # the CLI reads the corpus with civictext.ingest.reader.read_corpus; stand in for it
+    fake = types.ModuleType("civictext.ingest.reader")
     fake.read_corpus = lambda path, **kw: articles
-    monkeypatch.setitem(sys.modules, "civictext.corpus", fake)
+    monkeypatch.setitem(sys.modules, "civictext.ingest.reader", fake)
     out = tmp_path / "dups.csv"
     assert main(["dedup", "corpus/", "--out", str(out), "--keep", "longest"]) == 0
     report = pd.read_csv(out)
@@ -200,7 +200,7 @@ def test_signatures_are_datasketchs_default_minhash(monkeypatch):
     that MinHash(num_perm, seed).update_batch(shingles) gives: same LSH proposals."""
     from datasketch import MinHash
 
-    from civictext import dedup
+    from civictext.ingest import dedup
 
     seen = []
     real = dedup._lsh_index

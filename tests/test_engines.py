@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from civictext import distributed as cd
-from civictext.corpus import ReadOptions, plan_corpus, read_corpus, read_corpus_result
-from civictext.engines import LocalEngine, ScoreSpec, combine, process_partition
+from civictext.engines import dask as cd
+from civictext.engines.local import LocalEngine, ScoreSpec, combine, process_partition
+from civictext.ingest.reader import ReadOptions, plan_corpus, read_corpus, read_corpus_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from compare_runs import compare  # noqa: E402
@@ -79,7 +79,7 @@ def test_partitions_of_the_plan_give_read_corpus_with_ids_renamed_corpus_wide(tm
     assert read.articles["doc_id"].tolist() == ["a", "b", "a-3", "a-2", "b-2", "c"]
     assert (read.files, read.skipped, read.renamed) == (expect.files, expect.skipped,
                                                         expect.renamed)
-    from civictext.themes import score_themes, theme_evidence
+    from civictext.themes.scoring import score_themes, theme_evidence
 
     pd.testing.assert_frame_equal(scores, score_themes(expect.articles, presence="focus"))
     pd.testing.assert_frame_equal(evidence, theme_evidence(expect.articles))

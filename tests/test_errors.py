@@ -65,7 +65,7 @@ def test_api_type_and_value_errors_are_civictext_errors(call, exc, match):
 
 
 def test_a_changed_topic_model_file_is_a_model_error(tmp_path):
-    from civictext import topics
+    from civictext.topics import model as topics
 
     with pytest.raises(ct.ModelError, match="analyzer kind 'pickle' is not one civictext writes"):
         topics._analyzer_from_state({"kind": "pickle"})

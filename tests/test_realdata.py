@@ -11,12 +11,12 @@ import importlib
 import pandas as pd
 import pytest
 
-from civictext.corpus import read_corpus, url_timestamp
-from civictext.lexicon import load_lexicons
-from civictext.themes import score_themes, theme_evidence
-from civictext.trends import theme_trends
+from civictext.ingest.reader import read_corpus, url_timestamp
+from civictext.themes.lexicon import load_lexicons
+from civictext.themes.scoring import score_themes, theme_evidence
+from civictext.trends.shares import theme_trends
 
-tok = importlib.import_module("civictext.tokenize")  # the module, not the function
+tok = importlib.import_module("civictext.text.segmentation")  # the module, not the function
 
 pytestmark = pytest.mark.realdata
 

@@ -14,7 +14,7 @@ import pytest
 
 import civictext as ct
 from civictext.errors import CivictextError, ModelError
-from civictext.theme_model import (
+from civictext.themes.model import (
     CV_COLUMNS,
     MIN_POSITIVES,
     coded_long,
@@ -23,7 +23,7 @@ from civictext.theme_model import (
     load_theme_model,
     next_to_code,
 )
-from civictext.validation import load_labelled_set
+from civictext.themes.validation import load_labelled_set
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,7 +204,7 @@ def test_cli_train_model_and_score(tmp_path, lab):
     r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "d.csv"), "--quiet"],
                        capture_output=True, text=True, cwd=ROOT)  # the default: the shipped model
     assert r.returncode == 0, r.stderr
-    from civictext.themes import MODEL_COLUMNS, SCORE_COLUMNS
+    from civictext.themes.scoring import MODEL_COLUMNS, SCORE_COLUMNS
 
     assert list(pd.read_csv(tmp_path / "d.csv").columns) == SCORE_COLUMNS + MODEL_COLUMNS
     r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "t.csv"),
@@ -236,7 +236,7 @@ def test_a_custom_lexicon_does_not_change_the_models_features(lab, model, caplog
     """The model's lexicon features come from the lexicon it was fitted with: scoring
     with another lexicon (same theme names) or another threshold leaves p_model as it
     is and says so, instead of silently feeding features the model never saw."""
-    from civictext.lexicon import load_lexicons
+    from civictext.themes.lexicon import load_lexicons
 
     n = pd.Series(20, index=lab["doc_id"])
     base = ct.score_themes(lab, n_tokens=n, model=model, presence="model")

@@ -1,6 +1,6 @@
 """One per-partition function, two engines that schedule it.
 
-A run reads its corpus through one :class:`~civictext.corpus.ReadPlan` (the
+A run reads its corpus through one :class:`~civictext.ingest.reader.ReadPlan` (the
 files in reading order, the folder's ``manifest.csv`` entries, per-category
 folders). The plan's files are cut into *partitions* of consecutive files, and
 every partition goes through the same function, :func:`process_partition`::
@@ -19,7 +19,7 @@ Engines only schedule:
 
 - :class:`LocalEngine` runs the partitions one after the other in this process
   (one partition by default: the whole corpus);
-- :class:`civictext.distributed.DaskEngine` submits them to a Dask cluster and
+- :class:`civictext.engines.dask.DaskEngine` submits them to a Dask cluster and
   gathers the results in plan order.
 
 Everything after scoring (near-duplicates, the topic model, coverage, trends,
@@ -39,7 +39,7 @@ from typing import Any, Protocol, Sequence
 import pandas as pd
 
 from civictext import _progress
-from civictext.corpus import (
+from civictext.ingest.reader import (
     FilesRead,
     ReadPlan,
     ReadResult,
@@ -48,7 +48,7 @@ from civictext.corpus import (
     read_files,
     unique_rows,
 )
-from civictext.themes import DEFAULT_PRESENCE
+from civictext.themes.scoring import DEFAULT_PRESENCE
 
 __all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
            "Engine"]
@@ -97,8 +97,8 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
     The one function both engines run. ``limit`` (default: the plan's) caps
     the rows read.
     """
-    from civictext.themes import score_themes, theme_evidence
-    from civictext.tokenize import count_tokens
+    from civictext.text.segmentation import count_tokens
+    from civictext.themes.scoring import score_themes, theme_evidence
 
     with _progress.stage("reading"):
         part = read_files(plan, files, progress=progress, limit=limit)
