@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from typing import Any
+
+from civictext import _compat
 
 __version__ = "0.3.0"
 
@@ -130,6 +133,10 @@ _API = {
 _MODULES = {"datasets": "ingest.datasets", "pipeline": "pipeline"}
 
 __all__ = sorted(_API) + ["__version__", "datasets", "pipeline"]
+
+# the module paths of the flat layout (civictext.corpus, civictext.tokenize, ...)
+# import as the modules now at their new paths, with a DeprecationWarning
+_compat.install(sys.modules[__name__], _API)
 
 
 def __getattr__(name: str) -> Any:

@@ -14,3 +14,8 @@ Modules:
   ``run_dask`` / ``load_table`` (resumable partitioned scoring to Parquet);
   needs the ``dask`` extra.
 """
+
+from civictext._compat import forward as _forward
+
+# civictext.engines was a module: its names still read through the package (deprecated)
+__getattr__, __dir__ = _forward(__name__)

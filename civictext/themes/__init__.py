@@ -23,3 +23,8 @@ Modules:
 
 Next stage: :mod:`civictext.trends`.
 """
+
+from civictext._compat import forward as _forward
+
+# civictext.themes was a module: its names still read through the package (deprecated)
+__getattr__, __dir__ = _forward(__name__)

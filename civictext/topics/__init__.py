@@ -16,3 +16,8 @@ Modules:
 
 Next stage: :mod:`civictext.trends` (``ct.topic_trends``).
 """
+
+from civictext._compat import forward as _forward
+
+# civictext.topics was a module: its names still read through the package (deprecated)
+__getattr__, __dir__ = _forward(__name__)

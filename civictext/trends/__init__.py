@@ -22,3 +22,8 @@ Modules:
 
 Next stage: :mod:`civictext.viz`.
 """
+
+from civictext._compat import forward as _forward
+
+# civictext.trends was a module: its names still read through the package (deprecated)
+__getattr__, __dir__ = _forward(__name__)
