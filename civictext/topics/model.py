@@ -187,6 +187,11 @@ _FORMAT = "civictext-topic-model"
 _FORMAT_VERSION = 2
 _FORMAT_VERSION_PICKLE = 1  # model.joblib: read only with trusted=True
 _MODEL_FILE = "model.skops"
+#: How model files name civictext's own analyzer (``sidecar["analyzer"]``, the
+#: stored analyzer ``kind`` and ``params["analyzer"]``): its module path before the
+#: subpackage layout, kept as a label so saved models stay byte-identical and load.
+_ANALYZER_LABEL = "civictext.tokenize.Analyzer"
+_ANALYZER_CLASS = ("civictext.text.segmentation", "Analyzer")  # (module, qualname)
 _PICKLE_FILE = "model.joblib"
 _SIDECAR_FILE = "model.json"
 # Seeded (KL, multiplicative updates) fits run on a dense copy of X below this many
@@ -512,9 +517,9 @@ def _analyzer_state(analyzer: Any) -> dict[str, Any]:
     if analyzer is _identity:
         return {"kind": "identity"}
     kind = type(analyzer)
-    if (kind.__module__, kind.__qualname__) == ("civictext.text.segmentation", "Analyzer"):
+    if (kind.__module__, kind.__qualname__) == _ANALYZER_CLASS:
         st = analyzer.__getstate__()
-        return {"kind": "civictext.tokenize.Analyzer",
+        return {"kind": _ANALYZER_LABEL,
                 "state": {k: list(v) if isinstance(v, (tuple, frozenset, set)) else v
                           for k, v in st.items()},
                 "tuples": [k for k, v in st.items() if isinstance(v, tuple)]}
@@ -525,7 +530,7 @@ def _analyzer_from_state(spec: dict[str, Any]) -> Any:
     kind = spec["kind"]
     if kind == "identity":
         return _identity
-    if kind == "civictext.tokenize.Analyzer":
+    if kind == _ANALYZER_LABEL:
         from civictext.text.segmentation import Analyzer
 
         state = dict(spec["state"])
@@ -1393,6 +1398,8 @@ def _adjust(where: str, msg: str) -> str:
 def _describe(analyzer: Any) -> str:
     """``module.name`` of a function, or of the class of a callable object."""
     obj = analyzer if hasattr(analyzer, "__qualname__") else type(analyzer)
+    if (getattr(obj, "__module__", None), obj.__qualname__) == _ANALYZER_CLASS:
+        return _ANALYZER_LABEL
     return f"{getattr(obj, '__module__', '?')}.{obj.__qualname__}"
 
 
