@@ -102,7 +102,8 @@ SEGMENT = cd.Stages(read=_seg_read, count_tokens=_seg_count, score_themes=_seg_s
 
 def _real_available() -> bool:
     return all(importlib.util.find_spec(f"civictext.{m}") for m in
-               ("corpus", "tokenize", "themes", "trends", "lexicon"))
+               ("ingest.reader", "text.segmentation", "themes.scoring", "trends.shares",
+                "themes.lexicon"))
 
 
 # -------------------------------------------------------------- the engines

@@ -226,9 +226,8 @@ def fake_stages(monkeypatch, small_planted):
         return Model(a)
 
     topics.fit_topics = fit_topics
-    for name, mod in (("corpus", corpus), ("themes", themes), ("lexicon", lexicon),
-                      ("topics", topics)):
-        monkeypatch.setitem(sys.modules, f"civictext.{name}", mod)
+    for mod in (corpus, themes, lexicon, topics):
+        monkeypatch.setitem(sys.modules, mod.__name__, mod)
     return calls
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-tk = importlib.import_module("civictext.text.segmentation")
+import civictext.text.segmentation as tk
 from civictext.errors import CivictextError
 from civictext.text.normalize import normalize_text
 from civictext.text.segmentation import (
@@ -220,7 +220,7 @@ def test_stopwords_bundled_and_extendable(tmp_path):
 
 
 def test_data_readme_documents_stopwords():
-    readme = (Path(tk.__file__).parent / "data" / "README.md").read_text(encoding="utf-8")
+    readme = (Path(tk.__file__).parents[1] / "data" / "README.md").read_text(encoding="utf-8")
     n = len(load_stopwords())
     assert "stopwords_vi.txt" in readme and str(n) in readme
 
@@ -562,9 +562,13 @@ def test_immune_to_underthesea_fixed_words_leak():
 
 
 def test_package_attribute_is_callable_after_submodule_import():
+    """ct.tokenize stays the function after the module is imported, by its
+    path or by the old one (civictext.tokenize, the flat layout's)."""
     import civictext
 
     importlib.import_module("civictext.text.segmentation")
+    with pytest.warns(DeprecationWarning, match="civictext.tokenize is now"):
+        importlib.import_module("civictext.tokenize")
     out = civictext.tokenize(_arts("Hà Nội."), compounds=[], cache=False)
     assert out.token.tolist() == ["hà_nội", "."]
 
