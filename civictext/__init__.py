@@ -1,8 +1,15 @@
 """civictext: civic-conduct themes in Vietnamese news, over time and by outlet.
 
-The pipeline, one module per stage::
+The pipeline, one subpackage per stage (each ``__init__`` says what it takes
+and gives)::
 
-    corpus -> normalize -> tokenize -> themes / topics -> trends -> plots -> figures
+    ingest -> text -> themes / topics -> trends -> viz
+    (files -> articles -> tokens -> scores, topics -> shares over time -> figures)
+
+with :mod:`civictext.pipeline` running them (on :mod:`civictext.engines`) and
+:mod:`civictext.cli` the command line. The flat layout's module paths
+(``civictext.corpus``, ``civictext.tokenize``, ...) still import, deprecated
+(:mod:`civictext._compat`).
 
 Quick start::
 
