@@ -9,12 +9,17 @@ prints, per stage of the run (the ``_progress.stage`` blocks the manifest's
 ``timings`` has), the highest RSS seen while the stage ran and the RSS when
 it ended (what the stage left behind), then the process's ``VmHWM``.
 
-``scale`` generates N short news-feed-like items (seeded: a title and a one-
-or two-sentence summary drawn from the bundled seed page's sentences, a
-SYNTHETIC source, a date in 2024-2025) as 20 gzipped JSON Lines files, runs
+``scale`` generates N short news-feed-like items (seeded: a title of 6-12 and a
+summary of 15-39 words drawn by frequency from the bundled seed page's
+sentences, one item in four with a whole seed sentence added, a SYNTHETIC
+source, a date in 2024-2025) as 20 gzipped JSON Lines files, runs
 ``python -m civictext run`` on them in a fresh subprocess per size and reports
 wall time, CPU time and peak RSS (``ru_maxrss`` of the child). Options after
-``--`` go to ``civictext run`` (e.g. ``-- --presence focus --no-topics``).
+``--`` go to ``civictext run`` (e.g. ``-- --presence focus``). ``--segmented``
+writes the items word-segmented (a pre-segmented corpus: no segmenter runs),
+so large sizes measure reading, scoring, near-duplicates, topics, trends and
+writing in minutes; with ``--presence focus`` the theme model (which segments
+headlines) is not used either.
 The generated text is the seed page's (the bundled corpus), never the shared
 corpora's.
 """
@@ -106,13 +111,26 @@ def stages(argv: list[str]) -> int:
 
 
 # ------------------------------------------------------------------ scale
-def generate(folder: Path, n: int, *, random_state: int = 0, n_files: int = 20) -> int:
-    """Write ``n`` short seeded items as ``n_files`` gzipped JSONL files; return bytes."""
+def generate(folder: Path, n: int, *, random_state: int = 0, n_files: int = 20,
+             segmented: bool = False) -> int:
+    """Write ``n`` short seeded items as ``n_files`` gzipped JSONL files; return bytes.
+
+    ``segmented``: word-segmented items (``text_segmented``: title, blank line,
+    summary, words joined with ``_`` by underthesea), read as a pre-segmented
+    corpus, so the run measures everything but the segmenter.
+    """
     import numpy as np
 
     from civictext.synthetic import seed_sentences
 
     sents = list(seed_sentences())
+    if segmented:  # the pool segmented once; items then need no segmenter
+        from underthesea import word_tokenize
+
+        sents = [word_tokenize(x, format="text") for x in sents]
+    # words drawn by their frequency in the pool (so no two items are near-duplicates),
+    # one item in four with a whole pool sentence (so some items hit the lexicons)
+    words = [w for x in sents for w in x.split() if any(ch.isalnum() for ch in w)]
     rng = np.random.default_rng(random_state)
     folder.mkdir(parents=True, exist_ok=True)
     day0 = np.datetime64("2024-01-01")
@@ -124,23 +142,29 @@ def generate(folder: Path, n: int, *, random_state: int = 0, n_files: int = 20) 
         if lo >= hi:
             break
         k = hi - lo
-        title_idx = rng.integers(0, len(sents), k)
-        s1 = rng.integers(0, len(sents), k)
-        s2 = rng.integers(0, len(sents), k)
-        two = rng.random(k) < 0.5
-        cut = rng.integers(4, 12, k)
+        n_title = rng.integers(6, 13, k)
+        n_summary = rng.integers(15, 40, k)
+        pick = rng.integers(0, len(words), (k, 12 + 40))
+        with_sent = rng.random(k) < 0.25
+        sent_idx = rng.integers(0, len(sents), k)
         days = rng.integers(0, 730, k)
         src = rng.integers(0, len(sources), k)
         with gzip.open(folder / f"part-{f:02d}.jsonl.gz", "wt", encoding="utf-8") as fh:
             for j in range(k):
                 i = lo + j
-                words = sents[title_idx[j]].split()
-                title = " ".join(words[:cut[j]])
-                summary = sents[s1[j]] + (" " + sents[s2[j]] if two[j] else "")
-                # a serial number keeps every item distinct (not a near-duplicate)
-                rec = {"id": f"gen-{i:07d}", "title": f"{title} {i}", "summary": summary,
-                       "source": sources[src[j]],
+                w = [words[x] for x in pick[j]]
+                title = " ".join(w[:n_title[j]]).capitalize()
+                summary = " ".join(w[12:12 + n_summary[j]]).capitalize() + " ."
+                if with_sent[j]:
+                    summary += " " + sents[sent_idx[j]]
+                if not segmented:
+                    title, summary = title.replace("_", " "), summary.replace("_", " ")
+                rec = {"id": f"gen-{i:07d}", "source": sources[src[j]],
                        "published": str(day0 + np.timedelta64(int(days[j]), "D"))}
+                if segmented:
+                    rec["text_segmented"] = f"{title}\n\n{summary}"
+                else:
+                    rec.update(title=title, summary=summary)
                 line = json.dumps(rec, ensure_ascii=False) + "\n"
                 total += len(line.encode("utf-8"))
                 fh.write(line)
@@ -152,15 +176,19 @@ def scale(argv: list[str]) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[150_000, 1_000_000])
     ap.add_argument("--keep", type=Path, help="generate the corpora here (default: a temp dir)")
     ap.add_argument("--random-state", type=int, default=0)
+    ap.add_argument("--segmented", action="store_true",
+                    help="pre-segmented items (no segmenter: reading, scoring, dedup, "
+                         "topics, trends and writing only)")
     ap.add_argument("run_args", nargs="*", help="options for civictext run (after --)")
     args = ap.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="civictext-mem-"))
     print(f"load: {os.getloadavg()}; corpora under {root}")
     print(f"{'items':>9} {'MB':>7} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} exit")
     for n in args.sizes:
-        folder = root / f"gen-{n}"
+        folder = root / f"gen-{n}{'-seg' if args.segmented else ''}"
         if not folder.exists():
-            size = generate(folder, n, random_state=args.random_state)
+            size = generate(folder, n, random_state=args.random_state,
+                            segmented=args.segmented)
         else:
             size = sum(p.stat().st_size for p in folder.iterdir())
         out = root / f"out-{n}"
