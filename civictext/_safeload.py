@@ -107,7 +107,6 @@ def member(folder: str | os.PathLike, name: Any, *, where: str) -> Path:
 def frame_state(frame: Any) -> dict[str, Any]:
     """A DataFrame as plain data: one numpy array (or list) per column, dtype names
     and JSON-able attrs."""
-
     cols = {}
     for c in frame.columns:
         cols[str(c)] = _column_state(frame[c])
