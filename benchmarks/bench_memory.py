@@ -183,6 +183,7 @@ def scale(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="civictext-mem-"))
     print(f"load: {os.getloadavg()}; corpora under {root}")
+    # MB: the items' JSON Lines, uncompressed
     print(f"{'items':>9} {'MB':>7} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} exit")
     for n in args.sizes:
         folder = root / f"gen-{n}{'-seg' if args.segmented else ''}"
@@ -190,7 +191,7 @@ def scale(argv: list[str]) -> int:
             size = generate(folder, n, random_state=args.random_state,
                             segmented=args.segmented)
         else:
-            size = sum(p.stat().st_size for p in folder.iterdir())
+            size = sum(len(gzip.open(p).read()) for p in folder.glob("*.jsonl.gz"))
         out = root / f"out-{n}"
         cmd = [sys.executable, "-m", "civictext", "run", str(folder), "--out", str(out), "-q",
                *args.run_args]
