@@ -118,3 +118,85 @@ def test_run_with_the_dask_engine_writes_the_local_outputs(corpus, client, folde
     assert manifest["timings"]["engine"] == "dask"
     assert manifest["parameters"]["presence"] == "auto"  # the theme model, on the workers
     assert (tmp_path / "dask" / "scores.csv").read_text().splitlines()[0].count("p_model")
+
+
+# ------------------------------------------- near-duplicates from signatures
+def _duplicates_case(root: Path) -> Path:
+    """Four JSONL files whose stories are copied (with small edits) across files,
+    a repeated id across files and an empty text: near-duplicate clusters that
+    cross partitions, ``keep="longest"`` choosing a later member."""
+    import random
+
+    rng = random.Random(3)
+    words = ("cải cách hành chính người dân phường quận thủ tục công khai minh bạch cán bộ "
+             "tiếp dân văn hóa công sở ứng xử niềm nở đúng hẹn hồ sơ trực tuyến").split()
+    stories = [[rng.choice(words) for _ in range(50)] for _ in range(6)]
+    root.mkdir(parents=True)
+    n = 0
+    for k in range(4):
+        lines = []
+        for _ in range(8):
+            w = list(stories[rng.randrange(len(stories))])
+            for _ in range(rng.randrange(0, 6)):
+                w[rng.randrange(len(w))] = rng.choice(words)
+            if rng.random() < 0.3:
+                w += ["Ảnh", "minh", "họa"]
+            lines.append({"id": f"d{n}", "title": f"Tin {n}", "text": " ".join(w),
+                          "published": f"2024-0{k + 1}-1{k}", "source": "PLO"})
+            n += 1
+        lines.append({"id": "d0", "title": "Tin lặp", "text": "", "published": "2024-05-01"})
+        (root / f"f{k}.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False)
+                                                    for x in lines) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("keep", ["first", "longest"])
+def test_near_duplicates_from_partition_signatures_equal_the_whole_corpus(tmp_path, client,
+                                                                          keep):
+    """Signatures per partition, clustered on the driver, the pairs checked where the
+    texts are: the table near_duplicates gives on the whole corpus, on both engines."""
+    from civictext.dedup import DedupSpec, near_duplicates
+    from civictext.engines import near_duplicates_table
+
+    root = _duplicates_case(tmp_path / "c")
+    whole = read_corpus(root)
+    expect = near_duplicates(whole, keep=keep, threshold=0.7, num_perm=64)
+    assert expect["size"].max() > 2 and (~expect["is_representative"]).sum() > 5
+    assert (expect["representative"] != expect["doc_id"]).any()
+    plan = plan_corpus(root)
+    spec = ScoreSpec(presence="focus", dedup=DedupSpec(keep=keep, threshold=0.7, num_perm=64))
+    engines = [(LocalEngine(), 1), (LocalEngine(partition_size=1), 4),
+               (cd.DaskEngine(scheduler=client, partition_size=1), 4)]
+    for engine, n_groups in engines:
+        groups = engine.partitions(plan)
+        assert len(groups) == n_groups
+        res = engine.map(plan, groups, spec)
+        read, _, _ = combine(plan, res)
+        pd.testing.assert_frame_equal(near_duplicates_table(res, read.articles), expect)
+
+
+def test_the_dask_engine_brings_signatures_not_texts_to_the_driver_for_dedup(tmp_path, client,
+                                                                             monkeypatch):
+    """No shingling on the driver (the workers are threads here, so the driver is
+    the main thread): signatures, lengths and one float per checked pair come back;
+    the run's near_duplicates.csv is the local engine's."""
+    import threading
+
+    from civictext import dedup
+
+    root = _duplicates_case(tmp_path / "c")
+    _run(["run", str(root), "--out", str(tmp_path / "local"), "--jobs", "1"])
+    real, on_driver = dedup.shingles, []
+
+    def watched(text: str, k: int = 3) -> set[str]:
+        if threading.current_thread() is threading.main_thread():
+            on_driver.append(text[:20])
+        return real(text, k)
+
+    monkeypatch.setattr(dedup, "shingles", watched)
+    _run(["run", str(root), "--out", str(tmp_path / "dask"), "--engine", "dask",
+          "--scheduler", client.scheduler.address, "--partition-mb", "0.000001"])
+    assert on_driver == []
+    assert compare(tmp_path / "local", tmp_path / "dask") == []
+    clusters = pd.read_csv(tmp_path / "dask" / "near_duplicates.csv")
+    assert (~clusters["is_representative"]).sum() > 5
