@@ -158,46 +158,63 @@ class DedupSpec:
 
 @dataclass
 class Signatures:
-    """The MinHash signatures of some documents (one partition), and their lengths.
+    """The LSH band keys of some documents' MinHash signatures (one partition),
+    and their lengths: all the corpus-wide clustering needs from a partition.
 
-    All the corpus-wide clustering needs from a partition: ``n`` documents;
-    ``rows`` (int64, shape (n_nonempty,)): positions of the documents that have
-    shingles (an empty text is nobody's duplicate); ``hashvalues`` (uint32,
-    shape (n_nonempty, num_perm)): their signatures; ``lengths`` (int64, shape
-    (n,)): characters of every text (the ``keep="longest"`` rule).
+    ``n``: documents; ``rows`` (int64, shape (n_nonempty,)): positions of the
+    documents that have shingles (an empty text is nobody's duplicate);
+    ``bands`` (uint64, shape (n_nonempty, n_bands)): one key per LSH band, an
+    8-byte BLAKE2b digest of the band's rows of the MinHash signature, bytes
+    as datasketch's ``MinHashLSH`` keys its buckets (two documents share a key
+    exactly when they share that datasketch bucket, barring a 2**-64 digest
+    collision, which could only add a pair to the exact check); ``lengths``
+    (int64, shape (n,)): characters of every text (the ``keep="longest"``
+    rule).
     """
 
     n: int
     rows: np.ndarray
-    hashvalues: np.ndarray
+    bands: np.ndarray
     lengths: np.ndarray
 
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays (what a worker sends to the driver)."""
-        return int(self.rows.nbytes + self.hashvalues.nbytes + self.lengths.nbytes)
+        return int(self.rows.nbytes + self.bands.nbytes + self.lengths.nbytes)
 
 
 def _texts(texts: Any) -> list[str]:
     return ["" if pd.isna(t) else str(t) for t in texts]
 
 
+def _band_ranges(spec: DedupSpec) -> tuple[tuple[int, int], ...]:
+    """The band boundaries of the LSH index for ``spec`` (datasketch's choice)."""
+    return _band_ranges_for(float(spec.threshold), int(spec.num_perm))
+
+
+@lru_cache(maxsize=16)
+def _band_ranges_for(threshold: float, num_perm: int) -> tuple[tuple[int, int], ...]:
+    return tuple((int(a), int(b)) for a, b in _lsh_index(threshold, num_perm).hashranges)
+
+
 def signatures(texts: Any, spec: DedupSpec) -> Signatures:
     """The :class:`Signatures` of ``texts`` (a sequence or Series of str; NaN is "").
 
-    Each signature is the one ``datasketch.MinHash(num_perm, seed=random_state)
-    .update_batch(shingles)`` gives: one seeded set of permutations shared by
-    every document (and every partition: they depend only on the seed), the
-    shingles hashed with datasketch's default (the first 4 bytes of SHA-1,
-    little-endian).
+    Each MinHash signature is the one ``datasketch.MinHash(num_perm,
+    seed=random_state).update_batch(shingles)`` gives: one seeded set of
+    permutations shared by every document (and every partition or worker: they
+    depend only on the seed), the shingles hashed with datasketch's default
+    (the first 4 bytes of SHA-1, little-endian). Only its LSH band keys are
+    kept.
     """
     MinHash = _require_minhash()
     texts = _texts(texts)
     num_perm, k = int(spec.num_perm), int(spec.shingle)
+    ranges = _band_ranges(spec)
     template = MinHash(num_perm=num_perm, seed=int(spec.random_state))
     perms, scheme = template.permutations, template.scheme
-    sha1 = hashlib.sha1
-    rows, values = [], []
+    sha1, blake2b = hashlib.sha1, hashlib.blake2b
+    rows, keys = [], []
     for i, text in enumerate(texts):
         sh = shingles(text, k)
         if not sh:
@@ -208,15 +225,42 @@ def signatures(texts: Any, spec: DedupSpec) -> Signatures:
         mh.update_batch(np.frombuffer(b"".join([sha1(b).digest()[:4]
                                                 for b in blob.split(b"\n")]),
                                       dtype="<u4").tolist())
+        hv = np.asarray(mh.hashvalues, dtype=np.uint64)
+        # datasketch's bucket key of a band: the band's values, byte-swapped
+        keys.append(b"".join(blake2b(bytes(hv[a:b].byteswap().data), digest_size=8).digest()
+                             for a, b in ranges))
         rows.append(i)
-        values.append(mh.hashvalues)
-    hv = np.vstack(values) if values else np.zeros((0, num_perm), dtype=np.uint64)
-    if hv.size and int(hv.max()) >= 2**32:  # pragma: no cover - datasketch keeps 32 bits
-        raise CivictextError("near_duplicates: this datasketch version gives MinHash values "
-                             "of more than 32 bits; install datasketch>=1.6,<3")
+    bands = (np.frombuffer(b"".join(keys), dtype="<u8").reshape(len(keys), len(ranges))
+             if keys else np.zeros((0, len(ranges)), dtype=np.uint64))
     return Signatures(n=len(texts), rows=np.asarray(rows, dtype=np.int64),
-                      hashvalues=hv.astype(np.uint32),
+                      bands=bands.astype(np.uint64),
                       lengths=np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+
+
+def candidate_pairs(blocks: Sequence[Signatures]) -> list[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j`` corpus positions, that share an LSH band key:
+    the pairs datasketch's ``MinHashLSH`` proposes (each document queried
+    against those before it), sorted."""
+    pos, bands = [], []
+    start = 0
+    for b in blocks:
+        pos.append(b.rows + start)
+        bands.append(b.bands)
+        start += b.n
+    if not pos or not sum(len(p) for p in pos):
+        return []
+    where, keys = np.concatenate(pos), np.concatenate(bands)
+    pairs: set[tuple[int, int]] = set()
+    for col in keys.T:
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+        for group in np.split(order, cuts):
+            if len(group) > 1:
+                members = sorted(where[group].tolist())
+                pairs.update((members[x], members[y]) for y in range(1, len(members))
+                             for x in range(y))
+    return sorted(pairs)
 
 
 #: ``jaccard(pairs) -> similarities``: the exact Jaccard of the shingle sets of
@@ -273,18 +317,7 @@ def cluster(blocks: Sequence[Signatures], spec: DedupSpec, jaccard: PairJaccard)
             i = parent[i]
         return i
 
-    MinHash = _require_minhash()
-    lsh = _lsh_index(float(spec.threshold), int(spec.num_perm))
-    template = MinHash(num_perm=int(spec.num_perm), seed=int(spec.random_state))
-    perms, scheme = template.permutations, template.scheme
-    candidates: list[tuple[int, int]] = []
-    for b, off in zip(blocks, offsets):
-        for r, hv in zip(b.rows.tolist(), b.hashvalues):
-            i = int(off) + r
-            mh = MinHash(num_perm=int(spec.num_perm), seed=int(spec.random_state),
-                         permutations=perms, scheme=scheme, hashvalues=hv.astype(np.uint64))
-            candidates.extend((j, i) for j in sorted(int(c) for c in lsh.query(mh)))
-            lsh.insert(str(i), mh)
+    candidates = candidate_pairs(blocks)
     known: dict[tuple[int, int], float] = {}
     if candidates:
         known = dict(zip(candidates, jaccard(candidates)))
