@@ -20,6 +20,7 @@ from civictext.engines import LocalEngine, ScoreSpec, combine, process_partition
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from compare_runs import compare  # noqa: E402
+from conftest import write_duplicates_corpus  # noqa: E402
 
 distributed = pytest.importorskip("distributed")
 
@@ -121,35 +122,6 @@ def test_run_with_the_dask_engine_writes_the_local_outputs(corpus, client, folde
 
 
 # ------------------------------------------- near-duplicates from signatures
-def _duplicates_case(root: Path) -> Path:
-    """Four JSONL files whose stories are copied (with small edits) across files,
-    a repeated id across files and an empty text: near-duplicate clusters that
-    cross partitions, ``keep="longest"`` choosing a later member."""
-    import random
-
-    rng = random.Random(3)
-    words = ("cải cách hành chính người dân phường quận thủ tục công khai minh bạch cán bộ "
-             "tiếp dân văn hóa công sở ứng xử niềm nở đúng hẹn hồ sơ trực tuyến").split()
-    stories = [[rng.choice(words) for _ in range(50)] for _ in range(6)]
-    root.mkdir(parents=True)
-    n = 0
-    for k in range(4):
-        lines = []
-        for _ in range(8):
-            w = list(stories[rng.randrange(len(stories))])
-            for _ in range(rng.randrange(0, 6)):
-                w[rng.randrange(len(w))] = rng.choice(words)
-            if rng.random() < 0.3:
-                w += ["Ảnh", "minh", "họa"]
-            lines.append({"id": f"d{n}", "title": f"Tin {n}", "text": " ".join(w),
-                          "published": f"2024-0{k + 1}-1{k}", "source": "PLO"})
-            n += 1
-        lines.append({"id": "d0", "title": "Tin lặp", "text": "", "published": "2024-05-01"})
-        (root / f"f{k}.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False)
-                                                    for x in lines) + "\n", encoding="utf-8")
-    return root
-
-
 @pytest.mark.parametrize("keep", ["first", "longest"])
 def test_near_duplicates_from_partition_signatures_equal_the_whole_corpus(tmp_path, client,
                                                                           keep):
@@ -158,7 +130,7 @@ def test_near_duplicates_from_partition_signatures_equal_the_whole_corpus(tmp_pa
     from civictext.dedup import DedupSpec, near_duplicates
     from civictext.engines import near_duplicates_table
 
-    root = _duplicates_case(tmp_path / "c")
+    root = write_duplicates_corpus(tmp_path / "c")
     whole = read_corpus(root)
     expect = near_duplicates(whole, keep=keep, threshold=0.7, num_perm=64)
     assert expect["size"].max() > 2 and (~expect["is_representative"]).sum() > 5
@@ -184,7 +156,7 @@ def test_the_dask_engine_brings_signatures_not_texts_to_the_driver_for_dedup(tmp
 
     from civictext import dedup
 
-    root = _duplicates_case(tmp_path / "c")
+    root = write_duplicates_corpus(tmp_path / "c")
     _run(["run", str(root), "--out", str(tmp_path / "local"), "--jobs", "1"])
     real, on_driver = dedup.shingles, []
 
