@@ -77,7 +77,7 @@ def canonical(data: bytes, *, compresslevel: int | None = None) -> bytes:
 
     def renumber(node: Any) -> Any:
         if isinstance(node, dict):
-            out = {}
+            out: dict[str, Any] = {}
             for k, v in node.items():
                 if k == "__id__" and isinstance(v, int):
                     out[k] = ids.setdefault(v, len(ids) + 1)

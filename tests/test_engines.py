@@ -20,6 +20,7 @@ from civictext.engines import LocalEngine, ScoreSpec, combine, process_partition
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from compare_runs import compare  # noqa: E402
+
 from conftest import write_duplicates_corpus  # noqa: E402
 
 distributed = pytest.importorskip("distributed")
