@@ -486,9 +486,11 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CivictextError(f"--out {out} is a file; give a folder for the model")
+    from civictext.lexicon import load_lexicons
     from civictext.theme_model import coded_long
 
-    coded_long(args.coded, where="train-model")  # a wrong coded file fails before reading
+    # a wrong coded file fails before reading (the themes fit_theme_model reads)
+    coded_long(args.coded, load_lexicons().themes, where="train-model --coded")
     articles = _read(args, args.corpus)
     model = fit_theme_model(articles, args.coded, random_state=args.seed, C=args.C)
     model.save(out)

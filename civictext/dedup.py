@@ -7,8 +7,15 @@ Method
    ignored). Its *shingles* are the sets of ``shingle`` consecutive words
    (a document shorter than that has one shingle: all its words).
 2. A MinHash signature of ``num_perm`` permutations is computed per document
-   (datasketch, seeded with ``random_state``) and indexed in a MinHash LSH
-   index tuned for a Jaccard threshold 0.1 below ``threshold`` (at most 0.9).
+   (datasketch, seeded with ``random_state``) and cut into the bands of a
+   datasketch MinHash LSH index tuned for a Jaccard threshold 0.1 below
+   ``threshold`` (at most 0.9); each band is kept as an 8-byte digest of
+   datasketch's bucket key (:func:`signatures`). Two documents sharing a key in
+   any band are a candidate pair: the pairs ``MinHashLSH`` proposes
+   (:func:`candidate_pairs`). Signatures are computed per partition (by the
+   workers on the Dask engine) and clustered corpus-wide from the keys and the
+   text lengths alone (:func:`cluster`); candidate pairs are checked where the
+   texts are.
    LSH only *proposes* candidate pairs quickly; every candidate pair is then checked with the exact Jaccard
    similarity of the two shingle sets, and kept when it is ``>= threshold``.
    So the result does not depend on MinHash estimation error except for pairs

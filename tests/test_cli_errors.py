@@ -67,9 +67,13 @@ CASES = [(cmd, bad) for cmd, (_, bads) in BAD.items() for bad in bads]
 def _args(cmd, tmp_path, extra):
     urls = tmp_path / "urls.txt"
     urls.write_text("http://127.0.0.1:9/a\n", encoding="utf-8")
+    coded = tmp_path / "coded.csv"  # a valid coded file (checked before the corpus is read)
+    pd.read_csv(ROOT / "civictext/data/labels/labelled.csv")[
+        ["doc_id", "reform", "conduct", "satisfaction"]].assign(pi=1.0).to_csv(coded,
+                                                                               index=False)
     required = [str(tmp_path / a) if a.startswith("OUT") else
                 str(urls) if a == "URLS.txt" else str(ROOT / a) if a == "corpus/" else
-                str(ROOT / "civictext/data/labels/labelled.csv") if a == "CODED.csv" else a
+                str(coded) if a == "CODED.csv" else a
                 for a in BAD[cmd][0]]
     return [cmd, *required, *extra, "-q"]
 
