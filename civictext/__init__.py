@@ -103,6 +103,8 @@ _API = {
     "extract_article": "crawl",
     "near_duplicates": "dedup",
     "drop_near_duplicates": "dedup",
+    "drop_near_duplicates_result": "dedup",
+    "DedupResult": "dedup",
     "parse_date": "dates",
     "find_publication_date": "dates",
     "DateInfo": "dates",
