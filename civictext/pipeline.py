@@ -209,7 +209,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
 
         with _progress.stage("coverage"):
             cov = coverage_report(articles, load_lexicons())
-    trends = _trend_tables(config, kept, kept_scores, model)
+    trends = _trend_tables(config, kept, kept_scores, model, clusters)
     return RunResult(config=config, read=read, scores=scores, evidence=evidence, kept=kept,
                      kept_scores=kept_scores, kept_evidence=kept_evidence,
                      near_duplicates=clusters, model=model, topics_skipped=skipped,
@@ -282,7 +282,7 @@ def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
 
 
 def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFrame,
-                  model: Any) -> dict[str, Any]:
+                  model: Any, clusters: pd.DataFrame | None = None) -> dict[str, Any]:
     """``theme_trends`` once per table (plain and by group), topic trends, volume."""
     from civictext.trends import choose_freq, corpus_volume, theme_trends, topic_trends
 
@@ -290,7 +290,8 @@ def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFra
     freq = t.freq or choose_freq(kept)
     kw = dict(freq=freq, level=t.level, n_boot=t.n_boot, min_articles=t.min_articles,
               random_state=config.random_state)
-    ckw = dict(coded=t.coded, pooled=t.pooled) if t.coded is not None else {}
+    ckw = (dict(coded=t.coded, pooled=t.pooled, near_duplicates=clusters)
+           if t.coded is not None else {})
     with _progress.stage("trends (bootstrap)"), \
             _progress.bar(1 + bool(t.by) + (model is not None), desc="trends (bootstrap)",
                           unit="table") as bar:
