@@ -4,10 +4,11 @@
 
 Every file under either folder is compared by bytes, except ``manifest.json``
 (compared as JSON without ``timings``, the only part that differs between two
-runs), a saved topic model's ``model.skops`` (a zip whose member names are
-Python object ids, new in every process: compared by the contents of its
-arrays and its schema with those ids replaced, and its ``model.json`` without
-the zip's SHA-256) and PNG/SVG images (drawn from the CSVs next to them;
+runs), a saved topic model's ``model.skops`` (compared by the contents of its
+arrays and its schema with member names and ids replaced, and its ``model.json``
+without the zip's SHA-256: files saved before civictext's canonical model files
+named members by Python object id, new in every process; canonical files are
+byte-identical for the same model) and PNG/SVG images (drawn from the CSVs next to them;
 compared only with ``--images``). Prints one line per difference and exits 1 when there is
 any, 0 when the outputs are the same.
 """
@@ -59,10 +60,9 @@ def _skops_content(path: Path) -> tuple:
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         schema = z.read("schema.json").decode("utf-8")
-        for name in names:
-            if name.endswith(".npy"):
-                schema = schema.replace(name[:-4], "<array>")
         arrays = sorted(z.read(n) for n in names if n.endswith(".npy"))
+    # member names are object ids (skops) or 1, 2, ... (civictext's canonical files)
+    schema = re.sub(r'"file": "[^"]+\.(npy|npz|bin)"', r'"file": "<\1>"', schema)
     schema = re.sub(r'"__id__": \d+', '"__id__": 0', schema)
     return re.sub(r"\s+", " ", schema), arrays
 

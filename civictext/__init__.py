@@ -113,6 +113,8 @@ _API = {
     "extract_article": "ingest.crawl",
     "near_duplicates": "ingest.dedup",
     "drop_near_duplicates": "ingest.dedup",
+    "drop_near_duplicates_result": "ingest.dedup",
+    "DedupResult": "ingest.dedup",
     "parse_date": "ingest.dates",
     "find_publication_date": "ingest.dates",
     "DateInfo": "ingest.dates",

@@ -206,6 +206,36 @@ def _coded_options(args: argparse.Namespace) -> dict:
     return {"coded": args.coded, "pooled": bool(getattr(args, "pooled_correction", False))}
 
 
+_CODED_FIX = ("give the coded sample: a CSV with doc_id, theme, relevant and pi, or a filled "
+              "coding sheet (doc_id and one 0/1 column per theme) with its key file")
+
+
+def _check_file_arguments(args: argparse.Namespace) -> None:
+    """Read the small files a command uses late (--coded, --model) before any
+    work on the corpus, so a wrong path or a wrong table fails in a second, not
+    after reading and segmenting the corpus. Raises CivictextError naming the
+    argument and the file."""
+    _coded_options(args)  # --pooled-correction without --coded
+    coded = getattr(args, "coded", None)
+    if coded is not None and args.command in ("trends", "figures", "run"):
+        from civictext.errors import ValidationError
+        from civictext.themes.lexicon import load_lexicons
+        from civictext.themes.validation import read_coded
+
+        try:  # the themes these commands score: the bundled lexicon's
+            read_coded(coded, themes=load_lexicons().themes)
+        except ValidationError as exc:
+            msg = str(exc).removeprefix("read_coded: ")
+            if msg.endswith(" not found"):
+                msg += f"; check the path ({_CODED_FIX})"
+            raise ValidationError(f"--coded {msg}") from None
+    model = getattr(args, "model", None)
+    if model is not None:
+        from civictext.themes.model import load_theme_model
+
+        load_theme_model(model)  # a missing folder, a foreign or altered model file
+
+
 def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
     if getattr(args, "engine", "local") == "dask" and _read_options(args):
         raise CivictextError("--encoding, --field and --category-pattern are not supported with "
@@ -243,8 +273,8 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     from civictext.text.segmentation import load_stopwords, tokenize
 
     _check_out(args, "file", args.path, args.stopwords)
+    stopwords = load_stopwords(args.stopwords) if args.stopwords else None  # before reading
     articles = _read(args)
-    stopwords = load_stopwords(args.stopwords) if args.stopwords else None
     tokens = tokenize(articles, n_jobs=args.jobs, cache=not args.no_cache,
                       progress=not args.quiet, pos=args.pos, stopwords=stopwords)
     write_csv(args.out, tokens)
@@ -292,6 +322,7 @@ def _cmd_themes(args: argparse.Namespace) -> int:
     from civictext.themes.scoring import score_themes, theme_evidence
 
     lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
+    _check_file_arguments(args)
     articles = _read(args)
     scores = score_themes(articles, lexicon, threshold=args.threshold, presence=_presence(args),
                           model=args.model)
@@ -387,6 +418,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext.viz.plots import excluded_note
 
     _check_out(args, "file", args.path)
+    _check_file_arguments(args)
     articles = _read(args)
     scores = score_themes(articles, presence=_presence(args), model=args.model)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
@@ -406,6 +438,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     from civictext.viz.figures import build_figures
 
     _check_out(args, "folder", args.corpus)
+    _check_file_arguments(args)
     kw = {} if args.freq == "auto" else {"freq": args.freq}
     manifest = build_figures(args.corpus, args.out, random_state=args.seed,
                              strict=args.strict, progress=not args.quiet,
@@ -426,6 +459,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from civictext.pipeline import config_from_kwargs, run_pipeline
 
     _check_out(args, "folder", args.path)
+    _check_file_arguments(args)
     engine = None
     if args.engine == "dask":
         from civictext.engines.dask import DaskEngine
@@ -452,6 +486,11 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CivictextError(f"--out {out} is a file; give a folder for the model")
+    from civictext.themes.lexicon import load_lexicons
+    from civictext.themes.model import coded_long
+
+    # a wrong coded file fails before reading (the themes fit_theme_model reads)
+    coded_long(args.coded, load_lexicons().themes, where="train-model --coded")
     articles = _read(args, args.corpus)
     model = fit_theme_model(articles, args.coded, random_state=args.seed, C=args.C)
     model.save(out)

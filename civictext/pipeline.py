@@ -185,7 +185,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     (``civictext figures`` does not write it).
     """
     config.check()
-    read, scores, evidence = _read_and_score(config)
+    read, scores, evidence, clusters = _read_and_score(config)
     articles = read.articles
     log.info("read %d documents from %s", len(articles), config.corpus)
     if len(articles) == 0:  # not five empty figures and exit 0
@@ -196,8 +196,8 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
                           "read_corpus); give a folder of .txt, .html, .jsonl, .json or .csv "
                           "files")
     with _progress.stage("near-duplicates"):
-        kept, clusters = _deduplicated(articles, dedup=config.dedup,
-                                       random_state=config.random_state)
+        dedup = _deduplicated(articles, config, clusters)
+    kept, clusters = dedup.articles, dedup.clusters
     ids = set(kept["doc_id"])
     kept_scores = scores[scores["doc_id"].isin(ids)].reset_index(drop=True)
     kept_evidence = evidence[evidence["doc_id"].isin(ids)].reset_index(drop=True)
@@ -209,7 +209,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
 
         with _progress.stage("coverage"):
             cov = coverage_report(articles, load_lexicons())
-    trends = _trend_tables(config, kept, kept_scores, model)
+    trends = _trend_tables(config, kept, kept_scores, model, clusters)
     return RunResult(config=config, read=read, scores=scores, evidence=evidence, kept=kept,
                      kept_scores=kept_scores, kept_evidence=kept_evidence,
                      near_duplicates=clusters, model=model, topics_skipped=skipped,
@@ -218,31 +218,52 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
                      **trends)
 
 
-def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.DataFrame]:
+def _dedup_spec(config: RunConfig) -> Any:
+    """The near-duplicate parameters of a run (None without dedup): the first
+    of each cluster is kept; MinHash seeded with the run's seed."""
+    from civictext.ingest.dedup import DedupSpec
+
+    if not config.dedup:
+        return None
+    seed = DEFAULT_RANDOM_STATE if config.random_state is None else config.random_state
+    return DedupSpec(keep="first", random_state=int(seed))
+
+
+def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.DataFrame,
+                                                pd.DataFrame | None]:
     """The engine's part: the reader plan, its partitions through
-    ``engines.process_partition``, combined into corpus-wide tables."""
-    from civictext.engines.local import ScoreSpec, combine
+    ``engines.process_partition``, combined into corpus-wide tables; with
+    dedup, the engine's corpus-wide near-duplicate table (None: not clustered
+    by the engine)."""
+    from civictext.engines.local import ScoreSpec, combine, near_duplicates_table
     from civictext.ingest.reader import plan_corpus
 
     engine = _engine(config)
     plan = plan_corpus(config.corpus, config.read)
-    spec = ScoreSpec(presence=config.presence, theme_model=config.theme_model)
-    return combine(plan, engine.map(plan, engine.partitions(plan), spec))
+    spec = ScoreSpec(presence=config.presence, theme_model=config.theme_model,
+                     dedup=_dedup_spec(config))
+    results = engine.map(plan, engine.partitions(plan), spec)
+    read, scores, evidence = combine(plan, results)
+    clusters = near_duplicates_table(results, read.articles) if config.dedup else None
+    return read, scores, evidence, clusters
 
 
-def _deduplicated(articles: pd.DataFrame, *, dedup: bool,
-                  random_state: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _deduplicated(articles: pd.DataFrame, config: RunConfig,
+                  clusters: pd.DataFrame | None) -> Any:
     """The documents trends and figures count (near-duplicates dropped, the first
-    kept) and the cluster report (empty when ``dedup`` is False)."""
-    if dedup and len(articles) > 1:
-        from civictext.ingest.dedup import near_duplicates
+    kept) and the cluster report (empty when ``dedup`` is False), as a
+    ``DedupResult``. ``clusters``: the engine's table (computed from the
+    partitions' signatures); None for an engine that does not cluster, then
+    ``drop_near_duplicates_result`` runs here on the texts."""
+    from civictext.ingest.dedup import DedupResult, DedupSpec, drop_near_duplicates_result
 
-        # the report itself, not drop_near_duplicates' copy of it in attrs (pandas
-        # deep-copies attrs on every operation on the kept frame)
-        clusters = near_duplicates(articles, keep="first", random_state=random_state)
-        mask = clusters["is_representative"].to_numpy()
-        return articles.loc[mask].reset_index(drop=True), clusters
-    return articles, pd.DataFrame()
+    spec = _dedup_spec(config)
+    if spec is not None and len(articles) > 1:
+        if clusters is None:
+            return drop_near_duplicates_result(articles, **spec.as_dict())
+        return DedupResult.from_clusters(articles, clusters, spec)
+    return DedupResult(articles=articles, dropped=0, clusters=pd.DataFrame(),
+                       params=(spec or DedupSpec()).as_dict())
 
 
 def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
@@ -261,7 +282,7 @@ def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
 
 
 def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFrame,
-                  model: Any) -> dict[str, Any]:
+                  model: Any, clusters: pd.DataFrame | None = None) -> dict[str, Any]:
     """``theme_trends`` once per table (plain and by group), topic trends, volume."""
     from civictext.trends.shares import choose_freq, corpus_volume, theme_trends, topic_trends
 
@@ -269,7 +290,8 @@ def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFra
     freq = t.freq or choose_freq(kept)
     kw = dict(freq=freq, level=t.level, n_boot=t.n_boot, min_articles=t.min_articles,
               random_state=config.random_state)
-    ckw = dict(coded=t.coded, pooled=t.pooled) if t.coded is not None else {}
+    ckw = (dict(coded=t.coded, pooled=t.pooled, near_duplicates=clusters)
+           if t.coded is not None else {})
     with _progress.stage("trends (bootstrap)"), \
             _progress.bar(1 + bool(t.by) + (model is not None), desc="trends (bootstrap)",
                           unit="table") as bar:

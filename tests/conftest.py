@@ -6,6 +6,7 @@ marker and the ``shared_corpora`` fixture, which skips where it is absent.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -73,3 +74,32 @@ TEXT_OTHER = "Đội tuyển bóng đá giành chiến thắng 2-0 trong trận 
 def small_texts() -> dict[str, str]:
     return {"reform": TEXT_REFORM, "conduct": TEXT_CONDUCT,
             "satisfaction": TEXT_SATISFACTION, "other": TEXT_OTHER}
+
+
+def write_duplicates_corpus(root: Path) -> Path:
+    """Four JSONL files whose stories are copied (with small edits) across files,
+    a repeated id across files and an empty text: near-duplicate clusters that
+    cross partitions, ``keep="longest"`` choosing a later member."""
+    import random
+
+    rng = random.Random(3)
+    words = ("cải cách hành chính người dân phường quận thủ tục công khai minh bạch cán bộ "
+             "tiếp dân văn hóa công sở ứng xử niềm nở đúng hẹn hồ sơ trực tuyến").split()
+    stories = [[rng.choice(words) for _ in range(50)] for _ in range(6)]
+    root.mkdir(parents=True)
+    n = 0
+    for k in range(4):
+        lines = []
+        for _ in range(8):
+            w = list(stories[rng.randrange(len(stories))])
+            for _ in range(rng.randrange(0, 6)):
+                w[rng.randrange(len(w))] = rng.choice(words)
+            if rng.random() < 0.3:
+                w += ["Ảnh", "minh", "họa"]
+            lines.append({"id": f"d{n}", "title": f"Tin {n}", "text": " ".join(w),
+                          "published": f"2024-0{k + 1}-1{k}", "source": "PLO"})
+            n += 1
+        lines.append({"id": "d0", "title": "Tin lặp", "text": "", "published": "2024-05-01"})
+        (root / f"f{k}.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False)
+                                                    for x in lines) + "\n", encoding="utf-8")
+    return root

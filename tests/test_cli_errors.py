@@ -67,9 +67,13 @@ CASES = [(cmd, bad) for cmd, (_, bads) in BAD.items() for bad in bads]
 def _args(cmd, tmp_path, extra):
     urls = tmp_path / "urls.txt"
     urls.write_text("http://127.0.0.1:9/a\n", encoding="utf-8")
+    coded = tmp_path / "coded.csv"  # a valid coded file (checked before the corpus is read)
+    pd.read_csv(ROOT / "civictext/data/labels/labelled.csv")[
+        ["doc_id", "reform", "conduct", "satisfaction"]].assign(pi=1.0).to_csv(coded,
+                                                                               index=False)
     required = [str(tmp_path / a) if a.startswith("OUT") else
                 str(urls) if a == "URLS.txt" else str(ROOT / a) if a == "corpus/" else
-                str(ROOT / "civictext/data/labels/labelled.csv") if a == "CODED.csv" else a
+                str(coded) if a == "CODED.csv" else a
                 for a in BAD[cmd][0]]
     return [cmd, *required, *extra, "-q"]
 
@@ -297,3 +301,60 @@ def test_single_file_outputs_are_locked_and_cleaned(tmp_path, capsys, monkeypatc
     err = _one_line_error(capsys, "coverage")
     assert "another civictext command is writing" in err
     assert _os.path.getsize(out) > 0
+
+
+def _refuse_reading(monkeypatch):
+    """Make any read of the corpus an internal error (exit 1), so exit 2 proves the
+    file argument was checked before any work on the corpus."""
+    import civictext.ingest.reader as corpus
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the corpus was read before the file arguments were checked")
+
+    for name in ("read_corpus", "read_corpus_result", "plan_corpus"):
+        monkeypatch.setattr(corpus, name, boom)
+
+
+_COMMANDS_WITH_CODED = {
+    "trends": ["trends", "corpus/", "--out", "{t}/t.csv"],
+    "figures": ["figures", "--corpus", "corpus/", "--out", "{t}/figs"],
+    "run": ["run", "corpus/", "--out", "{t}/run"],
+}
+
+
+@pytest.mark.parametrize("cmd", sorted(_COMMANDS_WITH_CODED))
+@pytest.mark.parametrize("problem", ["missing", "wrong-columns", "unknown-theme"])
+def test_a_bad_coded_file_is_named_before_the_corpus_is_read(cmd, problem, tmp_path, capsys,
+                                                             monkeypatch):
+    monkeypatch.chdir(ROOT)
+    coded = tmp_path / "coded.csv"
+    if problem == "wrong-columns":
+        coded.write_text("id,label\na,1\n", encoding="utf-8")
+    elif problem == "unknown-theme":
+        coded.write_text("doc_id,theme,relevant,pi\na,weather,1,0.5\n", encoding="utf-8")
+    _refuse_reading(monkeypatch)
+    argv = [a.format(t=tmp_path) for a in _COMMANDS_WITH_CODED[cmd]]
+    assert cli.main([*argv, "--coded", str(coded), "-q"]) == 2
+    err = _one_line_error(capsys, cmd)
+    assert "--coded" in err and str(coded) in err, err
+    fix = {"missing": "not found; check the path", "wrong-columns": "doc_id column",
+           "unknown-theme": "weather"}[problem]
+    assert fix in err, err
+
+
+@pytest.mark.parametrize("argv", [
+    ["trends", "corpus/", "--out", "{t}/t.csv", "--model", "{t}/no-model"],
+    ["figures", "--corpus", "corpus/", "--out", "{t}/figs", "--model", "{t}/no-model"],
+    ["run", "corpus/", "--out", "{t}/run", "--model", "{t}/no-model"],
+    ["themes", "corpus/", "--out", "{t}/s.csv", "--model", "{t}/no-model"],
+    ["tokenize", "corpus/", "--out", "{t}/tok.csv", "--stopwords", "{t}/no-stopwords.txt"],
+    ["train-model", "{t}/no-coded.csv", "--corpus", "corpus/", "--out", "{t}/m"],
+])
+def test_other_late_file_arguments_are_named_before_the_corpus_is_read(argv, tmp_path, capsys,
+                                                                       monkeypatch):
+    monkeypatch.chdir(ROOT)
+    _refuse_reading(monkeypatch)
+    argv = [a.format(t=tmp_path) for a in argv]
+    assert cli.main([*argv, "-q"]) == 2
+    err = _one_line_error(capsys, argv[0])
+    assert str(tmp_path / "no-") in err, err

@@ -332,6 +332,35 @@ def test_coded_near_duplicates_are_left_out_with_a_warning(planted):
     assert tr["n_coded"].sum() == len(coded) - 1
 
 
+
+def test_a_run_tells_coded_near_duplicates_from_ids_not_in_the_corpus(tmp_path):
+    """run --coded: a coded document that the run dropped as a near-duplicate is left
+    out with the warning, not refused as an id of another corpus."""
+    import json
+
+    from civictext.pipeline import RunConfig, TopicSpec, TrendSpec, run
+
+    body = ("Phường tổ chức tiếp nhận hồ sơ trực tuyến, cán bộ bộ phận một cửa hướng dẫn "
+            "người dân từng bước, thời gian giải quyết thủ tục rút ngắn một nửa. ") * 6
+    rows = [{"id": "a", "title": "Phường rút ngắn thủ tục", "text": body,
+             "published": "2024-03-02"},
+            {"id": "a-copy", "title": "Phường rút ngắn thủ tục", "text": body + " Hết.",
+             "published": "2024-03-03"},
+            {"id": "b", "title": "Giải bóng đá thiếu nhi", "text": "Các đội thi đấu sôi nổi. " * 20,
+             "published": "2024-03-04"}]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    coded = pd.DataFrame({"doc_id": ["a", "a-copy", "b"], "theme": "reform",
+                          "relevant": [1, 1, 0], "pi": 1.0})
+    config = RunConfig(corpus=corpus, presence="focus", topics=TopicSpec(enabled=False),
+                       trends=TrendSpec(by=None, freq="M", n_boot=0, coded=coded), n_jobs=1)
+    with pytest.warns(CivictextWarning, match="1 coded document\\(s\\) were dropped as near"):
+        result = run(config)
+    assert result.n_duplicates_dropped == 1
+    assert result.trends.attrs["correction"]["coded_dropped_as_duplicates"] == 1
+
+
 # ------------------------------------------------------------- CLI, figures
 MINI = Path(__file__).resolve().parent / "data" / "mini_corpus"
 

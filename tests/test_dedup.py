@@ -1,6 +1,7 @@
 """Near-duplicate detection on syndicated copies written for these tests."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -195,36 +196,72 @@ def test_every_document_in_exactly_one_consistent_cluster(texts, keep):
     assert len(kept) + kept.attrs["dropped"] == len(df) == report["cluster"].nunique() + kept.attrs["dropped"]
 
 
-def test_signatures_are_datasketchs_default_minhash(monkeypatch):
+def test_band_keys_are_those_of_datasketchs_default_minhash_and_lsh():
     """The shared permutations and batched SHA-1 give, per document, the signature
-    that MinHash(num_perm, seed).update_batch(shingles) gives: same LSH proposals."""
+    MinHash(num_perm, seed).update_batch(shingles) gives, and the band keys pair
+    exactly the documents datasketch's MinHashLSH proposes: the same pairs are
+    checked whichever process (or Dask worker) computes the keys."""
+    import random
+
     from datasketch import MinHash
 
     from civictext.ingest import dedup
 
-    seen = []
-    real = dedup._lsh_index
-
-    def recording(threshold, num_perm):
-        lsh = real(threshold, num_perm)
-        insert = lsh.insert
-
-        def record(key, mh):
-            seen.append((key, mh.hashvalues.copy()))
-            insert(key, mh)
-
-        lsh.insert = record
-        return lsh
-
-    monkeypatch.setattr(dedup, "_lsh_index", recording)
-    texts = ["Cải cách hành chính ở Hà Nội", "Hà Nội", "một hai ba bốn năm sáu bảy", ""]
-    sets = [dedup.shingles(t, 3) for t in texts]
-    dedup._clusters(sets, threshold=0.8, num_perm=64, random_state=7)
-    assert [k for k, _ in seen] == ["0", "1", "2"]
-    for key, values in seen:
+    rng = random.Random(5)
+    words = "một hai ba bốn năm sáu bảy tám chín mười".split()
+    base = [[rng.choice(words) for _ in range(30)] for _ in range(5)]
+    texts = ["", "Hà Nội"]
+    for _ in range(60):
+        w = list(rng.choice(base))
+        for _ in range(rng.randrange(8)):
+            w[rng.randrange(30)] = rng.choice(words)
+        texts.append(" ".join(w))
+    spec = dedup.DedupSpec(threshold=0.6, num_perm=64, random_state=7)
+    sig = dedup.signatures(texts, spec)
+    assert sig.n == len(texts) and sig.rows.tolist() == list(range(1, len(texts)))
+    assert sig.bands.dtype == np.uint64 and sig.lengths.tolist() == [len(t) for t in texts]
+    lsh = dedup._lsh_index(0.6, 64)
+    assert sig.bands.shape == (len(texts) - 1, lsh.b)
+    expect = set()
+    for i in sig.rows.tolist():
         ref = MinHash(num_perm=64, seed=7)
-        ref.update_batch([s.encode("utf-8") for s in sorted(sets[int(key)])])
-        assert (values == ref.hashvalues).all()
+        ref.update_batch([x.encode("utf-8") for x in sorted(dedup.shingles(texts[i], 3))])
+        expect.update((int(j), i) for j in lsh.query(ref))
+        lsh.insert(i, ref)
+    assert 0 < len(expect) < len(texts) ** 2 / 4
+    halves = [dedup.signatures(texts[:20], spec), dedup.signatures(texts[20:], spec)]
+    assert dedup.candidate_pairs([sig]) == dedup.candidate_pairs(halves) == sorted(expect)
+
+
+def test_clusters_from_signatures_of_blocks_do_not_depend_on_the_blocks(articles):
+    """The corpus cut into blocks (partitions) at any point: the same clusters."""
+    from civictext.ingest import dedup
+
+    spec = dedup.DedupSpec(keep="longest", threshold=0.5)
+    texts = articles["text"].tolist()
+    expect = near_duplicates(articles, keep="longest", threshold=0.5)
+    for cuts in ([], [1], [2, 3], list(range(1, len(texts)))):
+        bounds = [0, *cuts, len(texts)]
+        blocks = [texts[a:b] for a, b in zip(bounds, bounds[1:])]
+        got = dedup.cluster([dedup.signatures(t, spec) for t in blocks], spec,
+                            dedup.local_jaccard(blocks, spec))
+        pd.testing.assert_frame_equal(dedup.report_frame(articles["doc_id"], got), expect)
+
+
+def test_drop_near_duplicates_result_keeps_the_report_out_of_attrs(articles):
+    import civictext as ct
+    from civictext.config import DEFAULT_RANDOM_STATE
+
+    res = ct.drop_near_duplicates_result(articles, keep="longest")
+    assert isinstance(res, ct.DedupResult)
+    old = drop_near_duplicates(articles, keep="longest")
+    assert res.articles["doc_id"].tolist() == old["doc_id"].tolist()
+    assert res.articles.index.tolist() == list(range(len(res.articles)))
+    assert res.dropped == old.attrs["dropped"] > 0 and res.articles.attrs == {}
+    pd.testing.assert_frame_equal(res.clusters, old.attrs["near_duplicates"])
+    assert res.params == old.attrs["dedup"] == {"keep": "longest", "threshold": 0.8,
+                                                "num_perm": 128, "shingle": 3,
+                                                "random_state": DEFAULT_RANDOM_STATE}
 
 
 def test_shingles_are_the_k_word_windows():

@@ -456,3 +456,23 @@ def test_reading_file_by_file_gives_the_folder_table(tmp_path):
     pd.testing.assert_frame_equal(parts, whole)
     assert whole["category"].tolist() == ["kinh-te", "", "xa-hoi"]
     assert whole["published"].tolist()[1] == "2020-03-04"
+
+
+def test_the_engine_clusters_near_duplicates_across_worker_processes(client, tmp_path):
+    """2 worker processes, one file per partition: signatures and band keys made in
+    two processes, pairs checked on the workers, the whole corpus's clusters."""
+    from civictext.engines.local import ScoreSpec, combine, near_duplicates_table
+    from civictext.ingest.dedup import DedupSpec, near_duplicates
+    from civictext.ingest.reader import plan_corpus, read_corpus
+    from conftest import write_duplicates_corpus
+
+    root = write_duplicates_corpus(tmp_path / "c")
+    expect = near_duplicates(read_corpus(root), keep="longest", threshold=0.7)
+    assert (~expect["is_representative"]).sum() > 5
+    plan = plan_corpus(root)
+    engine = cd.DaskEngine(scheduler=client, partition_size=1)
+    spec = ScoreSpec(presence="focus", dedup=DedupSpec(keep="longest", threshold=0.7))
+    res = engine.map(plan, engine.partitions(plan), spec)
+    assert len(res) == 4 and all(r.signatures is not None for r in res)
+    read, _, _ = combine(plan, res)
+    pd.testing.assert_frame_equal(near_duplicates_table(res, read.articles), expect)

@@ -21,6 +21,8 @@ from civictext.ingest.reader import ReadOptions, plan_corpus, read_corpus, read_
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from compare_runs import compare  # noqa: E402
 
+from conftest import write_duplicates_corpus  # noqa: E402
+
 distributed = pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,3 +120,56 @@ def test_run_with_the_dask_engine_writes_the_local_outputs(corpus, client, folde
     assert manifest["timings"]["engine"] == "dask"
     assert manifest["parameters"]["presence"] == "auto"  # the theme model, on the workers
     assert (tmp_path / "dask" / "scores.csv").read_text().splitlines()[0].count("p_model")
+
+
+# ------------------------------------------- near-duplicates from signatures
+@pytest.mark.parametrize("keep", ["first", "longest"])
+def test_near_duplicates_from_partition_signatures_equal_the_whole_corpus(tmp_path, client,
+                                                                          keep):
+    """Signatures per partition, clustered on the driver, the pairs checked where the
+    texts are: the table near_duplicates gives on the whole corpus, on both engines."""
+    from civictext.engines.local import near_duplicates_table
+    from civictext.ingest.dedup import DedupSpec, near_duplicates
+
+    root = write_duplicates_corpus(tmp_path / "c")
+    whole = read_corpus(root)
+    expect = near_duplicates(whole, keep=keep, threshold=0.7, num_perm=64)
+    assert expect["size"].max() > 2 and (~expect["is_representative"]).sum() > 5
+    assert (expect["representative"] != expect["doc_id"]).any()
+    plan = plan_corpus(root)
+    spec = ScoreSpec(presence="focus", dedup=DedupSpec(keep=keep, threshold=0.7, num_perm=64))
+    engines = [(LocalEngine(), 1), (LocalEngine(partition_size=1), 4),
+               (cd.DaskEngine(scheduler=client, partition_size=1), 4)]
+    for engine, n_groups in engines:
+        groups = engine.partitions(plan)
+        assert len(groups) == n_groups
+        res = engine.map(plan, groups, spec)
+        read, _, _ = combine(plan, res)
+        pd.testing.assert_frame_equal(near_duplicates_table(res, read.articles), expect)
+
+
+def test_the_dask_engine_brings_signatures_not_texts_to_the_driver_for_dedup(tmp_path, client,
+                                                                             monkeypatch):
+    """No shingling on the driver (the workers are threads here, so the driver is
+    the main thread): signatures, lengths and one float per checked pair come back;
+    the run's near_duplicates.csv is the local engine's."""
+    import threading
+
+    from civictext.ingest import dedup
+
+    root = write_duplicates_corpus(tmp_path / "c")
+    _run(["run", str(root), "--out", str(tmp_path / "local"), "--jobs", "1"])
+    real, on_driver = dedup.shingles, []
+
+    def watched(text: str, k: int = 3) -> set[str]:
+        if threading.current_thread() is threading.main_thread():
+            on_driver.append(text[:20])
+        return real(text, k)
+
+    monkeypatch.setattr(dedup, "shingles", watched)
+    _run(["run", str(root), "--out", str(tmp_path / "dask"), "--engine", "dask",
+          "--scheduler", client.scheduler.address, "--partition-mb", "0.000001"])
+    assert on_driver == []
+    assert compare(tmp_path / "local", tmp_path / "dask") == []
+    clusters = pd.read_csv(tmp_path / "dask" / "near_duplicates.csv")
+    assert (~clusters["is_representative"]).sum() > 5

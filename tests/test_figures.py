@@ -174,7 +174,8 @@ def fake_stages(monkeypatch, small_planted):
 
     def read_and_score(config):  # the engine's part: read the corpus, score, evidence
         calls["read"] = (str(config.corpus), config.read.strict, config.progress)
-        return ReadResult(arts.copy(), [], [], [], {}), scores.copy(), ev.copy()
+        # no clusters from the engine: the pipeline de-duplicates on the driver
+        return ReadResult(arts.copy(), [], [], [], {}), scores.copy(), ev.copy(), None
 
     monkeypatch.setattr(pipeline, "_read_and_score", read_and_score)
     corpus = types.ModuleType("civictext.ingest.reader")

@@ -253,3 +253,19 @@ def test_a_custom_lexicon_does_not_change_the_models_features(lab, model, caplog
     np.testing.assert_allclose(other["p_model"].to_numpy(), base["p_model"].to_numpy())
     hi = ct.score_themes(lab, n_tokens=n, model=model, presence="model", threshold=5)
     np.testing.assert_allclose(hi["p_model"].to_numpy(), base["p_model"].to_numpy())
+
+
+def test_saved_files_are_the_same_bytes_on_every_save_and_fit(tmp_path, lab, model):
+    """Saving a fitted model twice, or fitting it again with the same random_state,
+    gives byte-identical files (model.skops had memory addresses and time stamps);
+    the canonical file still loads to the same model."""
+    model.save(tmp_path / "a")
+    model.save(tmp_path / "b")
+    fit_theme_model(lab, lab, random_state=0).save(tmp_path / "c")
+    for name in ("model.skops", "model.json", "vocabulary.json", "MODEL_CARD.md"):
+        first = (tmp_path / "a" / name).read_bytes()
+        assert first == (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name
+                                                                   ).read_bytes(), name
+    back = load_theme_model(tmp_path / "c")
+    np.testing.assert_array_equal(back.predict_proba(lab)["p_model"],
+                                  model.predict_proba(lab)["p_model"])

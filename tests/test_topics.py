@@ -738,3 +738,36 @@ def test_seeded_fit_is_the_same_with_scikit_learns_step(monkeypatch, synth):
     plain = fit()
     for name in ("doc_topics", "top_terms", "topics"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(plain, name), check_exact=True)
+
+
+_SAVE_IN_A_PROCESS = """
+import sys
+from civictext.ingest.synthetic import generate_corpus
+from civictext.topics.model import fit_topics
+model = fit_topics(generate_corpus(40, random_state=1), method="nmf", n_topics=3,
+                   random_state=0)
+model.save(sys.argv[1] + "/a")
+model.save(sys.argv[1] + "/b")
+"""
+
+
+def test_saved_model_files_are_the_same_bytes_in_every_save_and_process(tmp_path, seeded_themed):
+    """The same fit saved twice, and fitted again in another process with another
+    string-hash seed, gives byte-identical model.skops and model.json (skops named
+    arrays by memory address and stamped the time), and still loads."""
+    import os
+    import subprocess
+
+    for k, seed in enumerate(("1", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", _SAVE_IN_A_PROCESS, str(tmp_path / f"p{k}")],
+                       check=True, env=env, capture_output=True)
+    for name in ("model.skops", "model.json"):
+        got = {(tmp_path / p / s / name).read_bytes() for p in ("p0", "p1") for s in "ab"}
+        assert len(got) == 1, name
+    loaded = TopicModel.load(tmp_path / "p0" / "a")
+    assert loaded.n_topics == 3
+    seeded_themed.save(tmp_path / "s1")
+    seeded_themed.save(tmp_path / "s2")
+    assert ((tmp_path / "s1" / "model.skops").read_bytes()
+            == (tmp_path / "s2" / "model.skops").read_bytes())

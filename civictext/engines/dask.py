@@ -630,6 +630,25 @@ def _process_partition_task(plan: Any, files: list[str], spec: Any, index: int) 
     return process_partition(plan, [Path(f) for f in files], spec, index=index)
 
 
+def _signatures_of(result: Any) -> Any:
+    """A partition's MinHash signatures (what the driver gathers for dedup)."""
+    return result.signatures
+
+
+def _without_signatures(result: Any) -> Any:
+    return dataclasses.replace(result, signatures=None)
+
+
+def _pair_jaccard_task(left: Any, right: Any, pairs: list[tuple[int, int]],
+                       shingle: int) -> list[float]:
+    """Exact Jaccard of candidate pairs, rows of partition ``left`` with rows of
+    ``right``, on the worker (the texts never go to the driver for dedup)."""
+    from civictext.engines.local import pair_jaccard
+
+    return pair_jaccard(left.articles["text"], pairs, shingle,
+                        None if right is left else right.articles["text"])
+
+
 @dataclasses.dataclass(frozen=True)
 class DaskEngine:
     """Schedule :func:`civictext.engines.local.process_partition` on a Dask cluster.
@@ -701,9 +720,54 @@ class DaskEngine:
                     f"{', '.join(plan.rel(p) for p in groups[i][:3])}"
                     f"{', ...' if len(groups[i]) > 3 else ''}), with {type(exc).__name__}: "
                     f"{exc}") from exc
-            return client.gather(futures)
+            if spec.dedup is None:
+                return client.gather(futures)
+            return self._gather_deduplicated(client, futures, spec.dedup)
         finally:
             close()
+
+    @staticmethod
+    def _gather_deduplicated(client: Any, futures: list[Any], dedup: Any) -> list[Any]:
+        """The partitions' results, with near-duplicates clustered from signatures.
+
+        Only each partition's MinHash signatures and text lengths come to the
+        driver for this; the candidate pairs LSH proposes (and each member with
+        its representative) are checked exactly by tasks on the workers that
+        hold the partitions' texts, which send back one float per pair. The
+        results are then gathered without their signatures (already here).
+        """
+        from civictext.engines.local import attach_clusters, cluster_signatures, group_pairs
+
+        token = time.time_ns()
+        sigs = client.gather([client.submit(_signatures_of, f, pure=False,
+                                            key=f"civictext-sig-{i}-{token}")
+                              for i, f in enumerate(futures)])
+        offsets = [0]
+        for b in sigs:
+            offsets.append(offsets[-1] + b.n)
+        rounds = [0]
+
+        def jaccard(pairs: list[tuple[int, int]]) -> list[float]:
+            groups = group_pairs(offsets, pairs)
+            rounds[0] += 1
+            tasks = [client.submit(_pair_jaccard_task, futures[pa], futures[pb],
+                                   [(a, b) for _, a, b in items], int(dedup.shingle),
+                                   pure=False, key=f"civictext-jac-{rounds[0]}-{pa}-{pb}-{token}")
+                     for (pa, pb), items in groups.items()]
+            out = [0.0] * len(pairs)
+            for items, vals in zip(groups.values(), client.gather(tasks)):
+                for (k, _, _), v in zip(items, vals):
+                    out[k] = v
+            return out
+
+        clusters = cluster_signatures(sigs, dedup, jaccard)  # before the texts come here
+        results = client.gather([client.submit(_without_signatures, f, pure=False,
+                                               key=f"civictext-res-{i}-{token}")
+                                 for i, f in enumerate(futures)])
+        for r, b in zip(results, sigs):
+            r.signatures = b
+        attach_clusters(results, clusters)
+        return results
 
     def _connect(self) -> tuple[Any, Callable[[], None]]:
         distributed = _require_dask()

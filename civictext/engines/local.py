@@ -31,6 +31,7 @@ Adding an engine: a class with ``map(plan, groups, spec) -> list[PartitionResult
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,15 @@ from typing import Any, Protocol, Sequence
 import pandas as pd
 
 from civictext import _progress
+from civictext.ingest.dedup import (
+    Clusters,
+    DedupSpec,
+    PairJaccard,
+    Signatures,
+    cluster,
+    report_frame,
+    signatures,
+)
 from civictext.ingest.reader import (
     FilesRead,
     ReadPlan,
@@ -46,12 +56,13 @@ from civictext.ingest.reader import (
     articles_frame,
     assemble_read,
     read_files,
-    unique_rows,
+    rename_duplicates,
 )
 from civictext.themes.scoring import DEFAULT_PRESENCE
 
 __all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
-           "Engine"]
+           "Engine", "near_duplicate_clusters", "near_duplicates_table", "cluster_signatures",
+           "attach_clusters"]
 
 _KEYS = ("doc_id", "parent_id", "path", "kind")
 
@@ -64,7 +75,9 @@ class ScoreSpec:
     None for the shipped model, a folder, or a ``ThemeModel``); ``lexicon`` to
     ``score_themes`` and ``theme_evidence`` (None: the bundled lexicons);
     ``n_jobs`` and ``cache`` to ``count_tokens`` (``n_jobs=None``: the run's
-    ``--jobs``).
+    ``--jobs``); ``dedup`` (None: no near-duplicate pass): the MinHash
+    signatures of every partition are computed with the partition, and the
+    engine clusters them corpus-wide (:func:`near_duplicate_clusters`).
     """
 
     presence: str = DEFAULT_PRESENCE
@@ -72,6 +85,7 @@ class ScoreSpec:
     lexicon: Any = None
     n_jobs: int | None = None
     cache: bool = True
+    dedup: DedupSpec | None = None
 
 
 @dataclass
@@ -80,6 +94,9 @@ class PartitionResult:
 
     ``read.rows`` holds only each row's original ``doc_id, parent_id, path,
     kind`` (what the corpus-wide renaming needs), not the text.
+    ``signatures``: the partition's MinHash signatures (with ``ScoreSpec.dedup``);
+    ``near``: this partition's rows of the corpus-wide near-duplicate clusters
+    (by corpus position), set by the engine after every partition is done.
     """
 
     index: int
@@ -87,6 +104,8 @@ class PartitionResult:
     articles: pd.DataFrame
     scores: pd.DataFrame
     evidence: pd.DataFrame
+    signatures: Signatures | None = None
+    near: Clusters | None = None
 
 
 def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
@@ -102,8 +121,12 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
 
     with _progress.stage("reading"):
         part = read_files(plan, files, progress=progress, limit=limit)
-        articles = articles_frame(unique_rows(part.rows))
-        part.rows = [{k: r[k] for k in _KEYS} for r in part.rows]
+        # what the corpus-wide renaming needs, then the rows renamed in place (no
+        # copy of every row) and dropped as soon as the table is built
+        keys = [{k: r[k] for k in _KEYS} for r in part.rows]
+        rename_duplicates(part.rows)
+        articles = articles_frame(part.rows)
+        part.rows = keys
     with _progress.stage("themes"):
         if len(articles):
             n_tokens = count_tokens(articles, n_jobs=spec.n_jobs, cache=spec.cache)
@@ -112,9 +135,115 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
             evidence = theme_evidence(articles, spec.lexicon)
         else:
             scores = evidence = pd.DataFrame()
+    sigs = None
+    if spec.dedup is not None:
+        with _progress.stage("near-duplicates (signatures)"):
+            sigs = signatures(articles["text"] if len(articles) else [], spec.dedup)
     return PartitionResult(index=index, read=part, articles=articles,
                            scores=scores.reset_index(drop=True),
-                           evidence=evidence.reset_index(drop=True))
+                           evidence=evidence.reset_index(drop=True), signatures=sigs)
+
+
+def _offsets(blocks: Sequence[Signatures]) -> list[int]:
+    out = [0]
+    for b in blocks:
+        out.append(out[-1] + b.n)
+    return out
+
+
+def _partition_of(offsets: Sequence[int], pos: int) -> int:
+    return bisect.bisect_right(offsets, pos) - 1
+
+
+def pair_jaccard(texts: Any, pairs: Sequence[tuple[int, int]], shingle: int,
+                 other: Any = None) -> list[float]:
+    """Exact Jaccard of the shingle sets of rows ``(a, b)`` of ``texts`` (``b`` of
+    ``other`` when given): the check of one group of candidate pairs, run where
+    the texts are."""
+    from civictext.ingest.dedup import _jaccard, shingles
+
+    other = texts if other is None else other
+    left: dict[int, set[str]] = {}
+    right: dict[int, set[str]] = left if other is texts else {}
+
+    def get(memo: dict[int, set[str]], col: Any, r: int) -> set[str]:
+        if r not in memo:
+            t = col.iloc[r]
+            memo[r] = shingles("" if pd.isna(t) else str(t), shingle)
+        return memo[r]
+
+    return [_jaccard(get(left, texts, a), get(right, other, b)) for a, b in pairs]
+
+
+def group_pairs(offsets: Sequence[int], pairs: Sequence[tuple[int, int]]
+                ) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
+    """Corpus-position pairs grouped by (partition, partition): ``(k, row_a, row_b)``
+    with ``k`` the pair's place in ``pairs``."""
+    groups: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for k, (i, j) in enumerate(pairs):
+        pa, pb = _partition_of(offsets, i), _partition_of(offsets, j)
+        groups.setdefault((pa, pb), []).append((k, i - offsets[pa], j - offsets[pb]))
+    return groups
+
+
+def near_duplicate_clusters(results: Sequence[PartitionResult], spec: DedupSpec,
+                            jaccard: PairJaccard | None = None) -> None:
+    """Cluster the partitions' signatures corpus-wide; set every result's ``near``.
+
+    ``results`` in plan order, each with its ``signatures``. ``jaccard``
+    checks candidate pairs where the texts are (default: in this process, from
+    the results' articles); the Dask engine passes one that runs on the
+    workers, so only signatures and lengths come to the driver for this.
+    """
+    blocks = [r.signatures for r in results]
+    if any(b is None for b in blocks):
+        return
+    offsets = _offsets(blocks)  # type: ignore[arg-type]
+    if jaccard is None:
+        jaccard = _local_jaccard(results, offsets, int(spec.shingle))
+    attach_clusters(results, cluster_signatures(blocks, spec, jaccard))  # type: ignore[arg-type]
+
+
+def cluster_signatures(blocks: Sequence[Signatures], spec: DedupSpec,
+                       jaccard: PairJaccard) -> Clusters:
+    """:func:`civictext.ingest.dedup.cluster` as the run's "near-duplicates" stage."""
+    with _progress.stage("near-duplicates"):
+        return cluster(blocks, spec, jaccard)
+
+
+def attach_clusters(results: Sequence[PartitionResult], clusters: Clusters) -> None:
+    """Give every result (plan order) its rows of the corpus-wide ``clusters``."""
+    start = 0
+    for r in results:
+        n = len(r.articles)
+        r.near = clusters.slice(start, start + n)
+        start += n
+
+
+def _local_jaccard(results: Sequence[PartitionResult], offsets: Sequence[int],
+                   shingle: int) -> PairJaccard:
+    """The pairs' exact Jaccard from the results' texts, in this process."""
+    def jaccard(pairs: list[tuple[int, int]]) -> list[float]:
+        out = [0.0] * len(pairs)
+        for (pa, pb), items in group_pairs(offsets, pairs).items():
+            vals = pair_jaccard(results[pa].articles["text"], [(a, b) for _, a, b in items],
+                                shingle, results[pb].articles["text"] if pb != pa else None)
+            for (k, _, _), v in zip(items, vals):
+                out[k] = v
+        return out
+
+    return jaccard
+
+
+def near_duplicates_table(results: Sequence[PartitionResult],
+                          articles: pd.DataFrame) -> pd.DataFrame | None:
+    """The corpus-wide ``near_duplicates`` table of combined results (ids: the
+    corpus-wide ``articles["doc_id"]``); None when the engine clustered nothing."""
+    results = sorted(results, key=lambda r: r.index)
+    if not results or any(r.near is None for r in results):
+        return None
+    return report_frame(articles["doc_id"].tolist(),
+                        Clusters.concat([r.near for r in results]))  # type: ignore[misc]
 
 
 def combine(plan: ReadPlan, results: Sequence[PartitionResult]) -> tuple[ReadResult,
@@ -195,4 +324,6 @@ class LocalEngine:
             if remaining is not None:
                 remaining -= len(res.articles)
             out.append(res)
+        if spec.dedup is not None:
+            near_duplicate_clusters(out, spec.dedup)
         return out

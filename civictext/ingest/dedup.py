@@ -7,8 +7,15 @@ Method
    ignored). Its *shingles* are the sets of ``shingle`` consecutive words
    (a document shorter than that has one shingle: all its words).
 2. A MinHash signature of ``num_perm`` permutations is computed per document
-   (datasketch, seeded with ``random_state``) and indexed in a MinHash LSH
-   index tuned for a Jaccard threshold 0.1 below ``threshold`` (at most 0.9).
+   (datasketch, seeded with ``random_state``) and cut into the bands of a
+   datasketch MinHash LSH index tuned for a Jaccard threshold 0.1 below
+   ``threshold`` (at most 0.9); each band is kept as an 8-byte digest of
+   datasketch's bucket key (:func:`signatures`). Two documents sharing a key in
+   any band are a candidate pair: the pairs ``MinHashLSH`` proposes
+   (:func:`candidate_pairs`). Signatures are computed per partition (by the
+   workers on the Dask engine) and clustered corpus-wide from the keys and the
+   text lengths alone (:func:`cluster`); candidate pairs are checked where the
+   texts are.
    LSH only *proposes* candidate pairs quickly; every candidate pair is then checked with the exact Jaccard
    similarity of the two shingle sets, and kept when it is ``>= threshold``.
    So the result does not depend on MinHash estimation error except for pairs
@@ -35,8 +42,9 @@ import hashlib
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,7 +54,8 @@ from civictext.errors import CivictextError
 from civictext.ingest.reader import check_articles
 from civictext.text.normalize import normalize_tone_marks
 
-__all__ = ["shingles", "near_duplicates", "drop_near_duplicates"]
+__all__ = ["shingles", "near_duplicates", "drop_near_duplicates", "drop_near_duplicates_result",
+           "DedupResult", "DedupSpec", "Signatures", "Clusters", "signatures", "cluster"]
 
 log = logging.getLogger(__name__)
 
@@ -128,16 +137,186 @@ def _lsh_index(threshold: float, num_perm: int) -> Any:
             t = max(t - 0.05, 0.05)
 
 
-def _clusters(sets: list[set[str]], *, threshold: float, num_perm: int,
-              random_state: int) -> list[int]:
-    """Union-find root (an input position) for every document."""
+def _require_minhash() -> Any:
     try:
         from datasketch import MinHash
     except ImportError as exc:
         raise CivictextError(f"near-duplicate detection needs datasketch ({exc}); install it "
                              f"with: pip install 'civictext[collect]'") from None
+    return MinHash
 
-    parent = list(range(len(sets)))
+
+@dataclass(frozen=True)
+class DedupSpec:
+    """The parameters of a near-duplicate pass (those of :func:`near_duplicates`)."""
+
+    keep: str = "first"
+    threshold: float = 0.8
+    num_perm: int = 128
+    shingle: int = 3
+    random_state: int = DEFAULT_RANDOM_STATE
+
+    def as_dict(self) -> dict[str, Any]:
+        """``keep, threshold, num_perm, shingle, random_state`` as plain values."""
+        return {"keep": self.keep, "threshold": float(self.threshold),
+                "num_perm": int(self.num_perm), "shingle": int(self.shingle),
+                "random_state": int(self.random_state)}
+
+
+@dataclass
+class Signatures:
+    """The LSH band keys of some documents' MinHash signatures (one partition),
+    and their lengths: all the corpus-wide clustering needs from a partition.
+
+    ``n``: documents; ``rows`` (int64, shape (n_nonempty,)): positions of the
+    documents that have shingles (an empty text is nobody's duplicate);
+    ``bands`` (uint64, shape (n_nonempty, n_bands)): one key per LSH band, an
+    8-byte BLAKE2b digest of the band's rows of the MinHash signature, bytes
+    as datasketch's ``MinHashLSH`` keys its buckets (two documents share a key
+    exactly when they share that datasketch bucket, barring a 2**-64 digest
+    collision, which could only add a pair to the exact check); ``lengths``
+    (int64, shape (n,)): characters of every text (the ``keep="longest"``
+    rule).
+    """
+
+    n: int
+    rows: np.ndarray
+    bands: np.ndarray
+    lengths: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays (what a worker sends to the driver)."""
+        return int(self.rows.nbytes + self.bands.nbytes + self.lengths.nbytes)
+
+
+def _texts(texts: Any) -> list[str]:
+    return ["" if pd.isna(t) else str(t) for t in texts]
+
+
+def _band_ranges(spec: DedupSpec) -> tuple[tuple[int, int], ...]:
+    """The band boundaries of the LSH index for ``spec`` (datasketch's choice)."""
+    return _band_ranges_for(float(spec.threshold), int(spec.num_perm))
+
+
+@lru_cache(maxsize=16)
+def _band_ranges_for(threshold: float, num_perm: int) -> tuple[tuple[int, int], ...]:
+    return tuple((int(a), int(b)) for a, b in _lsh_index(threshold, num_perm).hashranges)
+
+
+def signatures(texts: Any, spec: DedupSpec) -> Signatures:
+    """The :class:`Signatures` of ``texts`` (a sequence or Series of str; NaN is "").
+
+    Each MinHash signature is the one ``datasketch.MinHash(num_perm,
+    seed=random_state).update_batch(shingles)`` gives: one seeded set of
+    permutations shared by every document (and every partition or worker: they
+    depend only on the seed), the shingles hashed with datasketch's default
+    (the first 4 bytes of SHA-1, little-endian). Only its LSH band keys are
+    kept.
+    """
+    MinHash = _require_minhash()
+    texts = _texts(texts)
+    num_perm, k = int(spec.num_perm), int(spec.shingle)
+    ranges = _band_ranges(spec)
+    template = MinHash(num_perm=num_perm, seed=int(spec.random_state))
+    perms, scheme = template.permutations, template.scheme
+    sha1, blake2b = hashlib.sha1, hashlib.blake2b
+    rows, keys = [], []
+    for i, text in enumerate(texts):
+        sh = shingles(text, k)
+        if not sh:
+            continue
+        mh = MinHash(num_perm=num_perm, seed=int(spec.random_state), permutations=perms,
+                     scheme=scheme, hashfunc=int)
+        blob = "\n".join(sh).encode("utf-8")  # shingles hold no newline
+        mh.update_batch(np.frombuffer(b"".join([sha1(b).digest()[:4]
+                                                for b in blob.split(b"\n")]),
+                                      dtype="<u4").tolist())
+        hv = np.asarray(mh.hashvalues, dtype=np.uint64)
+        # datasketch's bucket key of a band: the band's values, byte-swapped
+        keys.append(b"".join(blake2b(bytes(hv[a:b].byteswap().data), digest_size=8).digest()
+                             for a, b in ranges))
+        rows.append(i)
+    bands = (np.frombuffer(b"".join(keys), dtype="<u8").reshape(len(keys), len(ranges))
+             if keys else np.zeros((0, len(ranges)), dtype=np.uint64))
+    return Signatures(n=len(texts), rows=np.asarray(rows, dtype=np.int64),
+                      bands=bands.astype(np.uint64),
+                      lengths=np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+
+
+def candidate_pairs(blocks: Sequence[Signatures]) -> list[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j`` corpus positions, that share an LSH band key:
+    the pairs datasketch's ``MinHashLSH`` proposes (each document queried
+    against those before it), sorted."""
+    pos, bands = [], []
+    start = 0
+    for b in blocks:
+        pos.append(b.rows + start)
+        bands.append(b.bands)
+        start += b.n
+    if not pos or not sum(len(p) for p in pos):
+        return []
+    where, keys = np.concatenate(pos), np.concatenate(bands)
+    pairs: set[tuple[int, int]] = set()
+    for col in keys.T:
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+        for group in np.split(order, cuts):
+            if len(group) > 1:
+                members = sorted(where[group].tolist())
+                pairs.update((members[x], members[y]) for y in range(1, len(members))
+                             for x in range(y))
+    return sorted(pairs)
+
+
+#: ``jaccard(pairs) -> similarities``: the exact Jaccard of the shingle sets of
+#: each pair of corpus positions (computed where the texts are).
+PairJaccard = Callable[[list[tuple[int, int]]], list[float]]
+
+
+@dataclass
+class Clusters:
+    """Near-duplicate clusters by corpus position (documents in input order).
+
+    ``root`` (int64, shape (n,)): the first member of each document's cluster;
+    ``representative`` (int64): the kept member; ``similarity`` (float64):
+    exact Jaccard with the representative (1.0 for it); ``size`` (int64).
+    """
+
+    root: np.ndarray
+    representative: np.ndarray
+    similarity: np.ndarray
+    size: np.ndarray
+
+    def slice(self, start: int, stop: int) -> Clusters:
+        return Clusters(*(a[start:stop] for a in (self.root, self.representative,
+                                                  self.similarity, self.size)))
+
+    @classmethod
+    def concat(cls, parts: Sequence[Clusters]) -> Clusters:
+        if not parts:
+            return cls(*(np.zeros(0, dtype=d) for d in ("int64", "int64", "float64", "int64")))
+        return cls(*(np.concatenate([getattr(p, f) for p in parts])
+                     for f in ("root", "representative", "similarity", "size")))
+
+
+def cluster(blocks: Sequence[Signatures], spec: DedupSpec, jaccard: PairJaccard) -> Clusters:
+    """Corpus-wide clusters from the partitions' signatures, in partition order.
+
+    Only signatures and lengths are needed here; ``jaccard`` computes the exact
+    similarity of the pairs LSH proposes (and of each member with its
+    representative) where the texts are: in this process for the local engine,
+    on the workers for the Dask engine. Pairs are ``(i, j)`` corpus positions,
+    ``i < j``. The result is that of the one-pass algorithm (module docstring):
+    clusters are the connected components of the confirmed pairs, whatever the
+    partitioning.
+    """
+    offsets = np.cumsum([0] + [b.n for b in blocks])
+    n = int(offsets[-1])
+    lengths = (np.concatenate([b.lengths for b in blocks]) if blocks
+               else np.zeros(0, dtype=np.int64))
+    parent = list(range(n))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -145,30 +324,68 @@ def _clusters(sets: list[set[str]], *, threshold: float, num_perm: int,
             i = parent[i]
         return i
 
-    lsh = _lsh_index(threshold, num_perm)
-    # One MinHash's permutations (seeded), shared by every document's MinHash
-    # instead of being drawn again for each one; the shingles hashed here with
-    # datasketch's own default (the first 4 bytes of SHA-1, little-endian), so
-    # each signature is the one MinHash(num_perm, seed).update_batch gives.
-    template = MinHash(num_perm=num_perm, seed=random_state)
-    perms, scheme = template.permutations, template.scheme
-    sha1 = hashlib.sha1
-    for i, sh in enumerate(sets):
-        if not sh:
-            continue  # an empty text is nobody's duplicate
-        mh = MinHash(num_perm=num_perm, seed=random_state, permutations=perms, scheme=scheme,
-                     hashfunc=int)
-        blob = "\n".join(sh).encode("utf-8")  # shingles hold no newline
-        mh.update_batch(np.frombuffer(b"".join([sha1(b).digest()[:4]
-                                                for b in blob.split(b"\n")]),
-                                      dtype="<u4").tolist())
-        for j in sorted(int(c) for c in lsh.query(mh)):
-            if _jaccard(sh, sets[j]) >= threshold:
-                ri, rj = find(i), find(j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
-        lsh.insert(str(i), mh)
-    return [find(i) for i in range(len(sets))]
+    candidates = candidate_pairs(blocks)
+    known: dict[tuple[int, int], float] = {}
+    if candidates:
+        known = dict(zip(candidates, jaccard(candidates)))
+    for (j, i), sim in known.items():
+        if sim >= spec.threshold:
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+    root = np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
+    members: dict[int, list[int]] = {}
+    for i, r in enumerate(root.tolist()):
+        members.setdefault(r, []).append(i)
+    rep_of = {r: idx[0] if spec.keep == "first"
+              else max(idx, key=lambda i: (int(lengths[i]), -i)) for r, idx in members.items()}
+    rep = np.fromiter((rep_of[r] for r in root.tolist()), dtype=np.int64, count=n)
+    pairs = sorted({(min(i, int(p)), max(i, int(p))) for i, p in enumerate(rep.tolist())
+                    if i != p} - set(known))
+    if pairs:
+        known.update(zip(pairs, jaccard(pairs)))
+    similarity = np.array([1.0 if i == p else known[(min(i, p), max(i, p))]
+                           for i, p in enumerate(rep.tolist())], dtype=np.float64)
+    size = np.fromiter((len(members[r]) for r in root.tolist()), dtype=np.int64, count=n)
+    return Clusters(root=root, representative=rep, similarity=similarity, size=size)
+
+
+def local_jaccard(texts_by_block: Sequence[Any], spec: DedupSpec,
+                  offsets: Sequence[int] | None = None) -> PairJaccard:
+    """A :data:`PairJaccard` over texts held in this process (one sequence per block)."""
+    blocks = [_texts(t) for t in texts_by_block]
+    starts = list(offsets) if offsets is not None else list(
+        np.cumsum([0] + [len(t) for t in blocks])[:-1])
+    memo: dict[int, set[str]] = {}
+
+    def shingle_set(pos: int) -> set[str]:
+        if pos not in memo:
+            b = int(np.searchsorted(starts, pos, side="right")) - 1
+            memo[pos] = shingles(blocks[b][pos - starts[b]], int(spec.shingle))
+        return memo[pos]
+
+    def jaccard(pairs: list[tuple[int, int]]) -> list[float]:
+        return [_jaccard(shingle_set(i), shingle_set(j)) for i, j in pairs]
+
+    return jaccard
+
+
+def report_frame(ids: Sequence[Any], clusters: Clusters) -> pd.DataFrame:
+    """The :func:`near_duplicates` table of ``clusters`` for documents ``ids``."""
+    ids = [str(x) for x in ids]
+    number = {r: k for k, r in enumerate(sorted(set(clusters.root.tolist())))}
+    rep = clusters.representative.tolist()
+    out = pd.DataFrame({
+        "doc_id": ids,
+        "cluster": [number[r] for r in clusters.root.tolist()],
+        "size": clusters.size,
+        "representative": [ids[p] for p in rep],
+        "is_representative": [i == p for i, p in enumerate(rep)],
+        "similarity": clusters.similarity,
+    }, columns=["doc_id", "cluster", "size", "representative", "is_representative",
+                "similarity"])
+    return out.astype({"cluster": "int64", "size": "int64", "is_representative": "bool",
+                       "similarity": "float64"})
 
 
 def near_duplicates(articles: pd.DataFrame, *, threshold: float = 0.8, num_perm: int = 128,
@@ -212,33 +429,65 @@ def near_duplicates(articles: pd.DataFrame, *, threshold: float = 0.8, num_perm:
     [['a', 0, 2], ['b', 0, 2], ['c', 1, 1]]
     """
     _check(articles, threshold, num_perm, shingle, keep, "near_duplicates")
-    ids = [str(x) for x in articles["doc_id"]]
-    texts = ["" if pd.isna(t) else str(t) for t in articles["text"]]
-    sets = [shingles(t, int(shingle)) for t in texts]
-    roots = _clusters(sets, threshold=float(threshold), num_perm=int(num_perm),
-                      random_state=int(random_state))
-    members: dict[int, list[int]] = {}
-    for i, r in enumerate(roots):
-        members.setdefault(r, []).append(i)
-    number = {r: n for n, r in enumerate(sorted(members))}  # roots are first members
-    rep_of: dict[int, int] = {}
-    for r, idx in members.items():
-        rep_of[r] = idx[0] if keep == "first" else max(idx, key=lambda i: (len(texts[i]), -i))
-    rows = []
-    for i, r in enumerate(roots):
-        rep = rep_of[r]
-        rows.append({
-            "doc_id": ids[i],
-            "cluster": number[r],
-            "size": len(members[r]),
-            "representative": ids[rep],
-            "is_representative": i == rep,
-            "similarity": 1.0 if i == rep else _jaccard(sets[i], sets[rep]),
-        })
-    out = pd.DataFrame(rows, columns=["doc_id", "cluster", "size", "representative",
-                                      "is_representative", "similarity"])
-    return out.astype({"cluster": "int64", "size": "int64", "is_representative": "bool",
-                       "similarity": "float64"})
+    spec = DedupSpec(keep=keep, threshold=float(threshold), num_perm=int(num_perm),
+                     shingle=int(shingle), random_state=int(random_state))
+    texts = _texts(articles["text"])
+    clusters = cluster([signatures(texts, spec)], spec, local_jaccard([texts], spec))
+    return report_frame(articles["doc_id"].tolist(), clusters)
+
+
+@dataclass
+class DedupResult:
+    """Near-duplicates dropped: the kept articles and the report, as separate objects.
+
+    ``articles``: the rows of the input that represent their cluster, in input
+    order, same columns (no report in ``attrs``); ``dropped``: rows removed;
+    ``clusters``: the :func:`near_duplicates` table (one row per input
+    document); ``params``: ``keep, threshold, num_perm, shingle,
+    random_state``.
+    """
+
+    articles: pd.DataFrame
+    dropped: int
+    clusters: pd.DataFrame
+    params: dict[str, Any]
+
+    @classmethod
+    def from_clusters(cls, articles: pd.DataFrame, clusters: pd.DataFrame,
+                      spec: DedupSpec) -> DedupResult:
+        """The result of keeping ``articles``' representatives in ``clusters``."""
+        mask = clusters["is_representative"].to_numpy()
+        kept = articles.loc[mask].reset_index(drop=True)
+        kept.attrs = {}
+        return cls(articles=kept, dropped=int((~mask).sum()), clusters=clusters,
+                   params=spec.as_dict())
+
+
+def drop_near_duplicates_result(articles: pd.DataFrame, *, keep: str = "first",
+                                threshold: float = 0.8, num_perm: int = 128, shingle: int = 3,
+                                random_state: int = DEFAULT_RANDOM_STATE) -> DedupResult:
+    """:func:`drop_near_duplicates`, returning a :class:`DedupResult` (kept rows and
+    report apart, nothing in ``attrs``).
+
+    Parameters are those of :func:`near_duplicates`. The kept rows have a fresh
+    index (0, 1, ...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = "Quận Cầu Giấy đẩy mạnh cải cách hành chính và dịch vụ công trực tuyến cho người dân."
+    >>> df = pd.DataFrame({"doc_id": ["a", "b"], "text": [a, a + " Ảnh minh họa."]})
+    >>> res = drop_near_duplicates_result(df, keep="longest", threshold=0.7)
+    >>> res.articles["doc_id"].tolist(), res.dropped, res.clusters["representative"].tolist()
+    (['b'], 1, ['b', 'b'])
+    """
+    report = near_duplicates(articles, threshold=threshold, num_perm=num_perm, shingle=shingle,
+                             keep=keep, random_state=random_state)
+    spec = DedupSpec(keep=keep, threshold=float(threshold), num_perm=int(num_perm),
+                     shingle=int(shingle), random_state=int(random_state))
+    res = DedupResult.from_clusters(articles, report, spec)
+    log.info("drop_near_duplicates: dropped %d of %d documents", res.dropped, len(articles))
+    return res
 
 
 def drop_near_duplicates(articles: pd.DataFrame, *, keep: str = "first", threshold: float = 0.8,
@@ -248,14 +497,18 @@ def drop_near_duplicates(articles: pd.DataFrame, *, keep: str = "first", thresho
 
     Parameters are those of :func:`near_duplicates`; ``keep`` chooses the
     survivor of each cluster ("first" in input order, or "longest" text).
+    Kept for existing callers: the report travels in ``attrs``, which pandas
+    copies on every operation on the frame; :func:`drop_near_duplicates_result`
+    returns the same as a :class:`DedupResult` (what the pipeline uses).
 
     Returns
     -------
     DataFrame
         A new frame: the rows of ``articles`` that represent their cluster, in
-        input order, same columns. ``attrs["dropped"]`` is the number of rows
+        input order, same columns and index. ``attrs["dropped"]`` is the number of rows
         removed; ``attrs["near_duplicates"]`` the full cluster report of
-        :func:`near_duplicates`; ``attrs["dedup"]`` the parameters used.
+        :func:`near_duplicates`; ``attrs["dedup"]`` the parameters used (the
+        input's ``attrs`` are kept too).
 
     Examples
     --------
@@ -266,15 +519,11 @@ def drop_near_duplicates(articles: pd.DataFrame, *, keep: str = "first", thresho
     >>> out["doc_id"].tolist(), out.attrs["dropped"]
     (['b'], 1)
     """
-    report = near_duplicates(articles, threshold=threshold, num_perm=num_perm, shingle=shingle,
-                             keep=keep, random_state=random_state)
-    mask = report["is_representative"].to_numpy()
-    out = articles.loc[mask].copy()
-    out.attrs = dict(articles.attrs)
-    out.attrs["dropped"] = int((~mask).sum())
-    out.attrs["near_duplicates"] = report
-    out.attrs["dedup"] = {"keep": keep, "threshold": float(threshold), "num_perm": int(num_perm),
-                          "shingle": int(shingle), "random_state": int(random_state)}
-    log.info("drop_near_duplicates: dropped %d of %d documents", out.attrs["dropped"], len(articles))
+    res = drop_near_duplicates_result(articles, keep=keep, threshold=threshold,
+                                      num_perm=num_perm, shingle=shingle,
+                                      random_state=random_state)
+    mask = res.clusters["is_representative"].to_numpy()
+    out = articles.loc[mask].copy()  # the input's index, as before
+    out.attrs = {**dict(articles.attrs), "dropped": res.dropped,
+                 "near_duplicates": res.clusters, "dedup": dict(res.params)}
     return out
-

@@ -1302,6 +1302,12 @@ def unique_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
+def rename_duplicates(rows: list[dict]) -> list[dict]:
+    """Make ``rows``' ids unique among them in place (read_corpus's renaming);
+    return one ``{path, original_id, doc_id}`` per renamed row."""
+    return _rename_duplicates(rows)
+
+
 def assemble_read(plan: ReadPlan, parts: Sequence[FilesRead], *,
                   frame: bool = True) -> ReadResult:
     """Put the partitions of a plan back together: what ``read_corpus`` returns.

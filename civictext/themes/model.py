@@ -350,9 +350,11 @@ class ThemeModel:
     # -- files
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model folder: ``model.skops`` (classifiers and idf weights),
-        ``vocabulary.json``, ``model.json`` (settings, checksums) and ``MODEL_CARD.md``."""
-        import skops.io as sio
+        ``vocabulary.json``, ``model.json`` (settings, checksums) and ``MODEL_CARD.md``.
 
+        The same fitted model gives the same bytes in every file, on every save
+        and in every process (``model.skops`` is canonical: no memory addresses
+        or time stamps, see ``civictext._safeload.canonical``)."""
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise ModelError(f"ThemeModel.save: {path} is a file; give a folder path")
@@ -363,7 +365,10 @@ class ThemeModel:
                    "classifiers": {t: self.classifiers[t] for t in self.themes}}
         import zipfile
 
-        blob = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        from civictext._safeload import dumps
+
+        # canonical bytes: the same fitted model gives the same file (and model_sha256)
+        blob = dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         with atomic_write(path / "model.skops", "wb") as fh:
             fh.write(blob)
         vocab_text = json.dumps(vocab, ensure_ascii=False) + "\n"

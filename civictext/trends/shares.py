@@ -440,6 +440,7 @@ def theme_trends(
     pooled: bool = False,
     measure: str = "present",
     min_coded: int | None = None,
+    near_duplicates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Share of articles mentioning each theme, per period (and group), with intervals.
 
@@ -484,8 +485,8 @@ def theme_trends(
         ``correction`` (the method) and ``corrected_note`` (why a cell is not
         estimable, else ``""``). Every coded ``doc_id`` must be in
         ``articles``, except documents dropped as near-duplicates (found in
-        ``articles.attrs["near_duplicates"]``, as ``drop_near_duplicates``
-        leaves it): those are left out of the correction with a warning, which
+        ``near_duplicates``, else in ``articles.attrs["near_duplicates"]`` as
+        ``drop_near_duplicates`` leaves it): those are left out of the correction with a warning, which
         keeps it valid (the rest are still a probability sample of the kept
         documents). ``attrs["correction"]`` records the counts.
     pooled : bool
@@ -503,6 +504,11 @@ def theme_trends(
     min_coded : int, optional
         Cells with fewer coded documents are not estimable (default
         ``correction.DEFAULT_MIN_CODED``, 10).
+    near_duplicates : DataFrame, optional
+        With ``coded``: the near-duplicate cluster report
+        (``drop_near_duplicates_result(...).clusters``: ``doc_id,
+        is_representative``), so coded documents dropped as near-duplicates
+        are told apart from ids that are not in the corpus.
 
     Returns
     -------
@@ -543,7 +549,8 @@ def theme_trends(
     if coded is None:
         return out
     return _with_correction(out, scores, articles, assigned, by_cols, names, coded,
-                            pooled=pooled, measure=measure, level=level, min_coded=min_coded)
+                            pooled=pooled, measure=measure, level=level, min_coded=min_coded,
+                            near_duplicates=near_duplicates)
 
 
 def _machine_measure(scores: pd.DataFrame, articles: pd.DataFrame, names: list[str],
@@ -577,7 +584,8 @@ def _machine_measure(scores: pd.DataFrame, articles: pd.DataFrame, names: list[s
 def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataFrame,
                      assigned: pd.DataFrame, by: list[str], names: list[str], coded: Any, *,
                      pooled: bool, measure: str, level: float,
-                     min_coded: int | None) -> pd.DataFrame:
+                     min_coded: int | None,
+                     near_duplicates: pd.DataFrame | None = None) -> pd.DataFrame:
     """``out`` with the corrected-share columns of :mod:`civictext.trends.correction`."""
     from civictext.errors import ValidationError
     from civictext.themes.validation import read_coded
@@ -602,7 +610,7 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
     ids = articles["doc_id"].astype(str)
     known = _isin(long["doc_id"], ids)
     dropped_ids: set[str] = set()
-    nd = articles.attrs.get("near_duplicates")
+    nd = near_duplicates if near_duplicates is not None else articles.attrs.get("near_duplicates")
     if isinstance(nd, pd.DataFrame) and {"doc_id", "is_representative"} <= set(nd.columns):
         dropped_ids = set(nd.loc[~nd["is_representative"].astype(bool), "doc_id"].astype(str))
     is_dup = long["doc_id"].isin(dropped_ids).to_numpy() & ~known
