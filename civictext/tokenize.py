@@ -1347,7 +1347,10 @@ class Analyzer:
         ``pos``) are read from the on-disk cache instead of being segmented
         again, and new ones are written to it. :func:`civictext.topics.fit_topics`
         uses this, so ``score_themes`` followed by ``fit_topics`` segments each
-        document once.
+        document once. Texts with a given segmentation are read from their given
+        words in one pass per document (the per-sentence path only where a
+        lexicon compound may start or a sentence end inside a word), never
+        segmented and never cached.
 
         Parameters
         ----------
@@ -1383,17 +1386,28 @@ class Analyzer:
             t = _check_text(t, where)
             prepared.append(normalize_text(t) if self.normalize and g is None else t)
         settings = {"compounds": self.compounds, "pos": self.pos is not None}
-        out: list[list[str] | None] = [None] * len(prepared)
-        try:
-            for i, doc in _iter_texts(prepared, gv, n_jobs=n_jobs, cache=cache,
-                                      progress=False, settings=settings, where=where):
-                out[i] = self._filter(doc)
-        except CacheError as exc:
-            log.warning("%s; segmenting without the token cache", exc)
-            for i, doc in _iter_texts(prepared, gv, n_jobs=n_jobs, cache=False,
-                                      progress=False, settings=settings, where=where):
-                out[i] = self._filter(doc)
+        out, rest = self._given_words(prepared, gv)
+        for j, doc in _iter_texts_or_uncached([prepared[i] for i in rest], [gv[i] for i in rest],
+                                              n_jobs=n_jobs, cache=cache, settings=settings,
+                                              where=where):
+            out[rest[j]] = self._filter(doc)
         return out  # type: ignore[return-value]
+
+    def _given_words(self, texts: list[str], givens: list[str | None]
+                     ) -> tuple[list[list[str] | None], list[int]]:
+        """The analysed words of the texts whose given segmentation
+        :func:`_given_forms` can read (no POS tags asked for), and the positions
+        of the other texts (None in the list)."""
+        out: list[list[str] | None] = [None] * len(texts)
+        rest = []
+        for i, (t, g) in enumerate(zip(texts, givens)):
+            if g is not None and self.pos is None and _usable_given(t, g) is not None:
+                fk = _given_forms(t, g, self.compounds)
+                if fk is not None:
+                    out[i] = self._filter_forms(*fk)
+                    continue
+            rest.append(i)
+        return out, rest
 
     def _filter_forms(self, tokens: list[str], kinds: list[int]) -> list[str]:
         """:meth:`_filter` on token forms and kinds (an analyzer without ``pos``)."""
@@ -1477,16 +1491,8 @@ def _analyze_with_heads(an: Analyzer, texts: Sequence[Any], givens: Sequence[str
     for h in heads:
         h = _check_text(h, where)
         hprep.append(normalize_text(h) if an.normalize else h)
-    body: list[list[str] | None] = [None] * len(prepared)
     head: list[list[str] | None] = [None] * len(prepared)
-    rest = []
-    for i, (t, g) in enumerate(zip(prepared, gv)):
-        if g is not None and an.pos is None and _usable_given(t, g) is not None:
-            fk = _given_forms(t, g, an.compounds)
-            if fk is not None:
-                body[i] = an._filter_forms(*fk)
-                continue
-        rest.append(i)
+    body, rest = an._given_words(prepared, gv)
     for j, doc in _iter_texts_or_uncached([prepared[i] for i in rest], [gv[i] for i in rest],
                                           n_jobs=n_jobs, cache=cache, settings=settings,
                                           where=where):
