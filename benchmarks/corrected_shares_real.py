@@ -1,40 +1,78 @@
-"""Real check of corrected shares on the coded real sample (issue 15), held out by corpus.
+"""Real check of corrected shares on the coded real sample (issues 15-16), held out by corpus.
 
-Reads the coded sample ``benchmarks/labels/coded/coded.csv`` (``corpus, doc_id,
-phase, stratum, pi, theme, relevant``; ids and codes only) and rebuilds each
-corpus's frame exactly as ``benchmarks/coding/draw_sample.py`` drew it (same
-seed, same order: the frame, its strata and the phase-1 draw are replayed), so
-the machine measure is known for every document of the frame. Per corpus and
-theme it reports:
+The coded sample ``benchmarks/labels/coded/coded.csv`` (``corpus, doc_id, phase,
+stratum, pi, theme, relevant``; ids and codes only; 1,313 documents of four
+corpora, phases 1-3) is a probability sample of each **whole corpus**: ``pi``
+is the combined probability ``1 - (1 - pi12) * (1 - q3)`` of being coded in
+phases 1-2 (drawn from a random frame of the corpus) or in phase 3 (drawn from
+an independent random subframe), see ``benchmarks/labels/coded/README.md``.
 
-* ``machine``: the share of the frame with the theme present (what trends report);
-* ``coded_only``: the coded sample alone (Horvitz-Thompson; the design-based
-  "coded truth", with its interval);
-* ``corrected``: the machine share corrected with the corpus's own coded
-  documents (``civictext.correction.corrected_mean``);
-* ``transported``: held out by corpus: the error rates (mean residual among
-  machine positives and negatives) estimated on the *other* corpora's coded
-  documents and applied to this corpus (``pooled_corrected_mean``), the
-  correction one would get without coding this corpus, with the
-  heterogeneity of the error rates among those other corpora (Cochran's Q,
-  tau^2) added to its interval and the test in ``transported_test``.
-  ``covers`` says whether its interval contains the coded-only estimate.
+**Which pi, which population.** The population is the corpus and the
+inclusion probability is coded.csv's combined ``pi``, for every coded document
+of every phase. Not the frame-relative probability of the first version of
+this script (``pi * corpus / frame``): most phase-3 documents lie outside the
+phase 1-2 frame, so the frame is no longer a population the sample covers. Not
+phase 3's ``q3`` alone: it is 0 for the subframe's unsampled rest and for the
+corpus outside the subframe, so phase 3 alone does not cover the corpus; the
+combined ``pi`` is positive for every document of the corpus (phase 1's
+``random`` stratum reaches every frame document, and the frame is a random
+sample of the corpus).
 
-The inclusion probability of a coded document within its frame is ``pi *
-corpus_size / frame_size`` (``pi`` in coded.csv is relative to the whole
-corpus; the frame is a simple random sample of it), so every share here is the
-frame's, an unbiased estimate of the corpus's.
+**Which machine measure.** One fixed function of the text for every document
+(the estimator is unbiased for *any* fixed measure; mixing measures by the
+phase that drew a document would make the measure depend on the sample):
 
-    PYTHONPATH=. .venv/bin/python benchmarks/corrected_shares_real.py [--coded PATH] [--seed 15] \
-        [--cache /tmp/frames]   # keep the frames' ids and machine measure for re-runs
+* ``focus``: the focus rule (``score_themes(presence="focus")``), no fitting
+  to any code: a valid correction for every corpus;
+* ``model030``: the theme model shipped with 0.3.0, the one phase 3 was drawn
+  with (from commit deaa3d0, extracted to ``--model``), verdicts at its
+  thresholds (``present_model``). It was fitted on the phase 1-2 codes of all
+  four corpora, so for those documents its verdict is in-sample (it has seen
+  their codes): its residuals there are smaller than on unseen documents and
+  its correction leans towards the model. It is reported for comparison, not
+  as held out.
 
-Needs ``../shared/corpora`` (or ``$CIVICTEXT_SHARED_CORPORA``); prints a table
-and writes nothing into the repository (``--out FILE.csv`` to save it: ids and
-numbers only). Reading and scoring the four frames takes several minutes.
+**Machine share of the corpus.** The corpus is not scored whole (153,825
+news-feed items; reading and scoring takes hours here): the machine share of
+each class is estimated on an independent seeded simple random sample of
+each corpus (:data:`MACHINE_SAMPLE`: 3,000 documents of vnds-train and
+news-feed, 1,000 of vn4news2020 and dantri-unc, whose long unsegmented
+articles the model must segment; ``--machine-sample N`` for all), and the
+coded documents are scored themselves. The corrected
+share is ``a_hat + (1/N) sum_coded (y_i - f_i) / pi_i`` with ``a_hat`` the
+sample's share of machine positives (for a 0/1 measure: ``civictext.correction
+.corrected_mean`` on a corpus of ``N`` documents with ``round(a_hat N)``
+positives); the uncertainty of ``a_hat`` (a Jeffreys interval at the sample
+size, times the difference between the two classes' shares of relevant
+documents) is added to the interval by MOVER, as the parts inside
+``corrected_mean`` are.
+
+Per corpus, theme and measure it reports ``machine`` (``a_hat``, what trends
+report), ``coded_only`` (the codes alone: Horvitz-Thompson with the combined
+``pi``, its variance within ``stratum``: the design-based "coded truth"),
+``corrected`` (the corpus's own codes; variance within stratum x machine
+class), ``corrected_cls`` (the same with the machine classes as the only
+variance strata, a sensitivity check), and ``transported`` (held out by
+corpus: the other three corpora's error rates applied to this corpus's machine
+share, ``pooled_corrected_mean`` with their heterogeneity tau^2 added);
+``covers`` / ``t_covers``: the corrected / transported interval contains the
+coded-only estimate.
+
+    CIVICTEXT_SHARED_CORPORA=/work/shared/corpora PYTHONPATH=. .venv/bin/python \\
+        benchmarks/corrected_shares_real.py --cache /tmp/realcache [--machine-sample N]
+
+Needs ``../shared/corpora`` (or ``$CIVICTEXT_SHARED_CORPORA``) and the 0.3.0
+model folder (``git archive deaa3d0 civictext/data/models/theme_model | tar -x
+-C DIR``; ``--model``); prints a table and writes nothing into the repository
+(``--out FILE.csv``: ids-free numbers). With ``--cache DIR`` (outside the
+repository) the ids and 0/1 machine measures read and scored are kept there
+(no text), and a re-run only estimates.
 """
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -45,123 +83,195 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE / "coding"))
 
-import draw_sample  # type: ignore[import-not-found]  # noqa: E402
+from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 
-from civictext.correction import (coded_only_mean, corrected_mean,  # noqa: E402
-                                  heterogeneity_note, pooled_corrected_mean, pooled_residuals)
-from civictext.themes import score_themes  # noqa: E402
+from civictext.correction import (  # noqa: E402
+    _jeffreys_halfwidths,
+    coded_only_mean,
+    corrected_mean,
+    heterogeneity_note,
+    pooled_corrected_mean,
+    pooled_residuals,
+)
 
 THEMES = ["reform", "conduct", "satisfaction"]
+MEASURES = ["focus", "model030"]
+PATHS = {"vnds-train": "vnds-train/articles.seg.jsonl.gz",
+         "vn4news2020": "vn4news2020/articles.jsonl.gz",
+         "news-feed": "news-feed/articles.jsonl.gz",
+         "dantri-unc": "dantri-unc/articles"}
+LEVEL = 0.90
+#: Documents per corpus scored for its machine share: fewer where the 0.3 model
+#: must segment long unsegmented articles (about 0.3 s each on this machine).
+MACHINE_SAMPLE = {"vnds-train": 3000, "news-feed": 3000, "vn4news2020": 1000,
+                  "dantri-unc": 1000}
 
 
-def frames(seed: int):
-    """Yield (corpus, articles of the frame, corpus size), replaying draw_sample's phase 1."""
-    rng = np.random.default_rng(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in draw_sample.FRAMES:
-            arts, corpus_size = draw_sample._frame(name, rng, Path(tmp))
-            st = draw_sample.strata(arts)
-            draw_sample.draw(st, rng)  # consume the generator exactly as the draw did
-            yield name, arts, corpus_size
+def _read(name: str, wanted: set[str], m: int, corpus_size: int, seed: int,
+          tmp: Path) -> tuple[pd.DataFrame, set[str]]:
+    """(articles: the coded documents and a simple random sample of m, ids of that sample)."""
+    from civictext.corpus import read_corpus
 
-
-def machine_frames(seed: int, cache: str | None):
-    """Yield (corpus, doc ids, machine measure (n_docs x themes), corpus size).
-
-    With ``cache`` (a folder outside the repository), the ids and 0/1 machine
-    measure of each frame are kept there (``<corpus>.csv.gz``, no text), so a
-    re-run with a grown coded sample does not read and score the frames again.
-    """
-    folder = Path(cache) if cache else None
-    if folder is not None and all((folder / f"{n}.csv.gz").is_file()
-                                  for n in draw_sample.FRAMES):
-        for name in draw_sample.FRAMES:
-            t = pd.read_csv(folder / f"{name}.csv.gz", dtype={"doc_id": str})
-            yield name, t["doc_id"], t[THEMES], int(t["corpus_size"].iloc[0])
-        return
-    for name, arts, corpus_size in frames(seed):
+    path = shared_root() / PATHS[name]
+    rng = np.random.default_rng([seed, sorted(PATHS).index(name)])
+    pick = set(rng.choice(corpus_size, size=min(m, corpus_size), replace=False).tolist())
+    if path.is_dir():  # small: read whole (read_corpus's order), keep the sample and the coded
+        arts = read_corpus(path)
+        if len(arts) != corpus_size:
+            raise SystemExit(f"{name}: {len(arts)} documents, the design says {corpus_size}")
         ids = arts["doc_id"].astype(str)
-        sc = score_themes(arts, n_tokens=pd.Series(1, index=ids.to_numpy()))
-        machine = (sc.pivot(index="doc_id", columns="theme", values="present")
-                   .reindex(ids.to_numpy()).fillna(False).astype(float))
-        machine = machine.reindex(columns=THEMES, fill_value=0.0)
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            machine.reset_index(drop=True).assign(doc_id=ids.to_numpy(),
-                                                  corpus_size=corpus_size).to_csv(
-                folder / f"{name}.csv.gz", index=False)
-        yield name, ids.reset_index(drop=True), machine.reset_index(drop=True), corpus_size
+        srs = set(ids.iloc[sorted(pick)])
+        return arts[ids.isin(srs | wanted).to_numpy()].reset_index(drop=True), srs
+    out, srs, n = tmp / f"{name}.jsonl.gz", set(), 0
+    with gzip.open(path, "rt", encoding="utf-8") as src, \
+            gzip.open(out, "wt", encoding="utf-8") as dst:
+        for i, line in enumerate(src):
+            n += 1
+            doc = str(json.loads(line).get("id"))
+            if i in pick:
+                srs.add(doc)
+            if i in pick or doc in wanted:
+                dst.write(line)
+    if n != corpus_size:
+        raise SystemExit(f"{name}: {n} documents, the design says {corpus_size}")
+    return read_corpus(out), srs
+
+
+def machine_table(name: str, wanted: set[str], m: int, corpus_size: int, seed: int,
+                  model: str, cache: str | None) -> pd.DataFrame:
+    """doc_id, in_srs, focus_<theme>, model030_<theme> (0/1) for the documents read."""
+    from civictext.themes import score_themes
+
+    hit = Path(cache) / f"{name}.machine.csv.gz" if cache else None
+    if hit is not None and hit.is_file():
+        t = pd.read_csv(hit, dtype={"doc_id": str})
+        if wanted <= set(t["doc_id"]) and int(t["in_srs"].sum()) == min(m, corpus_size):
+            return t
+    with tempfile.TemporaryDirectory() as d:
+        arts, srs = _read(name, wanted, m, corpus_size, seed, Path(d))
+        ids = arts["doc_id"].astype(str)
+        sc = score_themes(arts, n_tokens=pd.Series(1, index=ids.to_numpy()),
+                          presence="focus", model=model)
+    sc = sc.assign(doc_id=sc["doc_id"].astype(str))
+    t = pd.DataFrame({"doc_id": ids.to_numpy(), "in_srs": ids.isin(srs).to_numpy().astype(int)})
+    for col, measure in (("present", "focus"), ("present_model", "model030")):
+        wide = sc.pivot(index="doc_id", columns="theme", values=col).reindex(ids.to_numpy())
+        for th in THEMES:
+            t[f"{measure}_{th}"] = wide[th].fillna(False).astype(int).to_numpy()
+    if hit is not None:
+        hit.parent.mkdir(parents=True, exist_ok=True)
+        t.to_csv(hit, index=False)
+    return t
+
+
+def _population(c: pd.DataFrame, f_coded: np.ndarray, a_hat: float, n_total: int):
+    """The corpus as arrays: the coded documents first, then uncoded ones with
+    ``round(a_hat * N)`` machine positives in all (a 0/1 measure's estimator
+    depends on the uncoded documents only through that count)."""
+    n = len(c)
+    pos_coded = int((f_coded >= 0.5).sum())
+    n_pos = int(np.clip(round(a_hat * n_total), pos_coded, n_total - (n - pos_coded)))
+    f = np.r_[f_coded, np.ones(n_pos - pos_coded), np.zeros(n_total - n - (n_pos - pos_coded))]
+    coded = np.r_[np.ones(n, bool), np.zeros(n_total - n, bool)]
+    y = np.r_[c["relevant"].to_numpy(float), np.full(n_total - n, np.nan)]
+    pi = np.r_[c["pi"].to_numpy(float), np.full(n_total - n, np.nan)]
+    strata = np.r_[c["stratum"].astype(str).to_numpy(), np.full(n_total - n, "")].astype(object)
+    return f, coded, y, pi, strata
+
+
+def _with_machine_sample(e, f_coded, c, a_hat: float, m: int, n_total: int):
+    """``e``'s interval widened for the sampling error of ``a_hat`` (MOVER)."""
+    if m >= n_total or np.isnan(e.estimate):
+        return e.lo, e.hi
+    w = 1.0 / c["pi"].to_numpy(float)
+    y = c["relevant"].to_numpy(float)
+    pos = f_coded >= 0.5
+    share = [float((w[k] * y[k]).sum() / w[k].sum()) if k.any() else 0.0 for k in (pos, ~pos)]
+    delta = share[0] - share[1]  # the share moves by delta per unit of a
+    down, up = _jeffreys_halfwidths(a_hat, m / (1 - m / n_total), LEVEL)
+    lo_c, hi_c = (delta * down, delta * up) if delta >= 0 else (-delta * up, -delta * down)
+    lo = max(0.0, e.estimate - float(np.hypot(e.estimate - e.lo, lo_c)))
+    hi = min(1.0, e.estimate + float(np.hypot(e.hi - e.estimate, hi_c)))
+    return lo, hi
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--coded", default=str(HERE / "labels" / "coded" / "coded.csv"))
-    ap.add_argument("--seed", type=int, default=15, help="the seed draw_sample.py used")
+    ap.add_argument("--machine-sample", type=int,
+                    help=f"documents per corpus scored for its machine share (default "
+                         f"{MACHINE_SAMPLE})")
+    ap.add_argument("--seed", type=int, default=16, help="seed of the machine-share samples")
+    ap.add_argument("--model", default="/tmp/shares/model030/civictext/data/models/theme_model",
+                    help="folder of the 0.3.0 theme model (commit deaa3d0)")
     ap.add_argument("--min-coded", type=int, default=10)
     ap.add_argument("--out", help="also write the table to this CSV (ids-free numbers)")
-    ap.add_argument("--cache", help="folder (outside the repository) for the frames' ids and "
-                                    "machine measure, reused by later runs")
+    ap.add_argument("--cache", help="folder (outside the repository) for the ids and machine "
+                                    "measures read and scored, reused by later runs")
     args = ap.parse_args()
     coded = pd.read_csv(args.coded, dtype={"doc_id": str})
-    per_corpus = {}
-    for name, ids, machine, corpus_size in machine_frames(args.seed, args.cache):
+    design = pd.read_csv(HERE / "labels" / "coded" / "design3.csv", dtype={"doc_id": str})
+    sizes = design.drop_duplicates("corpus").set_index("corpus")["corpus_size"].astype(int)
+    data = {}
+    for name in PATHS:
         c = coded[coded["corpus"] == name]
-        missing = sorted(set(c["doc_id"]) - set(ids))
+        wanted = set(c["doc_id"])
+        m = args.machine_sample or MACHINE_SAMPLE[name]
+        t = machine_table(name, wanted, m, int(sizes[name]), args.seed, args.model, args.cache)
+        missing = sorted(wanted - set(t["doc_id"]))
         if missing:
-            raise SystemExit(f"{name}: {len(missing)} coded ids are not in the replayed frame "
-                             f"(e.g. {missing[0]}); was the sample drawn with --seed "
-                             f"{args.seed} and the same corpora?")
-        pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
-        per_theme = {}
-        for t in THEMES:
-            ct_ = c[c["theme"] == t]
-            f = machine[t].to_numpy(dtype=float)
-            is_coded = np.zeros(len(ids), bool)
-            y = np.full(len(ids), np.nan)
-            pi = np.full(len(ids), np.nan)
-            at = pos.reindex(ct_["doc_id"]).to_numpy()
-            is_coded[at] = True
-            y[at] = ct_["relevant"].to_numpy(float)
-            pi[at] = np.minimum(ct_["pi"].to_numpy(float) * corpus_size / len(ids), 1.0)
-            per_theme[t] = (f, is_coded, y, pi)
-        per_corpus[name] = per_theme
-        print(f"{name}: frame {len(ids)} of {corpus_size}, {c['doc_id'].nunique()} coded",
-              flush=True)
+            raise SystemExit(f"{name}: {len(missing)} coded ids not found (e.g. {missing[0]})")
+        data[name] = (c, t.set_index("doc_id"))
+        print(f"{name}: {int(t['in_srs'].sum())} sampled for the machine share of "
+              f"{int(sizes[name])}, {len(wanted)} coded", flush=True)
     rows = []
-    for name, per_theme in per_corpus.items():
-        for t, (f, is_coded, y, pi) in per_theme.items():
-            own = corrected_mean(f, is_coded, y, pi, min_coded=args.min_coded)
-            alone = coded_only_mean(is_coded, y, pi, min_coded=args.min_coded)
-            others = [(o, per_corpus[o][t]) for o in per_corpus if o != name]
-            of = np.concatenate([o[0][o[1]] for _, o in others])
-            oy = np.concatenate([o[2][o[1]] for _, o in others])
-            op = np.concatenate([o[3][o[1]] for _, o in others])
-            corpus_of = np.concatenate([np.full(int(o[1].sum()), n) for n, o in others])
-            # heterogeneity between the other corpora's error rates: added to the interval
-            res = pooled_residuals(of, np.ones(len(of), bool), oy, op, cells=corpus_of)
-            moved = pooled_corrected_mean(f, res, int(is_coded.sum()), min_coded=args.min_coded)
-            rows.append({
-                "corpus": name, "theme": t, "n_frame": len(f), "n_coded": int(is_coded.sum()),
-                "machine": f.mean(),
-                "coded_only": alone.estimate, "coded_only_lo": alone.lo,
-                "coded_only_hi": alone.hi,
-                "corrected": own.estimate, "corrected_lo": own.lo, "corrected_hi": own.hi,
-                "transported": moved.estimate, "transported_lo": moved.lo,
-                "transported_hi": moved.hi,
-                "covers": bool(moved.lo <= alone.estimate <= moved.hi)
-                if not np.isnan(moved.estimate + alone.estimate) else None,
-                "transported_test": heterogeneity_note(res),
-                "note": own.note or moved.note})
+    for measure in MEASURES:
+        for th in THEMES:
+            col = f"{measure}_{th}"
+            per = {}
+            for name, (c, t) in data.items():
+                ct_ = c[c["theme"] == th].reset_index(drop=True)
+                f_coded = t.loc[ct_["doc_id"], col].to_numpy(float)
+                per[name] = (ct_, f_coded, t.loc[t["in_srs"] == 1, col].to_numpy(float))
+            for name, (ct_, f_coded, f_srs) in per.items():
+                n_total, m = int(sizes[name]), len(f_srs)
+                a_hat = float(f_srs.mean())
+                f, is_c, y, pi, strata = _population(ct_, f_coded, a_hat, n_total)
+                own = corrected_mean(f, is_c, y, pi, strata=strata, min_coded=args.min_coded)
+                cls = corrected_mean(f, is_c, y, pi, min_coded=args.min_coded)
+                alone = coded_only_mean(is_c, y, pi, strata=strata, min_coded=args.min_coded)
+                lo, hi = _with_machine_sample(own, f_coded, ct_, a_hat, m, n_total)
+                lo_c, hi_c = _with_machine_sample(cls, f_coded, ct_, a_hat, m, n_total)
+                others = [o for o in per if o != name]
+                of = np.concatenate([per[o][1] for o in others])
+                oy = np.concatenate([per[o][0]["relevant"].to_numpy(float) for o in others])
+                op = np.concatenate([per[o][0]["pi"].to_numpy(float) for o in others])
+                corpus_of = np.concatenate([np.full(len(per[o][1]), o) for o in others])
+                res = pooled_residuals(of, np.ones(len(of), bool), oy, op, cells=corpus_of)
+                moved = pooled_corrected_mean(f_srs, res, len(ct_), min_coded=args.min_coded)
+                truth = alone.estimate
+                rows.append({
+                    "measure": measure, "corpus": name, "theme": th, "n_coded": len(ct_),
+                    "relevant": int(ct_["relevant"].sum()), "machine": a_hat,
+                    "coded_only": truth, "coded_only_lo": alone.lo, "coded_only_hi": alone.hi,
+                    "corrected": own.estimate, "corrected_lo": lo, "corrected_hi": hi,
+                    "corrected_cls_lo": lo_c, "corrected_cls_hi": hi_c,
+                    "covers": bool(lo <= truth <= hi),
+                    "transported": moved.estimate, "transported_lo": moved.lo,
+                    "transported_hi": moved.hi,
+                    "t_covers": bool(moved.lo <= truth <= moved.hi)
+                    if not np.isnan(moved.estimate) else None,
+                    "transported_test": heterogeneity_note(res),
+                    "note": own.note or moved.note})
     table = pd.DataFrame(rows)
-    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 200,
+    with pd.option_context("display.float_format", "{:.4f}".format, "display.width", 250,
                            "display.max_columns", 30):
         print(table.drop(columns=["note", "transported_test"]).to_string(index=False))
-        print(table[["corpus", "theme", "transported_test"]].to_string(index=False))
+        print(table[["measure", "corpus", "theme", "transported_test"]].to_string(index=False))
         notes = table[table["note"] != ""]
         if len(notes):
-            print(notes[["corpus", "theme", "note"]].to_string(index=False))
+            print(notes[["measure", "corpus", "theme", "note"]].to_string(index=False))
     if args.out:
         table.to_csv(args.out, index=False)
 

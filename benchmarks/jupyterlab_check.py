@@ -104,7 +104,8 @@ def _start_lab(nb_dir: Path, tmp: Path, fallback: bool) -> tuple[subprocess.Pope
     log = open(tmp / "lab.log", "w")
     proc = subprocess.Popen(cmd, cwd=nb_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    deadline = time.monotonic() + 300  # a loaded 2-core machine can take minutes
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             req = urllib.request.Request(f"{base}/api/status",
                                          headers={"Authorization": f"token {token}"})
@@ -113,7 +114,9 @@ def _start_lab(nb_dir: Path, tmp: Path, fallback: bool) -> tuple[subprocess.Pope
         except OSError:
             time.sleep(0.5)
     proc.terminate()
-    raise SystemExit(f"JupyterLab did not start; see {tmp / 'lab.log'}")
+    log.close()
+    tail = (tmp / "lab.log").read_text(encoding="utf-8", errors="replace")[-2000:]
+    raise SystemExit(f"JupyterLab did not start within 300 s; the end of its log:\n{tail}")
 
 
 def _driver():
@@ -147,6 +150,17 @@ def _click_menu(driver, top: str, item: str) -> None:
             el.click()
             return
     raise RuntimeError(f"no menu item {item!r} under {top!r}")
+
+
+def _accept_dialog(driver) -> None:
+    """Click a dialog's accept button (the choice JupyterLab proposes), as a user would."""
+    from selenium.webdriver.common.by import By
+
+    buttons = (driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog .jp-mod-accept")
+               or driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog button"))
+    if buttons:
+        buttons[-1].click()
+        time.sleep(5)
 
 
 def _state(driver) -> dict:
@@ -202,20 +216,26 @@ def check(nb_dir: Path, base: str, token: str, out: Path, only: list[str], timeo
                     break
                 time.sleep(1)
             dialog = state["dialog"] if state else ""
+            if not dialog:  # a dialog can come up after the toolbar already names the kernel
+                time.sleep(3)
+                dialog = (_state(driver) or {}).get("dialog", "")
             if dialog:  # e.g. "Select Kernel": accept the proposed choice, as a user would
                 driver.save_screenshot(str(out / f"{nb.stem}_dialog.png"))
-                from selenium.webdriver.common.by import By
-
-                buttons = (driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog .jp-mod-accept")
-                           or driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog button"))
-                buttons[-1].click()
-                time.sleep(5)
+                _accept_dialog(driver)
             kernel_shown = _state(driver)["kernel"]
             _click_menu(driver, "Run", "Run All Cells")
             t0 = time.monotonic()
+            late_dialogs = 0
             while time.monotonic() - t0 < timeout:
                 time.sleep(2)
                 state = _state(driver)
+                if state["dialog"] and late_dialogs < 3:  # came up while the cells waited
+                    late_dialogs += 1
+                    dialog = dialog or state["dialog"]
+                    driver.save_screenshot(str(out / f"{nb.stem}_dialog{late_dialogs}.png"))
+                    _accept_dialog(driver)
+                    _click_menu(driver, "Run", "Run All Cells")
+                    continue
                 if state["prompts"] and all(re.fullmatch(r"\[\d+\]:", p) for p in state["prompts"]) \
                         and state["busy"] == "idle":
                     break
@@ -282,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            if (Path(tmp) / "lab.log").exists():  # JupyterLab's own log, for dialogs and errors
+                shutil.copy(Path(tmp) / "lab.log", args.out / "lab.log")
     (args.out / "report.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
                                           encoding="utf-8")
     bad = [r["notebook"] for r in results if r["errors"] or r["cells_run"] < r["cells"]]

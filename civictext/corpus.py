@@ -15,9 +15,13 @@ file                   ``format``   what is read
 ``*.json``             ``json``     a JSON array of objects (or ``{"data": [...]}``,
                                     or one object)
 ``*.csv``/``*.tsv``    ``csv``      one row per document, streamed
+``*.parquet``          ``parquet``  one row per document, read a batch of rows at a
+                                    time (needs ``pyarrow``); the format the Hugging
+                                    Face Hub serves datasets in
 =====================  ===========  ====================================================
 
-Any of them may be gzipped (``.jsonl.gz``, ``.csv.gz``, ...). Records are
+Any of them but Parquet (compressed inside already) may be gzipped
+(``.jsonl.gz``, ``.csv.gz``, ...). Records are
 matched to columns by field name; see ``fields`` in :func:`read_corpus`.
 Word-segmented text (``"cải_cách hành_chính"``, e.g. a ``text_segmented``
 field) is kept as given in ``tokens_given`` and ``segmented`` is True; ``text``
@@ -84,7 +88,8 @@ COLUMNS = ["doc_id", "kind", "parent_id", "source", "source_tag", "url", "title"
 
 #: File suffix -> reader format.
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl",
-           ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv"}
+           ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv",
+           ".parquet": "parquet"}
 
 #: Field names looked for, in order, when ``fields`` does not name one.
 AUTO_FIELDS: dict[str, tuple[str, ...]] = {
@@ -729,8 +734,54 @@ def _read_html(run: _Run, path: Path, rel: str) -> int:
     return 1
 
 
+_PARQUET_BATCH = 1024
+
+
+def _read_parquet(run: _Run, path: Path, rel: str) -> int:
+    """Apache Parquet (as the Hugging Face Hub serves datasets): one article per row,
+    read a batch of rows at a time, the same field names as JSON Lines."""
+    if path.suffix.lower() == ".gz":
+        raise _Skip("a gzipped Parquet file; Parquet is compressed inside already: "
+                    "gunzip it (gzip -dk FILE) and read the .parquet file")
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise _Skip("reading Parquet needs pyarrow, which is not installed; "
+                    "pip install pyarrow (or civictext[dask]) and read it again") from None
+    size = path.stat().st_size
+    if size > run.max_bytes:
+        raise _Skip(f"is {size / 2**20:.0f} MB, over the {run.max_bytes / 2**20:g} MB "
+                    "file limit; if the file is genuine, raise max_file_mb= "
+                    "(CLI --max-file-mb) or split it")
+    run.encodings[rel] = "utf-8"
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for any malformed file
+        raise _Skip(f"not a readable Parquet file ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'})") from None
+    count = 0
+    n = 0
+    try:
+        for batch in pf.iter_batches(batch_size=_PARQUET_BATCH):
+            for rec in batch.to_pylist():
+                n += 1
+                if run.full:
+                    return count
+                try:
+                    _finish(run, _record_row(run, rec, "parquet", rel))
+                    count += 1
+                except _Skip as exc:
+                    run.skip(rel, n, f"row {n}: {exc.reason}")
+    except _Skip:
+        raise
+    except Exception as exc:  # a damaged row group after the first ones were read
+        raise _Skip(f"Parquet data unreadable after row {n} ({count} rows read before it; "
+                    f"{type(exc).__name__})", n + 1) from None
+    return count
+
+
 _READERS = {"txt": _read_txt, "html": _read_html, "jsonl": _read_jsonl, "json": _read_json,
-            "csv": _read_csv}
+            "csv": _read_csv, "parquet": _read_parquet}
 
 
 # ------------------------------------------------------------------ folders
@@ -1136,7 +1187,7 @@ def _check_read_args(path: Any, *, strict: bool = False, encoding: str | None = 
     root = Path(path)
     if not root.exists():
         raise CorpusError(f"read_corpus: path {str(path)!r} does not exist; pass a corpus "
-                          "file or folder (.txt, .html, .jsonl, .json, .csv, optionally .gz)")
+                          "file or folder (.txt, .html, .jsonl, .json, .csv, optionally .gz; .parquet)")
     if not root.is_dir() and _format_of(root) is None:
         raise CorpusError(f"read_corpus: {str(path)!r} is not a corpus file type (its name "
                           f"must end in {', '.join(FORMATS)}, optionally + .gz); rename it, "
@@ -1248,6 +1299,12 @@ def unique_rows(rows: list[dict]) -> list[dict]:
     out = [dict(r) for r in rows]
     _rename_duplicates(out)
     return out
+
+
+def rename_duplicates(rows: list[dict]) -> list[dict]:
+    """Make ``rows``' ids unique among them in place (read_corpus's renaming);
+    return one ``{path, original_id, doc_id}`` per renamed row."""
+    return _rename_duplicates(rows)
 
 
 def assemble_read(plan: ReadPlan, parts: Sequence[FilesRead], *,

@@ -22,10 +22,17 @@ residuals.
 
 **Interval.** The estimate's error has two parts: the cell's true share
 varies from one set of articles to another (variance :math:`t(1-t)/N_c`, the
-codes are 0/1), and the coded sample varies (the design variance of the
-residual term, computed within machine classes h, positives and negatives, as
-for a stratified sample: :math:`\\sum_{i \\in h, coded} (1-\\pi_i)/\\pi_i^2 \\cdot
-s^2_h / N_c^2`). A Wald interval (estimate -/+ z times the standard error)
+codes are 0/1), and the coded sample varies: the design variance of the
+residual term, per machine class h (positives, negatives) and design stratum
+s within it (the coded table's ``stratum`` column; without it, each class is
+one stratum), the per-document variance of the Horvitz-Thompson total of
+:math:`z_i = (y_i - f_i)/\\pi_i` in Hajek's (1964) approximation for
+unequal-probability sampling without replacement,
+:math:`\\frac{n_s}{n_s - 1} \\sum_{i \\in s} (1-\\pi_i)(z_i - B_s)^2 / N_c^2`
+with :math:`B_s` the :math:`(1-\\pi)`-weighted mean of z (Berger 2004). With
+equal :math:`\\pi` within a class (``design="cells"``) this is the stratified
+simple random sample's :math:`\\sum_h N_h^2 (1 - n_h/N_h) s^2_h / n_h / N_c^2`.
+A Wald interval (estimate -/+ z times the standard error)
 fails here: a class of ten coded negatives among which no miss happened to be
 coded has :math:`s^2_h = 0` and claims no uncertainty, and pseudo-codes added
 to prevent that (the "plus two" of Agresti & Coull 1998, civictext 0.3's
@@ -35,17 +42,20 @@ with a good measure). civictext therefore builds the interval from
 by the **method of variance estimates recovery** (MOVER; Zou & Donner 2008,
 after Newcombe 1998):
 
-* for each machine class h, the Jeffreys interval :math:`(l_h, u_h)` of the
-  class's (weighted) share :math:`p_h` of relevant coded articles, with the
-  effective sample size its design variance implies (Korn & Graubard 1998):
-  :math:`p_h(1-p_h)/v_h`, or :math:`1/D_h` when :math:`p_h` is 0 or 1 (for a
-  simple random sample of :math:`n_h` from :math:`N_h`, :math:`D_h^{-1} = n_h
-  / (1 - n_h/N_h)`, so a fully coded class has no design uncertainty);
+* for each machine class h and design stratum s within it, the Jeffreys
+  interval :math:`(l_s, u_s)` of the stratum's (weighted) share :math:`p_s`
+  of relevant coded articles, with the effective sample size its design
+  variance implies (Korn & Graubard 1998): :math:`p_s(1-p_s)/v_s`, or
+  :math:`1/D_s` when :math:`p_s` is 0 or 1, :math:`D_s = \\sum_{i \\in s}
+  (1-\\pi_i)/\\pi_i^2 / \\hat N_s^2` (for a simple random sample of
+  :math:`n_s` from :math:`N_s`, :math:`D_s^{-1} = n_s / (1 - n_s/N_s)`, so a
+  fully coded stratum has no design uncertainty; with unequal pi, Kish's
+  effective size), :math:`\\hat N_s = \\sum_{i \\in s} 1/\\pi_i`;
 * for the true share over sets of articles, the Jeffreys interval of
   :math:`t` with :math:`N_c` observations;
-* lower end :math:`\\hat\\theta - \\sqrt{(t - l_t)^2 + \\sum_h a_h^2 (p_h - l_h)^2}`,
-  upper end likewise with the upper distances, :math:`a_h = N_h / N_c`, clipped
-  to [0, 1].
+* lower end :math:`\\hat\\theta - \\sqrt{(t - l_t)^2 + \\sum_s a_s^2 (p_s - l_s)^2}`,
+  upper end likewise with the upper distances, :math:`a_s = (N_h / N_c)
+  \\hat N_s / \\sum_{s \\in h} \\hat N_s`, clipped to [0, 1].
 
 A Jeffreys interval has width when no error was seen (its upper end at k = 0
 of n is about 1.9/n at 90%) without assuming errors are common. In
@@ -63,10 +73,12 @@ estimate -/+ z se: it is asymmetric near 0 and 1.
    records it in its key file). The estimator is unbiased for *any* machine
    measure, good or bad, with no assumption about its errors: a bad measure
    only widens the interval (the residuals are large).
-2. The design variance treats the coded articles of each machine class of a
-   cell as a simple random sample of that class (what
-   ``sample_for_coding(design="cells")`` draws); for other designs it is an
-   approximation. The articles of a cell are treated as draws from the
+2. The design variance is Hajek's approximation within each design stratum
+   and machine class of a cell, treating the stratum's coded sample in the
+   cell as of fixed size; it is exact (the textbook stratified variance) for
+   ``sample_for_coding(design="cells")``, where each class of a cell is a
+   simple random sample, and an approximation for other designs (give the
+   coded table its ``stratum`` column). The articles of a cell are treated as draws from the
    outlet's output in that period (the same view as the bootstrap of the raw
    share), so the target is the share an outlet *would* give a theme, not only
    the share in the articles one happened to collect.
@@ -126,6 +138,17 @@ with small expected number of positive counts estimated from survey data.
 
 DerSimonian, R., & Laird, N. (1986). Meta-analysis in clinical trials.
 *Controlled Clinical Trials*, 7(3), 177-188.
+
+Hajek, J. (1964). Asymptotic theory of rejective sampling with varying
+probabilities from a finite population. *Annals of Mathematical Statistics*,
+35(4), 1491-1523.
+
+Berger, Y. G. (2004). A simple variance estimator for unequal probability
+sampling without replacement. *Journal of Applied Statistics*, 31(3), 305-315.
+
+Matei, A., & Tille, Y. (2005). Evaluation of variance approximations and
+estimators in maximum entropy sampling with unequal probability and fixed
+sample size. *Journal of Official Statistics*, 21(4), 543-570.
 
 >>> import numpy as np
 >>> f = np.array([1, 1, 0, 0, 0, 0, 0, 0.])
@@ -225,35 +248,96 @@ def _jeffreys_halfwidths(p: float, n_eff: float, level: float) -> tuple[float, f
     return max(p - lo, 0.0), max(hi - p, 0.0)
 
 
-def _class_part(f: np.ndarray, y: np.ndarray, pi: np.ndarray, n_class: int,
-                level: float) -> tuple[float, float, float]:
-    """One machine class's share of the design uncertainty.
+def _collapse_strata(strata: np.ndarray) -> np.ndarray:
+    """Variance strata with at least two coded documents each (collapsed strata).
 
-    f, y, pi: shape (n_coded_in_class,), the class's coded articles; n_class:
-    its articles (coded or not). Returns ``(v, down, up)``: the design
-    variance of the class's mean residual (a stratified sample's,
-    ``sum (1 - pi) / pi^2 * s2 / n_class^2``) and the distances down and up of
-    its Jeffreys interval, computed on the class's (weighted) share of
-    relevant coded articles with the effective sample size that variance
-    implies (Korn & Graubard 1998): ``p(1 - p) / v``, or ``1 / D`` (``D`` the
-    design factor, ``n / (1 - n / n_class)`` for a simple random sample) when
-    p is 0 or 1 or the residuals do not vary.
+    A stratum with one coded document has no variance estimate; every such
+    stratum is pooled into one, and when that pool still has a single
+    document, the whole class is one stratum (the collapsed-strata method,
+    which tends to overstate the variance, never to understate it much;
+    Cochran 1977, *Sampling Techniques*, 3rd ed., ch. 5A).
     """
-    design = float(((1 - pi) / pi ** 2).sum()) / n_class ** 2
-    if design <= 0:  # every article of the class coded: no design uncertainty
+    _, code, counts = np.unique(strata, return_inverse=True, return_counts=True)
+    single = counts[code] < 2
+    if not single.any():
+        return code
+    code = code.copy()
+    code[single] = -1
+    if single.sum() < 2:
+        return np.zeros(len(code), dtype=int)
+    return code
+
+
+def _hajek_variance(z: np.ndarray, pi: np.ndarray) -> float:
+    """Variance of the Horvitz-Thompson total ``sum z`` of one stratum's sample.
+
+    ``z_i = r_i / pi_i``; Hajek's (1964) approximation for fixed-size sampling
+    with unequal probabilities (Berger 2004; Matei & Tille 2005 compare it
+    with the exact forms): ``n / (n - 1) * sum_i c_i (z_i - B)^2``, ``c_i = 1 -
+    pi_i``, ``B = sum c_i z_i / sum c_i``. When pi is equal (a simple random
+    sample of n from N) it is the textbook ``N^2 (1 - n / N) s^2 / n``;
+    documents taken with certainty (pi = 1) add nothing. z, pi: shape (n,).
+    """
+    n = len(z)
+    c = 1.0 - pi
+    if n < 2 or c.sum() <= 0:
+        return 0.0
+    b = float((c * z).sum() / c.sum())
+    return n / (n - 1) * float((c * (z - b) ** 2).sum())
+
+
+def _class_part(f: np.ndarray, y: np.ndarray, pi: np.ndarray, strata: np.ndarray | None,
+                share: float, n_cell: int, level: float) -> tuple[float, float, float]:
+    """One machine class's share of the design uncertainty, per design stratum.
+
+    f, y, pi: shape (n_coded_in_class,), the class's coded articles; strata:
+    the same shape, their design strata (None: the class is one stratum);
+    ``share``: the class's share of the cell's ``n_cell`` articles. Returns
+    ``(v, down2, up2)``: the design variance of the class's term of the
+    estimate, ``sum_s V_s / n_cell^2`` with ``V_s`` the Hajek variance of the
+    Horvitz-Thompson total of the residuals ``z_i = (y_i - f_i) / pi_i`` in
+    stratum s (:func:`_hajek_variance`), and the squared MOVER distances down
+    and up, ``sum_s (a_s d_s)^2``: for each stratum the Jeffreys interval of
+    its (weighted) share of relevant coded articles ``p_s`` at the effective
+    sample size its variance implies (Korn & Graubard 1998), ``p_s (1 - p_s)
+    / v_s`` with ``v_s = V_s / N_s^2``, or ``1 / D_s``, ``D_s = sum (1 - pi_i)
+    / pi_i^2 / N_s^2`` (a simple random sample's ``(1 - n / N) / n``; with
+    unequal pi, Kish's effective size) when ``p_s`` is 0 or 1 or the residuals
+    do not vary; ``N_s = sum 1 / pi_i`` and ``a_s = share * N_s / sum_s N_s``.
+    A stratum in which no relevant (or no irrelevant) article was coded so
+    still adds its Jeffreys width. With one stratum and equal pi this is the
+    simple random sample of the class (``design="cells"``).
+    """
+    if float(((1 - pi) / pi ** 2).sum()) <= 0:  # every article of the class coded
         return 0.0, 0.0, 0.0
     w = 1.0 / pi
-    p = float((w * y).sum() / w.sum())
-    s2 = float((y - f).var(ddof=1)) if len(y) > 1 else 0.0
-    v = design * s2
-    n_eff = p * (1 - p) / v if (v > 0 and 0 < p < 1) else 1.0 / design
-    down, up = _jeffreys_halfwidths(p, n_eff, level)
-    return v, down, up
+    z = (y - f) * w
+    code = (np.zeros(len(z), dtype=int) if strata is None
+            else _collapse_strata(np.asarray(strata).astype(str)))
+    n_hat = float(w.sum())
+    var = down2 = up2 = 0.0
+    for s in np.unique(code):
+        m = code == s
+        n_s = float(w[m].sum())
+        design = float(((1 - pi[m]) * w[m] ** 2).sum()) / n_s ** 2
+        if design <= 0:  # a stratum taken whole: no design uncertainty
+            continue
+        big_v = _hajek_variance(z[m], pi[m])
+        p = float((w[m] * y[m]).sum() / n_s)
+        v = big_v / n_s ** 2
+        n_eff = p * (1 - p) / v if (v > 0 and 0 < p < 1) else 1.0 / design
+        down, up = _jeffreys_halfwidths(p, n_eff, level)
+        a = share * n_s / n_hat
+        var += big_v / n_cell ** 2
+        down2 += (a * down) ** 2
+        up2 += (a * up) ** 2
+    return var, down2, up2
 
 
 def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarray, *,
                    level: float = DEFAULT_CI_LEVEL,
-                   min_coded: int = DEFAULT_MIN_CODED) -> CorrectedEstimate:
+                   min_coded: int = DEFAULT_MIN_CODED,
+                   strata: np.ndarray | None = None) -> CorrectedEstimate:
     """Corrected share of one cell: the DSL estimator with its interval.
 
     Parameters
@@ -273,6 +357,11 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
         Fewer coded articles than this: not estimable (NaN with the reason in
         ``note``); so is a cell with machine positives (``f >= 0.5``) or
         negatives of which none was coded (their error rate is unknown).
+    strata : array, shape (n_docs,), optional
+        The design stratum of each coded article (any labels; ignored
+        elsewhere), e.g. the coding sheet's ``stratum`` column: the variance
+        is computed within stratum x machine class. None (default): each
+        machine class is one stratum, exact for ``design="cells"`` samples.
 
     Returns
     -------
@@ -281,10 +370,17 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
         [0, 1]. ``se`` = sqrt(V1 + V2): V1 = t(1 - t) / n_docs, the variance of
         the cell's true share over sets of articles (``y`` is 0/1, so its
         variance is t(1 - t) at the estimate t); V2 = the design variance of
-        the residual term, computed within machine classes h (positives,
-        negatives) as ``sum_h sum_{coded i in h} (1 - pi_i) / pi_i^2 * s2_h /
-        n_docs^2`` (a stratified sample's variance, ``s2_h`` the residual
-        variance of class h's coded articles). ``lo, hi``: not estimate -/+
+        the residual term: per machine class h (positives, negatives) and
+        design stratum s within it, Hajek's per-document approximation of the
+        variance of the Horvitz-Thompson total of ``z_i = (y_i - f_i) /
+        pi_i``, ``n_s / (n_s - 1) * sum_i (1 - pi_i) (z_i - B_s)^2`` with
+        ``B_s`` the ``(1 - pi)``-weighted mean of z (Hajek 1964; Berger
+        2004), summed and divided by ``n_docs^2``. With equal pi within a
+        class (a simple random sample per class, as ``design="cells"``
+        draws) it is the stratified simple-random-sample variance
+        ``sum_h N_h^2 (1 - n_h / N_h) s2_h / n_h / n_docs^2``; with unequal
+        pi it weights each document's residual by its own ``1 / pi`` instead
+        of treating the class as a simple random sample. ``lo, hi``: not estimate -/+
         z se, but the MOVER combination (Zou & Donner 2008) of Jeffreys
         intervals for each part: the class's share of relevant coded
         articles at its effective sample size (Korn & Graubard 1998), and
@@ -303,6 +399,11 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
     (0.25, 20)
     """
     f, coded, y, pi = _check_arrays(f, coded, y, pi, "corrected_mean")
+    if strata is not None:
+        strata = np.asarray(strata, dtype=object)
+        if strata.shape != f.shape:
+            raise TrendError(f"corrected_mean: strata must have one label per article "
+                             f"(shape {f.shape}, got {strata.shape})")
     n, n_coded = len(f), int(coded.sum())
     if n == 0:
         return CorrectedEstimate(np.nan, np.nan, np.nan, np.nan, 0, n_coded, "no articles")
@@ -326,11 +427,11 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
             return not_estimable(f"none of the cell's {int(cls.sum())} machine {which} "
                                  f"was coded")
         if m.any():
-            share = float(cls.mean())
-            v, down, up = _class_part(f[m], y[m], pi[m], int(cls.sum()), level)
-            var += share ** 2 * v
-            down2 += (share * down) ** 2
-            up2 += (share * up) ** 2
+            v, d2, u2 = _class_part(f[m], y[m], pi[m], None if strata is None else strata[m],
+                                    float(cls.mean()), n, level)
+            var += v
+            down2 += d2
+            up2 += u2
     # around t: with a probability measure psi's mean can leave [0, 1]; the share cannot
     lo = float(np.clip(t - np.sqrt(down2), 0, 1))
     hi = float(np.clip(t + np.sqrt(up2), 0, 1))
@@ -340,14 +441,15 @@ def corrected_mean(f: np.ndarray, coded: np.ndarray, y: np.ndarray, pi: np.ndarr
 
 def coded_only_mean(coded: np.ndarray, y: np.ndarray, pi: np.ndarray, *,
                     level: float = DEFAULT_CI_LEVEL,
-                    min_coded: int = DEFAULT_MIN_CODED) -> CorrectedEstimate:
+                    min_coded: int = DEFAULT_MIN_CODED,
+                    strata: np.ndarray | None = None) -> CorrectedEstimate:
     """The share from the coded sample alone (no machine measure): Horvitz-Thompson.
 
     The same estimator as :func:`corrected_mean` with ``f = 0`` for every
     article (``psi = coded * y / pi``), the baseline a correction must beat:
     with a good machine measure the corrected interval is narrower.
 
-    coded, y, pi : arrays, shape (n_docs,), as in :func:`corrected_mean`.
+    coded, y, pi, strata : arrays, shape (n_docs,), as in :func:`corrected_mean`.
 
     >>> import numpy as np
     >>> coded = np.r_[np.ones(10, bool), np.zeros(40, bool)]
@@ -356,7 +458,8 @@ def coded_only_mean(coded: np.ndarray, y: np.ndarray, pi: np.ndarray, *,
     0.3
     """
     coded = np.asarray(coded, dtype=bool)
-    return corrected_mean(np.zeros(len(coded)), coded, y, pi, level=level, min_coded=min_coded)
+    return corrected_mean(np.zeros(len(coded)), coded, y, pi, level=level, min_coded=min_coded,
+                          strata=strata)
 
 
 @dataclass(frozen=True)
@@ -564,7 +667,9 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
     coded : DataFrame
         ``doc_id, theme, relevant, pi`` (from
         :func:`civictext.validation.read_coded`), every ``doc_id`` in
-        ``machine``'s index and every theme a column of ``machine``.
+        ``machine``'s index and every theme a column of ``machine``; with a
+        ``stratum`` column (the coding sheet's), the design variance is
+        computed within stratum x machine class (see :func:`corrected_mean`).
     level, min_coded
         As in :func:`corrected_mean`.
     pooled : bool
@@ -606,6 +711,7 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
     cell_code = np.array([codes[c] if p else -1 for c, p in zip(cell_arr, placed)])
     members = [np.flatnonzero(cell_code == i) for i in range(len(labels))]
     pos = pd.Series(np.arange(len(ids)), index=ids)
+    has_strata = "stratum" in coded.columns
     rows, tests = [], {}
     for theme in machine.columns:
         f = machine[theme].to_numpy(dtype=float)
@@ -613,10 +719,13 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
         is_coded = np.zeros(len(ids), dtype=bool)
         y = np.full(len(ids), np.nan)
         pi = np.full(len(ids), np.nan)
+        strata = np.full(len(ids), "", dtype=object) if has_strata else None
         at = pos.reindex(ct["doc_id"].astype(str)).to_numpy()
         is_coded[at] = True
         y[at] = ct["relevant"].to_numpy(dtype=float)
         pi[at] = ct["pi"].to_numpy(dtype=float)
+        if strata is not None:
+            strata[at] = ct["stratum"].astype(str).to_numpy()
         residuals, test_note = None, ""
         if pooled and len(ct):
             residuals = pooled_residuals(f[placed], is_coded[placed], y[placed], pi[placed],
@@ -638,7 +747,8 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
                 est = replace(est, note=est.note or test_note)
             else:
                 est = corrected_mean(f[idx], is_coded[idx], y[idx], pi[idx], level=level,
-                                     min_coded=min_coded)
+                                     min_coded=min_coded,
+                                     strata=None if strata is None else strata[idx])
             rows.append({"cell": label, "theme": theme, "share_corrected": est.estimate,
                          "corrected_lo": est.lo, "corrected_hi": est.hi,
                          "corrected_se": est.se, "n_coded": k, "correction": method,

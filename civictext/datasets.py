@@ -28,10 +28,15 @@ Where a corpus comes from, in this order:
 The SHA-256 of what was received also goes into every figures manifest built
 from a fetched corpus (``manifest["corpus"]["dataset"]``).
 
-Registry entries whose public origin has no direct, verified download link of
-a file ``read_corpus`` reads have ``url=None``: ``fetch_corpus`` then finds
-them only locally and otherwise says where to get them. Your own corpus can
-be added with :func:`register`.
+The four corpora of ``shared/corpora`` have no direct download link of a file
+``read_corpus`` reads (``url=None``): ``fetch_corpus`` finds them only locally
+and otherwise says where to get them. The Hugging Face Hub entries
+(``vietnews-hf-test``, ``baochinhphu-hf``) are Parquet files with links taken
+from the Hub's file listings (one pinned to a revision); none was downloaded
+where civictext is built, so their SHA-256 is not known in advance and is
+recorded at the first download (compare it with a colleague's
+``provenance()`` record to be sure you read the same data). Reading Parquet
+needs ``pyarrow``. Your own corpus can be added with :func:`register`.
 
 >>> import civictext as ct
 >>> "news-feed" in set(ct.datasets.list()["name"])
@@ -83,7 +88,7 @@ class Dataset:
     filename : str
         The file name in the cache (``read_corpus`` picks the reader from it).
     url : str or None
-        Direct download link; ``None`` when no verified link exists.
+        Direct download link; ``None`` when there is none (found only locally).
     sha256 : str or None
         Expected SHA-256 of the file; ``None`` when not known (what was received
         is then recorded instead).
@@ -139,8 +144,8 @@ def register(dataset: Dataset, *, replace: bool = False) -> Dataset:
 
 
 # ---------------------------------------------------------------- registry
-# Sizes, counts and dates below were measured on the copies under
-# ../shared/corpora (see its README); no URL here is a guess.
+# Sizes, counts and dates of the first four entries were measured on the copies
+# under ../shared/corpora (see its README).
 for _d in (
     Dataset(
         name="news-feed",
@@ -186,6 +191,49 @@ for _d in (
         documents=100_225, date_range="Dân trí items only (10,425, mostly 2019-2020)",
         size_bytes=97_197_548, filename="articles.jsonl.gz", local="vn4news2020/articles.jsonl.gz",
         notes="body text without titles, 10 section categories; only Dân trí items dated"),
+    # Hugging Face Hub entries. Their file paths come from the Hub's file listings
+    # (read 2026-12-01 from stored copies of the repositories' tree pages); the build
+    # machine has no route to the Hub, so no file was downloaded here and no SHA-256
+    # is known: fetch_corpus records what the first download receives.
+    Dataset(
+        name="vietnews-hf-test",
+        title="VNDS / vietnews summarisation corpus, test split, as Parquet on the Hugging "
+              "Face Hub (title, abstract, article)",
+        source="https://huggingface.co/datasets/nam194/vietnews",
+        licence="no licence stated on the dataset card; the VNDS source repository's terms "
+                "apply: research use",
+        citation="Nguyen, V.-H., Nguyen, T.-C., Nguyen, M.-T., & Hoai, N. X. (2019). VNDS: A "
+                 "Vietnamese Dataset for Summarization. NICS 2019. Parquet copy: nam194/"
+                 "vietnews, Hugging Face Hub.",
+        documents=22_498, date_range="none in the metadata (years in the text, mostly 2014-2019)",
+        size_bytes=None, filename="test.parquet",
+        url="https://huggingface.co/datasets/nam194/vietnews/resolve/main/data/"
+            "test-00000-of-00001-123f98d55067eb7b.parquet",
+        notes="the same articles as vnds-test, with separate title and abstract fields "
+              "(guid, title, abstract, article; about 39 MB); read_corpus needs pyarrow "
+              "for .parquet. If the text comes word-segmented ('cải_cách'), pass "
+              "segmented=True. URL from the Hub's listing, not verified from the build "
+              "machine; undated, so no trend over time"),
+    Dataset(
+        name="baochinhphu-hf",
+        title="Báo Chính phủ (the government's online newspaper), first of two shards, "
+              "from the Vietnamese-News collection on the Hugging Face Hub",
+        source="https://huggingface.co/datasets/tmnam20/Vietnamese-News",
+        licence="no licence stated on the dataset card; text belongs to its publisher: "
+                "research measurement only",
+        citation="tmnam20 (2024). Vietnamese-News, config baochinhphu. Hugging Face Hub, "
+                 "revision 45ee2e6d6e1ed7a7393a31513ba08316af5a319c.",
+        documents=None, date_range="none in the metadata (the url field names the article)",
+        size_bytes=None, filename="train-00000.parquet",
+        url="https://huggingface.co/datasets/tmnam20/Vietnamese-News/resolve/"
+            "45ee2e6d6e1ed7a7393a31513ba08316af5a319c/baochinhphu/"
+            "train-00000-of-00002-4a969fc70c7dda45.parquet",
+        notes="pinned to one revision of the repository (its file names change between "
+              "revisions); fields title, description, content, text, url; the config has "
+              "58,400 articles in two shards of about 152 and 161 MB, this is the first "
+              "(about half). The outlet writes mostly about government, administration and "
+              "policy: the themes are far more common than in general news. Needs pyarrow; "
+              "URL from the Hub's listing, not verified from the build machine"),
 ):
     register(_d)
 
@@ -256,9 +304,11 @@ def list() -> pd.DataFrame:  # noqa: A001 (the documented name: ct.datasets.list
             "url": ds.url, "sha256": ds.sha256, "available": where,
             "path": str(path) if path is not None else "",
         })
-    return pd.DataFrame(rows, columns=["name", "title", "documents", "date_range", "size_mb",
-                                       "licence", "source", "citation", "url", "sha256",
-                                       "available", "path"])
+    table = pd.DataFrame(rows, columns=["name", "title", "documents", "date_range", "size_mb",
+                                        "licence", "source", "citation", "url", "sha256",
+                                        "available", "path"])
+    table["documents"] = table["documents"].astype("Int64")  # missing where not known
+    return table
 
 
 # ---------------------------------------------------------------- fetching
@@ -313,7 +363,7 @@ def fetch_corpus(name: str, data_home: str | os.PathLike | None = None, *,
         where = (f"$CIVICTEXT_SHARED_CORPORA ({os.environ['CIVICTEXT_SHARED_CORPORA']})"
                  if os.environ.get("CIVICTEXT_SHARED_CORPORA") else "a shared/corpora folder")
         raise DatasetError(
-            f"fetch_corpus: {name!r} has no verified download link and was found neither in "
+            f"fetch_corpus: {name!r} has no download link and was found neither in "
             f"the cache ({target}) nor in {where}. Get it from {ds.source} and put "
             f"{ds.filename!r} at {target}, or set CIVICTEXT_SHARED_CORPORA to the folder that "
             f"holds {ds.local or ds.filename!r}")

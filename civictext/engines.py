@@ -46,7 +46,7 @@ from civictext.corpus import (
     articles_frame,
     assemble_read,
     read_files,
-    unique_rows,
+    rename_duplicates,
 )
 from civictext.themes import DEFAULT_PRESENCE
 
@@ -102,8 +102,12 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
 
     with _progress.stage("reading"):
         part = read_files(plan, files, progress=progress, limit=limit)
-        articles = articles_frame(unique_rows(part.rows))
-        part.rows = [{k: r[k] for k in _KEYS} for r in part.rows]
+        # what the corpus-wide renaming needs, then the rows renamed in place (no
+        # copy of every row) and dropped as soon as the table is built
+        keys = [{k: r[k] for k in _KEYS} for r in part.rows]
+        rename_duplicates(part.rows)
+        articles = articles_frame(part.rows)
+        part.rows = keys
     with _progress.stage("themes"):
         if len(articles):
             n_tokens = count_tokens(articles, n_jobs=spec.n_jobs, cache=spec.cache)

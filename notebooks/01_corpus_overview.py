@@ -33,7 +33,9 @@
 # **A real corpus in one call.** The bundled corpus is one dated article: enough
 # to see the mechanics, not a trend. Set `DATASET = "news-feed"` (a year of
 # Thanh Niên, Tuổi Trẻ and VnExpress items) or another name from
-# `ct.datasets.list()` (shown below): `ct.fetch_corpus` downloads it once into
+# `ct.datasets.list()` (shown below), for example `"baochinhphu-hf"` (the
+# government's newspaper from the Hugging Face Hub, about 152 MB, where the
+# themes are common): `ct.fetch_corpus` downloads it once into
 # `~/.cache/civictext/datasets` (or `$CIVICTEXT_DATA`) with a progress bar,
 # checks or records its SHA-256, or uses a local copy (`../shared/corpora`)
 # where there is one. `LIMIT` reads only the first items (the news feed is in

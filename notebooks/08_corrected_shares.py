@@ -179,7 +179,8 @@ sim = ct.theme_trends(planted["scores"], planted["articles"], freq="M", by="sour
                       coded=sim_coded, n_boot=200, random_state=SEED)
 sim = sim.merge(planted["cells"], on=["period", "source", "theme"])
 sim.to_csv(out / "synthetic_corrected_trends.csv", index=False)
-print(sim.groupby("source")[["share", "share_corrected", "true_share"]].mean().round(3))
+display(plots.table(sim.groupby("source", as_index=False)[["share", "share_corrected", "true_share"]]
+                    .mean(), percent=["share", "share_corrected", "true_share"]))
 covered = (sim["corrected_lo"] <= sim["true_share"]) & (sim["true_share"] <= sim["corrected_hi"])
 print(f"corrected 90% intervals cover the planted share in {covered.sum()} of {len(sim)} cells; "
       f"naive intervals in "

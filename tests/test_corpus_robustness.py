@@ -392,3 +392,26 @@ def test_a_file_of_an_unknown_type_is_a_corpus_error_naming_it(tmp_path, name):
     f.write_text("doc_id,text\na,Một câu.\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=f"{name}.*not a corpus file type.*\\.jsonl"):
         read_corpus(f)
+
+
+def test_parquet_rows_are_read_and_bad_parquet_files_are_reported(tmp_path):
+    """Parquet (the Hub's format) reads like JSON Lines; a damaged or gzipped file is
+    skipped with a reason that says what to do, and the other files are still read."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = {"id": ["p1", "p2", "p3"], "title": ["Phường A tiếp dân", "Xã B", "Không có gì"],
+            "content": ["Cán bộ tiếp dân đúng giờ.", "Người dân nộp hồ sơ.", None],
+            "published": ["2024-03-05", "2024-04-01", None]}
+    pq.write_table(pa.table(rows), tmp_path / "good.parquet", row_group_size=1)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really parquet")
+    (tmp_path / "zipped.parquet.gz").write_bytes(b"\x1f\x8b")
+    result = corpus.read_corpus_result(tmp_path)
+    arts = result.articles
+    assert arts["doc_id"].tolist() == ["p1", "p2", "p3"]  # p3: the title alone is text
+    assert arts["published"].tolist()[:2] == ["2024-03-05", "2024-04-01"]
+    reasons = {s["path"]: s["reason"] for s in result.skipped}
+    assert "not a readable Parquet file" in reasons["broken.parquet"]
+    assert "gunzip" in reasons["zipped.parquet.gz"]
+    with pytest.raises(CorpusError, match="broken.parquet"):
+        read_corpus(tmp_path / "broken.parquet", strict=True)

@@ -22,9 +22,10 @@ from civictext.synthetic import planted_measurement_error
 from civictext.validation import sample_for_coding
 
 
-def _cell(rng, n, p, recall, fpr=0.03, n_pos=10, n_neg=10):
+def _cell(rng, n, p, recall, fpr=0.03, n_pos=10, n_neg=10, truth=False):
     """One planted cell, coded like design='cells' (what the positives cannot take
-    goes to the negatives and back): (f, coded, y, pi)."""
+    goes to the negatives and back): (f, coded, y, pi), and every article's true
+    code when ``truth``."""
     y = rng.random(n) < p
     f = np.where(y, rng.random(n) < recall, rng.random(n) < fpr).astype(float)
     coded = np.zeros(n, bool)
@@ -39,7 +40,8 @@ def _cell(rng, n, p, recall, fpr=0.03, n_pos=10, n_neg=10):
             pick = rng.choice(idx, k, replace=False)
             coded[pick] = True
             pi[pick] = k / len(idx)
-    return f, coded, np.where(coded, y, np.nan), pi
+    out = (f, coded, np.where(coded, y, np.nan), pi)
+    return (*out, y.astype(float)) if truth else out
 
 
 def _coverage(intervals, truth, scale=1.0):
@@ -69,9 +71,13 @@ def test_corrected_intervals_cover_the_planted_share_where_naive_shares_drift(sc
         for m in range(12):
             for o in (0.0, 1.0):
                 recall = start + (stop - start) * m / 11 + o * shift
-                f, coded, y, pi = _cell(rng, 200, 0.3, recall, fpr)
+                f, coded, y, pi, y_all = _cell(rng, 200, 0.3, recall, fpr, truth=True)
                 e = corrected_mean(f, coded, y, pi)
-                b = coded_only_mean(coded, y, pi)
+                # coding alone: a simple random sample of the same size, no machine measure
+                srs = np.zeros(len(f), bool)
+                srs[rng.choice(len(f), int(coded.sum()), replace=False)] = True
+                b = coded_only_mean(srs, np.where(srs, y_all, np.nan),
+                                    np.where(srs, srs.sum() / len(f), np.nan))
                 cells.append((e.estimate, e.lo, e.hi))
                 naive.append((m, o, f.mean()))
                 corr.append((m, e.estimate))
@@ -90,7 +96,8 @@ def test_corrected_intervals_cover_the_planted_share_where_naive_shares_drift(sc
         first, last = naive[naive.m == 0].share.mean(), naive[naive.m == 11].share.mean()
         assert first - last > 0.08  # the artefact: a falling trend that is not there
     else:
-        assert np.mean(width) < 0.8 * np.mean(width_coded)  # a good measure helps
+        # a good measure helps: narrower than coding a simple random sample of the same size
+        assert np.mean(width) < 0.8 * np.mean(width_coded)
 
 
 @pytest.mark.parametrize("p, recall, fpr, n", [(0.03, 0.9, 0.01, 60), (0.97, 0.95, 0.3, 60),
@@ -138,6 +145,64 @@ def test_a_useless_measure_stays_valid():
         e = corrected_mean(f, coded, np.where(coded, y_all, np.nan), pi)
         cover.append(e.lo <= 0.25 <= e.hi)
     assert 0.85 <= np.mean(cover) <= 0.97
+
+
+def _unequal_pi_cell(rng, n_pos=100, n_keyword=100, n_random=4000, rates=(0.8, 0.7, 0.1),
+                     k=(20, 40, 40)):
+    """A cell sampled like the real coded sample: machine positives, and among the
+    negatives a small ``keyword`` stratum rich in relevant articles, heavily sampled
+    (pi = 0.4), and a large ``random`` one, lightly sampled (pi = 0.01): pi differs
+    40-fold within the negative class. (f, coded, y, pi, strata, true share)."""
+    labels = np.repeat(["pos", "keyword", "random"], [n_pos, n_keyword, n_random])
+    f = (labels == "pos").astype(float)
+    rate = np.select([labels == "pos", labels == "keyword"], rates[:2], rates[2])
+    y_all = (rng.random(len(f)) < rate).astype(float)
+    coded, pi = np.zeros(len(f), bool), np.full(len(f), np.nan)
+    for lab, kk in zip(("pos", "keyword", "random"), k):
+        idx = np.flatnonzero(labels == lab)
+        pick = rng.choice(idx, kk, replace=False)
+        coded[pick], pi[pick] = True, kk / len(idx)
+    return f, coded, np.where(coded, y_all, np.nan), pi, np.where(coded, labels, ""), y_all.mean()
+
+
+def test_unequal_inclusion_probabilities_within_a_class_get_their_own_variance():
+    """Within the machine negatives, pi is 0.4 in one design stratum and 0.01 in
+    the other. Treating the class as one simple random sample (civictext before
+    the per-document variance) takes the residual variance of the heavily
+    sampled, often relevant stratum for the whole class: its 90% intervals were
+    1.7 times too wide and covered 99% of cells. The per-document (Hajek) variance
+    within the coding sheet's strata covers 85-95% of cells and is narrower."""
+    rng = np.random.default_rng(16)
+    cover, width, width_one = [], [], []
+    for _ in range(300):
+        f, coded, y, pi, strata, truth = _unequal_pi_cell(rng)
+        e = corrected_mean(f, coded, y, pi, strata=strata)
+        one = corrected_mean(f, coded, y, pi)  # no strata: one stratum per class
+        cover.append(e.lo <= truth <= e.hi)
+        width.append(e.hi - e.lo)
+        width_one.append(one.hi - one.lo)
+        assert abs(e.estimate - one.estimate) < 1e-12  # the strata change the interval only
+    assert 0.85 <= np.mean(cover) <= 0.95, np.mean(cover)
+    assert np.mean(width) < 0.75 * 0.25  # the class-as-one-SRS interval was 0.25 wide
+    # without the strata, the per-document form still weights each residual by its own pi
+    assert np.mean(width_one) < 0.25
+
+
+def test_the_table_path_uses_the_coded_sheets_strata():
+    rng = np.random.default_rng(3)
+    f, coded, y, pi, strata, _ = _unequal_pi_cell(rng)
+    ids = np.array([f"d{i}" for i in range(len(f))])
+    machine = pd.DataFrame({"reform": f}, index=ids)
+    cells = pd.Series("2024", index=ids)
+    sheet = pd.DataFrame({"doc_id": ids[coded], "theme": "reform",
+                          "relevant": y[coded].astype(int), "pi": pi[coded],
+                          "stratum": strata[coded]})
+    with_strata = ct.corrected_shares(machine, cells, sheet).iloc[0]
+    without = ct.corrected_shares(machine, cells, sheet.drop(columns="stratum")).iloc[0]
+    e = corrected_mean(f, coded, y, pi, strata=strata)
+    assert (with_strata["corrected_lo"], with_strata["corrected_hi"]) == pytest.approx((e.lo, e.hi))
+    assert with_strata["corrected_hi"] - with_strata["corrected_lo"] < (
+        without["corrected_hi"] - without["corrected_lo"])
 
 
 def test_probabilities_work_as_the_machine_measure():

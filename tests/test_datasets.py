@@ -83,10 +83,21 @@ def entry(server, monkeypatch, tmp_path):
 def test_registry_entries_say_where_they_come_from():
     table = ct.datasets.list()
     assert {"news-feed", "dantri-unc", "vnds-test", "vn4news2020"} <= set(table["name"])
-    for col in ["source", "licence", "citation", "date_range", "documents"]:
+    for col in ["source", "licence", "citation", "date_range"]:
         assert table[col].notna().all() and (table[col].astype(str) != "").all(), col
+    # counts are known or left unknown, never made up as 0
+    assert str(table["documents"].dtype) == "Int64"  # whole numbers, missing where unknown
+    assert (table["documents"].dropna() > 0).all()
+    assert table.loc[table["name"].isin(["news-feed", "vnds-test"]), "documents"].notna().all()
     # no invented download link: an entry has a URL only with a name that says https
     assert table["url"].dropna().str.startswith("https://").all()
+    hub = table[table["url"].fillna("").str.startswith("https://huggingface.co/datasets/")]
+    assert len(hub) >= 2
+    # a Hub link names a file read_corpus reads, under the Hub's resolve/ path
+    assert hub["url"].str.contains("/resolve/").all()
+    assert hub["url"].str.endswith(".parquet").all()
+    # no checksum invented either: what the first download gets is recorded instead
+    assert hub["sha256"].isna().all()
 
 
 def test_fetch_downloads_into_data_home_and_read_corpus_reads_it(entry, tmp_path):
@@ -149,7 +160,7 @@ def test_clear_errors(monkeypatch, tmp_path):
     monkeypatch.setenv("CIVICTEXT_DATA", str(tmp_path / "data"))
     with pytest.raises(ct.DatasetError, match="unknown corpus 'nope'.*news-feed"):
         ct.fetch_corpus("nope")
-    with pytest.raises(ct.DatasetError, match="no verified download link.*CIVICTEXT_SHARED_CORPORA"):
+    with pytest.raises(ct.DatasetError, match="no download link.*CIVICTEXT_SHARED_CORPORA"):
         ct.fetch_corpus("news-feed")
     ds = Dataset(name="down", title="t", source="s", licence="l", citation="c",
                  filename="x.jsonl", url="http://127.0.0.1:9/x.jsonl")  # discard port: refused
@@ -165,3 +176,70 @@ def test_the_manifest_records_the_fetched_corpus(entry, tmp_path):
     manifest = ct.build_figures(path, tmp_path / "figs", random_state=0)
     assert manifest["corpus"]["dataset"]["sha256"] == SHA
     assert manifest["corpus"]["dataset"]["name"] == "fixture"
+
+
+def test_a_hub_style_redirect_to_parquet_is_fetched_resumed_and_read(monkeypatch, tmp_path):
+    """The Hub answers resolve/ URLs with a redirect to its file store; the Range
+    header must survive the redirect and the Parquet file must read as a corpus."""
+    pa = pytest.importorskip("pyarrow")
+    import io
+
+    import pyarrow.parquet as pq
+
+    table = pa.table({"guid": [101, 102],
+                      "title": ["Một cửa liên thông rút ngắn thủ tục", "Giải bóng đá phường"],
+                      "abstract": ["Phường công bố kết quả cải cách hành chính.", "Đội nhà thắng."],
+                      "article": ["Người dân nộp hồ sơ trực tuyến.", "Trận đấu diễn ra sôi nổi."]})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    payload = buf.getvalue()
+    seen: list[tuple[str, str | None]] = []
+    cut = {"after": 200}
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append((self.path, self.headers.get("Range")))
+            if self.path.startswith("/datasets/"):
+                self.send_response(302)
+                self.send_header("Location", "/store/blob.parquet")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            rng = self.headers.get("Range")
+            start = int(rng.split("=")[1].split("-")[0]) if rng else 0
+            body = payload[start:]
+            self.send_response(206 if rng else 200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if cut["after"] is not None:
+                self.wfile.write(body[:cut["after"]])
+                cut["after"] = None
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/datasets/x/resolve/main/t.parquet"
+        monkeypatch.setenv("CIVICTEXT_DATA", str(tmp_path / "data"))
+        monkeypatch.setitem(datasets._REGISTRY, "hub", Dataset(
+            name="hub", title="hub", source="tests", licence="MIT", citation="tests",
+            filename="t.parquet", url=url))
+        with pytest.raises(ct.DatasetError, match="resume"):
+            ct.fetch_corpus("hub", progress=False)
+        path = ct.fetch_corpus("hub", progress=False)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert [r for p, r in seen if p.startswith("/store/")] == [None, "bytes=200-"]
+    assert path.read_bytes() == payload
+    assert ct.datasets.provenance(path)["sha256"] == hashlib.sha256(payload).hexdigest()
+    articles = ct.read_corpus(path)
+    assert articles["doc_id"].tolist() == ["101", "102"]
+    assert articles["lead"].iloc[0] == "Phường công bố kết quả cải cách hành chính."
+    assert set(articles["format"]) == {"parquet"}
