@@ -77,8 +77,9 @@ def main(argv=None) -> int:
     path = Path(args.corpus)
     os.environ["CIVICTEXT_CACHE"] = tempfile.mkdtemp(prefix="civictext-preseg-")
 
-    import civictext as ct
     import importlib
+
+    import civictext as ct
     tk = importlib.import_module("civictext.tokenize")
     from civictext.lexicon import load_lexicons
 
