@@ -11,8 +11,10 @@ fresh temporary one and must stay empty of entries).
 With ``--check`` the token counts are also computed by the per-sentence
 reference path (``civictext.text.segmentation._doc_tokens`` on each document, the
 slow path this benchmark's fast path replaced) and compared document by
-document; scores and evidence are compared with ``--ref-commit``'s output
-when given (a worktree of that commit is made in a temporary folder).
+document. ``--old REV`` scores the same records with the code of commit REV
+(``git archive`` into a temporary folder, a subprocess, not timed) and compares
+``p_model`` (bit for bit), ``present_model`` and ``present`` of every
+(doc_id, theme); ``--write``/``--compare`` keep and reuse such a table.
 
     CIVICTEXT_SHARED_CORPORA=/work/shared/corpora .venv/bin/python benchmarks/bench_presegmented.py
     ... --limit 3000 --check
@@ -64,6 +66,13 @@ def main(argv=None) -> int:
     ap.add_argument("--presence", default=None,
                     help="score_themes(presence=...); default: score_themes' own default")
     ap.add_argument("--profile", default=None, help="write a cProfile of the timed part here")
+    ap.add_argument("--old", default=None, metavar="REV",
+                    help="also score the same records with the code of commit REV (git archive, "
+                         "a subprocess, not timed) and compare p_model, present_model and "
+                         "present of every (doc_id, theme) bit for bit")
+    ap.add_argument("--compare", default=None, metavar="TSV",
+                    help="compare with scores written earlier by --write (or by --old)")
+    ap.add_argument("--write", default=None, metavar="TSV", help="write the scores compared")
     args = ap.parse_args(argv)
     path = Path(args.corpus)
     os.environ["CIVICTEXT_CACHE"] = tempfile.mkdtemp(prefix="civictext-preseg-")
@@ -107,6 +116,20 @@ def main(argv=None) -> int:
     print(f"read + score + evidence: CPU {c:.2f} s (score_themes {t1 - t0:.2f} s), wall {w:.2f} s")
     print(f"token cache written: {entries:,} bytes")
     print(f"RATIO CPU {c / base_c:.2f}x, wall {w / base_w:.2f}x (target <= 5x)")
+    status = 0
+    if args.write or args.compare or args.old:
+        mine = _score_lines(scores)
+        if args.write:
+            Path(args.write).write_text(mine, encoding="utf-8")
+        ref = (Path(args.compare).read_text(encoding="utf-8") if args.compare
+               else _old_scores(args.old, path, args.limit, args.presence))
+        if ref is not None:
+            a, b = ref.splitlines(), mine.splitlines()
+            diff = sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
+            print(f"scores vs {'the reference file' if args.compare else args.old}: "
+                  f"{len(b):,} (doc_id, theme) rows, {diff} differ "
+                  f"(p_model bits, present_model, present)")
+            status = 1 if diff else 0
     if args.check:
         counts = ct.count_tokens(arts, cache=False)
         settings = tk._settings(None, False)
@@ -120,8 +143,46 @@ def main(argv=None) -> int:
                 if bad <= 5:
                     print("  differs:", arts["doc_id"].iloc[i], ref, counts.iloc[i])
         print(f"token counts vs the per-sentence path: {len(texts) - bad:,} identical, {bad} differ")
-        return 1 if bad else 0
-    return 0
+        return 1 if bad else status
+    return status
+
+
+def _score_lines(scores) -> str:
+    """One line per (doc_id, theme): p_model as float.hex, present_model, present."""
+    cols = scores[["doc_id", "theme", "p_model", "present_model", "present"]]
+    return "".join(f"{r.doc_id}\t{r.theme}\t{float(r.p_model).hex()}\t{bool(r.present_model)}"
+                   f"\t{bool(r.present)}\n" for r in cols.itertuples(index=False))
+
+
+OLD = r"""
+import sys
+import civictext as ct
+from civictext.themes.lexicon import load_lexicons
+path, limit, presence = sys.argv[1], sys.argv[2], sys.argv[3]
+arts = ct.read_corpus(path, limit=int(limit) if limit else None)
+kw = {"presence": presence} if presence else {}
+s = ct.score_themes(arts, load_lexicons(), **kw)
+for r in s[["doc_id", "theme", "p_model", "present_model", "present"]].itertuples(index=False):
+    sys.stdout.write(f"{r.doc_id}\t{r.theme}\t{float(r.p_model).hex()}\t{bool(r.present_model)}"
+                     f"\t{bool(r.present)}\n")
+"""
+
+
+def _old_scores(rev: str | None, path: Path, limit: int | None, presence: str | None):
+    """The scores of the code of commit ``rev`` on the same records (not timed)."""
+    import subprocess
+
+    if not rev:
+        return None
+    with tempfile.TemporaryDirectory(prefix="civictext-old-") as tmp:
+        arch = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "civictext"],
+                              check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=arch, check=True)
+        env = dict(os.environ, PYTHONPATH=tmp, CIVICTEXT_CACHE=tempfile.mkdtemp(dir=tmp))
+        out = subprocess.run([sys.executable, "-c", OLD, str(path), str(limit or ""),
+                              presence or ""], env=env, cwd=tmp, check=True,
+                             capture_output=True, text=True)
+    return out.stdout
 
 
 if __name__ == "__main__":

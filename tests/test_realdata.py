@@ -186,3 +186,30 @@ def test_focus_rule_precision_on_the_judged_real_hits(shared_corpora, tmp_path):
     assert len(two) == len(coder2)
     by2 = two[two["present"]].groupby("theme")["judged_relevant"].mean()
     assert by2["reform"] >= 0.8 and by2["conduct"] >= 0.8, by2.to_dict()
+
+
+@pytest.mark.parametrize("rel, n", [(VNDS, 100), (FEED, 100), (DANTRI, 10),
+                                    ("vn4news2020/articles.jsonl.gz", 10)])
+def test_model_features_reuse_is_exact_on_samples(shared_corpora, rel, n):
+    """The theme model's token features (given words analysed in one pass, headline
+    sentences taken from the text's tokens) equal analysing each text and each
+    headline alone, so p_model cannot change; pre-segmented input writes no cache."""
+    import sqlite3
+
+    from civictext.config import cache_dir
+    from civictext.text import cache as _cache
+
+    tm = importlib.import_module("civictext.themes.model")
+    arts = read_corpus(shared_corpora / rel, limit=n)
+    docs, n_tok = tm._token_docs(arts)
+    an = tok.Analyzer()
+    texts = arts["text"].tolist()
+    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, tok._givens(arts, texts))]
+    heads = [an(h) for h in tm._headlines(arts)]
+    assert docs == [" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
+                    for t, h in zip(body, heads)]
+    assert n_tok.tolist() == [len(t) for t in body]
+    if arts.get("segmented", pd.Series(False, index=arts.index)).all():
+        db = _cache.db_path(cache_dir())
+        assert not db.exists() or sqlite3.connect(db).execute(
+            "SELECT COUNT(*) FROM tokens_v1").fetchone()[0] == 0

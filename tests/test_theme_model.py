@@ -269,3 +269,66 @@ def test_saved_files_are_the_same_bytes_on_every_save_and_fit(tmp_path, lab, mod
     back = load_theme_model(tmp_path / "c")
     np.testing.assert_array_equal(back.predict_proba(lab)["p_model"],
                                   model.predict_proba(lab)["p_model"])
+
+
+def _feature_reference(articles):
+    """The model's token features as they were made before they reused the text's
+    tokens and the given words: every text and every headline analysed alone."""
+    import importlib
+
+    tm = importlib.import_module("civictext.themes.model")
+    tk = importlib.import_module("civictext.text.segmentation")
+    an = tk.Analyzer()
+    texts = articles["text"].fillna("").astype(str).tolist()
+    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, tk._givens(articles, texts))]
+    heads = [an(h) for h in tm._headlines(articles)]
+    return ([" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
+             for t, h in zip(body, heads)], [len(t) for t in body])
+
+
+def _presegmented(texts):
+    """A small pre-segmented corpus (read_corpus(segmented=True) columns)."""
+    givens = [t.replace(" ", "_", 1) for t in texts]
+    return pd.DataFrame({"doc_id": [f"s{i}" for i in range(len(texts))],
+                         "title": [t.split("\n")[0] for t in texts],
+                         "text": [g.replace("_", " ") for g in givens],
+                         "tokens_given": givens, "segmented": True})
+
+
+_PRESEG = ["Cải cách hành chính\nUBND tỉnh đẩy mạnh cải cách hành chính. SN 1990 làm PV.",
+           "Người dân hài lòng\nMức độ hài lòng với dịch vụ công trực tuyến tăng 1.500 điểm.",
+           "TAND XỬ VỤ ÁN\nCán bộ vi phạm quy tắc ứng xử nơi công sở."]
+
+
+def test_model_features_equal_analysing_each_text_and_headline(lab, corpus_dir):
+    import importlib
+
+    tm = importlib.import_module("civictext.themes.model")
+    arts = pd.concat([ct.read_corpus(corpus_dir), lab.head(40), _presegmented(_PRESEG)],
+                     ignore_index=True)
+    docs, n_tok = tm._token_docs(arts)
+    ref_docs, ref_n = _feature_reference(arts)
+    assert docs == ref_docs and n_tok.tolist() == ref_n
+    assert sum(" h:" in d for d in docs) > len(arts) / 2
+
+
+def _entries(root):
+    import sqlite3
+
+    from civictext.text import cache as _cache
+
+    if not _cache.db_path(root).exists():
+        return []
+    with sqlite3.connect(_cache.db_path(root)) as con:
+        return con.execute("SELECT key FROM tokens_v1").fetchall()
+
+
+def test_default_presence_on_presegmented_input_writes_no_token_cache():
+    from civictext.config import cache_dir
+
+    arts = _presegmented(_PRESEG)
+    scores = ct.score_themes(arts)          # the default reading uses the shipped model
+    assert scores["p_model"].notna().all()
+    assert _entries(cache_dir()) == []
+    ct.score_themes(arts.assign(segmented=False))   # the same text, not pre-segmented
+    assert len(_entries(cache_dir())) > 0

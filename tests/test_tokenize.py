@@ -563,15 +563,15 @@ def test_immune_to_underthesea_fixed_words_leak():
 
 def test_package_attribute_is_callable_after_submodule_import(monkeypatch):
     """ct.tokenize stays the function after the module is imported, by its
-    path or by the old one (civictext.tokenize, the flat layout's)."""
+    path or by the old one (civictext.text.segmentation, the flat layout's)."""
     import sys
 
     import civictext
 
     importlib.import_module("civictext.text.segmentation")
-    monkeypatch.delitem(sys.modules, "civictext.tokenize", raising=False)  # imported afresh
-    with pytest.warns(DeprecationWarning, match="civictext.tokenize is now"):
-        importlib.import_module("civictext.tokenize")
+    monkeypatch.delitem(sys.modules, "civictext.text.segmentation", raising=False)  # imported afresh
+    with pytest.warns(DeprecationWarning, match="civictext.text.segmentation is now"):
+        importlib.import_module("civictext.text.segmentation")
     out = civictext.tokenize(_arts("Hà Nội."), compounds=[], cache=False)
     assert out.token.tolist() == ["hà_nội", "."]
 
@@ -668,3 +668,74 @@ def test_given_count_on_real_samples(shared_corpora, rel):
     arts = read_corpus(shared_corpora / rel, limit=300)
     assert arts["segmented"].all()
     assert count_tokens(arts, cache=False).tolist() == _slow_counts(arts, None)
+
+
+# ------------------------------------- analysing a given segmentation in one pass
+_FORM_PIECES = _GIVEN_PIECES + [
+    # acronyms: known ones, others whose case depends on the sentence (a heading
+    # in capitals has at least three all-capital words), and capitals that are
+    # not acronyms
+    "SN", "TAND", "PV", "COVID-19", "TP.", "HCM", "HĐXX", "HÀ_NỘI", "BỘ", "CÔNG_AN",
+    "NHÂN_DÂN", "VKSND", "N.T", "A", "Hà_Nội", "ΑΣ", "500.000", "15.12.2025", "3,4", "2/63"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(_FORM_PIECES), max_size=14), min_size=1, max_size=4),
+       st.sampled_from([" ", "  ", "\n", "\n\n", " \n", "\t"]))
+def test_given_forms_equal_the_per_sentence_path(lines, sep):
+    tk = _tk()
+    given_ = "\n".join(sep.join(line) if sep != "\n" else " ".join(line) for line in lines)
+    text = given_.replace("_", " ")
+    for compounds in (TERMS + ["hài lòng", "cải cách"], []):
+        settings_ = tk._settings(compounds, False)
+        got = tk._given_forms(text, given_, settings_["compounds"])
+        ref = tk._doc_tokens(text, settings_, given_)
+        if got is not None:
+            assert got == (ref.tokens, ref.kind.tolist())
+
+
+def test_given_forms_take_the_one_pass_path_and_match_analyzer_given(monkeypatch):
+    tk = _tk()
+    givens = ["Bản_án cho đối_tượng . Đẩy_mạnh cải_cách hành_chính ở TP.HCM , SN 1990 .\n\n"
+              "Người dân hài_lòng với dịch_vụ công trực_tuyến ( 62 % ) … TAND xử 1.500 vụ",
+              "CÔNG_AN TỈNH TRUY_BẮT PV NGUYỄN\nÔng A.Nguyễn nói :“ cai cach hanh chinh ” x.y"]
+    texts = [g.replace("_", " ") for g in givens]
+    an = Analyzer()
+    terms = an.compounds
+    assert all(tk._given_forms(t, g, terms) is not None for t, g in zip(texts, givens))
+    calls = count_segmenter_calls(monkeypatch)
+    got = an.analyze_many(texts, givens, cache=False)
+    assert calls[0] == 0
+    assert got == [an.given(t, g) for t, g in zip(texts, givens)]
+    assert "TAND" in got[0] and "pv" in got[1]   # a heading in capitals lowers PV
+
+
+def _heads_reference(an, texts, givens, heads):
+    """What the theme model's features were made of before: one call per text."""
+    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]
+    return body, [an(h) for h in heads]
+
+
+def test_analyze_with_heads_equals_separate_analysis(monkeypatch, seed_text):
+    tk = _tk()
+    an = Analyzer()
+    texts = [seed_text, "Tin mới\nCải cách hành chính ở Hà Nội. Người dân hài lòng.",
+             "Một câu. Hai câu! Ba câu?", "", "CÔNG AN TỈNH\nUBND xã họp."]
+    givens = [None, None, None, None, None]
+    # headlines that are sentences of the text, one that is not, and an empty one
+    heads = [seed_text.split("\n")[0], "Tin mới\nCải cách hành chính ở Hà Nội.",
+             "Một câu.\nKhông có trong bài.", "", "CÔNG AN TỈNH\nUBND xã họp."]
+    g = "Bản_án cho đối_tượng . Đẩy_mạnh cải_cách hành_chính ở TP.HCM ."
+    texts.append(g.replace("_", " "))
+    givens.append(g)
+    heads.append("Bản án cho đối tượng .")
+    ref = _heads_reference(an, texts, givens, heads)
+    assert tk._analyze_with_heads(an, texts, givens, heads, cache=False) == ref
+    # with the cache: the text's entries (count_tokens) serve the headlines too
+    count_tokens(pd.DataFrame({"doc_id": [str(i) for i in range(5)],
+                               "text": [normalize_text(t) for t in texts[:5]]}))
+    calls = count_segmenter_calls(monkeypatch)
+    assert tk._analyze_with_heads(an, texts, givens, heads) == ref
+    # segmented: the headline that is not in its text (2 sentences) and the
+    # pre-segmented document's headline (1), never the texts
+    assert calls[0] == 3

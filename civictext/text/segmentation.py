@@ -86,6 +86,7 @@ they need no model, and are quicker to redo than to read.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib
 import json
@@ -661,6 +662,179 @@ def _given_count(text: str, given: str, terms: tuple[str, ...]) -> int | None:
     return total
 
 
+#: Chunks of a given segmentation that begin or end with ``_`` or hold ``__``: the
+#: per-sentence path drops the outer ``_`` and joins the inner ones (left to it).
+_UNDERSCORE_EDGE = re.compile(r"(?:^|(?<=\s))_|_(?=\s|$)|__")
+#: Code point classes for :func:`_given_forms`: 1 a letter (``[^\W\d_]``), 2 a digit
+#: (``\d``), 0 anything else.
+_FORM_LUT: np.ndarray | None = None
+
+
+def _form_lut() -> np.ndarray:
+    global _FORM_LUT
+    if _FORM_LUT is None:
+        every = "".join(map(chr, range(0x110000)))
+        lut = np.zeros(0x110000, dtype=np.uint8)
+        lut[[m.start() for m in _HAS_LETTER.finditer(every)]] = 1
+        lut[[m.start() for m in _HAS_DIGIT.finditer(every)]] = 2
+        _FORM_LUT = lut
+    return _FORM_LUT
+
+
+def _chunk_forms(ws: list[str], ls: list[str], acronyms: Any
+                 ) -> tuple[list[str], list[int]]:
+    """Forms and kinds of the words of one sentence whose words are the chunks
+    ``ws`` (``ls``: the same lower-cased): what :func:`_sentence_tokens` makes of
+    them when no compound is merged."""
+    has_letter, has_digit = _HAS_LETTER.search, _HAS_DIGIT.search
+    kinds = [0 if has_letter(w) else (1 if has_digit(w) else 2) for w in ws]
+    n_upper = sum(1 for w in ws if len(w) > 1 and w.isupper())
+    if not n_upper:
+        return ls, kinds
+    shouting = n_upper >= 3 and 2 * n_upper >= kinds.count(0)
+    forms = list(ls)
+    for k, w in enumerate(ws):
+        if len(w) > 1 and w.isupper():
+            sf = w.replace("_", " ")
+            if _is_acronym(sf) and (not shouting or all(p in acronyms for p in sf.split())):
+                forms[k] = w
+    return forms, kinds
+
+
+def _given_forms(text: str, given: str, terms: tuple[str, ...]
+                 ) -> tuple[list[str], list[int]] | None:
+    """Token forms and kinds of a document whose segmentation is given, exactly
+    as ``_doc_tokens(text, {"compounds": terms, "pos": False}, given)`` makes
+    them (its ``tokens`` and ``kind``), or None when only that path can tell.
+
+    As in :func:`_given_count`, the tokens are the whitespace-separated chunks
+    of ``given``, lower-cased all at once (the same letters as lower-casing each
+    word: the one context-dependent mapping, Greek final sigma, stops at
+    whitespace), unless a sentence may end inside a chunk or a lexicon compound
+    may start in it. Two more things depend on the sentence: a chunk that starts
+    or ends with ``_`` or holds ``__`` (the per-sentence path drops the outer
+    ``_`` and joins the inner ones), and an all-capital acronym not made of
+    known ones (:data:`KNOWN_ACRONYMS`, the lexicon's capitalised words), kept
+    in capitals unless its sentence is a heading in capitals. The lines with
+    any of these are split into sentences; a sentence with a possible compound
+    or such an underscore goes through the per-sentence path, the others are
+    chunked with the acronym rule applied per sentence. ``given`` must be usable
+    (:func:`_usable_given`).
+    """
+    codes = np.frombuffer(given.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cls = _given_lut()[codes]
+    marks: list[int] = []
+    term_at: list[int] = []
+    if terms:
+        if "  " in text or bool(np.any(cls == 5)):
+            return None
+        found = _term_filter(terms).starts(text)
+        if found is None:
+            return None
+        term_at = sorted(found)
+        marks.extend(term_at)
+    punct = np.flatnonzero(cls[:-1] == 3)
+    if len(punct):
+        nxt = cls[punct + 1]
+        cut = (nxt == 0) | (nxt == 1) | (nxt == 4)
+        # never a sentence end: "." between two digits ("1.500", underthesea's rule)
+        ascii_digit = (codes >= 48) & (codes <= 57)
+        inner = punct[(punct > 0)]
+        cut[punct > 0] &= ~((codes[inner] == 46) & ascii_digit[inner - 1] & ascii_digit[inner + 1])
+        marks.extend(punct[cut].tolist())
+    if "_" in given and ("__" in given or " _" in given or "_ " in given or "\n_" in given
+                         or "_\n" in given or given[0] == "_" or given[-1] == "_"
+                         or bool(np.any(cls == 5))):
+        marks.extend(m.start() for m in _UNDERSCORE_EDGE.finditer(given))
+    low = given.lower()
+    forms = low.split()
+    space = (cls == 2) | (cls == 5)
+    begin = ~space
+    begin[1:] &= space[:-1]
+    starts = np.flatnonzero(begin)
+    if len(forms) != len(starts):
+        return None
+    cid = np.cumsum(begin) - 1
+    # the chunks that lower-casing changes (the only ones that can keep capitals)
+    if len(low) == len(given):
+        lcodes = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cased = np.unique(cid[codes != lcodes]).tolist()
+    else:
+        cased = list(range(len(starts)))
+    index = _compound_index(terms) if terms else None
+    acronyms = index.acronyms if index is not None else KNOWN_ACRONYMS
+    bounds = starts.tolist() + [len(given) + 1]
+    depends: list[int] = []  # acronyms whose case depends on their sentence
+    for k in cased:
+        w = given[bounds[k]:bounds[k + 1] - 1].rstrip()
+        if w != forms[k]:
+            if len(w) > 1 and w.isupper():
+                sf = w.replace("_", " ")
+                if _is_acronym(sf):
+                    if all(p in acronyms for p in sf.split()):
+                        forms[k] = w
+                    else:
+                        depends.append(k)
+    slow = {text.rfind("\n", 0, p) + 1 for p in marks}
+    if depends:
+        # a sentence is a heading in capitals only with three all-capital words; on
+        # a line with fewer (and no sentence end inside a word) none is, so the
+        # acronym keeps its capitals
+        upper_in: dict[int, int] = {}
+        for k in depends:
+            a = text.rfind("\n", 0, int(starts[k])) + 1
+            if a in slow:
+                continue
+            if a not in upper_in:
+                b = text.find("\n", a)
+                upper_in[a] = sum(1 for w in given[a:len(text) if b < 0 else b].split()
+                                  if len(w) > 1 and w.isupper())
+            if upper_in[a] < 3:
+                forms[k] = given[bounds[k]:bounds[k + 1] - 1].rstrip()
+            else:
+                slow.add(a)
+    # kinds: a chunk with a letter is a word, else with a digit a number, else punct
+    ch = _form_lut()[codes]
+    kind = np.full(len(starts), 2, dtype=np.int64)
+    kind[cid[ch == 2]] = 1
+    kind[cid[ch == 1]] = 0
+    if not slow:
+        return forms, kind.tolist()
+    kinds = kind.tolist()
+    out_f: list[str] = []
+    out_k: list[int] = []
+    done = 0  # chunks [0, done) are in the output
+    for a in sorted(slow):
+        b = text.find("\n", a)
+        b = len(text) if b < 0 else b
+        c0, c1 = int(np.searchsorted(starts, a)), int(np.searchsorted(starts, b))
+        out_f.extend(forms[done:c0])
+        out_k.extend(kinds[done:c0])
+        done = c1
+        line = text[a:b]
+        for at, sent in _line_sentences(line):
+            lo = a + at
+            hi = lo + len(sent)
+            gs = given[lo:hi]
+            t = bisect.bisect_left(term_at, lo)
+            if (t < len(term_at) and term_at[t] < hi) or _UNDERSCORE_EDGE.search(gs):
+                out: dict[str, list] = {"token": [], "start": [], "end": [], "kind": [],
+                                        "pos": []}
+                _sentence_tokens(sent, lo, _Given(gs), index, False, out)
+                out_f.extend(out["token"])
+                out_k.extend(out["kind"])
+                continue
+            sw, sl = gs.split(), gs.lower().split()
+            if len(sw) != len(sl):
+                return None
+            f, k = _chunk_forms(sw, sl, acronyms)
+            out_f.extend(f)
+            out_k.extend(k)
+    out_f.extend(forms[done:])
+    out_k.extend(kinds[done:])
+    return out_f, out_k
+
+
 def _doc_tokens(text: str, settings: dict[str, Any],
                 given: str | None = None) -> _cache.DocTokens:
     if given is not None:
@@ -1174,7 +1348,10 @@ class Analyzer:
         ``pos``) are read from the on-disk cache instead of being segmented
         again, and new ones are written to it. :func:`civictext.topics.model.fit_topics`
         uses this, so ``score_themes`` followed by ``fit_topics`` segments each
-        document once.
+        document once. Texts with a given segmentation are read from their given
+        words in one pass per document (the per-sentence path only where a
+        lexicon compound may start or a sentence end inside a word), never
+        segmented and never cached.
 
         Parameters
         ----------
@@ -1210,17 +1387,35 @@ class Analyzer:
             t = _check_text(t, where)
             prepared.append(normalize_text(t) if self.normalize and g is None else t)
         settings = {"compounds": self.compounds, "pos": self.pos is not None}
-        out: list[list[str] | None] = [None] * len(prepared)
-        try:
-            for i, doc in _iter_texts(prepared, gv, n_jobs=n_jobs, cache=cache,
-                                      progress=False, settings=settings, where=where):
-                out[i] = self._filter(doc)
-        except CacheError as exc:
-            log.warning("%s; segmenting without the token cache", exc)
-            for i, doc in _iter_texts(prepared, gv, n_jobs=n_jobs, cache=False,
-                                      progress=False, settings=settings, where=where):
-                out[i] = self._filter(doc)
+        out, rest = self._given_words(prepared, gv)
+        for j, doc in _iter_texts_or_uncached([prepared[i] for i in rest], [gv[i] for i in rest],
+                                              n_jobs=n_jobs, cache=cache, settings=settings,
+                                              where=where):
+            out[rest[j]] = self._filter(doc)
         return out  # type: ignore[return-value]
+
+    def _given_words(self, texts: list[str], givens: list[str | None]
+                     ) -> tuple[list[list[str] | None], list[int]]:
+        """The analysed words of the texts whose given segmentation
+        :func:`_given_forms` can read (no POS tags asked for), and the positions
+        of the other texts (None in the list)."""
+        out: list[list[str] | None] = [None] * len(texts)
+        rest = []
+        for i, (t, g) in enumerate(zip(texts, givens)):
+            if g is not None and self.pos is None and _usable_given(t, g) is not None:
+                fk = _given_forms(t, g, self.compounds)
+                if fk is not None:
+                    out[i] = self._filter_forms(*fk)
+                    continue
+            rest.append(i)
+        return out, rest
+
+    def _filter_forms(self, tokens: list[str], kinds: list[int]) -> list[str]:
+        """:meth:`_filter` on token forms and kinds (an analyzer without ``pos``)."""
+        keep = {0} | ({1} if self.numbers else set()) | ({2} if self.punct else set())
+        stop = self.stopwords
+        out = [t for t, k in zip(tokens, kinds) if k in keep and t not in stop]
+        return [fold(t) for t in out] if self.fold else out
 
     def _filter(self, d: _cache.DocTokens) -> list[str]:
         keep_kind = {0} | ({1} if self.numbers else set()) | ({2} if self.punct else set())
@@ -1232,4 +1427,97 @@ class Analyzer:
                 continue
             out.append(fold(tok) if self.fold else tok)
         return out
+
+
+def _iter_texts_or_uncached(texts: list[str], givens: list[str | None], *, n_jobs: int,
+                            cache: bool, settings: dict[str, Any], where: str
+                            ) -> Iterator[tuple[int, _cache.DocTokens]]:
+    """:func:`_iter_texts`, without the cache when its folder cannot be created (logged),
+    as :meth:`Analyzer.analyze_many` does."""
+    try:
+        yield from _iter_texts(texts, givens, n_jobs=n_jobs, cache=cache, progress=False,
+                               settings=settings, where=where)
+    except CacheError as exc:
+        log.warning("%s; segmenting without the token cache", exc)
+        yield from _iter_texts(texts, givens, n_jobs=n_jobs, cache=False, progress=False,
+                               settings=settings, where=where)
+
+
+#: Headline sentences are looked for among this many first sentences of the text.
+_HEAD_SCAN = 12
+
+
+def _sentence_ranges(doc: _cache.DocTokens, text: str, wanted: set[str]
+                     ) -> dict[str, tuple[int, int]] | None:
+    """Token ranges ``(lo, hi)`` in ``doc`` (the tokens of ``text``) of the sentences
+    of ``text`` equal to each string of ``wanted``; None unless all are among its
+    first :data:`_HEAD_SCAN` sentences."""
+    found: dict[str, tuple[int, int]] = {}
+    sid = doc.sent_id
+    for k, (_, sent) in enumerate(_sentences(text)):
+        if k >= _HEAD_SCAN:
+            return None
+        if sent in wanted and sent not in found:
+            found[sent] = (int(np.searchsorted(sid, k, "left")),
+                           int(np.searchsorted(sid, k, "right")))
+            if len(found) == len(wanted):
+                return found
+    return None
+
+
+def _analyze_with_heads(an: Analyzer, texts: Sequence[Any], givens: Sequence[str | None],
+                        heads: Sequence[str], *, n_jobs: int = 1, cache: bool = True
+                        ) -> tuple[list[list[str]], list[list[str]]]:
+    """``an.analyze_many(texts, givens)`` and ``an.analyze_many(heads)``, the same lists,
+    with the work the first already did reused for the second.
+
+    ``heads[i]`` is the headline and lead of ``texts[i]`` (the theme model's
+    ``h:`` features). A segmentation is a function of each sentence alone, so a
+    headline sentence that is also a sentence of the (segmented) text gets that
+    sentence's tokens instead of being segmented again; the other headlines are
+    segmented as ``analyze_many`` would, through the token cache, except those of
+    documents whose segmentation is given (no token cache is written for such
+    input). Documents with a given segmentation are analysed from it by
+    :func:`_given_forms` without building their token arrays (``an`` without
+    ``pos``).
+    """
+    where = "Analyzer.analyze_many"
+    settings = {"compounds": an.compounds, "pos": an.pos is not None}
+    gv = [g if isinstance(g, str) and g else None for g in givens]
+    prepared = []
+    for t, g in zip(texts, gv):
+        t = _check_text(t, where)
+        prepared.append(normalize_text(t) if an.normalize and g is None else t)
+    hprep = []
+    for h in heads:
+        h = _check_text(h, where)
+        hprep.append(normalize_text(h) if an.normalize else h)
+    head: list[list[str] | None] = [None] * len(prepared)
+    body, rest = an._given_words(prepared, gv)
+    for j, doc in _iter_texts_or_uncached([prepared[i] for i in rest], [gv[i] for i in rest],
+                                          n_jobs=n_jobs, cache=cache, settings=settings,
+                                          where=where):
+        i = rest[j]
+        body[i] = an._filter(doc)
+        if gv[i] is not None:
+            continue  # its tokens come from the given words, the headline's would not
+        sents = [s for _, s in _sentences(hprep[i])]
+        ranges = _sentence_ranges(doc, prepared[i], set(sents)) if sents else {}
+        if ranges is not None:
+            toks: list[str] = []
+            for s in sents:
+                lo, hi = ranges[s]
+                toks.extend(an._filter(_cache.DocTokens(
+                    sent_id=doc.sent_id[lo:hi], start=doc.start[lo:hi], end=doc.end[lo:hi],
+                    kind=doc.kind[lo:hi], tokens=doc.tokens[lo:hi],
+                    pos=doc.pos[lo:hi] if doc.pos is not None else None)))
+            head[i] = toks
+    for uncached in (False, True):
+        todo = [i for i in range(len(prepared))
+                if head[i] is None and (gv[i] is not None) == uncached]
+        for j, doc in _iter_texts_or_uncached([hprep[i] for i in todo], [None] * len(todo),
+                                              n_jobs=n_jobs, cache=cache and not uncached,
+                                              settings=settings, where=where):
+            head[todo[j]] = an._filter(doc)
+    return body, head  # type: ignore[return-value]
 

@@ -162,12 +162,14 @@ def _headlines(articles: pd.DataFrame) -> list[str]:
 def _token_docs(articles: pd.DataFrame, *, n_jobs: int = 1) -> tuple[list[str], np.ndarray]:
     """Per document, the analyzer's tokens plus ``h:`` headline tokens as one string,
     and the number of analyzer tokens."""
-    from civictext.text.segmentation import Analyzer, _givens
+    from civictext.text.segmentation import Analyzer, _analyze_with_heads, _givens
 
     an = Analyzer()
     texts = articles["text"].fillna("").astype(str).tolist()
-    toks = an.analyze_many(texts, _givens(articles, texts), n_jobs=n_jobs)
-    heads = an.analyze_many(_headlines(articles), None, n_jobs=n_jobs)
+    # = an.analyze_many(texts, givens) and an.analyze_many(headlines), with the
+    # headline sentences' tokens taken from the text's and the given words used
+    toks, heads = _analyze_with_heads(an, texts, _givens(articles, texts), _headlines(articles),
+                                      n_jobs=n_jobs)
     docs = [" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
             for t, h in zip(toks, heads)]
     return docs, np.array([len(t) for t in toks], dtype="float64")
