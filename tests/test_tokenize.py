@@ -563,15 +563,15 @@ def test_immune_to_underthesea_fixed_words_leak():
 
 def test_package_attribute_is_callable_after_submodule_import(monkeypatch):
     """ct.tokenize stays the function after the module is imported, by its
-    path or by the old one (civictext.text.segmentation, the flat layout's)."""
+    path or by the old one (civictext.tokenize, the flat layout's)."""
     import sys
 
     import civictext
 
     importlib.import_module("civictext.text.segmentation")
-    monkeypatch.delitem(sys.modules, "civictext.text.segmentation", raising=False)  # imported afresh
-    with pytest.warns(DeprecationWarning, match="civictext.text.segmentation is now"):
-        importlib.import_module("civictext.text.segmentation")
+    monkeypatch.delitem(sys.modules, "civictext.tokenize", raising=False)  # imported afresh
+    with pytest.warns(DeprecationWarning, match="civictext.tokenize is now"):
+        importlib.import_module("civictext.tokenize")
     out = civictext.tokenize(_arts("Hà Nội."), compounds=[], cache=False)
     assert out.token.tolist() == ["hà_nội", "."]
 
