@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from civictext.corpus import read_corpus
-from civictext.lexicon import load_lexicons
-from civictext.themes import score_themes, theme_evidence
+from civictext.ingest.reader import read_corpus
+from civictext.themes.lexicon import load_lexicons
+from civictext.themes.scoring import score_themes, theme_evidence
 
 CORPORA = {
     "dantri": "dantri-unc/articles",

@@ -1,11 +1,11 @@
-# Frozen copy of civictext/themes.py at commit bbaeae9 (before the Aho-Corasick matcher):
+# Frozen copy of civictext/themes/scoring.py at commit bbaeae9 (before the Aho-Corasick matcher):
 # the reference that tests/test_themes_reference.py and benchmarks/bench_matcher.py compare
 # the new matcher against, hit for hit. Do not edit.
 """Stage 4a: lexicon theme scores, per-hit evidence and a term coverage report.
 
-**Matching.** Every term of a :class:`~civictext.lexicon.Lexicon` is matched on
+**Matching.** Every term of a :class:`~civictext.themes.lexicon.Lexicon` is matched on
 the article text (``articles.text``, normalised again with
-:func:`~civictext.normalize.normalize_text`, so NFD input and "hoá"-style tone
+:func:`~civictext.text.normalize.normalize_text`, so NFD input and "hoá"-style tone
 marks match like NFC "hóa"):
 
 * whole words only: a letter or digit right before or after the match means no
@@ -15,7 +15,7 @@ marks match like NFC "hóa"):
 * case-insensitive for words, case-sensitive for acronyms (terms without
   lower-case letters, or ``case_sensitive: true``);
 * **folded**: text typed without diacritics is matched through the folded key
-  (:func:`~civictext.normalize.fold`): ``fold(term)`` is searched in
+  (:func:`~civictext.text.normalize.fold`): ``fold(term)`` is searched in
   ``fold(text)``, and a hit is accepted only if the matched span of the text has
   no diacritics at all, so "hai long" finds "hài lòng" but "Hải Long" does not;
   such hits have ``folded=True`` and are counted in ``folded_hits``;
@@ -39,7 +39,7 @@ mentions (a Party report listing "cải cách hành chính" among ten tasks). A
 mentioned theme is ``present`` when the document gives it prominence:
 
 * a hit in the **headline** (the ``title`` column when the text starts with
-  it, as in :func:`~civictext.corpus.read_corpus` output; else the first
+  it, as in :func:`~civictext.ingest.reader.read_corpus` output; else the first
   sentence; only ``text`` is searched), or
 * a hit in the **lead** (the ``lead`` column when it follows the headline in
   the text, else the first sentence after the headline) **and** hits in at least
@@ -76,9 +76,9 @@ import numpy as np
 import pandas as pd
 
 from civictext.errors import CorpusError
-from civictext.corpus import check_articles
-from civictext.lexicon import Lexicon, load_lexicons
-from civictext.normalize import fold, is_folded, normalize_text
+from civictext.ingest.reader import check_articles
+from civictext.text.normalize import fold, is_folded, normalize_text
+from civictext.themes.lexicon import Lexicon, load_lexicons
 
 __all__ = ["score_themes", "theme_evidence", "coverage_report", "split_sentences",
            "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "FOCUS_MIN_SENTENCES_HIT",
@@ -302,7 +302,7 @@ _FOLD_TABLE = _build_fold_table()
 
 
 def _fold_nfc(text: str) -> str:
-    """:func:`~civictext.normalize.fold` for NFC text, by one table lookup per character."""
+    """:func:`~civictext.text.normalize.fold` for NFC text, by one table lookup per character."""
     return text.translate(_FOLD_TABLE)
 
 
@@ -419,7 +419,7 @@ def theme_evidence(articles: pd.DataFrame, lexicon: Lexicon | None = None) -> pd
     articles : DataFrame
         The articles table (needs ``doc_id`` and ``text``).
     lexicon : Lexicon, optional
-        Default: the bundled lexicons (:func:`~civictext.lexicon.load_lexicons`).
+        Default: the bundled lexicons (:func:`~civictext.themes.lexicon.load_lexicons`).
 
     Returns
     -------
@@ -453,7 +453,7 @@ def _n_tokens(articles: pd.DataFrame, n_tokens: Any, tokens: Any) -> pd.Series:
                               "tokenize() (with a doc_id column)")
         n_tokens = tokens.groupby(tokens["doc_id"].astype(str)).size()
     if n_tokens is None:
-        from civictext.tokenize import count_tokens  # lazy: loads the segmenter
+        from civictext.text.segmentation import count_tokens  # lazy: loads the segmenter
 
         n_tokens = count_tokens(articles)
     if isinstance(n_tokens, Mapping):
@@ -512,7 +512,7 @@ def score_themes(
         Default: the bundled lexicons.
     n_tokens : Series or dict, keyword-only, optional
         Tokens per ``doc_id`` for the per-1,000 rate. Default: counted from
-        ``tokens`` if given, else with :func:`civictext.tokenize.count_tokens`.
+        ``tokens`` if given, else with :func:`civictext.text.segmentation.count_tokens`.
     tokens : DataFrame, keyword-only, optional
         A token table from ``tokenize`` (one row per token).
     threshold : float, keyword-only

@@ -1,11 +1,11 @@
 """Throughput of the local engine vs the Dask engine, and a cluster-size estimate.
 
-Writes a generated corpus (``civictext.synthetic.generate_corpus``, SYNTHETIC
+Writes a generated corpus (``civictext.ingest.synthetic.generate_corpus``, SYNTHETIC
 articles) as JSONL files into a temporary folder (deleted afterwards, never in
 the repository), then runs, interleaved on the same files:
 
 * ``local``: the stages in this one process (what ``civictext themes`` does);
-* ``dask``: :func:`civictext.distributed.run_dask` on a ``LocalCluster`` of
+* ``dask``: :func:`civictext.engines.dask.run_dask` on a ``LocalCluster`` of
   ``--workers`` single-threaded worker processes (startup timed separately).
 
 It also measures the per-core segmentation rate (underthesea ``word_tokenize``
@@ -41,8 +41,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from civictext import distributed as cd  # noqa: E402
-from civictext.synthetic import generate_corpus  # noqa: E402
+from civictext.engines import dask as cd  # noqa: E402
+from civictext.ingest.synthetic import generate_corpus  # noqa: E402
 
 _TERMS = {"reform": ("cải cách hành chính", "một cửa", "dịch vụ công trực tuyến"),
           "conduct": ("văn hóa công sở", "quy tắc ứng xử", "đạo đức công vụ"),
@@ -102,7 +102,8 @@ SEGMENT = cd.Stages(read=_seg_read, count_tokens=_seg_count, score_themes=_seg_s
 
 def _real_available() -> bool:
     return all(importlib.util.find_spec(f"civictext.{m}") for m in
-               ("corpus", "tokenize", "themes", "trends", "lexicon"))
+               ("ingest.reader", "text.segmentation", "themes.scoring", "trends.shares",
+                "themes.lexicon"))
 
 
 # -------------------------------------------------------------- the engines
@@ -117,15 +118,15 @@ def _run_local(folder: Path, stages: cd.Stages, real: bool) -> dict:
     c0 = _cpu_seconds()
     t0 = time.perf_counter()
     if real:
-        from civictext.corpus import read_corpus
-        from civictext.themes import score_themes
-        from civictext.tokenize import count_tokens
-        from civictext.trends import theme_trends
+        from civictext.ingest.reader import read_corpus
+        from civictext.text.segmentation import count_tokens
+        from civictext.themes.scoring import score_themes
+        from civictext.trends.shares import theme_trends
 
         articles = read_corpus(folder, progress=False)
         n_tokens = count_tokens(articles, n_jobs=1, cache=False)
         scores = score_themes(articles, n_tokens=n_tokens)
-        from civictext.themes import theme_evidence
+        from civictext.themes.scoring import theme_evidence
 
         theme_evidence(articles)
         theme_trends(scores, articles, freq="M")

@@ -6,7 +6,7 @@ sentence dropped, a credit line appended). Ground truth: all pairs with exact
 Jaccard of 3-word shingles >= 0.8, found by comparing every pair.
 
 Prints, per round (interleaved, the machine is shared): time of
-civictext.dedup.near_duplicates and of the all-pairs exact computation, their
+civictext.ingest.dedup.near_duplicates and of the all-pairs exact computation, their
 ratio, and the recall / precision of the LSH clusters against the exact ones.
 
     python benchmarks/bench_dedup.py [N] [K] [ROUNDS]
@@ -26,9 +26,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from civictext.dedup import near_duplicates, shingles  # noqa: E402
-
 import os  # noqa: E402
+
+from civictext.ingest.dedup import near_duplicates, shingles  # noqa: E402
 
 _CANDIDATES = [Path(os.environ["CIVICTEXT_SHARED_CORPORA"])] if "CIVICTEXT_SHARED_CORPORA" in os.environ \
     else [ROOT.parent / "shared" / "corpora", ROOT.parent.parent / "shared" / "corpora"]

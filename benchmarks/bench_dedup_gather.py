@@ -12,7 +12,7 @@ reads it. Printed per corpus:
   ``text`` column of every partition (protocol 5, as Dask serialises it) and
   the raw UTF-8 bytes;
 * **after**: what each worker sends for dedup now: its pickled
-  :class:`civictext.dedup.Signatures` (LSH band keys, row numbers, text
+  :class:`civictext.ingest.dedup.Signatures` (LSH band keys, row numbers, text
   lengths), plus the pickled lists of floats the pair-checking tasks return
   (one per candidate pair, then one per member whose representative was not a
   checked candidate); the pairs the driver sends to the workers are counted too;
@@ -35,8 +35,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from civictext.corpus import articles_frame, plan_corpus, read_files, unique_rows  # noqa: E402
-from civictext.dedup import (  # noqa: E402
+from civictext.ingest.reader import articles_frame, plan_corpus, read_files, unique_rows  # noqa: E402
+from civictext.ingest.dedup import (  # noqa: E402
     DedupSpec,
     cluster,
     local_jaccard,

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import _themes_ref as ref  # noqa: E402
 from benchmarks._realcorpora import shared_root  # noqa: E402
-from civictext import themes  # noqa: E402
-from civictext.corpus import read_corpus  # noqa: E402
-from civictext.lexicon import load_lexicons  # noqa: E402
-from civictext.normalize import normalize_text  # noqa: E402
+from civictext.ingest.reader import read_corpus  # noqa: E402
+from civictext.text.normalize import normalize_text  # noqa: E402
+from civictext.themes import scoring as themes  # noqa: E402
+from civictext.themes.lexicon import load_lexicons  # noqa: E402
 
 CORPORA = {
     "dantri": "dantri-unc/articles",

@@ -121,7 +121,7 @@ def generate(folder: Path, n: int, *, random_state: int = 0, n_files: int = 20,
     """
     import numpy as np
 
-    from civictext.synthetic import seed_sentences
+    from civictext.ingest.synthetic import seed_sentences
 
     sents = list(seed_sentences())
     if segmented:  # the pool segmented once; items then need no segmenter

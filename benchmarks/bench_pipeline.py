@@ -99,8 +99,8 @@ def _input(name: str, tmp: Path) -> Path:
 
 
 def _sentences(path: Path, out: Path) -> tuple[int, int]:
-    from civictext.corpus import read_corpus
-    from civictext.tokenize import _sentences as sentences_of
+    from civictext.ingest.reader import read_corpus
+    from civictext.text.segmentation import _sentences as sentences_of
 
     arts = read_corpus(path)
     sents = []

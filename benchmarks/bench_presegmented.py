@@ -9,7 +9,7 @@ No token cache may be written for this input (checked: the cache folder is a
 fresh temporary one and must stay empty of entries).
 
 With ``--check`` the token counts are also computed by the per-sentence
-reference path (``civictext.tokenize._doc_tokens`` on each document, the
+reference path (``civictext.text.segmentation._doc_tokens`` on each document, the
 slow path this benchmark's fast path replaced) and compared document by
 document. ``--old REV`` scores the same records with the code of commit REV
 (``git archive`` into a temporary folder, a subprocess, not timed) and compares
@@ -80,8 +80,8 @@ def main(argv=None) -> int:
     import importlib
 
     import civictext as ct
-    tk = importlib.import_module("civictext.tokenize")
-    from civictext.lexicon import load_lexicons
+    tk = importlib.import_module("civictext.text.segmentation")
+    from civictext.themes.lexicon import load_lexicons
 
     lex = load_lexicons()
     tk.default_compounds()
@@ -157,7 +157,7 @@ def _score_lines(scores) -> str:
 OLD = r"""
 import sys
 import civictext as ct
-from civictext.lexicon import load_lexicons
+from civictext.themes.lexicon import load_lexicons
 path, limit, presence = sys.argv[1], sys.argv[2], sys.argv[3]
 arts = ct.read_corpus(path, limit=int(limit) if limit else None)
 kw = {"presence": presence} if presence else {}

@@ -22,8 +22,9 @@ import statistics
 import time
 
 from _realcorpora import CORPORA, shared_root  # type: ignore[import-not-found]
-from civictext.corpus import read_corpus
-from civictext.tokenize import segment_text
+
+from civictext.ingest.reader import read_corpus
+from civictext.text.segmentation import segment_text
 
 _CHUNK = re.compile(r"\S+")
 

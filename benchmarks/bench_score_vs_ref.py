@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 _CHILD = r"""
 import json, sys, time
 import pandas as pd
-from civictext.corpus import read_corpus
-from civictext.themes import score_themes
+from civictext.ingest.reader import read_corpus
+from civictext.themes.scoring import score_themes
 arts = read_corpus(sys.argv[1], limit=int(sys.argv[2]))
 n = pd.Series(arts["text"].str.split().str.len().to_numpy(), index=arts["doc_id"].astype(str))
 score_themes(arts.head(50), n_tokens=n)          # compile the lexicon first

@@ -19,10 +19,10 @@ import dataclasses
 import statistics
 import time
 
-from civictext import themes
-from civictext.lexicon import load_lexicons
-from civictext.normalize import normalize_text
-from civictext.synthetic import generate_corpus
+from civictext.ingest.synthetic import generate_corpus
+from civictext.text.normalize import normalize_text
+from civictext.themes import scoring as themes
+from civictext.themes.lexicon import load_lexicons
 
 
 def _run(texts: list[str], terms) -> float:

@@ -1,10 +1,10 @@
-"""Benchmarks of civictext.tokenize; prints ratios measured side by side in one run.
+"""Benchmarks of civictext.text.segmentation; prints ratios measured side by side in one run.
 
     python benchmarks/bench_tokenize.py            # everything (takes a while)
     python benchmarks/bench_tokenize.py --quick    # small sizes, a few minutes
     python benchmarks/bench_tokenize.py --only overhead,cache
 
-Sections (the corpus is SYNTHETIC: ``civictext.synthetic.generate_corpus``,
+Sections (the corpus is SYNTHETIC: ``civictext.ingest.synthetic.generate_corpus``,
 reshuffled sentences of the bundled seed page, generated in memory, never saved):
 
 overhead   our ``tokenize`` on one process vs bare ``underthesea.word_tokenize``
@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from civictext.synthetic import generate_corpus, seed_sentences  # noqa: E402
+from civictext.ingest.synthetic import generate_corpus, seed_sentences  # noqa: E402
 
-tk = importlib.import_module("civictext.tokenize")
+tk = importlib.import_module("civictext.text.segmentation")
 
-#: Lexicon-like terms used when civictext.lexicon is not available.
+#: Lexicon-like terms used when civictext.themes.lexicon is not available.
 TERMS = ["cải cách hành chính", "quy tắc ứng xử", "dịch vụ công trực tuyến", "văn hóa công sở",
          "hài lòng", "chỉ số", "một cửa liên thông", "kỷ cương hành chính", "chính quyền điện tử",
          "thủ tục hành chính", "sự hài lòng", "nơi công cộng", "hành chính công", "người đứng đầu",

@@ -1,4 +1,4 @@
-"""Topic models: what the speed choices in civictext.topics buy, measured side by side.
+"""Topic models: what the speed choices in civictext.topics.model buy, measured side by side.
 
 Three comparisons, each run ROUNDS times with the two variants interleaved (the
 machine is shared: read the ratios, not the seconds):
@@ -12,7 +12,7 @@ machine is shared: read the ratios, not the seconds):
 3. Fit time of the three methods relative to ``nmf``.
 
 Corpus: SYNTHETIC articles from the bundled seed page's sentences
-(``civictext.synthetic.generate_corpus``).
+(``civictext.ingest.synthetic.generate_corpus``).
 
     python benchmarks/bench_topics.py [N_ARTICLES] [ROUNDS]
 """
@@ -29,8 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import civictext.topics as topics  # noqa: E402
-from civictext.synthetic import generate_corpus  # noqa: E402
+import civictext.topics.model as topics  # noqa: E402
+from civictext.ingest.synthetic import generate_corpus  # noqa: E402
 
 LEXICON = {
     "reform": ["cải cách hành chính", "thủ tục hành chính", "dịch vụ công trực tuyến", "một cửa"],

@@ -8,7 +8,7 @@ entries ``count_tokens`` just wrote. Each round starts both variants from an emp
 token cache (own temporary folder), alternating which runs first; the machine is
 shared, so read the ratios. Also checks both give identical doc_topics/top_terms.
 
-Corpus: SYNTHETIC articles (``civictext.synthetic.generate_corpus``).
+Corpus: SYNTHETIC articles (``civictext.ingest.synthetic.generate_corpus``).
 
     python benchmarks/bench_topics_cache.py [N_ARTICLES] [ROUNDS]
 """
@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from civictext.synthetic import generate_corpus  # noqa: E402
-from civictext.tokenize import Analyzer, count_tokens  # noqa: E402
-from civictext.topics import fit_topics  # noqa: E402
+from civictext.ingest.synthetic import generate_corpus  # noqa: E402
+from civictext.text.segmentation import Analyzer, count_tokens  # noqa: E402
+from civictext.topics.model import fit_topics  # noqa: E402
 
 
 class PerText:

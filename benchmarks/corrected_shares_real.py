@@ -40,7 +40,7 @@ news-feed, 1,000 of vn4news2020 and dantri-unc, whose long unsegmented
 articles the model must segment; ``--machine-sample N`` for all), and the
 coded documents are scored themselves. The corrected
 share is ``a_hat + (1/N) sum_coded (y_i - f_i) / pi_i`` with ``a_hat`` the
-sample's share of machine positives (for a 0/1 measure: ``civictext.correction
+sample's share of machine positives (for a 0/1 measure: ``civictext.trends.correction
 .corrected_mean`` on a corpus of ``N`` documents with ``round(a_hat N)``
 positives); the uncertainty of ``a_hat`` (a Jeffreys interval at the sample
 size, times the difference between the two classes' shares of relevant
@@ -86,7 +86,7 @@ sys.path.insert(0, str(HERE))
 
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 
-from civictext.correction import (  # noqa: E402
+from civictext.trends.correction import (  # noqa: E402
     _jeffreys_halfwidths,
     coded_only_mean,
     corrected_mean,
@@ -111,7 +111,7 @@ MACHINE_SAMPLE = {"vnds-train": 3000, "news-feed": 3000, "vn4news2020": 1000,
 def _read(name: str, wanted: set[str], m: int, corpus_size: int, seed: int,
           tmp: Path) -> tuple[pd.DataFrame, set[str]]:
     """(articles: the coded documents and a simple random sample of m, ids of that sample)."""
-    from civictext.corpus import read_corpus
+    from civictext.ingest.reader import read_corpus
 
     path = shared_root() / PATHS[name]
     rng = np.random.default_rng([seed, sorted(PATHS).index(name)])
@@ -141,7 +141,7 @@ def _read(name: str, wanted: set[str], m: int, corpus_size: int, seed: int,
 def machine_table(name: str, wanted: set[str], m: int, corpus_size: int, seed: int,
                   model: str, cache: str | None) -> pd.DataFrame:
     """doc_id, in_srs, focus_<theme>, model030_<theme> (0/1) for the documents read."""
-    from civictext.themes import score_themes
+    from civictext.themes.scoring import score_themes
 
     hit = Path(cache) / f"{name}.machine.csv.gz" if cache else None
     if hit is not None and hit.is_file():

@@ -1,6 +1,6 @@
 """Simulation check of corrected shares: do the intervals cover the truth when the measure drifts?
 
-SYNTHETIC data only (civictext.synthetic.planted_measurement_error): two outlets
+SYNTHETIC data only (civictext.ingest.synthetic.planted_measurement_error): two outlets
 x 12 months, 200 articles per outlet and month, each truly about the theme
 with a planted probability; the machine measure finds a true article with a
 recall that drifts over the year and differs between the outlets, and marks
@@ -27,7 +27,7 @@ the planted share:
 allocation rule of ``sample_for_coding(design="cells")``: half the cell's
 draws among machine positives, what a class cannot take goes to the other,
 simple random samples within, ``pi = k / stratum size``) with numpy, and calls
-the estimators of ``civictext.correction`` directly (``corrected_mean``,
+the estimators of ``civictext.trends.correction`` directly (``corrected_mean``,
 ``pooled_residuals`` + ``pooled_corrected_mean``, ``coded_only_mean``; the
 naive interval a percentile bootstrap of the cell's machine share, as in
 ``theme_trends``): about 50 times faster than the table path, which spends
@@ -57,9 +57,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from civictext.synthetic import planted_measurement_error  # noqa: E402
-from civictext.trends import theme_trends  # noqa: E402
-from civictext.validation import sample_for_coding  # noqa: E402
+from civictext.ingest.synthetic import planted_measurement_error  # noqa: E402
+from civictext.themes.validation import sample_for_coding  # noqa: E402
+from civictext.trends.shares import theme_trends  # noqa: E402
 
 SCENARIOS = {
     "drift": dict(true_share=0.3, recall=(0.8, 0.4), outlet_recall_shift=-0.2,
@@ -128,8 +128,12 @@ def _draw_cells_design(rng: np.random.Generator, f: np.ndarray, k: int,
 
 def one_replication_arrays(scenario: dict, seed: int, n_boot: int) -> pd.DataFrame:
     """The same world and design as :func:`one_replication`, estimated on arrays."""
-    from civictext.correction import (coded_only_mean, corrected_mean, pooled_corrected_mean,
-                                      pooled_residuals)
+    from civictext.trends.correction import (
+        coded_only_mean,
+        corrected_mean,
+        pooled_corrected_mean,
+        pooled_residuals,
+    )
 
     scenario = dict(scenario)
     n_cell = scenario.pop("n_per_cell", N_PER_CELL)
@@ -150,7 +154,7 @@ def one_replication_arrays(scenario: dict, seed: int, n_boot: int) -> pd.DataFra
         coded_srs[pick], pi_srs[pick] = True, k_cell / len(idx)
     y = np.where(coded, y_all, np.nan)
     rates = pooled_residuals(f_all, coded, y, pi, cells=cell_of)
-    from civictext.correction import heterogeneity_note
+    from civictext.trends.correction import heterogeneity_note
     rejected = heterogeneity_note(rates).startswith("pooled assumption rejected")
     rows = []
     for c, truth in enumerate(w["cells"].itertuples(index=False)):

@@ -2,7 +2,7 @@
 Vietnamese news layouts (tests/data/collect/*.html, truth in expected.json).
 
 Compares trafilatura alone (bare_extraction with metadata; lead = its
-``description``) with civictext.crawl.extract_article (trafilatura + our
+``description``) with civictext.ingest.crawl.extract_article (trafilatura + our
 look-ups for sapo, date lines, JSON-LD). A field counts as right when it
 equals the truth after normalisation; the body is right when it holds every
 ``body_has`` sentence and none of the ``body_not`` ones (related-article boxes,
@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from civictext.crawl import extract_article  # noqa: E402
-from civictext.normalize import normalize_text  # noqa: E402
+from civictext.ingest.crawl import extract_article  # noqa: E402
+from civictext.text.normalize import normalize_text  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "collect"
 FIELDS = ["title", "lead", "published", "byline", "source", "body"]

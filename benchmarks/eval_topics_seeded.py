@@ -31,8 +31,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import civictext.topics as topics  # noqa: E402
-from civictext.normalize import normalize_text  # noqa: E402
+import civictext.topics.model as topics  # noqa: E402
+from civictext.text.normalize import normalize_text  # noqa: E402
 
 _CANDIDATES = ([Path(os.environ["CIVICTEXT_SHARED_CORPORA"])] if "CIVICTEXT_SHARED_CORPORA"
                in os.environ else [ROOT.parent / "shared" / "corpora",

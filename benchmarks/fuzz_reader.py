@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from civictext.config import DEFAULT_RANDOM_STATE  # noqa: E402
-from civictext.corpus import read_corpus  # noqa: E402
 from civictext.errors import CivictextError  # noqa: E402
+from civictext.ingest.reader import read_corpus  # noqa: E402
 
 SUFFIXES = [".txt", ".html", ".jsonl", ".json", ".csv", ".tsv", ".jsonl.gz", ".txt.gz"]
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 READ = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from civictext.corpus import read_corpus
+from civictext.ingest.reader import read_corpus
 t0 = time.monotonic()
 df = read_corpus({path!r})
 secs = time.monotonic() - t0
@@ -38,7 +38,7 @@ print(json.dumps({{"seconds": secs, "peak_rss_mb": rss, "documents": len(df),
 COLLECT = """
 import json, resource, socket, sys, threading, time
 sys.path.insert(0, {root!r})
-from civictext.crawl import collect
+from civictext.ingest.crawl import collect
 
 srv = socket.create_server(("127.0.0.1", 0))
 port = srv.getsockname()[1]

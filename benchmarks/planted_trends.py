@@ -1,12 +1,12 @@
 """Planted-trend check, the big version: do theme_trends' intervals cover the truth?
 
-SYNTHETIC data only (civictext.synthetic.planted_trend_corpus: the seed page's
+SYNTHETIC data only (civictext.ingest.synthetic.planted_trend_corpus: the seed page's
 own sentences, themes planted with known probabilities per period). For each
 replicate, a corpus with a rising theme (satisfaction 0.10 -> 0.70), a flat one
 (conduct 0.30) and a falling one (reform 0.50 -> 0.15) over 24 months is built,
 scored with the simulator's own keywords (so the check isolates the trend
 estimator from the theme scorer; ``--scorer themes`` uses
-civictext.themes.score_themes instead, which agrees with the planted truth on
+civictext.themes.scoring.score_themes instead, which agrees with the planted truth on
 every article of the simulator), and theme_trends(freq="M") is compared with the
 planted probabilities: coverage of the 90% bootstrap interval, mean absolute
 error and bias of the share. 20% of the articles are dated to the year only, so
@@ -32,8 +32,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from civictext.synthetic import planted_keyword_scores, planted_trend_corpus  # noqa: E402
-from civictext.trends import theme_trends  # noqa: E402
+from civictext.ingest.synthetic import planted_keyword_scores, planted_trend_corpus  # noqa: E402
+from civictext.trends.shares import theme_trends  # noqa: E402
 
 N_PERIODS = 24
 SHARES = {
@@ -68,7 +68,7 @@ def naive_boot(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.
 def speed(rounds: int = 7) -> None:
     """CPU-time ratio of the shipped bootstrap (count matrix x values) to the naive
     gather, interleaved round by round on the same cells (the machine is shared)."""
-    from civictext.trends import _boot_interval
+    from civictext.trends.shares import _boot_interval
 
     rng = np.random.default_rng(0)
     print("bootstrap of one cell, 1000 resamples, 6 columns (3 themes x share, per_1k):")
@@ -104,7 +104,7 @@ def main() -> None:
         return
     reps = 3 if args.quick else args.replicates
     if args.scorer == "themes":
-        from civictext.themes import score_themes as scorer
+        from civictext.themes.scoring import score_themes as scorer
     else:
         scorer = planted_keyword_scores
     print(f"SYNTHETIC planted-trend check ({args.scorer} scorer): {N_PERIODS} months x "

@@ -1,4 +1,4 @@
-"""civictext.correction.corrected_mean against ppi-python's ppi_mean (lam=1), simulated.
+"""civictext.trends.correction.corrected_mean against ppi-python's ppi_mean (lam=1), simulated.
 
 ppi-python is NOT a civictext dependency (it pulls numba and gdown); run this in a
 throwaway environment:
@@ -20,7 +20,8 @@ import numpy as np
 import ppi_py
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from civictext.correction import corrected_mean  # noqa: E402
+from civictext.trends.correction import corrected_mean  # noqa: E402
+
 
 def run(design, N, n, p=0.3, rec=0.6, fpr=0.05, reps=300, seed=0):
     rng = np.random.default_rng(seed)

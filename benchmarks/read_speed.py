@@ -48,7 +48,7 @@ def timed(f, *a, **k):
 _CHILD = """
 import sys, time
 sys.path.insert(0, {root!r})
-from civictext.corpus import read_corpus
+from civictext.ingest.reader import read_corpus
 t = time.perf_counter()
 df = read_corpus({path!r}, limit={limit})
 # VmHWM: this process's own peak RSS (ru_maxrss would include the parent's, kept across exec)
@@ -58,7 +58,7 @@ print(len(df), round(time.perf_counter() - t, 1), int(hwm) // 1024)
 
 
 def big_jsonl(path: Path, mb: int = 200) -> None:
-    from civictext.synthetic import seed_sentences
+    from civictext.ingest.synthetic import seed_sentences
 
     sents = list(seed_sentences())
     target = mb * 1024 * 1024
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--big-mb", type=int, default=200, help="size of the streaming test file")
     args = ap.parse_args(argv)
-    from civictext.corpus import read_corpus
+    from civictext.ingest.reader import read_corpus
 
     feed = SHARED / "news-feed" / "articles.jsonl.gz"
     if feed.is_file():

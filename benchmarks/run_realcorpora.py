@@ -22,13 +22,13 @@ import time
 from pathlib import Path
 
 import pandas as pd
-
 from _realcorpora import CORPORA, shared_root  # type: ignore[import-not-found]
+
 from civictext._io import write_csv
-from civictext.corpus import read_corpus
-from civictext.lexicon import load_lexicons
-from civictext.themes import coverage_report, score_themes
-from civictext.trends import theme_trends
+from civictext.ingest.reader import read_corpus
+from civictext.themes.lexicon import load_lexicons
+from civictext.themes.scoring import coverage_report, score_themes
+from civictext.trends.shares import theme_trends
 
 
 def _syllables(articles: pd.DataFrame) -> pd.Series:

@@ -32,10 +32,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 
-from civictext.corpus import read_corpus  # noqa: E402
-from civictext.theme_model import (DEFAULT_MODEL_DIR, _metrics,  # noqa: E402
-                                   cross_validate_measures, fit_theme_model)
-from civictext.validation import load_labelled_set  # noqa: E402
+from civictext.ingest.reader import read_corpus  # noqa: E402
+from civictext.themes.model import (  # noqa: E402
+    DEFAULT_MODEL_DIR,
+    _metrics,
+    cross_validate_measures,
+    fit_theme_model,
+)
+from civictext.themes.validation import load_labelled_set  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labels" / "coded"

@@ -1,6 +1,6 @@
 """Loading model files that carry no code: skops with an explicit list of trusted types.
 
-Shared by every saved model (:class:`civictext.topics.TopicModel`, and any other
+Shared by every saved model (:class:`civictext.topics.model.TopicModel`, and any other
 model folder): a model folder someone hands you must not be able to run code on
 load, and must not point outside itself.
 

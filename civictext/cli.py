@@ -153,7 +153,7 @@ def _presence(args: argparse.Namespace) -> str:
     """--presence, defaulting to the package default (on both engines)."""
     if args.presence is not None:
         return args.presence
-    from civictext.themes import DEFAULT_PRESENCE
+    from civictext.themes.scoring import DEFAULT_PRESENCE
 
     return DEFAULT_PRESENCE
 
@@ -181,8 +181,8 @@ def _read_options(args: argparse.Namespace) -> dict:
 def _read(args: argparse.Namespace, path: str | None = None, *, allow_empty: bool = False):
     """The corpus at ``path`` (default ``args.path``), read with the command's options;
     no document at all is an error (an empty or wrong folder), not empty outputs."""
-    from civictext.corpus import read_corpus
     from civictext.errors import CorpusError
+    from civictext.ingest.reader import read_corpus
 
     path = path or args.path
     articles = read_corpus(path, strict=args.strict, progress=not args.quiet,
@@ -219,8 +219,8 @@ def _check_file_arguments(args: argparse.Namespace) -> None:
     coded = getattr(args, "coded", None)
     if coded is not None and args.command in ("trends", "figures", "run"):
         from civictext.errors import ValidationError
-        from civictext.lexicon import load_lexicons
-        from civictext.validation import read_coded
+        from civictext.themes.lexicon import load_lexicons
+        from civictext.themes.validation import read_coded
 
         try:  # the themes these commands score: the bundled lexicon's
             read_coded(coded, themes=load_lexicons().themes)
@@ -231,7 +231,7 @@ def _check_file_arguments(args: argparse.Namespace) -> None:
             raise ValidationError(f"--coded {msg}") from None
     model = getattr(args, "model", None)
     if model is not None:
-        from civictext.theme_model import load_theme_model
+        from civictext.themes.model import load_theme_model
 
         load_theme_model(model)  # a missing folder, a foreign or altered model file
 
@@ -247,7 +247,7 @@ def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
 @_command
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.corpus import write_read_report
+    from civictext.ingest.reader import write_read_report
 
     _check_out(args, "folder", args.path)
     articles = _read(args, allow_empty=True)  # the read report says why nothing was read
@@ -270,7 +270,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 @_command
 def _cmd_tokenize(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.tokenize import load_stopwords, tokenize
+    from civictext.text.segmentation import load_stopwords, tokenize
 
     _check_out(args, "file", args.path, args.stopwords)
     stopwords = load_stopwords(args.stopwords) if args.stopwords else None  # before reading
@@ -300,7 +300,7 @@ def _cmd_themes(args: argparse.Namespace) -> int:
         raise CivictextError("--threshold is not supported with --engine dask yet (it would be "
                              "ignored); use --engine local, or filter scores.csv on 'score'")
     if args.engine == "dask":
-        from civictext.distributed import load_table, run_dask
+        from civictext.engines.dask import load_table, run_dask
 
         parts = Path(f"{args.out}.parts")
         summary = run_dask(args.path, parts, scheduler=args.scheduler, n_workers=args.workers,
@@ -318,8 +318,8 @@ def _cmd_themes(args: argparse.Namespace) -> int:
             _say(args, f"wrote {args.evidence}")
         return 0
 
-    from civictext.lexicon import load_lexicons
-    from civictext.themes import score_themes, theme_evidence
+    from civictext.themes.lexicon import load_lexicons
+    from civictext.themes.scoring import score_themes, theme_evidence
 
     lexicon = load_lexicons(args.lexicon or None)  # fail on a bad lexicon before reading
     _check_file_arguments(args)
@@ -341,8 +341,8 @@ def _cmd_themes(args: argparse.Namespace) -> int:
 @_command
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.lexicon import load_lexicons
-    from civictext.themes import coverage_report
+    from civictext.themes.lexicon import load_lexicons
+    from civictext.themes.scoring import coverage_report
 
     _check_out(args, "file", args.path, *(args.lexicon or []))
     lexicon = load_lexicons(args.lexicon or None)
@@ -359,13 +359,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 @_command
 def _cmd_topics(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.topics import fit_topics, topic_stability
+    from civictext.topics.model import fit_topics, topic_stability
 
     _check_out(args, "folder", args.path, *(args.lexicon or []))
     articles = _read(args)
     lexicon = None
     if args.method == "seeded":
-        from civictext.lexicon import load_lexicons
+        from civictext.themes.lexicon import load_lexicons
 
         lexicon = load_lexicons(args.lexicon or None)
     options = dict(method=args.method, n_topics=args.n_topics, lexicon=lexicon,
@@ -413,9 +413,9 @@ def _df_value(text: str) -> int | float:
 @_command
 def _cmd_trends(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.plots import excluded_note
-    from civictext.themes import score_themes
-    from civictext.trends import choose_freq, theme_trends
+    from civictext.themes.scoring import score_themes
+    from civictext.trends.shares import choose_freq, theme_trends
+    from civictext.viz.plots import excluded_note
 
     _check_out(args, "file", args.path)
     _check_file_arguments(args)
@@ -435,7 +435,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- figures
 @_command
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from civictext.figures import build_figures
+    from civictext.viz.figures import build_figures
 
     _check_out(args, "folder", args.corpus)
     _check_file_arguments(args)
@@ -462,7 +462,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _check_file_arguments(args)
     engine = None
     if args.engine == "dask":
-        from civictext.distributed import DaskEngine
+        from civictext.engines.dask import DaskEngine
 
         engine = DaskEngine(scheduler=args.scheduler, n_workers=args.workers,
                             partition_size=max(1, int(args.partition_mb * 2**20)))
@@ -480,14 +480,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 @_command
 def _cmd_train_model(args: argparse.Namespace) -> int:
     """Fit a theme model on coded documents of a corpus and save it."""
-    from civictext.theme_model import fit_theme_model
+    from civictext.themes.model import fit_theme_model
 
     _check_out(args, "folder", args.corpus, args.coded)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CivictextError(f"--out {out} is a file; give a folder for the model")
-    from civictext.lexicon import load_lexicons
-    from civictext.theme_model import coded_long
+    from civictext.themes.lexicon import load_lexicons
+    from civictext.themes.model import coded_long
 
     # a wrong coded file fails before reading (the themes fit_theme_model reads)
     coded_long(args.coded, load_lexicons().themes, where="train-model --coded")
@@ -504,7 +504,7 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- collect
 @_command
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from civictext.crawl import collect
+    from civictext.ingest.crawl import collect
 
     _check_out(args, "folder", args.urls)
     report = collect(args.urls, args.out, delay=args.delay, timeout=args.timeout,
@@ -518,7 +518,7 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 @_command
 def _cmd_dedup(args: argparse.Namespace) -> int:
     from civictext._io import write_csv
-    from civictext.dedup import near_duplicates
+    from civictext.ingest.dedup import near_duplicates
 
     _check_out(args, "file", args.path)
     articles = _read(args)

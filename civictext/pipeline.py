@@ -16,8 +16,8 @@ Stages (docs/architecture.md)::
       -> near-duplicates -> topics -> coverage -> trends                     (driver)
       -> write_outputs: tables, figures (figures.py draws), manifest.json
 
-The engine (:class:`~civictext.engines.LocalEngine`, the default, or
-:class:`~civictext.distributed.DaskEngine`) only decides where the partitions
+The engine (:class:`~civictext.engines.local.LocalEngine`, the default, or
+:class:`~civictext.engines.dask.DaskEngine`) only decides where the partitions
 run; every output is the same bytes with either (only ``timings`` in the
 manifest differ).
 """
@@ -38,10 +38,10 @@ import pandas as pd
 from civictext import _progress
 from civictext._io import sha256_file, write_csv, write_json
 from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
-from civictext.corpus import ReadOptions, ReadResult
 from civictext.errors import CivictextError, ParameterError
-from civictext.themes import DEFAULT_PRESENCE
-from civictext.trends import DEFAULT_MIN_ARTICLES, DEFAULT_N_BOOT, TrendError
+from civictext.ingest.reader import ReadOptions, ReadResult
+from civictext.themes.scoring import DEFAULT_PRESENCE
+from civictext.trends.shares import DEFAULT_MIN_ARTICLES, DEFAULT_N_BOOT, TrendError
 
 __all__ = ["RunConfig", "TopicSpec", "TrendSpec", "ReadOptions", "RunResult", "run",
            "write_outputs", "run_pipeline"]
@@ -85,7 +85,7 @@ class RunConfig:
     """Everything a run computes, in one frozen value (recorded in the manifest).
 
     ``corpus``: the corpus file or folder (never modified). ``read``: the
-    reader options (:class:`~civictext.corpus.ReadOptions`). ``presence`` and
+    reader options (:class:`~civictext.ingest.reader.ReadOptions`). ``presence`` and
     ``theme_model``: as in ``score_themes``. ``dedup``: drop near-duplicates
     before topics, trends and figures. ``engine``: None (the local engine) or
     an engine object (``LocalEngine(partition_size=...)``,
@@ -107,8 +107,8 @@ class RunConfig:
 
     def check(self, where: str = "run") -> None:
         """Refuse bad values before any reading (messages name the parameter)."""
-        from civictext.corpus import COLUMNS
-        from civictext.themes import PRESENCE_RULES
+        from civictext.ingest.reader import COLUMNS
+        from civictext.themes.scoring import PRESENCE_RULES
 
         by = self.trends.by
         if by and by not in COLUMNS:
@@ -170,7 +170,7 @@ class RunResult:
 
 # --------------------------------------------------------------------- run
 def _engine(config: RunConfig) -> Any:
-    from civictext.engines import LocalEngine
+    from civictext.engines.local import LocalEngine
 
     return config.engine if config.engine is not None else LocalEngine(progress=config.progress)
 
@@ -180,7 +180,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
 
     The reader plan is split into partitions by the engine; each partition is
     read, counted, scored and searched for evidence by
-    :func:`civictext.engines.process_partition`; the rest runs here, on the
+    :func:`civictext.engines.local.process_partition`; the rest runs here, on the
     combined tables. ``coverage=False`` skips the lexicon coverage table
     (``civictext figures`` does not write it).
     """
@@ -204,8 +204,8 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     model, skipped = _fit_topics(kept, config)
     cov = None
     if coverage:
-        from civictext.lexicon import load_lexicons
-        from civictext.themes import coverage_report
+        from civictext.themes.lexicon import load_lexicons
+        from civictext.themes.scoring import coverage_report
 
         with _progress.stage("coverage"):
             cov = coverage_report(articles, load_lexicons())
@@ -221,7 +221,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
 def _dedup_spec(config: RunConfig) -> Any:
     """The near-duplicate parameters of a run (None without dedup): the first
     of each cluster is kept; MinHash seeded with the run's seed."""
-    from civictext.dedup import DedupSpec
+    from civictext.ingest.dedup import DedupSpec
 
     if not config.dedup:
         return None
@@ -235,8 +235,8 @@ def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.Dat
     ``engines.process_partition``, combined into corpus-wide tables; with
     dedup, the engine's corpus-wide near-duplicate table (None: not clustered
     by the engine)."""
-    from civictext.corpus import plan_corpus
-    from civictext.engines import ScoreSpec, combine, near_duplicates_table
+    from civictext.engines.local import ScoreSpec, combine, near_duplicates_table
+    from civictext.ingest.reader import plan_corpus
 
     engine = _engine(config)
     plan = plan_corpus(config.corpus, config.read)
@@ -255,7 +255,7 @@ def _deduplicated(articles: pd.DataFrame, config: RunConfig,
     ``DedupResult``. ``clusters``: the engine's table (computed from the
     partitions' signatures); None for an engine that does not cluster, then
     ``drop_near_duplicates_result`` runs here on the texts."""
-    from civictext.dedup import DedupResult, DedupSpec, drop_near_duplicates_result
+    from civictext.ingest.dedup import DedupResult, DedupSpec, drop_near_duplicates_result
 
     spec = _dedup_spec(config)
     if spec is not None and len(articles) > 1:
@@ -270,7 +270,7 @@ def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
     if not config.topics.enabled:
         return None, "topics not asked for (TopicSpec(enabled=False))"
     try:
-        from civictext.topics import fit_topics
+        from civictext.topics.model import fit_topics
 
         with _progress.stage("topics"), _progress.bar(None, desc="topics (seeded NMF)",
                                                       unit="fit"):
@@ -284,7 +284,7 @@ def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
 def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFrame,
                   model: Any, clusters: pd.DataFrame | None = None) -> dict[str, Any]:
     """``theme_trends`` once per table (plain and by group), topic trends, volume."""
-    from civictext.trends import choose_freq, corpus_volume, theme_trends, topic_trends
+    from civictext.trends.shares import choose_freq, corpus_volume, theme_trends, topic_trends
 
     t = config.trends
     freq = t.freq or choose_freq(kept)
@@ -322,7 +322,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike, *, tables: bool = T
     figures``): only the figures and manifest, directly in ``out`` (with
     ``figures_dir=None``).
     """
-    from civictext.corpus import write_read_report
+    from civictext.ingest.reader import write_read_report
 
     cfg = result.config
     out = Path(out)
@@ -359,7 +359,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike, *, tables: bool = T
                                              result.trends_by)))
             if result.topic_trends is not None:
                 written.append(str(write_csv(out / "topic_trends.csv", result.topic_trends)))
-        from civictext.plots import excluded_note
+        from civictext.viz.plots import excluded_note
 
         lines.append(f"trends (per {_FREQ_WORD[result.freq]}): {', '.join(written)}; "
                      + excluded_note(result.trends.attrs, unit="documents"))
@@ -382,8 +382,8 @@ def write_topics(model: Any, folder: Path) -> Path:
 
 def write_figures(result: RunResult, out: Path) -> dict[str, Any]:
     """Draw every figure from the run's tables and write ``manifest.json``."""
-    from civictext import figures as F
-    from civictext.trends import theme_cooccurrence, theme_trends, top_terms_by_theme
+    from civictext.trends.shares import theme_cooccurrence, theme_trends, top_terms_by_theme
+    from civictext.viz import figures as F
 
     cfg, t = result.config, result.config.trends
     presence = cfg.presence
@@ -425,7 +425,7 @@ def _manifest(result: RunResult, records: list[dict[str, Any]]) -> dict[str, Any
     """The manifest, from the config and the tables (no timestamps, no absolute paths)."""
     from civictext import __version__
     from civictext.config import package_versions
-    from civictext.figures import corpus_fingerprint
+    from civictext.viz.figures import corpus_fingerprint
 
     cfg, t = result.config, result.config.trends
     articles = result.kept
@@ -503,7 +503,7 @@ def check_out(corpus: str | os.PathLike, out: str | os.PathLike, where: str) -> 
 def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
     """``{"dataset": ...}`` when the corpus came from ``fetch_corpus`` (name, URL,
     SHA-256 of what was received; no timestamp, so manifests stay stable)."""
-    from civictext.datasets import provenance
+    from civictext.ingest.datasets import provenance
 
     rec = provenance(corpus)
     if rec is None:
@@ -514,11 +514,11 @@ def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
 
 def _theme_model_record(theme_model: Any, presence: str) -> dict[str, Any] | None:
     """What the manifest says of the theme model used (None when none was)."""
-    from civictext.themes import MODEL_PRESENCE
+    from civictext.themes.scoring import MODEL_PRESENCE
 
     if theme_model is None and presence not in MODEL_PRESENCE:
         return None
-    from civictext.theme_model import DEFAULT_MODEL_DIR, ThemeModel
+    from civictext.themes.model import DEFAULT_MODEL_DIR, ThemeModel
 
     if isinstance(theme_model, ThemeModel):
         return {"path": None, "model_sha256": None, "note": "a model object from the API"}
@@ -538,7 +538,7 @@ def _topic_labels(model: Any) -> dict[Any, str]:
 
 def _coded_record(coded: Any, pooled: bool) -> dict[str, Any]:
     """What the manifest says about a coded sample: file, SHA-256, counts."""
-    from civictext.validation import read_coded
+    from civictext.themes.validation import read_coded
 
     long = read_coded(coded)
     if isinstance(coded, (str, os.PathLike)):

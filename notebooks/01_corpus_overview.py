@@ -56,8 +56,8 @@ import pandas as pd
 from IPython.display import display
 
 import civictext as ct
-from civictext import plots
-from civictext.trends import choose_freq, corpus_volume
+from civictext.trends.shares import choose_freq, corpus_volume
+from civictext.viz import plots
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
@@ -154,7 +154,7 @@ else:
 # %% [markdown]
 # Corpus volume over time, per year and at the resolution the figures will use
 # (`choose_freq` picks the finest of month, quarter and year that is well
-# filled), drawn by the same plotting code as the figures (`civictext.plots`).
+# filled), drawn by the same plotting code as the figures (`civictext.viz.plots`).
 # Each plot notes how many documents were left out because of their dates.
 
 # %%

@@ -47,7 +47,7 @@ import pandas as pd
 from underthesea import word_tokenize
 
 import civictext as ct
-from civictext import plots
+from civictext.viz import plots
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)

@@ -50,7 +50,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 import civictext as ct
-from civictext import plots
+from civictext.viz import plots
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)
@@ -97,7 +97,7 @@ plots.table(coverage.sort_values(["theme", "docs"], ascending=[True, False]),
 # accent-less key), `n_tokens`, `per_1k` (hits per 1,000 tokens), `mentioned`
 # (one specific term, or two weak ones, anywhere) and `present` (mentioned *and*
 # prominent: in the headline, in the lead and one more sentence, or in one
-# sentence in five: the focus rule documented in `civictext.themes`).
+# sentence in five: the focus rule documented in `civictext.themes.scoring`).
 # `headline_hit`, `sentences_hit` and `n_sentences` show why.
 
 # %%

@@ -58,7 +58,7 @@ import pandas as pd
 from IPython.display import display
 
 import civictext as ct
-from civictext import plots
+from civictext.viz import plots
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)

@@ -49,7 +49,7 @@ import pandas as pd
 from IPython.display import Image, Markdown, display
 
 import civictext as ct
-from civictext import plots
+from civictext.viz import plots
 
 out = Path(OUT)
 corpus = ct.fetch_corpus(DATASET) if DATASET else CORPUS

@@ -56,10 +56,10 @@ import pandas as pd
 from IPython.display import display
 
 import civictext as ct
-from civictext import plots
-from civictext.synthetic import planted_measurement_error
-from civictext.trends import assign_periods
-from civictext.validation import load_labelled_set
+from civictext.ingest.synthetic import planted_measurement_error
+from civictext.themes.validation import load_labelled_set
+from civictext.trends.shares import assign_periods
+from civictext.viz import plots
 
 out = Path(OUT)
 out.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ def count_segmenter_calls(monkeypatch) -> list[int]:
     Returns a one-item list whose value grows with each call; tests use it to
     show that a cached or pre-segmented path never runs the segmenter.
     """
-    import civictext.tokenize as tk
+    import civictext.text.segmentation as tk
 
     calls = [0]
     real = tk._Segmenter.syllables

@@ -6,8 +6,8 @@ import pytest
 
 from civictext._check import MAX_STABILITY_SEEDS, max_jobs
 from civictext.errors import ModelError, ParameterError
-from civictext.tokenize import tokenize
-from civictext.topics import topic_stability
+from civictext.text.segmentation import tokenize
+from civictext.topics.model import topic_stability
 
 ARTS = pd.DataFrame({"doc_id": ["a"], "text": ["Cải cách hành chính."]})
 

@@ -184,9 +184,9 @@ def test_an_output_of_the_wrong_kind_fails_before_reading(kind, corpus_dir, tmp_
     (lambda: __import__("civictext").near_duplicates(
         pd.DataFrame({"doc_id": ["a"], "text": ["x"]}), threshold=math.nan), ParameterError,
      "threshold must be in"),
-    (lambda: __import__("civictext.synthetic").synthetic.generate_corpus(-1), ParameterError,
+    (lambda: __import__("civictext.ingest.synthetic").ingest.synthetic.generate_corpus(-1), ParameterError,
      "n_articles"),
-    (lambda: __import__("civictext.distributed").distributed.run_dask(
+    (lambda: __import__("civictext.engines.dask").engines.dask.run_dask(
         "corpus/", "/nonexistent/out", n_workers=0), ParameterError, "0 workers would wait"),
 ])
 def test_api_argument_errors_are_parameter_errors(call, exc, match, monkeypatch):
@@ -306,7 +306,7 @@ def test_single_file_outputs_are_locked_and_cleaned(tmp_path, capsys, monkeypatc
 def _refuse_reading(monkeypatch):
     """Make any read of the corpus an internal error (exit 1), so exit 2 proves the
     file argument was checked before any work on the corpus."""
-    import civictext.corpus as corpus
+    import civictext.ingest.reader as corpus
 
     def boom(*args, **kwargs):
         raise AssertionError("the corpus was read before the file arguments were checked")

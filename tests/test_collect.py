@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from civictext import __version__
-from civictext.crawl import REPORT_COLUMNS, collect, extract_article
 from civictext.errors import CollectError
+from civictext.ingest.crawl import REPORT_COLUMNS, collect, extract_article
 
 DATA = Path(__file__).parent / "data" / "collect"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
@@ -378,9 +378,9 @@ def test_cli_collect(tmp_path, site, capsys):
 
 
 def test_read_corpus_reads_the_output(tmp_path, site):
-    corpus = pytest.importorskip("civictext.corpus")
+    corpus = pytest.importorskip("civictext.ingest.reader")
     if not hasattr(corpus, "read_corpus"):
-        pytest.skip("civictext.corpus.read_corpus not written yet")
+        pytest.skip("civictext.ingest.reader.read_corpus not written yet")
     out = tmp_path / "out"
     collect(urls_file(tmp_path, site, "/a.html", "/b.html"), out, **FAST)
     articles = corpus.read_corpus(out)
@@ -431,7 +431,7 @@ def test_extract_meta_charset_only():
 def test_extract_plain_text_fallback(monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "civictext.corpus", None)  # reader unavailable
+    monkeypatch.setitem(sys.modules, "civictext.ingest.reader", None)  # reader unavailable
     art = extract_article(PLAIN_PAGE.encode("utf-8"))
     assert art["extractor"] == "plain-text"
     assert art["title"] == "Công chức phường tập huấn kỹ năng tiếp dân"
@@ -440,9 +440,9 @@ def test_extract_plain_text_fallback(monkeypatch):
 
 
 def test_extract_plain_text_with_corpus_reader(seed_path):
-    corpus = pytest.importorskip("civictext.corpus")
+    corpus = pytest.importorskip("civictext.ingest.reader")
     if not hasattr(corpus, "read_page"):
-        pytest.skip("civictext.corpus.read_page not written yet")
+        pytest.skip("civictext.ingest.reader.read_page not written yet")
     art = extract_article(seed_path.read_bytes())
     assert art["extractor"] == "corpus.read_page"
     assert "văn hóa công sở" in (art["title"] + art["text"]).lower()

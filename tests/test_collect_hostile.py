@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from civictext.corpus import read_corpus
-from civictext.crawl import collect
 from civictext.errors import CollectError
+from civictext.ingest.crawl import collect
+from civictext.ingest.reader import read_corpus
 
 PAGE = ("<html><head><title>Phường cải cách hành chính</title></head><body><article>"
         "<h1>Phường cải cách hành chính</h1>"

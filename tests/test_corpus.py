@@ -1,4 +1,4 @@
-"""civictext.corpus: the seed page, the other page layouts, every input format, dates."""
+"""civictext.ingest.reader: the seed page, the other page layouts, every input format, dates."""
 from __future__ import annotations
 
 import gzip
@@ -10,9 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from civictext.corpus import COLUMNS, parse_meta_date, read_corpus, read_page, write_read_report
-from civictext.dates import DateInfo
 from civictext.errors import CorpusError
+from civictext.ingest.dates import DateInfo
+from civictext.ingest.reader import (
+    COLUMNS,
+    parse_meta_date,
+    read_corpus,
+    read_page,
+    write_read_report,
+)
 
 # --------------------------------------------------------------- the seed page
 
@@ -225,7 +231,7 @@ def test_page_with_date_line_bare_tag_and_untagged_teasers():
 
 
 def test_page_date_line_goes_to_find_publication_date(monkeypatch):
-    from civictext import dates
+    from civictext.ingest import dates
 
     seen = []
 
@@ -241,7 +247,7 @@ def test_page_date_line_goes_to_find_publication_date(monkeypatch):
 
 
 def test_page_date_unknown_when_dates_not_available(monkeypatch):
-    from civictext import dates
+    from civictext.ingest import dates
 
     def not_yet(text, *, reference=None):
         raise NotImplementedError
@@ -365,7 +371,7 @@ def test_segmented_input_with_a_title_field_starts_with_the_title(tmp_path):
     r = read_corpus(tmp_path / "s.jsonl").iloc[0]
     assert r["text"].startswith("Hà Nội đẩy mạnh cải cách hành chính\n\n")
     assert r["text"] == r["tokens_given"].replace("_", " ")
-    from civictext.themes import score_themes
+    from civictext.themes.scoring import score_themes
 
     s = score_themes(pd.DataFrame([r]), n_tokens={"7": 10}).set_index("theme")
     assert bool(s.loc["reform", "headline_hit"]) and bool(s.loc["reform", "present"])
@@ -590,7 +596,7 @@ def test_share_buttons_under_the_lead_do_not_end_the_article():
 
 
 def test_list_corpus_files_is_what_read_corpus_reads(tmp_path):
-    from civictext.corpus import list_corpus_files
+    from civictext.ingest.reader import list_corpus_files
 
     (tmp_path / "b").mkdir()
     (tmp_path / "_raw").mkdir()

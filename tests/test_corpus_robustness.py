@@ -1,4 +1,4 @@
-"""civictext.corpus on messy input: encodings, broken files, strict vs lenient, fuzzing."""
+"""civictext.ingest.reader on messy input: encodings, broken files, strict vs lenient, fuzzing."""
 from __future__ import annotations
 
 import codecs
@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civictext import corpus
-from civictext._encodings import detect_encoding, legacy_font_encoding
-from civictext.corpus import read_corpus
 from civictext.errors import CivictextError, CorpusError
-from civictext.normalize import normalize_text
+from civictext.ingest import reader as corpus
+from civictext.ingest.encodings import detect_encoding, legacy_font_encoding
+from civictext.ingest.reader import read_corpus
+from civictext.text.normalize import normalize_text
 
 PAGE = ("Phường Dịch Vọng rút ngắn thời gian giải quyết hồ sơ\n\n"
         "(PLO) Người dân phường Dịch Vọng giờ chỉ chờ trung bình mười lăm phút để được "

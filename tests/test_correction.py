@@ -1,4 +1,4 @@
-"""Corrected shares (civictext/correction.py and theme_trends(coded=...)).
+"""Corrected shares (civictext/trends/correction.py and theme_trends(coded=...)).
 
 The estimator is checked where a user relies on it: on planted data in which
 the machine measure's recall drifts (so the naive share shows a false trend),
@@ -16,10 +16,15 @@ import pandas as pd
 import pytest
 
 import civictext as ct
-from civictext.correction import CELL_METHOD, POOLED_ASSUMPTION, coded_only_mean, corrected_mean
 from civictext.errors import CivictextWarning, TrendError
-from civictext.synthetic import planted_measurement_error
-from civictext.validation import sample_for_coding
+from civictext.ingest.synthetic import planted_measurement_error
+from civictext.themes.validation import sample_for_coding
+from civictext.trends.correction import (
+    CELL_METHOD,
+    POOLED_ASSUMPTION,
+    coded_only_mean,
+    corrected_mean,
+)
 
 
 def _cell(rng, n, p, recall, fpr=0.03, n_pos=10, n_neg=10, truth=False):
@@ -369,7 +374,7 @@ def mini_coded(tmp_path_factory):
     coded = pd.DataFrame({"doc_id": arts["doc_id"], "theme": "reform", "relevant": rel,
                           "pi": 1.0})
     coded.to_csv(d / "coded.csv", index=False)
-    from civictext.trends import assign_periods
+    from civictext.trends.shares import assign_periods
     dated = assign_periods(arts, "Y")["period"].notna().to_numpy()
     return d / "coded.csv", float(np.mean(np.array(rel)[dated])), arts
 
@@ -434,7 +439,7 @@ def test_the_pooled_assumption_test_has_its_size_and_catches_drifting_error_rate
     """Equal error rates in 12 cells: rejected in about 5% of replications (Bonferroni
     over the two classes); recall drifting 0.95 -> 0.2 with 20 coded per class and
     cell: mostly rejected (with 10 the power is about one half: RESULTS.md)."""
-    from civictext.correction import heterogeneity_note, pooled_residuals
+    from civictext.trends.correction import heterogeneity_note, pooled_residuals
 
     rng = np.random.default_rng(3)
     flat, drift = [], []
@@ -452,7 +457,7 @@ def test_pooled_intervals_add_the_between_cell_variance_and_say_so(planted):
     false; its test rejects, theme_trends warns, the note and attrs say so, and the
     intervals are wider than without the between-cell variance (coverage of pooled
     vs per-cell intervals: benchmarks/corrected_shares_sim.py)."""
-    from civictext.correction import ClassRate, pooled_corrected_mean
+    from civictext.trends.correction import ClassRate, pooled_corrected_mean
 
     w = planted_measurement_error(n_per_cell=200, n_periods=12, recall=(0.95, 0.2),
                                   random_state=4)
@@ -489,7 +494,7 @@ def test_per_outlet_corrected_plot_colours_legend_and_title(two_theme_trends):
     matplotlib.use("Agg")
     from test_plots import _overlap
 
-    from civictext import plots
+    from civictext.viz import plots
 
     tr, *_ = two_theme_trends
     fig = plots.plot_corrected_shares_by_group(tr, measure="focus")
@@ -522,7 +527,7 @@ def test_per_outlet_corrected_figure_is_written_with_an_honest_caption(two_theme
     import matplotlib
     matplotlib.use("Agg")
 
-    from civictext.figures import corrected_theme_share_by_outlet, figures_from_tables
+    from civictext.viz.figures import corrected_theme_share_by_outlet, figures_from_tables
 
     tr, scores, coded2, w = two_theme_trends
     rec = corrected_theme_share_by_outlet(tr, tmp_path, presence="focus")

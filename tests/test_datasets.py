@@ -1,4 +1,4 @@
-"""civictext.datasets: the registry and the fetcher, against a loopback server only.
+"""civictext.ingest.datasets: the registry and the fetcher, against a loopback server only.
 
 The server (127.0.0.1, started here) serves a small gzipped JSON Lines corpus
 written for these tests, honours ``Range`` and can be told to cut a response
@@ -15,8 +15,8 @@ import threading
 import pytest
 
 import civictext as ct
-from civictext import datasets
-from civictext.datasets import Dataset
+from civictext.ingest import datasets
+from civictext.ingest.datasets import Dataset
 
 ROWS = [{"id": f"fx-{i}", "title": f"Phường đẩy mạnh cải cách hành chính, số {i}",
          "text": "Người dân hài lòng với dịch vụ công trực tuyến. " * 40,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from civictext.dates import DateInfo, find_publication_date, parse_date
+from civictext.ingest.dates import DateInfo, find_publication_date, parse_date
 
 REF = datetime(2024, 11, 25, 10, 30)  # a page fetched at 10:30 Vietnam time
 
@@ -174,7 +174,7 @@ def test_dantri_pages_give_few_false_date_lines(shared_corpora):
 def _read_published(tmp_path, value):
     import json
 
-    from civictext.corpus import read_corpus
+    from civictext.ingest.reader import read_corpus
 
     f = tmp_path / "feed.jsonl"
     f.write_text(json.dumps({"id": "a", "text": "Một câu.", "published": value}) + "\n",
@@ -184,7 +184,7 @@ def _read_published(tmp_path, value):
 
 def _crawled_published(value):
     pytest.importorskip("trafilatura")
-    from civictext.crawl import extract_article
+    from civictext.ingest.crawl import extract_article
 
     page = (f'<html><head><meta property="article:published_time" content="{value}"></head>'
             '<body><article><h1>Quận đẩy mạnh cải cách hành chính</h1><p>Ủy ban nhân dân quận '
@@ -212,7 +212,7 @@ def test_reader_and_crawler_read_a_timestamp_the_same(tmp_path, value, expected)
 
 
 def test_feed_dates_in_rfc_2822_follow_the_policy():
-    from civictext.dates import parse_meta_date
+    from civictext.ingest.dates import parse_meta_date
 
     assert parse_meta_date("Thu, 07 Aug 2025 22:00:00 GMT") == ("2025-08-08T05:00", "day")
     assert parse_meta_date("Thu, 07 Aug 2025 22:00:00 +0700") == ("2025-08-07T22:00", "day")
@@ -220,12 +220,12 @@ def test_feed_dates_in_rfc_2822_follow_the_policy():
 
 def test_the_page_reader_uses_the_one_date_line_rule():
     # an event's date at the top of a page is not a date line: it stays in the text
-    from civictext.corpus import read_page
+    from civictext.ingest.reader import read_page
 
     art = read_page("Quận áp dụng quy trình mới\n\nTừ ngày 01/3/2021\n\n"
                     "Người dân nộp hồ sơ qua cổng dịch vụ công của quận từ tháng Ba.")[0]
     assert "Từ ngày 01/3/2021" in art["text"] and art["published"] == ""
-    from civictext import dates
+    from civictext.ingest import dates
 
     for line in ("Thứ Hai, 25/11/2024 09:15 (GMT+7)", "Minh Anh | 25/11/2024 - 09:15",
                  "Từ ngày 01/3/2021", "- Thời gian: 08:30, ngày 25/04/2021"):

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civictext.dedup import drop_near_duplicates, near_duplicates, shingles
 from civictext.errors import CorpusError
+from civictext.ingest.dedup import drop_near_duplicates, near_duplicates, shingles
 
 # One story as a first outlet printed it ...
 STORY = (
@@ -150,10 +150,10 @@ def test_cli_dedup(tmp_path, articles, monkeypatch, capsys):
 
     from civictext.cli import main
 
-    # the CLI reads the corpus with civictext.corpus.read_corpus; stand in for it
-    fake = types.ModuleType("civictext.corpus")
+    # the CLI reads the corpus with civictext.ingest.reader.read_corpus; stand in for it
+    fake = types.ModuleType("civictext.ingest.reader")
     fake.read_corpus = lambda path, **kw: articles
-    monkeypatch.setitem(sys.modules, "civictext.corpus", fake)
+    monkeypatch.setitem(sys.modules, "civictext.ingest.reader", fake)
     out = tmp_path / "dups.csv"
     assert main(["dedup", "corpus/", "--out", str(out), "--keep", "longest"]) == 0
     report = pd.read_csv(out)
@@ -205,7 +205,7 @@ def test_band_keys_are_those_of_datasketchs_default_minhash_and_lsh():
 
     from datasketch import MinHash
 
-    from civictext import dedup
+    from civictext.ingest import dedup
 
     rng = random.Random(5)
     words = "một hai ba bốn năm sáu bảy tám chín mười".split()
@@ -235,7 +235,7 @@ def test_band_keys_are_those_of_datasketchs_default_minhash_and_lsh():
 
 def test_clusters_from_signatures_of_blocks_do_not_depend_on_the_blocks(articles):
     """The corpus cut into blocks (partitions) at any point: the same clusters."""
-    from civictext import dedup
+    from civictext.ingest import dedup
 
     spec = dedup.DedupSpec(keep="longest", threshold=0.5)
     texts = articles["text"].tolist()

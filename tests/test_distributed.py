@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civictext import distributed as cd
 from civictext._io import write_csv
-from civictext.synthetic import generate_corpus
+from civictext.engines import dask as cd
+from civictext.ingest.synthetic import generate_corpus
 
 distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
@@ -339,7 +339,7 @@ def test_missing_dask_gives_an_install_hint(monkeypatch, tmp_path):
 
 def test_civictext_imports_without_dask():
     code = ("import sys; sys.modules['dask'] = None; sys.modules['distributed'] = None; "
-            "import civictext, civictext.distributed, civictext.cli; "
+            "import civictext, civictext.engines.dask, civictext.cli; "
             "civictext.cli.build_parser().parse_args(['run', 'x', '--out', 'y']); print('ok')")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1])
@@ -365,9 +365,9 @@ def real_corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def local_tables(real_corpus, tmp_path_factory) -> dict[str, bytes]:
     """What the local engine writes for real_corpus, as CSV bytes."""
-    from civictext.corpus import read_corpus
-    from civictext.themes import score_themes, theme_evidence
-    from civictext.trends import choose_freq, theme_trends
+    from civictext.ingest.reader import read_corpus
+    from civictext.themes.scoring import score_themes, theme_evidence
+    from civictext.trends.shares import choose_freq, theme_trends
 
     with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse cache fixture is not on yet
         mp.setenv("CIVICTEXT_CACHE", str(tmp_path_factory.mktemp("cache")))
@@ -433,7 +433,7 @@ def test_cli_dask_refuses_options_it_would_ignore(tmp_path, capsys):
 
 def test_reading_file_by_file_gives_the_folder_table(tmp_path):
     """Paths, per-category folders and a manifest.csv come out as read_corpus(folder)."""
-    from civictext.corpus import read_corpus
+    from civictext.ingest.reader import read_corpus
 
     root = tmp_path / "c"
     for cat, i in (("xa-hoi", 1), ("kinh-te", 2)):
@@ -461,9 +461,9 @@ def test_reading_file_by_file_gives_the_folder_table(tmp_path):
 def test_the_engine_clusters_near_duplicates_across_worker_processes(client, tmp_path):
     """2 worker processes, one file per partition: signatures and band keys made in
     two processes, pairs checked on the workers, the whole corpus's clusters."""
-    from civictext.corpus import plan_corpus, read_corpus
-    from civictext.dedup import DedupSpec, near_duplicates
-    from civictext.engines import ScoreSpec, combine, near_duplicates_table
+    from civictext.engines.local import ScoreSpec, combine, near_duplicates_table
+    from civictext.ingest.dedup import DedupSpec, near_duplicates
+    from civictext.ingest.reader import plan_corpus, read_corpus
     from conftest import write_duplicates_corpus
 
     root = write_duplicates_corpus(tmp_path / "c")

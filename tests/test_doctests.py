@@ -24,10 +24,11 @@ _LOOPBACK = ("127.", "::1", "localhost")
 def _examples() -> list[doctest.DocTest]:
     finder = doctest.DocTestFinder()
     found = []
-    for info in sorted(pkgutil.iter_modules(civictext.__path__), key=lambda m: m.name):
-        if info.name == "__main__":
+    for info in sorted(pkgutil.walk_packages(civictext.__path__, "civictext."),
+                       key=lambda m: m.name):
+        if info.name.endswith("__main__"):
             continue
-        module = importlib.import_module(f"civictext.{info.name}")
+        module = importlib.import_module(info.name)
         found += [t for t in finder.find(module) if t.examples]
     found += [t for t in finder.find(civictext) if t.examples]
     return sorted(found, key=lambda t: t.name)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from civictext import distributed as cd
-from civictext.corpus import ReadOptions, plan_corpus, read_corpus, read_corpus_result
-from civictext.engines import LocalEngine, ScoreSpec, combine, process_partition
+from civictext.engines import dask as cd
+from civictext.engines.local import LocalEngine, ScoreSpec, combine, process_partition
+from civictext.ingest.reader import ReadOptions, plan_corpus, read_corpus, read_corpus_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from compare_runs import compare  # noqa: E402
@@ -81,7 +81,7 @@ def test_partitions_of_the_plan_give_read_corpus_with_ids_renamed_corpus_wide(tm
     assert read.articles["doc_id"].tolist() == ["a", "b", "a-3", "a-2", "b-2", "c"]
     assert (read.files, read.skipped, read.renamed) == (expect.files, expect.skipped,
                                                         expect.renamed)
-    from civictext.themes import score_themes, theme_evidence
+    from civictext.themes.scoring import score_themes, theme_evidence
 
     pd.testing.assert_frame_equal(scores, score_themes(expect.articles, presence="focus"))
     pd.testing.assert_frame_equal(evidence, theme_evidence(expect.articles))
@@ -128,8 +128,8 @@ def test_near_duplicates_from_partition_signatures_equal_the_whole_corpus(tmp_pa
                                                                           keep):
     """Signatures per partition, clustered on the driver, the pairs checked where the
     texts are: the table near_duplicates gives on the whole corpus, on both engines."""
-    from civictext.dedup import DedupSpec, near_duplicates
-    from civictext.engines import near_duplicates_table
+    from civictext.engines.local import near_duplicates_table
+    from civictext.ingest.dedup import DedupSpec, near_duplicates
 
     root = write_duplicates_corpus(tmp_path / "c")
     whole = read_corpus(root)
@@ -155,7 +155,7 @@ def test_the_dask_engine_brings_signatures_not_texts_to_the_driver_for_dedup(tmp
     the run's near_duplicates.csv is the local engine's."""
     import threading
 
-    from civictext import dedup
+    from civictext.ingest import dedup
 
     root = write_duplicates_corpus(tmp_path / "c")
     _run(["run", str(root), "--out", str(tmp_path / "local"), "--jobs", "1"])

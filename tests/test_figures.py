@@ -1,4 +1,4 @@
-"""Tests for civictext.figures: files per figure, CSVs equal to the trend tables,
+"""Tests for civictext.viz.figures: files per figure, CSVs equal to the trend tables,
 byte-identical reruns, honest captions, the manifest, run_all and the CLI.
 
 ``build_figures`` / ``run_all`` call the corpus, themes and topics stages; these
@@ -20,11 +20,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from civictext import figures  # noqa: E402
 from civictext.cli import main  # noqa: E402
 from civictext.errors import ModelError  # noqa: E402
-from civictext.synthetic import PLANTED_THEME_KEYWORDS, planted_trend_corpus  # noqa: E402
-from civictext.trends import theme_trends, topic_trends  # noqa: E402
+from civictext.ingest.synthetic import PLANTED_THEME_KEYWORDS, planted_trend_corpus  # noqa: E402
+from civictext.trends.shares import theme_trends, topic_trends  # noqa: E402
+from civictext.viz import figures  # noqa: E402
 
 N_BOOT = 200
 
@@ -164,12 +164,13 @@ def small_planted():
 
 @pytest.fixture
 def fake_stages(monkeypatch, small_planted):
-    """Stand-ins for civictext.corpus / themes / lexicon / topics."""
+    """Stand-ins for civictext.ingest.reader / themes / lexicon / topics."""
     arts, scores, ev = small_planted
     calls = {}
 
-    from civictext import pipeline, theme_model  # noqa: F401 - before the stand-ins replace stages
-    from civictext.corpus import ReadResult
+    from civictext import pipeline  # noqa: F401 - before the stand-ins replace stages
+    from civictext.ingest.reader import ReadResult
+    from civictext.themes import model as theme_model  # noqa: F401 - before the stand-ins replace stages
 
     def read_and_score(config):  # the engine's part: read the corpus, score, evidence
         calls["read"] = (str(config.corpus), config.read.strict, config.progress)
@@ -177,7 +178,7 @@ def fake_stages(monkeypatch, small_planted):
         return ReadResult(arts.copy(), [], [], [], {}), scores.copy(), ev.copy(), None
 
     monkeypatch.setattr(pipeline, "_read_and_score", read_and_score)
-    corpus = types.ModuleType("civictext.corpus")
+    corpus = types.ModuleType("civictext.ingest.reader")
 
     def write_read_report(articles, out):
         from civictext._io import write_text
@@ -188,20 +189,24 @@ def fake_stages(monkeypatch, small_planted):
         return arts.copy()
 
     corpus.read_corpus, corpus.write_read_report = read_corpus, write_read_report
-    from civictext.corpus import COLUMNS, check_articles  # the real ones: dedup and run_all
+    from civictext.ingest.reader import COLUMNS, check_articles  # the real ones: dedup and run_all
     corpus.check_articles, corpus.COLUMNS = check_articles, COLUMNS  # import them from here
-    from civictext.themes import DEFAULT_PRESENCE, MODEL_PRESENCE, PRESENCE_RULES  # real ones
+    from civictext.themes.scoring import (  # real ones
+        DEFAULT_PRESENCE,
+        MODEL_PRESENCE,
+        PRESENCE_RULES,
+    )
 
-    themes = types.ModuleType("civictext.themes")
+    themes = types.ModuleType("civictext.themes.scoring")
     themes.MODEL_PRESENCE, themes.DEFAULT_PRESENCE = MODEL_PRESENCE, DEFAULT_PRESENCE
     themes.PRESENCE_RULES = PRESENCE_RULES
     themes.score_themes = lambda a, lexicon=None, **k: scores.copy()
     themes.theme_evidence = lambda a, lexicon=None, **k: ev.copy()
     themes.coverage_report = lambda a, lexicon=None, **k: pd.DataFrame(
         {"theme": ["reform"], "term": ["một cửa"], "n_docs": [1]})
-    lexicon = types.ModuleType("civictext.lexicon")
+    lexicon = types.ModuleType("civictext.themes.lexicon")
     lexicon.load_lexicons = lambda paths=None: object()
-    topics = types.ModuleType("civictext.topics")
+    topics = types.ModuleType("civictext.topics.model")
 
     class Model:
         def __init__(self, a):
@@ -222,9 +227,8 @@ def fake_stages(monkeypatch, small_planted):
         return Model(a)
 
     topics.fit_topics = fit_topics
-    for name, mod in (("corpus", corpus), ("themes", themes), ("lexicon", lexicon),
-                      ("topics", topics)):
-        monkeypatch.setitem(sys.modules, f"civictext.{name}", mod)
+    for mod in (corpus, themes, lexicon, topics):
+        monkeypatch.setitem(sys.modules, mod.__name__, mod)
     return calls
 
 
@@ -357,9 +361,9 @@ def test_cli_figures_and_trends(fake_stages, corpus_folder, tmp_path, capsys, mo
 @pytest.mark.slow
 def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
     try:
-        import civictext.corpus  # noqa: F401
-        import civictext.themes  # noqa: F401
-        import civictext.topics  # noqa: F401
+        import civictext.ingest.reader  # noqa: F401
+        import civictext.themes.scoring  # noqa: F401
+        import civictext.topics.model  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"stage not merged yet: {exc}")
     man = figures.build_figures(corpus_dir, tmp_path / "a", n_boot=N_BOOT)
@@ -378,7 +382,7 @@ def test_build_figures_on_the_bundled_corpus(corpus_dir, tmp_path):
 def test_run_all_counts_each_story_once_unless_asked(tmp_path):
     """Issue 7: trend counts use de-duplicated articles by default and say how many
     were dropped; --keep-duplicates (dedup=False) counts every copy."""
-    from civictext.figures import run_all
+    from civictext.viz.figures import run_all
 
     story = ("UBND phường tổ chức hội nghị triển khai cải cách hành chính, đẩy mạnh dịch vụ "
              "công trực tuyến và cơ chế một cửa liên thông cho người dân trên địa bàn. "
@@ -411,7 +415,7 @@ def test_run_all_counts_each_story_once_unless_asked(tmp_path):
 def test_presence_rule_reaches_trends_manifest_and_captions(tmp_path):
     """A passing mention in a long article counts under presence="mention" only;
     the manifest and the captions say which reading the figures use."""
-    from civictext.figures import run_all
+    from civictext.viz.figures import run_all
 
     weather = [f"Ngày {i}, trời mưa và giao thông ùn tắc ở nhiều tuyến phố." for i in range(10)]
     rows = [

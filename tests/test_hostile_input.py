@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civictext import cli
-from civictext.corpus import read_corpus, write_read_report
 from civictext.errors import CorpusError
+from civictext.ingest.reader import read_corpus, write_read_report
 
 TEXT = "Quận đẩy mạnh cải cách hành chính tại bộ phận một cửa."
 
@@ -72,7 +72,7 @@ def test_a_json_gz_bomb_is_stopped_within_the_cap_in_memory_and_time(tmp_path):
 
 
 def test_one_csv_field_larger_than_a_line_may_be_is_skipped_not_loaded(tmp_path, monkeypatch):
-    import civictext.corpus as corpus
+    import civictext.ingest.reader as corpus
 
     monkeypatch.setattr(corpus, "_MAX_LINE_BYTES", 1 << 16)
     (tmp_path / "a.csv").write_text('id,text\na1,"' + "x" * (1 << 17) + '"\n', encoding="utf-8")
@@ -133,7 +133,7 @@ def test_a_file_name_that_is_not_utf8_is_read_and_reported(tmp_path):
 
 
 def test_an_unreadable_sub_folder_is_reported_and_stops_strict(tmp_path, monkeypatch):
-    import civictext.corpus as corpus
+    import civictext.ingest.reader as corpus
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.txt").write_text(TEXT, encoding="utf-8")
@@ -187,7 +187,7 @@ def test_ingest_says_how_many_ids_it_renamed(tmp_path, capsys):
 
 
 def test_run_with_an_unreadable_corpus_file_still_writes_its_manifest(tmp_path, monkeypatch):
-    from civictext import figures
+    from civictext.viz import figures
 
     real = figures.sha256_file
 
@@ -344,7 +344,7 @@ def test_missing_text_is_scored_as_empty_with_a_warning():
     import math
 
     from civictext.errors import CivictextWarning
-    from civictext.themes import score_themes
+    from civictext.themes.scoring import score_themes
 
     arts = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [TEXT, None, math.nan]})
     with pytest.warns(CivictextWarning, match="score_themes: 2 article\\(s\\) have no text .*'b'"):
@@ -353,7 +353,7 @@ def test_missing_text_is_scored_as_empty_with_a_warning():
 
 
 def test_a_csv_line_without_end_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
-    import civictext.corpus as corpus
+    import civictext.ingest.reader as corpus
 
     monkeypatch.setattr(corpus, "_MAX_LINE_BYTES", 1 << 16)
     (tmp_path / "a.csv").write_bytes(b"id,text\na1,ok\na2," + b"\0" * (32 << 20))
@@ -368,7 +368,7 @@ def test_a_csv_line_without_end_is_refused_without_reading_it_whole(tmp_path, mo
 
 def test_a_dask_partition_reads_bad_names_and_deep_json_and_writes_parquet(tmp_path):
     pytest.importorskip("pyarrow")
-    from civictext import distributed as cd
+    from civictext.engines import dask as cd
 
     root = tmp_path / "c"
     root.mkdir()
@@ -381,7 +381,7 @@ def test_a_dask_partition_reads_bad_names_and_deep_json_and_writes_parquet(tmp_p
     assert sorted(df["path"]) == ["b\ufffdd.txt", "deep.jsonl"]
     assert any("nested too deeply" in s["reason"] for s in df.attrs["skipped"])
     df.to_parquet(tmp_path / "p.parquet")  # the path column writes (was UnicodeEncodeError)
-    from civictext.corpus import unique_rows  # the one renaming rule, also the engines'
+    from civictext.ingest.reader import unique_rows  # the one renaming rule, also the engines'
 
     rows = [{"doc_id": d, "parent_id": None, "path": "f", "kind": "article"}
             for d in ("a1", "a1", "a1-2")]

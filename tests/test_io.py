@@ -11,7 +11,7 @@ import time
 import pytest
 
 from civictext._io import atomic_write, write_csv
-from civictext.synthetic import generate_corpus
+from civictext.ingest.synthetic import generate_corpus
 from conftest import ROOT
 
 
@@ -84,7 +84,7 @@ def _has_entries(cache) -> bool:
     """The token cache of a running process has at least one entry."""
     import sqlite3
 
-    from civictext import _cache
+    from civictext.text import cache as _cache
 
     if not _cache.db_path(cache).exists():
         return False

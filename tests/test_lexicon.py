@@ -1,4 +1,4 @@
-"""Tests for civictext.lexicon: the bundled lexicons, the three file formats, errors."""
+"""Tests for civictext.themes.lexicon: the bundled lexicons, the three file formats, errors."""
 from __future__ import annotations
 
 import textwrap
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from civictext.errors import CivictextError, LexiconError
-from civictext.lexicon import DEFAULT_LEXICON_DIR, TERM_COLUMNS, Lexicon, load_lexicons
-from civictext.normalize import normalize_text
+from civictext.text.normalize import normalize_text
+from civictext.themes.lexicon import DEFAULT_LEXICON_DIR, TERM_COLUMNS, Lexicon, load_lexicons
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

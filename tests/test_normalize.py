@@ -1,4 +1,4 @@
-"""civictext.normalize: what users rely on when their text comes in."""
+"""civictext.text.normalize: what users rely on when their text comes in."""
 from __future__ import annotations
 
 import unicodedata
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civictext.normalize import (
+from civictext.text.normalize import (
     _DEFAULT,
     _normalize_default,
     clean_whitespace,
@@ -113,7 +113,7 @@ def test_the_fast_path_equals_running_every_step(s):
 @given(st.text(alphabet=st.sampled_from(list("oOuUqQhHyYaàáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ \u0301²1\n.,")),
                max_size=24))
 def test_tone_marks_on_candidate_words_only_equal_the_whole_text_rule(text):
-    from civictext.normalize import _TONE_CANDIDATE, _tone_marks_at_candidates
+    from civictext.text.normalize import _TONE_CANDIDATE, _tone_marks_at_candidates
 
     want = normalize_tone_marks(text) if _TONE_CANDIDATE.search(text) else text
     assert _tone_marks_at_candidates(text) == want

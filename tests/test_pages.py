@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from civictext.corpus import read_corpus
 from civictext.errors import CollectError
+from civictext.ingest.reader import read_corpus
 
 pytest.importorskip("trafilatura")
-from civictext.crawl import extract_article  # noqa: E402
+from civictext.ingest.crawl import extract_article  # noqa: E402
 
 BODY = ("<p>Ủy ban nhân dân phường tổ chức hội nghị tổng kết công tác cải cách hành chính, "
         "đánh giá dịch vụ công trực tuyến và sự hài lòng của người dân.</p>"

@@ -1,4 +1,4 @@
-"""Tests for civictext.plots: Vietnamese glyphs, draw-only functions, Axes returned."""
+"""Tests for civictext.viz.plots: Vietnamese glyphs, draw-only functions, Axes returned."""
 from __future__ import annotations
 
 import unicodedata
@@ -15,9 +15,9 @@ import pytest  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from civictext import plots  # noqa: E402
 from civictext.errors import CivictextError  # noqa: E402
-from civictext.trends import corpus_volume, theme_cooccurrence, theme_trends  # noqa: E402
+from civictext.trends.shares import corpus_volume, theme_cooccurrence, theme_trends  # noqa: E402
+from civictext.viz import plots  # noqa: E402
 
 VN_TITLE = "Cải cách hành chính, quy tắc ứng xử và sự hài lòng của người dân Thủ đô"
 

@@ -11,12 +11,12 @@ import importlib
 import pandas as pd
 import pytest
 
-from civictext.corpus import read_corpus, url_timestamp
-from civictext.lexicon import load_lexicons
-from civictext.themes import score_themes, theme_evidence
-from civictext.trends import theme_trends
+from civictext.ingest.reader import read_corpus, url_timestamp
+from civictext.themes.lexicon import load_lexicons
+from civictext.themes.scoring import score_themes, theme_evidence
+from civictext.trends.shares import theme_trends
 
-tok = importlib.import_module("civictext.tokenize")  # the module, not the function
+tok = importlib.import_module("civictext.text.segmentation")  # the module, not the function
 
 pytestmark = pytest.mark.realdata
 
@@ -196,10 +196,10 @@ def test_model_features_reuse_is_exact_on_samples(shared_corpora, rel, n):
     headline alone, so p_model cannot change; pre-segmented input writes no cache."""
     import sqlite3
 
-    from civictext import _cache
     from civictext.config import cache_dir
+    from civictext.text import cache as _cache
 
-    tm = importlib.import_module("civictext.theme_model")
+    tm = importlib.import_module("civictext.themes.model")
     arts = read_corpus(shared_corpora / rel, limit=n)
     docs, n_tok = tm._token_docs(arts)
     an = tok.Analyzer()

@@ -14,7 +14,7 @@ import pytest
 
 import civictext as ct
 from civictext.errors import CivictextError, ModelError
-from civictext.theme_model import (
+from civictext.themes.model import (
     CV_COLUMNS,
     MIN_POSITIVES,
     coded_long,
@@ -23,7 +23,7 @@ from civictext.theme_model import (
     load_theme_model,
     next_to_code,
 )
-from civictext.validation import load_labelled_set
+from civictext.themes.validation import load_labelled_set
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,7 +204,7 @@ def test_cli_train_model_and_score(tmp_path, lab):
     r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "d.csv"), "--quiet"],
                        capture_output=True, text=True, cwd=ROOT)  # the default: the shipped model
     assert r.returncode == 0, r.stderr
-    from civictext.themes import MODEL_COLUMNS, SCORE_COLUMNS
+    from civictext.themes.scoring import MODEL_COLUMNS, SCORE_COLUMNS
 
     assert list(pd.read_csv(tmp_path / "d.csv").columns) == SCORE_COLUMNS + MODEL_COLUMNS
     r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "t.csv"),
@@ -236,7 +236,7 @@ def test_a_custom_lexicon_does_not_change_the_models_features(lab, model, caplog
     """The model's lexicon features come from the lexicon it was fitted with: scoring
     with another lexicon (same theme names) or another threshold leaves p_model as it
     is and says so, instead of silently feeding features the model never saw."""
-    from civictext.lexicon import load_lexicons
+    from civictext.themes.lexicon import load_lexicons
 
     n = pd.Series(20, index=lab["doc_id"])
     base = ct.score_themes(lab, n_tokens=n, model=model, presence="model")
@@ -276,8 +276,8 @@ def _feature_reference(articles):
     tokens and the given words: every text and every headline analysed alone."""
     import importlib
 
-    tm = importlib.import_module("civictext.theme_model")
-    tk = importlib.import_module("civictext.tokenize")
+    tm = importlib.import_module("civictext.themes.model")
+    tk = importlib.import_module("civictext.text.segmentation")
     an = tk.Analyzer()
     texts = articles["text"].fillna("").astype(str).tolist()
     body = [an.given(t, g) if g else an(t) for t, g in zip(texts, tk._givens(articles, texts))]
@@ -303,7 +303,7 @@ _PRESEG = ["Cải cách hành chính\nUBND tỉnh đẩy mạnh cải cách hàn
 def test_model_features_equal_analysing_each_text_and_headline(lab, corpus_dir):
     import importlib
 
-    tm = importlib.import_module("civictext.theme_model")
+    tm = importlib.import_module("civictext.themes.model")
     arts = pd.concat([ct.read_corpus(corpus_dir), lab.head(40), _presegmented(_PRESEG)],
                      ignore_index=True)
     docs, n_tok = tm._token_docs(arts)
@@ -315,7 +315,7 @@ def test_model_features_equal_analysing_each_text_and_headline(lab, corpus_dir):
 def _entries(root):
     import sqlite3
 
-    from civictext import _cache
+    from civictext.text import cache as _cache
 
     if not _cache.db_path(root).exists():
         return []

@@ -1,4 +1,4 @@
-"""Tests for civictext.themes: hits and offsets, folded and NFD input, presence, coverage."""
+"""Tests for civictext.themes.scoring: hits and offsets, folded and NFD input, presence, coverage."""
 from __future__ import annotations
 
 import functools
@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civictext.errors import CorpusError
-from civictext.lexicon import load_lexicons
-from civictext.normalize import fold, normalize_text
-from civictext.themes import (
+from civictext.text.normalize import fold, normalize_text
+from civictext.themes.lexicon import load_lexicons
+from civictext.themes.scoring import (
     COVERAGE_COLUMNS,
     EVIDENCE_COLUMNS,
     SCORE_COLUMNS,
@@ -23,7 +23,7 @@ from civictext.themes import (
     split_sentences,
     theme_evidence,
 )
-from civictext.themes import score_themes as _score_themes
+from civictext.themes.scoring import score_themes as _score_themes
 
 # These tests pin the lexicon rules (mention and focus); the default reading, the
 # theme model for some themes, is tested in test_theme_model.py.
@@ -334,9 +334,9 @@ def test_score_uses_count_tokens_lazily(monkeypatch, lex):
         calls.append(len(articles))
         return pd.Series(10, index=articles["doc_id"])
 
-    fake = types.ModuleType("civictext.tokenize")
+    fake = types.ModuleType("civictext.text.segmentation")
     fake.count_tokens = fake_count_tokens
-    monkeypatch.setitem(sys.modules, "civictext.tokenize", fake)
+    monkeypatch.setitem(sys.modules, "civictext.text.segmentation", fake)
     s = score_themes(_arts(a="Đẩy mạnh cải cách hành chính."), lex)
     assert calls == [1] and s["n_tokens"].tolist() == [10, 10, 10]
     assert s.loc[s["theme"] == "reform", "per_1k"].item() == pytest.approx(100.0)
@@ -436,12 +436,12 @@ def test_no_acronym_false_friends_in_real_news(shared_corpora, lex):
 def fake_stages(monkeypatch, small_texts):
     """Stand-ins for corpus.read_corpus and tokenize.count_tokens (other stages)."""
     arts = _arts(**small_texts)
-    corpus = types.ModuleType("civictext.corpus")
+    corpus = types.ModuleType("civictext.ingest.reader")
     corpus.read_corpus = lambda path, **kw: arts.copy()
-    tok = types.ModuleType("civictext.tokenize")
+    tok = types.ModuleType("civictext.text.segmentation")
     tok.count_tokens = lambda a, **kw: pd.Series(20, index=a["doc_id"])
-    monkeypatch.setitem(sys.modules, "civictext.corpus", corpus)
-    monkeypatch.setitem(sys.modules, "civictext.tokenize", tok)
+    monkeypatch.setitem(sys.modules, "civictext.ingest.reader", corpus)
+    monkeypatch.setitem(sys.modules, "civictext.text.segmentation", tok)
     return arts
 
 

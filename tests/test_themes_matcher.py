@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks import _themes_ref as ref
-from civictext import themes
-from civictext.corpus import read_corpus
-from civictext.lexicon import load_lexicons
-from civictext.normalize import fold
+from civictext.ingest.reader import read_corpus
+from civictext.text.normalize import fold
+from civictext.themes import scoring as themes
+from civictext.themes.lexicon import load_lexicons
 
 LEX = load_lexicons()
 

@@ -1,4 +1,4 @@
-"""Tests of civictext.tokenize: segmentation, offsets, compounds, cache, parallel, analyzer."""
+"""Tests of civictext.text.segmentation: segmentation, offsets, compounds, cache, parallel, analyzer."""
 from __future__ import annotations
 
 import importlib
@@ -13,10 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-tk = importlib.import_module("civictext.tokenize")
+import civictext.text.segmentation as tk
 from civictext.errors import CivictextError
-from civictext.normalize import normalize_text
-from civictext.tokenize import Analyzer, count_tokens, load_stopwords, segment_text, tokenize
+from civictext.text.normalize import normalize_text
+from civictext.text.segmentation import (
+    Analyzer,
+    count_tokens,
+    load_stopwords,
+    segment_text,
+    tokenize,
+)
 from conftest import count_segmenter_calls
 
 TERMS = ["cải cách hành chính", "quy tắc ứng xử", "dịch vụ công trực tuyến",
@@ -170,12 +176,12 @@ def test_default_compounds_fall_back_with_warning(monkeypatch, caplog):
     real_import = builtins.__import__
 
     def fake_import(name, *a, **kw):
-        if name == "civictext.lexicon":
+        if name == "civictext.themes.lexicon":
             raise ImportError("no lexicon yet")
         return real_import(name, *a, **kw)
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
-    with caplog.at_level(logging.WARNING, logger="civictext.tokenize"):
+    with caplog.at_level(logging.WARNING, logger="civictext.text.segmentation"):
         assert tk.default_compounds() == ()
     assert "lexicons unavailable" in caplog.text
 
@@ -214,7 +220,7 @@ def test_stopwords_bundled_and_extendable(tmp_path):
 
 
 def test_data_readme_documents_stopwords():
-    readme = (Path(tk.__file__).parent / "data" / "README.md").read_text(encoding="utf-8")
+    readme = (Path(tk.__file__).parents[1] / "data" / "README.md").read_text(encoding="utf-8")
     n = len(load_stopwords())
     assert "stopwords_vi.txt" in readme and str(n) in readme
 
@@ -272,7 +278,7 @@ def test_cache_invalidates_when_the_segmentation_code_changes(monkeypatch):
 def _entries(root):
     import sqlite3
 
-    from civictext import _cache
+    from civictext.text import cache as _cache
 
     if not _cache.db_path(root).exists():
         return []
@@ -283,7 +289,7 @@ def _entries(root):
 def _rewrite(root, entry, data):
     import sqlite3
 
-    from civictext import _cache
+    from civictext.text import cache as _cache
 
     con = sqlite3.connect(_cache.db_path(root), timeout=30)
     with con:
@@ -293,8 +299,8 @@ def _rewrite(root, entry, data):
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "version"])
 def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
-    from civictext import _cache
     from civictext.config import cache_dir
+    from civictext.text import cache as _cache
 
     arts = _arts("Quy tắc ứng xử nơi công cộng.")
     good = tokenize(arts, compounds=TERMS)
@@ -309,7 +315,7 @@ def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
     else:
         data[len(_cache._MAGIC) - 1] = 99
     _rewrite(cache_dir(), entry, bytes(data))
-    with caplog.at_level(logging.WARNING, logger="civictext._cache"):
+    with caplog.at_level(logging.WARNING, logger="civictext.text.cache"):
         again = tokenize(arts, compounds=TERMS)
     pd.testing.assert_frame_equal(good, again)
     assert "unusable" in caplog.text
@@ -318,8 +324,8 @@ def test_corrupt_cache_entry_is_rebuilt(damage, caplog):
 
 
 def test_a_store_that_is_not_a_database_is_moved_aside(caplog):
-    from civictext import _cache
     from civictext.config import cache_dir
+    from civictext.text import cache as _cache
 
     arts = _arts("Quy tắc ứng xử nơi công cộng.")
     good = tokenize(arts, compounds=TERMS)
@@ -327,7 +333,7 @@ def test_a_store_that_is_not_a_database_is_moved_aside(caplog):
     _cache.db_path(cache_dir()).write_bytes(b"not a database" * 100)
     for extra in ("-wal", "-shm"):
         (cache_dir() / (_cache.DB_NAME + extra)).unlink(missing_ok=True)
-    with caplog.at_level(logging.WARNING, logger="civictext._cache"):
+    with caplog.at_level(logging.WARNING, logger="civictext.text.cache"):
         again = tokenize(arts, compounds=TERMS)
     pd.testing.assert_frame_equal(good, again)
     assert "not a usable database" in caplog.text
@@ -342,7 +348,7 @@ def test_the_old_per_file_cache_is_ignored(caplog):
     old.mkdir(parents=True)
     (old / "00ff.tok").write_bytes(b"CTTOK\x00\x00\x01 garbage")
     arts = _arts("Quy tắc ứng xử nơi công cộng.")
-    with caplog.at_level(logging.INFO, logger="civictext._cache"):
+    with caplog.at_level(logging.INFO, logger="civictext.text.cache"):
         toks = tokenize(arts, compounds=TERMS)
     assert len(toks) > 0 and "no longer read" in caplog.text
     assert (old / "00ff.tok").exists()      # left alone, never an error
@@ -424,7 +430,7 @@ def test_analyzer_pickles_to_the_same_bytes_in_every_process():
     import subprocess
     import sys
 
-    code = ("import hashlib, pickle; from civictext.tokenize import Analyzer; "
+    code = ("import hashlib, pickle; from civictext.text.segmentation import Analyzer; "
             "print(hashlib.sha256(pickle.dumps(Analyzer(compounds=['cải cách hành chính']))"
             ").hexdigest())")
     root = str(Path(__file__).resolve().parents[1])
@@ -478,15 +484,15 @@ def test_analyze_many_reuses_count_tokens_entries(monkeypatch):
 
 # ---------------------------------------------------------------------- CLI
 def test_cli_tokenize_writes_csv(tmp_path, monkeypatch):
-    """The sub-command with a stand-in reader (the real one lives in civictext.corpus)."""
+    """The sub-command with a stand-in reader (the real one lives in civictext.ingest.reader)."""
     import sys
     import types
 
     from civictext.cli import main
 
-    fake = types.ModuleType("civictext.corpus")
+    fake = types.ModuleType("civictext.ingest.reader")
     fake.read_corpus = lambda path, **kw: _arts("UBND đẩy mạnh cải cách hành chính.")
-    monkeypatch.setitem(sys.modules, "civictext.corpus", fake)
+    monkeypatch.setitem(sys.modules, "civictext.ingest.reader", fake)
     extra = tmp_path / "sw.txt"
     extra.write_text("đẩy mạnh\n", encoding="utf-8")
     out = tmp_path / "tokens.csv"
@@ -503,7 +509,7 @@ def test_concurrent_writers_leave_a_valid_entry(tmp_path):
     import multiprocessing as mp
     from concurrent.futures import ThreadPoolExecutor
 
-    from civictext import _cache
+    from civictext.text import cache as _cache
 
     text = "Quy tắc ứng xử nơi công cộng."
     doc = tk._doc_tokens(text, {"compounds": (), "pos": False})
@@ -525,7 +531,7 @@ def test_concurrent_writers_leave_a_valid_entry(tmp_path):
 
 def _write_many(root: str, n: int) -> None:
     """A second process writing 200 entries in small transactions."""
-    from civictext import _cache
+    from civictext.text import cache as _cache
 
     for k in range(200):
         text = f"Văn bản {n} số {k}."
@@ -555,16 +561,23 @@ def test_immune_to_underthesea_fixed_words_leak():
         rt.patterns = saved
 
 
-def test_package_attribute_is_callable_after_submodule_import():
+def test_package_attribute_is_callable_after_submodule_import(monkeypatch):
+    """ct.tokenize stays the function after the module is imported, by its
+    path or by the old one (civictext.tokenize, the flat layout's)."""
+    import sys
+
     import civictext
 
-    importlib.import_module("civictext.tokenize")
+    importlib.import_module("civictext.text.segmentation")
+    monkeypatch.delitem(sys.modules, "civictext.tokenize", raising=False)  # imported afresh
+    with pytest.warns(DeprecationWarning, match="civictext.tokenize is now"):
+        importlib.import_module("civictext.tokenize")
     out = civictext.tokenize(_arts("Hà Nội."), compounds=[], cache=False)
     assert out.token.tolist() == ["hà_nội", "."]
 
 def test_default_compounds_are_read_once_per_lexicon_state(monkeypatch):
     # segment_text(compounds=None) used to re-read the YAML lexicons on every call
-    import civictext.lexicon as lexmod
+    import civictext.themes.lexicon as lexmod
     first = tk.default_compounds()
     calls = []
     real = lexmod.load_lexicons
@@ -577,7 +590,7 @@ def test_default_compounds_are_read_once_per_lexicon_state(monkeypatch):
 
 # -------------------------------------------- fast paths for given segmentations
 def _tk():
-    return importlib.import_module("civictext.tokenize")
+    return importlib.import_module("civictext.text.segmentation")
 
 
 @settings(max_examples=400, deadline=None)
@@ -650,7 +663,7 @@ def test_given_count_makes_no_segmenter_call_and_matches_tokenize(monkeypatch):
 @pytest.mark.parametrize("rel", ["vnds-test/articles.seg.jsonl.gz",
                                  "vnds-train/articles.seg.jsonl.gz"])
 def test_given_count_on_real_samples(shared_corpora, rel):
-    from civictext.corpus import read_corpus
+    from civictext.ingest.reader import read_corpus
 
     arts = read_corpus(shared_corpora / rel, limit=300)
     assert arts["segmented"].all()

@@ -1,4 +1,4 @@
-"""civictext.topics: what researchers rely on when they fit, check and reuse topic models.
+"""civictext.topics.model: what researchers rely on when they fit, check and reuse topic models.
 
 The analyzer here is a small regex splitter that keeps a few multi-word terms
 whole (like civictext's own Analyzer does for the lexicon), so these tests do
@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civictext.errors import CivictextWarning, ModelError
-from civictext.synthetic import generate_corpus
-from civictext.topics import (
+from civictext.ingest.synthetic import generate_corpus
+from civictext.topics.model import (
     TopicModel,
     _stability_table,
     compare_n_topics,
@@ -454,8 +454,8 @@ def test_load_refuses_a_model_file_outside_the_folder(seeded_themed, tmp_path, n
 
 
 def test_a_civictext_analyzer_is_stored_by_its_settings(tmp_path):
-    from civictext.tokenize import Analyzer
-    from civictext.topics import _analyzer_from_state, _analyzer_state
+    from civictext.text.segmentation import Analyzer
+    from civictext.topics.model import _analyzer_from_state, _analyzer_state
 
     a = Analyzer(compounds=["cải cách hành chính"], pos=("N", "V"), fold=True)
     back = _analyzer_from_state(_analyzer_state(a))
@@ -550,14 +550,14 @@ def test_stability_needs_two_seeds(themed):
 def test_cli_topics_writes_tables_and_a_loadable_model(themed, tmp_path, monkeypatch):
     from civictext import cli
 
-    fake_corpus = types.ModuleType("civictext.corpus")
+    fake_corpus = types.ModuleType("civictext.ingest.reader")
     fake_corpus.read_corpus = lambda path, **kw: themed.drop(columns="theme")
-    fake_tok = types.ModuleType("civictext.tokenize")
+    fake_tok = types.ModuleType("civictext.text.segmentation")
     fake_tok.Analyzer = PhraseAnalyzer
-    fake_lex = types.ModuleType("civictext.lexicon")
+    fake_lex = types.ModuleType("civictext.themes.lexicon")
     fake_lex.load_lexicons = lambda paths=None: LEXICON
-    for name, mod in [("civictext.corpus", fake_corpus), ("civictext.tokenize", fake_tok),
-                      ("civictext.lexicon", fake_lex)]:
+    for name, mod in [("civictext.ingest.reader", fake_corpus), ("civictext.text.segmentation", fake_tok),
+                      ("civictext.themes.lexicon", fake_lex)]:
         monkeypatch.setitem(sys.modules, name, mod)
     out = tmp_path / "out"
     rc = cli.main(["topics", "corpus/", "--out", str(out), "--n-topics", "4", "--min-df", "1",
@@ -577,9 +577,9 @@ def test_cli_topics_writes_tables_and_a_loadable_model(themed, tmp_path, monkeyp
 
 # --------------------------------------------------- the bundled corpus
 def test_bundled_corpus_fits_with_the_default_analyzer_and_lexicon(corpus_dir):
-    corpus = pytest.importorskip("civictext.corpus")
-    pytest.importorskip("civictext.tokenize")
-    pytest.importorskip("civictext.lexicon")
+    corpus = pytest.importorskip("civictext.ingest.reader")
+    pytest.importorskip("civictext.text.segmentation")
+    pytest.importorskip("civictext.themes.lexicon")
     articles = corpus.read_corpus(corpus_dir)
     m = fit_topics(articles, method="seeded", n_topics=6)
     assert set(m.topics["seeded_theme"]) - {""}  # at least one theme found its terms
@@ -593,7 +593,7 @@ def test_bundled_corpus_fits_with_the_default_analyzer_and_lexicon(corpus_dir):
 def test_seeded_topics_on_real_news_load_on_articles_that_mention_their_terms(shared_corpora):
     import gzip
 
-    from civictext.normalize import normalize_text
+    from civictext.text.normalize import normalize_text
 
     path = shared_corpora / "vnds-test" / "articles.seg.jsonl.gz"
     if not path.is_file():
@@ -638,7 +638,7 @@ class _PerTextAnalyzer:
     """civictext's Analyzer called one text at a time (the path without the cache)."""
 
     def __init__(self):
-        from civictext.tokenize import Analyzer
+        from civictext.text.segmentation import Analyzer
 
         self.inner = Analyzer()
 
@@ -648,7 +648,7 @@ class _PerTextAnalyzer:
 
 def test_seeded_fit_reuses_count_tokens_cache(monkeypatch):
     """score_themes -> fit_topics (as in run_all) segments each document once."""
-    import civictext.tokenize as tk
+    import civictext.text.segmentation as tk
 
     arts = generate_corpus(40, random_state=3)
     uncached = fit_topics(arts, method="seeded", random_state=0, analyzer=_PerTextAnalyzer())
@@ -667,7 +667,7 @@ def test_seeded_fit_reuses_count_tokens_cache(monkeypatch):
 def test_transform_and_coherence_read_the_cache_and_given_segmentation(monkeypatch):
     """transform and coherence see the tokens fit saw: cached documents are not
     segmented again, and pre-segmented rows keep their own words."""
-    import civictext.tokenize as tk
+    import civictext.text.segmentation as tk
 
     arts = generate_corpus(40, random_state=3)
     tk.count_tokens(arts)
@@ -697,7 +697,7 @@ def test_sparse_dot_is_bit_for_bit_scikit_learns(seed, n, m, k, density):
     import scipy.sparse as sp
     from sklearn.decomposition import _nmf
 
-    from civictext.topics import _SparseDot
+    from civictext.topics.model import _SparseDot
 
     rng = np.random.default_rng(seed)
     X = sp.random(n, m, density=density, format="csr", random_state=seed)
@@ -716,7 +716,7 @@ def test_seeded_fit_is_the_same_with_scikit_learns_step(monkeypatch, synth):
     tables with scikit-learn's own step as with the faster one."""
     import contextlib
 
-    from civictext import topics as tp
+    from civictext.topics import model as tp
 
     monkeypatch.setattr(tp, "_DENSE_CELLS", 0)  # the corpus is small: force the sparse path
     calls = []
@@ -742,8 +742,8 @@ def test_seeded_fit_is_the_same_with_scikit_learns_step(monkeypatch, synth):
 
 _SAVE_IN_A_PROCESS = """
 import sys
-from civictext.synthetic import generate_corpus
-from civictext.topics import fit_topics
+from civictext.ingest.synthetic import generate_corpus
+from civictext.topics.model import fit_topics
 model = fit_topics(generate_corpus(40, random_state=1), method="nmf", n_topics=3,
                    random_state=0)
 model.save(sys.argv[1] + "/a")

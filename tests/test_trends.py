@@ -1,4 +1,4 @@
-"""Tests for civictext.trends: shares by hand, empty periods, date precision,
+"""Tests for civictext.trends.shares: shares by hand, empty periods, date precision,
 bootstrap reproducibility, smoothing without leakage, and the planted-trend check."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civictext.errors import CivictextError, CivictextWarning
-from civictext.synthetic import planted_keyword_scores, planted_trend_corpus
-from civictext.trends import (
+from civictext.ingest.synthetic import planted_keyword_scores, planted_trend_corpus
+from civictext.trends.shares import (
     assign_periods,
     choose_freq,
     compare_periods,

@@ -1,4 +1,4 @@
-"""Tests for civictext.validation: metrics on a hand-computed case, the sampler, the labelled set."""
+"""Tests for civictext.themes.validation: metrics on a hand-computed case, the sampler, the labelled set."""
 from __future__ import annotations
 
 import unicodedata
@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from civictext.errors import CivictextError, CivictextWarning
-from civictext.lexicon import load_lexicons
-from civictext.normalize import is_folded
-from civictext.themes import score_themes
-from civictext.validation import (
+from civictext.text.normalize import is_folded
+from civictext.themes.lexicon import load_lexicons
+from civictext.themes.scoring import score_themes
+from civictext.themes.validation import (
     METRIC_COLUMNS,
     ValidationError,
     load_labelled_set,

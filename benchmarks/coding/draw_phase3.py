@@ -48,8 +48,8 @@ sys.path.insert(0, str(HERE))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 from draw_sample import _BROAD_RE, write_packets  # type: ignore[import-not-found]  # noqa: E402
 
-from civictext.corpus import read_corpus  # noqa: E402
-from civictext.theme_model import load_theme_model  # noqa: E402
+from civictext.ingest.reader import read_corpus  # noqa: E402
+from civictext.themes.model import load_theme_model  # noqa: E402
 
 LABELS = HERE.parent / "labels" / "coded"
 #: corpus: (path, subframe size m or None for the whole corpus)

@@ -61,8 +61,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 
-from civictext.corpus import read_corpus  # noqa: E402
-from civictext.themes import score_themes  # noqa: E402
+from civictext.ingest.reader import read_corpus  # noqa: E402
+from civictext.themes.scoring import score_themes  # noqa: E402
 
 FRAMES = {  # name: (relative path, frame size or None for all)
     "vnds-train": ("vnds-train/articles.seg.jsonl.gz", 20000),

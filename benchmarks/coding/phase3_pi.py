@@ -51,8 +51,8 @@ _OLD = r"""
 import sys, json, re
 import pandas as pd
 sys.path.insert(0, sys.argv[1])
-from civictext.corpus import read_corpus
-from civictext.themes import score_themes
+from civictext.ingest.reader import read_corpus
+from civictext.themes.scoring import score_themes
 sys.path.insert(0, sys.argv[2])
 from draw_sample import _BROAD_RE
 arts = read_corpus(sys.argv[3])
@@ -91,7 +91,7 @@ def old_strata(corpus: str, src: Path, ids: set[str], old: Path, tmp: Path) -> d
 
 
 def texts(src: Path, ids: set[str]) -> dict[str, str]:
-    from civictext.corpus import read_corpus
+    from civictext.ingest.reader import read_corpus
 
     arts = read_corpus(src)
     arts = arts[arts["doc_id"].astype(str).isin(ids)]

@@ -6,7 +6,7 @@ Supported inputs (a file, or a folder read recursively, files in sorted order):
 file                   ``format``   what is read
 =====================  ===========  ====================================================
 ``*.txt`` scraped page ``txt-page`` main article + one teaser record per related-article
-                                    teaser (see :mod:`civictext._pages` for the rules)
+                                    teaser (see :mod:`civictext.ingest.pages` for the rules)
 ``*.txt`` header-line  ``txt-header`` ``# doc_id = …``, ``# url = …``, ``# date = YYYYMMDD``
                                     lines, then the text (one sentence a line); the first
                                     line is the title when it looks like one
@@ -33,9 +33,9 @@ onto ``text`` one to one.
 optionally ``category``); the input's own metadata (a ``published``/``date``
 field, a ``# date =`` header, HTML ``article:published_time`` / JSON-LD
 ``datePublished``); only then a date line printed near the top of a scraped
-page, through :func:`civictext.dates.find_publication_date`. Dates keep their
+page, through :func:`civictext.ingest.dates.find_publication_date`. Dates keep their
 precision (``"2019"`` stays a year). Times follow the time-zone policy of
-:mod:`civictext.dates`, the crawler's too: a timestamp with an offset is
+:mod:`civictext.ingest.dates`, the crawler's too: a timestamp with an offset is
 converted to Vietnam time (UTC+7) and stored as wall time
 (``"2025-08-07T22:00:00Z"`` -> ``"2025-08-08T05:00"``), one without an offset is
 Vietnam time as printed; years outside 1900-2100 are refused.
@@ -69,11 +69,12 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-from civictext import _encodings, _pages
 from civictext._io import write_csv
-from civictext.dates import parse_meta_date, url_timestamp
 from civictext.errors import CivictextError, CorpusError
-from civictext.normalize import normalize_text
+from civictext.ingest import encodings as _encodings
+from civictext.ingest import pages as _pages
+from civictext.ingest.dates import parse_meta_date, url_timestamp
+from civictext.text.normalize import normalize_text
 
 __all__ = ["read_corpus", "read_corpus_result", "ReadResult", "ReadOptions", "ReadPlan",
            "plan_corpus", "read_files", "assemble_read", "read_page", "write_read_report", "check_articles",
@@ -126,7 +127,7 @@ class _Skip(Exception):
 
 
 # ----------------------------------------------------------------------- dates
-# Every date is read by civictext.dates (one time-zone policy, one year range,
+# Every date is read by civictext.ingest.dates (one time-zone policy, one year range,
 # shared with the crawler); parse_meta_date and url_timestamp are re-exported here.
 _URL_LATE_MIN = timedelta(hours=1)   # published later than this: a fetch time
 _URL_LATE_MAX = timedelta(days=31)   # later than this: do not trust the stamp
@@ -154,10 +155,10 @@ def _url_date_fix(row: dict) -> None:
 
 
 def _text_date(lines: list[str]) -> tuple[str, str, str] | None:
-    """A date from a page's date line(s), via :func:`civictext.dates.find_publication_date`."""
+    """A date from a page's date line(s), via :func:`civictext.ingest.dates.find_publication_date`."""
     if not lines:
         return None
-    from civictext import dates
+    from civictext.ingest import dates
 
     try:
         info = dates.find_publication_date("\n".join(lines))
@@ -275,7 +276,7 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 
 def _decode(run: _Run, rel: str, data: bytes, declared: str | None = None) -> str:
-    """The crawler's decoding policy too (:func:`civictext._pages.decode_html`);
+    """The crawler's decoding policy too (:func:`civictext.ingest.pages.decode_html`);
     bytes nothing explains skip the file, with the reason."""
     try:
         text, used = _pages.decode_html(data, declared, forced=run.encoding)
@@ -839,7 +840,7 @@ def list_corpus_files(path: str | os.PathLike) -> list[Path]:
     A file gives itself. In a folder: every file of a known format
     (:data:`FORMATS`), sorted by relative path; ``manifest.csv``, read reports,
     hidden files and ``.hidden`` or ``_private`` folders are not corpus files.
-    Used to split a corpus into partitions (:mod:`civictext.distributed`).
+    Used to split a corpus into partitions (:mod:`civictext.engines.dask`).
     """
     root = Path(path)
     if not root.exists():
@@ -1064,7 +1065,7 @@ class ReadPlan:
     and per-category folder names (both apply to a file whatever partition it
     is read in), the files that are not corpus files, and the report rows of
     folders that could not be listed. :func:`read_corpus` reads the plan's
-    files in one go; the engines of :mod:`civictext.engines` read them in
+    files in one go; the engines of :mod:`civictext.engines.local` read them in
     partitions (:meth:`partitions`) with :func:`read_files` and put the parts
     back together with :func:`assemble_read`, which gives the same table.
     """

@@ -97,10 +97,10 @@ intervals and no keyATM-style keyword-mixing parameter. A seed term is
 attributed to its theme wherever it occurs, whatever the context (a "thái độ"
 in sports news still counts for *conduct*). Weights are shares of a tf-idf
 reconstruction, not probabilities of word tokens. Seeds only work when the
-analyzer keeps multi-word terms whole (civictext's :class:`~civictext.tokenize.Analyzer`
+analyzer keeps multi-word terms whole (civictext's :class:`~civictext.text.segmentation.Analyzer`
 does for the lexicon terms); text typed without diacritics does not match
 accented seeds. The named topics are a *model-based* view of the themes and
-need not agree with the dictionary counts of :mod:`civictext.themes`.
+need not agree with the dictionary counts of :mod:`civictext.themes.scoring`.
 
 Quality
 -------
@@ -139,7 +139,7 @@ saved by civictext 0.3 and earlier are pickles: they load only with
 Examples
 --------
 >>> import re
->>> from civictext.synthetic import generate_corpus
+>>> from civictext.ingest.synthetic import generate_corpus
 >>> def words(text):
 ...     return re.findall(r"\\w+", text.lower())
 >>> articles = generate_corpus(40, random_state=0)
@@ -166,8 +166,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.corpus import check_articles
 from civictext.errors import CivictextWarning, ModelError
+from civictext.ingest.reader import check_articles
 
 __all__ = [
     "METHODS",
@@ -187,6 +187,11 @@ _FORMAT = "civictext-topic-model"
 _FORMAT_VERSION = 2
 _FORMAT_VERSION_PICKLE = 1  # model.joblib: read only with trusted=True
 _MODEL_FILE = "model.skops"
+#: How model files name civictext's own analyzer (``sidecar["analyzer"]``, the
+#: stored analyzer ``kind`` and ``params["analyzer"]``): its module path before the
+#: subpackage layout, kept as a label so saved models stay byte-identical and load.
+_ANALYZER_LABEL = "civictext.tokenize.Analyzer"
+_ANALYZER_CLASS = ("civictext.text.segmentation", "Analyzer")  # (module, qualname)
 _PICKLE_FILE = "model.joblib"
 _SIDECAR_FILE = "model.json"
 # Seeded (KL, multiplicative updates) fits run on a dense copy of X below this many
@@ -285,7 +290,7 @@ class TopicModel:
         Examples
         --------
         >>> import re
-        >>> from civictext.synthetic import generate_corpus
+        >>> from civictext.ingest.synthetic import generate_corpus
         >>> def words(text):
         ...     return re.findall(r"\\w+", text.lower())
         >>> model = fit_topics(generate_corpus(30), n_topics=3, analyzer=words)
@@ -330,7 +335,7 @@ class TopicModel:
         SHA-256 of ``model.skops``). Both are written atomically.
 
         The analyzer is stored by its settings when it is civictext's own
-        :class:`~civictext.tokenize.Analyzer`; any other callable is stored
+        :class:`~civictext.text.segmentation.Analyzer`; any other callable is stored
         by name only and must be given again as ``TopicModel.load(...,
         analyzer=)``.
 
@@ -507,14 +512,14 @@ def _plain_params(params: Any) -> Any:
 
 def _analyzer_state(analyzer: Any) -> dict[str, Any]:
     """How to rebuild the analyzer without storing code: civictext's own
-    :class:`~civictext.tokenize.Analyzer` by its settings, the identity by name,
+    :class:`~civictext.text.segmentation.Analyzer` by its settings, the identity by name,
     anything else by name only (it must be passed again on load)."""
     if analyzer is _identity:
         return {"kind": "identity"}
     kind = type(analyzer)
-    if (kind.__module__, kind.__qualname__) == ("civictext.tokenize", "Analyzer"):
+    if (kind.__module__, kind.__qualname__) == _ANALYZER_CLASS:
         st = analyzer.__getstate__()
-        return {"kind": "civictext.tokenize.Analyzer",
+        return {"kind": _ANALYZER_LABEL,
                 "state": {k: list(v) if isinstance(v, (tuple, frozenset, set)) else v
                           for k, v in st.items()},
                 "tuples": [k for k, v in st.items() if isinstance(v, tuple)]}
@@ -525,8 +530,8 @@ def _analyzer_from_state(spec: dict[str, Any]) -> Any:
     kind = spec["kind"]
     if kind == "identity":
         return _identity
-    if kind == "civictext.tokenize.Analyzer":
-        from civictext.tokenize import Analyzer
+    if kind == _ANALYZER_LABEL:
+        from civictext.text.segmentation import Analyzer
 
         state = dict(spec["state"])
         for k in spec.get("tuples", []):
@@ -577,15 +582,15 @@ def fit_topics(
         Seed of every random step; the same seed gives identical tables.
     analyzer : callable str -> list of str, keyword-only
         Tokenizer for the vectorizer; default
-        ``civictext.tokenize.Analyzer()``. Must be picklable to save the model.
+        ``civictext.text.segmentation.Analyzer()``. Must be picklable to save the model.
         An analyzer with an ``analyze_many(texts, givens)`` method (civictext's
         ``Analyzer``) is given all texts at once: documents already in the
         token cache (after ``count_tokens``/``score_themes``/``tokenize``) are
         not segmented again.
     lexicon : Lexicon, DataFrame or mapping, keyword-only
-        Seeds for ``"seeded"``: a :class:`~civictext.lexicon.Lexicon`, a
+        Seeds for ``"seeded"``: a :class:`~civictext.themes.lexicon.Lexicon`, a
         DataFrame with ``theme, term`` columns, or ``{theme: [terms]}``;
-        default ``civictext.lexicon.load_lexicons()``. Ignored otherwise.
+        default ``civictext.themes.lexicon.load_lexicons()``. Ignored otherwise.
     n_extra : int, keyword-only
         Seeded only: number of unnamed topics (default ``n_topics`` minus the
         number of themes).
@@ -618,7 +623,7 @@ def fit_topics(
     Examples
     --------
     >>> import re
-    >>> from civictext.synthetic import generate_corpus
+    >>> from civictext.ingest.synthetic import generate_corpus
     >>> def words(text):
     ...     return re.findall(r"\\w+", text.lower())
     >>> seeds = {"conduct": ["ứng", "xử"], "satisfaction": ["hài", "lòng"]}
@@ -681,7 +686,9 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
     if method == "seeded" and not seed_weight >= 1:
         raise ModelError(f"{where}: seed_weight must be a number >= 1, got {seed_weight!r}")
     if analyzer is None:
-        from civictext.tokenize import Analyzer  # lazy: loads the segmenter only when needed
+        from civictext.text.segmentation import (
+            Analyzer,  # lazy: loads the segmenter only when needed
+        )
 
         analyzer = Analyzer()
     elif not callable(analyzer):
@@ -1136,7 +1143,7 @@ max_df, n_top_terms, max_iter
     Examples
     --------
     >>> import re
-    >>> from civictext.synthetic import generate_corpus
+    >>> from civictext.ingest.synthetic import generate_corpus
     >>> def words(text):
     ...     return re.findall(r"\\w+", text.lower())
     >>> st = topic_stability(generate_corpus(40), seeds=(0, 1), n_topics=3, analyzer=words)
@@ -1233,7 +1240,7 @@ max_iter
     Examples
     --------
     >>> import re
-    >>> from civictext.synthetic import generate_corpus
+    >>> from civictext.ingest.synthetic import generate_corpus
     >>> def words(text):
     ...     return re.findall(r"\\w+", text.lower())
     >>> cmp = compare_n_topics(generate_corpus(40), ks=(2, 3), seeds=(0, 1), analyzer=words)
@@ -1323,7 +1330,7 @@ def _check_seeds(seeds: Sequence[int], where: str) -> list[int]:
 def _lexicon_pairs(lexicon: Any, where: str) -> list[tuple[str, str]]:
     """(theme, term) pairs from a Lexicon, a DataFrame or a mapping, in order."""
     if lexicon is None:
-        from civictext.lexicon import load_lexicons  # lazy: only seeded fits need it
+        from civictext.themes.lexicon import load_lexicons  # lazy: only seeded fits need it
 
         lexicon = load_lexicons()
     table = getattr(lexicon, "terms", lexicon)
@@ -1348,7 +1355,7 @@ def _lexicon_pairs(lexicon: Any, where: str) -> list[tuple[str, str]]:
 
 
 def _seed_key(term: str) -> str:
-    from civictext.normalize import normalize_text
+    from civictext.text.normalize import normalize_text
 
     return "_".join(normalize_text(term).split()).casefold()
 
@@ -1391,6 +1398,8 @@ def _adjust(where: str, msg: str) -> str:
 def _describe(analyzer: Any) -> str:
     """``module.name`` of a function, or of the class of a callable object."""
     obj = analyzer if hasattr(analyzer, "__qualname__") else type(analyzer)
+    if (getattr(obj, "__module__", None), obj.__qualname__) == _ANALYZER_CLASS:
+        return _ANALYZER_LABEL
     return f"{getattr(obj, '__module__', '?')}.{obj.__qualname__}"
 
 

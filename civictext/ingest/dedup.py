@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.corpus import check_articles
 from civictext.errors import CivictextError
-from civictext.normalize import normalize_tone_marks
+from civictext.ingest.reader import check_articles
+from civictext.text.normalize import normalize_tone_marks
 
 __all__ = ["shingles", "near_duplicates", "drop_near_duplicates", "drop_near_duplicates_result",
            "DedupResult", "DedupSpec", "Signatures", "Clusters", "signatures", "cluster"]
@@ -397,7 +397,7 @@ def near_duplicates(articles: pd.DataFrame, *, threshold: float = 0.8, num_perm:
     ----------
     articles : DataFrame
         At least ``doc_id`` (unique) and ``text`` (the articles table of
-        :func:`civictext.corpus.read_corpus`).
+        :func:`civictext.ingest.reader.read_corpus`).
     threshold : float
         Jaccard similarity of word shingles at or above which two documents
         are near-duplicates (default 0.8).

@@ -31,7 +31,7 @@ enough to be kept even when it cuts a segmenter word ("nghiêm_quy_tắc ứng_x
 -> ``nghiêm``, ``quy_tắc_ứng_xử``).
 Terms with punctuation inside ("giao tiếp, ứng xử") are not merged: a token
 never spans punctuation. Text typed without diacritics matches a term through
-its folded key (:func:`civictext.normalize.fold`) when the matched span itself
+its folded key (:func:`civictext.text.normalize.fold`) when the matched span itself
 has no diacritics ("cai cach hanh chinh" -> ``cai_cach_hanh_chinh``); the
 segmenter's boundaries are unreliable on such text, so they are overridden.
 
@@ -66,7 +66,7 @@ counts words and numbers (not punctuation). :class:`Analyzer` drops punctuation
 and numbers unless asked.
 
 **Cache.** Token arrays are cached on disk per document, in one SQLite store
-per cache folder (``civictext._cache``: WAL mode, safe with several writing
+per cache folder (``civictext.text.cache``: WAL mode, safe with several writing
 processes), keyed by the SHA-256 of the text and a hash of the settings that
 change tokens (:data:`TOKENIZER_VERSION`, the underthesea version, the compound
 list, ``pos``, and the source code of this module, ``_cache`` and
@@ -93,7 +93,6 @@ import json
 import logging
 import re
 import sys
-import types
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -104,11 +103,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from civictext import _cache, _progress
+from civictext import _progress
+from civictext.text import cache as _cache
 from civictext.config import cache_dir
 from civictext.errors import ParameterError, CacheError, CivictextError
-from civictext.corpus import check_articles
-from civictext.normalize import fold, normalize_text
+from civictext.ingest.reader import check_articles
+from civictext.text.normalize import fold, normalize_text
 
 __all__ = [
     "tokenize",
@@ -195,13 +195,13 @@ def _segmenter() -> _Segmenter:
 
 # ----------------------------------------------------------------- compounds
 def default_compounds() -> tuple[str, ...]:
-    """Multi-word terms of the bundled theme lexicons (``civictext.lexicon``).
+    """Multi-word terms of the bundled theme lexicons (``civictext.themes.lexicon``).
 
     Falls back to no compounds, with a logged warning, when the lexicon module
     or its files are missing.
     """
     try:
-        from civictext.lexicon import DEFAULT_LEXICON_DIR  # lazy: a later-built module
+        from civictext.themes.lexicon import DEFAULT_LEXICON_DIR  # lazy: a later-built module
 
         stamp = tuple(sorted((f.name, f.stat().st_mtime_ns, f.stat().st_size)
                              for f in Path(DEFAULT_LEXICON_DIR).iterdir() if f.is_file()))
@@ -218,7 +218,7 @@ def _default_compounds(stamp: tuple) -> tuple[str, ...]:
     ``Analyzer(compounds=None)`` pay it on every call (benchmarks/bench_realtext.py).
     """
     try:
-        from civictext.lexicon import load_lexicons  # lazy: a later-built module
+        from civictext.themes.lexicon import load_lexicons  # lazy: a later-built module
         terms = load_lexicons().terms["term"]
     except Exception as exc:  # noqa: BLE001 - any failure means "no compounds"
         log.warning("tokenize: theme lexicons unavailable (%s: %s); multi-word lexicon "
@@ -972,7 +972,8 @@ def _code_digest() -> str:
     code (in a development checkout) never reads tokens made by the old code,
     even when nobody bumps :data:`TOKENIZER_VERSION`.
     """
-    from civictext import _cache as cache_mod, normalize as normalize_mod
+    from civictext.text import cache as cache_mod
+    from civictext.text import normalize as normalize_mod
 
     h = hashlib.sha256()
     for mod in (sys.modules[__name__], cache_mod, normalize_mod):
@@ -1270,11 +1271,11 @@ class Analyzer:
         Keep only words whose underthesea POS tag starts with one of these,
         e.g. ``("N", "V", "A")`` for nouns (N, Np, Nc, Nu, …), verbs and adjectives.
     fold : bool, keyword-only
-        Emit folded (accent-less) tokens via :func:`civictext.normalize.fold`.
+        Emit folded (accent-less) tokens via :func:`civictext.text.normalize.fold`.
     compounds : iterable of str, optional
         As in :func:`tokenize` (default: the lexicons' terms).
     normalize : bool, keyword-only
-        Run :func:`civictext.normalize.normalize_text` on each input first (default True).
+        Run :func:`civictext.text.normalize.normalize_text` on each input first (default True).
 
     >>> from sklearn.feature_extraction.text import TfidfVectorizer
     >>> vec = TfidfVectorizer(analyzer=Analyzer(compounds=["cải cách hành chính"]))
@@ -1345,7 +1346,7 @@ class Analyzer:
         ``givens[i]`` is a string), but documents already segmented by
         :func:`tokenize` or :func:`count_tokens` with the same compounds (and
         ``pos``) are read from the on-disk cache instead of being segmented
-        again, and new ones are written to it. :func:`civictext.topics.fit_topics`
+        again, and new ones are written to it. :func:`civictext.topics.model.fit_topics`
         uses this, so ``score_themes`` followed by ``fit_topics`` segments each
         document once. Texts with a given segmentation are read from their given
         words in one pass per document (the per-sentence path only where a
@@ -1520,18 +1521,3 @@ def _analyze_with_heads(an: Analyzer, texts: Sequence[Any], givens: Sequence[str
             head[todo[j]] = an._filter(doc)
     return body, head  # type: ignore[return-value]
 
-
-class _CallableModule(types.ModuleType):
-    """``civictext.tokenize`` is both this module and the stage function.
-
-    ``civictext/__init__.py`` exposes the function lazily, but once anything
-    runs ``import civictext.tokenize`` the import system sets the package
-    attribute to the module. Making the module callable keeps
-    ``civictext.tokenize(articles)`` working either way.
-    """
-
-    def __call__(self, articles: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
-        return tokenize(articles, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

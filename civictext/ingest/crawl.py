@@ -59,9 +59,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from civictext import __version__
-from civictext._encodings import EncodingProblem
 from civictext._io import atomic_write, write_json
-from civictext._pages import (
+from civictext.errors import CollectError, ParameterError, ParameterTypeError
+from civictext.ingest.dates import DateInfo, find_publication_date, meta_date, to_vietnam_time
+from civictext.ingest.encodings import EncodingProblem
+from civictext.ingest.pages import (
     decode_html,
     jsonld_article,
     jsonld_names,
@@ -69,9 +71,7 @@ from civictext._pages import (
     meta_published,
     split_tag,
 )
-from civictext.dates import DateInfo, find_publication_date, meta_date, to_vietnam_time
-from civictext.errors import CollectError, ParameterError, ParameterTypeError
-from civictext.normalize import normalize_text
+from civictext.text.normalize import normalize_text
 
 __all__ = ["collect", "CollectReport", "extract_article", "DEFAULT_USER_AGENT", "REPORT_COLUMNS"]
 
@@ -462,7 +462,7 @@ def _title(tree: Any, meta_title: str) -> str:
 
 
 def _strip_tag(lead: str) -> tuple[str, str]:
-    """``(lead without its outlet tag, tag)``: the reader's rule, :func:`civictext._pages.split_tag`."""
+    """``(lead without its outlet tag, tag)``: the reader's rule, :func:`civictext.ingest.pages.split_tag`."""
     got = split_tag(lead)
     return (got[1], got[0]) if got else (lead, "")
 
@@ -479,7 +479,7 @@ def _drop_leading(body: str, *prefixes: str) -> str:
 
 def _plain_text_article(text: str, url: str | None, reference: datetime | None) -> dict[str, Any]:
     try:
-        from civictext.corpus import read_page  # written by the corpus reader; optional here
+        from civictext.ingest.reader import read_page  # written by the corpus reader; optional here
     except ImportError:
         read_page = None  # type: ignore[assignment]
     if read_page is not None:
@@ -531,16 +531,16 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
       ``summary``, ``description`` ...), else JSON-LD ``description``, else
       ``og:description``/``description`` meta; a leading outlet tag such as
       "(LĐTĐ)" or "TTO -" goes to ``source_tag`` (the reader's rule,
-      :func:`civictext._pages.split_tag`); the lead is removed from the top of
+      :func:`civictext.ingest.pages.split_tag`); the lead is removed from the top of
       the body if trafilatura kept it there;
     - published: the JSON-LD article's ``datePublished``, then the ``<meta>``
-      keys the reader uses too (:func:`civictext._pages.meta_published`:
+      keys the reader uses too (:func:`civictext.ingest.pages.meta_published`:
       ``article:published_time``, ``itemprop=datePublished``, ``pubdate`` ...;
       evidence ``"html:json-ld datePublished"`` / ``"html:meta KEY"``), then
       ``<time datetime>``, then a
       visible date line in an element whose class names a date
       ("Thứ Hai, 25/11/2024 09:15 (GMT+7)", "2 giờ trước" against
-      ``fetched_at``) via :func:`civictext.dates.find_publication_date`; a
+      ``fetched_at``) via :func:`civictext.ingest.dates.find_publication_date`; a
       short date line at the top of the body is removed from it.
       trafilatura's own date guess is not used (it may infer a day from a
       URL or copyright line);
@@ -551,7 +551,7 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
       the host name.
 
     A page that is not HTML (``text/plain``, like the bundled seed page) is
-    read with :func:`civictext.corpus.read_page`.
+    read with :func:`civictext.ingest.reader.read_page`.
 
     Parameters
     ----------
@@ -563,7 +563,7 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
         When it was fetched; resolves relative date lines.
     charset : str, optional
         The charset the server declared. Decoding is the reader's
-        (:func:`civictext._pages.decode_html`): a byte-order mark, this
+        (:func:`civictext.ingest.pages.decode_html`): a byte-order mark, this
         charset, the ``<meta charset>``, then detection (UTF-8,
         windows-1258); bytes none of them explains raise
         :class:`~civictext.errors.CollectError` (never silently replaced), and
@@ -581,7 +581,7 @@ def extract_article(html_bytes: bytes, *, url: str | None = None,
         without title and lead), ``byline, published`` (ISO at its precision or
         ``""``), ``date_precision`` (``day|month|year|unknown``),
         ``date_evidence, source, source_tag, url, extractor``. All text is
-        normalised with :func:`civictext.normalize.normalize_text`.
+        normalised with :func:`civictext.text.normalize.normalize_text`.
 
     Examples
     --------
@@ -825,7 +825,7 @@ def collect(urls_file: str | Path, out_dir: str | Path, *, delay: float = 2.0,
     See the module docstring for the folder layout and the politeness rules.
     Rerunning on the same ``out_dir`` is cheap: URLs already saved are not
     fetched again (unless ``refresh=True``), and ``articles.jsonl`` is rebuilt
-    from every saved page, so ``civictext.corpus.read_corpus(out_dir)`` reads it.
+    from every saved page, so ``civictext.ingest.reader.read_corpus(out_dir)`` reads it.
 
     Parameters
     ----------

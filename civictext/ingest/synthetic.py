@@ -24,13 +24,13 @@ import pandas as pd
 
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import ParameterError
-from civictext.normalize import normalize_text
+from civictext.text.normalize import normalize_text
 
 __all__ = ["SEED_PAGE", "seed_sentences", "generate_corpus", "planted_trend_corpus",
            "planted_keyword_scores", "PLANTED_THEME_KEYWORDS", "planted_measurement_error"]
 
 #: The project's sample page (the bundled corpus).
-SEED_PAGE = Path(__file__).resolve().parents[1] / "corpus" / "ldtd-van-hoa-cong-so.txt"
+SEED_PAGE = Path(__file__).resolve().parents[2] / "corpus" / "ldtd-van-hoa-cong-so.txt"
 
 _SENT_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZĐÀ-Ỹ\"“(])")
 _ALT_TEXT = re.compile(r"^[a-z0-9 ]+ \d{3,}\b")

@@ -1,6 +1,6 @@
 """Theme shares corrected for measurement error with a coded sample.
 
-The machine measure (``present`` from :func:`~civictext.themes.score_themes`, or
+The machine measure (``present`` from :func:`~civictext.themes.scoring.score_themes`, or
 a model's probability) is known for every article; a human code (``relevant``
 0/1) is known for a probability sample of them, each coded article with its
 known inclusion probability ``pi``. The corrected share of a cell (a period,
@@ -69,7 +69,7 @@ estimate -/+ z se: it is asymmetric near 0 and 1.
 **Assumptions** (written into every output that uses it):
 
 1. Every article of the cell had a known, non-zero chance of being coded, and
-   ``pi`` is that chance (the sample of :func:`~civictext.validation.sample_for_coding`
+   ``pi`` is that chance (the sample of :func:`~civictext.themes.validation.sample_for_coding`
    records it in its key file). The estimator is unbiased for *any* machine
    measure, good or bad, with no assumption about its errors: a bad measure
    only widens the interval (the residuals are large).
@@ -666,7 +666,7 @@ def corrected_shares(machine: pd.DataFrame, cells: pd.Series, coded: pd.DataFram
         e.g. ``(group, period)``), or None for documents in no cell.
     coded : DataFrame
         ``doc_id, theme, relevant, pi`` (from
-        :func:`civictext.validation.read_coded`), every ``doc_id`` in
+        :func:`civictext.themes.validation.read_coded`), every ``doc_id`` in
         ``machine``'s index and every theme a column of ``machine``; with a
         ``stratum`` column (the coding sheet's), the design variance is
         computed within stratum x machine class (see :func:`corrected_mean`).

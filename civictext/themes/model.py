@@ -6,7 +6,7 @@ is learned here from coded documents. One calibrated classifier per theme:
 
 **Features** (one row per document; shape ``(n_docs, n_vocab + 9 * n_themes + 3)``):
 
-* civictext's own tokens (:class:`civictext.tokenize.Analyzer`, stop words
+* civictext's own tokens (:class:`civictext.text.segmentation.Analyzer`, stop words
   dropped, lexicon phrases kept whole): word unigrams and bigrams, TF-IDF
   (sublinear tf, ``min_df=2``), and the tokens of the headline and lead (the
   title or first sentence, and the next) again as ``h:``-prefixed features;
@@ -43,7 +43,7 @@ versions, the SHA-256 of both files) and ``MODEL_CARD.md``.
 :data:`TRUSTED_TYPES`.
 
 >>> import pandas as pd
->>> from civictext.validation import load_labelled_set
+>>> from civictext.themes.validation import load_labelled_set
 >>> lab = load_labelled_set()
 >>> m = fit_theme_model(lab, lab, random_state=0)
 >>> sorted(m.themes), 0.0 < m.thresholds["reform"] < 1.0
@@ -65,9 +65,9 @@ from scipy import sparse
 
 from civictext._io import atomic_write, write_text
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.corpus import check_articles
 from civictext.errors import ModelError
-from civictext.lexicon import Lexicon
+from civictext.ingest.reader import check_articles
+from civictext.themes.lexicon import Lexicon
 
 __all__ = ["ThemeModel", "fit_theme_model", "load_theme_model", "cross_validate_measures",
            "next_to_code", "coded_long", "apply_model", "DEFAULT_MODEL_DIR", "TRUSTED_TYPES",
@@ -76,7 +76,7 @@ __all__ = ["ThemeModel", "fit_theme_model", "load_theme_model", "cross_validate_
 log = logging.getLogger(__name__)
 
 #: The model shipped with civictext (trained on the coded real sample).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "data" / "models" / "theme_model"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "theme_model"
 #: The types a civictext theme-model file may contain; anything else is refused.
 TRUSTED_TYPES = [
     "sklearn.feature_extraction.text.TfidfVectorizer",
@@ -113,7 +113,7 @@ def coded_long(coded: Any, themes: Sequence[str] | None = None, *,
                where: str = "fit_theme_model") -> pd.DataFrame:
     """Coded documents as a long table ``doc_id, theme, relevant, pi`` (+ ``group``, ``stratum``).
 
-    Read by :func:`civictext.validation.read_coded`: a long table (``doc_id,
+    Read by :func:`civictext.themes.validation.read_coded`: a long table (``doc_id,
     theme, relevant, pi``), a filled coding sheet (``.csv``/``.xlsx`` with its
     key file) or a wide table (``doc_id`` and a 0/1 column per theme). A table
     without ``pi`` or ``weight`` (such as the bundled labelled set) counts every
@@ -121,7 +121,7 @@ def coded_long(coded: Any, themes: Sequence[str] | None = None, *,
     :func:`cross_validate_measures` holds out.
     """
     from civictext.errors import ValidationError
-    from civictext.validation import read_coded
+    from civictext.themes.validation import read_coded
 
     if isinstance(coded, pd.DataFrame) and not {"pi", "weight"} & set(coded.columns):
         coded = coded.assign(pi=1.0)
@@ -135,7 +135,7 @@ def coded_long(coded: Any, themes: Sequence[str] | None = None, *,
 # --------------------------------------------------------------------------- features
 
 def _lexicon(lexicon: Lexicon | None) -> Lexicon:
-    from civictext.themes import _resolve_lexicon
+    from civictext.themes.scoring import _resolve_lexicon
 
     return _resolve_lexicon(lexicon)
 
@@ -143,7 +143,7 @@ def _lexicon(lexicon: Lexicon | None) -> Lexicon:
 def _headlines(articles: pd.DataFrame) -> list[str]:
     """Per document, its headline and lead: the title (when the text starts with
     it) or the first sentence, and the sentence after it."""
-    from civictext.themes import split_sentences
+    from civictext.themes.scoring import split_sentences
 
     out = []
     titles = (articles["title"].fillna("").astype(str).tolist() if "title" in articles.columns
@@ -162,7 +162,7 @@ def _headlines(articles: pd.DataFrame) -> list[str]:
 def _token_docs(articles: pd.DataFrame, *, n_jobs: int = 1) -> tuple[list[str], np.ndarray]:
     """Per document, the analyzer's tokens plus ``h:`` headline tokens as one string,
     and the number of analyzer tokens."""
-    from civictext.tokenize import Analyzer, _analyze_with_heads, _givens
+    from civictext.text.segmentation import Analyzer, _analyze_with_heads, _givens
 
     an = Analyzer()
     texts = articles["text"].fillna("").astype(str).tolist()
@@ -197,7 +197,7 @@ def _lexicon_block(frame: pd.DataFrame, ids: pd.Series, themes: Sequence[str],
 
 
 def _score_frame(articles: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
-    from civictext.themes import DEFAULT_THRESHOLD, _score_frame
+    from civictext.themes.scoring import DEFAULT_THRESHOLD, _score_frame
 
     ones = pd.Series(1, index=articles["doc_id"].astype(str).to_numpy())
     return _score_frame(articles, lexicon, ones, DEFAULT_THRESHOLD)
@@ -237,7 +237,7 @@ def _classifier(C: float, random_state: int):
 
 def _weighted_prf(y: np.ndarray, yhat: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
     """Design-weighted precision, recall, F1 (F1 0 when nothing relevant is found)."""
-    from civictext.validation import _prf
+    from civictext.themes.validation import _prf
 
     tp = float(np.sum(w * (y == 1) * (yhat == 1)))
     p, r, f = _prf(tp, float(np.sum(w * (y == 0) * (yhat == 1))),
@@ -691,7 +691,7 @@ def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
                     "fitted with, not from the lexicon given; that lexicon decides `mentioned` "
                     "and the focus rule only. To use it in the model, refit it "
                     "(ct.fit_theme_model(..., lexicon=...))")
-    from civictext.themes import DEFAULT_THRESHOLD
+    from civictext.themes.scoring import DEFAULT_THRESHOLD
 
     reuse = same_lex and (threshold is None or threshold == DEFAULT_THRESHOLD)
     feats = _features(articles, lex, lex.themes, frame=frame if reuse else None)
@@ -859,7 +859,7 @@ def next_to_code(
         The sheet: ``doc_id, title, text``, an empty column per theme, ``coder,
         comment``, then ``stratum, stratum_size, n_sampled, weight, pi``.
     """
-    from civictext.validation import ValidationError, coding_sheet, write_coding_sheet
+    from civictext.themes.validation import ValidationError, coding_sheet, write_coding_sheet
 
     articles = check_articles(articles, "next_to_code", error=ValidationError)
     model = _resolve_model(model)
@@ -923,7 +923,7 @@ def _model_card(model: ThemeModel) -> str:
              "and bigrams, headline tokens) and the lexicon's evidence (hits, headline and lead "
              "hits, share of sentences with a hit, weak-only, length), calibrated on "
              "out-of-fold decisions weighted by the coding sample's design weights. See "
-             "`civictext/theme_model.py`.", "",
+             "`civictext/themes/model.py`.", "",
              "## Intended use", "",
              "Deciding whether each theme of `docs/codebook.md` is a substantial subject of a "
              "Vietnamese news article or news-feed item, for theme shares over time and by "

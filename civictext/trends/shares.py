@@ -4,7 +4,7 @@ The unit is the **article** (one row of the articles table). For every period
 (month, quarter or year) and every theme, :func:`theme_trends` reports how many
 articles were published, how many have the theme ``present`` (by
 ``score_themes``' presence rule: by default the article gives the theme
-prominence, see :mod:`civictext.themes`), the share of articles that do, and
+prominence, see :mod:`civictext.themes.scoring`), the share of articles that do, and
 their mean intensity (hits per 1,000 tokens), each with a percentile bootstrap
 interval that resamples articles *within* the period.
 
@@ -476,9 +476,9 @@ def theme_trends(
         and ``n_articles_window``. The first periods use the shorter window available.
     coded : DataFrame or path, optional
         A coded sample (``doc_id, theme, relevant, pi``, or a filled coding
-        sheet with its key file: anything :func:`civictext.validation.read_coded`
+        sheet with its key file: anything :func:`civictext.themes.validation.read_coded`
         reads). Adds the share **corrected for measurement error** per cell
-        (:mod:`civictext.correction`: the machine share plus the
+        (:mod:`civictext.trends.correction`: the machine share plus the
         inclusion-weighted mean of the coded residuals, Egami et al. 2023):
         ``share_corrected``, ``corrected_lo``, ``corrected_hi`` (interval at
         ``level``), ``corrected_se``, ``n_coded`` (coded documents in the cell),
@@ -586,8 +586,10 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
                      pooled: bool, measure: str, level: float,
                      min_coded: int | None,
                      near_duplicates: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``out`` with the corrected-share columns of :mod:`civictext.correction`."""
-    from civictext.correction import (
+    """``out`` with the corrected-share columns of :mod:`civictext.trends.correction`."""
+    from civictext.errors import ValidationError
+    from civictext.themes.validation import read_coded
+    from civictext.trends.correction import (
         CELL_METHOD,
         CORRECTED_COLUMNS,
         DEFAULT_MIN_CODED,
@@ -595,8 +597,6 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
         POOLED_METHOD,
         corrected_shares,
     )
-    from civictext.errors import ValidationError
-    from civictext.validation import read_coded
 
     where = "theme_trends(coded=...)"
     min_coded = DEFAULT_MIN_CODED if min_coded is None else min_coded

@@ -64,14 +64,14 @@ import pandas as pd
 import yaml
 
 from civictext.errors import LexiconError
-from civictext.normalize import normalize_text
+from civictext.text.normalize import normalize_text
 
 __all__ = ["Lexicon", "load_lexicons", "DEFAULT_LEXICON_DIR", "TERM_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
 #: Folder of the lexicons shipped with civictext.
-DEFAULT_LEXICON_DIR = Path(__file__).resolve().parent / "data" / "lexicons"
+DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicons"
 
 #: Columns of :attr:`Lexicon.terms`, in order.
 TERM_COLUMNS = ["theme", "term", "note", "source_file", "line", "weight", "weak",

@@ -101,7 +101,7 @@ def _require_dask() -> Any:
 # ------------------------------------------------------------------ the stages
 def _default_list_files(root: Path) -> list[Path]:
     """The files ``read_corpus(root)`` reads, in its order."""
-    from civictext.corpus import list_corpus_files
+    from civictext.ingest.reader import list_corpus_files
 
     return list_corpus_files(root)
 
@@ -109,7 +109,7 @@ def _default_list_files(root: Path) -> list[Path]:
 @functools.lru_cache(maxsize=8)
 def _reader_plan(root: str, strict: bool) -> Any:
     """The reader plan of ``root`` (once per worker process and root)."""
-    from civictext.corpus import ReadOptions, plan_corpus
+    from civictext.ingest.reader import ReadOptions, plan_corpus
 
     return plan_corpus(root, ReadOptions(strict=strict))
 
@@ -118,7 +118,7 @@ def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFra
     """Some files of the corpus at ``root``, read through its reader plan (the one
     ``read_corpus(root)`` uses: the folder's manifest.csv and category folders
     apply); ids unique within these files."""
-    from civictext.corpus import articles_frame, read_files, unique_rows
+    from civictext.ingest.reader import articles_frame, read_files, unique_rows
 
     plan = _reader_plan(str(root), bool(strict))
     part = read_files(plan, list(files))
@@ -128,34 +128,34 @@ def _default_read(root: Path, files: Sequence[Path], strict: bool) -> pd.DataFra
 
 
 def _default_count_tokens(articles: pd.DataFrame) -> pd.Series:
-    from civictext.tokenize import count_tokens
+    from civictext.text.segmentation import count_tokens
 
     return count_tokens(articles, n_jobs=1, cache=False)
 
 
 def _default_score_themes(articles: pd.DataFrame, lexicon: Any, n_tokens: pd.Series, *,
                           presence: str = "focus") -> pd.DataFrame:
-    from civictext.themes import score_themes
+    from civictext.themes.scoring import score_themes
 
     return score_themes(articles, lexicon, n_tokens=n_tokens, presence=presence)
 
 
 def _default_theme_evidence(articles: pd.DataFrame, lexicon: Any) -> pd.DataFrame:
-    from civictext.themes import theme_evidence
+    from civictext.themes.scoring import theme_evidence
 
     return theme_evidence(articles, lexicon)
 
 
 def _default_theme_trends(scores: pd.DataFrame, articles: pd.DataFrame, *, freq: str | None,
                           by: str | None, random_state: int) -> pd.DataFrame:
-    from civictext.trends import choose_freq, theme_trends
+    from civictext.trends.shares import choose_freq, theme_trends
 
     freq = freq or choose_freq(articles)
     return theme_trends(scores, articles, freq=freq, by=by, random_state=random_state)
 
 
 def _default_load_lexicon(lexicon: Any) -> Any:
-    from civictext.lexicon import load_lexicons
+    from civictext.themes.lexicon import load_lexicons
 
     return load_lexicons(lexicon) if lexicon is None or isinstance(lexicon, (str, os.PathLike, list, tuple)) else lexicon
 
@@ -249,7 +249,7 @@ def _plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], partition_siz
         files = sorted({f.resolve() for p in paths for f in list_files(p.resolve())},
                        key=lambda f: f.relative_to(root).as_posix())
     if not files:
-        from civictext.corpus import FORMATS
+        from civictext.ingest.reader import FORMATS
 
         raise CivictextError(f"run_dask: no input files under {paths[0]} "
                              f"(looked for {', '.join(FORMATS)}, also gzipped)")
@@ -455,7 +455,7 @@ def run_dask(
     _require_dask()
     stages = stages or Stages()
     if presence is None:
-        from civictext.themes import DEFAULT_PRESENCE
+        from civictext.themes.scoring import DEFAULT_PRESENCE
 
         presence = DEFAULT_PRESENCE
     if not partition_size > 0:  # also NaN
@@ -469,7 +469,7 @@ def run_dask(
                              f"{n_workers!r} (0 workers would wait forever)")
     if retries < 0:
         raise CivictextError(f"run_dask: retries must be >= 0, got {retries!r}")
-    from civictext.themes import PRESENCE_RULES
+    from civictext.themes.scoring import PRESENCE_RULES
 
     if presence not in PRESENCE_RULES:
         raise CivictextError(f"run_dask: presence must be "
@@ -623,8 +623,8 @@ def load_table(out_dir: str | os.PathLike, table: str, *,
 
 # ------------------------------------------------- the engine of civictext run
 def _process_partition_task(plan: Any, files: list[str], spec: Any, index: int) -> Any:
-    """:func:`civictext.engines.process_partition` on a worker (model loaded once)."""
-    from civictext.engines import process_partition
+    """:func:`civictext.engines.local.process_partition` on a worker (model loaded once)."""
+    from civictext.engines.local import process_partition
 
     _ensure_warm(_default_warm)
     return process_partition(plan, [Path(f) for f in files], spec, index=index)
@@ -643,7 +643,7 @@ def _pair_jaccard_task(left: Any, right: Any, pairs: list[tuple[int, int]],
                        shingle: int) -> list[float]:
     """Exact Jaccard of candidate pairs, rows of partition ``left`` with rows of
     ``right``, on the worker (the texts never go to the driver for dedup)."""
-    from civictext.engines import pair_jaccard
+    from civictext.engines.local import pair_jaccard
 
     return pair_jaccard(left.articles["text"], pairs, shingle,
                         None if right is left else right.articles["text"])
@@ -651,7 +651,7 @@ def _pair_jaccard_task(left: Any, right: Any, pairs: list[tuple[int, int]],
 
 @dataclasses.dataclass(frozen=True)
 class DaskEngine:
-    """Schedule :func:`civictext.engines.process_partition` on a Dask cluster.
+    """Schedule :func:`civictext.engines.local.process_partition` on a Dask cluster.
 
     The engine of ``civictext run --engine dask`` (``pipeline.run`` with
     ``RunConfig(engine=DaskEngine(...))``): every partition of the run's
@@ -736,7 +736,7 @@ class DaskEngine:
         hold the partitions' texts, which send back one float per pair. The
         results are then gathered without their signatures (already here).
         """
-        from civictext.engines import attach_clusters, cluster_signatures, group_pairs
+        from civictext.engines.local import attach_clusters, cluster_signatures, group_pairs
 
         token = time.time_ns()
         sigs = client.gather([client.submit(_signatures_of, f, pure=False,

@@ -5,7 +5,7 @@
 ``article:published_time``, JSON-LD ``datePublished``), :func:`is_date_line`
 and :func:`find_publication_date` the date line printed near the top of a page,
 :func:`url_timestamp` the creation time some outlets put in their links.
-:func:`civictext.corpus.read_corpus` and :func:`civictext.crawl.collect` both call
+:func:`civictext.ingest.reader.read_corpus` and :func:`civictext.ingest.crawl.collect` both call
 these, so a date reads the same whichever way a page arrived.
 
 **Time-zone policy.** Dates are stored as Vietnam wall-clock time (UTC+7, the

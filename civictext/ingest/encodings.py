@@ -1,4 +1,4 @@
-"""Encoding detection for corpus files (private helper of :mod:`civictext.corpus`).
+"""Encoding detection for corpus files (private helper of :mod:`civictext.ingest.reader`).
 
 Order of the checks, on the raw bytes:
 

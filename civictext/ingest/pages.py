@@ -1,4 +1,4 @@
-"""Scraped news pages -> article + teaser parts (private helper of :mod:`civictext.corpus`).
+"""Scraped news pages -> article + teaser parts (private helper of :mod:`civictext.ingest.reader`).
 
 Plain-text pages (a news page saved as text, like the bundled seed) have no
 markup, so their structure is recovered with a few general heuristics:
@@ -25,7 +25,7 @@ markup, so their structure is recovered with a few general heuristics:
 * **byline**: the last body line when it is a short name-like line ("Hoa
   Nguyễn", "Minh Anh - Hoàng Long", "Theo TTXVN").
 * **date lines** near the top ("Thứ Hai, 25/11/2024 09:15") are taken out of
-  the text and handed to :func:`civictext.dates.find_publication_date`.
+  the text and handed to :func:`civictext.ingest.dates.find_publication_date`.
 
 HTML pages are read with the standard library's ``html.parser``: title from
 ``og:title``/``<h1>``/``<title>``, lead from ``.sapo``/``og:description``/meta
@@ -33,19 +33,19 @@ description, paragraphs from ``<article>`` (else every ``<p>``), captions from
 ``<figcaption>``, date from the JSON-LD article's ``datePublished`` or the
 ``<meta>`` keys of :data:`DATE_META_KEYS`.
 
-**Shared with the crawler** (:func:`civictext.crawl.extract_article`, which
+**Shared with the crawler** (:func:`civictext.ingest.crawl.extract_article`, which
 keeps trafilatura for the body of a fetched page): the HTML rules that decide
 what a page *is* live here once, and both read pages through them:
 
 * charset sniffing and decoding, :func:`decode_html` (a BOM, then the declared
   charsets, then detection; bytes no encoding explains are an
-  :class:`~civictext._encodings.EncodingProblem`: the reader skips and reports
+  :class:`~civictext.ingest.encodings.EncodingProblem`: the reader skips and reports
   the file, the crawler reports the page as not extracted; nothing is ever
   silently replaced);
 * the JSON-LD walk, :func:`jsonld_article` (the page's article object);
 * the outlet tag, :func:`split_tag` ("(LĐTĐ) ...", "TTO - ...");
 * the publication date from metadata, :func:`meta_published` (one order of
-  keys, one evidence label), read with :func:`civictext.dates.meta_date`.
+  keys, one evidence label), read with :func:`civictext.ingest.dates.meta_date`.
 """
 from __future__ import annotations
 
@@ -54,9 +54,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from civictext import _encodings
-from civictext import dates as _dates
-from civictext.normalize import fold, normalize_text
+from civictext.ingest import dates as _dates
+from civictext.ingest import encodings as _encodings
+from civictext.text.normalize import fold, normalize_text
 
 # ------------------------------------------------------------------ helpers
 
@@ -132,7 +132,7 @@ _SENT_END = tuple('.!?…;:,"\')”')
 
 def is_date_line(line: str) -> bool:
     """A short line that is mostly a date ("Thứ Hai, 25/11/2024 09:15 (GMT+7)"): the
-    one test of :func:`civictext.dates.is_date_line`."""
+    one test of :func:`civictext.ingest.dates.is_date_line`."""
     return _dates.is_date_line(line) is not None
 
 
@@ -184,8 +184,8 @@ def decode_html(data: bytes, *declared: str | None, forced: str | None = None) -
     reader's ``encoding=``) is used alone, its errors reported; else a byte-order
     mark wins, then each ``declared`` charset (the server's header, the
     ``<meta>`` tag) that decodes the bytes, then detection
-    (:func:`civictext._encodings.detect_encoding`: UTF-8, windows-1258).
-    Raises :class:`~civictext._encodings.EncodingProblem` (with the reason and
+    (:func:`civictext.ingest.encodings.detect_encoding`: UTF-8, windows-1258).
+    Raises :class:`~civictext.ingest.encodings.EncodingProblem` (with the reason and
     the fix) when nothing explains the bytes, or the text is in a legacy font
     encoding: bad bytes are never silently replaced.
     """
@@ -263,7 +263,7 @@ def meta_published(meta: dict[str, str], article: dict, *,
 
     ``meta``: ``<meta>`` values by lower-cased ``property``/``name``/``itemprop``;
     ``article``: :func:`jsonld_article`. The JSON-LD ``datePublished`` first, then
-    :data:`DATE_META_KEYS`; the first value :func:`civictext.dates.meta_date`
+    :data:`DATE_META_KEYS`; the first value :func:`civictext.ingest.dates.meta_date`
     reads wins. Evidence: ``"html:json-ld datePublished"`` or ``"html:meta KEY"``.
     """
     candidates = [(article.get("datePublished"), "html:json-ld datePublished")]
@@ -533,7 +533,7 @@ def parse_html_page(raw: str) -> dict:
 
     Returns a dict with keys ``title, lead, source_tag, headings, captions,
     byline, body`` (list of ``(kind, text)``), ``published`` (a
-    :class:`~civictext.dates.DateInfo` or None) and ``date_meta_key`` (where it came from),
+    :class:`~civictext.ingest.dates.DateInfo` or None) and ``date_meta_key`` (where it came from),
     ``date_lines`` (visible date text), ``url``, ``site``.
     """
     p = _HTMLCollector()

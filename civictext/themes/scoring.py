@@ -1,8 +1,8 @@
 """Stage 4a: lexicon theme scores, per-hit evidence and a term coverage report.
 
-**Matching.** Every term of a :class:`~civictext.lexicon.Lexicon` is matched on
+**Matching.** Every term of a :class:`~civictext.themes.lexicon.Lexicon` is matched on
 the article text (``articles.text``, normalised again with
-:func:`~civictext.normalize.normalize_text`, so NFD input and "hoá"-style tone
+:func:`~civictext.text.normalize.normalize_text`, so NFD input and "hoá"-style tone
 marks match like NFC "hóa"):
 
 * whole words only: a letter or digit right before or after the match means no
@@ -12,7 +12,7 @@ marks match like NFC "hóa"):
 * case-insensitive for words, case-sensitive for acronyms (terms without
   lower-case letters, or ``case_sensitive: true``);
 * **folded**: text typed without diacritics is matched through the folded key
-  (:func:`~civictext.normalize.fold`): ``fold(term)`` is searched in
+  (:func:`~civictext.text.normalize.fold`): ``fold(term)`` is searched in
   ``fold(text)``, and a hit is accepted only if the matched span of the text has
   no diacritics at all, so "hai long" finds "hài lòng" but "Hải Long" does not;
   such hits have ``folded=True`` and are counted in ``folded_hits``;
@@ -36,7 +36,7 @@ mentions (a Party report listing "cải cách hành chính" among ten tasks). A
 mentioned theme is ``present`` when the document gives it prominence:
 
 * a hit in the **headline** (the ``title`` column when the text starts with
-  it, as in :func:`~civictext.corpus.read_corpus` output; else the first
+  it, as in :func:`~civictext.ingest.reader.read_corpus` output; else the first
   sentence; only ``text`` is searched), or
 * a hit in the **lead** (the ``lead`` column when it follows the headline in
   the text, else the first sentence after the headline) **and** hits in at least
@@ -75,10 +75,10 @@ import numpy as np
 import pandas as pd
 
 from civictext import _progress
-from civictext.corpus import check_articles
 from civictext.errors import CorpusError
-from civictext.lexicon import Lexicon, load_lexicons
-from civictext.normalize import fold, is_folded, normalize_text
+from civictext.ingest.reader import check_articles
+from civictext.text.normalize import fold, is_folded, normalize_text
+from civictext.themes.lexicon import Lexicon, load_lexicons
 
 __all__ = ["score_themes", "theme_evidence", "coverage_report", "split_sentences",
            "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "MODEL_PRESENCE", "MODEL_COLUMNS", "DEFAULT_PRESENCE", "FOCUS_MIN_SENTENCES_HIT",
@@ -92,7 +92,7 @@ DEFAULT_THRESHOLD = 1.0
 #: ``present`` readings: "focus" (the default, see the module docstring), "mention",
 #: "model" (the supervised theme model for every theme) or "auto" (the model for
 #: the themes where it beat the focus rule in grouped cross-validation, the focus
-#: rule for the others; see :mod:`civictext.theme_model`).
+#: rule for the others; see :mod:`civictext.themes.model`).
 PRESENCE_RULES = ("focus", "mention", "model", "auto")
 #: The readings that need a theme model.
 MODEL_PRESENCE = ("model", "auto")
@@ -401,7 +401,7 @@ _FOLD_LUT: np.ndarray | None = None
 
 
 def _fold_nfc(text: str) -> str:
-    """:func:`~civictext.normalize.fold` for NFC text, by one table lookup per character."""
+    """:func:`~civictext.text.normalize.fold` for NFC text, by one table lookup per character."""
     global _FOLD_LUT
     if _FOLD_LUT is None:
         lut = np.arange(0x110000, dtype=np.uint32)
@@ -653,7 +653,7 @@ def _zones(text: str, title: str, lead: str, sentences: list[tuple[int, int]]) -
 def _shown_path(path: str) -> str:
     """A bundled lexicon file as ``civictext/data/lexicons/NAME`` (the same on every
     machine, so coverage tables stay byte-identical); any other path as given."""
-    from civictext.lexicon import DEFAULT_LEXICON_DIR
+    from civictext.themes.lexicon import DEFAULT_LEXICON_DIR
 
     try:
         rel = Path(path).resolve().relative_to(DEFAULT_LEXICON_DIR)
@@ -734,7 +734,7 @@ def theme_evidence(articles: pd.DataFrame, lexicon: Lexicon | None = None) -> pd
     articles : DataFrame
         The articles table (needs ``doc_id`` and ``text``).
     lexicon : Lexicon, optional
-        Default: the bundled lexicons (:func:`~civictext.lexicon.load_lexicons`).
+        Default: the bundled lexicons (:func:`~civictext.themes.lexicon.load_lexicons`).
 
     Returns
     -------
@@ -768,7 +768,7 @@ def _n_tokens(articles: pd.DataFrame, n_tokens: Any, tokens: Any) -> pd.Series:
                               "tokenize() (with a doc_id column)")
         n_tokens = tokens.groupby(tokens["doc_id"].astype(str)).size()
     if n_tokens is None:
-        from civictext.tokenize import count_tokens  # lazy: loads the segmenter
+        from civictext.text.segmentation import count_tokens  # lazy: loads the segmenter
 
         n_tokens = count_tokens(articles)
     if isinstance(n_tokens, Mapping):
@@ -830,7 +830,7 @@ def score_themes(
         Default: the bundled lexicons.
     n_tokens : Series or dict, keyword-only, optional
         Tokens per ``doc_id`` for the per-1,000 rate. Default: counted from
-        ``tokens`` if given, else with :func:`civictext.tokenize.count_tokens`.
+        ``tokens`` if given, else with :func:`civictext.text.segmentation.count_tokens`.
     tokens : DataFrame, keyword-only, optional
         A token table from ``tokenize`` (one row per token).
     threshold : float, keyword-only
@@ -905,7 +905,7 @@ def score_themes(
     else:
         out["present"] = out["focus"]
     if presence in MODEL_PRESENCE or model is not None:
-        from civictext.theme_model import apply_model  # lazy: scikit-learn, skops
+        from civictext.themes.model import apply_model  # lazy: scikit-learn, skops
 
         out = apply_model(out, articles, model, presence, lexicon=lexicon, threshold=threshold)
         return out[SCORE_COLUMNS + MODEL_COLUMNS]

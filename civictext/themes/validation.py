@@ -40,7 +40,7 @@ __all__ = ["validate", "sample_for_coding", "load_labelled_set", "LABELLED_SET",
 log = logging.getLogger(__name__)
 
 #: The labelled set shipped with civictext.
-LABELLED_SET = Path(__file__).resolve().parent / "data" / "labels" / "labelled.csv"
+LABELLED_SET = Path(__file__).resolve().parents[1] / "data" / "labels" / "labelled.csv"
 
 METRIC_COLUMNS = ["theme", "n", "positives", "predicted", "tp", "fp", "fn", "tn",
                   "precision", "recall", "f1", "precision_w", "recall_w", "f1_w"]
@@ -139,7 +139,7 @@ def validate(scores: pd.DataFrame, labels: pd.DataFrame | str | os.PathLike,
     Parameters
     ----------
     scores : DataFrame
-        From :func:`~civictext.themes.score_themes` (``doc_id, theme, present``).
+        From :func:`~civictext.themes.scoring.score_themes` (``doc_id, theme, present``).
     labels : DataFrame or path to a CSV
         Wide (``doc_id`` and one column per theme, values 1/0, true/false,
         yes/no) or long (``doc_id, theme, label``).
@@ -451,7 +451,7 @@ def _cell_strata(articles: pd.DataFrame, scores: Any, n: int, freq: str, by: str
                  positive_share: float) -> tuple[pd.Series, pd.Series]:
     """Strata ``period|group|positive`` (or ``|negative``; ``period|...`` without ``by``)
     and their allocation."""
-    from civictext.trends import assign_periods  # a later stage, needed only for this design
+    from civictext.trends.shares import assign_periods  # a later stage, needed only for this design
 
     where = "sample_for_coding(design='cells')"
     if not isinstance(scores, pd.DataFrame) or not {"doc_id", "theme", "present"} <= set(

@@ -1,6 +1,6 @@
 """One per-partition function, two engines that schedule it.
 
-A run reads its corpus through one :class:`~civictext.corpus.ReadPlan` (the
+A run reads its corpus through one :class:`~civictext.ingest.reader.ReadPlan` (the
 files in reading order, the folder's ``manifest.csv`` entries, per-category
 folders). The plan's files are cut into *partitions* of consecutive files, and
 every partition goes through the same function, :func:`process_partition`::
@@ -19,7 +19,7 @@ Engines only schedule:
 
 - :class:`LocalEngine` runs the partitions one after the other in this process
   (one partition by default: the whole corpus);
-- :class:`civictext.distributed.DaskEngine` submits them to a Dask cluster and
+- :class:`civictext.engines.dask.DaskEngine` submits them to a Dask cluster and
   gathers the results in plan order.
 
 Everything after scoring (near-duplicates, the topic model, coverage, trends,
@@ -40,16 +40,7 @@ from typing import Any, Protocol, Sequence
 import pandas as pd
 
 from civictext import _progress
-from civictext.corpus import (
-    FilesRead,
-    ReadPlan,
-    ReadResult,
-    articles_frame,
-    assemble_read,
-    read_files,
-    rename_duplicates,
-)
-from civictext.dedup import (
+from civictext.ingest.dedup import (
     Clusters,
     DedupSpec,
     PairJaccard,
@@ -58,7 +49,16 @@ from civictext.dedup import (
     report_frame,
     signatures,
 )
-from civictext.themes import DEFAULT_PRESENCE
+from civictext.ingest.reader import (
+    FilesRead,
+    ReadPlan,
+    ReadResult,
+    articles_frame,
+    assemble_read,
+    read_files,
+    rename_duplicates,
+)
+from civictext.themes.scoring import DEFAULT_PRESENCE
 
 __all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
            "Engine", "near_duplicate_clusters", "near_duplicates_table", "cluster_signatures",
@@ -116,8 +116,8 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
     The one function both engines run. ``limit`` (default: the plan's) caps
     the rows read.
     """
-    from civictext.themes import score_themes, theme_evidence
-    from civictext.tokenize import count_tokens
+    from civictext.text.segmentation import count_tokens
+    from civictext.themes.scoring import score_themes, theme_evidence
 
     with _progress.stage("reading"):
         part = read_files(plan, files, progress=progress, limit=limit)
@@ -160,7 +160,7 @@ def pair_jaccard(texts: Any, pairs: Sequence[tuple[int, int]], shingle: int,
     """Exact Jaccard of the shingle sets of rows ``(a, b)`` of ``texts`` (``b`` of
     ``other`` when given): the check of one group of candidate pairs, run where
     the texts are."""
-    from civictext.dedup import _jaccard, shingles
+    from civictext.ingest.dedup import _jaccard, shingles
 
     other = texts if other is None else other
     left: dict[int, set[str]] = {}
@@ -206,7 +206,7 @@ def near_duplicate_clusters(results: Sequence[PartitionResult], spec: DedupSpec,
 
 def cluster_signatures(blocks: Sequence[Signatures], spec: DedupSpec,
                        jaccard: PairJaccard) -> Clusters:
-    """:func:`civictext.dedup.cluster` as the run's "near-duplicates" stage."""
+    """:func:`civictext.ingest.dedup.cluster` as the run's "near-duplicates" stage."""
     with _progress.stage("near-duplicates"):
         return cluster(blocks, spec, jaccard)
 

@@ -1,9 +1,9 @@
 """Drawing functions for trend tables (pipeline stage 6, the drawing half).
 
 Compute first, then draw: every ``plot_*`` takes a table made by
-:mod:`civictext.trends` (or the themes/topics stages), draws it on ``ax`` (a
+:mod:`civictext.trends.shares` (or the themes/topics stages), draws it on ``ax`` (a
 new figure when ``ax`` is None) and returns the ``Axes``. Nothing here saves or
-shows a figure; :mod:`civictext.figures` does the saving. Style is scoped with
+shows a figure; :mod:`civictext.viz.figures` does the saving. Style is scoped with
 ``plt.rc_context`` so a user's own matplotlib settings are left alone.
 
 The one exception to ``-> Axes`` is :func:`plot_theme_shares_by_group`, the
@@ -235,10 +235,10 @@ def _dodge(values: np.ndarray, width: float) -> np.ndarray:
 
 
 def _check(data: Any, columns: Sequence[str], where: str) -> pd.DataFrame:
-    from civictext.trends import _check_columns
+    from civictext.trends.shares import _check_columns
 
     _check_columns(data, columns, "the table", where,
-                   "pass the table civictext.trends makes for it")
+                   "pass the table civictext.trends.shares makes for it")
     return data
 
 
@@ -307,7 +307,7 @@ def plot_theme_shares(trends: pd.DataFrame, *, ax: Any = None,
     Parameters
     ----------
     trends : DataFrame
-        From :func:`civictext.trends.theme_trends` without ``by`` (or one
+        From :func:`civictext.trends.shares.theme_trends` without ``by`` (or one
         group's rows): ``period, theme, share, share_lo, share_hi, low_n``.
     ax : Axes, optional
         Where to draw; a new figure when None.
@@ -426,7 +426,7 @@ def plot_theme_shares_by_group(trends: pd.DataFrame, *, by: str | None = None,
     data = _check(trends, ["period", "theme", "share", "share_lo", "share_hi",
                            *( [by] if by else [])], "plot_theme_shares_by_group")
     if by is None:
-        from civictext.trends import TrendError
+        from civictext.trends.shares import TrendError
 
         raise TrendError("plot_theme_shares_by_group: pass by= (the group column) or a "
                          "table made with theme_trends(..., by=...)")
@@ -466,7 +466,7 @@ def plot_cooccurrence(matrix: pd.DataFrame, *, ax: Any = None, share: bool = Tru
     Parameters
     ----------
     matrix : DataFrame
-        From :func:`civictext.trends.theme_cooccurrence` (square counts).
+        From :func:`civictext.trends.shares.theme_cooccurrence` (square counts).
     share : bool
         Colour by the share of all documents (``attrs["n_documents"]``) rather
         than counts; every cell is annotated with its count either way.
@@ -476,7 +476,7 @@ def plot_cooccurrence(matrix: pd.DataFrame, *, ax: Any = None, share: bool = Tru
     Axes
     """
     if not isinstance(matrix, pd.DataFrame) or list(matrix.index) != list(matrix.columns):
-        from civictext.trends import TrendError
+        from civictext.trends.shares import TrendError
 
         raise TrendError("plot_cooccurrence: expected the square table theme_cooccurrence "
                          "returns (same themes as index and columns)")
@@ -510,7 +510,7 @@ def plot_top_terms(top_terms: pd.DataFrame, *, ax: Any = None, n: int = 8) -> An
     Parameters
     ----------
     top_terms : DataFrame
-        From :func:`civictext.trends.top_terms_by_theme`: ``theme, rank, term, n_hits``.
+        From :func:`civictext.trends.shares.top_terms_by_theme`: ``theme, rank, term, n_hits``.
     n : int
         Terms per theme drawn.
 
@@ -560,7 +560,7 @@ def plot_topic_prevalence(topic_trends: pd.DataFrame, *, ax: Any = None,
     Parameters
     ----------
     topic_trends : DataFrame
-        From :func:`civictext.trends.topic_trends`: ``period, topic, mean_weight,
+        From :func:`civictext.trends.shares.topic_trends`: ``period, topic, mean_weight,
         weight_lo, weight_hi, low_n``.
     labels : mapping, optional
         Topic -> display label (e.g. from ``TopicModel.topics``).
@@ -594,7 +594,7 @@ def plot_volume(volume: pd.DataFrame, *, ax: Any = None) -> Any:
     Parameters
     ----------
     volume : DataFrame
-        From :func:`civictext.trends.corpus_volume`: ``period, n_articles``
+        From :func:`civictext.trends.shares.corpus_volume`: ``period, n_articles``
         (``attrs["excluded"]`` and ``attrs["n_documents"]`` for the note).
 
     Returns
@@ -741,7 +741,7 @@ def plot_corrected_shares_by_group(trends: pd.DataFrame, *, by: str | None = Non
     """
     by = by or (trends.attrs.get("by") or [None])[0]
     if by is None:
-        from civictext.trends import TrendError
+        from civictext.trends.shares import TrendError
 
         raise TrendError("plot_corrected_shares_by_group: pass by= (the group column) or a "
                          "table made with theme_trends(..., by=..., coded=...)")
@@ -823,14 +823,14 @@ def table(frame: pd.DataFrame, *, columns: Sequence[str] | None = None,
         Displayed as HTML by Jupyter; ``.data`` is the shown frame.
     """
     if not isinstance(frame, pd.DataFrame):
-        from civictext.trends import TrendError
+        from civictext.trends.shares import TrendError
 
         raise TrendError(f"table: expected a pandas DataFrame, got {type(frame).__name__}")
     data = frame
     if columns is not None:
         missing = [c for c in columns if c not in data.columns]
         if missing:
-            from civictext.trends import TrendError
+            from civictext.trends.shares import TrendError
 
             raise TrendError(f"table: no column(s) {missing}; the table has "
                              f"{list(data.columns)}")

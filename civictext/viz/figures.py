@@ -18,7 +18,7 @@ library versions, identical PNG and SVG files (fixed SVG hash salt, no date or
 software stamp in the image metadata).
 
 When the frequency is not given it is chosen with
-:func:`civictext.trends.choose_freq`: the finest of month, quarter and year that
+:func:`civictext.trends.shares.choose_freq`: the finest of month, quarter and year that
 is well filled. Every caption says how many documents had no usable date.
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ import pandas as pd
 
 from civictext._io import atomic_write, sha256_file, write_csv, write_text
 from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
-from civictext.themes import DEFAULT_PRESENCE
-from civictext.trends import (
+from civictext.themes.scoring import DEFAULT_PRESENCE
+from civictext.trends.shares import (
     DEFAULT_MIN_ARTICLES,
     DEFAULT_N_BOOT,
     TrendError,
@@ -72,7 +72,7 @@ def _save(fig: Any, out: Path, name: str, table: pd.DataFrame, caption: str) -> 
     """Write NAME.png, NAME.svg and NAME.csv atomically; close the figure."""
     import matplotlib.pyplot as plt
 
-    from civictext.plots import style
+    from civictext.viz.plots import style
 
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -92,7 +92,7 @@ def _save(fig: Any, out: Path, name: str, table: pd.DataFrame, caption: str) -> 
 
 
 def _date_sentence(attrs: dict[str, Any], freq: str) -> str:
-    from civictext.plots import excluded_note
+    from civictext.viz.plots import excluded_note
 
     return excluded_note(attrs, unit="documents") + (
         f" Resolution: {_FREQ_WORD[freq]}; a document dated less precisely than that is "
@@ -130,9 +130,9 @@ def corpus_volume_by_period(volume: pd.DataFrame, out: str | os.PathLike) -> dic
     """Bar chart of documents per period; writes ``corpus_volume_by_<freq>.*``.
 
     CSV columns: ``period, n_articles``. ``volume`` is
-    :func:`civictext.trends.corpus_volume` output.
+    :func:`civictext.trends.shares.corpus_volume` output.
     """
-    from civictext.plots import plot_volume
+    from civictext.viz.plots import plot_volume
 
     freq = volume.attrs.get("freq", "M")
     ax = plot_volume(volume)
@@ -149,7 +149,7 @@ def theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
     share_hi, low_n`` (shares as fractions; the figure shows per cent).
     ``presence`` names the reading of ``present`` in the caption.
     """
-    from civictext.plots import plot_theme_shares
+    from civictext.viz.plots import plot_theme_shares
 
     freq = trends.attrs.get("freq", "M")
     ax = plot_theme_shares(trends, measure=presence)
@@ -173,7 +173,7 @@ def theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike, *,
     Writes ``theme_share_by_outlet.*``; CSV columns: ``<by>, period, theme,
     n_articles, n_present, share, share_lo, share_hi, low_n``.
     """
-    from civictext.plots import plot_theme_shares_by_group
+    from civictext.viz.plots import plot_theme_shares_by_group
 
     by = (trends.attrs.get("by") or ["source"])[0]
     freq = trends.attrs.get("freq", "M")
@@ -194,7 +194,7 @@ def theme_cooccurrence_heatmap(matrix: pd.DataFrame, out: str | os.PathLike, *,
 
     CSV: long form ``theme_a, theme_b, n_documents`` (every cell drawn).
     """
-    from civictext.plots import plot_cooccurrence
+    from civictext.viz.plots import plot_cooccurrence
 
     ax = plot_cooccurrence(matrix)
     long = matrix.stack().rename("n_documents").reset_index()
@@ -212,7 +212,7 @@ def top_terms_per_theme(top_terms: pd.DataFrame, out: str | os.PathLike) -> dict
 
     CSV columns: ``theme, rank, term, n_hits, n_docs``.
     """
-    from civictext.plots import plot_top_terms
+    from civictext.viz.plots import plot_top_terms
 
     ax = plot_top_terms(top_terms, n=int(top_terms["rank"].max()) if len(top_terms) else 1)
     n = int(top_terms["rank"].max()) if len(top_terms) else 0
@@ -229,7 +229,7 @@ def topic_prevalence_by_period(trends: pd.DataFrame, out: str | os.PathLike, *,
     CSV columns: ``period, topic, label, n_articles, mean_weight, weight_lo,
     weight_hi, low_n``.
     """
-    from civictext.plots import plot_topic_prevalence
+    from civictext.viz.plots import plot_topic_prevalence
 
     freq = trends.attrs.get("freq", "M")
     ax = plot_topic_prevalence(trends, labels=labels)
@@ -252,7 +252,7 @@ def corrected_theme_share_by_period(trends: pd.DataFrame, out: str | os.PathLike
     what was corrected, how many documents were coded per period, and the
     estimator.
     """
-    from civictext.plots import plot_corrected_shares
+    from civictext.viz.plots import plot_corrected_shares
 
     freq = trends.attrs.get("freq", "M")
     ax = plot_corrected_shares(trends, measure=presence)
@@ -276,7 +276,7 @@ def corrected_theme_share_by_outlet(trends: pd.DataFrame, out: str | os.PathLike
     period), and the estimator; the record's ``correction`` (in the manifest)
     has the counts and, when pooled, the test of the pooled assumption.
     """
-    from civictext.plots import plot_corrected_shares_by_group
+    from civictext.viz.plots import plot_corrected_shares_by_group
 
     by = (trends.attrs.get("by") or ["source"])[0]
     freq = trends.attrs.get("freq", "M")
@@ -361,11 +361,11 @@ def figures_from_tables(
     topic_labels : dict, optional
         Topic -> label for the topic figure.
     freq : {"M", "Q", "Y"}, optional
-        Default: :func:`civictext.trends.choose_freq` of ``articles``.
+        Default: :func:`civictext.trends.shares.choose_freq` of ``articles``.
     by : str
         Column for the small multiples (skipped when the column is absent).
     level, n_boot, min_articles, random_state
-        Passed to :func:`civictext.trends.theme_trends`.
+        Passed to :func:`civictext.trends.shares.theme_trends`.
     presence : {"focus", "mention"}
         The ``presence`` rule ``scores`` were computed with; the captions say
         what ``present`` means.
@@ -383,7 +383,7 @@ def figures_from_tables(
     --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import tempfile
-    >>> from civictext.synthetic import planted_trend_corpus
+    >>> from civictext.ingest.synthetic import planted_trend_corpus
     >>> arts, _ = planted_trend_corpus({"conduct": [0.2, 0.6]}, ["2021", "2022"], 10)
     >>> sc = pd.DataFrame({"doc_id": arts["doc_id"], "theme": "conduct",
     ...     "present": arts["planted_themes"] != "", "per_1k": 0.0})
@@ -506,7 +506,7 @@ def build_figures(
         As in :func:`figures_from_tables`.
     dedup : bool
         Drop near-duplicate documents (syndicated copies, re-posts; MinHash,
-        see :mod:`civictext.dedup`) before counting (default True); the
+        see :mod:`civictext.ingest.dedup`) before counting (default True); the
         manifest records how many were dropped.
     presence : {"focus", "mention"}
         What counts as a theme being present (``score_themes(presence=...)``;
