@@ -130,7 +130,7 @@ def register(dataset: Dataset, *, replace: bool = False) -> Dataset:
     Dataset
     """
     if not isinstance(dataset, Dataset):
-        raise DatasetError(f"register: expected a civictext.ingest.datasets.Dataset, got "
+        raise DatasetError(f"register: expected a ct.datasets.Dataset, got "
                            f"{type(dataset).__name__}")
     if not dataset.name or "/" in dataset.name or dataset.name.startswith((".", "_")):
         raise DatasetError(f"register: name {dataset.name!r} must be a plain folder name "
@@ -273,8 +273,8 @@ def _local_copy(ds: Dataset) -> Path | None:
 def _entry(name: str) -> Dataset:
     if not isinstance(name, str) or name not in _REGISTRY:
         raise DatasetError(f"fetch_corpus: unknown corpus {name!r}; known: "
-                           f"{', '.join(sorted(_REGISTRY))} (see civictext.ingest.datasets.list(), "
-                           "or add yours with civictext.ingest.datasets.register)")
+                           f"{', '.join(sorted(_REGISTRY))} (see ct.datasets.list(), "
+                           "or add yours with ct.datasets.register)")
     return _REGISTRY[name]
 
 
