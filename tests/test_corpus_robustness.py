@@ -415,3 +415,8 @@ def test_parquet_rows_are_read_and_bad_parquet_files_are_reported(tmp_path):
     assert "gunzip" in reasons["zipped.parquet.gz"]
     with pytest.raises(CorpusError, match="broken.parquet"):
         read_corpus(tmp_path / "broken.parquet", strict=True)
+    # strict mode names the row and why, not "data unreadable"
+    pq.write_table(pa.table({"id": ["a", "b"], "content": ["Có chữ.", None]}),
+                   tmp_path / "one_empty.parquet")
+    with pytest.raises(CorpusError, match=r"one_empty.parquet, line 2: row 2: no text"):
+        read_corpus(tmp_path / "one_empty.parquet", strict=True)

@@ -762,22 +762,25 @@ def _read_parquet(run: _Run, path: Path, rel: str) -> int:
                     f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'})") from None
     count = 0
     n = 0
-    try:
-        for batch in pf.iter_batches(batch_size=_PARQUET_BATCH):
-            for rec in batch.to_pylist():
-                n += 1
-                if run.full:
-                    return count
-                try:
-                    _finish(run, _record_row(run, rec, "parquet", rel))
-                    count += 1
-                except _Skip as exc:
-                    run.skip(rel, n, f"row {n}: {exc.reason}")
-    except _Skip:
-        raise
-    except Exception as exc:  # a damaged row group after the first ones were read
-        raise _Skip(f"Parquet data unreadable after row {n} ({count} rows read before it; "
-                    f"{type(exc).__name__})", n + 1) from None
+    batches = pf.iter_batches(batch_size=_PARQUET_BATCH)
+    while not run.full:
+        try:  # only pyarrow's decoding here: a skipped row (strict: an error) is not damage
+            batch = next(batches, None)
+            rows = batch.to_pylist() if batch is not None else []
+        except Exception as exc:  # a damaged row group after the first ones were read
+            raise _Skip(f"Parquet data unreadable after row {n} ({count} rows read before it; "
+                        f"{type(exc).__name__})", n + 1) from None
+        if batch is None:
+            break
+        for rec in rows:
+            n += 1
+            if run.full:
+                break
+            try:
+                _finish(run, _record_row(run, rec, "parquet", rel))
+                count += 1
+            except _Skip as exc:
+                run.skip(rel, n, f"row {n}: {exc.reason}")
     return count
 
 
