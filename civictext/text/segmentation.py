@@ -593,6 +593,18 @@ def _term_filter(terms: tuple[str, ...]) -> _TermFilter:
     return _TermFilter(_compound_index(terms))
 
 
+def _compound_starts(text: str, terms: tuple[str, ...], cls: np.ndarray) -> list[int] | None:
+    """Sorted offsets in ``text`` where a lexicon compound of ``terms`` may start
+    (``[]`` without terms), or None when only the per-sentence path can tell: a
+    double space, a character of class 5 (:func:`_given_lut`) or text whose
+    lower-casing changes its length."""
+    if not terms:
+        return []
+    if "  " in text or bool(np.any(cls == 5)):
+        return None
+    return _term_filter(terms).starts(text)
+
+
 def _sentence_count(sentence: str, given: str, index: _CompoundIndex | None) -> int:
     """Words and numbers of one sentence with its given segmentation (the
     per-sentence path of :func:`_doc_tokens`)."""
@@ -624,14 +636,10 @@ def _given_count(text: str, given: str, terms: tuple[str, ...]) -> int | None:
     begin[1:] &= space[:-1]
     chunk = np.cumsum(begin)[cls == 1]
     total = int(np.count_nonzero(chunk[1:] != chunk[:-1])) + (1 if len(chunk) else 0)
-    marks: list[int] = []
-    if terms:
-        if "  " in text or bool(np.any(cls == 5)):
-            return None
-        found = _term_filter(terms).starts(text)
-        if found is None:
-            return None
-        marks = list(found)
+    found = _compound_starts(text, terms, cls)
+    if found is None:
+        return None
+    marks = list(found)
     punct = np.flatnonzero(cls[:-1] == 3)
     if len(punct):
         nxt = cls[punct + 1]
@@ -639,7 +647,7 @@ def _given_count(text: str, given: str, terms: tuple[str, ...]) -> int | None:
     if not marks:
         return total
     index = _compound_index(terms) if terms else None
-    term_at = set(found) if terms else set()
+    term_at = set(found)
     done: set[int] = set()
     for p in sorted(marks):
         a = text.rfind("\n", 0, p) + 1
@@ -723,16 +731,10 @@ def _given_forms(text: str, given: str, terms: tuple[str, ...]
     """
     codes = np.frombuffer(given.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cls = _given_lut()[codes]
-    marks: list[int] = []
-    term_at: list[int] = []
-    if terms:
-        if "  " in text or bool(np.any(cls == 5)):
-            return None
-        found = _term_filter(terms).starts(text)
-        if found is None:
-            return None
-        term_at = sorted(found)
-        marks.extend(term_at)
+    term_at = _compound_starts(text, terms, cls)
+    if term_at is None:
+        return None
+    marks = list(term_at)
     punct = np.flatnonzero(cls[:-1] == 3)
     if len(punct):
         nxt = cls[punct + 1]
