@@ -402,6 +402,20 @@ def _record_row(run: _Run, rec: Mapping[str, Any], fmt: str, rel: str) -> dict:
     return row
 
 
+def _add_record(run: _Run, rec: Any, fmt: str, rel: str, at: int, label: str = "") -> int:
+    """Add one JSON / CSV / Parquet record as a row: 1, or 0 when it is skipped
+    (reported at line or item ``at``, the reason after ``label``)."""
+    try:
+        _finish(run, _record_row(run, rec, fmt, rel))
+        return 1
+    except _Skip as exc:
+        reason = exc.reason
+    except RecursionError:
+        reason = _TOO_DEEP
+    run.skip(rel, at, label + reason)
+    return 0
+
+
 def _finish(run: _Run, row: dict) -> dict:
     """Manifest metadata, doc_id and uniqueness; append."""
     man = run.manifest.get(row["path"])
@@ -494,13 +508,7 @@ def _read_jsonl(run: _Run, path: Path, rel: str) -> int:
             except RecursionError:
                 run.skip(rel, n, _TOO_DEEP)
                 continue
-            try:
-                _finish(run, _record_row(run, rec, "jsonl", rel))
-                count += 1
-            except _Skip as exc:
-                run.skip(rel, n, exc.reason)
-            except RecursionError:
-                run.skip(rel, n, _TOO_DEEP)
+            count += _add_record(run, rec, "jsonl", rel, n)
     return count
 
 
@@ -531,13 +539,7 @@ def _read_json(run: _Run, path: Path, rel: str) -> int:
     for i, rec in enumerate(data, 1):
         if run.full:
             break
-        try:
-            _finish(run, _record_row(run, rec, "json", rel))
-            count += 1
-        except _Skip as exc:
-            run.skip(rel, i, f"item {i}: {exc.reason}")
-        except RecursionError:
-            run.skip(rel, i, f"item {i}: {_TOO_DEEP}")
+        count += _add_record(run, rec, "json", rel, i, f"item {i}: ")
     return count
 
 
@@ -603,11 +605,7 @@ def _read_csv(run: _Run, path: Path, rel: str) -> int:
                         run.skip(rel, line, f"not valid UTF-8 (byte 0x{byte:02X}) in this row; "
                                  "the other rows are UTF-8 and were read")
                         continue
-                try:
-                    _finish(run, _record_row(run, rec, "csv", rel))
-                    count += 1
-                except _Skip as exc:
-                    run.skip(rel, line, exc.reason)
+                count += _add_record(run, rec, "csv", rel, line)
     except UnicodeDecodeError:
         raise _Skip(f"not {enc} after line {line} ({count} rows read before it); re-save "
                     "the file as UTF-8 or pass encoding=", line + 1) from None
@@ -776,11 +774,7 @@ def _read_parquet(run: _Run, path: Path, rel: str) -> int:
             n += 1
             if run.full:
                 break
-            try:
-                _finish(run, _record_row(run, rec, "parquet", rel))
-                count += 1
-            except _Skip as exc:
-                run.skip(rel, n, f"row {n}: {exc.reason}")
+            count += _add_record(run, rec, "parquet", rel, n, f"row {n}: ")
     return count
 
 
