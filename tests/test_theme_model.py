@@ -280,8 +280,11 @@ def _feature_reference(articles):
     tk = importlib.import_module("civictext.text.segmentation")
     an = tk.Analyzer()
     texts = articles["text"].fillna("").astype(str).tolist()
-    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, tk._givens(articles, texts))]
-    heads = [an(h) for h in tm._headlines(articles)]
+    givens = tk._givens(articles, texts)
+    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]
+    # a pre-segmented document's headline and lead: the same spans of its given words
+    heads = [an.given(h, "\n".join(g[a:b] for a, b in sp)) if g and h else an(h)
+             for h, g, sp in zip(tm._headlines(articles), givens, tm._head_spans(articles))]
     return ([" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
              for t, h in zip(body, heads)], [len(t) for t in body])
 
@@ -323,11 +326,24 @@ def _entries(root):
         return con.execute("SELECT key FROM tokens_v1").fetchall()
 
 
-def test_default_presence_on_presegmented_input_writes_no_token_cache():
+def test_default_presence_on_presegmented_input_writes_no_token_cache(monkeypatch):
+    import underthesea
+
     from civictext.config import cache_dir
 
+    from conftest import count_segmenter_calls
+
     arts = _presegmented(_PRESEG)
-    scores = ct.score_themes(arts)          # the default reading uses the shipped model
+    calls = count_segmenter_calls(monkeypatch)
+
+    def no_crf(*a, **k):
+        raise AssertionError("underthesea.word_tokenize called on pre-segmented input")
+
+    with monkeypatch.context() as m:
+        m.setattr(underthesea, "word_tokenize", no_crf)
+        scores = ct.score_themes(arts)      # the default reading uses the shipped model
+        ct.theme_evidence(arts)
+    assert calls[0] == 0                    # headlines too: no CRF anywhere
     assert scores["p_model"].notna().all()
     assert _entries(cache_dir()) == []
     ct.score_themes(arts.assign(segmented=False))   # the same text, not pre-segmented
