@@ -327,19 +327,27 @@ def _entries(root):
 
 
 def test_default_presence_on_presegmented_input_writes_no_token_cache(monkeypatch):
+    import importlib
+
     import underthesea
 
     from civictext.config import cache_dir
 
     from conftest import count_segmenter_calls
 
+    tk = importlib.import_module("civictext.text.segmentation")
     arts = _presegmented(_PRESEG)
     calls = count_segmenter_calls(monkeypatch)
 
     def no_crf(*a, **k):
-        raise AssertionError("underthesea.word_tokenize called on pre-segmented input")
+        raise AssertionError("underthesea's CRF loaded or called on pre-segmented input")
 
     with monkeypatch.context() as m:
+        # as in a fresh process: the CRF model not loaded, no compound index built
+        m.setattr(tk, "_SEGMENTER", None)
+        m.setattr(tk._Segmenter, "__init__", no_crf)
+        tk._compound_index.cache_clear()
+        tk._term_filter.cache_clear()
         m.setattr(underthesea, "word_tokenize", no_crf)
         scores = ct.score_themes(arts)      # the default reading uses the shipped model
         ct.theme_evidence(arts)

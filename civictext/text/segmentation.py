@@ -153,14 +153,13 @@ class _Segmenter:
         import underthesea
 
         wt = importlib.import_module("underthesea.pipeline.word_tokenize")
-        rt = importlib.import_module("underthesea.pipeline.word_tokenize.regex_tokenize")
         tn = importlib.import_module("underthesea.pipeline.text_normalize")
         if wt.word_tokenize_model is None:
             underthesea.word_tokenize("khởi động")  # loads the CRF model once
         self.model = wt.word_tokenize_model
         # Our own compiled copy: underthesea's module-level pattern is replaced
         # by any call that passes fixed_words (see the module docstring).
-        self.pattern = re.compile(rt.regex_patterns_combine, re.VERBOSE | re.UNICODE)
+        self.pattern = _pretoken_pattern()
         # token_normalize(t) is token_map.get(t, t) for t of at most 6 characters,
         # once t is NFC with "ð" mapped, which the text is here (tested).
         self.token_map = tn.token_normalize.__globals__["token_map"]
@@ -181,6 +180,14 @@ class _Segmenter:
         starts = [tag != "I-W" for tag in tags]
         starts[0] = True
         return [m.span() for m in matches], starts
+
+
+@lru_cache(maxsize=1)
+def _pretoken_pattern() -> re.Pattern[str]:
+    """underthesea's pre-token (syllable) regular expression, compiled once, without
+    loading its CRF model (the lexicon compounds need only this)."""
+    rt = importlib.import_module("underthesea.pipeline.word_tokenize.regex_tokenize")
+    return re.compile(rt.regex_patterns_combine, re.VERBOSE | re.UNICODE)
 
 
 _SEGMENTER: _Segmenter | None = None
@@ -321,7 +328,7 @@ class _CompoundIndex:
 
 @lru_cache(maxsize=8)
 def _compound_index(terms: tuple[str, ...]) -> _CompoundIndex:
-    return _CompoundIndex(terms, _segmenter().pattern)
+    return _CompoundIndex(terms, _pretoken_pattern())
 
 
 # ------------------------------------------------------------- token forms
