@@ -356,3 +356,16 @@ def test_default_presence_on_presegmented_input_writes_no_token_cache(monkeypatc
     assert _entries(cache_dir()) == []
     ct.score_themes(arts.assign(segmented=False))   # the same text, not pre-segmented
     assert len(_entries(cache_dir())) > 0
+
+
+def test_headline_and_lead_are_the_title_or_first_sentence_and_the_next():
+    import importlib
+
+    tm = importlib.import_module("civictext.themes.model")
+    arts = pd.DataFrame({
+        "doc_id": ["a", "b", "c", "d"],
+        "title": ["Tin mới", "", "Không ở đầu", "Chỉ tiêu đề"],
+        "text": ["Tin mới\nCâu một. Câu hai. Câu ba.", "Câu một! Câu hai? Câu ba.",
+                 "Câu một. Câu hai. Câu ba.", "Chỉ tiêu đề"]})
+    assert tm._headlines(arts) == ["Tin mới\nCâu một.", "Câu một!\nCâu hai?",
+                                   "Câu một.\nCâu hai.", "Chỉ tiêu đề"]

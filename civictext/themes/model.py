@@ -59,6 +59,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -147,19 +148,20 @@ def _head_spans(articles: pd.DataFrame) -> list[list[tuple[int, int]]]:
     """Per document, the character spans of its headline and lead in ``text``: the
     title (when the text starts with it) or the first sentence, and the sentence
     after it."""
-    from civictext.themes.scoring import split_sentences
+    from civictext.themes.scoring import _codes, _iter_sentences
 
     out = []
     titles = (articles["title"].fillna("").astype(str).tolist() if "title" in articles.columns
               else [""] * len(articles))
     for title, text in zip(titles, articles["text"].fillna("").astype(str).tolist()):
-        sents = split_sentences(text)
+        # the sentences of split_sentences(text), only as many as needed
+        sents = _iter_sentences(text, _codes(text))
         title = title.strip()
         if title and text.startswith(title):
-            rest = [se for se in sents if se[0] >= len(title)]
-            out.append([(0, len(title))] + rest[:1])
+            rest = next(((a, b) for a, b in sents if a >= len(title)), None)
+            out.append([(0, len(title))] + ([rest] if rest else []))
         else:
-            out.append(list(sents[:2]))
+            out.append(list(islice(sents, 2)))
     return out
 
 
