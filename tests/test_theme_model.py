@@ -332,7 +332,6 @@ def test_default_presence_on_presegmented_input_writes_no_token_cache(monkeypatc
     import underthesea
 
     from civictext.config import cache_dir
-
     from conftest import count_segmenter_calls
 
     tk = importlib.import_module("civictext.text.segmentation")
