@@ -52,8 +52,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
+from draw_phase3 import STRATA as P3_STRATA  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase3 import _ratio, _stratum  # type: ignore[import-not-found]  # noqa: E402
-from draw_sample import _BROAD_RE, ADMIN_WORDS, CONDUCT_WORDS, OFFICIAL_WORDS, SAT_WORDS, _any, write_packets  # type: ignore[import-not-found]  # noqa: E402,E501
+from draw_sample import (  # type: ignore[import-not-found]  # noqa: E402,E501
+    _BROAD_RE,
+    ADMIN_WORDS,
+    CONDUCT_WORDS,
+    OFFICIAL_WORDS,
+    SAT_WORDS,
+    _any,
+    write_packets,
+)
 from phase3_pi import old_strata  # type: ignore[import-not-found]  # noqa: E402
 
 from civictext.ingest.reader import read_corpus  # noqa: E402
@@ -70,6 +79,12 @@ ALLOC = {  # corpus: (positive, near, broad)
     "vn4news2020": (55, 40, 20),
 }
 STRATA = ("p4-positive", "p4-near", "p4-broad")
+_RENAME = dict(zip(P3_STRATA, STRATA))
+
+
+def _stratum4(arts: pd.DataFrame, model) -> pd.Series:
+    """Phase 3's strata rule under the shipped model, with phase 4's names."""
+    return _stratum(arts, _ratio(model, arts)).map(lambda s: _RENAME.get(s, s))
 
 #: Run inside the phase-3 checkout: each given document's phase-3 stratum (draw_phase3 then).
 _OLD03 = r"""
@@ -188,9 +203,10 @@ def main() -> None:
             cache = packets / "frames" / f"{name}.strata.csv"
             if cache.exists():  # a rerun: the same seed and model give the same strata
                 st = pd.read_csv(cache, dtype=str, keep_default_na=False).set_index("doc_id")["s"]
+                st = st.map(lambda s: _RENAME.get(s, s))
                 assert list(st.index) == list(arts["doc_id"].astype(str)), cache
             else:
-                st = _stratum(arts, _ratio(model, arts))
+                st = _stratum4(arts, model)
                 cache.parent.mkdir(exist_ok=True)
                 st.rename("s").rename_axis("doc_id").reset_index().to_csv(cache, index=False)
             sizes = st.value_counts()
@@ -205,7 +221,7 @@ def main() -> None:
                 q4[s] = (m / corpus_size) * (n / len(pool)) if len(pool) else 0.0
             outside = coded_ids - set(st.index)
             old = read_corpus(_ids_subset(lines, outside, tmp / f"{name}.old.jsonl.gz"))
-            old_st = _stratum(old, _ratio(model, old)) if len(old) else pd.Series(dtype=str)
+            old_st = _stratum4(old, model) if len(old) else pd.Series(dtype=str)
             all_st = pd.concat([st, old_st])
             all_st = all_st[~all_st.index.duplicated()]
             new = {d for d in picked if d not in coded_ids}
