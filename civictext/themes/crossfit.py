@@ -175,20 +175,28 @@ def _coded_folds(long: pd.DataFrame, themes: Sequence[str], folds: int,
 def check_cross_fit(coded: Any, *, folds: int = DEFAULT_FOLDS, themes: Sequence[str] | None = None,
                     lexicon: Lexicon | None = None,
                     random_state: int | None = DEFAULT_RANDOM_STATE,
-                    where: str = "cross_fit_scores") -> tuple[pd.DataFrame, list[str], pd.Series]:
+                    where: str = "cross_fit_scores", name: str = "folds"
+                    ) -> tuple[pd.DataFrame, list[str], pd.Series]:
     """Check that ``coded`` can be cross-fitted with ``folds`` folds, before any corpus work.
 
     Returns the long coded table, the themes to fit and each coded document's
     fold. Raises :class:`~civictext.errors.ModelError` naming the parameter and
     the fix: ``folds`` not a whole number >= 2; a theme with fewer coded
-    positives (or negatives) than folds; a fold whose complement has fewer than
-    :data:`civictext.themes.model.MIN_POSITIVES` positives or negatives of a
-    theme (the model for that fold could not be fitted).
+    positives (or negatives) than folds (use fewer); a fold whose complement
+    has fewer than :data:`civictext.themes.model.MIN_POSITIVES` positives or
+    negatives of a theme, so the model for that fold could not be fitted (use
+    more folds, or code more). ``name``: how the
+    messages call the folds (``"--cross-fit"`` on the command line).
     """
     from civictext.themes.model import MIN_POSITIVES, _lexicon, coded_long
 
+    def said(k: Any) -> str:
+        return f"{name}={k}" if name.isidentifier() else f"{name} {k}"
+
+    drop = ("leave the theme out (themes=[...])" if name.isidentifier() else
+            "drop the theme's rows from the coded file")
     if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise ModelError(f"{where}: folds must be a whole number >= 2 (each document is scored "
+        raise ModelError(f"{where}: {name} must be a whole number >= 2 (each document is scored "
                          f"by a model fitted on the other folds), got {folds!r}; "
                          f"{DEFAULT_FOLDS} is the usual choice")
     folds = int(folds)
@@ -208,10 +216,10 @@ def check_cross_fit(coded: Any, *, folds: int = DEFAULT_FOLDS, themes: Sequence[
         sub = long[long["theme"] == t]
         pos, neg = int(sub["relevant"].sum()), int((1 - sub["relevant"]).sum())
         if min(pos, neg) < folds:
-            raise ModelError(f"{where}: folds={folds} but theme {t!r} has {pos} positive and "
+            raise ModelError(f"{where}: {said(folds)} but theme {t!r} has {pos} positive and "
                              f"{neg} negative coded documents; every fold needs some of each. "
-                             f"Use fewer folds (folds <= {max(min(pos, neg), 1)}), code more "
-                             f"documents, or leave the theme out (themes=[...])")
+                             f"Use fewer folds ({said(max(min(pos, neg), 2))} or fewer), code "
+                             f"more documents, or {drop}")
     rng = np.random.default_rng(DEFAULT_RANDOM_STATE if random_state is None else random_state)
     fold_of = _coded_folds(long, themes, folds, rng)
     doc_fold = long["doc_id"].map(fold_of)
@@ -222,13 +230,20 @@ def check_cross_fit(coded: Any, *, folds: int = DEFAULT_FOLDS, themes: Sequence[
             train = sub[f != k]
             pos, neg = int(train["relevant"].sum()), int((1 - train["relevant"]).sum())
             if pos < MIN_POSITIVES or neg < MIN_POSITIVES:
-                need = int(np.ceil(MIN_POSITIVES * folds / (folds - 1)))
+                # the complement of a fold holds about (K - 1)/K of the codes: more folds,
+                # more codes per fit (until K exceeds the positives); the fewest that fit all
+                least = min(min(int(g["relevant"].sum()), int((1 - g["relevant"]).sum()))
+                            for _, g in long[long["theme"].isin(themes)].groupby("theme"))
+                more = next((j for j in range(folds + 1, least + 1)
+                             if least - -(-least // j) >= MIN_POSITIVES), None)
+                fix = (f"use more folds ({said(more)}: each model is fitted on more of the "
+                       f"codes), code more documents, or {drop}" if more else
+                       f"code more documents of the theme (at least {MIN_POSITIVES + 2} "
+                       f"positive and negative), or {drop}")
                 raise ModelError(
-                    f"{where}: with folds={folds}, the model for fold {k} would be fitted on "
+                    f"{where}: with {said(folds)}, the model for fold {k} would be fitted on "
                     f"{pos} positive and {neg} negative coded documents of theme {t!r}; at "
-                    f"least {MIN_POSITIVES} of each are needed. Use fewer folds (folds=2 keeps "
-                    f"half of the codes per fit), code more documents (about {need} positives "
-                    f"and negatives for folds={folds}), or leave the theme out (themes=[...])")
+                    f"least {MIN_POSITIVES} of each are needed: {fix}")
     return long, themes, fold_of
 
 
@@ -242,6 +257,7 @@ def cross_fit_scores(
     C: float | None = None,
     random_state: int | None = DEFAULT_RANDOM_STATE,
     n_jobs: int = 1,
+    n_tokens: Any = None,
 ) -> pd.DataFrame:
     """Theme scores in which no document is scored by a model fitted on its own code.
 
@@ -283,6 +299,9 @@ def cross_fit_scores(
         theme of the lexicon).
     random_state : int, keyword-only
         Seed of the folds and of every fit (default 0).
+    n_tokens : keyword-only, optional
+        As in :func:`civictext.score_themes` (token counts for ``per_1k``;
+        default: counted).
 
     Returns
     -------
@@ -333,7 +352,7 @@ def cross_fit_scores(
     rest = np.flatnonzero(fold.isna().to_numpy())
     fold.iloc[rest[rng.permutation(len(rest))]] = np.arange(len(rest)) % folds
     fold = fold.astype("int64")
-    base = score_themes(articles, presence="focus", lexicon=lexicon)
+    base = score_themes(articles, presence="focus", lexicon=lexicon, n_tokens=n_tokens)
     preds, per_fold = [], []
     for k in range(folds):
         train_ids = set(fold_of.index[fold_of != k])
