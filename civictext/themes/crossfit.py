@@ -244,7 +244,7 @@ def check_cross_fit(coded: Any, *, folds: int = DEFAULT_FOLDS, themes: Sequence[
                     f"{where}: with {said(folds)}, the model for fold {k} would be fitted on "
                     f"{pos} positive and {neg} negative coded documents of theme {t!r}; at "
                     f"least {MIN_POSITIVES} of each are needed: {fix}")
-    return long, themes, fold_of
+    return long, list(themes), fold_of
 
 
 def cross_fit_scores(

@@ -489,6 +489,17 @@ def theme_trends(
         ``drop_near_duplicates`` leaves it): those are left out of the correction with a warning, which
         keeps it valid (the rest are still a probability sample of the kept
         documents). ``attrs["correction"]`` records the counts.
+        The correction needs a machine measure that does not depend on the
+        coded documents' own codes: when the measure of a theme comes from a
+        theme model fitted on any of the coded documents (the model's
+        training record, which ``score_themes`` keeps in
+        ``scores.attrs["theme_model"]``), that theme's corrected columns are
+        NaN, ``corrected_note`` says why and a warning names the fix:
+        cross-fitted scores (:func:`civictext.cross_fit_scores`) or a coded
+        sample the model never saw. ``attrs["correction"]["machine_measure"]``
+        records the check (``source``: "theme model", "cross-fitted theme
+        model", "no theme model" or "unknown" for a table without the record,
+        e.g. read back from a CSV file, which is not checked).
     pooled : bool
         With ``coded``: one error rate for all cells instead of one per cell
         (only when asked; the ``correction`` column states its assumption).
