@@ -448,6 +448,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 
         scores = cross_fit_scores(articles, args.coded, folds=args.cross_fit,
                                   random_state=args.seed)
+        coded_kw["measure"] = "p_model"  # as run and figures do (pipeline._trend_tables)
     else:
         scores = score_themes(articles, presence=_presence(args), model=args.model)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
@@ -624,8 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="with --coded: fit the theme model K times on the coded sample "
                                 "(each time without one of K folds) and score every document "
                                 "with the model that did not see it, so the corrected shares "
-                                "are valid when the model is fitted on the same codes (K fits; "
-                                "5 is usual; replaces --model)")
+                                "are valid when the model is fitted on the same codes; the "
+                                "correction starts from the cross-fitted probability p_model "
+                                "(K fits; 5 is usual; replaces --model)")
     corrected.add_argument("--pooled-correction", action="store_true",
                            help="with --coded: one error rate for all periods and groups "
                                 "(assumes it is the same everywhere; default: per cell)")

@@ -338,6 +338,8 @@ def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFra
               random_state=config.random_state)
     ckw = (dict(coded=t.coded, pooled=t.pooled, near_duplicates=clusters)
            if t.coded is not None else {})
+    if t.cross_fit is not None:  # the cross-fitted probability (benchmarks/RESULTS.md)
+        ckw["measure"] = "p_model"
     with _progress.stage("trends (bootstrap)"), \
             _progress.bar(1 + bool(t.by) + (model is not None), desc="trends (bootstrap)",
                           unit="table") as bar:

@@ -32,6 +32,14 @@ def labelled():
     return lab, coded
 
 
+@pytest.fixture(scope="module")
+def half_model(labelled):
+    """The real model, fitted on the first 40 of the 60 labelled paragraphs (reform)."""
+    lab, coded = labelled
+    return ct.fit_theme_model(lab, coded[coded["doc_id"].isin(lab["doc_id"][:40])],
+                              themes=["reform"], random_state=0)
+
+
 # ------------------------------------------------------------------ training record
 def test_the_training_record_identifies_documents_without_holding_their_ids():
     rec = training_record(["doc-1", "doc-2", "doc-3"])
@@ -45,10 +53,9 @@ def test_the_training_record_identifies_documents_without_holding_their_ids():
 
 
 def test_a_fitted_model_records_its_training_documents_and_keeps_them_when_saved(
-        labelled, tmp_path):
-    lab, coded = labelled
-    half = coded[coded["doc_id"].isin(lab["doc_id"][:40])]
-    model = ct.fit_theme_model(lab, half, themes=["reform"], random_state=0)
+        labelled, half_model, tmp_path):
+    lab, _ = labelled
+    model = half_model
     rec = model.info["training_ids"]
     assert rec["n"] == 40
     assert training_overlap(rec, lab["doc_id"]) == lab["doc_id"][:40].tolist()
@@ -61,11 +68,10 @@ def test_a_fitted_model_records_its_training_documents_and_keeps_them_when_saved
 
 
 # ------------------------------------------------------------------ the guard
-def test_theme_trends_refuses_codes_the_model_was_fitted_on_and_names_the_fix(labelled):
+def test_theme_trends_refuses_codes_the_model_was_fitted_on_and_names_the_fix(labelled,
+                                                                             half_model):
     lab, coded = labelled
-    model = ct.fit_theme_model(lab, coded[coded["doc_id"].isin(lab["doc_id"][:40])],
-                               themes=["reform"], random_state=0)
-    scores = ct.score_themes(lab, model=model, presence="model")
+    scores = ct.score_themes(lab, model=half_model, presence="model")
     seen = coded[coded["doc_id"].isin(lab["doc_id"][30:60])]  # 10 of 30 fitted on
     with pytest.warns(CivictextWarning, match=r"reform.*fitted on 10 of the 30.*cross_fit"):
         t = ct.theme_trends(scores, lab, freq="Y", coded=seen, n_boot=0, min_coded=5)
@@ -153,10 +159,10 @@ def test_every_document_is_scored_by_a_model_that_did_not_see_it(labelled, monke
 
 
 # ------------------------------------------------------------------ does it work
-def _corrected_cells(scores, world, coded):
+def _corrected_cells(scores, world, coded, measure="present"):
     arts, truth = world["articles"], world["truth"]
     t = ct.theme_trends(scores[scores["theme"] == "reform"], arts, freq="M", by="source",
-                        coded=coded, n_boot=0)
+                        coded=coded, n_boot=0, measure=measure)
     # the truth: each outlet-month's share of relevant articles
     cell = arts.assign(period=arts["published"].str[:7])[["doc_id", "period", "source"]]
     real = (cell.merge(truth, on="doc_id").groupby(["period", "source"], as_index=False)
@@ -212,7 +218,8 @@ def test_cross_fitting_repairs_the_correction_a_model_fitted_on_the_coded_sample
         assert not _valid(_corrected_cells(blind, world, coded))
     crossfit = ct.cross_fit_scores(arts, coded, folds=3, themes=["reform"], random_state=0,
                                    n_tokens=ntok)
-    assert _valid(_corrected_cells(crossfit, world, coded))
+    # from the cross-fitted probability, as run/trends/figures --cross-fit correct
+    assert _valid(_corrected_cells(crossfit, world, coded, measure="p_model"))
 
 
 # ------------------------------------------------------------------ command line
@@ -228,8 +235,8 @@ def labelled_files(tmp_path_factory, labelled):
     return d
 
 
-def test_cli_in_sample_model_is_refused_and_cross_fit_corrects(labelled_files, tmp_path,
-                                                               capsys):
+def test_cli_refuses_an_in_sample_model_and_cross_fit_corrects_end_to_end(labelled_files,
+                                                                           tmp_path, capsys):
     from civictext.cli import main
 
     d = labelled_files
@@ -241,34 +248,28 @@ def test_cli_in_sample_model_is_refused_and_cross_fit_corrects(labelled_files, t
         assert main([*base, "--out", str(tmp_path / "in.csv"), "--model",
                      str(tmp_path / "m")]) == 0
     t_in = pd.read_csv(tmp_path / "in.csv", keep_default_na=False)
-    assert (t_in["share_corrected"] == "").all()
+    assert (t_in["share_corrected"] == "").all()  # no number from codes the model has seen
     assert t_in["corrected_note"].str.contains("--cross-fit").all()
-    assert main([*base, "--out", str(tmp_path / "cf.csv"), "--cross-fit", "5"]) == 0
-    t_cf = pd.read_csv(tmp_path / "cf.csv")
-    assert t_cf["share_corrected"].notna().all()
     capsys.readouterr()
     for extra, msg in ((["--cross-fit", "2"], "more folds"),
-                       (["--cross-fit", "5", "--model", str(tmp_path / "m")], "drop --model"),
-                       (["--cross-fit", "5", "--presence", "focus"], "--presence model or auto")):
+                       (["--cross-fit", "4", "--model", str(tmp_path / "m")], "drop --model"),
+                       (["--cross-fit", "4", "--presence", "focus"], "--presence model or auto")):
         assert main([*base, "--out", str(tmp_path / "x.csv"), *extra]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and msg in err[0], err
-    assert main(["trends", corpus, "--out", str(tmp_path / "x.csv"), "--cross-fit", "5",
+    assert main(["trends", corpus, "--out", str(tmp_path / "x.csv"), "--cross-fit", "4",
                  "--quiet"]) == 2
     assert "needs --coded" in capsys.readouterr().err
-
-
-def test_cli_figures_with_cross_fit_record_it_in_the_manifest(labelled_files, tmp_path):
-    from civictext.cli import main
-
-    d = labelled_files
+    # the cross-fitted correction end to end, recorded in the manifest
     out = tmp_path / "fig"
-    assert main(["figures", "--corpus", str(d / "corpus.jsonl"), "--out", str(out), "--freq",
-                 "M", "--coded", str(d / "coded.csv"), "--cross-fit", "5", "--quiet"]) == 0
+    assert main(["figures", "--corpus", corpus, "--out", str(out), "--freq", "M", "--coded",
+                 coded, "--cross-fit", "4", "--quiet"]) == 0
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     rec = manifest["coded_sample"]
-    assert rec["cross_fit"] == 5
+    assert rec["cross_fit"] == 4
     assert rec["machine_measure"]["source"] == "cross-fitted theme model"
-    assert manifest["parameters"]["theme_model"]["cross_fit"]["folds"] == 5
+    assert manifest["parameters"]["theme_model"]["cross_fit"]["folds"] == 4
     fig = [r for r in manifest["figures"] if r["name"].startswith("corrected_theme_share")]
-    assert fig and "cross-fitted (5 folds" in fig[0]["caption"]
+    assert fig and "cross-fitted (4 folds" in fig[0]["caption"]
+    table = pd.read_csv(out / fig[0]["csv"])
+    assert table["share_corrected"].notna().all()

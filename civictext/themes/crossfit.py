@@ -269,10 +269,16 @@ def cross_fit_scores(
     ``present_model`` from the model that did not see its fold. Use the result
     where a theme model's scores meet the coded sample it was fitted on:
     ``theme_trends(cross_fit_scores(articles, coded), articles, coded=coded)``
-    gives design-based corrected shares whose intervals are valid (the
-    corrected share needs a machine measure that does not depend on the coded
-    documents' own codes; a model scoring the documents it was fitted on does,
-    and its intervals under-cover: ``benchmarks/RESULTS.md``).
+    gives design-based corrected shares without the in-sample bias (the
+    corrected share needs a machine measure that does not depend on the
+    coded documents' own codes; a model scoring the documents it was fitted
+    on does, and its intervals under-cover: ``benchmarks/RESULTS.md``).
+    Correct from the cross-fitted probability,
+    ``theme_trends(..., coded=coded, measure="p_model")``, as ``civictext
+    run --cross-fit`` does: in the simulations its 90% intervals covered the
+    truth in COVER_P of cells, those from the 0/1 verdict ``present`` in
+    COVER_PRESENT (the K fitted models differ, most in their thresholds, and
+    the interval treats the scores as fixed).
 
     This is the cross-fitting of design-based supervised learning (Egami et
     al. 2023) and cross-prediction-powered inference (Zrnic & Candes 2024);

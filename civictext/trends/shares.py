@@ -512,6 +512,11 @@ def theme_trends(
         The machine measure the correction starts from: a column of
         ``scores`` with values in [0, 1] (default ``present``); a name with
         ``{theme}`` (e.g. ``"p_{theme}"``) takes a column per theme.
+        ``"p_model"``: the theme model's probability, and ``present`` for a
+        theme the model does not score (``p_model`` missing for all its
+        rows); the measure to use with cross-fitted scores (their intervals
+        covered the truth in simulations where those from ``present`` did
+        not: ``benchmarks/RESULTS.md``, "Cross-fitted scores").
     min_coded : int, optional
         Cells with fewer coded documents are not estimable (default
         ``correction.DEFAULT_MIN_CODED``, 10).
@@ -578,6 +583,8 @@ def _machine_measure(scores: pd.DataFrame, articles: pd.DataFrame, names: list[s
     for t in names:
         part = sc[sc["theme"].astype(str) == t]
         vals = part[cols[t]]
+        if measure == "p_model" and len(vals) and vals.isna().all() and "present" in part:
+            vals = part["present"]  # a theme the model does not score: its `present` reading
         try:
             vals = vals.astype(float) if vals.dtype != bool else vals.astype(float)
         except (ValueError, TypeError):
