@@ -106,7 +106,7 @@ def training_overlap(record: dict[str, Any] | None, ids: Iterable[Any]) -> list[
         return None
     ids = [str(d) for d in dict.fromkeys(ids)]
     hashes = record["hashes"]
-    known = (_unpack(hashes) if isinstance(hashes, (bytes, bytearray)) else set(hashes))
+    known = (_unpack(bytes(hashes)) if isinstance(hashes, (bytes, bytearray)) else set(hashes))
     return [d for d, h in zip(ids, _hash_ids(ids, str(record["salt"]))) if h in known]
 
 
