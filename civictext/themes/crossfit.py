@@ -5,10 +5,11 @@ plus the inclusion-weighted mean of the coded residuals ``y - f``. It is
 unbiased only if the machine measure ``f`` of a coded document does not
 depend on that document's own code. A theme model fitted on the coded sample
 and then used to score the same documents breaks this: the model has seen
-their codes, so their residuals are too small (on a planted corpus the
-in-sample model had recall 1.0 on the documents it was fitted on and 0.52 on
-the others), the correction is pulled toward the raw share and the interval
-is too narrow (``benchmarks/RESULTS.md``, "Cross-fitted scores").
+their codes, so their residuals are too small (on planted corpora the
+in-sample model found 93-97% of the relevant documents it was fitted on and
+13-40% of the others), the correction is pulled toward the raw share and the
+interval is too narrow: 40-86% coverage for 90% intervals
+(``benchmarks/RESULTS.md``, "Cross-fitted scores").
 
 **Cross-fitting** (Egami, Hinck, Stewart & Wei 2023, design-based supervised
 learning; Zrnic & Candes 2024, cross-prediction-powered inference;
@@ -276,8 +277,8 @@ def cross_fit_scores(
     Correct from the cross-fitted probability,
     ``theme_trends(..., coded=coded, measure="p_model")``, as ``civictext
     run --cross-fit`` does: in the simulations its 90% intervals covered the
-    truth in COVER_P of cells, those from the 0/1 verdict ``present`` in
-    COVER_PRESENT (the K fitted models differ, most in their thresholds, and
+    truth in 90-93% of cells, those from the 0/1 verdict ``present`` in
+    75-93% (the K fitted models differ, most in their thresholds, and
     the interval treats the scores as fixed).
 
     This is the cross-fitting of design-based supervised learning (Egami et
