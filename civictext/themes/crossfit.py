@@ -83,7 +83,7 @@ def training_record(ids: Iterable[Any]) -> dict[str, Any]:
     matched hash for hash unless they were fitted on the same documents.
 
     >>> r = training_record(["a", "b"])
-    >>> r["n"], len(r["hashes"][0]), "a" in str(r)
+    >>> r["n"], len(r["hashes"][0]), "a" in r["hashes"]
     (2, 16, False)
     """
     uniq = sorted({str(d) for d in ids})
@@ -336,7 +336,7 @@ def cross_fit_scores(
     >>> import civictext as ct
     >>> lab = ct.load_labelled_set()            # 60 coded paragraphs, every one coded
     >>> s = ct.cross_fit_scores(lab, lab, folds=2, themes=["reform"], random_state=0)
-    >>> sorted(s["fold"].unique()), s.attrs["cross_fit"]["folds"]
+    >>> sorted(s["fold"].unique().tolist()), s.attrs["cross_fit"]["folds"]
     ([0, 1], 2)
     """
     from civictext.themes.model import _check_ids, fit_theme_model
