@@ -11,7 +11,8 @@ scores lowest and that lack a broad administrative word).
 
 ``--predict`` records that model's verdicts for the new phase-4 documents in
 ``benchmarks/labels/coded/phase4_premodel.csv`` (ids, theme, ``p_model``,
-``present``: no text), which must be done before the model is refitted; without
+``present``: no text), which must be done before the model is refitted (it was, at commit aaf147e: the
+script refuses to overwrite it); without
 it the script reads that file and ``coded.csv`` and prints the estimate per
 corpus and theme with a Wilson 95 % interval.
 
@@ -43,7 +44,11 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return c - h, c + h
 
 
-def predict() -> None:
+def predict(force: bool = False) -> None:
+    if OUT.exists() and not force:
+        raise SystemExit(f"{OUT} exists: it holds the verdicts of the model as it was when phase 4 "
+                         "was drawn (and its features then); recomputing them with a later model "
+                         "or feature code would not be the prospective check. --force to overwrite.")
     from train_theme_model import coded_articles  # type: ignore[import-not-found]
 
     from civictext.themes.model import load_theme_model
@@ -80,9 +85,10 @@ def estimate() -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--predict", action="store_true")
+    ap.add_argument("--force", action="store_true", help="with --predict: overwrite the record")
     args = ap.parse_args()
     if args.predict:
-        return predict()
+        return predict(args.force)
     print(estimate().round(3).to_string(index=False))
 
 
