@@ -251,7 +251,7 @@ fixed[["period", "source", "share", "share_corrected", "corrected_lo", "correcte
 # %% [markdown]
 # Over 80-160 such cells per scenario (`benchmarks/corrected_shares_crossfit.py`), the
 # in-sample 90% intervals covered the truth in 40-86% of cells; the cross-fitted ones,
-# corrected from `p_model`, in 90-93% (from the 0/1 verdict only 75-93%: the K models
+# corrected from `p_model`, in 90-93% (from the 0/1 verdict only 69-93%: the K models
 # differ, and the interval treats the scores as fixed). `benchmarks/RESULTS.md`,
 # "Cross-fitted scores".
 #

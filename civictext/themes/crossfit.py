@@ -278,7 +278,7 @@ def cross_fit_scores(
     ``theme_trends(..., coded=coded, measure="p_model")``, as ``civictext
     run --cross-fit`` does: in the simulations its 90% intervals covered the
     truth in 90-93% of cells, those from the 0/1 verdict ``present`` in
-    75-93% (the K fitted models differ, most in their thresholds, and
+    69-93% (the K fitted models differ, most in their thresholds, and
     the interval treats the scores as fixed).
 
     This is the cross-fitting of design-based supervised learning (Egami et
