@@ -71,6 +71,7 @@ _API = {
     "ThemeModel": "themes.model",
     "next_to_code": "themes.model",
     "cross_validate_measures": "themes.model",
+    "cross_fit_scores": "themes.crossfit",
     # validation
     "validate": "themes.validation",
     "sample_for_coding": "themes.validation",

@@ -199,11 +199,18 @@ def _read(args: argparse.Namespace, path: str | None = None, *, allow_empty: boo
 
 def _coded_options(args: argparse.Namespace) -> dict:
     """``coded=``/``pooled=`` from --coded and --pooled-correction (only when given)."""
+    cross_fit = getattr(args, "cross_fit", None)
     if getattr(args, "coded", None) is None:
         if getattr(args, "pooled_correction", False):
             raise CivictextError("--pooled-correction needs --coded CODING.csv (the coded sample)")
+        if cross_fit is not None:
+            raise CivictextError("--cross-fit needs --coded CODING.csv (the coded sample the "
+                                 "theme model is fitted on)")
         return {}
-    return {"coded": args.coded, "pooled": bool(getattr(args, "pooled_correction", False))}
+    out = {"coded": args.coded, "pooled": bool(getattr(args, "pooled_correction", False))}
+    if cross_fit is not None:
+        out["cross_fit"] = cross_fit
+    return out
 
 
 _CODED_FIX = ("give the coded sample: a CSV with doc_id, theme, relevant and pi, or a filled "
@@ -230,6 +237,21 @@ def _check_file_arguments(args: argparse.Namespace) -> None:
                 msg += f"; check the path ({_CODED_FIX})"
             raise ValidationError(f"--coded {msg}") from None
     model = getattr(args, "model", None)
+    cross_fit = getattr(args, "cross_fit", None)
+    if cross_fit is not None:
+        from civictext.themes.crossfit import check_cross_fit
+
+        if model is not None:
+            raise CivictextError("--cross-fit fits its own theme models on --coded; drop "
+                                 "--model (or drop --cross-fit to score with that model)")
+        if _presence(args) not in ("auto", "model"):
+            raise CivictextError(f"--cross-fit gives the theme model's cross-fitted verdicts; "
+                                 f"it needs --presence model or auto, not "
+                                 f"{_presence(args)!r} (the {_presence(args)} rule needs no "
+                                 f"cross-fitting)")
+        # folds and codes per fold, before reading the corpus
+        check_cross_fit(coded, folds=cross_fit, random_state=args.seed, where=args.command,
+                        name="--cross-fit")
     if model is not None:
         from civictext.themes.model import load_theme_model
 
@@ -420,11 +442,19 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     _check_out(args, "file", args.path)
     _check_file_arguments(args)
     articles = _read(args)
-    scores = score_themes(articles, presence=_presence(args), model=args.model)
+    coded_kw = _coded_options(args)
+    if coded_kw.pop("cross_fit", None) is not None:
+        from civictext.themes.crossfit import cross_fit_scores
+
+        scores = cross_fit_scores(articles, args.coded, folds=args.cross_fit,
+                                  random_state=args.seed)
+        coded_kw["measure"] = "p_model"  # as run and figures do (pipeline._trend_tables)
+    else:
+        scores = score_themes(articles, presence=_presence(args), model=args.model)
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
                           n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed,
-                          **_coded_options(args))
+                          **coded_kw)
     write_csv(args.out, trends)
     _say(args, f"wrote {args.out} ({len(trends)} rows, freq {freq}); excluded for date "
                f"precision: {trends.attrs.get('excluded', {})}. "
@@ -591,6 +621,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 "coding sheet .csv/.xlsx with its .key.csv): adds shares "
                                 "corrected for measurement error (share_corrected, "
                                 "corrected_lo/hi, n_coded)")
+    corrected.add_argument("--cross-fit", metavar="K", type=int, default=None,
+                           help="with --coded: fit the theme model K times on the coded sample "
+                                "(each time without one of K folds) and score every document "
+                                "with the model that did not see it, so the corrected shares "
+                                "are valid when the model is fitted on the same codes; the "
+                                "correction starts from the cross-fitted probability p_model "
+                                "(K fits; 5 is usual; replaces --model)")
     corrected.add_argument("--pooled-correction", action="store_true",
                            help="with --coded: one error rate for all periods and groups "
                                 "(assumes it is the same everywhere; default: per cell)")

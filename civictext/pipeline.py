@@ -68,7 +68,12 @@ class TrendSpec:
     ``by``: column of the per-group trends and the small multiples (None: none);
     ``freq``: "M", "Q" or "Y" (None: ``choose_freq``); ``n_boot``, ``level``,
     ``min_articles``: as in ``theme_trends``; ``coded``/``pooled``: a coded
-    sample for the corrected shares (``theme_trends(coded=...)``).
+    sample for the corrected shares (``theme_trends(coded=...)``);
+    ``cross_fit``: K folds: the theme model is fitted on ``coded`` K times and
+    every document scored by the fit that did not see it
+    (:func:`civictext.cross_fit_scores`), so the corrected shares are valid
+    when the model's codes are the coded sample's (None: score with
+    ``theme_model``).
     """
 
     by: str | None = "source"
@@ -78,6 +83,7 @@ class TrendSpec:
     min_articles: int = DEFAULT_MIN_ARTICLES
     coded: Any = None
     pooled: bool = False
+    cross_fit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,18 @@ class RunConfig:
         if isinstance(n, bool) or not isinstance(n, int) or n == 0 or n < -1:
             raise CivictextError(f"{where}: n_jobs must be a positive int or -1 (every core), "
                                  f"got {n!r}")
+        if self.trends.cross_fit is not None:
+            from civictext.themes.scoring import MODEL_PRESENCE
+
+            if self.trends.coded is None:
+                raise ParameterError(f"{where}: cross_fit needs coded (the coded sample the "
+                                     f"theme model is fitted on)")
+            if self.theme_model is not None:
+                raise ParameterError(f"{where}: cross_fit fits its own theme models on coded; "
+                                     f"drop theme_model (or cross_fit)")
+            if self.presence not in MODEL_PRESENCE:
+                raise ParameterError(f"{where}: cross_fit gives the theme model's verdicts; it "
+                                     f"needs presence 'model' or 'auto', not {self.presence!r}")
         if self.trends.freq is not None and self.trends.freq not in _FREQ_WORD:
             raise TrendError(f"{where}: freq must be one of M, Q, Y or None, got "
                              f"{self.trends.freq!r}")
@@ -187,6 +205,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     config.check()
     read, scores, evidence, clusters = _read_and_score(config)
     articles = read.articles
+    scores = _model_scores(config, articles, scores)
     log.info("read %d documents from %s", len(articles), config.corpus)
     if len(articles) == 0:  # not five empty figures and exit 0
         from civictext.errors import CorpusError
@@ -214,7 +233,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
                      kept_scores=kept_scores, kept_evidence=kept_evidence,
                      near_duplicates=clusters, model=model, topics_skipped=skipped,
                      coverage=cov, theme_model=_theme_model_record(config.theme_model,
-                                                                   config.presence),
+                                                                   config.presence, scores),
                      **trends)
 
 
@@ -240,12 +259,39 @@ def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.Dat
 
     engine = _engine(config)
     plan = plan_corpus(config.corpus, config.read)
-    spec = ScoreSpec(presence=config.presence, theme_model=config.theme_model,
+    # cross-fitting scores with its own models (_model_scores): the partitions need none
+    presence = "focus" if config.trends.cross_fit is not None else config.presence
+    spec = ScoreSpec(presence=presence, theme_model=config.theme_model,
                      dedup=_dedup_spec(config))
     results = engine.map(plan, engine.partitions(plan), spec)
     read, scores, evidence = combine(plan, results)
     clusters = near_duplicates_table(results, read.articles) if config.dedup else None
     return read, scores, evidence, clusters
+
+
+def _model_scores(config: RunConfig, articles: pd.DataFrame, scores: pd.DataFrame
+                  ) -> pd.DataFrame:
+    """The scores with what their measure owes to a theme model (``attrs["theme_model"]``,
+    which ``theme_trends(coded=...)`` checks), or, with ``cross_fit``, the
+    cross-fitted scores (:func:`civictext.cross_fit_scores`) instead."""
+    from civictext.themes.scoring import MODEL_PRESENCE
+
+    t = config.trends
+    if t.cross_fit is not None:
+        from civictext.themes.crossfit import cross_fit_scores
+
+        with _progress.stage("theme model (cross-fitted)"):
+            counted = scores.drop_duplicates("doc_id").set_index("doc_id")["n_tokens"]
+            return cross_fit_scores(articles, t.coded, folds=t.cross_fit,
+                                    random_state=config.random_state, n_tokens=counted,
+                                    n_jobs=1 if config.n_jobs == -1 else config.n_jobs)
+    if config.presence in MODEL_PRESENCE or config.theme_model is not None:
+        from civictext.themes.crossfit import scores_provenance
+        from civictext.themes.model import _resolve_model
+
+        scores.attrs["theme_model"] = scores_provenance(_resolve_model(config.theme_model),
+                                                        config.presence)
+    return scores
 
 
 def _deduplicated(articles: pd.DataFrame, config: RunConfig,
@@ -292,6 +338,8 @@ def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFra
               random_state=config.random_state)
     ckw = (dict(coded=t.coded, pooled=t.pooled, near_duplicates=clusters)
            if t.coded is not None else {})
+    if t.cross_fit is not None:  # the cross-fitted probability (benchmarks/RESULTS.md)
+        ckw["measure"] = "p_model"
     with _progress.stage("trends (bootstrap)"), \
             _progress.bar(1 + bool(t.by) + (model is not None), desc="trends (bootstrap)",
                           unit="table") as bar:
@@ -446,7 +494,10 @@ def _manifest(result: RunResult, records: list[dict[str, Any]]) -> dict[str, Any
                        "min_articles": t.min_articles, "topic_method": cfg.topics.method,
                        "unit": "document (article or teaser)"},
         "random_state": cfg.random_state,
-        **({"coded_sample": _coded_record(t.coded, t.pooled)} if t.coded is not None else {}),
+        **({"coded_sample": {**_coded_record(t.coded, t.pooled),
+                             "cross_fit": t.cross_fit,
+                             "machine_measure": result.trends.attrs.get("correction", {})
+                             .get("machine_measure")}} if t.coded is not None else {}),
         "figures": records,
         "skipped": ({"topic_prevalence": result.topics_skipped}
                     if result.topics_skipped else {}),
@@ -512,9 +563,14 @@ def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
     return {"dataset": {k: rec.get(k) for k in keep}}
 
 
-def _theme_model_record(theme_model: Any, presence: str) -> dict[str, Any] | None:
+def _theme_model_record(theme_model: Any, presence: str,
+                        scores: pd.DataFrame | None = None) -> dict[str, Any] | None:
     """What the manifest says of the theme model used (None when none was)."""
     from civictext.themes.scoring import MODEL_PRESENCE
+
+    cross = None if scores is None else scores.attrs.get("cross_fit")
+    if cross is not None:  # K models fitted on the coded sample, none kept
+        return {"path": None, "model_sha256": None, "cross_fit": cross}
 
     if theme_model is None and presence not in MODEL_PRESENCE:
         return None

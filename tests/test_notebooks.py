@@ -303,6 +303,8 @@ def _check_08(out: Path) -> None:
     sim = pd.read_csv(out / "synthetic_corrected_trends.csv")
     covered = (sim["corrected_lo"] <= sim["true_share"]) & (sim["true_share"] <= sim["corrected_hi"])
     assert covered.mean() >= 0.75 and sim["share"].mean() < sim["true_share"].mean() - 0.05
+    cross = pd.read_csv(out / "cross_fitted_corrected_trends.csv")  # part 4: cross-fitted
+    assert cross["share_corrected"].notna().all() and (cross["n_coded"] >= 10).all()
 
 
 MINI_CHECKS = {"01_corpus_overview": _check_01, "02_tokenization": _check_02,

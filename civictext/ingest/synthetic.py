@@ -27,7 +27,8 @@ from civictext.errors import ParameterError
 from civictext.text.normalize import normalize_text
 
 __all__ = ["SEED_PAGE", "seed_sentences", "generate_corpus", "planted_trend_corpus",
-           "planted_keyword_scores", "PLANTED_THEME_KEYWORDS", "planted_measurement_error"]
+           "planted_keyword_scores", "PLANTED_THEME_KEYWORDS", "planted_measurement_error",
+           "planted_model_corpus", "PLANTED_MODEL_TERM"]
 
 #: The project's sample page (the bundled corpus).
 SEED_PAGE = Path(__file__).resolve().parents[2] / "corpus" / "ldtd-van-hoa-cong-so.txt"
@@ -373,4 +374,111 @@ def planted_measurement_error(
                            "per_1k": np.where(present, 5.0, 0.0)})
     truth = pd.DataFrame({"doc_id": ids, "theme": theme, "relevant": rel})
     return {"articles": articles, "scores": scores, "truth": truth,
+            "cells": pd.DataFrame(cells)}
+
+
+# ------------------------------------------------------------ a corpus a theme model can learn
+# syllables for made-up two-syllable words (none is a syllable of a bundled lexicon term, so
+# the filler never matches a theme term); SYNTHETIC text, written for this simulator
+_FILLER_SYLLABLES = (
+    "an bạc bàn bếp biển bông cam cát cầu chè chim chợ cỏ cối cúc dưa đá đảo đèn đồi đông "
+    "gạo gió gỗ hạt hoa hồng khói lá lạc lúa mạ mái mây mía mưa muối nấm nến ngô nhà non "
+    "ốc phố quạt quế ruộng sáo sen sông suối tàu thóc thuyền tre trúc vải vườn xoài yến"
+).split()
+#: the theme term every "explicit" relevant article has in its headline (a reform term)
+PLANTED_MODEL_TERM = "cải cách hành chính"
+
+
+def planted_model_corpus(
+    *,
+    n_per_cell: int = 100,
+    n_periods: int = 6,
+    true_share: float = 0.3,
+    explicit_share: float = 0.5,
+    n_cues: int = 60,
+    cue_noise: float = 0.15,
+    words: int = 40,
+    random_state: int | None = DEFAULT_RANDOM_STATE,
+) -> dict[str, pd.DataFrame]:
+    """SYNTHETIC articles with texts, for a theme model fitted on a coded sample.
+
+    Two outlets (``SYNTHETIC-A``, ``SYNTHETIC-B``) x ``n_periods`` months from
+    January 2024 x ``n_per_cell`` articles. Each article is truly about the
+    theme "reform" with probability ``true_share``. A relevant article is
+    *explicit* with probability ``explicit_share``: its headline contains
+    :data:`PLANTED_MODEL_TERM` (the lexicon and any model find it); the other
+    relevant articles are *implicit*: they carry two of ``n_cues`` cue words
+    (made-up words a model can learn only from the coded articles it sees;
+    irrelevant articles carry one with probability ``cue_noise``). The rest of
+    each text is made-up two-syllable words (Zipf-distributed, none a lexicon
+    term): a headline of 7 words and ``words`` more in sentences of 10. The
+    segmentation is given (``segmented=True``, ``tokens_given``), as
+    ``read_corpus(..., segmented=True)`` gives it, so no segmenter runs.
+
+    A theme model fitted on a coded sample of these articles learns the cue
+    words of the implicit articles it was shown; scored on those same
+    articles it is (nearly) always right, on the others it misses most
+    implicit ones: the in-sample case that cross-fitting
+    (:func:`civictext.cross_fit_scores`) exists for.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``articles`` (``doc_id, kind, source, published, date_precision, title,
+        text, segmented, tokens_given, synthetic``), ``truth`` (``doc_id, theme,
+        relevant, type``: explicit / implicit / irrelevant), ``cells``
+        (``period, source, theme, true_share``, the planted probability).
+
+    >>> w = planted_model_corpus(n_per_cell=10, n_periods=2, random_state=1)
+    >>> len(w["articles"]), sorted(w["truth"]["type"].unique())
+    (40, ['explicit', 'implicit', 'irrelevant'])
+    """
+    for name, v in (("true_share", true_share), ("explicit_share", explicit_share),
+                    ("cue_noise", cue_noise)):
+        if not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise ParameterError(f"planted_model_corpus: {name} must be in [0, 1], got {v!r}")
+    for name, n in (("n_per_cell", n_per_cell), ("n_periods", n_periods), ("n_cues", n_cues),
+                    ("words", words)):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+            raise ParameterError(f"planted_model_corpus: {name} must be a whole number >= 2, "
+                                 f"got {n!r}")
+    rng = np.random.default_rng(random_state)
+    syl = _FILLER_SYLLABLES
+    vocab = np.array([f"{a}_{b}" for a in syl for b in syl if a != b], dtype=object)
+    vocab = vocab[rng.permutation(len(vocab))]
+    cues, filler = vocab[:n_cues], vocab[n_cues:n_cues + 1500]
+    zipf = 1.0 / np.arange(1, len(filler) + 1) ** 0.8
+    zipf /= zipf.sum()
+    term = PLANTED_MODEL_TERM.split()
+    rows, truth, cells = [], [], []
+    for o, source in enumerate(("SYNTHETIC-A", "SYNTHETIC-B")):
+        for m in range(n_periods):
+            day = pd.Timestamp(2024, 1, 1) + pd.DateOffset(months=m)
+            cells.append({"period": str(day.to_period("M")), "source": source,
+                          "theme": "reform", "true_share": float(true_share)})
+            for j in range(n_per_cell):
+                rel = bool(rng.random() < true_share)
+                kind = ("irrelevant" if not rel else
+                        "explicit" if rng.random() < explicit_share else "implicit")
+                head = list(rng.choice(filler, 7, p=zipf))
+                body = list(rng.choice(filler, words, p=zipf))
+                if kind == "explicit":
+                    head[2:2] = ["_".join(term[:2]), "_".join(term[2:])]
+                if kind == "implicit":
+                    for cue in rng.choice(cues, 2, replace=False):
+                        body[int(rng.integers(0, words))] = cue
+                elif rng.random() < cue_noise:
+                    body[int(rng.integers(0, words))] = rng.choice(cues)
+                sents = [head] + [body[k:k + 10] for k in range(0, words, 10)]
+                given = "\n".join(" ".join(s).capitalize() + "." for s in sents)
+                text = normalize_text(given.replace("_", " "))
+                doc_id = f"synthetic-model-{o}{m:02d}{j:05d}"
+                rows.append({"doc_id": doc_id, "kind": "article", "source": source,
+                             "published": (day + pd.Timedelta(days=int(j % 28))).strftime(
+                                 "%Y-%m-%d"), "date_precision": "day",
+                             "title": text.split("\n")[0], "text": text, "segmented": True,
+                             "tokens_given": normalize_text(given), "synthetic": True})
+                truth.append({"doc_id": doc_id, "theme": "reform", "relevant": int(rel),
+                              "type": kind})
+    return {"articles": pd.DataFrame(rows), "truth": pd.DataFrame(truth),
             "cells": pd.DataFrame(cells)}

@@ -309,7 +309,10 @@ class ThemeModel:
         focus rule.
     info : dict
         Training summary, cross-validated figures, versions (written to
-        ``model.json`` and the model card).
+        ``model.json`` and the model card); ``info["training_ids"]``: the
+        documents it was fitted on, as salted hashes of their ids
+        (:func:`civictext.themes.crossfit.training_record`; no text), so that
+        corrected shares can refuse codes the model has seen.
     """
 
     themes: list[str]
@@ -571,10 +574,14 @@ def fit_theme_model(
     import sklearn
 
     from civictext import __version__
+    from civictext.themes.crossfit import training_record
 
     info = {"trained_on": {"documents": len(coded_ids),
                            "groups": sorted(set(long["group"])) if "group" in long else [],
                            "per_theme": summary},
+            # salted hashes of the coded ids: theme_trends(coded=...) refuses to correct
+            # with codes the model was fitted on (civictext.themes.crossfit)
+            "training_ids": training_record(coded_ids),
             "C": C, "random_state": rs, "civictext": __version__,
             "scikit_learn": sklearn.__version__}
     model = ThemeModel(themes=themes, vectorizer=vec, classifiers=classifiers,
@@ -741,6 +748,10 @@ def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
         use = out["theme"].map(lambda t: bool(model.use_model.get(t, False)))
         out["present"] = np.where(use, out["present_model"], out["focus"])
         out["present"] = out["present"].astype(bool)
+    from civictext.themes.crossfit import scores_provenance
+
+    # which themes' measure the model decides, and the documents it was fitted on
+    out.attrs["theme_model"] = scores_provenance(model, presence)
     return out
 
 

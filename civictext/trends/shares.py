@@ -489,6 +489,17 @@ def theme_trends(
         ``drop_near_duplicates`` leaves it): those are left out of the correction with a warning, which
         keeps it valid (the rest are still a probability sample of the kept
         documents). ``attrs["correction"]`` records the counts.
+        The correction needs a machine measure that does not depend on the
+        coded documents' own codes: when the measure of a theme comes from a
+        theme model fitted on any of the coded documents (the model's
+        training record, which ``score_themes`` keeps in
+        ``scores.attrs["theme_model"]``), that theme's corrected columns are
+        NaN, ``corrected_note`` says why and a warning names the fix:
+        cross-fitted scores (:func:`civictext.cross_fit_scores`) or a coded
+        sample the model never saw. ``attrs["correction"]["machine_measure"]``
+        records the check (``source``: "theme model", "cross-fitted theme
+        model", "no theme model" or "unknown" for a table without the record,
+        e.g. read back from a CSV file, which is not checked).
     pooled : bool
         With ``coded``: one error rate for all cells instead of one per cell
         (only when asked; the ``correction`` column states its assumption).
@@ -501,6 +512,11 @@ def theme_trends(
         The machine measure the correction starts from: a column of
         ``scores`` with values in [0, 1] (default ``present``); a name with
         ``{theme}`` (e.g. ``"p_{theme}"``) takes a column per theme.
+        ``"p_model"``: the theme model's probability, and ``present`` for a
+        theme the model does not score (``p_model`` missing for all its
+        rows); the measure to use with cross-fitted scores (their intervals
+        covered the truth in simulations where those from ``present`` did
+        not: ``benchmarks/RESULTS.md``, "Cross-fitted scores").
     min_coded : int, optional
         Cells with fewer coded documents are not estimable (default
         ``correction.DEFAULT_MIN_CODED``, 10).
@@ -567,6 +583,8 @@ def _machine_measure(scores: pd.DataFrame, articles: pd.DataFrame, names: list[s
     for t in names:
         part = sc[sc["theme"].astype(str) == t]
         vals = part[cols[t]]
+        if measure == "p_model" and len(vals) and vals.isna().all() and "present" in part:
+            vals = part["present"]  # a theme the model does not score: its `present` reading
         try:
             vals = vals.astype(float) if vals.dtype != bool else vals.astype(float)
         except (ValueError, TypeError):
@@ -633,6 +651,7 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
                       f"corrected shares are not estimable (see corrected_note)",
                       CivictextWarning, stacklevel=3)
     machine = _machine_measure(scores, articles, names, measure, "theme_trends")
+    check = _model_check(scores, long, names, measure, where)
     keys = _group_keys(articles, by).to_numpy()
     period = assigned["period"].to_numpy()
     cells = pd.Series([(*k, p) if p is not None else None for k, p in zip(keys, period)],
@@ -657,6 +676,12 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
     merged.loc[empty, "correction"] = (f"{POOLED_METHOD}: {POOLED_ASSUMPTION}" if pooled
                                        else CELL_METHOD)
     merged.loc[empty, "corrected_note"] = "no articles"
+    blocked = merged["theme"].isin(list(check["in_sample"])).to_numpy() & ~empty.to_numpy()
+    if blocked.any():  # never a number from codes the model was fitted on
+        merged.loc[blocked, ["share_corrected", "corrected_lo", "corrected_hi",
+                             "corrected_se"]] = np.nan
+        merged.loc[blocked, "corrected_note"] = merged.loc[blocked, "theme"].map(
+            check["notes"])
     merged.attrs = dict(out.attrs)
     merged.attrs["correction"] = {
         "method": "pooled" if pooled else "per cell", "measure": measure,
@@ -669,8 +694,82 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
         "themes_not_coded": uncoded,
         "assumption": POOLED_ASSUMPTION if pooled else "",
         **({"pooled_test": tests} if pooled else {}),
+        "machine_measure": {k: check[k] for k in ("source", "cross_fit", "in_sample",
+                                                  "unchecked", "note")},
     }
     return merged[[*out.columns, *CORRECTED_COLUMNS]]
+
+
+#: What to do when the theme model behind the measure has seen the coded documents.
+IN_SAMPLE_FIX = ("use cross-fitted scores (ct.cross_fit_scores(articles, coded), or civictext "
+                 "run/trends/figures --cross-fit 5) or a coded sample the model was not fitted "
+                 "on")
+
+
+def _model_check(scores: pd.DataFrame, long: pd.DataFrame, names: list[str], measure: str,
+                 where: str) -> dict[str, Any]:
+    """Whether the machine measure of each theme comes from a theme model fitted on
+    any of the coded documents (``scores.attrs["theme_model"]``, set by
+    ``score_themes`` and ``cross_fit_scores``).
+
+    The corrected share needs a measure that does not depend on the coded
+    documents' own codes (civictext.themes.crossfit). Returns ``source``
+    ("theme model", "cross-fitted theme model", "no theme model" or "unknown"),
+    ``cross_fit`` (its folds, or None), ``in_sample`` (theme -> coded
+    documents the model was fitted on; those themes are not estimable),
+    ``unchecked`` (themes from a model that does not record its training
+    documents), ``note`` and ``notes`` (per blocked theme, its
+    ``corrected_note``); warns for ``in_sample`` and ``unchecked``.
+    """
+    from civictext.themes.crossfit import training_overlap
+
+    prov = scores.attrs.get("theme_model")
+    res: dict[str, Any] = {"source": "no theme model", "cross_fit": None, "in_sample": {},
+                           "unchecked": [], "note": "", "notes": {}}
+    if not isinstance(prov, dict):
+        if "p_model" in scores.columns or "present_model" in scores.columns:
+            res["source"] = "unknown"
+            res["note"] = ("scores carry theme-model columns but not the model's record (a "
+                           "table read back from a file?): whether the model was fitted on "
+                           "coded documents is not checked")
+        return res
+    dep = (prov.get("present_from_model", []) if measure == "present" else
+           prov.get("model_themes", []) if measure in ("p_model", "present_model") else [])
+    dep = [t for t in names if t in set(dep)]
+    if prov.get("cross_fit"):
+        res.update(source="cross-fitted theme model", cross_fit=prov["cross_fit"],
+                   note=f"cross-fitted scores ({prov['cross_fit'].get('folds')} folds): no "
+                        f"document was scored by a model fitted on its own code")
+        return res
+    if not dep:
+        return res
+    res["source"] = "theme model"
+    if prov.get("training") is None:
+        res["unchecked"] = dep
+        res["note"] = (f"the theme model behind the measure of {dep} does not record the "
+                       f"documents it was fitted on (a model saved before civictext recorded "
+                       f"them); if it was fitted on any of the coded documents, the corrected "
+                       f"shares are biased toward the raw share and their intervals too "
+                       f"narrow: {IN_SAMPLE_FIX}")
+        warnings.warn(f"{where}: {res['note']}", CivictextWarning, stacklevel=4)
+        return res
+    for t in dep:
+        ids = long.loc[long["theme"] == t, "doc_id"]
+        seen = training_overlap(prov["training"], ids) or []
+        if seen:
+            n = int(ids.nunique())
+            res["in_sample"][t] = len(seen)
+            res["notes"][t] = (f"not estimable: the measure comes from a theme model fitted on "
+                               f"{len(seen)} of the {n} coded documents of theme {t!r} (e.g. "
+                               f"{seen[0]!r}); in-sample residuals are too small, so the "
+                               f"correction would be pulled toward the raw share and its "
+                               f"interval too narrow; {IN_SAMPLE_FIX}")
+    if res["in_sample"]:
+        first = next(iter(res["in_sample"]))
+        res["note"] = (f"corrected shares of {sorted(res['in_sample'])} not estimable: "
+                       + res["notes"][first].removeprefix("not estimable: "))
+        warnings.warn(f"{where}: {res['note']}", CivictextWarning, stacklevel=4)
+    return res
 
 
 def _isin(a: pd.Series, b: pd.Series) -> np.ndarray:

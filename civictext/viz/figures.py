@@ -294,7 +294,8 @@ def _correction_record(trends: pd.DataFrame) -> dict[str, Any]:
     info = dict(trends.attrs.get("correction", {}))
     return {k: info[k] for k in ("method", "measure", "min_coded", "level", "coded_documents",
                                  "coded_documents_in_cells", "coded_dropped_as_duplicates",
-                                 "themes_not_coded", "assumption", "pooled_test") if k in info}
+                                 "themes_not_coded", "assumption", "pooled_test",
+                                 "machine_measure") if k in info}
 
 
 def _corrected_caption(trends: pd.DataFrame, presence: str, by: list[str], cell: str) -> str:
@@ -322,9 +323,22 @@ def _corrected_caption(trends: pd.DataFrame, presence: str, by: list[str], cell:
             f"mean of the coded residuals (design-based supervised learning, Egami et al. "
             f"2023), intervals from Jeffreys intervals per machine class combined by MOVER "
             f"(see docs/methods.md). "
-            + (f"{n_not} cell(s) not estimable (too few coded documents; see "
-               f"corrected_note). " if n_not else "")
+            + _machine_sentence(info)
+            + (f"{n_not} cell(s) not estimable (too few coded documents, or a measure from "
+               f"a theme model fitted on them; see corrected_note). " if n_not else "")
             + _date_sentence(trends.attrs, freq))
+
+
+def _machine_sentence(info: dict[str, Any]) -> str:
+    """What the caption says about a theme model behind the machine measure."""
+    mm = info.get("machine_measure") or {}
+    if mm.get("cross_fit"):
+        return (f"The theme model's scores are cross-fitted ({mm['cross_fit'].get('folds')} "
+                f"folds: no document was scored by a model fitted on its own code). ")
+    if mm.get("in_sample"):
+        return (f"Not corrected: {', '.join(sorted(mm['in_sample']))} (the theme model was "
+                f"fitted on the coded documents; use cross-fitted scores). ")
+    return ""
 
 
 # ----------------------------------------------------------- from tables
@@ -483,6 +497,7 @@ def build_figures(
     theme_model: Any = None,
     coded: Any = None,
     pooled: bool = False,
+    cross_fit: int | None = None,
 ) -> dict[str, Any]:
     """Rebuild every figure from a corpus and write ``manifest.json``.
 
@@ -521,6 +536,10 @@ def build_figures(
         A coded sample (path or table, see ``theme_trends(coded=...)``): adds
         the corrected-shares figure; the manifest's ``coded_sample`` records
         the file name, its SHA-256 and counts.
+    cross_fit : int, optional
+        With ``coded``: score with the theme model cross-fitted on it in this
+        many folds (:func:`civictext.cross_fit_scores`) instead of
+        ``theme_model``; recorded in the manifest.
 
     Returns
     -------
@@ -537,7 +556,8 @@ def build_figures(
                                 random_state=random_state, progress=progress, freq=freq,
                                 by=by or None, level=level, n_boot=n_boot,
                                 min_articles=min_articles, dedup=dedup, presence=presence,
-                                theme_model=theme_model, coded=coded, pooled=pooled, n_jobs=1)
+                                theme_model=theme_model, coded=coded, pooled=pooled,
+                                cross_fit=cross_fit, n_jobs=1)
     run_pipeline(config, out, tables=False, where="build_figures")
     return json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
 
@@ -556,6 +576,7 @@ def run_all(
     theme_model: Any = None,
     coded: Any = None,
     pooled: bool = False,
+    cross_fit: int | None = None,
     n_jobs: int = -1,
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
@@ -598,5 +619,5 @@ def run_all(
     config = config_from_kwargs(path, strict=strict, read_options=read_options,
                                 random_state=random_state, progress=progress, dedup=dedup,
                                 presence=presence, by=by, theme_model=theme_model, coded=coded,
-                                pooled=pooled, n_jobs=n_jobs)
+                                pooled=pooled, cross_fit=cross_fit, n_jobs=n_jobs)
     return run_pipeline(config, out)
