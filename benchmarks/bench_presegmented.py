@@ -85,7 +85,16 @@ def main(argv=None) -> int:
 
     lex = load_lexicons()
     tk.default_compounds()
-    tk._segmenter()  # model load outside the timings (the fast path must not need it)
+    # underthesea's CRF must not run on this input (the theme model's headline
+    # features included): every call of civictext's segmenter is counted
+    crf = [0]
+    syllables = tk._Segmenter.syllables
+
+    def counting(self, sentence):
+        crf[0] += 1
+        return syllables(self, sentence)
+
+    tk._Segmenter.syllables = counting
     b1 = clock(baseline, path, args.limit)
 
     def work():
@@ -114,7 +123,7 @@ def main(argv=None) -> int:
     print(f"baseline json-load + NFC: CPU {b1[0]:.2f} / {b2[0]:.2f} s, wall {b1[1]:.2f} / {b2[1]:.2f} s")
     print(f"presence: {args.presence or 'default'}")
     print(f"read + score + evidence: CPU {c:.2f} s (score_themes {t1 - t0:.2f} s), wall {w:.2f} s")
-    print(f"token cache written: {entries:,} bytes")
+    print(f"token cache written: {entries:,} bytes; CRF segmenter calls: {crf[0]:,}")
     print(f"RATIO CPU {c / base_c:.2f}x, wall {w / base_w:.2f}x (target <= 5x)")
     status = 0
     if args.write or args.compare or args.old:
@@ -129,6 +138,8 @@ def main(argv=None) -> int:
             print(f"scores vs {'the reference file' if args.compare else args.old}: "
                   f"{len(b):,} (doc_id, theme) rows, {diff} differ "
                   f"(p_model bits, present_model, present)")
+            if diff and len(a) == len(b):
+                print(_differences(a, b))
             status = 1 if diff else 0
     if args.check:
         counts = ct.count_tokens(arts, cache=False)
@@ -145,6 +156,38 @@ def main(argv=None) -> int:
         print(f"token counts vs the per-sentence path: {len(texts) - bad:,} identical, {bad} differ")
         return 1 if bad else status
     return status
+
+
+def _differences(ref: list[str], mine: list[str]) -> str:
+    """How the scores moved, row by row (the same (doc_id, theme) order)."""
+    dp, flips, pflips, keys = [], {}, 0, 0
+    for x, y in zip(ref, mine):
+        rx, ry = x.split("\t"), y.split("\t")
+        if rx[:2] != ry[:2]:
+            keys += 1
+            continue
+        d = abs(float.fromhex(ry[2]) - float.fromhex(rx[2]))
+        if d:
+            dp.append(d)
+        if rx[3] != ry[3]:
+            k = (rx[1], "to present" if ry[3] == "True" else "to absent")
+            flips[k] = flips.get(k, 0) + 1
+        pflips += rx[4] != ry[4]
+    mean = sum(dp) / len(ref) if ref else 0.0
+    per: dict[str, list[int]] = {}
+    for x, y in zip(ref, mine):
+        rx, ry = x.split("\t"), y.split("\t")
+        c = per.setdefault(rx[1], [0, 0])
+        c[0] += rx[3] == "True"
+        c[1] += ry[3] == "True"
+    lines = [f"  p_model differs on {len(dp):,} of {len(ref):,} rows; max |diff| "
+             f"{max(dp, default=0.0):.4f}, mean |diff| over all rows {mean:.5f}",
+             f"  present_model flips: {sum(flips.values())} "
+             + (", ".join(f"{t} {w}: {n}" for (t, w), n in sorted(flips.items())) or ""),
+             "  documents with present_model, reference -> now: "
+             + ", ".join(f"{t} {c[0]:,} -> {c[1]:,}" for t, c in sorted(per.items())),
+             f"  present flips: {pflips}" + (f"; rows with other keys: {keys}" if keys else "")]
+    return "\n".join(lines)
 
 
 def _score_lines(scores) -> str:

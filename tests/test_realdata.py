@@ -204,8 +204,11 @@ def test_model_features_reuse_is_exact_on_samples(shared_corpora, rel, n):
     docs, n_tok = tm._token_docs(arts)
     an = tok.Analyzer()
     texts = arts["text"].tolist()
-    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, tok._givens(arts, texts))]
-    heads = [an(h) for h in tm._headlines(arts)]
+    givens = tok._givens(arts, texts)
+    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]
+    # a pre-segmented document's headline and lead: the same spans of its given words
+    heads = [an.given(h, "\n".join(g[a:b] for a, b in sp)) if g and h else an(h)
+             for h, g, sp in zip(tm._headlines(arts), givens, tm._head_spans(arts))]
     assert docs == [" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
                     for t, h in zip(body, heads)]
     assert n_tok.tolist() == [len(t) for t in body]

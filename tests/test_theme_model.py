@@ -280,8 +280,11 @@ def _feature_reference(articles):
     tk = importlib.import_module("civictext.text.segmentation")
     an = tk.Analyzer()
     texts = articles["text"].fillna("").astype(str).tolist()
-    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, tk._givens(articles, texts))]
-    heads = [an(h) for h in tm._headlines(articles)]
+    givens = tk._givens(articles, texts)
+    body = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]
+    # a pre-segmented document's headline and lead: the same spans of its given words
+    heads = [an.given(h, "\n".join(g[a:b] for a, b in sp)) if g and h else an(h)
+             for h, g, sp in zip(tm._headlines(articles), givens, tm._head_spans(articles))]
     return ([" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
              for t, h in zip(body, heads)], [len(t) for t in body])
 
@@ -323,12 +326,45 @@ def _entries(root):
         return con.execute("SELECT key FROM tokens_v1").fetchall()
 
 
-def test_default_presence_on_presegmented_input_writes_no_token_cache():
-    from civictext.config import cache_dir
+def test_default_presence_on_presegmented_input_writes_no_token_cache(monkeypatch):
+    import importlib
 
+    import underthesea
+
+    from civictext.config import cache_dir
+    from conftest import count_segmenter_calls
+
+    tk = importlib.import_module("civictext.text.segmentation")
     arts = _presegmented(_PRESEG)
-    scores = ct.score_themes(arts)          # the default reading uses the shipped model
+    calls = count_segmenter_calls(monkeypatch)
+
+    def no_crf(*a, **k):
+        raise AssertionError("underthesea's CRF loaded or called on pre-segmented input")
+
+    with monkeypatch.context() as m:
+        # as in a fresh process: the CRF model not loaded, no compound index built
+        m.setattr(tk, "_SEGMENTER", None)
+        m.setattr(tk._Segmenter, "__init__", no_crf)
+        tk._compound_index.cache_clear()
+        tk._term_filter.cache_clear()
+        m.setattr(underthesea, "word_tokenize", no_crf)
+        scores = ct.score_themes(arts)      # the default reading uses the shipped model
+        ct.theme_evidence(arts)
+    assert calls[0] == 0                    # headlines too: no CRF anywhere
     assert scores["p_model"].notna().all()
     assert _entries(cache_dir()) == []
     ct.score_themes(arts.assign(segmented=False))   # the same text, not pre-segmented
     assert len(_entries(cache_dir())) > 0
+
+
+def test_headline_and_lead_are_the_title_or_first_sentence_and_the_next():
+    import importlib
+
+    tm = importlib.import_module("civictext.themes.model")
+    arts = pd.DataFrame({
+        "doc_id": ["a", "b", "c", "d"],
+        "title": ["Tin mới", "", "Không ở đầu", "Chỉ tiêu đề"],
+        "text": ["Tin mới\nCâu một. Câu hai. Câu ba.", "Câu một! Câu hai? Câu ba.",
+                 "Câu một. Câu hai. Câu ba.", "Chỉ tiêu đề"]})
+    assert tm._headlines(arts) == ["Tin mới\nCâu một.", "Câu một!\nCâu hai?",
+                                   "Câu một.\nCâu hai.", "Chỉ tiêu đề"]

@@ -710,10 +710,10 @@ def test_given_forms_take_the_one_pass_path_and_match_analyzer_given(monkeypatch
     assert "TAND" in got[0] and "pv" in got[1]   # a heading in capitals lowers PV
 
 
-def _heads_reference(an, texts, givens, heads):
+def _heads_reference(an, texts, givens, heads, hgivens):
     """What the theme model's features were made of before: one call per text."""
     body = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]
-    return body, [an(h) for h in heads]
+    return body, [an.given(h, g) if g else an(h) for h, g in zip(heads, hgivens)]
 
 
 def test_analyze_with_heads_equals_separate_analysis(monkeypatch, seed_text):
@@ -729,13 +729,19 @@ def test_analyze_with_heads_equals_separate_analysis(monkeypatch, seed_text):
     texts.append(g.replace("_", " "))
     givens.append(g)
     heads.append("Bản án cho đối tượng .")
-    ref = _heads_reference(an, texts, givens, heads)
-    assert tk._analyze_with_heads(an, texts, givens, heads, cache=False) == ref
+    # a pre-segmented document whose headline has its given words, one without
+    texts.append(g.replace("_", " "))
+    givens.append(g)
+    heads.append("Đẩy mạnh cải cách hành chính ở TP.HCM .")
+    hgivens = [None] * 6 + ["Đẩy mạnh cải_cách hành_chính ở TP.HCM ."]
+    ref = _heads_reference(an, texts, givens, heads, hgivens)
+    assert tk._analyze_with_heads(an, texts, givens, heads, hgivens, cache=False) == ref
     # with the cache: the text's entries (count_tokens) serve the headlines too
     count_tokens(pd.DataFrame({"doc_id": [str(i) for i in range(5)],
                                "text": [normalize_text(t) for t in texts[:5]]}))
     calls = count_segmenter_calls(monkeypatch)
-    assert tk._analyze_with_heads(an, texts, givens, heads) == ref
+    assert tk._analyze_with_heads(an, texts, givens, heads, hgivens) == ref
     # segmented: the headline that is not in its text (2 sentences) and the
-    # pre-segmented document's headline (1), never the texts
+    # headline without given words of a pre-segmented document (1), never the
+    # texts nor the headline with given words
     assert calls[0] == 3

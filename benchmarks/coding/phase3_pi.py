@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
-from draw_sample import ADMIN_WORDS, CONDUCT_WORDS, OFFICIAL_WORDS, SAT_WORDS, _any  # noqa: E402
+from draw_sample import _BROAD_RE, ADMIN_WORDS, CONDUCT_WORDS, OFFICIAL_WORDS, SAT_WORDS, _any  # noqa: E402
 
 LABELS = HERE.parent / "labels" / "coded"
 PATHS = {"vnds-train": "vnds-train/articles.seg.jsonl.gz",
@@ -47,14 +47,18 @@ PATHS = {"vnds-train": "vnds-train/articles.seg.jsonl.gz",
          "dantri-unc": "dantri-unc/articles"}
 
 #: Run inside the old checkout: phase-1 strata (draw_sample.strata of that time) of given ids.
+#: It imports that commit's module names, which the subpackage layout (issue 14) renamed.
 _OLD = r"""
 import sys, json, re
 import pandas as pd
 sys.path.insert(0, sys.argv[1])
-from civictext.ingest.reader import read_corpus
-from civictext.themes.scoring import score_themes
-sys.path.insert(0, sys.argv[2])
-from draw_sample import _BROAD_RE
+# the module names of that commit (before the subpackage layout), from the checkout only
+from civictext.corpus import read_corpus
+from civictext.themes import score_themes
+import civictext.corpus, civictext.themes
+for m in (civictext.corpus, civictext.themes):
+    assert m.__file__.startswith(sys.argv[1]), m.__file__
+_BROAD_RE = re.compile(sys.argv[2])  # draw_sample's, passed in: it imports today's modules
 arts = read_corpus(sys.argv[3])
 want = set(json.load(open(sys.argv[4])))
 arts = arts[arts["doc_id"].astype(str).isin(want)].reset_index(drop=True)
@@ -85,7 +89,7 @@ def _subset(corpus: str, ids: set[str], tmp: Path) -> Path:
 def old_strata(corpus: str, src: Path, ids: set[str], old: Path, tmp: Path) -> dict[str, str]:
     (tmp / "ids.json").write_text(json.dumps(sorted(ids)))
     res = tmp / f"{corpus}.strata.json"
-    subprocess.run([sys.executable, "-c", _OLD, str(old), str(HERE), str(src),
+    subprocess.run([sys.executable, "-c", _OLD, str(old), _BROAD_RE.pattern, str(src),
                     str(tmp / "ids.json"), str(res)], check=True)
     return json.loads(res.read_text())
 

@@ -7,7 +7,10 @@ blind second coders, ``adjud*.csv`` the adjudication of every document that
 was marked borderline or disputed) and ``benchmarks/labels/coded/design.csv``;
 phase 3's (``--verdicts3``, default ``/tmp/coding3``: ``verdicts_G*.csv`` first
 coders, ``adjud*.csv``) with ``design3.csv``, whose combined inclusion
-probabilities (``phase3_pi.py``) then replace the earlier ones for every document.
+probabilities (``phase3_pi.py``) then replace the earlier ones for every document;
+phase 4's (``--verdicts4``, default ``/tmp/coding4``: ``verdicts_K*.csv`` first
+coders, ``verdicts_L*.csv`` the blind second coder, ``adjud*.csv``) with
+``design4.csv`` (``draw_phase4.py``), whose probabilities replace them again.
 
 Writes, under ``benchmarks/labels/coded/`` (ids and verdicts only, no text):
 
@@ -48,6 +51,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--verdicts", default="/tmp/coding")
     ap.add_argument("--verdicts3", default="/tmp/coding3", help="phase 3's verdicts")
+    ap.add_argument("--verdicts4", default="/tmp/coding4", help="phase 4's verdicts")
     args = ap.parse_args()
     v = Path(args.verdicts)
     design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
@@ -67,11 +71,26 @@ def main() -> None:
         design["stratum"] = np.where(p3 | (drawn3 & (design["phase"] != "3")),
                                      combined["stratum"].reindex(idx).to_numpy(),
                                      design["stratum"])
+    v4 = Path(args.verdicts4)
+    design4 = HERE / "design4.csv"
+    if design4.exists():  # phase 4: the same, with design4's combined probabilities
+        d4 = pd.read_csv(design4, dtype=str, keep_default_na=False)
+        new = d4[d4["recoded"] == "1"].assign(phase1_stratum="")
+        design = pd.concat([design, new.reindex(columns=design.columns, fill_value="")],
+                           ignore_index=True)
+        combined = d4.set_index(["corpus", "doc_id"])
+        idx = pd.MultiIndex.from_arrays([design["corpus"], design["doc_id"]])
+        assert combined["pi"].reindex(idx).notna().all(), "design4.csv lacks a coded document"
+        design["pi"] = combined["pi"].reindex(idx).to_numpy()
+        drawn4 = combined["n_stratum"].reindex(idx).astype(int).to_numpy() > 0
+        design["stratum"] = np.where(drawn4, combined["stratum"].reindex(idx).to_numpy(),
+                                     design["stratum"])
     first = pd.concat([_read(str(v / "verdicts_A*.csv")), _read(str(v / "verdicts_C*.csv")),
-                       _read(str(v3 / "verdicts_G*.csv"))])
+                       _read(str(v3 / "verdicts_G*.csv")), _read(str(v4 / "verdicts_K*.csv"))])
     second = pd.concat([_read(str(v / "verdicts_B*.csv")), _read(str(v / "verdicts_D*.csv")),
-                        _read(str(v3 / "verdicts_H*.csv"))])
-    adj = pd.concat([_read(str(v / "adjud*.csv")), _read(str(v3 / "adjud*.csv"))])
+                        _read(str(v3 / "verdicts_H*.csv")), _read(str(v4 / "verdicts_L*.csv"))])
+    adj = pd.concat([_read(str(v / "adjud*.csv")), _read(str(v3 / "adjud*.csv")),
+                     _read(str(v4 / "adjud*.csv"))])
     for name, df in (("first", first), ("second", second), ("adjudicated", adj)):
         dup = df["item"].duplicated()
         assert not dup.any(), f"{name}: item {df.loc[dup, 'item'].iloc[0]} twice"

@@ -153,14 +153,13 @@ class _Segmenter:
         import underthesea
 
         wt = importlib.import_module("underthesea.pipeline.word_tokenize")
-        rt = importlib.import_module("underthesea.pipeline.word_tokenize.regex_tokenize")
         tn = importlib.import_module("underthesea.pipeline.text_normalize")
         if wt.word_tokenize_model is None:
             underthesea.word_tokenize("khởi động")  # loads the CRF model once
         self.model = wt.word_tokenize_model
         # Our own compiled copy: underthesea's module-level pattern is replaced
         # by any call that passes fixed_words (see the module docstring).
-        self.pattern = re.compile(rt.regex_patterns_combine, re.VERBOSE | re.UNICODE)
+        self.pattern = _pretoken_pattern()
         # token_normalize(t) is token_map.get(t, t) for t of at most 6 characters,
         # once t is NFC with "ð" mapped, which the text is here (tested).
         self.token_map = tn.token_normalize.__globals__["token_map"]
@@ -181,6 +180,14 @@ class _Segmenter:
         starts = [tag != "I-W" for tag in tags]
         starts[0] = True
         return [m.span() for m in matches], starts
+
+
+@lru_cache(maxsize=1)
+def _pretoken_pattern() -> re.Pattern[str]:
+    """underthesea's pre-token (syllable) regular expression, compiled once, without
+    loading its CRF model (the lexicon compounds need only this)."""
+    rt = importlib.import_module("underthesea.pipeline.word_tokenize.regex_tokenize")
+    return re.compile(rt.regex_patterns_combine, re.VERBOSE | re.UNICODE)
 
 
 _SEGMENTER: _Segmenter | None = None
@@ -321,7 +328,7 @@ class _CompoundIndex:
 
 @lru_cache(maxsize=8)
 def _compound_index(terms: tuple[str, ...]) -> _CompoundIndex:
-    return _CompoundIndex(terms, _segmenter().pattern)
+    return _CompoundIndex(terms, _pretoken_pattern())
 
 
 # ------------------------------------------------------------- token forms
@@ -1468,40 +1475,45 @@ def _sentence_ranges(doc: _cache.DocTokens, text: str, wanted: set[str]
 
 
 def _analyze_with_heads(an: Analyzer, texts: Sequence[Any], givens: Sequence[str | None],
-                        heads: Sequence[str], *, n_jobs: int = 1, cache: bool = True
+                        heads: Sequence[str], head_givens: Sequence[str | None] | None = None,
+                        *, n_jobs: int = 1, cache: bool = True
                         ) -> tuple[list[list[str]], list[list[str]]]:
-    """``an.analyze_many(texts, givens)`` and ``an.analyze_many(heads)``, the same lists,
-    with the work the first already did reused for the second.
+    """``an.analyze_many(texts, givens)`` and ``an.analyze_many(heads, head_givens)``,
+    the same lists, with the work the first already did reused for the second.
 
     ``heads[i]`` is the headline and lead of ``texts[i]`` (the theme model's
-    ``h:`` features). A segmentation is a function of each sentence alone, so a
-    headline sentence that is also a sentence of the (segmented) text gets that
-    sentence's tokens instead of being segmented again; the other headlines are
-    segmented as ``analyze_many`` would, through the token cache, except those of
-    documents whose segmentation is given (no token cache is written for such
-    input). Documents with a given segmentation are analysed from it by
-    :func:`_given_forms` without building their token arrays (``an`` without
-    ``pos``).
+    ``h:`` features) and ``head_givens[i]`` their given segmentation or None. A
+    segmentation is a function of each sentence alone, so a headline sentence
+    that is also a sentence of the (segmented) text gets that sentence's tokens
+    instead of being segmented again; the other headlines without a given
+    segmentation are segmented as ``analyze_many`` would, through the token
+    cache, except those of documents whose segmentation is given (no token cache
+    is written for such input). Documents and headlines with a given
+    segmentation are analysed from it by :func:`_given_forms` without building
+    their token arrays (``an`` without ``pos``), never segmented.
     """
     where = "Analyzer.analyze_many"
     settings = {"compounds": an.compounds, "pos": an.pos is not None}
     gv = [g if isinstance(g, str) and g else None for g in givens]
+    hg = ([None] * len(heads) if head_givens is None else
+          [g if isinstance(g, str) and g else None for g in head_givens])
     prepared = []
     for t, g in zip(texts, gv):
         t = _check_text(t, where)
         prepared.append(normalize_text(t) if an.normalize and g is None else t)
     hprep = []
-    for h in heads:
+    for h, g in zip(heads, hg):
         h = _check_text(h, where)
-        hprep.append(normalize_text(h) if an.normalize else h)
-    head: list[list[str] | None] = [None] * len(prepared)
+        hprep.append(normalize_text(h) if an.normalize and g is None else h)
     body, rest = an._given_words(prepared, gv)
+    head, hrest = an._given_words(hprep, hg)
+    hrest_set = set(hrest)
     for j, doc in _iter_texts_or_uncached([prepared[i] for i in rest], [gv[i] for i in rest],
                                           n_jobs=n_jobs, cache=cache, settings=settings,
                                           where=where):
         i = rest[j]
         body[i] = an._filter(doc)
-        if gv[i] is not None:
+        if gv[i] is not None or i not in hrest_set or hg[i] is not None:
             continue  # its tokens come from the given words, the headline's would not
         sents = [s for _, s in _sentences(hprep[i])]
         ranges = _sentence_ranges(doc, prepared[i], set(sents)) if sents else {}
@@ -1514,12 +1526,14 @@ def _analyze_with_heads(an: Analyzer, texts: Sequence[Any], givens: Sequence[str
                     kind=doc.kind[lo:hi], tokens=doc.tokens[lo:hi],
                     pos=doc.pos[lo:hi] if doc.pos is not None else None)))
             head[i] = toks
-    for uncached in (False, True):
-        todo = [i for i in range(len(prepared))
-                if head[i] is None and (gv[i] is not None) == uncached]
-        for j, doc in _iter_texts_or_uncached([hprep[i] for i in todo], [None] * len(todo),
-                                              n_jobs=n_jobs, cache=cache and not uncached,
+    # the headlines left: given ones (their own words, never cached), then the
+    # others, cached unless their document's segmentation is given
+    for kind in ("given", "cached", "uncached"):
+        todo = [i for i in hrest if head[i] is None
+                and kind == ("given" if hg[i] is not None else
+                             "uncached" if gv[i] is not None else "cached")]
+        for j, doc in _iter_texts_or_uncached([hprep[i] for i in todo], [hg[i] for i in todo],
+                                              n_jobs=n_jobs, cache=cache and kind == "cached",
                                               settings=settings, where=where):
             head[todo[j]] = an._filter(doc)
     return body, head  # type: ignore[return-value]
-

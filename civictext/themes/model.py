@@ -9,7 +9,10 @@ is learned here from coded documents. One calibrated classifier per theme:
 * civictext's own tokens (:class:`civictext.text.segmentation.Analyzer`, stop words
   dropped, lexicon phrases kept whole): word unigrams and bigrams, TF-IDF
   (sublinear tf, ``min_df=2``), and the tokens of the headline and lead (the
-  title or first sentence, and the next) again as ``h:``-prefixed features;
+  title or first sentence, and the next) again as ``h:``-prefixed features. A
+  document whose segmentation is given (``read_corpus`` ``segmented`` rows) is
+  analysed from its given words throughout, headline and lead included; only
+  other documents are segmented (underthesea's CRF);
 * the lexicon evidence of every theme (:func:`civictext.score_themes`' own
   columns): mentioned, the focus rule's verdict, headline hit, lead hit,
   ``log1p(hits)``, the score (capped at 10, over 10), ``log1p(sentences_hit)``,
@@ -56,6 +59,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -140,23 +144,54 @@ def _lexicon(lexicon: Lexicon | None) -> Lexicon:
     return _resolve_lexicon(lexicon)
 
 
-def _headlines(articles: pd.DataFrame) -> list[str]:
-    """Per document, its headline and lead: the title (when the text starts with
-    it) or the first sentence, and the sentence after it."""
-    from civictext.themes.scoring import split_sentences
+def _head_spans(articles: pd.DataFrame) -> list[list[tuple[int, int]]]:
+    """Per document, the character spans of its headline and lead in ``text``: the
+    title (when the text starts with it) or the first sentence, and the sentence
+    after it."""
+    from civictext.themes.scoring import _codes, _iter_sentences
 
     out = []
     titles = (articles["title"].fillna("").astype(str).tolist() if "title" in articles.columns
               else [""] * len(articles))
     for title, text in zip(titles, articles["text"].fillna("").astype(str).tolist()):
-        sents = split_sentences(text)
+        # the sentences of split_sentences(text), only as many as needed
+        sents = _iter_sentences(text, _codes(text))
         title = title.strip()
         if title and text.startswith(title):
-            rest = [se for se in sents if se[0] >= len(title)]
-            out.append(title + ("\n" + text[rest[0][0]:rest[0][1]] if rest else ""))
+            rest = next(((a, b) for a, b in sents if a >= len(title)), None)
+            out.append([(0, len(title))] + ([rest] if rest else []))
         else:
-            out.append("\n".join(text[a:b] for a, b in sents[:2]))
+            out.append(list(islice(sents, 2)))
     return out
+
+
+def _headlines(articles: pd.DataFrame) -> list[str]:
+    """Per document, its headline and lead (:func:`_head_spans`), one line each."""
+    texts = articles["text"].fillna("").astype(str).tolist()
+    return ["\n".join(t[a:b] for a, b in sp) for t, sp in zip(texts, _head_spans(articles))]
+
+
+def _heads_and_givens(articles: pd.DataFrame, texts: list[str], givens: list[str | None]
+                      ) -> tuple[list[str], list[str | None]]:
+    """:func:`_headlines`, and per document whose segmentation is given (and matches
+    its text) the same spans of the given segmentation, else None.
+
+    The one rule for the ``h:`` features of pre-segmented documents: the headline
+    and lead are analysed from their own words in the given segmentation
+    (``Analyzer.given``), never segmented with underthesea's CRF; documents without
+    a given segmentation have their headline and lead segmented as before.
+    """
+    from civictext.text.segmentation import _usable_given
+
+    heads, hgivens = [], []
+    for text, g, sp in zip(texts, givens, _head_spans(articles)):
+        h = "\n".join(text[a:b] for a, b in sp)
+        hg = None
+        if g is not None and _usable_given(text, g) is not None:
+            hg = _usable_given(h, "\n".join(g[a:b] for a, b in sp))
+        heads.append(h)
+        hgivens.append(hg)
+    return heads, hgivens
 
 
 def _token_docs(articles: pd.DataFrame, *, n_jobs: int = 1) -> tuple[list[str], np.ndarray]:
@@ -166,12 +201,13 @@ def _token_docs(articles: pd.DataFrame, *, n_jobs: int = 1) -> tuple[list[str], 
 
     an = Analyzer()
     texts = articles["text"].fillna("").astype(str).tolist()
-    # = an.analyze_many(texts, givens) and an.analyze_many(headlines), with the
+    givens = _givens(articles, texts)
+    heads, hgivens = _heads_and_givens(articles, texts, givens)
+    # = an.analyze_many(texts, givens) and an.analyze_many(heads, hgivens), with the
     # headline sentences' tokens taken from the text's and the given words used
-    toks, heads = _analyze_with_heads(an, texts, _givens(articles, texts), _headlines(articles),
-                                      n_jobs=n_jobs)
+    toks, hts = _analyze_with_heads(an, texts, givens, heads, hgivens, n_jobs=n_jobs)
     docs = [" ".join(t) + (" " + " ".join("h:" + w for w in h) if h else "")
-            for t, h in zip(toks, heads)]
+            for t, h in zip(toks, hts)]
     return docs, np.array([len(t) for t in toks], dtype="float64")
 
 

@@ -155,9 +155,16 @@ _END_LUT[[ord(c) for c in ".!?…\n"]] = True
 
 
 def _split_sentences(text: str, codes: np.ndarray) -> list[tuple[int, int]]:
+    return list(_iter_sentences(text, codes))
+
+
+def _iter_sentences(text: str, codes: np.ndarray) -> Iterator[tuple[int, int]]:
+    """The spans of :func:`_split_sentences` one by one (each is final when it is
+    yielded, so a caller may stop after the first few)."""
     # _SENT_END is tried only where a sentence-end character is (numpy finds them),
     # continuing after each match as finditer does: the same spans, fewer steps.
-    spans, pos, consumed = [], 0, 0
+    spans: list[tuple[int, int]] = []
+    pos, consumed = 0, 0
     match = _SENT_END.match
     for p in np.flatnonzero(_END_LUT[codes]).tolist():
         if p < consumed:
@@ -173,9 +180,11 @@ def _split_sentences(text: str, codes: np.ndarray) -> list[tuple[int, int]]:
             if not first or not (first.isupper() or first.isdigit()):
                 continue
         _add_span(text, pos, p + len(g.rstrip(" \t\n")), spans)
+        if spans:
+            yield spans.pop()
         pos = consumed
     _add_span(text, pos, len(text), spans)
-    return spans
+    yield from spans
 
 
 def _add_span(text: str, a: int, b: int, spans: list) -> None:

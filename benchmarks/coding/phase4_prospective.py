@@ -1,0 +1,96 @@
+"""A prospective check of the model shipped before phase 4 (issue 15).
+
+Phase 4 (``draw_phase4.py``) drew, in vnds-train and vn4news2020, a simple random
+sample of the documents the shipped model called present for some theme
+(``p4-positive``), *after* that model was frozen, so among the sampled documents
+it had not been trained on, the share a coder judged relevant estimates the
+model's precision on unseen documents of those two corpora, without any
+weighting (within one stratum every document had the same probability).
+It says nothing about recall (phase 4 does not sample the documents the model
+scores lowest and that lack a broad administrative word).
+
+``--predict`` records that model's verdicts for the new phase-4 documents in
+``benchmarks/labels/coded/phase4_premodel.csv`` (ids, theme, ``p_model``,
+``present``: no text), which must be done before the model is refitted (it was, at commit aaf147e: the
+script refuses to overwrite it); without
+it the script reads that file and ``coded.csv`` and prints the estimate per
+corpus and theme with a Wilson 95 % interval.
+
+    CIVICTEXT_SHARED_CORPORA=../shared/corpora .venv/bin/python benchmarks/coding/phase4_prospective.py --predict
+    .venv/bin/python benchmarks/coding/phase4_prospective.py
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+LABELS = HERE.parent / "labels" / "coded"
+OUT = LABELS / "phase4_premodel.csv"
+
+
+def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return c - h, c + h
+
+
+def predict(force: bool = False) -> None:
+    if OUT.exists() and not force:
+        raise SystemExit(f"{OUT} exists: it holds the verdicts of the model as it was when phase 4 "
+                         "was drawn (and its features then); recomputing them with a later model "
+                         "or feature code would not be the prospective check. --force to overwrite.")
+    from train_theme_model import coded_articles  # type: ignore[import-not-found]
+
+    from civictext.themes.model import load_theme_model
+
+    d4 = pd.read_csv(LABELS / "design4.csv", dtype=str, keep_default_na=False)
+    new = d4[d4["recoded"] == "1"][["corpus", "doc_id", "stratum"]]
+    with tempfile.TemporaryDirectory() as t:
+        arts = coded_articles(new, Path(t))
+    model = load_theme_model()
+    pr = model.predict_proba(arts, n_jobs=2)
+    pr["present"] = (pr["p_model"] >= pr["theme"].map(model.thresholds).astype(float)).astype(int)
+    pr = pr.merge(new, on="doc_id")
+    pr[["corpus", "doc_id", "stratum", "theme", "p_model", "present"]].sort_values(
+        ["corpus", "doc_id", "theme"]).to_csv(OUT, index=False, float_format="%.6f")
+    print(f"wrote {OUT}: {len(pr)} rows")
+
+
+def estimate() -> pd.DataFrame:
+    pre = pd.read_csv(OUT, dtype={"doc_id": str})
+    coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "phase": str})
+    pos = pre[(pre["stratum"] == "p4-positive") & (pre["present"] == 1)]
+    m = pos.merge(coded[["corpus", "doc_id", "theme", "relevant"]],
+                  on=["corpus", "doc_id", "theme"], validate="one_to_one")
+    rows = []
+    for (corpus, theme), g in list(m.groupby(["corpus", "theme"])) + [
+            (("both", t), g) for t, g in m.groupby("theme")]:
+        k, n = int(g["relevant"].sum()), len(g)
+        lo, hi = _wilson(k, n)
+        rows.append({"corpus": corpus, "theme": theme, "called_present": n, "relevant": k,
+                     "precision": k / n if n else float("nan"), "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--predict", action="store_true")
+    ap.add_argument("--force", action="store_true", help="with --predict: overwrite the record")
+    args = ap.parse_args()
+    if args.predict:
+        return predict(args.force)
+    print(estimate().round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
