@@ -270,3 +270,21 @@ def test_shingles_are_the_k_word_windows():
         expect = ({" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
                   if k <= len(words) else {" ".join(words)})
         assert shingles(" ".join(words), k) == expect
+
+
+def test_signatures_of_a_series_read_a_slice_at_a_time(monkeypatch, articles):
+    # a Series is read a slice at a time: the keys and lengths do not depend on where
+    # the slices end, and equal those of the same texts as a list
+    from civictext.ingest import dedup
+
+    spec = dedup.DedupSpec(threshold=0.5)
+    texts = pd.concat([articles["text"], pd.Series([None, ""], dtype="str")],
+                      ignore_index=True)
+    whole = dedup.signatures(texts.tolist(), spec)
+    monkeypatch.setattr(dedup, "_CHUNK", 3)
+    sliced = dedup.signatures(texts, spec)
+    assert sliced.n == whole.n == len(texts)
+    for f in ("rows", "bands", "lengths"):
+        np.testing.assert_array_equal(getattr(sliced, f), getattr(whole, f))
+    assert sliced.lengths[-2:].tolist() == [0, 0]
+    assert len(sliced.rows) == len(texts) - 2  # the empty texts have no key

@@ -771,3 +771,21 @@ def test_saved_model_files_are_the_same_bytes_in_every_save_and_process(tmp_path
     seeded_themed.save(tmp_path / "s2")
     assert ((tmp_path / "s1" / "model.skops").read_bytes()
             == (tmp_path / "s2" / "model.skops").read_bytes())
+
+
+@pytest.mark.parametrize("method", ["seeded", "lda"])
+def test_tokens_counted_a_slice_at_a_time_give_the_same_model(monkeypatch, method):
+    # the document-term matrix is built from slices of documents; where the slices
+    # end must not change the vocabulary, the matrix or any table
+    import civictext.topics.model as tm
+
+    docs = generate_corpus(60, random_state=3)
+    kw = dict(method=method, n_topics=4, analyzer=words, random_state=0, max_iter=30,
+              lexicon={"conduct": ["ứng", "xử"], "satisfaction": ["hài", "lòng"]})
+    whole = fit_topics(docs, **kw)
+    monkeypatch.setattr(tm, "_CHUNK", 7)
+    sliced = fit_topics(docs, **kw)
+    assert list(sliced.vocabulary) == list(whole.vocabulary)
+    for name in ("doc_topics", "top_terms", "topics"):
+        pd.testing.assert_frame_equal(getattr(sliced, name), getattr(whole, name))
+    np.testing.assert_array_equal(sliced.estimator.components_, whole.estimator.components_)

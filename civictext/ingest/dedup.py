@@ -42,9 +42,10 @@ import hashlib
 import logging
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -194,6 +195,20 @@ def _texts(texts: Any) -> list[str]:
     return ["" if pd.isna(t) else str(t) for t in texts]
 
 
+#: Texts taken from a column at a time (a Series of Arrow strings makes Python
+#: strings of what it hands out: a slice at a time, not the whole column at once).
+_CHUNK = 4096
+
+
+def _iter_texts(texts: Any) -> Iterator[str]:
+    """The texts of a sequence or Series one by one (NaN is ""), a slice at a time."""
+    if isinstance(texts, pd.Series):
+        for a in range(0, len(texts), _CHUNK):
+            yield from _texts(texts.iloc[a:a + _CHUNK].tolist())
+    else:
+        yield from ("" if pd.isna(t) else str(t) for t in texts)
+
+
 def _band_ranges(spec: DedupSpec) -> tuple[tuple[int, int], ...]:
     """The band boundaries of the LSH index for ``spec`` (datasketch's choice)."""
     return _band_ranges_for(float(spec.threshold), int(spec.num_perm))
@@ -215,14 +230,16 @@ def signatures(texts: Any, spec: DedupSpec) -> Signatures:
     kept.
     """
     MinHash = _require_minhash()
-    texts = _texts(texts)
+    n = len(texts)
+    lengths = np.zeros(n, dtype=np.int64)
     num_perm, k = int(spec.num_perm), int(spec.shingle)
     ranges = _band_ranges(spec)
     template = MinHash(num_perm=num_perm, seed=int(spec.random_state))
     perms, scheme = template.permutations, template.scheme
     sha1, blake2b = hashlib.sha1, hashlib.blake2b
-    rows, keys = [], []
-    for i, text in enumerate(texts):
+    rows, keys = array("q"), bytearray()  # flat buffers, not an object per document
+    for i, text in enumerate(_iter_texts(texts)):
+        lengths[i] = len(text)
         sh = shingles(text, k)
         if not sh:
             continue
@@ -234,14 +251,14 @@ def signatures(texts: Any, spec: DedupSpec) -> Signatures:
                                       dtype="<u4").tolist())
         hv = np.asarray(mh.hashvalues, dtype=np.uint64)
         # datasketch's bucket key of a band: the band's values, byte-swapped
-        keys.append(b"".join(blake2b(bytes(hv[a:b].byteswap().data), digest_size=8).digest()
-                             for a, b in ranges))
+        for a, b in ranges:
+            keys += blake2b(bytes(hv[a:b].byteswap().data), digest_size=8).digest()
         rows.append(i)
-    bands = (np.frombuffer(b"".join(keys), dtype="<u8").reshape(len(keys), len(ranges))
-             if keys else np.zeros((0, len(ranges)), dtype=np.uint64))
-    return Signatures(n=len(texts), rows=np.asarray(rows, dtype=np.int64),
-                      bands=bands.astype(np.uint64),
-                      lengths=np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    bands = (np.frombuffer(bytes(keys), dtype="<u8").reshape(len(rows), len(ranges))
+             if rows else np.zeros((0, len(ranges)), dtype=np.uint64))
+    return Signatures(n=n, rows=np.frombuffer(rows, dtype=np.int64).copy() if rows
+                      else np.zeros(0, dtype=np.int64),
+                      bands=bands.astype(np.uint64), lengths=lengths)
 
 
 def candidate_pairs(blocks: Sequence[Signatures]) -> list[tuple[int, int]]:
@@ -261,12 +278,14 @@ def candidate_pairs(blocks: Sequence[Signatures]) -> list[tuple[int, int]]:
     for col in keys.T:
         order = np.argsort(col, kind="stable")
         sorted_keys = col[order]
+        # only the buckets of two or more documents (not one array per document)
         cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        for group in np.split(order, cuts):
-            if len(group) > 1:
-                members = sorted(where[group].tolist())
-                pairs.update((members[x], members[y]) for y in range(1, len(members))
-                             for x in range(y))
+        starts = np.concatenate(([0], cuts))
+        stops = np.concatenate((cuts, [len(order)]))
+        for a, b in zip(starts[stops - starts > 1].tolist(), stops[stops - starts > 1].tolist()):
+            members = sorted(where[order[a:b]].tolist())
+            pairs.update((members[x], members[y]) for y in range(1, len(members))
+                         for x in range(y))
     return sorted(pairs)
 
 
@@ -312,17 +331,20 @@ def cluster(blocks: Sequence[Signatures], spec: DedupSpec, jaccard: PairJaccard)
     clusters are the connected components of the confirmed pairs, whatever the
     partitioning.
     """
-    offsets = np.cumsum([0] + [b.n for b in blocks])
-    n = int(offsets[-1])
+    n = int(sum(b.n for b in blocks))
     lengths = (np.concatenate([b.lengths for b in blocks]) if blocks
                else np.zeros(0, dtype=np.int64))
-    parent = list(range(n))
+    # union-find over the documents of confirmed pairs only (a dict, not a list of
+    # every position): memory grows with the pairs, not with the corpus
+    parent: dict[int, int] = {}
 
     def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+        root = i
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while i != root:  # path compression
+            parent[i], i = root, parent[i]
+        return root
 
     candidates = candidate_pairs(blocks)
     known: dict[tuple[int, int], float] = {}
@@ -333,20 +355,26 @@ def cluster(blocks: Sequence[Signatures], spec: DedupSpec, jaccard: PairJaccard)
             ri, rj = find(i), find(j)
             if ri != rj:
                 parent[max(ri, rj)] = min(ri, rj)
-    root = np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
-    members: dict[int, list[int]] = {}
-    for i, r in enumerate(root.tolist()):
-        members.setdefault(r, []).append(i)
-    rep_of = {r: idx[0] if spec.keep == "first"
-              else max(idx, key=lambda i: (int(lengths[i]), -i)) for r, idx in members.items()}
-    rep = np.fromiter((rep_of[r] for r in root.tolist()), dtype=np.int64, count=n)
-    pairs = sorted({(min(i, int(p)), max(i, int(p))) for i, p in enumerate(rep.tolist())
-                    if i != p} - set(known))
+    # a cluster's root is its first member (a union keeps the smaller root)
+    root = np.arange(n, dtype=np.int64)
+    linked = sorted(parent)
+    for i in linked:
+        root[i] = find(i)
+    rep = root.copy()  # keep="first": the root
+    if spec.keep != "first":
+        members: dict[int, list[int]] = {}
+        for i in sorted(set(linked) | set(root[linked].tolist())):
+            members.setdefault(int(root[i]), []).append(i)
+        for r, idx in members.items():
+            rep[idx] = max(idx, key=lambda i: (int(lengths[i]), -i))
+    others = np.flatnonzero(rep != np.arange(n)).tolist()
+    rep_of = rep[others].tolist()
+    pairs = sorted({(min(i, p), max(i, p)) for i, p in zip(others, rep_of)} - set(known))
     if pairs:
         known.update(zip(pairs, jaccard(pairs)))
-    similarity = np.array([1.0 if i == p else known[(min(i, p), max(i, p))]
-                           for i, p in enumerate(rep.tolist())], dtype=np.float64)
-    size = np.fromiter((len(members[r]) for r in root.tolist()), dtype=np.int64, count=n)
+    similarity = np.ones(n, dtype=np.float64)
+    similarity[others] = [known[(min(i, p), max(i, p))] for i, p in zip(others, rep_of)]
+    size = np.bincount(root, minlength=n)[root].astype(np.int64) if n else root.copy()
     return Clusters(root=root, representative=rep, similarity=similarity, size=size)
 
 
@@ -373,14 +401,15 @@ def local_jaccard(texts_by_block: Sequence[Any], spec: DedupSpec,
 def report_frame(ids: Sequence[Any], clusters: Clusters) -> pd.DataFrame:
     """The :func:`near_duplicates` table of ``clusters`` for documents ``ids``."""
     ids = [str(x) for x in ids]
-    number = {r: k for k, r in enumerate(sorted(set(clusters.root.tolist())))}
-    rep = clusters.representative.tolist()
+    # clusters numbered in the order of their first member (the root)
+    number = np.unique(clusters.root, return_inverse=True)[1].reshape(-1)
+    rep = clusters.representative
     out = pd.DataFrame({
         "doc_id": ids,
-        "cluster": [number[r] for r in clusters.root.tolist()],
+        "cluster": number,
         "size": clusters.size,
-        "representative": [ids[p] for p in rep],
-        "is_representative": [i == p for i, p in enumerate(rep)],
+        "representative": [ids[p] for p in rep.tolist()],
+        "is_representative": rep == np.arange(len(rep)),
         "similarity": clusters.similarity,
     }, columns=["doc_id", "cluster", "size", "representative", "is_representative",
                 "similarity"])

@@ -671,8 +671,9 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
              where: str) -> _Design:
     if method not in METHODS:
         raise ModelError(f"{where}: method={method!r} is not one of {', '.join(METHODS)}")
-    doc_ids, texts = _check_articles(articles, where)
-    n_docs = len(texts)
+    check_articles(articles, where, error=ModelError)
+    doc_ids = articles["doc_id"].astype(str).tolist()
+    n_docs = len(doc_ids)
     if n_docs < 2:
         raise ModelError(f"{where}: got {n_docs} document(s); a topic model needs at least 2 "
                          "documents with text")
@@ -695,16 +696,22 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
         raise ModelError(f"{where}: analyzer must be a callable str -> list of str, got "
                          f"{type(analyzer).__name__}")
 
-    token_lists = _token_lists(analyzer, texts, _givens(articles, len(texts)))
-    n_tokens = sum(len(t) for t in token_lists)
-    if n_tokens == 0:
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    # the documents' tokens are counted as they come, a slice of documents at a
+    # time: no list of every document's tokens (nor of every text) is held
+    tally = [0]
+    counter = CountVectorizer(analyzer=_identity, lowercase=False)
+    try:
+        counts = counter.fit_transform(_token_stream(analyzer, articles, tally))
+    except ValueError:  # "empty vocabulary"
+        if tally[0]:
+            raise
+        counts = None
+    if tally[0] == 0 or counts is None:
         raise ModelError(f"{where}: the analyzer produced no tokens from the {n_docs} texts; "
                          "check that the 'text' column is filled and that the analyzer works "
                          "(e.g. analyzer('cải cách hành chính'))")
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-
-    counter = CountVectorizer(analyzer=_identity, lowercase=False)
-    counts = counter.fit_transform(token_lists)
     all_terms = counter.get_feature_names_out()
     doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
     lo = min_df if isinstance(min_df, (int, np.integer)) else min_df * n_docs
@@ -728,7 +735,13 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
                          "min_df or raise max_df")
     vec_cls = CountVectorizer if method == "lda" else TfidfVectorizer
     vectorizer = vec_cls(analyzer=_identity, lowercase=False, vocabulary=list(vocab))
-    X = sp.csr_matrix(vectorizer.fit_transform(token_lists), dtype=np.float64)
+    # fitted on each document's vocabulary tokens as the counts give them back (the
+    # counts of a document's tokens are all the vectorizer takes from them)
+    in_vocab = sp.csr_matrix(counts[:, np.flatnonzero(keep)])
+    del counts
+    X = sp.csr_matrix(vectorizer.fit_transform(_count_tokens(in_vocab, vocab)),
+                      dtype=np.float64)
+    del in_vocab
     vectorizer.set_params(analyzer=analyzer)  # fitted on the tokens; raw text from now on
 
     column_weights = None
@@ -1294,6 +1307,39 @@ def _token_lists(analyzer: Callable[[str], list[str]], texts: list[str],
         return [list(t) for t in analyzer.analyze_many(texts, givens if use_given else None)]
     return [list(analyzer.given(t, g)) if use_given and g else list(analyzer(t))
             for t, g in zip(texts, givens)]
+
+
+#: Documents tokenized at a time when a topic model is fitted.
+_CHUNK = 4096
+
+
+def _token_stream(analyzer: Callable[[str], list[str]], articles: pd.DataFrame,
+                  tally: list[int]) -> Iterator[list[str]]:
+    """:func:`_token_lists` of the articles' texts, a slice of documents at a time
+    (Arrow-backed text columns become Python strings only a slice at a time);
+    ``tally[0]`` counts the tokens given out."""
+    cols = [c for c in ("text", "segmented", "tokens_given") if c in articles.columns]
+    frame = articles[cols]
+    for a in range(0, len(frame), _CHUNK):
+        part = frame.iloc[a:a + _CHUNK]
+        texts = part["text"].fillna("").astype(str).tolist()
+        for tokens in _token_lists(analyzer, texts, _givens(part, len(texts))):
+            tally[0] += len(tokens)
+            yield tokens
+
+
+def _count_tokens(counts: sp.csr_matrix, terms: np.ndarray) -> Iterator[list[str]]:
+    """Each row of a document-term count matrix as tokens: every term repeated
+    its count times (the order of a document's tokens does not change its row)."""
+    terms = np.asarray(terms, dtype=object)
+    indptr, indices, data = counts.indptr, counts.indices, counts.data
+    for a in range(0, counts.shape[0], _CHUNK):
+        b = min(a + _CHUNK, counts.shape[0])
+        lo, hi = int(indptr[a]), int(indptr[b])
+        flat = terms[np.repeat(indices[lo:hi], data[lo:hi])].tolist()
+        ends = np.concatenate(([0], np.cumsum(data[lo:hi])))[indptr[a:b + 1] - lo].tolist()
+        for s, e in zip(ends[:-1], ends[1:]):
+            yield flat[s:e]
 
 
 def _givens(articles: pd.DataFrame, n: int) -> list[str | None]:
