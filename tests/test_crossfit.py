@@ -273,3 +273,16 @@ def test_cli_refuses_an_in_sample_model_and_cross_fit_corrects_end_to_end(labell
     assert fig and "cross-fitted (4 folds" in fig[0]["caption"]
     table = pd.read_csv(out / fig[0]["csv"])
     assert table["share_corrected"].notna().all()
+
+
+def test_scores_of_the_shipped_model_keep_its_record_and_still_write_to_parquet(tmp_path):
+    """The shipped model has a training record; the score table carries it in attrs,
+    which pandas writes as JSON with to_parquet (a user's file, the Dask engine's
+    partitions): the record must survive that and still identify its documents."""
+    lab = ct.load_labelled_set().head(4)
+    scores = ct.score_themes(lab)  # default presence: the shipped model
+    rec = scores.attrs["theme_model"]["training"]
+    assert training_overlap(rec, ["L01", "not-a-training-id"]) == ["L01"]
+    scores.to_parquet(tmp_path / "s.parquet", index=False)
+    back = pd.read_parquet(tmp_path / "s.parquet")
+    assert training_overlap(back.attrs["theme_model"]["training"], ["L02"]) == ["L02"]

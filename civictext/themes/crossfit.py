@@ -98,7 +98,7 @@ def training_overlap(record: dict[str, Any] | None, ids: Iterable[Any]) -> list[
 
     ``record`` is a model's ``info["training_ids"]`` (:func:`training_record`),
     or the compact form :func:`scores_provenance` keeps (``hashes`` as one
-    ``bytes`` of 8-byte digests).
+    ``str`` of 16-hex-digit digests).
 
     >>> training_overlap(training_record(["a", "b"]), ["b", "c"])
     ['b']
@@ -107,17 +107,18 @@ def training_overlap(record: dict[str, Any] | None, ids: Iterable[Any]) -> list[
         return None
     ids = [str(d) for d in dict.fromkeys(ids)]
     hashes = record["hashes"]
-    known = (_unpack(bytes(hashes)) if isinstance(hashes, (bytes, bytearray)) else set(hashes))
+    known = _unpack(hashes) if isinstance(hashes, str) else set(hashes)
     return [d for d, h in zip(ids, _hash_ids(ids, str(record["salt"]))) if h in known]
 
 
-def _pack(hashes: Sequence[str]) -> bytes:
-    # one immutable bytes object: pandas deep-copies attrs on nearly every operation
-    return b"".join(bytes.fromhex(h) for h in hashes)
+def _pack(hashes: Sequence[str]) -> str:
+    # one immutable str: pandas deep-copies attrs on nearly every operation, and
+    # writes them as JSON with to_parquet (the Dask engine's partitions; a user's file)
+    return "".join(hashes)
 
 
-def _unpack(blob: bytes) -> set[str]:
-    return {blob[i:i + 8].hex() for i in range(0, len(blob), 8)}
+def _unpack(blob: str) -> set[str]:
+    return {blob[i:i + 16] for i in range(0, len(blob), 16)}
 
 
 def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | None = None
@@ -128,8 +129,8 @@ def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | 
     (``presence="model"``: every theme of the model; ``"auto"``: those with
     ``use_model``); ``model_themes``: the themes with ``p_model`` /
     ``present_model``; ``training``: the model's training record (None when
-    the model predates it), with the hashes packed in one ``bytes`` (cheap to
-    copy); ``cross_fit``: for :func:`cross_fit_scores`, the folds (then every
+    the model predates it), with the hashes packed in one ``str`` (cheap to
+    copy, and JSON for ``to_parquet``); ``cross_fit``: for :func:`cross_fit_scores`, the folds (then every
     document was scored by a model that did not see it).
     """
     themes = list(model.themes)
