@@ -105,6 +105,24 @@ def _stratum(arts: pd.DataFrame, r: pd.Series) -> pd.Series:
     return pd.Series(out, index=ids)
 
 
+def draw_strata(st: pd.Series, strata: tuple[str, ...], alloc: tuple[int, ...], share: float,
+                rng: np.random.Generator) -> tuple[dict[str, str], dict[str, float], dict[str, int]]:
+    """Simple random samples of ``alloc`` documents from each of ``strata`` (``st``: a
+    subframe document's stratum, by doc_id), a smaller stratum taken whole: (drawn
+    document -> stratum, stratum -> its probability ``share * n / N``, stratum -> n).
+    ``share`` is the subframe's share of the corpus, ``m / N``."""
+    picked: dict[str, str] = {}
+    q: dict[str, float] = {}
+    taken: dict[str, int] = {}
+    for s, n in zip(strata, alloc):
+        pool = np.sort(st.index[st.values == s].to_numpy())
+        taken[s] = n = min(n, len(pool))
+        for d in rng.choice(pool, size=n, replace=False):
+            picked[str(d)] = s
+        q[s] = share * (n / len(pool)) if len(pool) else 0.0
+    return picked, q, taken
+
+
 def second_packet(packets: Path, n: int, seed: int) -> None:
     """A blind second coder's packet: ``n`` phase-3 items drawn at random (``seed``),
     cut from the first coders' packets; recorded as ``coder2_packet = H1``."""
@@ -149,15 +167,7 @@ def main() -> None:
         m = len(arts)
         st = _stratum(arts, _ratio(model, arts))
         sizes = st.value_counts()
-        picked: dict[str, str] = {}
-        q3: dict[str, float] = {}
-        taken: dict[str, int] = {}
-        for s, n in zip(STRATA, ALLOC[name]):
-            pool = np.sort(st.index[st.values == s].to_numpy())
-            taken[s] = n = min(n, len(pool))
-            for d in rng.choice(pool, size=n, replace=False):
-                picked[str(d)] = s
-            q3[s] = (m / corpus_size) * (n / len(pool)) if len(pool) else 0.0
+        picked, q3, taken = draw_strata(st, STRATA, ALLOC[name], m / corpus_size, rng)
         # earlier-coded documents outside the subframe: their would-be stratum
         old_st = _stratum(old, _ratio(model, old)) if len(old) else pd.Series(dtype=str)
         all_st = pd.concat([st, old_st])

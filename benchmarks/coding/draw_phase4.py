@@ -53,7 +53,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase3 import STRATA as P3_STRATA  # type: ignore[import-not-found]  # noqa: E402
-from draw_phase3 import _ratio, _stratum  # type: ignore[import-not-found]  # noqa: E402
+from draw_phase3 import _ratio, _stratum, draw_strata  # type: ignore[import-not-found]  # noqa: E402
 from draw_sample import (  # type: ignore[import-not-found]  # noqa: E402,E501
     _BROAD_RE,
     ADMIN_WORDS,
@@ -210,15 +210,7 @@ def main() -> None:
                 cache.parent.mkdir(exist_ok=True)
                 st.rename("s").rename_axis("doc_id").reset_index().to_csv(cache, index=False)
             sizes = st.value_counts()
-            picked: dict[str, str] = {}
-            q4: dict[str, float] = {}
-            taken: dict[str, int] = {}
-            for s, n in zip(STRATA, ALLOC[name]):
-                pool = np.sort(st.index[st.values == s].to_numpy())
-                taken[s] = n = min(n, len(pool))
-                for d in rng.choice(pool, size=n, replace=False):
-                    picked[str(d)] = s
-                q4[s] = (m / corpus_size) * (n / len(pool)) if len(pool) else 0.0
+            picked, q4, taken = draw_strata(st, STRATA, ALLOC[name], m / corpus_size, rng)
             outside = coded_ids - set(st.index)
             old = read_corpus(_ids_subset(lines, outside, tmp / f"{name}.old.jsonl.gz"))
             old_st = _stratum4(old, model) if len(old) else pd.Series(dtype=str)

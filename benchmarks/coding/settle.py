@@ -47,6 +47,25 @@ def _read(pattern: str) -> pd.DataFrame:
                      ignore_index=True)
 
 
+def add_phase(design: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The design with a later phase's new items (``recoded == "1"`` in ``path``, a
+    ``design3.csv``-like table covering every coded document) and that phase's
+    combined inclusion probabilities for every document; a document drawn in the
+    phase (``n_stratum > 0``) is resampled within, so recorded in, its stratum there."""
+    later = pd.read_csv(path, dtype=str, keep_default_na=False)
+    new = later[later["recoded"] == "1"].assign(phase1_stratum="")
+    design = pd.concat([design, new.reindex(columns=design.columns, fill_value="")],
+                       ignore_index=True)
+    combined = later.set_index(["corpus", "doc_id"])
+    idx = pd.MultiIndex.from_arrays([design["corpus"], design["doc_id"]])
+    assert combined["pi"].reindex(idx).notna().all(), f"{path.name} lacks a coded document"
+    design["pi"] = combined["pi"].reindex(idx).to_numpy()
+    drawn = combined["n_stratum"].reindex(idx).astype(int).to_numpy() > 0
+    design["stratum"] = np.where(drawn, combined["stratum"].reindex(idx).to_numpy(),
+                                 design["stratum"])
+    return design
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--verdicts", default="/tmp/coding")
@@ -55,36 +74,10 @@ def main() -> None:
     args = ap.parse_args()
     v = Path(args.verdicts)
     design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
-    v3 = Path(args.verdicts3)
-    design3 = HERE / "design3.csv"
-    if design3.exists():  # phase 3: new items, and every document's combined probability
-        d3 = pd.read_csv(design3, dtype=str, keep_default_na=False)
-        new = d3[d3["recoded"] == "1"].assign(phase1_stratum="")
-        design = pd.concat([design, new.reindex(columns=design.columns, fill_value="")],
-                           ignore_index=True)
-        combined = d3.set_index(["corpus", "doc_id"])
-        idx = pd.MultiIndex.from_arrays([design["corpus"], design["doc_id"]])
-        design["pi"] = combined["pi"].reindex(idx).to_numpy()
-        p3 = combined["phase"].reindex(idx).to_numpy() == "3"
-        drawn3 = combined["n_stratum"].reindex(idx).astype(int).to_numpy() > 0
-        # a document drawn in phase 3 is resampled within its phase-3 stratum
-        design["stratum"] = np.where(p3 | (drawn3 & (design["phase"] != "3")),
-                                     combined["stratum"].reindex(idx).to_numpy(),
-                                     design["stratum"])
-    v4 = Path(args.verdicts4)
-    design4 = HERE / "design4.csv"
-    if design4.exists():  # phase 4: the same, with design4's combined probabilities
-        d4 = pd.read_csv(design4, dtype=str, keep_default_na=False)
-        new = d4[d4["recoded"] == "1"].assign(phase1_stratum="")
-        design = pd.concat([design, new.reindex(columns=design.columns, fill_value="")],
-                           ignore_index=True)
-        combined = d4.set_index(["corpus", "doc_id"])
-        idx = pd.MultiIndex.from_arrays([design["corpus"], design["doc_id"]])
-        assert combined["pi"].reindex(idx).notna().all(), "design4.csv lacks a coded document"
-        design["pi"] = combined["pi"].reindex(idx).to_numpy()
-        drawn4 = combined["n_stratum"].reindex(idx).astype(int).to_numpy() > 0
-        design["stratum"] = np.where(drawn4, combined["stratum"].reindex(idx).to_numpy(),
-                                     design["stratum"])
+    v3, v4 = Path(args.verdicts3), Path(args.verdicts4)
+    for later in ("design3.csv", "design4.csv"):  # phases 3 and 4, when drawn
+        if (HERE / later).exists():
+            design = add_phase(design, HERE / later)
     first = pd.concat([_read(str(v / "verdicts_A*.csv")), _read(str(v / "verdicts_C*.csv")),
                        _read(str(v3 / "verdicts_G*.csv")), _read(str(v4 / "verdicts_K*.csv"))])
     second = pd.concat([_read(str(v / "verdicts_B*.csv")), _read(str(v / "verdicts_D*.csv")),
