@@ -38,22 +38,17 @@ takes ``pi`` from it for every coded document.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
-from draw_phase3 import STRATA as P3_STRATA  # type: ignore[import-not-found]  # noqa: E402
-from draw_phase3 import _ratio, _stratum, draw_strata  # type: ignore[import-not-found]  # noqa: E402
 from draw_sample import (  # type: ignore[import-not-found]  # noqa: E402,E501
     _BROAD_RE,
     ADMIN_WORDS,
@@ -61,30 +56,17 @@ from draw_sample import (  # type: ignore[import-not-found]  # noqa: E402,E501
     OFFICIAL_WORDS,
     SAT_WORDS,
     _any,
-    write_packets,
 )
+from later_phase import LABELS, draw_later_phase, ids_subset  # type: ignore[import-not-found]  # noqa: E402,E501
 from phase3_pi import old_strata  # type: ignore[import-not-found]  # noqa: E402
 
 from civictext.ingest.reader import read_corpus  # noqa: E402
 from civictext.themes.model import load_theme_model  # noqa: E402
 
-LABELS = HERE.parent / "labels" / "coded"
-#: corpus: (path, subframe size m)
-SUBFRAMES = {
-    "vnds-train": ("vnds-train/articles.seg.jsonl.gz", 20000),
-    "vn4news2020": ("vn4news2020/articles.jsonl.gz", 6000),
-}
-ALLOC = {  # corpus: (positive, near, broad)
+ALLOC = {  # corpus: (positive, near, broad), subframes as later_phase.SUBFRAMES
     "vnds-train": (55, 40, 20),
     "vn4news2020": (55, 40, 20),
 }
-STRATA = ("p4-positive", "p4-near", "p4-broad")
-_RENAME = dict(zip(P3_STRATA, STRATA))
-
-
-def _stratum4(arts: pd.DataFrame, model) -> pd.Series:
-    """Phase 3's strata rule under the shipped model, with phase 4's names."""
-    return _stratum(arts, _ratio(model, arts)).map(lambda s: _RENAME.get(s, s))
 
 #: Run inside the phase-3 checkout: each given document's phase-3 stratum (draw_phase3 then).
 _OLD03 = r"""
@@ -114,21 +96,6 @@ json.dump(out, open(sys.argv[4], "w"))
 """
 
 
-def _lines(name: str) -> list[str]:
-    with gzip.open(shared_root() / SUBFRAMES[name][0], "rt", encoding="utf-8") as fh:
-        return fh.readlines()
-
-
-def _write(lines: list[str], path: Path) -> Path:
-    with gzip.open(path, "wt", encoding="utf-8") as fh:
-        fh.writelines(lines)
-    return path
-
-
-def _ids_subset(lines: list[str], ids: set[str], path: Path) -> Path:
-    return _write([ln for ln in lines if str(json.loads(ln).get("id")) in ids], path)
-
-
 def phase3_strata(src: Path, ids: set[str], old: Path, tmp: Path) -> dict[str, str]:
     (tmp / "ids3.json").write_text(json.dumps(sorted(ids)))
     res = tmp / "strata3.json"
@@ -143,7 +110,7 @@ def earlier_probabilities(name: str, lines: list[str], new: set[str], d12: pd.Da
     """``pi123`` of documents new in phase 4, from replays of phases 1-2 and 3 (checked)."""
     rec1 = d12[(d12["corpus"] == name) & (d12["phase"] == "1")]
     rec3 = d3[d3["corpus"] == name]
-    src = _ids_subset(lines, new | set(rec1["doc_id"]) | set(rec3["doc_id"]), tmp / f"{name}.sub.jsonl.gz")
+    src = ids_subset(lines, new | set(rec1["doc_id"]) | set(rec3["doc_id"]), tmp / f"{name}.sub.jsonl.gz")
     st1 = old_strata(name, src, new | set(rec1["doc_id"]), old02, tmp)
     bad = [d for d, s in zip(rec1["doc_id"], rec1["phase1_stratum"]) if st1.get(d) != s]
     assert not bad, f"{name}: phase-1 replay differs for {len(bad)} documents, e.g. {bad[:3]}"
@@ -182,83 +149,21 @@ def main() -> None:
     ap.add_argument("--old03", default="/tmp/old03", help="checkout of commit bb090a2")
     ap.add_argument("--n-coders", type=int, default=4)
     ap.add_argument("--n-second", type=int, default=60)
+    ap.add_argument("--out", default=None, help="design file (default design4.csv)")
     args = ap.parse_args()
-    rng = np.random.default_rng(args.seed)
-    packets = Path(args.packets)
-    packets.mkdir(parents=True, exist_ok=True)
-    model = load_theme_model()
     d12 = pd.read_csv(LABELS / "design.csv", dtype=str, keep_default_na=False)
     d3 = pd.read_csv(LABELS / "design3.csv", dtype=str, keep_default_na=False)
-    pi123 = {(r.corpus, r.doc_id): float(r.pi) for r in d3.itertuples()}
-    rows, texts = [], {}
+
+    def prior(name: str, lines: list[str], new: set[str], tmp: Path) -> dict[str, float]:
+        return earlier_probabilities(name, lines, new, d12, d3, Path(args.old02),
+                                     Path(args.old03), tmp)
+
     with tempfile.TemporaryDirectory() as t:
-        tmp = Path(t)
-        for name, (_, m) in SUBFRAMES.items():
-            coded_ids = set(d3.loc[d3["corpus"] == name, "doc_id"])
-            lines = _lines(name)
-            corpus_size = len(lines)
-            keep = set(np.sort(rng.choice(corpus_size, size=m, replace=False)).tolist())
-            arts = read_corpus(_write([ln for i, ln in enumerate(lines) if i in keep],
-                                      tmp / f"{name}.frame.jsonl.gz"))
-            cache = packets / "frames" / f"{name}.strata.csv"
-            if cache.exists():  # a rerun: the same seed and model give the same strata
-                st = pd.read_csv(cache, dtype=str, keep_default_na=False).set_index("doc_id")["s"]
-                st = st.map(lambda s: _RENAME.get(s, s))
-                assert list(st.index) == list(arts["doc_id"].astype(str)), cache
-            else:
-                st = _stratum4(arts, model)
-                cache.parent.mkdir(exist_ok=True)
-                st.rename("s").rename_axis("doc_id").reset_index().to_csv(cache, index=False)
-            sizes = st.value_counts()
-            picked, q4, taken = draw_strata(st, STRATA, ALLOC[name], m / corpus_size, rng)
-            outside = coded_ids - set(st.index)
-            old = read_corpus(_ids_subset(lines, outside, tmp / f"{name}.old.jsonl.gz"))
-            old_st = _stratum4(old, model) if len(old) else pd.Series(dtype=str)
-            all_st = pd.concat([st, old_st])
-            all_st = all_st[~all_st.index.duplicated()]
-            new = {d for d in picked if d not in coded_ids}
-            prior = earlier_probabilities(name, lines, new, d12, d3, Path(args.old02),
-                                          Path(args.old03), tmp)
-            by_id = arts.drop_duplicates("doc_id").set_index("doc_id")
-            for d, s in picked.items():
-                r = by_id.loc[d]
-                texts[(name, d)] = (str(r.get("title", "") or ""), str(r["text"]))
-                rows.append({"corpus": name, "doc_id": d, "stratum": s, "N_stratum": int(sizes[s]),
-                             "n_stratum": taken[s], "subframe_size": m, "corpus_size": corpus_size,
-                             "q4": q4[s], "recoded": "1" if d in new else "0",
-                             "pi123": prior[d] if d in new else pi123[(name, d)]})
-            for d in coded_ids - set(picked):
-                s = all_st.get(d, "")
-                rows.append({"corpus": name, "doc_id": d, "stratum": s or "p4-none",
-                             "N_stratum": int(sizes.get(s, 0)) if s else 0, "n_stratum": 0,
-                             "subframe_size": m, "corpus_size": corpus_size,
-                             "q4": q4.get(s, 0.0), "recoded": "earlier", "pi123": pi123[(name, d)]})
-            print(name, m, sizes.to_dict(), {s: sum(v == s for v in picked.values()) for s in STRATA},
-                  "already coded:", len(picked) - len(new), flush=True)
-    for r in d3[~d3["corpus"].isin(list(SUBFRAMES))].itertuples():  # not sampled in phase 4
-        rows.append({"corpus": r.corpus, "doc_id": r.doc_id, "stratum": "p4-none", "N_stratum": 0,
-                     "n_stratum": 0, "subframe_size": 0, "corpus_size": int(r.corpus_size),
-                     "q4": 0.0, "recoded": "earlier", "pi123": float(r.pi)})
-    d4 = pd.DataFrame(rows)
-    d4["pi"] = 1 - (1 - d4["pi123"]) * (1 - d4["q4"])
-    new = d4[d4["recoded"] == "1"].reset_index(drop=True)
-    order = rng.permutation(len(new))
-    new["item"], new["coder1_packet"], new["coder2_packet"] = "", "", ""
-    for k, i in enumerate(order):
-        new.loc[i, "item"] = f"{k + 3001:04d}"
-        new.loc[i, "coder1_packet"] = f"K{k % args.n_coders + 1}"
-    second = rng.choice(len(new), size=min(args.n_second, len(new)), replace=False)
-    new.loc[second, "coder2_packet"] = "L1"
-    write_packets(new, texts, packets)
-    d4 = d4.merge(new[["corpus", "doc_id", "item", "coder1_packet", "coder2_packet"]],
-                  on=["corpus", "doc_id"], how="left").fillna("")
-    d4["phase"] = np.where(d4["recoded"] == "1", "4", "")
-    cols = ["corpus", "doc_id", "item", "phase", "stratum", "N_stratum", "n_stratum",
-            "subframe_size", "corpus_size", "q4", "recoded", "coder1_packet", "coder2_packet",
-            "pi123", "pi"]
-    d4[cols].sort_values(["corpus", "doc_id"]).to_csv(LABELS / "design4.csv", index=False)
-    print(new.groupby(["corpus", "stratum"]).size().to_string())
-    print(f"wrote {LABELS / 'design4.csv'} and packets in {packets}")
+        draw_later_phase(phase=4, seed=args.seed, alloc=ALLOC, previous=d3,
+                         model=load_theme_model(), prior=prior, packets=Path(args.packets),
+                         tmp=Path(t), n_coders=args.n_coders, n_second=args.n_second,
+                         first_letter="K", second_letter="L", item_start=3001,
+                         out=Path(args.out) if args.out else None)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,23 @@
-"""A prospective check of the model shipped before phase 4 (issue 15).
+"""A prospective check of the model shipped before a later coding phase (issue 15).
 
-Phase 4 (``draw_phase4.py``) drew, in vnds-train and vn4news2020, a simple random
+Phase K >= 4 (``draw_phaseK.py``) drew, in vnds-train and vn4news2020, a simple random
 sample of the documents the shipped model called present for some theme
-(``p4-positive``), *after* that model was frozen, so among the sampled documents
+(``pK-positive``), *after* that model was frozen, so among the sampled documents
 it had not been trained on, the share a coder judged relevant estimates the
 model's precision on unseen documents of those two corpora, without any
 weighting (within one stratum every document had the same probability).
-It says nothing about recall (phase 4 does not sample the documents the model
+It says nothing about recall (the phase does not sample the documents the model
 scores lowest and that lack a broad administrative word).
 
-``--predict`` records that model's verdicts for the new phase-4 documents in
-``benchmarks/labels/coded/phase4_premodel.csv`` (ids, theme, ``p_model``,
-``present``: no text), which must be done before the model is refitted (it was, at commit aaf147e: the
-script refuses to overwrite it); without
-it the script reads that file and ``coded.csv`` and prints the estimate per
-corpus and theme with a Wilson 95 % interval.
+``--predict`` records that model's verdicts for the phase's new documents in
+``benchmarks/labels/coded/phaseK_premodel.csv`` (ids, theme, ``p_model``,
+``present``: no text), which must be done before the model is refitted (phase 4's
+was, at commit aaf147e; the script refuses to overwrite a record); without it the
+script reads that file and ``coded.csv`` and prints the estimate per corpus and
+theme with a Wilson 95 % interval.
 
-    CIVICTEXT_SHARED_CORPORA=../shared/corpora .venv/bin/python benchmarks/coding/phase4_prospective.py --predict
-    .venv/bin/python benchmarks/coding/phase4_prospective.py
+    CIVICTEXT_SHARED_CORPORA=../shared/corpora .venv/bin/python benchmarks/coding/prospective.py --phase 5 --predict
+    .venv/bin/python benchmarks/coding/prospective.py --phase 4
 """
 from __future__ import annotations
 
@@ -32,7 +32,10 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 LABELS = HERE.parent / "labels" / "coded"
-OUT = LABELS / "phase4_premodel.csv"
+
+
+def _record(phase: int) -> Path:
+    return LABELS / f"phase{phase}_premodel.csv"
 
 
 def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -44,17 +47,18 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return c - h, c + h
 
 
-def predict(force: bool = False) -> None:
-    if OUT.exists() and not force:
-        raise SystemExit(f"{OUT} exists: it holds the verdicts of the model as it was when phase 4 "
-                         "was drawn (and its features then); recomputing them with a later model "
+def predict(phase: int, force: bool = False) -> None:
+    out = _record(phase)
+    if out.exists() and not force:
+        raise SystemExit(f"{out} exists: it holds the verdicts of the model as it was when phase "
+                         f"{phase} was drawn (and its features then); recomputing them with a later model "
                          "or feature code would not be the prospective check. --force to overwrite.")
     from train_theme_model import coded_articles  # type: ignore[import-not-found]
 
     from civictext.themes.model import load_theme_model
 
-    d4 = pd.read_csv(LABELS / "design4.csv", dtype=str, keep_default_na=False)
-    new = d4[d4["recoded"] == "1"][["corpus", "doc_id", "stratum"]]
+    design = pd.read_csv(LABELS / f"design{phase}.csv", dtype=str, keep_default_na=False)
+    new = design[design["recoded"] == "1"][["corpus", "doc_id", "stratum"]]
     with tempfile.TemporaryDirectory() as t:
         arts = coded_articles(new, Path(t))
     model = load_theme_model()
@@ -62,14 +66,14 @@ def predict(force: bool = False) -> None:
     pr["present"] = (pr["p_model"] >= pr["theme"].map(model.thresholds).astype(float)).astype(int)
     pr = pr.merge(new, on="doc_id")
     pr[["corpus", "doc_id", "stratum", "theme", "p_model", "present"]].sort_values(
-        ["corpus", "doc_id", "theme"]).to_csv(OUT, index=False, float_format="%.6f")
-    print(f"wrote {OUT}: {len(pr)} rows")
+        ["corpus", "doc_id", "theme"]).to_csv(out, index=False, float_format="%.6f")
+    print(f"wrote {out}: {len(pr)} rows")
 
 
-def estimate() -> pd.DataFrame:
-    pre = pd.read_csv(OUT, dtype={"doc_id": str})
+def estimate(phase: int = 4) -> pd.DataFrame:
+    pre = pd.read_csv(_record(phase), dtype={"doc_id": str})
     coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "phase": str})
-    pos = pre[(pre["stratum"] == "p4-positive") & (pre["present"] == 1)]
+    pos = pre[(pre["stratum"] == f"p{phase}-positive") & (pre["present"] == 1)]
     m = pos.merge(coded[["corpus", "doc_id", "theme", "relevant"]],
                   on=["corpus", "doc_id", "theme"], validate="one_to_one")
     rows = []
@@ -84,12 +88,13 @@ def estimate() -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--phase", type=int, default=4)
     ap.add_argument("--predict", action="store_true")
     ap.add_argument("--force", action="store_true", help="with --predict: overwrite the record")
     args = ap.parse_args()
     if args.predict:
-        return predict(args.force)
-    print(estimate().round(3).to_string(index=False))
+        return predict(args.phase, args.force)
+    print(estimate(args.phase).round(3).to_string(index=False))
 
 
 if __name__ == "__main__":
