@@ -10,7 +10,10 @@ coders, ``adjud*.csv``) with ``design3.csv``, whose combined inclusion
 probabilities (``phase3_pi.py``) then replace the earlier ones for every document;
 phase 4's (``--verdicts4``, default ``/tmp/coding4``: ``verdicts_K*.csv`` first
 coders, ``verdicts_L*.csv`` the blind second coder, ``adjud*.csv``) with
-``design4.csv`` (``draw_phase4.py``), whose probabilities replace them again.
+``design4.csv`` (``draw_phase4.py``), whose probabilities replace them again; and
+phase 5's (``--verdicts5``, default ``/tmp/coding5``: ``verdicts_P*.csv`` first coders,
+``verdicts_Q*.csv`` the blind second coders, ``adjud*.csv``) with ``design5.csv``
+(``draw_phase5.py``).
 
 Writes, under ``benchmarks/labels/coded/`` (ids and verdicts only, no text):
 
@@ -71,19 +74,18 @@ def main() -> None:
     ap.add_argument("--verdicts", default="/tmp/coding")
     ap.add_argument("--verdicts3", default="/tmp/coding3", help="phase 3's verdicts")
     ap.add_argument("--verdicts4", default="/tmp/coding4", help="phase 4's verdicts")
+    ap.add_argument("--verdicts5", default="/tmp/coding5", help="phase 5's verdicts")
     args = ap.parse_args()
-    v = Path(args.verdicts)
     design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
-    v3, v4 = Path(args.verdicts3), Path(args.verdicts4)
-    for later in ("design3.csv", "design4.csv"):  # phases 3 and 4, when drawn
+    for later in ("design3.csv", "design4.csv", "design5.csv"):  # later phases, when drawn
         if (HERE / later).exists():
             design = add_phase(design, HERE / later)
-    first = pd.concat([_read(str(v / "verdicts_A*.csv")), _read(str(v / "verdicts_C*.csv")),
-                       _read(str(v3 / "verdicts_G*.csv")), _read(str(v4 / "verdicts_K*.csv"))])
-    second = pd.concat([_read(str(v / "verdicts_B*.csv")), _read(str(v / "verdicts_D*.csv")),
-                        _read(str(v3 / "verdicts_H*.csv")), _read(str(v4 / "verdicts_L*.csv"))])
-    adj = pd.concat([_read(str(v / "adjud*.csv")), _read(str(v3 / "adjud*.csv")),
-                     _read(str(v4 / "adjud*.csv"))])
+    # (folder, first coders' packet letters, second coders' letters) of each round
+    rounds = [(Path(args.verdicts), "AC", "BD"), (Path(args.verdicts3), "G", "H"),
+              (Path(args.verdicts4), "K", "L"), (Path(args.verdicts5), "P", "Q")]
+    first = pd.concat([_read(str(v / f"verdicts_{x}*.csv")) for v, xs, _ in rounds for x in xs])
+    second = pd.concat([_read(str(v / f"verdicts_{x}*.csv")) for v, _, xs in rounds for x in xs])
+    adj = pd.concat([_read(str(v / "adjud*.csv")) for v, _, _ in rounds])
     for name, df in (("first", first), ("second", second), ("adjudicated", adj)):
         dup = df["item"].duplicated()
         assert not dup.any(), f"{name}: item {df.loc[dup, 'item'].iloc[0]} twice"
