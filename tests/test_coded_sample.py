@@ -38,23 +38,34 @@ def test_every_coded_document_has_all_three_themes_a_probability_and_no_text():
     assert {"random", "keyword"} <= set(coded["stratum"])
 
 
+def _later_phases() -> list[int]:
+    return sorted(int(p.stem[len("design"):]) for p in DIR.glob("design[0-9]*.csv"))
+
+
 def test_the_probabilities_are_the_last_phase_combined_with_the_earlier_ones():
     coded = _csv("coded.csv").drop_duplicates(["corpus", "doc_id"]).set_index(["corpus", "doc_id"])
-    d3 = _csv("design3.csv").set_index(["corpus", "doc_id"])
-    d4 = _csv("design4.csv").set_index(["corpus", "doc_id"])
-    assert set(d4.index) == set(coded.index)
+    phases = _later_phases()
+    assert phases[:2] == [3, 4] and phases == list(range(3, phases[-1] + 1))
+    last = _csv(f"design{phases[-1]}.csv").set_index(["corpus", "doc_id"])
+    assert set(last.index) == set(coded.index)
     np.testing.assert_allclose(coded["pi"].astype(float),
-                               d4["pi"].astype(float).reindex(coded.index), rtol=1e-12)
-    q4, pi123 = d4["q4"].astype(float), d4["pi123"].astype(float)
-    np.testing.assert_allclose(d4["pi"].astype(float), 1 - (1 - pi123) * (1 - q4), rtol=1e-12)
-    earlier = d4[d4["recoded"] != "1"].index
-    np.testing.assert_allclose(pi123.reindex(earlier), d3["pi"].astype(float).reindex(earlier),
-                               rtol=1e-12)
-    # a phase-4 stratum's rate is its draw: n of N within the subframe's share of the corpus
-    drawn = d4[d4["n_stratum"].astype(int) > 0]
-    rate = (drawn["subframe_size"].astype(float) / drawn["corpus_size"].astype(float)
-            * drawn["n_stratum"].astype(float) / drawn["N_stratum"].astype(float))
-    np.testing.assert_allclose(drawn["q4"].astype(float), rate, rtol=1e-12)
+                               last["pi"].astype(float).reindex(coded.index), rtol=1e-12)
+    for k in phases[1:]:  # phase k combines its draw with every earlier phase's
+        dk = _csv(f"design{k}.csv").set_index(["corpus", "doc_id"])
+        prev = _csv(f"design{k - 1}.csv").set_index(["corpus", "doc_id"])
+        qk = dk[f"q{k}"].astype(float)
+        before = dk["pi" + "".join(str(j) for j in range(1, k))].astype(float)
+        np.testing.assert_allclose(dk["pi"].astype(float), 1 - (1 - before) * (1 - qk),
+                                   rtol=1e-12)
+        earlier = dk[dk["recoded"] != "1"].index
+        assert set(earlier) == set(prev.index)
+        np.testing.assert_allclose(before.reindex(earlier),
+                                   prev["pi"].astype(float).reindex(earlier), rtol=1e-12)
+        # a stratum's rate is its draw: n of N within the subframe's share of the corpus
+        drawn = dk[dk["n_stratum"].astype(int) > 0]
+        rate = (drawn["subframe_size"].astype(float) / drawn["corpus_size"].astype(float)
+                * drawn["n_stratum"].astype(float) / drawn["N_stratum"].astype(float))
+        np.testing.assert_allclose(drawn[f"q{k}"].astype(float), rate, rtol=1e-12)
 
 
 def test_final_codes_are_the_adjudicated_verdict_else_the_first_coders():
