@@ -482,19 +482,23 @@ class ThemeModel:
         df["present_model"] = df["p_model"] >= thr
         return df
 
-    def evaluate(self, articles: pd.DataFrame, coded: Any) -> pd.DataFrame:
+    def evaluate(self, articles: pd.DataFrame, coded: Any, *,
+                 operating_point: str = DEFAULT_OPERATING_POINT) -> pd.DataFrame:
         """Design-weighted precision, recall and F1 of the model on coded documents.
 
         Use documents the model was **not** fitted on (see
         :func:`cross_validate_measures` for a held-out-corpus evaluation).
-        Returns :data:`CV_COLUMNS` with ``measure="model"``, ``heldout="given"``.
+        Returns :data:`CV_COLUMNS` with ``measure="model"`` (``"model_precision"``
+        at ``operating_point="precision"``), ``heldout="given"``.
         """
+        self.thresholds_at(operating_point, where="ThemeModel.evaluate")
         long = coded_long(coded, self.themes, where="ThemeModel.evaluate")
         pred = self.predict_proba(articles[articles["doc_id"].astype(str).isin(
-            set(long["doc_id"]))])
+            set(long["doc_id"]))], operating_point=operating_point)
         _check_ids(long, pred["doc_id"], "ThemeModel.evaluate")
         m = long.merge(pred, on=["doc_id", "theme"], how="inner")
-        return _metrics(m.assign(pred=m["present_model"].astype(int)), "model", "given",
+        measure = "model" if operating_point == "f1" else f"model_{operating_point}"
+        return _metrics(m.assign(pred=m["present_model"].astype(int)), measure, "given",
                         n_boot=0, random_state=0)
 
     def card(self) -> str:
