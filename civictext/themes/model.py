@@ -1164,7 +1164,8 @@ def _points_table(model: ThemeModel) -> list[str]:
              "it balances missed and false hits. Use **precision** when you list or read the "
              "articles themselves (case selection, qualitative reading), where a false hit "
              "costs more than a missed one: it is the lowest threshold whose out-of-fold "
-             f"precision reached {target:.2f}, and it finds fewer of the relevant articles. "
+             f"precision reached {target:.2f}, and where the F1 threshold's precision is below that "
+             "it finds fewer of the relevant articles. "
              "Figures are out-of-fold, design-weighted, inside the training data; held-out "
              "figures are in the evaluation below.", "",
              "| theme | operating point | threshold | out-of-fold precision | recall | F1 | "
