@@ -468,7 +468,7 @@ def test_fitted_model_records_both_points(lab, model):
 
 
 def test_precision_point_changes_present_model_only(lab, model):
-    lab = lab.head(30)
+    lab = lab.head(16)
     n = pd.Series(20, index=lab["doc_id"])
     m = _with_points(model, reform=0.97, conduct=0.97, satisfaction=0.97)
     base = ct.score_themes(lab, n_tokens=n, model=m, presence="model")
@@ -482,8 +482,6 @@ def test_precision_point_changes_present_model_only(lab, model):
     assert (prec["present_model"] == (prec["p_model"] >= 0.97)).all()
     assert (prec["present"] == prec["present_model"]).all()
     assert prec["present_model"].sum() < base["present_model"].sum()
-    pr = m.predict_proba(lab, operating_point="precision")
-    assert (pr["present_model"].to_numpy() == prec["present_model"].to_numpy()).all()
     # bad values, and a point asked of a reading that uses no model
     with pytest.raises(CivictextError, match="operating_point must be one of"):
         ct.score_themes(lab, n_tokens=n, model=m, operating_point="high")
