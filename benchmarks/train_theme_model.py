@@ -10,12 +10,22 @@
    design-weighted (``1 / pi``) with 95% stratified-bootstrap intervals, per held-out
    corpus and pooled over the four real corpora ("real"). Written to
    ``benchmarks/labels/coded/cv_results.csv``.
+   The model is scored at both of its operating points from the same fold fits:
+   ``model`` (the default "f1" threshold) and ``model_precision`` (the "precision"
+   point, chosen inside each fold's training data); ``cv_predictions.csv`` has both
+   verdicts.
 3. For each theme the "auto" reading uses the model when its pooled held-out F1 on
-   the real corpora is higher than the focus rule's.
+   the real corpora is higher than the focus rule's (the "f1" point).
 4. Fits the shipped model on every coded document and writes it to
    ``civictext/data/models/theme_model/`` with its model card.
 
     CIVICTEXT_SHARED_CORPORA=../shared/corpora .venv/bin/python benchmarks/train_theme_model.py
+
+A check that the script runs (not a result: a few coded documents per corpus,
+written outside the repository)::
+
+    .venv/bin/python benchmarks/train_theme_model.py --limit 40 --n-boot 20 \
+        --results /tmp/cvcheck --out /tmp/cvcheck/model
 """
 from __future__ import annotations
 
@@ -48,6 +58,8 @@ PATHS = {"vnds-train": "vnds-train/articles.seg.jsonl.gz",
          "news-feed": "news-feed/articles.jsonl.gz",
          "dantri-unc": "dantri-unc/articles"}
 THEMES = ["reform", "conduct", "satisfaction"]
+#: The measures of the grouped cross-validation (cross_validate_measures), in table order.
+MEASURES = ("model", "model_precision", "focus", "mention")
 
 
 def coded_articles(coded: pd.DataFrame, tmp: Path) -> pd.DataFrame:
@@ -78,7 +90,7 @@ def markdown(cv: pd.DataFrame, heldout: str) -> str:
              "|---|---|---|---|---|---|---|---|"]
     f = lambda x: "n/a" if not np.isfinite(x) else f"{x:.2f}"  # noqa: E731
     for t in THEMES:
-        for m in ("model", "focus", "mention"):
+        for m in MEASURES:
             r = sub[(sub.theme == t) & (sub.measure == m)]
             if r.empty:
                 continue
@@ -97,8 +109,28 @@ def main() -> None:
     ap.add_argument("--reuse-cv", action="store_true",
                     help="read cv_results.csv of an earlier run instead of cross-validating "
                          "again (only the shipped model is refitted)")
+    ap.add_argument("--results", default=str(LABELS),
+                    help="folder of cv_results.csv and cv_predictions.csv (default: "
+                         "benchmarks/labels/coded)")
+    ap.add_argument("--limit", type=int, default=None, metavar="N",
+                    help="a check that the script runs, not a result: only N coded documents "
+                         "per corpus (drawn with --seed); needs --results and --out outside "
+                         "the repository")
     args = ap.parse_args()
+    results = Path(args.results)
+    if args.limit is not None and (results.resolve() == LABELS.resolve()
+                                   or Path(args.out).resolve() == DEFAULT_MODEL_DIR.resolve()):
+        ap.error("--limit writes a check, not the results: give --results and --out folders "
+                 "outside the repository")
     coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "stratum": str})
+    if args.limit is not None:
+        rng = np.random.default_rng(args.seed)
+        keep = set()
+        for _, ids in coded.drop_duplicates("doc_id").groupby("corpus")["doc_id"]:
+            ids = sorted(ids)
+            keep |= set(rng.choice(ids, size=min(args.limit, len(ids)), replace=False))
+        coded = coded[coded["doc_id"].isin(keep)]
+    results.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         arts = coded_articles(coded.drop_duplicates("doc_id"), Path(tmp))
     lab = load_labelled_set()
@@ -109,22 +141,22 @@ def main() -> None:
                           lab_long], ignore_index=True)
     allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
     if args.reuse_cv:
-        cv = pd.read_csv(LABELS / "cv_results.csv")
+        cv = pd.read_csv(results / "cv_results.csv")
     else:
         cv, pred = cross_validate_measures(allarts, allcoded, n_boot=args.n_boot,
                                            random_state=args.seed, return_predictions=True)
         real = pred[pred["group"] != "labelled"]
         pooled = []
-        for measure in ("model", "focus", "mention"):
+        for measure in MEASURES:
             m = real.assign(pred=real[measure].fillna(False).astype(int))
             pooled.append(_metrics(m, measure, "real", n_boot=args.n_boot,
                                    random_state=args.seed))
         cv = pd.concat([cv[cv["heldout"] != "all"], *pooled], ignore_index=True)
-        cv.to_csv(LABELS / "cv_results.csv", index=False, float_format="%.4f")
-        keep = ["group", "doc_id", "theme", "relevant", "pi", "stratum", "p_model", "model",
-                "focus", "mention"]
-        pred.reindex(columns=keep).sort_values(["group", "doc_id", "theme"]).to_csv(
-            LABELS / "cv_predictions.csv", index=False, float_format="%.6g")
+        cv.to_csv(results / "cv_results.csv", index=False, float_format="%.4f")
+        cols = ["group", "doc_id", "theme", "relevant", "pi", "stratum", "p_model", "model",
+                "model_precision", "focus", "mention"]
+        pred.reindex(columns=cols).sort_values(["group", "doc_id", "theme"]).to_csv(
+            results / "cv_predictions.csv", index=False, float_format="%.6g")
     r = cv[cv["heldout"] == "real"].set_index(["theme", "measure"])
     use = {t: bool(r.loc[(t, "model"), "f1_w"] > r.loc[(t, "focus"), "f1_w"]) for t in THEMES}
     print("pooled over the four real corpora, each held out in turn:")
@@ -140,7 +172,8 @@ def main() -> None:
         f"against docs/codebook.md, plus the {len(lab)} bundled labelled paragraphs.")
     model.info["grouped_cv"] = (
         "Each corpus held out in turn (fitted on the others), design-weighted, pooled over the "
-        "four real corpora:\n\n" + markdown(cv, "real")
+        "four real corpora (`model`: the default operating point, f1; `model_precision`: the "
+        "precision point of the same fold fits):\n\n" + markdown(cv, "real")
         + "\n\nThe bundled labelled paragraphs (short texts), held out:\n\n"
         + markdown(cv, "labelled"))
     model.save(args.out)

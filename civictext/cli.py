@@ -158,6 +158,11 @@ def _presence(args: argparse.Namespace) -> str:
     return DEFAULT_PRESENCE
 
 
+def _point(args: argparse.Namespace) -> str:
+    """--operating-point (default "f1", the model's F1-optimal threshold)."""
+    return getattr(args, "operating_point", None) or "f1"
+
+
 def _say(args: argparse.Namespace, msg: str) -> None:
     if not getattr(args, "quiet", False):
         print(msg, flush=True)
@@ -252,10 +257,25 @@ def _check_file_arguments(args: argparse.Namespace) -> None:
         # folds and codes per fold, before reading the corpus
         check_cross_fit(coded, folds=cross_fit, random_state=args.seed, where=args.command,
                         name="--cross-fit")
+    loaded = None
     if model is not None:
         from civictext.themes.model import load_theme_model
 
-        load_theme_model(model)  # a missing folder, a foreign or altered model file
+        loaded = load_theme_model(model)  # a missing folder, a foreign or altered model file
+    point = _point(args)
+    if point != "f1":
+        from civictext.themes.scoring import MODEL_PRESENCE
+
+        if model is None and _presence(args) not in MODEL_PRESENCE:
+            raise CivictextError(f"--operating-point {point} chooses the theme model's "
+                                 f"threshold, but --presence {_presence(args)} uses no theme "
+                                 f"model; use --presence model or auto, or give --model DIR")
+        if cross_fit is None:
+            from civictext.themes.model import _resolve_model
+
+            # a model saved before operating points existed has "f1" only: say to refit
+            (loaded or _resolve_model(None)).thresholds_at(point,
+                                                           where=f"--operating-point {point}")
 
 
 def _no_reader_options_on_dask(args: argparse.Namespace) -> None:
@@ -318,6 +338,10 @@ def _cmd_themes(args: argparse.Namespace) -> int:
         raise CivictextError("--model is not supported with 'civictext themes --engine dask' "
                              "yet (it would be ignored); use --engine local, or 'civictext run "
                              "--engine dask --model DIR'")
+    if args.engine == "dask" and _point(args) != "f1":
+        raise CivictextError("--operating-point is not supported with 'civictext themes "
+                             "--engine dask' yet (it would be ignored); use --engine local, or "
+                             "'civictext run --engine dask --operating-point ...'")
     if args.engine == "dask" and args.threshold != 1.0:
         raise CivictextError("--threshold is not supported with --engine dask yet (it would be "
                              "ignored); use --engine local, or filter scores.csv on 'score'")
@@ -347,7 +371,7 @@ def _cmd_themes(args: argparse.Namespace) -> int:
     _check_file_arguments(args)
     articles = _read(args)
     scores = score_themes(articles, lexicon, threshold=args.threshold, presence=_presence(args),
-                          model=args.model)
+                          model=args.model, operating_point=_point(args))
     write_csv(args.out, scores)
     present = scores.groupby("theme", sort=False)["present"].sum()
     _say(args, f"wrote {args.out} ({len(scores)} rows: {scores['doc_id'].nunique()} documents"
@@ -447,10 +471,11 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         from civictext.themes.crossfit import cross_fit_scores
 
         scores = cross_fit_scores(articles, args.coded, folds=args.cross_fit,
-                                  random_state=args.seed)
+                                  random_state=args.seed, operating_point=_point(args))
         coded_kw["measure"] = "p_model"  # as run and figures do (pipeline._trend_tables)
     else:
-        scores = score_themes(articles, presence=_presence(args), model=args.model)
+        scores = score_themes(articles, presence=_presence(args), model=args.model,
+                              operating_point=_point(args))
     freq = choose_freq(articles) if args.freq == "auto" else args.freq
     trends = theme_trends(scores, articles, freq=freq, by=args.by, level=args.level,
                           n_boot=args.n_boot, smooth=args.smooth, random_state=args.seed,
@@ -474,7 +499,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
                              strict=args.strict, progress=not args.quiet,
                              dedup=not args.keep_duplicates, presence=_presence(args),
                              read_options=_read_options(args), by=args.by,
-                             theme_model=args.model, **kw, **_coded_options(args))
+                             theme_model=args.model, operating_point=_point(args), **kw,
+                             **_coded_options(args))
     _say(args, f"wrote {len(manifest['figures'])} figures to {args.out} "
                f"(manifest: {Path(args.out) / 'manifest.json'})")
     return 0
@@ -500,7 +526,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                 random_state=args.seed, progress=not args.quiet,
                                 dedup=not args.keep_duplicates, presence=_presence(args),
                                 by=args.by or None, theme_model=args.model, n_jobs=args.jobs,
-                                engine=engine, **_coded_options(args))
+                                operating_point=_point(args), engine=engine,
+                                **_coded_options(args))
     for line in run_pipeline(config, args.out):
         _say(args, line)
     return 0
@@ -522,12 +549,17 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
     # a wrong coded file fails before reading (the themes fit_theme_model reads)
     coded_long(args.coded, load_lexicons().themes, where="train-model --coded")
     articles = _read(args, args.corpus)
-    model = fit_theme_model(articles, args.coded, random_state=args.seed, C=args.C)
+    model = fit_theme_model(articles, args.coded, random_state=args.seed, C=args.C,
+                            precision_target=args.precision_target)
     model.save(out)
     per = model.info["trained_on"]["per_theme"]
+    prec = model.operating_points["precision"]
     _say(args, f"wrote {out} (model.skops, model.json, MODEL_CARD.md); "
                + "; ".join(f"{t}: {per[t]['positives']} of {per[t]['n']} coded positive, "
-                           f"threshold {model.thresholds[t]:.3f}" for t in model.themes))
+                           f"threshold {model.thresholds[t]:.3f} (precision point "
+                           f"{prec[t]['threshold']:.3f}"
+                           + ("" if prec[t]["reached"] else ", target not reached") + ")"
+                           for t in model.themes))
     return 0
 
 
@@ -615,6 +647,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="theme model folder (from train-model) for --presence model/auto "
                                "(default: the model shipped with civictext); adds p_model and "
                                "present_model to scores.csv")
+    presence.add_argument("--operating-point", choices=["f1", "precision"], default=None,
+                          help="the theme model's threshold for present_model (and present "
+                               "where the model decides it): f1 (default: its out-of-fold "
+                               "F1 optimum, recall-heavy, for shares) or precision (the "
+                               "lowest threshold whose out-of-fold precision reached its "
+                               "target, 0.85 unless trained with --precision-target: for "
+                               "lists of articles to read); p_model does not change")
     corrected = _Parser(add_help=False)
     corrected.add_argument("--coded", metavar="CODING.csv",
                            help="a coded sample (doc_id, theme, relevant, pi; or a filled "
@@ -724,6 +763,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--C", type=_float_in(0, 1e6, lo_open=True), default=None,
                    help="inverse L2 regularisation of the classifiers (default: chosen per "
                         "theme by cross-validation on the coded documents)")
+    s.add_argument("--precision-target", type=_float_in(0, 1, lo_open=True), default=0.85,
+                   metavar="P",
+                   help="out-of-fold precision of the model's 'precision' operating point "
+                        "(default 0.85; see --operating-point)")
 
     s = sub.add_parser("collect", parents=[common], help="fetch news pages into a corpus folder")
     s.add_argument("urls", help="text file, one URL a line")

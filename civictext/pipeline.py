@@ -40,7 +40,7 @@ from civictext._io import sha256_file, write_csv, write_json
 from civictext.config import DEFAULT_CI_LEVEL, DEFAULT_RANDOM_STATE
 from civictext.errors import CivictextError, ParameterError
 from civictext.ingest.reader import ReadOptions, ReadResult
-from civictext.themes.scoring import DEFAULT_PRESENCE
+from civictext.themes.scoring import DEFAULT_OPERATING_POINT, DEFAULT_PRESENCE
 from civictext.trends.shares import DEFAULT_MIN_ARTICLES, DEFAULT_N_BOOT, TrendError
 
 __all__ = ["RunConfig", "TopicSpec", "TrendSpec", "ReadOptions", "RunResult", "run",
@@ -92,7 +92,9 @@ class RunConfig:
 
     ``corpus``: the corpus file or folder (never modified). ``read``: the
     reader options (:class:`~civictext.ingest.reader.ReadOptions`). ``presence`` and
-    ``theme_model``: as in ``score_themes``. ``dedup``: drop near-duplicates
+    ``theme_model`` and ``operating_point``: as in ``score_themes`` (the
+    point is recorded in the manifest's ``parameters.theme_model`` when it is
+    not the default "f1"). ``dedup``: drop near-duplicates
     before topics, trends and figures. ``engine``: None (the local engine) or
     an engine object (``LocalEngine(partition_size=...)``,
     ``distributed.DaskEngine(...)``). ``n_jobs``: segmentation workers of the
@@ -103,6 +105,7 @@ class RunConfig:
     read: ReadOptions = field(default_factory=ReadOptions)
     presence: str = DEFAULT_PRESENCE
     theme_model: Any = None
+    operating_point: str = DEFAULT_OPERATING_POINT
     dedup: bool = True
     topics: TopicSpec = field(default_factory=TopicSpec)
     trends: TrendSpec = field(default_factory=TrendSpec)
@@ -124,6 +127,14 @@ class RunConfig:
             raise ParameterError(f"{where}: presence must be one of "
                                  f"{', '.join(map(repr, PRESENCE_RULES))}, got "
                                  f"{self.presence!r}")
+        from civictext.themes.scoring import check_point
+
+        check_point(self.operating_point, self.presence, self.theme_model, where)
+        if self.operating_point != DEFAULT_OPERATING_POINT and self.trends.cross_fit is None:
+            from civictext.themes.model import _resolve_model
+
+            # a model saved before operating points: refused before any reading
+            _resolve_model(self.theme_model).thresholds_at(self.operating_point, where=where)
         n = self.n_jobs
         if isinstance(n, bool) or not isinstance(n, int) or n == 0 or n < -1:
             raise CivictextError(f"{where}: n_jobs must be a positive int or -1 (every core), "
@@ -232,8 +243,9 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     return RunResult(config=config, read=read, scores=scores, evidence=evidence, kept=kept,
                      kept_scores=kept_scores, kept_evidence=kept_evidence,
                      near_duplicates=clusters, model=model, topics_skipped=skipped,
-                     coverage=cov, theme_model=_theme_model_record(config.theme_model,
-                                                                   config.presence, scores),
+                     coverage=cov, theme_model=_theme_model_record(
+                         config.theme_model, config.presence, scores,
+                         operating_point=config.operating_point),
                      **trends)
 
 
@@ -262,7 +274,9 @@ def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.Dat
     # cross-fitting scores with its own models (_model_scores): the partitions need none
     presence = "focus" if config.trends.cross_fit is not None else config.presence
     spec = ScoreSpec(presence=presence, theme_model=config.theme_model,
-                     dedup=_dedup_spec(config))
+                     dedup=_dedup_spec(config),
+                     operating_point=("f1" if config.trends.cross_fit is not None
+                                      else config.operating_point))
     results = engine.map(plan, engine.partitions(plan), spec)
     read, scores, evidence = combine(plan, results)
     clusters = near_duplicates_table(results, read.articles) if config.dedup else None
@@ -284,13 +298,15 @@ def _model_scores(config: RunConfig, articles: pd.DataFrame, scores: pd.DataFram
             counted = scores.drop_duplicates("doc_id").set_index("doc_id")["n_tokens"]
             return cross_fit_scores(articles, t.coded, folds=t.cross_fit,
                                     random_state=config.random_state, n_tokens=counted,
-                                    n_jobs=1 if config.n_jobs == -1 else config.n_jobs)
+                                    n_jobs=1 if config.n_jobs == -1 else config.n_jobs,
+                                    operating_point=config.operating_point)
     if config.presence in MODEL_PRESENCE or config.theme_model is not None:
         from civictext.themes.crossfit import scores_provenance
         from civictext.themes.model import _resolve_model
 
         scores.attrs["theme_model"] = scores_provenance(_resolve_model(config.theme_model),
-                                                        config.presence)
+                                                        config.presence,
+                                                        operating_point=config.operating_point)
     return scores
 
 
@@ -463,6 +479,12 @@ def write_figures(result: RunResult, out: Path) -> dict[str, Any]:
         if result.topic_trends is not None:
             records.append(F.topic_prevalence_by_period(result.topic_trends, out,
                                                         labels=_topic_labels(result.model)))
+        if cfg.operating_point != DEFAULT_OPERATING_POINT:
+            note = F.operating_point_note(cfg.operating_point)
+            for r in records:
+                if r["name"].startswith(("theme_share", "corrected_theme_share",
+                                         "theme_cooccurrence")):
+                    r["caption"] = f"{r['caption'].rstrip()} {note}"
         F._write_captions(out, records)
     manifest = _manifest(result, records)
     write_json(out / "manifest.json", manifest)
@@ -564,8 +586,14 @@ def _dataset_record(corpus: str | os.PathLike) -> dict[str, Any]:
 
 
 def _theme_model_record(theme_model: Any, presence: str,
-                        scores: pd.DataFrame | None = None) -> dict[str, Any] | None:
-    """What the manifest says of the theme model used (None when none was)."""
+                        scores: pd.DataFrame | None = None, *,
+                        operating_point: str = DEFAULT_OPERATING_POINT
+                        ) -> dict[str, Any] | None:
+    """What the manifest says of the theme model used (None when none was).
+
+    At an operating point other than the default "f1", ``operating_point`` and
+    ``thresholds`` are that point's (a manifest without ``operating_point``
+    used "f1", as every manifest before operating points existed)."""
     from civictext.themes.scoring import MODEL_PRESENCE
 
     cross = None if scores is None else scores.attrs.get("cross_fit")
@@ -576,13 +604,22 @@ def _theme_model_record(theme_model: Any, presence: str,
         return None
     from civictext.themes.model import DEFAULT_MODEL_DIR, ThemeModel
 
+    point: dict[str, Any] = {} if operating_point == DEFAULT_OPERATING_POINT else {
+        "operating_point": operating_point}
     if isinstance(theme_model, ThemeModel):
-        return {"path": None, "model_sha256": None, "note": "a model object from the API"}
+        if point:
+            point["thresholds"] = theme_model.thresholds_at(operating_point)
+        return {"path": None, "model_sha256": None, "note": "a model object from the API",
+                **point}
     folder = Path(theme_model) if theme_model is not None else DEFAULT_MODEL_DIR
     meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    thresholds = meta.get("thresholds")
+    if point:
+        thresholds = {t: r["threshold"] for t, r in
+                      (meta.get("operating_points") or {}).get(operating_point, {}).items()}
     return {"path": "bundled" if theme_model is None else folder.name,
             "model_sha256": meta.get("model_sha256"),
-            "use_model": meta.get("use_model"), "thresholds": meta.get("thresholds")}
+            "use_model": meta.get("use_model"), "thresholds": thresholds, **point}
 
 
 def _topic_labels(model: Any) -> dict[Any, str]:

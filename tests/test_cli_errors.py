@@ -33,7 +33,7 @@ BAD = {
         ["--threshold", "0"], ["--threshold", "nan"], ["--threshold", "-1"],
         ["--threshold", "inf"], ["--threshold", "x"], ["--presence", "bogus"],
         ["--workers", "0"], ["--partition-mb", "nan"], ["--partition-mb", "0"],
-        ["--engine", "spark"]]),
+        ["--engine", "spark"], ["--operating-point", "high"]]),
     "coverage": (["corpus/", "--out", "OUT.csv"], [["--category-pattern", "(?P<"]]),
     "topics": (["corpus/", "--out", "OUT"], [
         ["--seed", "-1"], ["--seed", "4294967296"], ["--seed", "1.5"], ["--n-topics", "0"],
@@ -49,10 +49,11 @@ BAD = {
         ["--corpus", "pyproject.toml"]]),
     "run": (["corpus/", "--out", "OUT"], [
         ["--seed", "-1"], ["--workers", "0"], ["--partition-mb", "nan"], ["--by", "nope"],
-        ["--presence", "x"]]),
+        ["--presence", "x"], ["--operating-point", "F1"]]),
     "train-model": (["CODED.csv", "--corpus", "corpus/", "--out", "OUT"], [
         ["--C", "0"], ["--C", "nan"], ["--C", "-1"], ["--C", "x"], ["--seed", "-1"],
-        ["--max-file-mb", "0"], ["--corpus", "pyproject.toml"]]),
+        ["--max-file-mb", "0"], ["--corpus", "pyproject.toml"], ["--precision-target", "0"],
+        ["--precision-target", "1.5"], ["--precision-target", "nan"]]),
     "collect": (["URLS.txt", "--out", "OUT"], [
         ["--delay", "nan"], ["--delay", "-1"], ["--timeout", "nan"], ["--timeout", "0"],
         ["--timeout", "inf"], ["--retries", "-1"], ["--retries", "1000"]]),

@@ -174,7 +174,10 @@ def test_cross_validate_measures_holds_out_groups(lab):
     coded = lab.assign(corpus=np.where(np.arange(len(lab)) % 2 == 0, "odd", "even"))
     table, pred = cross_validate_measures(lab, coded, n_boot=20, return_predictions=True)
     assert list(table.columns) == CV_COLUMNS
-    assert set(table["measure"]) == {"model", "focus", "mention"}
+    assert set(table["measure"]) == {"model", "model_precision", "focus", "mention"}
+    # the precision point is the same fold fits' other threshold: same p_model, and where
+    # the two verdicts differ, p_model lies between the fold model's two thresholds
+    assert {"model", "model_precision"} <= set(pred.columns)
     assert set(table["heldout"]) == {"odd", "even", "all"}
     # every coded (document, theme) is predicted exactly once, by a model that did not see it
     assert len(pred) == 3 * len(lab)
@@ -368,3 +371,236 @@ def test_headline_and_lead_are_the_title_or_first_sentence_and_the_next():
                  "Câu một. Câu hai. Câu ba.", "Chỉ tiêu đề"]})
     assert tm._headlines(arts) == ["Tin mới\nCâu một.", "Câu một!\nCâu hai?",
                                    "Câu một.\nCâu hai.", "Chỉ tiêu đề"]
+
+
+# --------------------------------------------------------------------------- operating points
+
+def _prf(y, p, w, thr):
+    from civictext.themes.model import _weighted_prf
+
+    return _weighted_prf(y, (p >= thr).astype(int), w)
+
+
+def test_precision_point_rule_when_the_target_is_reached():
+    from civictext.themes.model import _precision_threshold
+
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0, 1, 400)
+    y = (rng.uniform(0, 1, 400) < p ** 2).astype(int)   # higher p, more often relevant
+    w = rng.choice([1.0, 4.0], 400)                      # design weights
+    thr, reached = _precision_threshold(y, p, w, 0.8)
+    assert reached
+    prec, rec, _ = _prf(y, p, w, thr)
+    assert prec >= 0.8
+    # no lower threshold between the probabilities reaches the target with more recall
+    cands = np.unique(np.round(p, 6))
+    cuts = np.concatenate([[cands[0] / 2], (cands[1:] + cands[:-1]) / 2])
+    for t in cuts[cuts < thr]:
+        pt, rt, _ = _prf(y, p, w, t)
+        assert pt < 0.8 or rt <= rec + 1e-12
+    # the threshold is halfway between two probabilities, not one document's value
+    assert not np.isclose(p, thr).any()
+    # a higher target: a higher threshold, more precision, less recall
+    thr9, ok9 = _precision_threshold(y, p, w, 0.9)
+    assert ok9 and thr9 > thr and _prf(y, p, w, thr9)[0] >= 0.9
+    assert _prf(y, p, w, thr9)[1] <= rec
+
+
+def test_precision_point_takes_no_false_hits_without_a_relevant_one():
+    from civictext.themes.model import _precision_threshold
+
+    # positives at the top; three negatives just under the lowest positive
+    p = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.65, 0.6, 0.3, 0.2, 0.1])
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 1, 0, 0])
+    w = np.ones(10)
+    thr, reached = _precision_threshold(y, p, w, 0.5)
+    # 0.5 is reached with every document above (5 of 10 relevant); the threshold is then
+    # raised to the highest with the same 5 relevant documents above it: halfway between
+    # 0.3 (the last positive) and 0.2, so the two negatives below 0.3 are left out
+    assert reached and _prf(y, p, w, thr)[:2] == (5 / 8, 1.0)
+    assert np.isclose(thr, 0.25)
+    thr2, _ = _precision_threshold(y, p, w, 0.9)
+    assert np.isclose(thr2, 0.75) and _prf(y, p, w, thr2) == (1.0, 0.8, pytest.approx(8 / 9))
+
+
+def test_precision_point_rule_when_the_target_is_out_of_reach():
+    from civictext.themes.model import MIN_POINT_POSITIVES, _precision_threshold
+
+    # every document above any threshold is relevant at most 2 times in 3, and the two
+    # most probable documents alone (precision 1) are fewer than MIN_POINT_POSITIVES
+    p = np.array([0.99, 0.98, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+    y = np.array([1, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0])
+    w = np.ones(12)
+    thr, reached = _precision_threshold(y, p, w, 0.95)
+    assert not reached and MIN_POINT_POSITIVES == 3
+    # the highest precision among thresholds with >= 3 positives above: 3 of 5 (0.6), at
+    # the threshold halfway between 0.7 and 0.6
+    assert np.isclose(thr, 0.65)
+    assert _prf(y, p, w, thr)[0] == pytest.approx(0.6)
+
+
+def _with_points(model, **precision_thresholds):
+    import copy
+
+    m = copy.copy(model)
+    m.operating_points = {"f1": model.operating_points["f1"],
+                          "precision": {t: {**model.operating_points["precision"][t],
+                                            "threshold": v}
+                                        for t, v in precision_thresholds.items()}}
+    return m
+
+
+def test_fitted_model_records_both_points(lab, model):
+    assert set(model.operating_points) == {"f1", "precision"}
+    for t in model.themes:
+        f1, pr = model.operating_points["f1"][t], model.operating_points["precision"][t]
+        assert f1["threshold"] == model.thresholds[t]
+        summary = model.info["trained_on"]["per_theme"][t]
+        assert f1["oof_f1_w"] == summary["oof_f1_w"]
+        assert pr["target"] == 0.85 and isinstance(pr["reached"], bool)
+        # reached: the out-of-fold precision there is the target or more
+        assert not pr["reached"] or pr["oof_precision_w"] >= 0.85
+    assert model.thresholds_at("f1") == model.thresholds
+    with pytest.raises(CivictextError, match="operating_point must be one of 'f1', 'precision'"):
+        model.thresholds_at("recall")
+    with pytest.raises(CivictextError, match="precision_target must be a finite number"):
+        fit_theme_model(lab, lab, precision_target=1.5)
+
+
+def test_precision_point_changes_present_model_only(lab, model):
+    lab = lab.head(16)
+    n = pd.Series(20, index=lab["doc_id"])
+    m = _with_points(model, reform=0.97, conduct=0.97, satisfaction=0.97)
+    base = ct.score_themes(lab, n_tokens=n, model=m, presence="model")
+    prec = ct.score_themes(lab, n_tokens=n, model=m, presence="model",
+                           operating_point="precision")
+    assert base.attrs["theme_model"]["operating_point"] == "f1"
+    assert prec.attrs["theme_model"]["operating_point"] == "precision"
+    np.testing.assert_array_equal(prec["p_model"].to_numpy(), base["p_model"].to_numpy())
+    same = [c for c in base.columns if c not in ("present", "present_model")]
+    pd.testing.assert_frame_equal(prec[same], base[same])
+    assert (prec["present_model"] == (prec["p_model"] >= 0.97)).all()
+    assert (prec["present"] == prec["present_model"]).all()
+    assert prec["present_model"].sum() < base["present_model"].sum()
+    # bad values, and a point asked of a reading that uses no model
+    with pytest.raises(CivictextError, match="operating_point must be one of"):
+        ct.score_themes(lab, n_tokens=n, model=m, operating_point="high")
+    with pytest.raises(CivictextError, match="uses no theme model"):
+        ct.score_themes(lab, n_tokens=n, presence="focus", operating_point="precision")
+
+
+@pytest.fixture(scope="module")
+def saved_points(tmp_path_factory, model):
+    """The fixture model with precision thresholds of 0.9, saved once."""
+    m = _with_points(model, reform=0.9, conduct=0.9, satisfaction=0.9)
+    return m, m.save(tmp_path_factory.mktemp("points") / "m")
+
+
+def _old_format_copy(folder, dest):
+    """A copy of a model folder as written before operating points (no key in model.json)."""
+    import shutil
+
+    shutil.copytree(folder, dest)
+    meta = json.loads((dest / "model.json").read_text(encoding="utf-8"))
+    del meta["operating_points"]
+    (dest / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    return dest
+
+
+def test_points_roundtrip_and_an_old_model_folder_refuses_precision(tmp_path, lab, model,
+                                                                    saved_points):
+    m, folder = saved_points
+    back = load_theme_model(folder)
+    assert back.operating_points == m.operating_points
+    assert back.thresholds_at("precision") == dict.fromkeys(m.themes, 0.9)
+    card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## Operating points" in card and "| reform | precision | 0.900 |" in card
+    # a folder written before operating points: no key in model.json
+    old = load_theme_model(_old_format_copy(folder, tmp_path / "old"))
+    assert set(old.operating_points) == {"f1"}
+    assert old.thresholds_at("f1") == model.thresholds
+    assert old.operating_points["f1"]["reform"]["oof_f1_w"] == \
+        model.operating_points["f1"]["reform"]["oof_f1_w"]
+    with pytest.raises(ModelError, match="refit it.*civictext train-model"):
+        old.predict_proba(lab, operating_point="precision")
+    with pytest.raises(ModelError, match="no 'precision' operating point"):
+        ct.score_themes(lab.head(3), n_tokens=pd.Series(20, index=lab["doc_id"]), model=old,
+                        presence="model", operating_point="precision")
+    assert "Refit it" in old.card()
+
+
+def test_cross_fit_uses_each_folds_own_point(lab, model, monkeypatch):
+    import civictext.themes.model as tm
+
+    sub = lab
+    # each fold's "fit": the fixture model with fold-specific precision thresholds (the
+    # fits themselves are tested elsewhere; this checks which threshold each fold uses)
+    fits = iter([0.2, 0.9])
+    monkeypatch.setattr(tm, "fit_theme_model", lambda *a, **k: _with_points(
+        model, **dict.fromkeys(model.themes, next(fits))))
+    s = ct.cross_fit_scores(sub, lab, folds=2, themes=["reform"], random_state=0,
+                            operating_point="precision")
+    info = s.attrs["cross_fit"]
+    assert info["operating_point"] == "precision"
+    assert s.attrs["theme_model"]["operating_point"] == "precision"
+    assert [f["thresholds"]["reform"] for f in info["per_fold"]] == [0.2, 0.9]
+    r = s[s.theme == "reform"]
+    for f in info["per_fold"]:
+        part = r[r["fold"] == f["fold"]]
+        assert len(part) and (part["present_model"]
+                              == (part["p_model"] >= f["thresholds"]["reform"])).all()
+    with pytest.raises(CivictextError, match="operating_point must be one of"):
+        ct.cross_fit_scores(sub, lab, folds=2, operating_point="F1")
+
+
+def test_cli_operating_point(tmp_path, lab, saved_points, corpus_dir, monkeypatch, capsys):
+    """End to end in-process on the bundled corpus with the small fixture model."""
+    from civictext.cli import build_parser, main
+
+    m, folder = saved_points
+    out = tmp_path / "p.csv"
+    assert main(["themes", str(corpus_dir), "--out", str(out), "--presence", "model",
+                 "--model", str(folder), "--operating-point", "precision",
+                 "--quiet"]) == 0
+    s = pd.read_csv(out)
+    assert (s["present_model"] == (s["p_model"] >= 0.9)).all()
+    # refused in one line: a bad name, a point without a model, an old model folder
+    capsys.readouterr()
+    assert main(["themes", str(corpus_dir), "--out", str(tmp_path / "x.csv"),
+                 "--operating-point", "best"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+    assert main(["themes", str(corpus_dir), "--out", str(tmp_path / "x.csv"), "--presence",
+                 "focus", "--operating-point", "precision"]) == 2
+    assert "uses no theme model" in capsys.readouterr().err
+    old = _old_format_copy(folder, tmp_path / "old")
+    assert main(["trends", str(corpus_dir), "--out", str(tmp_path / "t.csv"), "--model",
+                 str(old), "--operating-point", "precision"]) == 2
+    err = capsys.readouterr().err
+    assert "civictext train-model" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "t.csv").exists()
+    # every scoring command has the flag; train-model passes --precision-target on
+    for cmd in (["trends", "c"], ["figures", "--corpus", "c"], ["run", "c"]):
+        args = build_parser().parse_args([*cmd, "--out", "o", "--operating-point", "precision"])
+        assert args.operating_point == "precision"
+    import civictext.themes.model as tm
+
+    seen = {}
+
+    def fake_fit(articles, coded, **kw):
+        seen.update(kw)
+        return m
+
+    monkeypatch.setattr(tm, "fit_theme_model", fake_fit)
+    monkeypatch.setattr(tm.ThemeModel, "save", lambda self, path: Path(path))  # tested above
+    corpus = tmp_path / "corpus.csv"
+    lab[["doc_id", "text"]].to_csv(corpus, index=False)
+    coded = tmp_path / "coded.csv"
+    lab[["doc_id", "reform", "conduct", "satisfaction"]].assign(pi=1.0).to_csv(coded,
+                                                                               index=False)
+    capsys.readouterr()
+    assert main(["train-model", str(coded), "--corpus", str(corpus), "--out",
+                 str(tmp_path / "m2"), "--precision-target", "0.9", "--quiet"]) == 0
+    assert seen["precision_target"] == 0.9, capsys.readouterr().err
+    assert main(["train-model", str(coded), "--corpus", str(corpus), "--out",
+                 str(tmp_path / "m3"), "--precision-target", "0"]) == 2
+    assert "--precision-target" in capsys.readouterr().err

@@ -58,7 +58,7 @@ from civictext.ingest.reader import (
     read_files,
     rename_duplicates,
 )
-from civictext.themes.scoring import DEFAULT_PRESENCE
+from civictext.themes.scoring import DEFAULT_OPERATING_POINT, DEFAULT_PRESENCE
 
 __all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
            "Engine", "near_duplicate_clusters", "near_duplicates_table", "cluster_signatures",
@@ -71,8 +71,8 @@ _KEYS = ("doc_id", "parent_id", "path", "kind")
 class ScoreSpec:
     """What :func:`process_partition` computes after reading.
 
-    ``presence`` and ``theme_model`` go to ``score_themes`` (``theme_model``:
-    None for the shipped model, a folder, or a ``ThemeModel``); ``lexicon`` to
+    ``presence``, ``theme_model`` and ``operating_point`` go to ``score_themes``
+    (``theme_model``: None for the shipped model, a folder, or a ``ThemeModel``); ``lexicon`` to
     ``score_themes`` and ``theme_evidence`` (None: the bundled lexicons);
     ``n_jobs`` and ``cache`` to ``count_tokens`` (``n_jobs=None``: the run's
     ``--jobs``); ``dedup`` (None: no near-duplicate pass): the MinHash
@@ -86,6 +86,7 @@ class ScoreSpec:
     n_jobs: int | None = None
     cache: bool = True
     dedup: DedupSpec | None = None
+    operating_point: str = DEFAULT_OPERATING_POINT
 
 
 @dataclass
@@ -131,7 +132,8 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
         if len(articles):
             n_tokens = count_tokens(articles, n_jobs=spec.n_jobs, cache=spec.cache)
             scores = score_themes(articles, spec.lexicon, n_tokens=n_tokens,
-                                  presence=spec.presence, model=spec.theme_model)
+                                  presence=spec.presence, model=spec.theme_model,
+                                  operating_point=spec.operating_point)
             evidence = theme_evidence(articles, spec.lexicon)
         else:
             scores = evidence = pd.DataFrame()

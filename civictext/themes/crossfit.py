@@ -121,8 +121,8 @@ def _unpack(blob: str) -> set[str]:
     return {blob[i:i + 16] for i in range(0, len(blob), 16)}
 
 
-def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | None = None
-                      ) -> dict[str, Any]:
+def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | None = None,
+                      operating_point: str = "f1") -> dict[str, Any]:
     """What a score table's measure owes to a theme model (its ``attrs["theme_model"]``).
 
     ``present_from_model``: the themes whose ``present`` is the model's verdict
@@ -131,7 +131,8 @@ def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | 
     ``present_model``; ``training``: the model's training record (None when
     the model predates it), with the hashes packed in one ``str`` (cheap to
     copy, and JSON for ``to_parquet``); ``cross_fit``: for :func:`cross_fit_scores`, the folds (then every
-    document was scored by a model that did not see it).
+    document was scored by a model that did not see it); ``operating_point``: the
+    model's threshold that gave ``present_model`` ("f1" or "precision").
     """
     themes = list(model.themes)
     if presence == "model":
@@ -146,7 +147,7 @@ def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | 
         training = {"salt": str(rec["salt"]), "n": int(rec.get("n", len(rec["hashes"]))),
                     "hashes": _pack(rec["hashes"])}
     return {"present_from_model": from_model, "model_themes": themes, "training": training,
-            "cross_fit": cross_fit}
+            "cross_fit": cross_fit, "operating_point": operating_point}
 
 
 # --------------------------------------------------------------------------- cross-fitting
@@ -260,6 +261,7 @@ def cross_fit_scores(
     random_state: int | None = DEFAULT_RANDOM_STATE,
     n_jobs: int = 1,
     n_tokens: Any = None,
+    operating_point: str = "f1",
 ) -> pd.DataFrame:
     """Theme scores in which no document is scored by a model fitted on its own code.
 
@@ -310,6 +312,10 @@ def cross_fit_scores(
     n_tokens : keyword-only, optional
         As in :func:`civictext.score_themes` (token counts for ``per_1k``;
         default: counted).
+    operating_point : {"f1", "precision"}, keyword-only
+        The threshold of ``present_model`` (and so ``present``): each fold's
+        model uses its own operating point, chosen in its own training codes
+        (:func:`civictext.fit_theme_model`); ``p_model`` does not depend on it.
 
     Returns
     -------
@@ -322,7 +328,8 @@ def cross_fit_scores(
         ``attrs["theme_model"]`` says the scores are cross-fitted (what
         ``theme_trends`` checks); ``attrs["cross_fit"]``: ``folds``,
         ``random_state``, ``themes``, per fold the number of coded documents
-        fitted on and scored, and each fold's thresholds.
+        fitted on and scored, and each fold's thresholds (at the operating
+        point; ``operating_point`` is recorded when it is not "f1").
 
     Raises
     ------
@@ -340,10 +347,11 @@ def cross_fit_scores(
     >>> sorted(s["fold"].unique().tolist()), s.attrs["cross_fit"]["folds"]
     ([0, 1], 2)
     """
-    from civictext.themes.model import _check_ids, fit_theme_model
+    from civictext.themes.model import _check_ids, check_operating_point, fit_theme_model
     from civictext.themes.scoring import MODEL_COLUMNS, SCORE_COLUMNS, score_themes
 
     where = "cross_fit_scores"
+    check_operating_point(operating_point, where)
     articles = check_articles(articles, where, error=ModelError)
     rs = DEFAULT_RANDOM_STATE if random_state is None else int(random_state)
     long, themes, fold_of = check_cross_fit(coded, folds=folds, themes=themes, lexicon=lexicon,
@@ -369,11 +377,13 @@ def cross_fit_scores(
                                 lexicon=lexicon, C=C, random_state=rs, n_jobs=n_jobs)
         scored = articles[(fold == k).to_numpy()]
         if len(scored):
-            preds.append(model.predict_proba(scored, n_jobs=n_jobs))
+            preds.append(model.predict_proba(scored, n_jobs=n_jobs,
+                                             operating_point=operating_point))
+        cut = model.thresholds_at(operating_point, where=where)
         per_fold.append({"fold": k, "coded_fitted_on": len(train_ids),
                          "documents_scored": int(len(scored)),
                          "coded_scored": int((fold_of == k).sum()),
-                         "thresholds": {t: float(model.thresholds[t]) for t in themes}})
+                         "thresholds": {t: cut[t] for t in themes}})
     pred = (pd.concat(preds, ignore_index=True) if preds else
             pd.DataFrame(columns=["doc_id", "theme", "p_model", "present_model"]))
     out = base.drop(columns=[c for c in MODEL_COLUMNS if c in base.columns]).merge(
@@ -385,10 +395,13 @@ def cross_fit_scores(
     out["fold"] = out["doc_id"].astype(str).map(pd.Series(fold.to_numpy(), index=ids.to_numpy())
                                                 ).astype("int64")
     out = out[SCORE_COLUMNS + MODEL_COLUMNS + ["fold"]].reset_index(drop=True)
-    info = {"folds": folds, "random_state": rs, "themes": list(themes),
-            "coded_documents": int(len(fold_of)), "per_fold": per_fold}
+    info: dict[str, Any] = {"folds": folds, "random_state": rs, "themes": list(themes),
+                            "coded_documents": int(len(fold_of)), "per_fold": per_fold}
+    if operating_point != "f1":  # the default is not written (manifests stay as they were)
+        info["operating_point"] = operating_point
     out.attrs["theme_model"] = {"present_from_model": list(themes), "model_themes": list(themes),
                                 "training": None, "cross_fit": {"folds": folds,
-                                                                "random_state": rs}}
+                                                                "random_state": rs},
+                                "operating_point": operating_point}
     out.attrs["cross_fit"] = info
     return out

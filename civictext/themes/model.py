@@ -72,10 +72,12 @@ from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import ModelError
 from civictext.ingest.reader import check_articles
 from civictext.themes.lexicon import Lexicon
+from civictext.themes.scoring import DEFAULT_OPERATING_POINT, OPERATING_POINTS
 
 __all__ = ["ThemeModel", "fit_theme_model", "load_theme_model", "cross_validate_measures",
            "next_to_code", "coded_long", "apply_model", "DEFAULT_MODEL_DIR", "TRUSTED_TYPES",
-           "MIN_POSITIVES", "CV_COLUMNS", "GRID"]
+           "MIN_POSITIVES", "CV_COLUMNS", "GRID", "OPERATING_POINTS", "DEFAULT_OPERATING_POINT",
+           "DEFAULT_PRECISION_TARGET", "MIN_POINT_POSITIVES", "check_operating_point"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,11 @@ TRUSTED_TYPES = [
 ]
 #: Fewest positive (and negative) coded documents a theme needs to be fitted.
 MIN_POSITIVES = 8
+#: Out-of-fold design-weighted precision the "precision" operating point aims at.
+DEFAULT_PRECISION_TARGET = 0.85
+#: Fewest coded positives at or above a "precision" threshold (so that it is not set
+#: on one or two documents' probabilities).
+MIN_POINT_POSITIVES = 3
 #: Columns of :func:`cross_validate_measures`.
 CV_COLUMNS = ["measure", "theme", "heldout", "n", "positives_w", "predicted_w", "precision_w",
               "precision_lo", "precision_hi", "recall_w", "recall_lo", "recall_hi", "f1_w",
@@ -290,8 +297,74 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
         if f > best_f + 1e-12 or (abs(f - best_f) <= 1e-12 and t > best):
             best, best_f = float(t), f
     # halfway to the next lower probability, so the threshold is not one document's value
+    return _halfway_below(best, cands)
+
+
+def _halfway_below(best: float, cands: np.ndarray) -> float:
+    """Halfway from candidate ``best`` to the next lower candidate (``best / 2`` at the
+    bottom), so a threshold is not one document's value."""
     lower = cands[cands < best]
     return float((best + lower.max()) / 2) if len(lower) else float(best / 2)
+
+
+def _precision_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray, target: float, *,
+                         min_positives: int = MIN_POINT_POSITIVES) -> tuple[float, bool]:
+    """The "precision" operating point: ``(threshold, reached)``.
+
+    Candidate thresholds lie halfway between consecutive distinct probabilities
+    (rounded to 6 digits; below the lowest: half of it), as the F1 threshold does,
+    so no threshold is one document's value; each is judged on the documents
+    with ``p >=`` it, and only those with at least ``min_positives`` coded
+    positives at or above them count. **Reached**: the lowest candidate whose
+    design-weighted precision is at least ``target`` gives the most recall at
+    that precision; the threshold is then raised to the highest candidate with
+    the same relevant documents above it (fewer false hits, same recall, so the
+    precision only rises: where the F1 threshold's precision is above the target
+    already, the two points can coincide). **Not reached** (no candidate gets
+    there): the candidate of highest design-weighted precision (ties: the
+    lowest), recorded with ``reached=False``.
+    """
+    cands = np.unique(np.round(p, 6))
+    cuts = np.concatenate([[cands[0] / 2], (cands[1:] + cands[:-1]) / 2])
+    pos = y == 1
+    best, best_p, reached = None, -1.0, False
+    for i, t in enumerate(cuts):  # ascending: ever fewer documents above
+        yhat = (p >= t).astype(int)
+        if int(np.sum(pos & (yhat == 1))) < min_positives:
+            break  # fewer positives above every higher candidate too
+        prec = _weighted_prf(y, yhat, w)[0]
+        if prec >= target - 1e-12:
+            found = pos & (yhat == 1)
+            best, reached = float(t), True
+            for u in cuts[i + 1:]:  # the same relevant documents above: fewer false hits
+                if not np.array_equal(pos & (p >= u), found):
+                    break
+                best = float(u)
+            break
+        if prec > best_p + 1e-12:
+            best, best_p = float(t), prec
+    if best is None:  # fewer than min_positives positives in all: the lowest candidate
+        best = float(cuts[0])
+    return best, reached
+
+
+def _point_record(y: np.ndarray, p: np.ndarray, w: np.ndarray, thr: float,
+                  **extra: Any) -> dict[str, Any]:
+    prec, rec, f = _weighted_prf(y, (p >= thr).astype(int), w)
+    return {"threshold": float(thr), "oof_precision_w": prec, "oof_recall_w": rec,
+            "oof_f1_w": f, **extra}
+
+
+def check_operating_point(operating_point: Any, where: str, name: str = "operating_point"
+                          ) -> str:
+    """``operating_point`` if it is one of :data:`OPERATING_POINTS`, else a
+    :class:`~civictext.errors.ParameterError` naming the parameter and the choices."""
+    from civictext.errors import ParameterError
+
+    if not isinstance(operating_point, str) or operating_point not in OPERATING_POINTS:
+        raise ParameterError(f"{where}: {name} must be one of "
+                             f"{', '.join(map(repr, OPERATING_POINTS))}, got {operating_point!r}")
+    return operating_point
 
 
 @dataclass
@@ -302,7 +375,8 @@ class ThemeModel:
     ----------
     themes : list of str
     thresholds : dict theme -> float
-        ``present_model`` is ``p_model >= threshold``.
+        ``present_model`` is ``p_model >= threshold`` at the default operating
+        point ("f1").
     use_model : dict theme -> bool
         Whether the "auto" reading uses the model for the theme (it beat the focus
         rule in grouped cross-validation; set by the training script) or the
@@ -313,6 +387,12 @@ class ThemeModel:
         documents it was fitted on, as salted hashes of their ids
         (:func:`civictext.themes.crossfit.training_record`; no text), so that
         corrected shares can refuse codes the model has seen.
+    operating_points : dict point -> theme -> dict
+        The named thresholds (:data:`OPERATING_POINTS`), each with its
+        out-of-fold design-weighted ``oof_precision_w``, ``oof_recall_w``,
+        ``oof_f1_w``: "f1" (``thresholds``) and "precision" (with ``target`` and
+        ``reached``; see :func:`fit_theme_model`). A model saved before
+        operating points existed has "f1" only.
     """
 
     themes: list[str]
@@ -325,6 +405,29 @@ class ThemeModel:
     lexicon: Lexicon | None = None
     #: the lexicon themes whose evidence are features (every theme of the lexicon)
     feature_themes: list[str] = field(default_factory=list)
+    operating_points: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def thresholds_at(self, operating_point: str = DEFAULT_OPERATING_POINT, *,
+                      where: str = "ThemeModel") -> dict[str, float]:
+        """The threshold per theme at an operating point ("f1": :attr:`thresholds`).
+
+        Raises :class:`~civictext.errors.ParameterError` for a name not in
+        :data:`OPERATING_POINTS`, :class:`~civictext.errors.ModelError` when the
+        model has no such point (saved before operating points existed: refit it).
+        """
+        check_operating_point(operating_point, where)
+        if operating_point == "f1":
+            return {t: float(self.thresholds[t]) for t in self.themes}
+        point = self.operating_points.get(operating_point) or {}
+        missing = [t for t in self.themes if t not in point]
+        if missing:
+            raise ModelError(f"{where}: operating_point={operating_point!r}, but this theme "
+                             f"model has no {operating_point!r} operating point (it was saved "
+                             f"before civictext recorded operating points; it has "
+                             f"{sorted(self.operating_points) or ['f1']}); refit it "
+                             f"(civictext train-model CODED --corpus PATH --out MODEL, or "
+                             f"ct.fit_theme_model) or use operating_point='f1'")
+        return {t: float(point[t]["threshold"]) for t in self.themes}
 
     # -- prediction
     def _matrix(self, feats: _Features):
@@ -340,23 +443,33 @@ class ThemeModel:
             out[t] = 1.0 / (1.0 + np.exp(-(a * d + b)))
         return out
 
-    def predict_proba(self, articles: pd.DataFrame, *, n_jobs: int = 1) -> pd.DataFrame:
+    def predict_proba(self, articles: pd.DataFrame, *, n_jobs: int = 1,
+                      operating_point: str = DEFAULT_OPERATING_POINT) -> pd.DataFrame:
         """Probability that each theme is a substantial subject of each document.
+
+        ``operating_point``: which threshold gives ``present_model`` ("f1", the
+        default, or "precision"; :attr:`operating_points`); ``p_model`` does not
+        depend on it.
 
         Returns
         -------
         DataFrame
             One row per (``doc_id``, ``theme``) in the order of ``articles`` then
             of :attr:`themes`: ``doc_id, theme, p_model`` (float in [0, 1]) and
-            ``present_model`` (bool, ``p_model >= thresholds[theme]``).
+            ``present_model`` (bool, ``p_model >=`` the theme's threshold at the
+            operating point).
         """
-        articles = check_articles(articles, "ThemeModel.predict_proba", error=ModelError)
+        where = "ThemeModel.predict_proba"
+        thresholds = self.thresholds_at(operating_point, where=where)  # before any work
+        articles = check_articles(articles, where, error=ModelError)
         feats = _features(articles, _lexicon(self.lexicon), self.feature_themes, n_jobs=n_jobs)
-        return self._long(feats)
+        return self._long(feats, thresholds)
 
     predict = predict_proba
 
-    def _long(self, feats: _Features) -> pd.DataFrame:
+    def _long(self, feats: _Features, thresholds: dict[str, float] | None = None
+              ) -> pd.DataFrame:
+        thresholds = self.thresholds if thresholds is None else thresholds
         probs = self._proba(feats)
         n = len(feats.ids)
         df = pd.DataFrame({
@@ -365,23 +478,27 @@ class ThemeModel:
             "p_model": np.column_stack([probs[t] for t in self.themes]).reshape(-1)
             if n else np.array([], dtype="float64"),
         })
-        thr = df["theme"].map(self.thresholds).astype("float64")
+        thr = df["theme"].map(thresholds).astype("float64")
         df["present_model"] = df["p_model"] >= thr
         return df
 
-    def evaluate(self, articles: pd.DataFrame, coded: Any) -> pd.DataFrame:
+    def evaluate(self, articles: pd.DataFrame, coded: Any, *,
+                 operating_point: str = DEFAULT_OPERATING_POINT) -> pd.DataFrame:
         """Design-weighted precision, recall and F1 of the model on coded documents.
 
         Use documents the model was **not** fitted on (see
         :func:`cross_validate_measures` for a held-out-corpus evaluation).
-        Returns :data:`CV_COLUMNS` with ``measure="model"``, ``heldout="given"``.
+        Returns :data:`CV_COLUMNS` with ``measure="model"`` (``"model_precision"``
+        at ``operating_point="precision"``), ``heldout="given"``.
         """
+        self.thresholds_at(operating_point, where="ThemeModel.evaluate")
         long = coded_long(coded, self.themes, where="ThemeModel.evaluate")
         pred = self.predict_proba(articles[articles["doc_id"].astype(str).isin(
-            set(long["doc_id"]))])
+            set(long["doc_id"]))], operating_point=operating_point)
         _check_ids(long, pred["doc_id"], "ThemeModel.evaluate")
         m = long.merge(pred, on=["doc_id", "theme"], how="inner")
-        return _metrics(m.assign(pred=m["present_model"].astype(int)), "model", "given",
+        measure = "model" if operating_point == "f1" else f"model_{operating_point}"
+        return _metrics(m.assign(pred=m["present_model"].astype(int)), measure, "given",
                         n_boot=0, random_state=0)
 
     def card(self) -> str:
@@ -418,6 +535,7 @@ class ThemeModel:
                   for k, v in vec.get_params().items() if k in _VEC_PARAMS}
         meta = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "themes": self.themes,
                 "thresholds": self.thresholds, "use_model": self.use_model,
+                "operating_points": self.operating_points,
                 "calibrators": {t: list(self.calibrators[t]) for t in self.themes},
                 "lexicon_features": _LEX_FEATURES, "feature_themes": self.feature_themes,
                 "lexicon": None if self.lexicon is None else "custom",
@@ -496,8 +614,31 @@ def fit_theme_model(
     C: float | None = None,
     random_state: int | None = DEFAULT_RANDOM_STATE,
     n_jobs: int = 1,
+    precision_target: float = DEFAULT_PRECISION_TARGET,
 ) -> ThemeModel:
     """Fit one calibrated classifier per theme on coded documents.
+
+    **Operating points.** From the out-of-fold probabilities of the setting
+    chosen for each theme (no further fits), two named thresholds are recorded
+    (:attr:`ThemeModel.operating_points`, with their out-of-fold
+    design-weighted precision, recall and F1):
+
+    * "f1" (the default, :attr:`ThemeModel.thresholds`): the threshold of highest
+      out-of-fold F1, set halfway to the next lower probability. Recall-heavy on
+      rare themes; right for shares (corrected or not).
+    * "precision": the lowest threshold at which the out-of-fold precision
+      reaches ``precision_target`` with at least :data:`MIN_POINT_POSITIVES`
+      coded positives above it (the most recall at that precision), again
+      halfway to the next lower probability; ``reached: True``. When no
+      threshold reaches the target, the threshold of highest out-of-fold
+      precision among those with at least :data:`MIN_POINT_POSITIVES` positives
+      above it (ties: the lowest), recorded with ``reached: False`` (the card
+      says so). For lists of articles to read (case selection), where a false
+      hit costs more than a missed one.
+
+    Both are chosen on the training documents' out-of-fold probabilities, so a
+    held-out evaluation of ``fit_theme_model`` (:func:`cross_validate_measures`)
+    includes the choice.
 
     Parameters
     ----------
@@ -519,6 +660,9 @@ def fit_theme_model(
     random_state : int, keyword-only
         Seed of the cross-validation folds used for the choice and the
         calibration (default 0).
+    precision_target : float in (0, 1], keyword-only
+        Out-of-fold design-weighted precision of the "precision" operating point
+        (default :data:`DEFAULT_PRECISION_TARGET`, 0.85).
 
     Returns
     -------
@@ -531,6 +675,10 @@ def fit_theme_model(
         column, or a theme with fewer than :data:`MIN_POSITIVES` positive or
         negative documents (the message says how many more are needed).
     """
+    from civictext._check import number
+
+    target = number(precision_target, "precision_target", "fit_theme_model", lo=0, hi=1,
+                    lo_open=True)
     articles = check_articles(articles, "fit_theme_model", error=ModelError)
     rs = DEFAULT_RANDOM_STATE if random_state is None else int(random_state)
     lex = _lexicon(lexicon)
@@ -560,6 +708,7 @@ def fit_theme_model(
     X = sparse.hstack([X_txt, sparse.csr_matrix(feats.lex)], format="csr")
     row = {d: i for i, d in enumerate(feats.ids)}
     classifiers, calibrators, thresholds, summary = {}, {}, {}, {}
+    points: dict[str, dict[str, dict[str, Any]]] = {"f1": {}, "precision": {}}
     for t in themes:
         sub = long[long["theme"] == t]
         idx = sub["doc_id"].map(row).to_numpy()
@@ -571,6 +720,10 @@ def fit_theme_model(
         p, r, f = _weighted_prf(y, (p_oof >= thr).astype(int), w)
         summary[t] = {"n": int(len(y)), "positives": int(y.sum()), **chosen,
                       "oof_precision_w": p, "oof_recall_w": r, "oof_f1_w": f}
+        points["f1"][t] = _point_record(y, p_oof, w, thr)
+        p_thr, reached = _precision_threshold(y, p_oof, w, target)
+        points["precision"][t] = _point_record(y, p_oof, w, p_thr, target=target,
+                                               reached=reached)
     import sklearn
 
     from civictext import __version__
@@ -582,13 +735,13 @@ def fit_theme_model(
             # salted hashes of the coded ids: theme_trends(coded=...) refuses to correct
             # with codes the model was fitted on (civictext.themes.crossfit)
             "training_ids": training_record(coded_ids),
-            "C": C, "random_state": rs, "civictext": __version__,
+            "C": C, "random_state": rs, "precision_target": target, "civictext": __version__,
             "scikit_learn": sklearn.__version__}
     model = ThemeModel(themes=themes, vectorizer=vec, classifiers=classifiers,
                        calibrators=calibrators, thresholds=thresholds,
                        use_model={t: True for t in themes}, info=info,
                        lexicon=None if lexicon is None else lex,
-                       feature_themes=list(lex.themes))
+                       feature_themes=list(lex.themes), operating_points=points)
     return model
 
 
@@ -643,14 +796,34 @@ def load_theme_model(path: str | os.PathLike | None = None) -> ThemeModel:
     if meta.get("lexicon") == "custom":
         log.warning("load_theme_model: %s was fitted with a custom lexicon; the bundled "
                     "lexicons are used for its features unless you set model.lexicon", folder)
+    thresholds = {t: float(v) for t, v in meta["thresholds"].items()}
+    info = meta.get("info", {})
     return ThemeModel(themes=themes, vectorizer=vectorizer,
                       classifiers=dict(payload["classifiers"]),
                       calibrators={t: (float(v[0]), float(v[1]))
                                    for t, v in meta["calibrators"].items()},
-                      thresholds={t: float(v) for t, v in meta["thresholds"].items()},
+                      thresholds=thresholds,
                       use_model={t: bool(v) for t, v in meta.get("use_model", {}).items()},
-                      info=meta.get("info", {}), lexicon=lexicon,
-                      feature_themes=list(meta.get("feature_themes") or themes))
+                      info=info, lexicon=lexicon,
+                      feature_themes=list(meta.get("feature_themes") or themes),
+                      operating_points=_loaded_points(meta, thresholds, info))
+
+
+def _loaded_points(meta: dict, thresholds: dict[str, float], info: dict
+                   ) -> dict[str, dict[str, dict[str, Any]]]:
+    """``model.json``'s operating points; a folder written before they were recorded
+    has the "f1" point only (its thresholds, and the out-of-fold figures of its
+    training summary)."""
+    saved = meta.get("operating_points")
+    if isinstance(saved, dict) and saved:
+        return {str(k): {str(t): dict(r) for t, r in v.items()} for k, v in saved.items()}
+    per = (info.get("trained_on") or {}).get("per_theme") or {}
+    f1 = {}
+    for t, thr in thresholds.items():
+        s = per.get(t, {})
+        f1[t] = {"threshold": thr, **{k: s[k] for k in ("oof_precision_w", "oof_recall_w",
+                                                         "oof_f1_w") if k in s}}
+    return {"f1": f1}
 
 
 def _load_vectorizer(folder: Path, meta: dict, payload: dict) -> Any:
@@ -712,9 +885,14 @@ def _matching_terms(lexicon: Lexicon) -> str:
 
 def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
                 presence: str, *, lexicon: Lexicon | None = None,
-                threshold: float | None = None) -> pd.DataFrame:
+                threshold: float | None = None,
+                operating_point: str = DEFAULT_OPERATING_POINT) -> pd.DataFrame:
     """Add ``p_model``/``present_model`` to a score frame and set ``present`` by
     ``presence`` (used by :func:`civictext.score_themes`).
+
+    ``present_model`` is ``p_model`` at or above the theme's threshold at
+    ``operating_point`` (:meth:`ThemeModel.thresholds_at`); ``p_model`` does
+    not depend on it.
 
     ``frame`` was scored with ``lexicon`` and ``threshold``. The model's lexicon
     features always come from the lexicon it was fitted with (and the default
@@ -723,6 +901,7 @@ def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
     only.
     """
     model = _resolve_model(model)
+    cut = model.thresholds_at(operating_point, where="score_themes")
     lex = _lexicon(model.lexicon)
     if list(model.feature_themes) != list(lex.themes):
         raise ModelError(f"score_themes: the theme model was fitted on the evidence of themes "
@@ -738,7 +917,7 @@ def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
 
     reuse = same_lex and (threshold is None or threshold == DEFAULT_THRESHOLD)
     feats = _features(articles, lex, lex.themes, frame=frame if reuse else None)
-    pred = model._long(feats)
+    pred = model._long(feats, cut)
     out = frame.merge(pred, on=["doc_id", "theme"], how="left", sort=False)
     out["p_model"] = out["p_model"].astype("float64")
     out["present_model"] = out["present_model"].fillna(False).astype(bool)
@@ -751,7 +930,8 @@ def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
     from civictext.themes.crossfit import scores_provenance
 
     # which themes' measure the model decides, and the documents it was fitted on
-    out.attrs["theme_model"] = scores_provenance(model, presence)
+    out.attrs["theme_model"] = scores_provenance(model, presence,
+                                                 operating_point=operating_point)
     return out
 
 
@@ -814,9 +994,13 @@ def cross_validate_measures(
     Returns
     -------
     DataFrame
-        :data:`CV_COLUMNS`; ``measure`` is "model", "focus" or "mention".
+        :data:`CV_COLUMNS`; ``measure`` is "model" (the model at its default
+        operating point, "f1"), "model_precision" (the same fold's model at its
+        "precision" operating point, chosen inside that fold's training data),
+        "focus" or "mention".
         With ``return_predictions=True`` also the held-out predictions
-        (``doc_id, theme, group, relevant, pi, p_model, model, focus, mention``).
+        (``doc_id, theme, group, relevant, pi, p_model, model, model_precision,
+        focus, mention``).
     """
     articles = check_articles(articles, "cross_validate_measures", error=ModelError)
     rs = DEFAULT_RANDOM_STATE if random_state is None else int(random_state)
@@ -840,18 +1024,22 @@ def cross_validate_measures(
         part = test.merge(rules, on=["doc_id", "theme"], how="left")
         part["p_model"] = np.nan
         part["model"] = part["focus"]
+        part["model_precision"] = part["focus"]
         if fit_themes:
             model = fit_theme_model(arts[arts["doc_id"].astype(str).isin(set(train["doc_id"]))],
                                     train, themes=fit_themes, lexicon=lexicon, C=C,
                                     random_state=rs)
             pr = model.predict_proba(test_arts)
-            part = part.drop(columns=["p_model", "model"]).merge(
+            # the same fit at its other operating point (chosen in this fold's training data)
+            cut = pr["theme"].map(model.thresholds_at("precision")).astype("float64")
+            pr["model_precision"] = pr["p_model"] >= cut
+            part = part.drop(columns=["p_model", "model", "model_precision"]).merge(
                 pr.rename(columns={"present_model": "model"}), on=["doc_id", "theme"],
                 how="left")
         preds.append(part)
     pred = pd.concat(preds, ignore_index=True)
     out = []
-    for measure in ("model", "focus", "mention"):
+    for measure in ("model", "model_precision", "focus", "mention"):
         m = pred.assign(pred=pred[measure].fillna(False).astype(int))
         for g, sub in m.groupby("group", sort=True):
             out.append(_metrics(sub, measure, str(g), n_boot=n_boot, random_state=rs))
@@ -961,6 +1149,40 @@ def _fmt(x: Any) -> str:
     return "n/a" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.2f}"
 
 
+def _points_table(model: ThemeModel) -> list[str]:
+    """The model card's operating points: threshold and out-of-fold P/R/F1 per theme."""
+    pts = model.operating_points
+    if not pts.get("precision"):
+        return ["", "## Operating points", "",
+                "This model has the F1-optimal threshold only (the table above); it was saved "
+                "before civictext recorded a precision-oriented operating point. Refit it "
+                "(`civictext train-model`) to get one."]
+    target = model.info.get("precision_target", DEFAULT_PRECISION_TARGET)
+    lines = ["", "## Operating points", "",
+             "`--operating-point` / `operating_point=` chooses the threshold of "
+             "`present_model`. Use **f1** (the default) for theme shares, corrected or not: "
+             "it balances missed and false hits. Use **precision** when you list or read the "
+             "articles themselves (case selection, qualitative reading), where a false hit "
+             "costs more than a missed one: it is the lowest threshold whose out-of-fold "
+             f"precision reached {target:.2f}, and where the F1 threshold's precision is below that "
+             "it finds fewer of the relevant articles. "
+             "Figures are out-of-fold, design-weighted, inside the training data; held-out "
+             "figures are in the evaluation below.", "",
+             "| theme | operating point | threshold | out-of-fold precision | recall | F1 | "
+             "target reached |", "|---|---|---|---|---|---|---|"]
+    for t in model.themes:
+        for name in OPERATING_POINTS:
+            r = pts.get(name, {}).get(t)
+            if r is None:
+                continue
+            reached = ("yes" if r.get("reached") else "no (highest precision instead)") \
+                if name == "precision" else ""
+            lines.append(f"| {t} | {name} | {float(r['threshold']):.3f} | "
+                         f"{_fmt(r.get('oof_precision_w'))} | {_fmt(r.get('oof_recall_w'))} | "
+                         f"{_fmt(r.get('oof_f1_w'))} | {reached} |")
+    return lines
+
+
 def _model_card(model: ThemeModel) -> str:
     info = model.info
     tr = info.get("trained_on", {})
@@ -990,6 +1212,7 @@ def _model_card(model: ThemeModel) -> str:
                      f"{_fmt(s.get('oof_precision_w'))} | {_fmt(s.get('oof_recall_w'))} | "
                      f"{_fmt(s.get('oof_f1_w'))} | {model.thresholds[t]:.3f} | "
                      f"{'yes' if model.use_model.get(t) else 'no (focus rule)'} |")
+    lines += _points_table(model)
     cv = info.get("grouped_cv")
     if cv:
         lines += ["", "## Held-out-corpus evaluation", "", cv]

@@ -81,7 +81,8 @@ from civictext.text.normalize import fold, is_folded, normalize_text
 from civictext.themes.lexicon import Lexicon, load_lexicons
 
 __all__ = ["score_themes", "theme_evidence", "coverage_report", "split_sentences",
-           "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "MODEL_PRESENCE", "MODEL_COLUMNS", "DEFAULT_PRESENCE", "FOCUS_MIN_SENTENCES_HIT",
+           "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "MODEL_PRESENCE", "MODEL_COLUMNS", "DEFAULT_PRESENCE",
+           "OPERATING_POINTS", "DEFAULT_OPERATING_POINT", "FOCUS_MIN_SENTENCES_HIT",
            "FOCUS_MIN_SHARE", "FOCUS_MIN_DOC_SENTENCES", "SCORE_COLUMNS", "EVIDENCE_COLUMNS",
            "COVERAGE_COLUMNS"]
 
@@ -100,6 +101,11 @@ MODEL_PRESENCE = ("model", "auto")
 #: focus rule in grouped cross-validation on coded real news, the focus rule for the
 #: others (which ones: ``ct.load_theme_model().use_model``; README, "Results").
 DEFAULT_PRESENCE = "auto"
+#: The named thresholds of a theme model (``score_themes(operating_point=...)``): "f1"
+#: (the default: its out-of-fold F1 optimum) and "precision" (the lowest threshold whose
+#: out-of-fold precision reached its precision target; :func:`civictext.fit_theme_model`).
+OPERATING_POINTS = ("f1", "precision")
+DEFAULT_OPERATING_POINT = "f1"
 #: Focus rule: a lead hit counts when hits fall in at least this many sentences.
 FOCUS_MIN_SENTENCES_HIT = 2
 #: Focus rule: ... or when at least this share of the document's sentences have a hit,
@@ -827,6 +833,7 @@ def score_themes(
     threshold: float = DEFAULT_THRESHOLD,
     presence: str = DEFAULT_PRESENCE,
     model: Any = None,
+    operating_point: str = DEFAULT_OPERATING_POINT,
 ) -> pd.DataFrame:
     """Theme hits, rates and presence per document.
 
@@ -859,6 +866,16 @@ def score_themes(
         model (or a "model"/"auto" reading, which then uses the bundled model),
         the table has two more columns, :data:`MODEL_COLUMNS`: ``p_model``
         (float, the model's probability) and ``present_model`` (bool).
+    operating_point : {"f1", "precision"}, keyword-only
+        The model's threshold for ``present_model`` (and so for ``present`` where
+        the model decides it): "f1" (default: the out-of-fold F1 optimum,
+        recall-heavy, for shares) or "precision" (the lowest threshold whose
+        out-of-fold precision reached the model's precision target, 0.85 unless
+        fitted otherwise: for lists of articles to read). ``p_model``, the focus
+        and mention rules and the evidence do not change. Needs a model (or a
+        "model"/"auto" reading); the point used is in
+        ``attrs["theme_model"]["operating_point"]``. A model saved before
+        operating points existed has "f1" only (refit it for "precision").
 
     Returns
     -------
@@ -907,6 +924,7 @@ def score_themes(
     if presence not in PRESENCE_RULES:
         raise ParameterError(f"score_themes: presence must be one of "
                              f"{', '.join(PRESENCE_RULES)}, got {presence!r}")
+    check_point(operating_point, presence, model, "score_themes")
     counts = _n_tokens(articles, n_tokens, tokens)
     out = _score_frame(articles, lexicon, counts, threshold)
     if presence == "mention":
@@ -916,9 +934,26 @@ def score_themes(
     if presence in MODEL_PRESENCE or model is not None:
         from civictext.themes.model import apply_model  # lazy: scikit-learn, skops
 
-        out = apply_model(out, articles, model, presence, lexicon=lexicon, threshold=threshold)
+        out = apply_model(out, articles, model, presence, lexicon=lexicon, threshold=threshold,
+                          operating_point=operating_point)
         return out[SCORE_COLUMNS + MODEL_COLUMNS]
     return out[SCORE_COLUMNS]
+
+
+def check_point(operating_point: Any, presence: str, model: Any, where: str,
+                name: str = "operating_point") -> str:
+    """Refuse an operating point that is not a name of one, or that no theme model
+    would use (a non-default point with the focus or mention rule and no model)."""
+    from civictext.errors import ParameterError
+
+    if not isinstance(operating_point, str) or operating_point not in OPERATING_POINTS:
+        raise ParameterError(f"{where}: {name} must be one of "
+                             f"{', '.join(map(repr, OPERATING_POINTS))}, got {operating_point!r}")
+    if operating_point != "f1" and model is None and presence not in MODEL_PRESENCE:
+        raise ParameterError(f"{where}: {name}={operating_point!r} chooses the theme model's "
+                             f"threshold, but presence={presence!r} uses no theme model; use "
+                             f"presence 'model' or 'auto', or give a model")
+    return operating_point
 
 
 def _score_frame(articles: pd.DataFrame, lexicon: Lexicon, counts: pd.Series,

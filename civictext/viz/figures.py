@@ -118,6 +118,15 @@ PRESENCE_WORDS = {
 }
 
 
+def operating_point_note(operating_point: str) -> str:
+    """The caption sentence of a theme model's operating point other than "f1"."""
+    return {"precision": ("The theme model's verdicts are at its precision-oriented "
+                          "operating point (the lowest threshold whose out-of-fold precision "
+                          "reached its target, model.json 'operating_points'), not its "
+                          "F1-optimal threshold.")
+            }[operating_point]
+
+
 def _presence_words(presence: str) -> str:
     if presence not in PRESENCE_WORDS:
         raise TrendError(f"presence must be one of {', '.join(PRESENCE_WORDS)}, got "
@@ -498,6 +507,7 @@ def build_figures(
     coded: Any = None,
     pooled: bool = False,
     cross_fit: int | None = None,
+    operating_point: str = "f1",
 ) -> dict[str, Any]:
     """Rebuild every figure from a corpus and write ``manifest.json``.
 
@@ -532,6 +542,9 @@ def build_figures(
     theme_model : ThemeModel or path, optional
         Passed to ``score_themes(model=...)`` (default: the bundled model when
         ``presence`` is "model" or "auto"); its checksum goes in the manifest.
+    operating_point : {"f1", "precision"}
+        The theme model's threshold (``score_themes(operating_point=...)``;
+        default "f1"); a non-default point is recorded in the manifest.
     coded, pooled : optional
         A coded sample (path or table, see ``theme_trends(coded=...)``): adds
         the corrected-shares figure; the manifest's ``coded_sample`` records
@@ -557,7 +570,7 @@ def build_figures(
                                 by=by or None, level=level, n_boot=n_boot,
                                 min_articles=min_articles, dedup=dedup, presence=presence,
                                 theme_model=theme_model, coded=coded, pooled=pooled,
-                                cross_fit=cross_fit, n_jobs=1)
+                                cross_fit=cross_fit, n_jobs=1, operating_point=operating_point)
     run_pipeline(config, out, tables=False, where="build_figures")
     return json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
 
@@ -578,6 +591,7 @@ def run_all(
     pooled: bool = False,
     cross_fit: int | None = None,
     n_jobs: int = -1,
+    operating_point: str = "f1",
 ) -> list[str]:
     """The main job: every stage's tables and every figure, under ``out``.
 
@@ -589,7 +603,8 @@ def run_all(
     (e.g. ``{"fields": {"text": "content"}, "category_pattern": ...}``).
     ``by`` is the column of the per-group trends and the small multiples
     (default ``source``, the outlet; e.g. ``category``; None for none).
-    ``theme_model`` goes to ``score_themes(model=...)``.
+    ``theme_model`` and ``operating_point`` go to ``score_themes(model=...,
+    operating_point=...)``.
     ``coded`` (a coded sample, see ``theme_trends(coded=...)``) adds the
     corrected-share columns to ``trends.csv`` and ``trends_by_<by>.csv``, the
     corrected-shares figure, and the sample's SHA-256 and counts to the manifest.
@@ -619,5 +634,6 @@ def run_all(
     config = config_from_kwargs(path, strict=strict, read_options=read_options,
                                 random_state=random_state, progress=progress, dedup=dedup,
                                 presence=presence, by=by, theme_model=theme_model, coded=coded,
-                                pooled=pooled, cross_fit=cross_fit, n_jobs=n_jobs)
+                                pooled=pooled, cross_fit=cross_fit, n_jobs=n_jobs,
+                                operating_point=operating_point)
     return run_pipeline(config, out)
