@@ -165,10 +165,18 @@ def one_replication_arrays(scenario: dict, seed: int, n_boot: int) -> pd.DataFra
         p = pooled_corrected_mean(f, rates, int(coded[idx].sum()))
         a = coded_only_mean(coded_srs[idx], np.where(coded_srs[idx], y_all[idx], np.nan),
                             pi_srs[idx])
+        cy, cf = y[idx][coded[idx]], f[coded[idx]]
         rows.append({"period": truth.period, "source": truth.source, "theme": truth.theme,
                      "true_share": truth.true_share, "share": f.mean(),
+                     # the share among the cell's own articles (the planted truth is the
+                     # probability they were drawn with): for --diagnose
+                     "realised_share": y_all[idx].mean(),
                      "share_lo": np.quantile(boot, 0.05), "share_hi": np.quantile(boot, 0.95),
-                     "cell": e.estimate, "cell_lo": e.lo, "cell_hi": e.hi,
+                     "cell": e.estimate, "cell_lo": e.lo, "cell_hi": e.hi, "cell_se": e.se,
+                     # coded errors per machine class: misses among negatives, false
+                     # positives among positives (for --diagnose)
+                     "neg_errors_coded": int(((cf < 0.5) & (cy == 1)).sum()),
+                     "pos_errors_coded": int(((cf >= 0.5) & (cy == 0)).sum()),
                      "pooled": p.estimate, "pooled_lo": p.lo, "pooled_hi": p.hi,
                      "alone": a.estimate, "alone_lo": a.lo, "alone_hi": a.hi,
                      "rep": seed, "pooled_rejected": rejected})
@@ -200,10 +208,48 @@ def summarise(df: pd.DataFrame) -> dict[str, float]:
     res["corrected: interval wholly above truth"] = float((df["cell_lo"] > t).mean())
     res["corrected: interval wholly below truth"] = float((df["cell_hi"] < t).mean())
     res["corrected: cells not estimable"] = float(df["cell"].isna().mean())
+    cov = (df["cell_lo"] <= t) & (t <= df["cell_hi"])
+    res["corrected coverage: binomial SE over cells"] = float(
+        np.sqrt(cov.mean() * (1 - cov.mean()) / cov.notna().sum()))
     ends = df["period"].isin([df["period"].min(), df["period"].max()])
     for name, lo, hi in (("corrected", "cell_lo", "cell_hi"), ("pooled", "pooled_lo", "pooled_hi")):
         res[f"{name} coverage, first and last month"] = float(
             ((df.loc[ends, lo] <= t[ends]) & (t[ends] <= df.loc[ends, hi])).mean())
+    return res
+
+
+def diagnose(df: pd.DataFrame, level: float = 0.90) -> dict[str, float]:
+    """Is over-coverage a conservative variance, or the interval's shape? (``--arrays``).
+
+    The variance is checked against the estimator's actual error: the mean of
+    ``se^2`` over cells against the mean squared error of the estimate about
+    the planted share (a ratio above 1 would be a variance counted twice or a
+    missing finite-population correction; below 1 an understated one), and the
+    Wald interval ``estimate -/+ z se`` built from it. Coverage is then split
+    by whether any error was coded in a machine class: where a class's errors
+    are rare, most cells code none, and the Jeffreys interval must still allow
+    for the error rate ten codes cannot rule out.
+    """
+    from statistics import NormalDist
+
+    t, est, se = df["true_share"], df["cell"], df["cell_se"]
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    cov = (df["cell_lo"] <= t) & (t <= df["cell_hi"])
+    res = {"se^2 mean / squared error mean": float((se ** 2).mean() / ((est - t) ** 2).mean()),
+           "Wald (estimate -/+ z se) coverage": float(((est - z * se <= t)
+                                                       & (t <= est + z * se)).mean())}
+    r = df["realised_share"]
+    res["coverage of the realised share (the cell's own articles)"] = float(
+        ((df["cell_lo"] <= r) & (r <= df["cell_hi"])).mean())
+    for cls, col in (("negatives", "neg_errors_coded"), ("positives", "pos_errors_coded")):
+        none = df[col] == 0
+        res[f"cells with no coded error among machine {cls}"] = float(none.mean())
+        res[f"{cls}: coverage with no coded error"] = float(cov[none].mean())
+        res[f"{cls}: wholly below truth, no coded error"] = float(
+            (df.loc[none, "cell_hi"] < t[none]).mean())
+        res[f"{cls}: coverage with >= 1 coded error"] = float(cov[~none].mean())
+        res[f"{cls}: wholly above truth, >= 1 coded error"] = float(
+            (df.loc[~none, "cell_lo"] > t[~none]).mean())
     return res
 
 
@@ -214,16 +260,29 @@ def main() -> None:
     ap.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))
     ap.add_argument("--arrays", action="store_true",
                     help="estimate on arrays (same worlds and design; see above)")
+    ap.add_argument("--coded-per-cell", type=int, default=None,
+                    help="codes per outlet-month in every scenario run (default: 20, or the "
+                         "scenario's own)")
+    ap.add_argument("--diagnose", action="store_true",
+                    help="with --arrays: the variance against the actual error, and coverage "
+                         "by whether an error was coded in each machine class")
     args = ap.parse_args()
+    if args.diagnose and not args.arrays:
+        ap.error("--diagnose needs --arrays")
     rep_fn = one_replication_arrays if args.arrays else one_replication
     rows = {}
     for name in args.scenarios:
         t0 = time.perf_counter()
+        scen = dict(SCENARIOS[name])
+        if args.coded_per_cell is not None:
+            scen["coded_per_cell"] = args.coded_per_cell
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            df = pd.concat([rep_fn(SCENARIOS[name], seed, args.n_boot)
+            df = pd.concat([rep_fn(scen, seed, args.n_boot)
                             for seed in range(args.reps)], ignore_index=True)
         rows[name] = summarise(df)
+        if args.diagnose:
+            rows[name].update(diagnose(df))
         rows[name]["cells"] = len(df)
         print(f"{name}: {args.reps} replications x {len(df) // args.reps} cells "
               f"in {time.perf_counter() - t0:.0f} s", flush=True)

@@ -19,7 +19,13 @@ import pytest
 import civictext as ct
 from civictext.errors import CivictextWarning, ModelError
 from civictext.ingest.synthetic import planted_model_corpus
-from civictext.themes.crossfit import check_cross_fit, training_overlap, training_record
+from civictext.themes.crossfit import (
+    check_cross_fit,
+    text_fingerprint,
+    training_key,
+    training_overlap,
+    training_record,
+)
 
 THEMES = ["reform", "conduct", "satisfaction"]
 
@@ -52,19 +58,50 @@ def test_the_training_record_identifies_documents_without_holding_their_ids():
     assert training_record(["doc-1"])["salt"] != rec["salt"]
 
 
+def test_the_record_keys_on_the_text_so_a_shared_id_is_not_a_seen_document():
+    texts = ["Bộ Nội vụ công bố chỉ số cải cách hành chính.", "Cán bộ phường bị kỷ luật.",
+             "Người dân hài lòng với dịch vụ công."]
+    rec = training_record(["L01", "L02", "L03"], texts)
+    assert training_key(rec) == "text" and len(rec["text_hashes"]) == 3
+    assert not any(w in json.dumps(rec, ensure_ascii=False) for w in ("L01", "Bộ", "phường"))
+    # a researcher's own documents whose ids collide with training ids: not seen
+    assert training_overlap(rec, ["L01", "L02"], ["Một bài khác.", "Bài thứ hai."]) == []
+    # the same text under the same id: seen; under another id (a re-crawl): seen too
+    assert training_overlap(rec, ["L02", "crawl-9"], [texts[1], texts[0]]) == ["L02", "crawl-9"]
+    # the fingerprint ignores what a reader or a segmenter changes, not the words
+    assert training_overlap(rec, ["x"], ["  Cán_bộ phường\n bị kỷ luật. "]) == ["x"]
+    assert training_overlap(rec, ["x"], ["Cán bộ phường bị kỷ luật!"]) == []
+    assert text_fingerprint("Cán_bộ  phường") == text_fingerprint("Cán bộ phường")
+    # a document with no text can only be matched on its id
+    assert training_overlap(rec, ["L03", "L09"], ["", None]) == ["L03"]
+    # no texts given: the ids
+    assert training_overlap(rec, ["L03", "L09"]) == ["L03"]
+    # an id-only record (written before the texts; the shipped model until its refit)
+    old = training_record(["L01", "L02", "L03"])
+    assert training_key(old) == "id" and "text_hashes" not in old
+    assert old["hashes"] == rec["hashes"] and old["salt"] == rec["salt"]
+    assert training_overlap(old, ["L01", "L09"], ["Một bài khác.", texts[0]]) == ["L01"]
+    with pytest.raises(ModelError, match="2 texts for 1 ids"):
+        training_record(["a"], ["x", "y"])
+
+
 def test_a_fitted_model_records_its_training_documents_and_keeps_them_when_saved(
         labelled, half_model, tmp_path):
     lab, _ = labelled
     model = half_model
     rec = model.info["training_ids"]
-    assert rec["n"] == 40
+    assert rec["n"] == 40 and training_key(rec) == "text" and len(rec["text_hashes"]) == 40
+    assert training_overlap(rec, lab["doc_id"], lab["text"]) == lab["doc_id"][:40].tolist()
     assert training_overlap(rec, lab["doc_id"]) == lab["doc_id"][:40].tolist()
     model.save(tmp_path / "m")
     text = (tmp_path / "m" / "model.json").read_text(encoding="utf-8")
     assert lab["doc_id"].iloc[0] not in text  # hashes only
+    assert lab["text"].iloc[0][:30] not in text and text_fingerprint(lab["text"].iloc[0]) \
+        not in text
     again = ct.load_theme_model(tmp_path / "m")
-    assert training_overlap(again.info["training_ids"], lab["doc_id"][38:42]) == \
-        lab["doc_id"][38:40].tolist()
+    assert again.info["training_ids"] == rec
+    assert training_overlap(again.info["training_ids"], lab["doc_id"][38:42],
+                            lab["text"][38:42]) == lab["doc_id"][38:40].tolist()
 
 
 # ------------------------------------------------------------------ the guard
@@ -88,6 +125,57 @@ def test_theme_trends_refuses_codes_the_model_was_fitted_on_and_names_the_fix(la
         t2 = ct.theme_trends(scores, lab, freq="Y", coded=unseen, n_boot=0, min_coded=5)
     assert np.isfinite(t2.set_index("theme").loc["reform", "share_corrected"])
     assert t2.attrs["correction"]["machine_measure"]["source"] == "theme model"
+
+
+def test_theme_trends_matches_coded_documents_on_their_text_not_their_id(labelled, half_model,
+                                                                         tmp_path):
+    """A researcher's own corpus whose ids collide with the model's training ids is
+    corrected; training texts under other ids (a re-crawl) and the training documents
+    themselves are refused; an id-only record still refuses on ids and says why."""
+    lab, coded = labelled
+    text_of = lab.set_index("doc_id")["text"]
+    ids = lab["doc_id"].tolist()  # the model was fitted on ids[:40]
+    own = pd.DataFrame({
+        # training ids, other texts (those of L41-L60, which the model never saw)
+        "doc_id": ids[:20] + [f"crawl-{i}" for i in range(20)] + ids[20:40],
+        "text": text_of[ids[40:60]].tolist() + text_of[ids[:20]].tolist()
+        + text_of[ids[20:40]].tolist()})
+    own = own.assign(published="2024-03-01", source="A")
+    codes = coded.set_index("doc_id")
+    key = dict(zip(own["doc_id"], ids[40:60] + ids[:20] + ids[20:40]))  # whose codes
+
+    def coded_for(doc_ids):
+        c = codes.loc[[key[d] for d in doc_ids]].reset_index()
+        c["doc_id"] = [d for d in doc_ids for _ in range(len(THEMES))]
+        return c
+
+    scores = ct.score_themes(own, model=half_model, presence="model")
+    collide, recrawl, same = own["doc_id"][:20], own["doc_id"][20:40], own["doc_id"][40:]
+    kw = dict(freq="Y", n_boot=0, min_coded=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CivictextWarning)
+        t = ct.theme_trends(scores, own, coded=coded_for(collide), **kw)
+    mm = t.attrs["correction"]["machine_measure"]
+    assert mm["in_sample"] == {} and mm["training_key"] == "text"
+    assert "fitted on" not in t.set_index("theme").loc["reform", "corrected_note"]
+    for part, what in ((recrawl, "same text"), (same, "same text")):
+        with pytest.warns(CivictextWarning, match=rf"fitted on 20 of the 20.*{what}"):
+            t = ct.theme_trends(scores, own, coded=coded_for(part), **kw)
+        assert np.isnan(t.set_index("theme").loc["reform", "share_corrected"])
+    # the record survives to_parquet (attrs as JSON) and still matches on the text
+    scores.to_parquet(tmp_path / "s.parquet", index=False)
+    back = pd.read_parquet(tmp_path / "s.parquet")
+    rec = back.attrs["theme_model"]["training"]
+    assert training_key(rec) == "text"
+    assert training_overlap(rec, own["doc_id"], own["text"]) == own["doc_id"][20:].tolist()
+    # an id-only record (the shipped model's until its refit): refused on ids, and said so
+    old = scores.copy()
+    old.attrs = json.loads(json.dumps(scores.attrs))
+    del old.attrs["theme_model"]["training"]["text_hashes"]
+    with pytest.warns(CivictextWarning, match=r"fitted on 20 of the 20.*same id.*ids only"):
+        t = ct.theme_trends(old, own, coded=coded_for(collide), **kw)
+    assert t.attrs["correction"]["machine_measure"]["training_key"] == "id"
+    assert "rename their ids" in t.set_index("theme").loc["reform", "corrected_note"]
 
 
 # ------------------------------------------------------------------ bad input

@@ -23,13 +23,30 @@ of one (each on (K - 1)/K of the coded documents, so each model is a little
 weaker than one fitted on all of them).
 
 **Training record.** :func:`civictext.fit_theme_model` records the documents a
-model was fitted on as salted SHA-256 hashes of their ``doc_id`` (no text, no
-id in clear; :func:`training_record`) in ``ThemeModel.info["training_ids"]``
-(saved in ``model.json``). :func:`score_themes` passes what the table's
-measure depends on to the score table (``attrs["theme_model"]``,
-:func:`scores_provenance`), and ``theme_trends(..., coded=...)`` refuses to
-correct a theme whose measure comes from a model fitted on any of the coded
-documents (:func:`training_overlap`).
+model was fitted on (:func:`training_record`, in ``ThemeModel.info["training_ids"]``,
+saved in ``model.json``): salted SHA-256 hashes of each document's
+**normalised text** (:func:`text_fingerprint`; no text, no id in clear) and of
+its ``doc_id``. :func:`score_themes` passes what the table's measure depends on
+to the score table (``attrs["theme_model"]``, :func:`scores_provenance`), and
+``theme_trends(..., coded=...)`` refuses to correct a theme whose measure comes
+from a model fitted on any of the coded documents (:func:`training_overlap`).
+
+A coded document counts as one the model was fitted on when **its text is the
+text of a training document**, whatever its id: ids alone recur in unrelated
+corpora (``L01``-``L60`` of the bundled labelled set, ``1``, ``a``, a file's row
+numbers), so an id-only check refuses a researcher's own sample whose ids
+collide with training ids although the documents differ (a false refusal);
+and the same article re-crawled under another id *has* been seen (its code and
+its features are the training document's), which only the text shows. The id
+is kept in the record for what the text cannot decide: a document with no text
+(after normalisation) is matched on its id, and so is every document when the
+articles table given to ``theme_trends`` has no ``text`` column. The
+fingerprint is exact after normalisation (Unicode NFC, word-segmentation
+underscores as spaces, runs of white space as one space, trimmed): a re-crawl
+that changed the text (an edit, page furniture the reader kept) is not
+matched. Records written before civictext keyed them on the text
+(``text_hashes`` absent; the shipped model until it is refitted) are checked
+on ids only, with that limitation stated in the refusal.
 
 References
 ----------
@@ -47,6 +64,7 @@ structural parameters. *The Econometrics Journal*, 21(1), C1-C68.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -57,13 +75,18 @@ from civictext.errors import ModelError
 from civictext.ingest.reader import check_articles
 from civictext.themes.lexicon import Lexicon
 
-__all__ = ["cross_fit_scores", "training_record", "training_overlap", "scores_provenance",
-           "check_cross_fit", "DEFAULT_FOLDS", "HASH_SCHEME"]
+__all__ = ["cross_fit_scores", "training_record", "training_overlap", "training_key",
+           "text_fingerprint", "scores_provenance", "check_cross_fit", "DEFAULT_FOLDS",
+           "HASH_SCHEME", "TEXT_SCHEME"]
 
 #: Folds of :func:`cross_fit_scores` unless told otherwise.
 DEFAULT_FOLDS = 5
 #: How ``info["training_ids"]["hashes"]`` are made from a ``doc_id``.
 HASH_SCHEME = "sha256(salt + doc_id), first 16 hex digits, sorted"
+#: How ``info["training_ids"]["text_hashes"]`` are made from a document's text.
+TEXT_SCHEME = ("sha256(salt + text_fingerprint(text)), first 16 hex digits, sorted; "
+               "text_fingerprint: sha256 of the text in NFC, '_' as space, white space "
+               "runs as one space, trimmed; documents with no text are matched on their id")
 
 
 # --------------------------------------------------------------------------- training record
@@ -72,43 +95,132 @@ def _hash_ids(ids: Iterable[str], salt: str) -> list[str]:
     return [hashlib.sha256((salt + str(d)).encode("utf-8")).hexdigest()[:16] for d in ids]
 
 
-def training_record(ids: Iterable[Any]) -> dict[str, Any]:
+def _normalise_text(text: Any) -> str:
+    if text is None or (isinstance(text, float) and text != text):  # None / NaN: no text
+        return ""
+    s = unicodedata.normalize("NFC", str(text)).replace("_", " ")
+    return " ".join(s.split())
+
+
+def text_fingerprint(text: Any) -> str:
+    """SHA-256 (hex) of a document's normalised text; ``""`` for a document with no text.
+
+    Normalised: Unicode NFC, word-segmentation underscores as spaces
+    (``cải_cách`` = ``cải cách``), runs of white space as one space, trimmed;
+    so the same article read from a pre-segmented file or re-crawled with other
+    line breaks has the same fingerprint, and any other change to its text
+    (one character) gives another.
+
+    >>> text_fingerprint("Cải_cách  hành chính\\n") == text_fingerprint("Cải cách hành chính")
+    True
+    >>> text_fingerprint("   ")
+    ''
+    """
+    norm = _normalise_text(text)
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else ""
+
+
+def _hash_texts(fingerprints: Iterable[str], salt: str) -> list[str]:
+    return _hash_ids(fingerprints, salt)
+
+
+def training_record(ids: Iterable[Any], texts: Iterable[Any] | None = None) -> dict[str, Any]:
     """What a model's ``info["training_ids"]`` holds: the documents it was fitted on.
 
     ``{"scheme": HASH_SCHEME, "salt": str, "n": int, "hashes": [str, ...]}``:
     each ``doc_id`` hashed with the salt (16 hex digits of SHA-256, sorted, so
-    neither the ids nor their order are stored). The salt is derived from the
-    ids themselves, so the same training set gives the same record (a saved
-    model stays byte-for-byte reproducible) and two models' records cannot be
-    matched hash for hash unless they were fitted on the same documents.
+    neither the ids nor their order are stored). With ``texts`` (one per id,
+    in the same order: the documents' ``text``), also ``"text_scheme":
+    TEXT_SCHEME, "text_hashes": [str, ...]``: each document's
+    :func:`text_fingerprint` hashed with the same salt (documents with no text
+    are left out: they are matched on their id). :func:`training_overlap` then
+    matches coded documents on their text (see the module docstring for why).
+    The salt is derived from the ids themselves, so the same training set gives
+    the same record (a saved model stays byte-for-byte reproducible) and two
+    models' records cannot be matched hash for hash unless they were fitted on
+    the same documents.
 
-    >>> r = training_record(["a", "b"])
-    >>> r["n"], len(r["hashes"][0]), "a" in r["hashes"]
-    (2, 16, False)
+    >>> r = training_record(["a", "b"], ["first text", "second text"])
+    >>> r["n"], len(r["hashes"][0]), len(r["text_hashes"]), "a" in r["hashes"]
+    (2, 16, 2, False)
     """
-    uniq = sorted({str(d) for d in ids})
+    ids = [str(d) for d in ids]
+    uniq = sorted(set(ids))
     salt = hashlib.sha256(("civictext-training-ids\x1f" + "\x1f".join(uniq))
                           .encode("utf-8")).hexdigest()[:16]
-    return {"scheme": HASH_SCHEME, "salt": salt, "n": len(uniq),
-            "hashes": sorted(_hash_ids(uniq, salt))}
+    rec: dict[str, Any] = {"scheme": HASH_SCHEME, "salt": salt, "n": len(uniq),
+                           "hashes": sorted(_hash_ids(uniq, salt))}
+    if texts is not None:
+        texts = list(texts)
+        if len(texts) != len(ids):
+            raise ModelError(f"training_record: {len(texts)} texts for {len(ids)} ids; give "
+                             f"one text per id")
+        fps = {text_fingerprint(t) for t in texts} - {""}
+        rec["text_scheme"] = TEXT_SCHEME
+        rec["text_hashes"] = sorted(_hash_texts(sorted(fps), salt))
+    return rec
 
 
-def training_overlap(record: dict[str, Any] | None, ids: Iterable[Any]) -> list[str] | None:
-    """The ``ids`` that are among a model's training documents (None: not recorded).
+def training_key(record: dict[str, Any] | None) -> str | None:
+    """What :func:`training_overlap` matches documents on with this record:
+    ``"text"`` (the record has text fingerprints), ``"id"`` (an id-only record,
+    written before civictext recorded texts), or None (no record).
 
-    ``record`` is a model's ``info["training_ids"]`` (:func:`training_record`),
-    or the compact form :func:`scores_provenance` keeps (``hashes`` as one
-    ``str`` of 16-hex-digit digests).
-
-    >>> training_overlap(training_record(["a", "b"]), ["b", "c"])
-    ['b']
+    >>> training_key(training_record(["a"], ["x"])), training_key(training_record(["a"]))
+    ('text', 'id')
     """
     if not record or "salt" not in record or "hashes" not in record:
         return None
-    ids = [str(d) for d in dict.fromkeys(ids)]
-    hashes = record["hashes"]
-    known = _unpack(hashes) if isinstance(hashes, str) else set(hashes)
-    return [d for d, h in zip(ids, _hash_ids(ids, str(record["salt"]))) if h in known]
+    return "text" if "text_hashes" in record else "id"
+
+
+def training_overlap(record: dict[str, Any] | None, ids: Iterable[Any],
+                     texts: Iterable[Any] | None = None) -> list[str] | None:
+    """The ``ids`` whose documents are among a model's training documents (None: not recorded).
+
+    ``record`` is a model's ``info["training_ids"]`` (:func:`training_record`),
+    or the compact form :func:`scores_provenance` keeps (hashes packed in one
+    ``str`` of 16-hex-digit digests). With ``texts`` (one per id, the coded
+    documents' ``text``) and a record that has text fingerprints, a document
+    counts as seen when its text is a training document's text (whatever its
+    id; a document with no text: when its id is a training id). Otherwise (an
+    id-only record, or no texts) when its id is a training id: then an
+    unrelated document that shares an id with a training document counts as
+    seen too, and a training document under another id does not.
+
+    >>> rec = training_record(["L01", "L02"], ["one text", "another text"])
+    >>> training_overlap(rec, ["L01", "mine-7"], ["a different text", "one text"])
+    ['mine-7']
+    >>> training_overlap(rec, ["L01", "x"])       # no texts: ids only
+    ['L01']
+    """
+    key = training_key(record)
+    if key is None:
+        return None
+    assert record is not None
+    ids = [str(d) for d in ids]
+    salt = str(record["salt"])
+
+    def known(field: str) -> set[str]:
+        hashes = record.get(field) or []
+        return _unpack(hashes) if isinstance(hashes, str) else set(hashes)
+
+    by_id = known("hashes")
+    if key == "text" and texts is not None:
+        texts = list(texts)
+        if len(texts) != len(ids):
+            raise ModelError(f"training_overlap: {len(texts)} texts for {len(ids)} ids; give "
+                             f"one text per id")
+        by_text = known("text_hashes")
+        seen: dict[str, None] = {}
+        for d, t in zip(ids, texts):
+            fp = text_fingerprint(t)
+            h = _hash_texts([fp], salt)[0] if fp else _hash_ids([d], salt)[0]
+            if h in (by_text if fp else by_id):
+                seen[d] = None
+        return list(seen)
+    uniq = list(dict.fromkeys(ids))
+    return [d for d, h in zip(uniq, _hash_ids(uniq, salt)) if h in by_id]
 
 
 def _pack(hashes: Sequence[str]) -> str:
@@ -129,8 +241,9 @@ def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | 
     (``presence="model"``: every theme of the model; ``"auto"``: those with
     ``use_model``); ``model_themes``: the themes with ``p_model`` /
     ``present_model``; ``training``: the model's training record (None when
-    the model predates it), with the hashes packed in one ``str`` (cheap to
-    copy, and JSON for ``to_parquet``); ``cross_fit``: for :func:`cross_fit_scores`, the folds (then every
+    the model predates it), with the id hashes (``hashes``) and, for a record
+    keyed on the texts, the text hashes (``text_hashes``) each packed in one
+    ``str`` (cheap to copy, and JSON for ``to_parquet``); ``cross_fit``: for :func:`cross_fit_scores`, the folds (then every
     document was scored by a model that did not see it); ``operating_point``: the
     model's threshold that gave ``present_model`` ("f1" or "precision").
     """
@@ -146,6 +259,8 @@ def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | 
     if isinstance(rec, dict) and "hashes" in rec and "salt" in rec:
         training = {"salt": str(rec["salt"]), "n": int(rec.get("n", len(rec["hashes"]))),
                     "hashes": _pack(rec["hashes"])}
+        if "text_hashes" in rec:  # keyed on the texts (training_overlap)
+            training["text_hashes"] = _pack(rec["text_hashes"])
     return {"present_from_model": from_model, "model_themes": themes, "training": training,
             "cross_fit": cross_fit, "operating_point": operating_point}
 

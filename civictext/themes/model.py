@@ -384,9 +384,11 @@ class ThemeModel:
     info : dict
         Training summary, cross-validated figures, versions (written to
         ``model.json`` and the model card); ``info["training_ids"]``: the
-        documents it was fitted on, as salted hashes of their ids
-        (:func:`civictext.themes.crossfit.training_record`; no text), so that
-        corrected shares can refuse codes the model has seen.
+        documents it was fitted on, as salted hashes of their normalised
+        texts and of their ids (:func:`civictext.themes.crossfit.training_record`;
+        no text, no id in clear), so that corrected shares can refuse codes
+        the model has seen (matched on the text: an unrelated document that
+        shares an id with a training document is not refused).
     operating_points : dict point -> theme -> dict
         The named thresholds (:data:`OPERATING_POINTS`), each with its
         out-of-fold design-weighted ``oof_precision_w``, ``oof_recall_w``,
@@ -729,12 +731,13 @@ def fit_theme_model(
     from civictext import __version__
     from civictext.themes.crossfit import training_record
 
+    texts = pd.Series(arts["text"].to_numpy(), index=arts["doc_id"].astype(str).to_numpy())
     info = {"trained_on": {"documents": len(coded_ids),
                            "groups": sorted(set(long["group"])) if "group" in long else [],
                            "per_theme": summary},
-            # salted hashes of the coded ids: theme_trends(coded=...) refuses to correct
-            # with codes the model was fitted on (civictext.themes.crossfit)
-            "training_ids": training_record(coded_ids),
+            # salted hashes of the coded documents' texts and ids: theme_trends(coded=...)
+            # refuses to correct with codes the model was fitted on (themes.crossfit)
+            "training_ids": training_record(coded_ids, texts.reindex(coded_ids)),
             "C": C, "random_state": rs, "precision_target": target, "civictext": __version__,
             "scikit_learn": sklearn.__version__}
     model = ThemeModel(themes=themes, vectorizer=vec, classifiers=classifiers,

@@ -496,10 +496,17 @@ def theme_trends(
         ``scores.attrs["theme_model"]``), that theme's corrected columns are
         NaN, ``corrected_note`` says why and a warning names the fix:
         cross-fitted scores (:func:`civictext.cross_fit_scores`) or a coded
-        sample the model never saw. ``attrs["correction"]["machine_measure"]``
+        sample the model never saw. A coded document counts as one the model
+        was fitted on when its ``text`` in ``articles`` is a training
+        document's text, whatever its id (a document of your own whose id
+        merely equals a training id is corrected; the same article under
+        another id is refused); a model whose record predates the texts (or an
+        ``articles`` table without ``text``) is checked on ids, and the note
+        says so. ``attrs["correction"]["machine_measure"]``
         records the check (``source``: "theme model", "cross-fitted theme
         model", "no theme model" or "unknown" for a table without the record,
-        e.g. read back from a CSV file, which is not checked).
+        e.g. read back from a CSV file, which is not checked; ``training_key``:
+        "text" or "id", what a theme model's record was matched on).
     pooled : bool
         With ``coded``: one error rate for all cells instead of one per cell
         (only when asked; the ``correction`` column states its assumption).
@@ -651,7 +658,7 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
                       f"corrected shares are not estimable (see corrected_note)",
                       CivictextWarning, stacklevel=3)
     machine = _machine_measure(scores, articles, names, measure, "theme_trends")
-    check = _model_check(scores, long, names, measure, where)
+    check = _model_check(scores, long, names, measure, where, articles)
     keys = _group_keys(articles, by).to_numpy()
     period = assigned["period"].to_numpy()
     cells = pd.Series([(*k, p) if p is not None else None for k, p in zip(keys, period)],
@@ -694,8 +701,11 @@ def _with_correction(out: pd.DataFrame, scores: pd.DataFrame, articles: pd.DataF
         "themes_not_coded": uncoded,
         "assumption": POOLED_ASSUMPTION if pooled else "",
         **({"pooled_test": tests} if pooled else {}),
-        "machine_measure": {k: check[k] for k in ("source", "cross_fit", "in_sample",
-                                                  "unchecked", "note")},
+        "machine_measure": {**{k: check[k] for k in ("source", "cross_fit", "in_sample",
+                                                     "unchecked", "note")},
+                            # what the training-record check matched on ("text" or "id")
+                            **({"training_key": check["training_key"]}
+                               if check["training_key"] else {})},
     }
     return merged[[*out.columns, *CORRECTED_COLUMNS]]
 
@@ -707,25 +717,29 @@ IN_SAMPLE_FIX = ("use cross-fitted scores (ct.cross_fit_scores(articles, coded),
 
 
 def _model_check(scores: pd.DataFrame, long: pd.DataFrame, names: list[str], measure: str,
-                 where: str) -> dict[str, Any]:
+                 where: str, articles: pd.DataFrame | None = None) -> dict[str, Any]:
     """Whether the machine measure of each theme comes from a theme model fitted on
     any of the coded documents (``scores.attrs["theme_model"]``, set by
     ``score_themes`` and ``cross_fit_scores``).
 
     The corrected share needs a measure that does not depend on the coded
-    documents' own codes (civictext.themes.crossfit). Returns ``source``
-    ("theme model", "cross-fitted theme model", "no theme model" or "unknown"),
-    ``cross_fit`` (its folds, or None), ``in_sample`` (theme -> coded
-    documents the model was fitted on; those themes are not estimable),
+    documents' own codes (civictext.themes.crossfit). A coded document counts
+    as seen when its text (``articles["text"]``) is a training document's text
+    (the model's record keys on texts), else, for a record of ids only or an
+    articles table without ``text``, when its id is a training id. Returns
+    ``source`` ("theme model", "cross-fitted theme model", "no theme model" or
+    "unknown"), ``cross_fit`` (its folds, or None), ``in_sample`` (theme ->
+    coded documents the model was fitted on; those themes are not estimable),
     ``unchecked`` (themes from a model that does not record its training
-    documents), ``note`` and ``notes`` (per blocked theme, its
-    ``corrected_note``); warns for ``in_sample`` and ``unchecked``.
+    documents), ``training_key`` ("text", "id" or None: what the check matched
+    on), ``note`` and ``notes`` (per blocked theme, its ``corrected_note``);
+    warns for ``in_sample`` and ``unchecked``.
     """
-    from civictext.themes.crossfit import training_overlap
+    from civictext.themes.crossfit import training_key, training_overlap
 
     prov = scores.attrs.get("theme_model")
     res: dict[str, Any] = {"source": "no theme model", "cross_fit": None, "in_sample": {},
-                           "unchecked": [], "note": "", "notes": {}}
+                           "unchecked": [], "note": "", "notes": {}, "training_key": None}
     if not isinstance(prov, dict):
         if "p_model" in scores.columns or "present_model" in scores.columns:
             res["source"] = "unknown"
@@ -753,16 +767,35 @@ def _model_check(scores: pd.DataFrame, long: pd.DataFrame, names: list[str], mea
                        f"narrow: {IN_SAMPLE_FIX}")
         warnings.warn(f"{where}: {res['note']}", CivictextWarning, stacklevel=4)
         return res
+    key = training_key(prov["training"])
+    text_of = None
+    if key == "text" and articles is not None and "text" in articles.columns:
+        coded_ids = long["doc_id"].astype(str).drop_duplicates()
+        arts = articles[_isin(articles["doc_id"].astype(str), coded_ids)]
+        text_of = pd.Series(arts["text"].to_numpy(), index=arts["doc_id"].astype(str).to_numpy())
+    elif key == "text":
+        key = "id"  # no texts to compare: the record's ids
+    res["training_key"] = key
+    how = {"text": "same text as a training document",
+           "id": "same id as a training document"}[key]
+    if key == "id":
+        why = ("the model's record holds ids only (a model saved before civictext recorded "
+               "its training texts)" if "text_hashes" not in prov["training"] else
+               "the articles table has no text column")
+        how += (f"; {why}, so a document of another corpus whose id equals a training id "
+                f"counts as seen even if its text differs: if yours are other documents, "
+                f"rename their ids or refit the model with this civictext")
     for t in dep:
-        ids = long.loc[long["theme"] == t, "doc_id"]
-        seen = training_overlap(prov["training"], ids) or []
+        ids = long.loc[long["theme"] == t, "doc_id"].astype(str).drop_duplicates()
+        texts = None if text_of is None else text_of.reindex(ids.to_numpy()).tolist()
+        seen = training_overlap(prov["training"], ids, texts) or []
         if seen:
             n = int(ids.nunique())
             res["in_sample"][t] = len(seen)
             res["notes"][t] = (f"not estimable: the measure comes from a theme model fitted on "
                                f"{len(seen)} of the {n} coded documents of theme {t!r} (e.g. "
-                               f"{seen[0]!r}); in-sample residuals are too small, so the "
-                               f"correction would be pulled toward the raw share and its "
+                               f"{seen[0]!r}: {how}); in-sample residuals are too small, so "
+                               f"the correction would be pulled toward the raw share and its "
                                f"interval too narrow; {IN_SAMPLE_FIX}")
     if res["in_sample"]:
         first = next(iter(res["in_sample"]))
