@@ -470,7 +470,11 @@ def test_fitted_model_records_both_points(lab, model):
 def test_precision_point_changes_present_model_only(lab, model):
     lab = lab.head(16)
     n = pd.Series(20, index=lab["doc_id"])
-    m = _with_points(model, reform=0.97, conduct=0.97, satisfaction=0.97)
+    first = ct.score_themes(lab, n_tokens=n, model=model, presence="model")
+    # a precision threshold just above each theme's lowest f1-point positive
+    low = first[first["present_model"]].groupby("theme")["p_model"].min()
+    thr = {t: float(low.get(t, 0.5)) + 1e-9 for t in model.themes}
+    m = _with_points(model, **thr)
     base = ct.score_themes(lab, n_tokens=n, model=m, presence="model")
     prec = ct.score_themes(lab, n_tokens=n, model=m, presence="model",
                            operating_point="precision")
@@ -479,7 +483,7 @@ def test_precision_point_changes_present_model_only(lab, model):
     np.testing.assert_array_equal(prec["p_model"].to_numpy(), base["p_model"].to_numpy())
     same = [c for c in base.columns if c not in ("present", "present_model")]
     pd.testing.assert_frame_equal(prec[same], base[same])
-    assert (prec["present_model"] == (prec["p_model"] >= 0.97)).all()
+    assert (prec["present_model"] == (prec["p_model"] >= prec["theme"].map(thr))).all()
     assert (prec["present"] == prec["present_model"]).all()
     assert prec["present_model"].sum() < base["present_model"].sum()
     # bad values, and a point asked of a reading that uses no model
@@ -604,3 +608,20 @@ def test_cli_operating_point(tmp_path, lab, saved_points, corpus_dir, monkeypatc
     assert main(["train-model", str(coded), "--corpus", str(corpus), "--out",
                  str(tmp_path / "m3"), "--precision-target", "0"]) == 2
     assert "--precision-target" in capsys.readouterr().err
+
+
+def test_f1_threshold_is_the_best_as_applied():
+    """The "f1" point's threshold gives the highest weighted F1 of any threshold, judged
+    as it is applied (p >= threshold), including probabilities equal after rounding."""
+    from civictext.themes.model import _best_threshold, _weighted_prf
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(300) < 0.2).astype(int)
+    p = np.clip(0.3 * y + rng.random(300) * 0.7, 0, 1)
+    p[:20] = np.round(p[:20], 6) - 4e-7  # rounded up to a candidate of their own value
+    w = rng.uniform(1, 50, 300)
+    thr = _best_threshold(y, p, w)
+    f = _weighted_prf(y, (p >= thr).astype(int), w)[2]
+    others = [_weighted_prf(y, (p >= t).astype(int), w)[2] for t in np.unique(p)]
+    assert f >= max(others) - 1e-12
+    assert not np.isclose(p, thr).any()  # not one document's value

@@ -291,20 +291,15 @@ def _weighted_prf(y: np.ndarray, yhat: np.ndarray, w: np.ndarray) -> tuple[float
 def _best_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
     """The threshold on p maximising design-weighted F1 (ties: the highest)."""
     cands = np.unique(np.round(p, 6))
+    # each candidate is judged as it is applied: halfway to the next lower probability,
+    # so the threshold is not one document's value
+    applied = np.concatenate([cands[:1] / 2, (cands[1:] + cands[:-1]) / 2])
     best, best_f = 0.5, -1.0
-    for t in cands:
+    for t in applied:
         f = _weighted_prf(y, (p >= t).astype(int), w)[2]
         if f > best_f + 1e-12 or (abs(f - best_f) <= 1e-12 and t > best):
             best, best_f = float(t), f
-    # halfway to the next lower probability, so the threshold is not one document's value
-    return _halfway_below(best, cands)
-
-
-def _halfway_below(best: float, cands: np.ndarray) -> float:
-    """Halfway from candidate ``best`` to the next lower candidate (``best / 2`` at the
-    bottom), so a threshold is not one document's value."""
-    lower = cands[cands < best]
-    return float((best + lower.max()) / 2) if len(lower) else float(best / 2)
+    return best
 
 
 def _precision_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray, target: float, *,
