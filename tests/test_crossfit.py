@@ -136,13 +136,13 @@ def test_theme_trends_matches_coded_documents_on_their_text_not_their_id(labelle
     text_of = lab.set_index("doc_id")["text"]
     ids = lab["doc_id"].tolist()  # the model was fitted on ids[:40]
     own = pd.DataFrame({
-        # training ids, other texts (those of L41-L60, which the model never saw)
-        "doc_id": ids[:20] + [f"crawl-{i}" for i in range(20)] + ids[20:40],
-        "text": text_of[ids[40:60]].tolist() + text_of[ids[:20]].tolist()
-        + text_of[ids[20:40]].tolist()})
+        # training ids, other texts (those of L41-L50, which the model never saw)
+        "doc_id": ids[:10] + [f"crawl-{i}" for i in range(10)] + ids[20:30],
+        "text": text_of[ids[40:50]].tolist() + text_of[ids[:10]].tolist()
+        + text_of[ids[20:30]].tolist()})
     own = own.assign(published="2024-03-01", source="A")
     codes = coded.set_index("doc_id")
-    key = dict(zip(own["doc_id"], ids[40:60] + ids[:20] + ids[20:40]))  # whose codes
+    key = dict(zip(own["doc_id"], ids[40:50] + ids[:10] + ids[20:30]))  # whose codes
 
     def coded_for(doc_ids):
         c = codes.loc[[key[d] for d in doc_ids]].reset_index()
@@ -150,7 +150,7 @@ def test_theme_trends_matches_coded_documents_on_their_text_not_their_id(labelle
         return c
 
     scores = ct.score_themes(own, model=half_model, presence="model")
-    collide, recrawl, same = own["doc_id"][:20], own["doc_id"][20:40], own["doc_id"][40:]
+    collide, recrawl, same = own["doc_id"][:10], own["doc_id"][10:20], own["doc_id"][20:]
     kw = dict(freq="Y", n_boot=0, min_coded=5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", CivictextWarning)
@@ -159,7 +159,7 @@ def test_theme_trends_matches_coded_documents_on_their_text_not_their_id(labelle
     assert mm["in_sample"] == {} and mm["training_key"] == "text"
     assert "fitted on" not in t.set_index("theme").loc["reform", "corrected_note"]
     for part, what in ((recrawl, "same text"), (same, "same text")):
-        with pytest.warns(CivictextWarning, match=rf"fitted on 20 of the 20.*{what}"):
+        with pytest.warns(CivictextWarning, match=rf"fitted on 10 of the 10.*{what}"):
             t = ct.theme_trends(scores, own, coded=coded_for(part), **kw)
         assert np.isnan(t.set_index("theme").loc["reform", "share_corrected"])
     # the record survives to_parquet (attrs as JSON) and still matches on the text
@@ -167,12 +167,12 @@ def test_theme_trends_matches_coded_documents_on_their_text_not_their_id(labelle
     back = pd.read_parquet(tmp_path / "s.parquet")
     rec = back.attrs["theme_model"]["training"]
     assert training_key(rec) == "text"
-    assert training_overlap(rec, own["doc_id"], own["text"]) == own["doc_id"][20:].tolist()
+    assert training_overlap(rec, own["doc_id"], own["text"]) == own["doc_id"][10:].tolist()
     # an id-only record (the shipped model's until its refit): refused on ids, and said so
     old = scores.copy()
     old.attrs = json.loads(json.dumps(scores.attrs))
     del old.attrs["theme_model"]["training"]["text_hashes"]
-    with pytest.warns(CivictextWarning, match=r"fitted on 20 of the 20.*same id.*ids only"):
+    with pytest.warns(CivictextWarning, match=r"fitted on 10 of the 10.*same id.*ids only"):
         t = ct.theme_trends(old, own, coded=coded_for(collide), **kw)
     assert t.attrs["correction"]["machine_measure"]["training_key"] == "id"
     assert "rename their ids" in t.set_index("theme").loc["reform", "corrected_note"]

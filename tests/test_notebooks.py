@@ -12,6 +12,13 @@
 * The kernel is the running interpreter's ``python3`` kernel, started in
   ``notebooks/`` with ``PYTHONPATH`` set to this checkout, so ``import civictext``
   imports the code under test (checked by ``test_kernel_is_this_environment``).
+  One kernel runs the notebooks one after another (starting a kernel and
+  importing civictext, pandas, matplotlib, scikit-learn and underthesea cost
+  3-4 s of CPU per notebook); before each notebook its namespace is emptied
+  (``%reset -f``: a notebook that forgets an import still fails), its working
+  directory, warning filters and matplotlib settings are put back as they were
+  when the kernel started, and its figures closed. Imported modules stay
+  loaded, as in a researcher's session.
 * Every committed ``.ipynb`` has no outputs and the same cells as its paired
   ``py:percent`` script (the reviewed source).
 * JupyterLab starts headless on 127.0.0.1, answers, and lists the notebooks.
@@ -79,13 +86,53 @@ def _kernel_env(cache: Path, shared: Path | None = None) -> dict[str, str]:
     return env
 
 
-def _execute(nb, cache: Path, shared: Path | None = None):
-    client = nbclient.NotebookClient(
-        nb, kernel_name="python3", timeout=TIMEOUT_PER_CELL, allow_errors=False,
-        resources={"metadata": {"path": str(NB_DIR)}},
-    )
-    client.execute(env=_kernel_env(cache, shared))
-    return nb
+# Run first in every notebook on a shared kernel: the state a fresh kernel would have,
+# but for the modules already imported. The first run records the fresh state.
+RESET_CELL = f"""%reset -f
+import os as _os, sys as _sys, warnings as _warnings
+import matplotlib as _mpl, matplotlib.pyplot as _plt
+_os.chdir({str(NB_DIR)!r})
+_sys.__dict__.setdefault("_civictext_nbtest_fresh", (list(_warnings.filters), {{
+    k: v for k, v in _mpl.rcParams.items() if k != "backend"}}))
+_warnings.filters[:] = _sys._civictext_nbtest_fresh[0]
+getattr(_warnings, "_filters_mutated", lambda: None)()
+_plt.close("all")
+_mpl.rcParams.update(_sys._civictext_nbtest_fresh[1])
+%reset -f"""
+
+
+class _Kernel:
+    """One python3 kernel (this interpreter) that executes notebook after notebook."""
+
+    def __init__(self, cache: Path, shared: Path | None = None):
+        self.env = _kernel_env(cache, shared)
+        self.km = None
+
+    def execute(self, nb):
+        nb.cells.insert(0, nbformat.v4.new_code_cell(RESET_CELL,
+                                                     metadata={"tags": ["test-reset"]}))
+        if self.km is not None and not nbclient.util.run_sync(self.km.is_alive)():
+            self.km = None  # the last notebook killed it: start another
+        client = nbclient.NotebookClient(
+            nb, km=self.km, kernel_name="python3", timeout=TIMEOUT_PER_CELL,
+            allow_errors=False, resources={"metadata": {"path": str(NB_DIR)}},
+        )
+        try:
+            client.execute(env=self.env, cleanup_kc=False)
+        finally:
+            self.km = client.km
+            if client.kc is not None:
+                client.kc.stop_channels()
+        del nb.cells[0]
+        return nb
+
+    def shutdown(self):
+        if self.km is not None and nbclient.util.run_sync(self.km.is_alive)():
+            nbclient.util.run_sync(self.km.shutdown_kernel)(now=True)
+
+
+def _execute(nb, kernel: _Kernel):
+    return kernel.execute(nb)
 
 
 def _stderr_text(nb) -> str:
@@ -97,6 +144,22 @@ def _stderr_text(nb) -> str:
 def token_cache(tmp_path_factory) -> Path:
     """One token cache shared by the notebook runs (they read the same corpora)."""
     return tmp_path_factory.mktemp("nb-cache")
+
+
+@pytest.fixture(scope="module")
+def kernel(token_cache):
+    """The kernel of the bundled and mini-corpus runs (no real corpus)."""
+    k = _Kernel(token_cache)
+    yield k
+    k.shutdown()
+
+
+@pytest.fixture(scope="module")
+def real_kernel(token_cache, shared_corpora):
+    """The kernel of the real-corpus runs (``CIVICTEXT_SHARED_CORPORA`` set)."""
+    k = _Kernel(token_cache, shared_corpora)
+    yield k
+    k.shutdown()
 
 
 # ------------------------------------------------------------------ structure
@@ -155,21 +218,21 @@ def test_notebooks_define_no_pipeline_code(py: Path):
 
 
 # ------------------------------------------------------------------ execution
-def test_kernel_is_this_environment(token_cache):
+def test_kernel_is_this_environment(kernel):
     """nbclient's python3 kernel is this interpreter and imports this checkout."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
         "import os, sys, civictext\nprint(sys.executable)\nprint(civictext.__file__)\nprint(os.getcwd())")]
-    _execute(nb, token_cache)
+    _execute(nb, kernel)
     exe, init, cwd = nb.cells[0].outputs[0]["text"].splitlines()
     assert Path(exe).resolve() == Path(sys.executable).resolve()
     assert Path(init).resolve().parent == (ROOT / "civictext").resolve()
     assert Path(cwd).resolve() == NB_DIR.resolve()
 
 
-def _run(py: Path, values: dict[str, object], cache: Path, shared: Path | None = None):
+def _run(py: Path, values: dict[str, object], kernel: _Kernel):
     nb = _inject_parameters(jupytext.read(py), {"DATASET": None, **values})
-    nb = _execute(nb, cache, shared)
+    nb = _execute(nb, kernel)
     err = _stderr_text(nb)
     assert "Glyph" not in err and "missing from font" not in err, (
         f"{py.stem}: a figure could not draw some Vietnamese characters:\n{err}")
@@ -177,8 +240,8 @@ def _run(py: Path, values: dict[str, object], cache: Path, shared: Path | None =
 
 
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=NB_IDS)
-def test_notebook_runs_on_the_bundled_corpus(py: Path, tmp_path, token_cache):
-    _run(py, {"OUT": str(tmp_path / "out")}, token_cache)
+def test_notebook_runs_on_the_bundled_corpus(py: Path, tmp_path, kernel):
+    _run(py, {"OUT": str(tmp_path / "out")}, kernel)
 
 
 # Second run: parameters a researcher would set for a dated corpus of their own.
@@ -189,10 +252,10 @@ MINI_EXTRA = {
 
 
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=NB_IDS)
-def test_notebook_runs_on_another_corpus(py: Path, tmp_path, token_cache):
+def test_notebook_runs_on_another_corpus(py: Path, tmp_path, kernel):
     out = tmp_path / "out"
     values = {"CORPUS": str(MINI_CORPUS), "OUT": str(out), **MINI_EXTRA.get(py.stem, {})}
-    _run(py, values, token_cache)
+    _run(py, values, kernel)
     assert out.is_dir() and any(out.iterdir()), f"{py.stem} wrote nothing to OUT={out}"
     MINI_CHECKS.get(py.stem, lambda out: None)(out)
 
@@ -209,11 +272,11 @@ REAL_EXTRA: dict[str, dict[str, object]] = {}
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("py", REAL_NOTEBOOKS, ids=[p.stem for p in REAL_NOTEBOOKS])
-def test_notebook_runs_on_a_real_corpus(py: Path, tmp_path, token_cache, shared_corpora):
+def test_notebook_runs_on_a_real_corpus(py: Path, tmp_path, real_kernel):
     out = tmp_path / "out"
     values = {"DATASET": "news-feed", "LIMIT": REAL_LIMIT, "OUT": str(out),
               **REAL_EXTRA.get(py.stem, {})}
-    nb = _run(py, values, token_cache, shared=shared_corpora)
+    nb = _run(py, values, real_kernel)
     text = "\n".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "articles.jsonl.gz" in text, f"{py.stem} did not read the fetched corpus"
     assert out.is_dir() and any(out.iterdir())

@@ -4,8 +4,6 @@ labelled paragraphs (written for civictext)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +36,12 @@ def model(lab):
     return fit_theme_model(lab, lab, random_state=0)
 
 
+@pytest.fixture(scope="module")
+def refit(lab):
+    """A second fit with the same seed (what reproducibility is checked against)."""
+    return fit_theme_model(lab, lab, random_state=0)
+
+
 def test_fit_and_predict_columns(lab, model):
     pr = model.predict_proba(lab)
     assert list(pr.columns) == ["doc_id", "theme", "p_model", "present_model"]
@@ -50,8 +54,8 @@ def test_fit_and_predict_columns(lab, model):
         assert (wide[t].reindex(truth.index) == truth).mean() >= 0.9
 
 
-def test_same_seed_same_model(lab, model):
-    again = fit_theme_model(lab, lab, random_state=0)
+def test_same_seed_same_model(lab, model, refit):
+    again = refit
     assert again.thresholds == model.thresholds
     np.testing.assert_allclose(again.predict_proba(lab)["p_model"],
                                model.predict_proba(lab)["p_model"])
@@ -188,33 +192,32 @@ def test_cross_validate_measures_holds_out_groups(lab):
         cross_validate_measures(lab, lab, n_boot=0)
 
 
-def test_cli_train_model_and_score(tmp_path, lab):
+def test_cli_train_model_and_score(tmp_path, lab, capsys):
+    """In process (civictext.cli.main, what ``python -m civictext`` runs): a real
+    process's one-line errors are checked in test_cli_errors.py."""
+    from civictext.cli import main
+
     corpus = tmp_path / "corpus.csv"
     lab[["doc_id", "text"]].to_csv(corpus, index=False)
     coded = tmp_path / "coded.csv"
     lab[["doc_id", "reform", "conduct", "satisfaction"]].assign(pi=1.0).to_csv(coded, index=False)
-    run = [sys.executable, "-m", "civictext"]
-    r = subprocess.run(run + ["train-model", str(coded), "--corpus", str(corpus), "--out",
-                              str(tmp_path / "m"), "--quiet"], capture_output=True, text=True,
-                       cwd=ROOT)
-    assert r.returncode == 0, r.stderr
-    r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "s.csv"),
-                              "--presence", "model", "--model", str(tmp_path / "m"), "--quiet"],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, r.stderr
+    assert main(["train-model", str(coded), "--corpus", str(corpus), "--out",
+                 str(tmp_path / "m"), "--quiet"]) == 0
+    assert main(["themes", str(corpus), "--out", str(tmp_path / "s.csv"), "--presence", "model",
+                 "--model", str(tmp_path / "m"), "--quiet"]) == 0
     s = pd.read_csv(tmp_path / "s.csv")
     assert {"p_model", "present_model"} <= set(s.columns)
-    r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "d.csv"), "--quiet"],
-                       capture_output=True, text=True, cwd=ROOT)  # the default: the shipped model
-    assert r.returncode == 0, r.stderr
+    # the default: the shipped model
+    assert main(["themes", str(corpus), "--out", str(tmp_path / "d.csv"), "--quiet"]) == 0
     from civictext.themes.scoring import MODEL_COLUMNS, SCORE_COLUMNS
 
     assert list(pd.read_csv(tmp_path / "d.csv").columns) == SCORE_COLUMNS + MODEL_COLUMNS
-    r = subprocess.run(run + ["themes", str(corpus), "--out", str(tmp_path / "t.csv"),
-                              "--presence", "model", "--model", str(tmp_path), "--quiet"],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "not a theme-model folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    capsys.readouterr()
+    assert main(["themes", str(corpus), "--out", str(tmp_path / "t.csv"), "--presence", "model",
+                 "--model", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "not a theme-model folder" in err and len(err.strip().splitlines()) == 1
 
 
 def test_the_default_reading_is_the_shipped_model_where_it_won(lab):
@@ -258,13 +261,13 @@ def test_a_custom_lexicon_does_not_change_the_models_features(lab, model, caplog
     np.testing.assert_allclose(hi["p_model"].to_numpy(), base["p_model"].to_numpy())
 
 
-def test_saved_files_are_the_same_bytes_on_every_save_and_fit(tmp_path, lab, model):
+def test_saved_files_are_the_same_bytes_on_every_save_and_fit(tmp_path, lab, model, refit):
     """Saving a fitted model twice, or fitting it again with the same random_state,
     gives byte-identical files (model.skops had memory addresses and time stamps);
     the canonical file still loads to the same model."""
     model.save(tmp_path / "a")
     model.save(tmp_path / "b")
-    fit_theme_model(lab, lab, random_state=0).save(tmp_path / "c")
+    refit.save(tmp_path / "c")  # fitted again, with the same random_state
     for name in ("model.skops", "model.json", "vocabulary.json", "MODEL_CARD.md"):
         first = (tmp_path / "a" / name).read_bytes()
         assert first == (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name

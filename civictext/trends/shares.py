@@ -758,7 +758,8 @@ def _model_check(scores: pd.DataFrame, long: pd.DataFrame, names: list[str], mea
     if not dep:
         return res
     res["source"] = "theme model"
-    if prov.get("training") is None:
+    key = training_key(prov.get("training"))
+    if key is None:  # no record (or not one civictext wrote)
         res["unchecked"] = dep
         res["note"] = (f"the theme model behind the measure of {dep} does not record the "
                        f"documents it was fitted on (a model saved before civictext recorded "
@@ -767,7 +768,6 @@ def _model_check(scores: pd.DataFrame, long: pd.DataFrame, names: list[str], mea
                        f"narrow: {IN_SAMPLE_FIX}")
         warnings.warn(f"{where}: {res['note']}", CivictextWarning, stacklevel=4)
         return res
-    key = training_key(prov["training"])
     text_of = None
     if key == "text" and articles is not None and "text" in articles.columns:
         coded_ids = long["doc_id"].astype(str).drop_duplicates()
