@@ -238,12 +238,39 @@ def _column_state(col: Any) -> Any:
     kind = getattr(col.dtype, "kind", "O")
     if kind in "biuf":
         return np.ascontiguousarray(col.to_numpy())
+    fast = _string_codes(col)
+    if fast is not None:
+        return fast
     values = col.tolist()
     if values and all(type(v) is str for v in values):
         # each distinct string once, and one code per row (ids repeat per topic)
         uniques, codes = np.unique(np.array(values, dtype=str), return_inverse=True)
         return {"categories": uniques, "codes": codes.astype(np.int64)}
     return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _string_codes(col: Any) -> dict[str, Any] | None:
+    """:func:`_column_state`'s ``{"categories", "codes"}`` of a pandas string column
+    without missing values, from its distinct values only (None: not such a column).
+
+    The same arrays as ``np.unique(np.array(col.tolist(), dtype=str),
+    return_inverse=True)`` (sorted by code point, ``<U`` as wide as the longest
+    value), without a Python string and a fixed-width copy of every row: a
+    ``doc_topics`` table of 150,000 documents (1.5 M rows) took ~700 MB that way.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(col.dtype, pd.StringDtype) or not len(col) or col.isna().any():
+        return None
+    codes, uniques = pd.factorize(col, sort=True)
+    distinct = uniques.tolist()
+    # numpy's str arrays drop trailing NULs (so np.unique would merge "a" and "a\0"):
+    # leave such values to the general path
+    if any(v.endswith("\x00") for v in distinct):
+        return None
+    return {"categories": np.array(distinct, dtype=str),
+            "codes": np.asarray(codes, dtype=np.int64)}
 
 
 def _column_values(data: Any) -> Any:

@@ -239,6 +239,9 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
 
         with _progress.stage("coverage"):
             cov = coverage_report(articles, load_lexicons())
+    from civictext.themes.scoring import release_last_pass
+
+    release_last_pass()  # the matching pass's hits: the evidence table has them now
     trends = _trend_tables(config, kept, kept_scores, model, clusters)
     return RunResult(config=config, read=read, scores=scores, evidence=evidence, kept=kept,
                      kept_scores=kept_scores, kept_evidence=kept_evidence,

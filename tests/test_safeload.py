@@ -40,3 +40,20 @@ def test_table_size_is_its_bytes_not_a_schema_entry_per_value():
     data = sio.dumps(_safeload.frame_state(_frame(2000)))
     # 3 arrays of 6,000 int64/float64 values, 2,000 distinct 32-character ids (UTF-32)
     assert len(data) < 6000 * 3 * 8 + 2000 * 32 * 4 + 50_000
+
+
+def test_string_columns_are_coded_as_np_unique_codes_them():
+    # the distinct values are coded without a fixed-width copy of every row; the
+    # arrays (so the file's bytes) are np.unique's: code-point order, width of the longest
+    vals = ["b", "", "ă", "B", "a", "😀", "ă", "đ-1", "a b", "\uffff", "b", "zz"]
+    for storage in ("pyarrow", "python"):
+        col = pd.Series(pd.array(vals * 3, dtype=pd.StringDtype(storage, na_value=np.nan)))
+        state = _safeload._column_state(col)
+        cats, codes = np.unique(np.array(col.tolist(), dtype=str), return_inverse=True)
+        assert state["categories"].dtype == cats.dtype
+        assert state["categories"].tobytes() == cats.tobytes()
+        assert state["codes"].dtype == np.int64 and np.array_equal(state["codes"], codes)
+    # a trailing NUL (which numpy's str arrays drop) takes the general path
+    col = pd.Series(pd.array(["a", "a\x00", "b"], dtype="str"))
+    assert _safeload._string_codes(col) is None
+    assert list(_safeload._column_state(col)["codes"]) == [0, 0, 1]

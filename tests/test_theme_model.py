@@ -151,6 +151,21 @@ def test_score_themes_with_model(lab, model):
     assert (a.loc[~ref, "present"] == focus.loc[~ref, "present"]).all()
 
 
+def test_probabilities_in_batches_are_the_same_bits(lab, model):
+    # the features and probabilities are computed a batch of documents at a time
+    # (_BATCH, 4,096 in a run); batches of 5 of 12 (the last one short) change no bit
+    import importlib
+
+    tm = importlib.import_module("civictext.themes.model")
+    arts, lex = lab.head(12), tm._lexicon(model.lexicon)
+    frame = tm._score_frame(arts, lex)
+    whole = tm._predicted(model, arts, lex, model.feature_themes, frame=frame, batch=100)
+    for f in (frame, frame.sample(frac=1.0, random_state=0)):  # by position; by document
+        got = tm._predicted(model, arts, lex, model.feature_themes, frame=f, batch=5)
+        pd.testing.assert_frame_equal(got, whole, check_exact=True)
+        assert [x.hex() for x in got["p_model"]] == [x.hex() for x in whole["p_model"]]
+
+
 def test_next_to_code_known_probabilities(tmp_path, lab, model):
     sheet = next_to_code(lab, model, 12, uncertain_share=0.5, random_state=3,
                          out=tmp_path / "sheet.csv")

@@ -263,6 +263,45 @@ def _features(articles: pd.DataFrame, lexicon: Lexicon, themes: Sequence[str],
 
 # --------------------------------------------------------------------------- the model
 
+#: Documents per batch of the theme model's features and probabilities.
+_BATCH = 4096
+
+
+def _predicted(model: "ThemeModel", articles: pd.DataFrame, lexicon: Lexicon,
+               themes: Sequence[str], frame: pd.DataFrame | None = None, *,
+               n_jobs: int = 1, batch: int | None = None,
+               thresholds: dict[str, float] | None = None) -> pd.DataFrame:
+    """``model._long(_features(articles, lexicon, themes, frame), thresholds)``, ``batch`` documents
+    at a time (default :data:`_BATCH`): the features (token strings, TF-IDF rows, lexicon block) of one batch
+    are held at once, not of every document; only the probabilities are concatenated.
+
+    Every step is row-wise (the analyzer per document, TF-IDF transform, l2 norm and
+    the classifiers' dot products per row), so the result is the same to the bit.
+    ``frame``: the score frame of ``articles`` (``_score_frame``; computed once here
+    when None), cut to each batch's documents.
+    """
+    n, batch = len(articles), batch or _BATCH
+    if n <= batch:
+        return model._long(_features(articles, lexicon, themes, frame=frame, n_jobs=n_jobs),
+                           thresholds)
+    if frame is None:  # one matching pass for every document (kept for the evidence)
+        frame = _score_frame(articles, lexicon)
+    ids = articles["doc_id"].astype(str).to_numpy()
+    k = len(frame) // n if len(frame) % n == 0 else 0
+    # the frame is doc-major in the order of articles (k rows, one per theme, each):
+    # cut it by position, else by membership
+    aligned = k > 0 and bool((frame["doc_id"].astype(str).to_numpy()
+                              == np.repeat(ids, k)).all())
+    parts = []
+    for lo in range(0, n, batch):
+        hi = min(n, lo + batch)
+        sub = frame.iloc[lo * k:hi * k] if aligned else \
+            frame[frame["doc_id"].astype(str).isin(ids[lo:hi])]
+        parts.append(model._long(_features(articles.iloc[lo:hi], lexicon, themes, frame=sub,
+                                           n_jobs=n_jobs), thresholds))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _vectorizer():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -459,8 +498,8 @@ class ThemeModel:
         where = "ThemeModel.predict_proba"
         thresholds = self.thresholds_at(operating_point, where=where)  # before any work
         articles = check_articles(articles, where, error=ModelError)
-        feats = _features(articles, _lexicon(self.lexicon), self.feature_themes, n_jobs=n_jobs)
-        return self._long(feats, thresholds)
+        return _predicted(self, articles, _lexicon(self.lexicon), self.feature_themes,
+                          n_jobs=n_jobs, thresholds=thresholds)
 
     predict = predict_proba
 
@@ -914,8 +953,8 @@ def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
     from civictext.themes.scoring import DEFAULT_THRESHOLD
 
     reuse = same_lex and (threshold is None or threshold == DEFAULT_THRESHOLD)
-    feats = _features(articles, lex, lex.themes, frame=frame if reuse else None)
-    pred = model._long(feats, cut)
+    pred = _predicted(model, articles, lex, lex.themes, frame=frame if reuse else None,
+                      thresholds=cut)
     out = frame.merge(pred, on=["doc_id", "theme"], how="left", sort=False)
     out["p_model"] = out["p_model"].astype("float64")
     out["present_model"] = out["present_model"].fillna(False).astype(bool)

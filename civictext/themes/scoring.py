@@ -642,11 +642,13 @@ def _pass_digest(articles: pd.DataFrame, lexicon: Lexicon) -> bytes:
             h.update(b"\x00no " + col.encode())
             continue
         h.update(b"\x00col " + col.encode())
-        for v in articles[col].tolist():
-            b = _as_str(v).encode("utf-8", "surrogatepass")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
-            h.update(b"\x01" if isinstance(v, str) else type(v).__name__.encode())
+        values = articles[col]
+        for lo in range(0, len(values), 4096):  # a slice of Python strings at a time
+            for v in values.iloc[lo:lo + 4096].tolist():
+                b = _as_str(v).encode("utf-8", "surrogatepass")
+                h.update(len(b).to_bytes(8, "little"))
+                h.update(b)
+                h.update(b"\x01" if isinstance(v, str) else type(v).__name__.encode())
     return h.digest()
 
 
@@ -691,11 +693,20 @@ def _resolve_lexicon(lexicon: Lexicon | None) -> Lexicon:
 #: The last matching pass: fingerprint of the lexicon and the articles, and its result.
 #: ``score_themes`` then ``theme_evidence`` (or ``coverage_report``) on the same
 #: articles, as ``civictext run`` and ``civictext themes --evidence`` do, match once.
+#: ``release_last_pass`` empties it (the pipeline does once coverage is done).
 _LAST_PASS: dict[str, Any] = {}
+#: The hit table of a matching pass: the evidence columns, then private ones.
+_HIT_COLUMNS = [*EVIDENCE_COLUMNS, "_weight", "_idx", "_sent", "_zone"]
 
 
-def _evidence_rows(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict], dict[str, int]]:
-    """Hit rows (evidence columns plus private ``_``-columns) and sentences per document.
+def release_last_pass() -> None:
+    """Forget the last matching pass (its hit table and sentence counts)."""
+    _LAST_PASS.clear()
+
+
+def _evidence_rows(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[pd.DataFrame, np.ndarray]:
+    """Hit table (:data:`_HIT_COLUMNS`, one row per hit, in document order) and the
+    sentences of every document (int64, in the order of ``articles``).
 
     Scores and evidence both come from this one pass; the result of the last
     call is kept (with a fingerprint of the lexicon's terms and the articles'
@@ -710,35 +721,38 @@ def _evidence_rows(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict]
     return result
 
 
-def _match_pass(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[list[dict], dict[str, int]]:
+def _match_pass(articles: pd.DataFrame, lexicon: Lexicon) -> tuple[pd.DataFrame, np.ndarray]:
     with _progress.stage("lexicon matching"), \
             _progress.bar(len(articles), desc="lexicon matching") as bar:
         return _match_docs(articles, lexicon, bar)
 
 
 def _match_docs(articles: pd.DataFrame, lexicon: Lexicon,
-                bar: Any) -> tuple[list[dict], dict[str, int]]:
+                bar: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The hits as columns (a list per column, not a dict per hit), made one table."""
     terms = _compiled(lexicon)
-    rows = []
-    n_sentences: dict[str, int] = {}
+    cols: dict[str, list] = {c: [] for c in _HIT_COLUMNS}
+    add = [cols[c].append for c in _HIT_COLUMNS]
+    n_sentences = np.zeros(len(articles), dtype=np.int64)
     for k, (doc_id, text, title, lead) in enumerate(_iter_docs(articles)):
         if k % 256 == 255:
             bar.update(256)
         hits, sentences = _find_hits(text, terms)
-        n_sentences[doc_id] = len(sentences) if text.strip() else 0
+        n_sentences[k] = len(sentences) if text.strip() else 0
         if not hits:
             continue
         headline_end, lead_end = _zones(text, _norm(title), _norm(lead), sentences)
         for h in hits:
             si = _sentence_index(sentences, h.start)
             a, b = sentences[si]
-            rows.append({"doc_id": doc_id, "theme": h.term.theme, "term": h.term.term,
-                         "matched": text[h.start:h.end], "start": h.start, "end": h.end,
-                         "sentence": text[a:max(b, h.end)], "folded": h.folded,
-                         "weak": h.term.weak, "_weight": h.term.weight,
-                         "_idx": h.term.idx, "_sent": si,
-                         "_zone": 0 if h.start < headline_end else 1 if h.start < lead_end else 2})
-    return rows, n_sentences
+            row = (doc_id, h.term.theme, h.term.term, text[h.start:h.end], h.start, h.end,
+                   text[a:max(b, h.end)], h.folded, h.term.weak, h.term.weight, h.term.idx,
+                   si, 0 if h.start < headline_end else 1 if h.start < lead_end else 2)
+            for f, v in zip(add, row):
+                f(v)
+    if not cols["doc_id"]:
+        return pd.DataFrame([], columns=_HIT_COLUMNS), n_sentences
+    return pd.DataFrame(cols, columns=_HIT_COLUMNS), n_sentences
 
 
 def theme_evidence(articles: pd.DataFrame, lexicon: Lexicon | None = None) -> pd.DataFrame:
@@ -771,7 +785,7 @@ def theme_evidence(articles: pd.DataFrame, lexicon: Lexicon | None = None) -> pd
     articles = check_articles(articles, "theme_evidence")
     lexicon = _resolve_lexicon(lexicon)
     rows, _ = _evidence_rows(articles, lexicon)
-    ev = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+    ev = rows[EVIDENCE_COLUMNS]
     return ev.astype({"start": "int64", "end": "int64", "folded": "bool", "weak": "bool"})
 
 
@@ -802,13 +816,13 @@ def _n_tokens(articles: pd.DataFrame, n_tokens: Any, tokens: Any) -> pd.Series:
     return n_tokens.reindex(ids).astype("int64")
 
 
-def _doc_scores(rows: list[dict]) -> pd.DataFrame:
-    """Per (doc_id, theme): hits, folded_hits, score (weak terms once per document),
-    headline_hit, lead_hit (a hit in the headline or the lead), sentences_hit."""
-    if not rows:
+def _doc_scores(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per (doc_id, theme) of a hit table: hits, folded_hits, score (weak terms once per
+    document), headline_hit, lead_hit (a hit in the headline or the lead), sentences_hit."""
+    if not len(rows):
         return pd.DataFrame(columns=["doc_id", "theme", "hits", "folded_hits", "score",
                                      "headline_hit", "lead_hit", "sentences_hit"])
-    ev = pd.DataFrame(rows)
+    ev = rows
     strong = ev[~ev["weak"]].groupby(["doc_id", "theme"])["_weight"].sum()
     weak = (ev[ev["weak"]].drop_duplicates(["doc_id", "_idx"])
             .groupby(["doc_id", "theme"])["_weight"].sum())
@@ -973,7 +987,7 @@ def _score_frame(articles: pd.DataFrame, lexicon: Lexicon, counts: pd.Series,
         out[col] = out[col].astype(bool)
     out["score"] = out["score"].astype("float64")
     out["n_tokens"] = counts.reindex(out["doc_id"]).to_numpy()
-    out["n_sentences"] = out["doc_id"].map(n_sentences).fillna(0).astype("int64")
+    out["n_sentences"] = np.repeat(n_sentences, len(lexicon.themes))  # grid: doc-major
     nt = out["n_tokens"].to_numpy()
     out["per_1k"] = np.where(nt > 0, 1000.0 * out["hits"] / np.maximum(nt, 1), 0.0)
     out["mentioned"] = out["score"] >= float(threshold) - 1e-12
@@ -1043,8 +1057,8 @@ def coverage_report(
     zeros = np.zeros(len(t), dtype="int64")
     stats = {k: zeros.copy() for k in ("docs", "hits", "folded_hits", "hits_theme_present",
                                        "hits_theme_absent")}
-    if rows:
-        ev = pd.DataFrame(rows)
+    if len(rows):
+        ev = rows
         scores = _doc_scores(rows).set_index(["doc_id", "theme"])["score"]
         # contribution of each term to its document's theme score
         per = ev.groupby(["doc_id", "theme", "_idx"]).agg(
