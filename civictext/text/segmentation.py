@@ -605,9 +605,8 @@ def _term_filter(terms: tuple[str, ...]) -> _TermFilter:
 #: Within :func:`shared_compound_starts`: per compound tuple, the
 #: :meth:`_TermFilter.starts` of each text already filtered, keyed by the BLAKE2b-128
 #: digest of the text (the texts themselves are not kept).
-_SHARED_STARTS: ContextVar[dict[tuple[str, ...], dict[bytes, Any]] | None] = ContextVar(
-    "civictext_shared_compound_starts", default=None)
-_NO_STARTS = object()  # a text whose lower-casing changes its length (starts() is None)
+_SHARED_STARTS: ContextVar[dict[tuple[str, ...], dict[bytes, tuple[list[int] | None]]] | None] = \
+    ContextVar("civictext_shared_compound_starts", default=None)
 
 
 @contextmanager
@@ -646,10 +645,9 @@ def _compound_starts(text: str, terms: tuple[str, ...], cls: np.ndarray) -> list
     per = memo.setdefault(terms, {})
     key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     found = per.get(key)
-    if found is None:
-        got = _term_filter(terms).starts(text)
-        per[key] = found = _NO_STARTS if got is None else got
-    return None if found is _NO_STARTS else found
+    if found is None:  # a 1-tuple, as starts() itself may give None
+        per[key] = found = (_term_filter(terms).starts(text),)
+    return found[0]
 
 
 def _sentence_count(sentence: str, given: str, index: _CompoundIndex | None) -> int:
