@@ -525,7 +525,7 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
     model = fit_theme_model(articles, args.coded, random_state=args.seed, C=args.C)
     model.save(out)
     per = model.info["trained_on"]["per_theme"]
-    _say(args, f"wrote {out} (model.skops, model.json, MODEL_CARD.md); "
+    _say(args, f"wrote {out} (model.skops, model_arrays.npz, model.json, MODEL_CARD.md); "
                + "; ".join(f"{t}: {per[t]['positives']} of {per[t]['n']} coded positive, "
                            f"threshold {model.thresholds[t]:.3f}" for t in model.themes))
     return 0
