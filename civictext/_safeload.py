@@ -14,6 +14,12 @@ load, and must not point outside itself.
   folder, refusing absolute paths, ``..`` and symbolic links that leave it.
 * :func:`frame_state` / :func:`frame_from_state` turn a DataFrame into plain
   lists and back (skops does not persist pandas objects).
+* :func:`dumps_arrays` / :func:`loads_arrays` write and read a canonical ``.npz``
+  of plain numeric and text arrays (never pickles: ``allow_pickle=False``), and
+  :func:`estimator_state` / :func:`estimator_from_state` split a fitted linear
+  estimator into such arrays plus JSON scalars and build it back: a model can be
+  read without importing :mod:`skops.io` (whose import alone costs seconds: it
+  imports every scikit-learn estimator to list the trusted types).
 """
 from __future__ import annotations
 
@@ -23,7 +29,8 @@ from typing import Any, Iterable
 
 from civictext.errors import ModelError
 
-__all__ = ["dump", "dumps", "canonical", "load", "member", "frame_state", "frame_from_state"]
+__all__ = ["dump", "dumps", "canonical", "load", "member", "frame_state", "frame_from_state",
+           "dumps_arrays", "loads_arrays", "estimator_state", "estimator_from_state"]
 
 #: Largest model file :func:`load` reads (bytes); a model over this is refused.
 MAX_MODEL_BYTES = 2 * 1024**3
@@ -301,3 +308,107 @@ def _plain(v: Any) -> bool:
     if isinstance(v, dict):
         return all(isinstance(k, str) and _plain(x) for k, x in v.items())
     return False
+
+
+# --------------------------------------------------------------------------- plain arrays
+
+#: dtype kinds :func:`loads_arrays` accepts: booleans, integers, floats, text.
+_ARRAY_KINDS = "biufU"
+
+
+def dumps_arrays(arrays: dict[str, Any]) -> bytes:
+    """A ``.npz`` of ``arrays`` (name -> numpy array of a kind in "biufU") whose bytes
+    depend only on the arrays: members in name order, stored uncompressed (no
+    zlib version in the bytes), fixed time stamps and permissions."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for name in sorted(arrays):
+            arr = np.asarray(arrays[name])
+            if arr.dtype.kind not in _ARRAY_KINDS or arr.dtype.hasobject:
+                raise ModelError(f"dumps_arrays: {name!r} has dtype {arr.dtype}; only "
+                                 "numbers, booleans and text are stored")
+            member = io.BytesIO()
+            # (not ascontiguousarray: it makes a 0-d array 1-d)
+            arr = arr if arr.flags.c_contiguous else arr.copy(order="C")
+            np.lib.format.write_array(member, arr, allow_pickle=False)
+            _write_member(out, name + ".npy", member.getvalue(), zipfile.ZIP_STORED)
+    return buf.getvalue()
+
+
+def loads_arrays(data: bytes, *, where: str, path: Any = None) -> dict[str, Any]:
+    """The arrays of a ``.npz`` written by :func:`dumps_arrays`, read with
+    ``allow_pickle=False`` (a member holding Python objects is refused)."""
+    import io
+
+    import numpy as np
+
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            out = {name: npz[name] for name in npz.files}
+    except Exception as exc:  # noqa: BLE001 - any failure means: not such a file
+        raise ModelError(f"{where}: {path} is not an array file ({type(exc).__name__}: "
+                         f"{exc}); get the model folder again") from None
+    bad = sorted(n for n, a in out.items() if a.dtype.kind not in _ARRAY_KINDS)
+    if bad:
+        raise ModelError(f"{where}: {path} holds arrays of other types ({', '.join(bad[:3])});"
+                         " get the model folder again")
+    return out
+
+
+def _scalar(v: Any) -> bool:
+    # exactly what JSON gives back as the same value and type
+    return v is None or type(v) in (str, int, float, bool)
+
+
+def estimator_state(est: Any, prefix: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``est.__getstate__()`` (what pickle and skops save of a scikit-learn
+    estimator) as numeric arrays named ``prefix + "." + attribute`` and a JSON-able
+    dict: ``{"order": every attribute in order, "scalars": {attribute: value}}``;
+    None when it holds anything else (then only skops can save it)."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    scalars: dict[str, Any] = {}
+    order = []
+    for k, v in est.__getstate__().items():
+        if type(v) is np.ndarray and v.dtype.kind in "biuf":
+            arrays[f"{prefix}.{k}"] = v
+        elif _scalar(v):
+            scalars[k] = v
+        else:
+            return None
+        order.append(k)
+    return arrays, {"order": order, "scalars": scalars}
+
+
+def estimator_from_state(cls: Any, arrays: dict[str, Any], prefix: str,
+                         described: Any) -> Any:
+    """The estimator :func:`estimator_state` described, built as skops builds one
+    (``cls.__new__`` and ``__setstate__``, no constructor call), of the class
+    ``cls`` the caller names (never a class named in a file). A description that
+    does not fit the arrays raises :class:`~civictext.errors.ModelError`."""
+    where = "estimator_from_state"
+    if (not isinstance(described, dict) or not isinstance(described.get("order"), list)
+            or not isinstance(described.get("scalars"), dict)):
+        raise ModelError(f"{where}: the state of {prefix!r} is not a civictext description")
+    scalars = described["scalars"]
+    state: dict[str, Any] = {}
+    for k in described["order"]:
+        if not isinstance(k, str):
+            raise ModelError(f"{where}: {prefix!r}: attribute names must be strings")
+        if k in scalars:
+            if not _scalar(scalars[k]):
+                raise ModelError(f"{where}: {prefix}.{k} is not a plain value")
+            state[k] = scalars[k]
+        elif f"{prefix}.{k}" in arrays:
+            state[k] = arrays[f"{prefix}.{k}"]
+        else:
+            raise ModelError(f"{where}: {prefix}.{k} is missing from the arrays")
+    est = cls.__new__(cls)
+    est.__setstate__(state)
+    return est

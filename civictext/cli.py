@@ -554,7 +554,7 @@ def _cmd_train_model(args: argparse.Namespace) -> int:
     model.save(out)
     per = model.info["trained_on"]["per_theme"]
     prec = model.operating_points["precision"]
-    _say(args, f"wrote {out} (model.skops, model.json, MODEL_CARD.md); "
+    _say(args, f"wrote {out} (model.skops, model_arrays.npz, model.json, MODEL_CARD.md); "
                + "; ".join(f"{t}: {per[t]['positives']} of {per[t]['n']} coded positive, "
                            f"threshold {model.thresholds[t]:.3f} (precision point "
                            f"{prec[t]['threshold']:.3f}"

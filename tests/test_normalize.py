@@ -117,3 +117,24 @@ def test_tone_marks_on_candidate_words_only_equal_the_whole_text_rule(text):
 
     want = normalize_tone_marks(text) if _TONE_CANDIDATE.search(text) else text
     assert _tone_marks_at_candidates(text) == want
+
+
+def _every_mapped() -> str:
+    from civictext.text import normalize as nz
+
+    return "".join(map(chr, sorted(set(nz._QUOTES) | set(nz._INVISIBLE) | set(nz._SPACES))))
+
+
+_EVERY_MAPPED = _every_mapped()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(_EVERY_MAPPED + "aà \n\"'đ\r\u2028")), max_size=40))
+def test_quotes_and_invisibles_by_replace_equal_str_translate(text):
+    """normalize_quotes and clean_invisibles replace character by character (faster);
+    the result is what str.translate with their tables gives."""
+    from civictext.text import normalize as nz
+
+    assert normalize_quotes(text) == text.translate(nz._QUOTES)
+    want = nz._LINEBREAKS.sub("\n", text).translate(nz._INVISIBLE).translate(nz._SPACES)
+    assert nz.clean_invisibles(text) == want

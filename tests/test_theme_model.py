@@ -63,8 +63,8 @@ def test_same_seed_same_model(lab, model, refit):
 
 def test_save_load_roundtrip(tmp_path, lab, model):
     model.save(tmp_path / "m")
-    assert {p.name for p in (tmp_path / "m").iterdir()} == {"model.skops", "model.json",
-                                                            "vocabulary.json", "MODEL_CARD.md"}
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {
+        "model.skops", "model.json", "vocabulary.json", "MODEL_CARD.md", "model_arrays.npz"}
     back = load_theme_model(tmp_path / "m")
     np.testing.assert_array_equal(back.predict_proba(lab)["p_model"],
                                   model.predict_proba(lab)["p_model"])
@@ -89,6 +89,8 @@ def test_load_refuses_tampered_and_foreign_files(tmp_path, model):
     with pytest.raises(ModelError, match="vocabulary.json does not match"):
         load_theme_model(folder)
     # 2. a file whose checksum was rewritten too, holding a type that could run code
+    # (model_arrays.npz still mirrors the model.skops that was there: it is not used)
+    assert (folder / "model_arrays.npz").is_file()
     evil = sio.dumps({"vectorizer": FunctionTransformer(func=print), "classifiers": {}})
     (folder / "model.skops").write_bytes(evil)
     meta = json.loads((folder / "model.json").read_text())
@@ -106,6 +108,68 @@ def test_load_refuses_tampered_and_foreign_files(tmp_path, model):
     (tmp_path / "x" / "model.skops").write_bytes(b"PK")
     with pytest.raises(ModelError, match="not a civictext theme model"):
         load_theme_model(tmp_path / "x")
+
+
+def _states_equal(a, b) -> bool:
+    sa, sb = a.__getstate__(), b.__getstate__()
+    if list(sa) != list(sb):
+        return False
+    return all(type(sa[k]) is type(sb[k]) and (
+        sa[k].dtype == sb[k].dtype and sa[k].tobytes() == sb[k].tobytes()
+        if isinstance(sa[k], np.ndarray) else sa[k] == sb[k]) for k in sa)
+
+
+def test_the_arrays_file_gives_the_skops_model_without_skops(tmp_path, lab, model,
+                                                             monkeypatch):
+    """load_theme_model builds the classifiers from model_arrays.npz (no skops import):
+    the same attributes, bit for bit, and the same p_model as reading model.skops."""
+    from civictext.themes import model as tm
+
+    folder = model.save(tmp_path / "m")
+    slow = tm._load_theme_model(folder, arrays=False)
+
+    def no_skops(*a, **k):
+        raise AssertionError("model.skops was read")
+
+    monkeypatch.setattr(tm, "_skops_payload", no_skops)
+    fast = load_theme_model(folder)
+    assert fast.vectorizer.idf_.tobytes() == slow.vectorizer.idf_.tobytes()
+    for t in model.themes:
+        assert type(fast.classifiers[t]) is type(slow.classifiers[t])
+        assert _states_equal(fast.classifiers[t], slow.classifiers[t]), t
+    assert (fast.predict_proba(lab)["p_model"].map(float.hex).tolist()
+            == slow.predict_proba(lab)["p_model"].map(float.hex).tolist())
+    # the shipped model's arrays file mirrors its model.skops (else every load would
+    # import skops): regenerate it with benchmarks/write_model_arrays.py
+    shipped = json.loads((tm.DEFAULT_MODEL_DIR / "model.json").read_text(encoding="utf-8"))
+    with np.load(tm.DEFAULT_MODEL_DIR / "model_arrays.npz", allow_pickle=False) as npz:
+        mirrored = json.loads(npz["state_json"].item())["skops_sha256"]
+    assert mirrored == shipped["model_sha256"]
+
+
+def test_the_arrays_file_is_checked_and_never_unpickled(tmp_path, model):
+    import hashlib
+    import io
+
+    from civictext.themes import model as tm
+
+    folder = model.save(tmp_path / "m")
+    data = (folder / "model_arrays.npz").read_bytes()
+    (folder / "model_arrays.npz").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(ModelError, match="model_arrays.npz does not match the checksum"):
+        load_theme_model(folder)
+    # an array of Python objects (a pickle) with a matching checksum: refused, not loaded
+    buf = io.BytesIO()
+    np.savez(buf, idf=np.array([print], dtype=object), state_json=np.array("{}"))
+    meta = json.loads((folder / "model.json").read_text())
+    meta["arrays_sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
+    (folder / "model.json").write_text(json.dumps(meta))
+    (folder / "model_arrays.npz").write_bytes(buf.getvalue())
+    with pytest.raises(ModelError, match="not an array file"):
+        load_theme_model(folder)
+    # a folder without the file (saved before it existed) loads from model.skops
+    (folder / "model_arrays.npz").unlink()
+    assert tm.load_theme_model(folder).themes == model.themes
 
 
 def test_coded_input_errors(lab):
@@ -283,7 +347,8 @@ def test_saved_files_are_the_same_bytes_on_every_save_and_fit(tmp_path, lab, mod
     model.save(tmp_path / "a")
     model.save(tmp_path / "b")
     refit.save(tmp_path / "c")  # fitted again, with the same random_state
-    for name in ("model.skops", "model.json", "vocabulary.json", "MODEL_CARD.md"):
+    for name in ("model.skops", "model.json", "vocabulary.json", "MODEL_CARD.md",
+                 "model_arrays.npz"):
         first = (tmp_path / "a" / name).read_bytes()
         assert first == (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name
                                                                    ).read_bytes(), name

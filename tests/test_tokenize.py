@@ -710,6 +710,36 @@ def test_given_forms_take_the_one_pass_path_and_match_analyzer_given(monkeypatch
     assert "TAND" in got[0] and "pv" in got[1]   # a heading in capitals lowers PV
 
 
+def test_shared_compound_starts_filter_each_text_once_with_the_same_results(monkeypatch):
+    """Inside shared_compound_starts the token count and the given words run the
+    compound filter once per text (the second reuses the first's positions) and give
+    what they give outside it; the memo is gone after the block."""
+    tk = _tk()
+    givens = ["Đẩy_mạnh cải_cách hành_chính ở TP.HCM . Người dân hài_lòng .",
+              "Dịch_vụ công trực_tuyến , quy_tắc ứng_xử .\nKhông có gì cả .",
+              "Đẩy_mạnh cải_cách hành_chính ở TP.HCM . Người dân hài_lòng .",  # a copy
+              "Ông A.Nguyễn nói :“ cai cach hanh chinh ” x.y"]
+    arts = _given_arts(givens)
+    texts = arts["text"].tolist()
+    an = Analyzer()
+    want_n = count_tokens(arts, cache=False).tolist()
+    want_f = an._given_words(texts, givens)
+    calls = []
+    starts = tk._TermFilter.starts
+    monkeypatch.setattr(tk._TermFilter, "starts",
+                        lambda self, text: calls.append(text) or starts(self, text))
+    with tk.shared_compound_starts():
+        with tk.shared_compound_starts():  # nested: the same memo
+            got_n = count_tokens(arts, cache=False).tolist()
+        got_f = an._given_words(texts, givens)
+    assert got_n == want_n and got_f == want_f
+    assert sorted(calls) == sorted(set(texts))  # each distinct text filtered once
+    assert tk._SHARED_STARTS.get() is None
+    calls.clear()
+    count_tokens(arts, cache=False)
+    assert len(calls) == len(texts)  # outside a block nothing is reused
+
+
 def _heads_reference(an, texts, givens, heads, hgivens):
     """What the theme model's features were made of before: one call per text."""
     body = [an.given(t, g) if g else an(t) for t, g in zip(texts, givens)]

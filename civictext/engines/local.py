@@ -117,7 +117,7 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
     The one function both engines run. ``limit`` (default: the plan's) caps
     the rows read.
     """
-    from civictext.text.segmentation import count_tokens
+    from civictext.text.segmentation import count_tokens, shared_compound_starts
     from civictext.themes.scoring import score_themes, theme_evidence
 
     with _progress.stage("reading"):
@@ -130,10 +130,11 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
         part.rows = keys
     with _progress.stage("themes"):
         if len(articles):
-            n_tokens = count_tokens(articles, n_jobs=spec.n_jobs, cache=spec.cache)
-            scores = score_themes(articles, spec.lexicon, n_tokens=n_tokens,
-                                  presence=spec.presence, model=spec.theme_model,
-                                  operating_point=spec.operating_point)
+            with shared_compound_starts():  # one compound filter pass per text
+                n_tokens = count_tokens(articles, n_jobs=spec.n_jobs, cache=spec.cache)
+                scores = score_themes(articles, spec.lexicon, n_tokens=n_tokens,
+                                      presence=spec.presence, model=spec.theme_model,
+                                      operating_point=spec.operating_point)
             evidence = theme_evidence(articles, spec.lexicon)
         else:
             scores = evidence = pd.DataFrame()

@@ -68,6 +68,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                                  "\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\f\v"), " ")
 _LINEBREAKS = re.compile(r"\r\n?|\u2028|\u2029|\x85")
+_INVISIBLE_THEN_SPACES = tuple((chr(k), "") for k in _INVISIBLE) + tuple(
+    (chr(k), v) for k, v in _SPACES.items())
 
 
 def clean_invisibles(text: str) -> str:
@@ -76,7 +78,12 @@ def clean_invisibles(text: str) -> str:
     Also turns Windows and old-Mac line ends (and Unicode line separators) into ``\\n``.
     """
     text = _LINEBREAKS.sub("\n", text)
-    return text.translate(_INVISIBLE).translate(_SPACES)
+    # = text.translate(_INVISIBLE).translate(_SPACES), one str.replace per character
+    # present (translate with a dict is slow on non-ASCII text)
+    for ch, to in _INVISIBLE_THEN_SPACES:
+        if ch in text:
+            text = text.replace(ch, to)
+    return text
 
 
 # Second-vowel placement -> first-vowel placement, for open syllables only.
@@ -131,9 +138,17 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": 
                          "\u201a": "'", "\u2032": "'"})
 
 
+_QUOTE_PAIRS = tuple((chr(k), v) for k, v in _QUOTES.items())
+
+
 def normalize_quotes(text: str) -> str:
     """Replace typographic quotes with ASCII ``"`` and ``'`` (one character each)."""
-    return text.translate(_QUOTES)
+    # = text.translate(_QUOTES): one str.replace per quote present (several times
+    # faster than translate over non-ASCII text; the targets are never sources)
+    for q, ascii_q in _QUOTE_PAIRS:
+        if q in text:
+            text = text.replace(q, ascii_q)
+    return text
 
 
 _MULTISPACE = re.compile(r" {2,}")

@@ -95,6 +95,8 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -600,16 +602,52 @@ def _term_filter(terms: tuple[str, ...]) -> _TermFilter:
     return _TermFilter(_compound_index(terms))
 
 
+#: Within :func:`shared_compound_starts`: per compound tuple, the
+#: :meth:`_TermFilter.starts` of each text already filtered, keyed by the BLAKE2b-128
+#: digest of the text (the texts themselves are not kept).
+_SHARED_STARTS: ContextVar[dict[tuple[str, ...], dict[bytes, tuple[list[int] | None]]] | None] = \
+    ContextVar("civictext_shared_compound_starts", default=None)
+
+
+@contextmanager
+def shared_compound_starts() -> Iterator[None]:
+    """Within this block, the compound filter (:class:`_TermFilter`, an Aho–Corasick
+    pass over the lower-cased text) runs once per text and compound list:
+    :func:`count_tokens` and the theme model's given words (:func:`_given_forms`)
+    scan the same texts of a pre-segmented corpus, and the second reuses the
+    first's positions. Same results (a function of the text); the memory is a
+    16-byte digest and a short list per text, dropped when the outermost block
+    ends. Per thread/context (a :class:`contextvars.ContextVar`); nesting is a no-op.
+    """
+    if _SHARED_STARTS.get() is not None:
+        yield
+        return
+    token = _SHARED_STARTS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_STARTS.reset(token)
+
+
 def _compound_starts(text: str, terms: tuple[str, ...], cls: np.ndarray) -> list[int] | None:
     """Sorted offsets in ``text`` where a lexicon compound of ``terms`` may start
     (``[]`` without terms), or None when only the per-sentence path can tell: a
     double space, a character of class 5 (:func:`_given_lut`) or text whose
-    lower-casing changes its length."""
+    lower-casing changes its length. Callers must not change the list (within
+    :func:`shared_compound_starts` it is shared)."""
     if not terms:
         return []
     if "  " in text or bool(np.any(cls == 5)):
         return None
-    return _term_filter(terms).starts(text)
+    memo = _SHARED_STARTS.get()
+    if memo is None:
+        return _term_filter(terms).starts(text)
+    per = memo.setdefault(terms, {})
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    found = per.get(key)
+    if found is None:  # a 1-tuple, as starts() itself may give None
+        per[key] = found = (_term_filter(terms).starts(text),)
+    return found[0]
 
 
 def _sentence_count(sentence: str, given: str, index: _CompoundIndex | None) -> int:

@@ -41,9 +41,13 @@ in column order: the vectorizer is rebuilt from them and the settings in
 ``model.json``, which loads in a fraction of a second where skops' own encoding
 of a 40,000-term dictionary took ten), ``model.json`` (themes, thresholds, the
 feature specification, the training summary, the cross-validated figures,
-versions, the SHA-256 of both files) and ``MODEL_CARD.md``.
-:func:`load_theme_model` checks both checksums and refuses any type outside
-:data:`TRUSTED_TYPES`.
+versions, the SHA-256 of every file) and ``MODEL_CARD.md``; beside them
+``model_arrays.npz`` holds the same idf weights and the classifiers' attributes as
+plain arrays (read with ``allow_pickle=False``) and the SHA-256 of the
+``model.skops`` it mirrors. :func:`load_theme_model` checks the checksums; it
+builds the classifiers from ``model_arrays.npz`` when that mirrors this
+``model.skops`` (no :mod:`skops.io` import: seconds saved on every load), else
+reads ``model.skops``, refusing any type outside :data:`TRUSTED_TYPES`.
 
 >>> import pandas as pd
 >>> from civictext.themes.validation import load_labelled_set
@@ -116,6 +120,8 @@ _FORMAT_VERSION = 2
 # vocabulary (vocabulary.json) and its idf weights, not unpickled
 _VEC_PARAMS = ("token_pattern", "lowercase", "ngram_range", "sublinear_tf", "norm", "use_idf",
                "smooth_idf")
+#: The classifiers and idf weights as plain arrays, beside ``model.skops`` (same values).
+_ARRAYS_FILE = "model_arrays.npz"
 
 
 # --------------------------------------------------------------------------- coded input
@@ -565,6 +571,12 @@ class ThemeModel:
         blob = dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         with atomic_write(path / "model.skops", "wb") as fh:
             fh.write(blob)
+        arrays = _arrays_file(payload, hashlib.sha256(blob).hexdigest())
+        if arrays is not None:
+            with atomic_write(path / _ARRAYS_FILE, "wb") as fh:
+                fh.write(arrays)
+        elif (path / _ARRAYS_FILE).exists():
+            (path / _ARRAYS_FILE).unlink()  # it would mirror another model.skops
         vocab_text = json.dumps(vocab, ensure_ascii=False) + "\n"
         write_text(path / "vocabulary.json", vocab_text)
         params = {k: (list(v) if isinstance(v, tuple) else v)
@@ -578,10 +590,70 @@ class ThemeModel:
                 "model_sha256": hashlib.sha256(blob).hexdigest(), "vectorizer": params,
                 "vocabulary_sha256": hashlib.sha256(vocab_text.encode("utf-8")).hexdigest(),
                 "info": self.info}
+        if arrays is not None:
+            meta["arrays_sha256"] = hashlib.sha256(arrays).hexdigest()
         write_text(path / "model.json", json.dumps(meta, ensure_ascii=False, indent=2,
                                                    sort_keys=True) + "\n")
         write_text(path / "MODEL_CARD.md", _model_card(self))
         return path
+
+
+def _arrays_file(payload: dict[str, Any], skops_sha256: str) -> bytes | None:
+    """``model_arrays.npz``: the idf weights and each classifier's state (numeric
+    arrays, JSON scalars), with the SHA-256 of the ``model.skops`` holding the same
+    payload; None when a classifier is not a LogisticRegression of plain values."""
+    from sklearn.linear_model import LogisticRegression
+
+    from civictext._safeload import dumps_arrays, estimator_state
+
+    arrays: dict[str, Any] = {"idf": payload["idf"]}
+    states: dict[str, Any] = {}
+    for t, clf in payload["classifiers"].items():
+        st = estimator_state(clf, f"clf.{t}") if type(clf) is LogisticRegression else None
+        if st is None:
+            return None
+        arrays.update(st[0])
+        states[t] = st[1]
+    desc = {"skops_sha256": skops_sha256, "classifiers": states}
+    arrays["state_json"] = np.array(json.dumps(desc, sort_keys=True))
+    return dumps_arrays(arrays)
+
+
+def _payload_from_arrays(folder: Path, meta: dict, skops_sha256: str) -> dict[str, Any] | None:
+    """The ``model.skops`` payload (idf, classifiers) built from ``model_arrays.npz``
+    without skops, or None when the folder has no such file or it mirrors another
+    ``model.skops`` (then that file is read with skops). A file that does not match
+    its checksum in ``model.json`` is refused."""
+    want = meta.get("arrays_sha256")
+    path = folder / _ARRAYS_FILE
+    if not isinstance(want, str) or not path.is_file():
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != want:
+        raise ModelError(f"load_theme_model: {path} does not match the checksum in "
+                         f"{folder / 'model.json'}; the file was changed or damaged: get the "
+                         "model folder again")
+    from sklearn.linear_model import LogisticRegression
+
+    from civictext._safeload import estimator_from_state, loads_arrays
+
+    arrays = loads_arrays(data, where="load_theme_model", path=path)
+    try:
+        state_json = arrays["state_json"]
+        if state_json.shape != () or state_json.dtype.kind != "U":
+            raise ValueError("state_json is not one string")
+        desc = json.loads(state_json.item())
+        if desc["skops_sha256"] != skops_sha256:
+            log.debug("load_theme_model: %s mirrors another model.skops; reading model.skops",
+                      path)
+            return None
+        states = desc["classifiers"]
+        classifiers = {t: estimator_from_state(LogisticRegression, arrays, f"clf.{t}", states[t])
+                       for t in meta["themes"]}
+        return {"idf": arrays["idf"], "classifiers": classifiers}
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelError(f"load_theme_model: {path} is not a civictext model-array file "
+                         f"({type(e).__name__}: {e}); get the model folder again") from None
 
 
 def _check_ids(long: pd.DataFrame, ids: pd.Series, where: str) -> None:
@@ -788,10 +860,16 @@ def load_theme_model(path: str | os.PathLike | None = None) -> ThemeModel:
     Only the types in :data:`TRUSTED_TYPES` are loaded (skops); a folder whose
     ``model.json`` is not a civictext theme model, whose ``model.skops`` does not
     match its checksum or holds any other type is refused with a
-    :class:`~civictext.errors.ModelError`.
+    :class:`~civictext.errors.ModelError`. The classifiers come from
+    ``model_arrays.npz`` (plain arrays, no pickles) when it mirrors ``model.skops``
+    (the SHA-256 it records), which spares importing :mod:`skops.io`.
     """
-    import skops.io as sio
+    return _load_theme_model(path)
 
+
+def _load_theme_model(path: str | os.PathLike | None, *, arrays: bool = True) -> ThemeModel:
+    """:func:`load_theme_model`; ``arrays=False`` reads ``model.skops`` even when
+    ``model_arrays.npz`` mirrors it (to check or regenerate that file)."""
     folder = Path(path) if path is not None else DEFAULT_MODEL_DIR
     if folder.is_file() and folder.name in ("model.json", "model.skops"):
         folder = folder.parent
@@ -810,22 +888,15 @@ def load_theme_model(path: str | os.PathLike | None = None) -> ThemeModel:
         raise ModelError(f"load_theme_model: {folder} was written by a newer civictext (format "
                          f"{meta.get('format_version')}); upgrade civictext")
     blob = blob_p.read_bytes()
-    if hashlib.sha256(blob).hexdigest() != meta.get("model_sha256"):
+    blob_sha = hashlib.sha256(blob).hexdigest()
+    if blob_sha != meta.get("model_sha256"):
         raise ModelError(f"load_theme_model: {blob_p} does not match the checksum in {meta_p}; "
                          "the file was changed or damaged: get the model folder again")
-    try:
-        untrusted = sio.get_untrusted_types(data=blob)
-    except Exception as e:  # noqa: BLE001 - any parse failure means: not a model file
-        raise ModelError(f"load_theme_model: {blob_p} is not a skops model file ({e})") from None
-    bad = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if bad:
-        raise ModelError(f"load_theme_model: {blob_p} holds types a civictext theme model never "
-                         f"contains ({', '.join(bad[:5])}); refusing to load it. Only load models "
-                         "you made or trust, and refit from the coded sample otherwise")
-    try:
-        payload = sio.loads(blob, trusted=list(untrusted))
-    except Exception as e:  # noqa: BLE001
-        raise ModelError(f"load_theme_model: {blob_p} cannot be read ({e})") from None
+    payload = None
+    if arrays and int(meta.get("format_version", 0)) >= 2:
+        payload = _payload_from_arrays(folder, meta, blob_sha)
+    if payload is None:
+        payload = _skops_payload(blob, blob_p)
     vectorizer = payload.get("vectorizer") if int(meta.get("format_version", 0)) < 2 else \
         _load_vectorizer(folder, meta, payload)
     themes = list(meta["themes"])
@@ -861,6 +932,28 @@ def _loaded_points(meta: dict, thresholds: dict[str, float], info: dict
         f1[t] = {"threshold": thr, **{k: s[k] for k in ("oof_precision_w", "oof_recall_w",
                                                          "oof_f1_w") if k in s}}
     return {"f1": f1}
+
+
+def _skops_payload(blob: bytes, blob_p: Path) -> dict[str, Any]:
+    """The payload of ``model.skops``, refusing any type outside :data:`TRUSTED_TYPES`."""
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(data=blob)
+    except Exception as e:  # noqa: BLE001 - any parse failure means: not a model file
+        raise ModelError(f"load_theme_model: {blob_p} is not a skops model file ({e})") from None
+    bad = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if bad:
+        raise ModelError(f"load_theme_model: {blob_p} holds types a civictext theme model never "
+                         f"contains ({', '.join(bad[:5])}); refusing to load it. Only load models "
+                         "you made or trust, and refit from the coded sample otherwise")
+    try:
+        payload = sio.loads(blob, trusted=list(untrusted))
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"load_theme_model: {blob_p} cannot be read ({e})") from None
+    if not isinstance(payload, dict):
+        raise ModelError(f"load_theme_model: {blob_p} does not hold a theme model's payload")
+    return payload
 
 
 def _load_vectorizer(folder: Path, meta: dict, payload: dict) -> Any:

@@ -939,18 +939,22 @@ def score_themes(
         raise ParameterError(f"score_themes: presence must be one of "
                              f"{', '.join(PRESENCE_RULES)}, got {presence!r}")
     check_point(operating_point, presence, model, "score_themes")
-    counts = _n_tokens(articles, n_tokens, tokens)
-    out = _score_frame(articles, lexicon, counts, threshold)
-    if presence == "mention":
-        out["present"] = out["mentioned"]
-    else:
-        out["present"] = out["focus"]
-    if presence in MODEL_PRESENCE or model is not None:
-        from civictext.themes.model import apply_model  # lazy: scikit-learn, skops
+    from civictext.text.segmentation import shared_compound_starts
 
-        out = apply_model(out, articles, model, presence, lexicon=lexicon, threshold=threshold,
-                          operating_point=operating_point)
-        return out[SCORE_COLUMNS + MODEL_COLUMNS]
+    # the token count and the model's given words filter each text for compounds once
+    with shared_compound_starts():
+        counts = _n_tokens(articles, n_tokens, tokens)
+        out = _score_frame(articles, lexicon, counts, threshold)
+        if presence == "mention":
+            out["present"] = out["mentioned"]
+        else:
+            out["present"] = out["focus"]
+        if presence in MODEL_PRESENCE or model is not None:
+            from civictext.themes.model import apply_model  # lazy: scikit-learn
+
+            out = apply_model(out, articles, model, presence, lexicon=lexicon,
+                              threshold=threshold, operating_point=operating_point)
+            return out[SCORE_COLUMNS + MODEL_COLUMNS]
     return out[SCORE_COLUMNS]
 
 
