@@ -1,6 +1,7 @@
 """Tests for civictext.themes.scoring: hits and offsets, folded and NFD input, presence, coverage."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import types
@@ -336,6 +337,7 @@ def test_score_uses_count_tokens_lazily(monkeypatch, lex):
 
     fake = types.ModuleType("civictext.text.segmentation")
     fake.count_tokens = fake_count_tokens
+    fake.shared_compound_starts = contextlib.nullcontext
     monkeypatch.setitem(sys.modules, "civictext.text.segmentation", fake)
     s = score_themes(_arts(a="Đẩy mạnh cải cách hành chính."), lex)
     assert calls == [1] and s["n_tokens"].tolist() == [10, 10, 10]
@@ -440,6 +442,7 @@ def fake_stages(monkeypatch, small_texts):
     corpus.read_corpus = lambda path, **kw: arts.copy()
     tok = types.ModuleType("civictext.text.segmentation")
     tok.count_tokens = lambda a, **kw: pd.Series(20, index=a["doc_id"])
+    tok.shared_compound_starts = contextlib.nullcontext
     monkeypatch.setitem(sys.modules, "civictext.ingest.reader", corpus)
     monkeypatch.setitem(sys.modules, "civictext.text.segmentation", tok)
     return arts
