@@ -195,11 +195,13 @@ def fake_stages(monkeypatch, small_planted):
         DEFAULT_PRESENCE,
         MODEL_PRESENCE,
         PRESENCE_RULES,
+        check_point,
     )
 
     themes = types.ModuleType("civictext.themes.scoring")
     themes.MODEL_PRESENCE, themes.DEFAULT_PRESENCE = MODEL_PRESENCE, DEFAULT_PRESENCE
-    themes.PRESENCE_RULES = PRESENCE_RULES
+    themes.PRESENCE_RULES, themes.check_point = PRESENCE_RULES, check_point
+    themes.release_last_pass = lambda: None
     themes.score_themes = lambda a, lexicon=None, **k: scores.copy()
     themes.theme_evidence = lambda a, lexicon=None, **k: ev.copy()
     themes.coverage_report = lambda a, lexicon=None, **k: pd.DataFrame(

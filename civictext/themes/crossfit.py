@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,9 @@ import pandas as pd
 from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import ModelError
 from civictext.ingest.reader import check_articles
-from civictext.themes.lexicon import Lexicon
+
+if TYPE_CHECKING:  # annotations only: importing this module loads no lexicon code
+    from civictext.themes.lexicon import Lexicon
 
 __all__ = ["cross_fit_scores", "training_record", "training_overlap", "training_key",
            "text_fingerprint", "scores_provenance", "check_cross_fit", "DEFAULT_FOLDS",

@@ -641,7 +641,8 @@ def _payload_from_arrays(folder: Path, meta: dict, skops_sha256: str) -> dict[st
     try:
         state_json = arrays["state_json"]
         if state_json.shape != () or state_json.dtype.kind != "U":
-            raise ValueError("state_json is not one string")
+            raise ModelError(f"load_theme_model: {path} is not a civictext model-array file "
+                             "(its state_json is not one string); get the model folder again")
         desc = json.loads(state_json.item())
         if desc["skops_sha256"] != skops_sha256:
             log.debug("load_theme_model: %s mirrors another model.skops; reading model.skops",
@@ -651,6 +652,8 @@ def _payload_from_arrays(folder: Path, meta: dict, skops_sha256: str) -> dict[st
         classifiers = {t: estimator_from_state(LogisticRegression, arrays, f"clf.{t}", states[t])
                        for t in meta["themes"]}
         return {"idf": arrays["idf"], "classifiers": classifiers}
+    except ModelError:
+        raise
     except (KeyError, TypeError, ValueError) as e:
         raise ModelError(f"load_theme_model: {path} is not a civictext model-array file "
                          f"({type(e).__name__}: {e}); get the model folder again") from None
