@@ -57,7 +57,7 @@ from draw_sample import (  # type: ignore[import-not-found]  # noqa: E402,E501
     SAT_WORDS,
     _any,
 )
-from later_phase import LABELS, draw_later_phase, ids_subset  # type: ignore[import-not-found]  # noqa: E402,E501
+from later_phase import LABELS, draw_later_phase, ids_subset, stratum_rates  # type: ignore[import-not-found]  # noqa: E402,E501
 from phase3_pi import old_strata  # type: ignore[import-not-found]  # noqa: E402
 
 from civictext.ingest.reader import read_corpus  # noqa: E402
@@ -125,8 +125,7 @@ def earlier_probabilities(name: str, lines: list[str], new: set[str], d12: pd.Da
     rates2 = {r.stratum: float(r.n_stratum) / float(r.N_stratum)
               for r in rec2.drop_duplicates("stratum").itertuples()}
     frac = float(rec1["frame_size"].iloc[0]) / float(rec1["corpus_size"].iloc[0])
-    q3 = {r.stratum: float(r.q3) for r in rec3[rec3["n_stratum"].astype(int) > 0]
-          .drop_duplicates("stratum").itertuples()}
+    q3 = stratum_rates(rec3, "q3")
     arts = read_corpus(src)
     text = dict(zip(arts["doc_id"].astype(str), arts["text"].astype(str)))
     out = {}

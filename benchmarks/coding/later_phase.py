@@ -32,17 +32,15 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase3 import STRATA as P3_STRATA  # type: ignore[import-not-found]  # noqa: E402
+from draw_phase3 import SUBFRAMES as P3_SUBFRAMES  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase3 import _ratio, _stratum, draw_strata  # type: ignore[import-not-found]  # noqa: E402
 from draw_sample import write_packets  # type: ignore[import-not-found]  # noqa: E402
 
 from civictext.ingest.reader import read_corpus  # noqa: E402
 
 LABELS = HERE.parent / "labels" / "coded"
-#: corpus: (path in the shared corpora, subframe size m)
-SUBFRAMES = {
-    "vnds-train": ("vnds-train/articles.seg.jsonl.gz", 20000),
-    "vn4news2020": ("vn4news2020/articles.jsonl.gz", 6000),
-}
+#: corpus: (path in the shared corpora, subframe size m): phase 3's two corpora of full articles
+SUBFRAMES = {name: P3_SUBFRAMES[name] for name in ("vnds-train", "vn4news2020")}
 
 
 def strata_names(phase: int) -> tuple[str, ...]:

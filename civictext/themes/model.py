@@ -76,7 +76,11 @@ from civictext.config import DEFAULT_RANDOM_STATE
 from civictext.errors import ModelError
 from civictext.ingest.reader import check_articles
 from civictext.themes.lexicon import Lexicon
-from civictext.themes.scoring import DEFAULT_OPERATING_POINT, OPERATING_POINTS
+from civictext.themes.scoring import (
+    DEFAULT_OPERATING_POINT,
+    OPERATING_POINTS,
+    check_operating_point,
+)
 
 __all__ = ["ThemeModel", "fit_theme_model", "load_theme_model", "cross_validate_measures",
            "next_to_code", "coded_long", "apply_model", "DEFAULT_MODEL_DIR", "TRUSTED_TYPES",
@@ -333,14 +337,19 @@ def _weighted_prf(y: np.ndarray, yhat: np.ndarray, w: np.ndarray) -> tuple[float
     return p, r, (f if tp > 0 else 0.0)
 
 
-def _best_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
-    """The threshold on p maximising design-weighted F1 (ties: the highest)."""
+def _threshold_cuts(p: np.ndarray) -> np.ndarray:
+    """Candidate thresholds, ascending: halfway between consecutive distinct
+    probabilities (rounded to 6 digits; below the lowest, half of it), so no threshold
+    is one document's value; each is judged as it is applied (``p >= cut``)."""
     cands = np.unique(np.round(p, 6))
-    # each candidate is judged as it is applied: halfway to the next lower probability,
-    # so the threshold is not one document's value
-    applied = np.concatenate([cands[:1] / 2, (cands[1:] + cands[:-1]) / 2])
+    return np.concatenate([cands[:1] / 2, (cands[1:] + cands[:-1]) / 2])
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
+    """The threshold on p maximising design-weighted F1 (ties: the highest), among
+    :func:`_threshold_cuts`."""
     best, best_f = 0.5, -1.0
-    for t in applied:
+    for t in _threshold_cuts(p):
         f = _weighted_prf(y, (p >= t).astype(int), w)[2]
         if f > best_f + 1e-12 or (abs(f - best_f) <= 1e-12 and t > best):
             best, best_f = float(t), f
@@ -364,8 +373,7 @@ def _precision_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray, target: fl
     there): the candidate of highest design-weighted precision (ties: the
     lowest), recorded with ``reached=False``.
     """
-    cands = np.unique(np.round(p, 6))
-    cuts = np.concatenate([[cands[0] / 2], (cands[1:] + cands[:-1]) / 2])
+    cuts = _threshold_cuts(p)
     pos = y == 1
     best, best_p, reached = None, -1.0, False
     for i, t in enumerate(cuts):  # ascending: ever fewer documents above
@@ -393,18 +401,6 @@ def _point_record(y: np.ndarray, p: np.ndarray, w: np.ndarray, thr: float,
     prec, rec, f = _weighted_prf(y, (p >= thr).astype(int), w)
     return {"threshold": float(thr), "oof_precision_w": prec, "oof_recall_w": rec,
             "oof_f1_w": f, **extra}
-
-
-def check_operating_point(operating_point: Any, where: str, name: str = "operating_point"
-                          ) -> str:
-    """``operating_point`` if it is one of :data:`OPERATING_POINTS`, else a
-    :class:`~civictext.errors.ParameterError` naming the parameter and the choices."""
-    from civictext.errors import ParameterError
-
-    if not isinstance(operating_point, str) or operating_point not in OPERATING_POINTS:
-        raise ParameterError(f"{where}: {name} must be one of "
-                             f"{', '.join(map(repr, OPERATING_POINTS))}, got {operating_point!r}")
-    return operating_point
 
 
 @dataclass
@@ -571,7 +567,8 @@ class ThemeModel:
         blob = dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         with atomic_write(path / "model.skops", "wb") as fh:
             fh.write(blob)
-        arrays = _arrays_file(payload, hashlib.sha256(blob).hexdigest())
+        blob_sha = hashlib.sha256(blob).hexdigest()
+        arrays = _arrays_file(payload, blob_sha)
         if arrays is not None:
             with atomic_write(path / _ARRAYS_FILE, "wb") as fh:
                 fh.write(arrays)
@@ -587,7 +584,7 @@ class ThemeModel:
                 "calibrators": {t: list(self.calibrators[t]) for t in self.themes},
                 "lexicon_features": _LEX_FEATURES, "feature_themes": self.feature_themes,
                 "lexicon": None if self.lexicon is None else "custom",
-                "model_sha256": hashlib.sha256(blob).hexdigest(), "vectorizer": params,
+                "model_sha256": blob_sha, "vectorizer": params,
                 "vocabulary_sha256": hashlib.sha256(vocab_text.encode("utf-8")).hexdigest(),
                 "info": self.info}
         if arrays is not None:
@@ -828,10 +825,9 @@ def fit_theme_model(
         grid = GRID if C is None else tuple((float(C), a) for a in (0.0, 0.5))
         clf, cal, thr, p_oof, chosen = _fit_one(X[idx], y, w, grid=grid, random_state=rs)
         classifiers[t], calibrators[t], thresholds[t] = clf, cal, thr
-        p, r, f = _weighted_prf(y, (p_oof >= thr).astype(int), w)
+        points["f1"][t] = f1 = _point_record(y, p_oof, w, thr)
         summary[t] = {"n": int(len(y)), "positives": int(y.sum()), **chosen,
-                      "oof_precision_w": p, "oof_recall_w": r, "oof_f1_w": f}
-        points["f1"][t] = _point_record(y, p_oof, w, thr)
+                      **{k: f1[k] for k in ("oof_precision_w", "oof_recall_w", "oof_f1_w")}}
         p_thr, reached = _precision_threshold(y, p_oof, w, target)
         points["precision"][t] = _point_record(y, p_oof, w, p_thr, target=target,
                                                reached=reached)

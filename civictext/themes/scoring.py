@@ -958,15 +958,26 @@ def score_themes(
     return out[SCORE_COLUMNS]
 
 
-def check_point(operating_point: Any, presence: str, model: Any, where: str,
-                name: str = "operating_point") -> str:
-    """Refuse an operating point that is not a name of one, or that no theme model
-    would use (a non-default point with the focus or mention rule and no model)."""
+def check_operating_point(operating_point: Any, where: str, name: str = "operating_point"
+                          ) -> str:
+    """``operating_point`` if it is one of :data:`OPERATING_POINTS`, else a
+    :class:`~civictext.errors.ParameterError` naming the parameter and the choices."""
     from civictext.errors import ParameterError
 
     if not isinstance(operating_point, str) or operating_point not in OPERATING_POINTS:
         raise ParameterError(f"{where}: {name} must be one of "
                              f"{', '.join(map(repr, OPERATING_POINTS))}, got {operating_point!r}")
+    return operating_point
+
+
+def check_point(operating_point: Any, presence: str, model: Any, where: str,
+                name: str = "operating_point") -> str:
+    """Refuse an operating point that is not a name of one
+    (:func:`check_operating_point`), or that no theme model would use (a non-default
+    point with the focus or mention rule and no model)."""
+    from civictext.errors import ParameterError
+
+    check_operating_point(operating_point, where, name)
     if operating_point != "f1" and model is None and presence not in MODEL_PRESENCE:
         raise ParameterError(f"{where}: {name}={operating_point!r} chooses the theme model's "
                              f"threshold, but presence={presence!r} uses no theme model; use "
