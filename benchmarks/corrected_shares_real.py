@@ -66,7 +66,7 @@ model folder (``git archive deaa3d0 civictext/data/models/theme_model | tar -x
 -C DIR``; ``--model``); prints a table and writes nothing into the repository
 (``--out FILE.csv``: ids-free numbers). With ``--cache DIR`` (outside the
 repository) the ids and 0/1 machine measures read and scored are kept there
-(no text), and a re-run only estimates.
+(no text), and a re-run only estimates; documents coded since are scored and added.
 """
 from __future__ import annotations
 
@@ -144,10 +144,13 @@ def machine_table(name: str, wanted: set[str], m: int, corpus_size: int, seed: i
     from civictext.themes.scoring import score_themes
 
     hit = Path(cache) / f"{name}.machine.csv.gz" if cache else None
+    kept = None
     if hit is not None and hit.is_file():
         t = pd.read_csv(hit, dtype={"doc_id": str})
-        if wanted <= set(t["doc_id"]) and int(t["in_srs"].sum()) == min(m, corpus_size):
-            return t
+        if int(t["in_srs"].sum()) == min(m, corpus_size):
+            if wanted <= set(t["doc_id"]):
+                return t
+            kept, wanted, m = t, wanted - set(t["doc_id"]), 0  # score the newly coded only
     with tempfile.TemporaryDirectory() as d:
         arts, srs = _read(name, wanted, m, corpus_size, seed, Path(d))
         ids = arts["doc_id"].astype(str)
@@ -159,6 +162,8 @@ def machine_table(name: str, wanted: set[str], m: int, corpus_size: int, seed: i
         wide = sc.pivot(index="doc_id", columns="theme", values=col).reindex(ids.to_numpy())
         for th in THEMES:
             t[f"{measure}_{th}"] = wide[th].fillna(False).astype(int).to_numpy()
+    if kept is not None:  # the cached sample and coded documents, then the new ones
+        t = pd.concat([kept, t[~t["doc_id"].isin(set(kept["doc_id"]))]], ignore_index=True)
     if hit is not None:
         hit.parent.mkdir(parents=True, exist_ok=True)
         t.to_csv(hit, index=False)

@@ -78,6 +78,22 @@ def phase4_strata(src: Path, ids: set[str], old: Path, tmp: Path) -> dict[str, s
     return json.loads(res.read_text())
 
 
+def prior1234(name: str, lines: list[str], new: set[str], tmp: Path, *, d12: pd.DataFrame,
+              d3: pd.DataFrame, d4: pd.DataFrame, old02: Path, old03: Path, old04: Path
+              ) -> dict[str, float]:
+    """``pi1234`` of documents new in a later phase: phases 1-3 and 4 replayed (checked)."""
+    pi123 = earlier_probabilities(name, lines, new, d12, d3, old02, old03, tmp)
+    rec4 = d4[d4["corpus"] == name]
+    src = ids_subset(lines, new | set(rec4["doc_id"]), tmp / f"{name}.sub4.jsonl.gz")
+    st4 = phase4_strata(src, new | set(rec4["doc_id"]), old04, tmp)
+    got = [st4.get(d) or "p4-none" for d in rec4["doc_id"]]
+    bad = [d for d, s, g in zip(rec4["doc_id"], rec4["stratum"], got) if s != g]
+    assert not bad, f"{name}: phase-4 replay differs for {len(bad)} documents, e.g. {bad[:3]}"
+    print(name, "phase-4 replay reproduces every recorded stratum", flush=True)
+    q4 = stratum_rates(rec4, "q4")
+    return {d: 1 - (1 - pi123[d]) * (1 - q4.get(st4.get(d, ""), 0.0)) for d in new}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=515)
@@ -93,17 +109,8 @@ def main() -> None:
     d4 = pd.read_csv(LABELS / "design4.csv", dtype=str, keep_default_na=False)
 
     def prior(name: str, lines: list[str], new: set[str], tmp: Path) -> dict[str, float]:
-        pi123 = earlier_probabilities(name, lines, new, d12, d3, Path(args.old02),
-                                      Path(args.old03), tmp)
-        rec4 = d4[d4["corpus"] == name]
-        src = ids_subset(lines, new | set(rec4["doc_id"]), tmp / f"{name}.sub4.jsonl.gz")
-        st4 = phase4_strata(src, new | set(rec4["doc_id"]), Path(args.old04), tmp)
-        got = [st4.get(d) or "p4-none" for d in rec4["doc_id"]]
-        bad = [d for d, s, g in zip(rec4["doc_id"], rec4["stratum"], got) if s != g]
-        assert not bad, f"{name}: phase-4 replay differs for {len(bad)} documents, e.g. {bad[:3]}"
-        print(name, "phase-4 replay reproduces every recorded stratum", flush=True)
-        q4 = stratum_rates(rec4, "q4")
-        return {d: 1 - (1 - pi123[d]) * (1 - q4.get(st4.get(d, ""), 0.0)) for d in new}
+        return prior1234(name, lines, new, tmp, d12=d12, d3=d3, d4=d4, old02=Path(args.old02),
+                         old03=Path(args.old03), old04=Path(args.old04))
 
     with tempfile.TemporaryDirectory() as t:
         draw_later_phase(phase=5, seed=args.seed, alloc=ALLOC, previous=d4,

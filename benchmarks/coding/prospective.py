@@ -16,7 +16,7 @@ was, at commit aaf147e; the script refuses to overwrite a record); without it th
 script reads that file and ``coded.csv`` and prints the estimate per corpus and
 theme with a Wilson 95 % interval.
 
-    CIVICTEXT_SHARED_CORPORA=../shared/corpora .venv/bin/python benchmarks/coding/prospective.py --phase 5 --predict
+    CIVICTEXT_SHARED_CORPORA=../shared/corpora .venv/bin/python benchmarks/coding/prospective.py --phase 6 --predict
     .venv/bin/python benchmarks/coding/prospective.py --phase 4
 """
 from __future__ import annotations
@@ -71,18 +71,44 @@ def predict(phase: int, force: bool = False) -> None:
 
 
 def estimate(phase: int = 4) -> pd.DataFrame:
+    """Precision of the frozen model on the phase's new documents it called present.
+
+    Phases 4-5: in the ``pK-positive`` stratum, per corpus and pooled. Phase 6
+    (``draw_phase6.py``) drew by a satisfaction vocabulary rule, not by the model: per
+    stratum and corpus, the share relevant among the new documents the model calls
+    present estimates its precision within that stratum (every document of a stratum
+    had the same probability); the pooled row weights each (corpus, stratum) cell's
+    documents by ``N_s / n_s``.
+    """
     pre = pd.read_csv(_record(phase), dtype={"doc_id": str})
     coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "phase": str})
-    pos = pre[(pre["stratum"] == f"p{phase}-positive") & (pre["present"] == 1)]
+    strata = [f"p{phase}-positive"] if phase < 6 else ["p6-satcore", "p6-satfeedback"]
+    pos = pre[pre["stratum"].isin(strata) & (pre["present"] == 1)]
     m = pos.merge(coded[["corpus", "doc_id", "theme", "relevant"]],
                   on=["corpus", "doc_id", "theme"], validate="one_to_one")
+    keys = ["corpus", "theme"] if phase < 6 else ["corpus", "stratum", "theme"]
     rows = []
-    for (corpus, theme), g in list(m.groupby(["corpus", "theme"])) + [
-            (("both", t), g) for t, g in m.groupby("theme")]:
+    for key, g in m.groupby(keys):
         k, n = int(g["relevant"].sum()), len(g)
         lo, hi = _wilson(k, n)
-        rows.append({"corpus": corpus, "theme": theme, "called_present": n, "relevant": k,
+        rows.append({**dict(zip(keys, key)), "called_present": n, "relevant": k,
                      "precision": k / n if n else float("nan"), "lo": lo, "hi": hi})
+    if phase < 6:
+        for t, g in m.groupby("theme"):
+            k, n = int(g["relevant"].sum()), len(g)
+            lo, hi = _wilson(k, n)
+            rows.append({"corpus": "both", "theme": t, "called_present": n, "relevant": k,
+                         "precision": k / n if n else float("nan"), "lo": lo, "hi": hi})
+    else:
+        design = pd.read_csv(LABELS / f"design{phase}.csv", dtype={"doc_id": str})
+        w = design.set_index(["corpus", "doc_id"])
+        m["w"] = [float(w.loc[(c, d), "N_stratum"]) / float(w.loc[(c, d), "n_stratum"])
+                  for c, d in zip(m["corpus"], m["doc_id"])]
+        for t, g in m.groupby("theme"):
+            rows.append({"corpus": "all", "stratum": "weighted", "theme": t,
+                         "called_present": len(g), "relevant": int(g["relevant"].sum()),
+                         "precision": float((g["w"] * g["relevant"]).sum() / g["w"].sum()),
+                         "lo": float("nan"), "hi": float("nan")})
     return pd.DataFrame(rows)
 
 
