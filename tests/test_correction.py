@@ -551,3 +551,24 @@ def test_per_outlet_corrected_figure_is_written_with_an_honest_caption(two_theme
     assert "corrected_theme_share_by_outlet" not in [
         r["name"] for r in figures_from_tables(w["articles"], scores, tmp_path / "no", n_boot=0,
                                                freq="M", by="source")]
+
+
+def test_one_lone_stratum_does_not_pool_the_whole_class():
+    """A stratum with one coded document joins the most similar stratum, not every
+    stratum of its class: a rarely sampled stratum with no relevant document coded
+    (a corpus's random stratum) keeps its Jeffreys width, so adding one document of
+    a new stratum cannot shrink the interval tenfold (it did when the class was pooled)."""
+    n = 20000
+    f = np.zeros(n)
+    coded = np.zeros(n, bool)
+    y = np.full(n, np.nan)
+    pi = np.full(n, np.nan)
+    strata = np.array(["-"] * n, dtype=object)
+    coded[:30], y[:30], pi[:30], strata[:30] = True, 0.0, 0.0015, "random"  # none relevant
+    coded[30:50], y[30:50], pi[30:50], strata[30:50] = True, np.r_[np.ones(5), np.zeros(15)], 0.2, "keyword"
+    base = corrected_mean(f, coded, y, pi, strata=strata)
+    coded[50], y[50], pi[50], strata[50] = True, 1.0, 0.25, "new-phase"  # one document
+    more = corrected_mean(f, coded, y, pi, strata=strata)
+    assert base.hi - base.lo > 0.05  # the random stratum's width: 0 of 30 coded relevant
+    assert more.hi - more.lo > 0.8 * (base.hi - base.lo)
+    assert more.estimate > base.estimate

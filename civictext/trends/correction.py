@@ -248,23 +248,35 @@ def _jeffreys_halfwidths(p: float, n_eff: float, level: float) -> tuple[float, f
     return max(p - lo, 0.0), max(hi - p, 0.0)
 
 
-def _collapse_strata(strata: np.ndarray) -> np.ndarray:
+def _collapse_strata(strata: np.ndarray, pi: np.ndarray) -> np.ndarray:
     """Variance strata with at least two coded documents each (collapsed strata).
 
-    A stratum with one coded document has no variance estimate; every such
-    stratum is pooled into one, and when that pool still has a single
-    document, the whole class is one stratum (the collapsed-strata method,
-    which tends to overstate the variance, never to understate it much;
-    Cochran 1977, *Sampling Techniques*, 3rd ed., ch. 5A).
+    A stratum with one coded document has no variance estimate. Every such stratum
+    is pooled into one; when there is a single one, it joins the stratum whose
+    documents' weights are most like its own (closest mean ``log(1 / pi)``; ties to
+    the first label in sorted order), and when every stratum is a singleton the
+    class is one stratum. This is the collapsed-strata method: pairing a stratum
+    with a similar one tends to overstate the variance, never to understate it much
+    (Cochran 1977, *Sampling Techniques*, 3rd ed., ch. 5A). The other strata stay as
+    they are: a stratum in which no relevant document was coded keeps its own
+    Jeffreys width (pooling the whole class would let a stratum's other documents
+    stand in for it, and the width of a zero-count stratum would vanish).
     """
     _, code, counts = np.unique(strata, return_inverse=True, return_counts=True)
     single = counts[code] < 2
     if not single.any():
         return code
     code = code.copy()
-    code[single] = -1
-    if single.sum() < 2:
+    if single.sum() >= 2:
+        code[single] = -1
+        return code
+    if single.all():
         return np.zeros(len(code), dtype=int)
+    logw = -np.log(pi)
+    lone = int(np.flatnonzero(single)[0])
+    others = np.unique(code[~single])
+    dist = [abs(float(logw[code == k].mean()) - float(logw[lone])) for k in others]
+    code[lone] = others[int(np.argmin(dist))]
     return code
 
 
@@ -313,7 +325,7 @@ def _class_part(f: np.ndarray, y: np.ndarray, pi: np.ndarray, strata: np.ndarray
     w = 1.0 / pi
     z = (y - f) * w
     code = (np.zeros(len(z), dtype=int) if strata is None
-            else _collapse_strata(np.asarray(strata).astype(str)))
+            else _collapse_strata(np.asarray(strata).astype(str), pi))
     n_hat = float(w.sum())
     var = down2 = up2 = 0.0
     for s in np.unique(code):
