@@ -62,10 +62,20 @@ def canonical(data: bytes, *, compresslevel: int | None = None) -> bytes:
     skops only needs the ids and file names to be consistent within the file.
     """
     import io
+    import zipfile
+
+    buf = io.BytesIO()
+    _canonical_into(zipfile.ZipFile(io.BytesIO(data)), buf, compresslevel=compresslevel)
+    return buf.getvalue()
+
+
+def _canonical_into(src: Any, dest: Any, *, compresslevel: int | None = None) -> None:
+    """:func:`canonical` of the open zip ``src`` written to the seekable binary
+    file ``dest``, one member at a time (what :func:`dump` uses: the file is never
+    held whole in memory)."""
     import json
     import zipfile
 
-    src = zipfile.ZipFile(io.BytesIO(data))
     schema = json.loads(src.read("schema.json"))
     names = set(src.namelist())
     ids: dict[Any, int] = {}
@@ -102,14 +112,12 @@ def canonical(data: bytes, *, compresslevel: int | None = None) -> bytes:
         raise ModelError(f"model file: skops wrote members the schema does not name "
                          f"({sorted(names - set(files) - {'schema.json'})[:3]}); "
                          "check the skops version")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as out:
+    with zipfile.ZipFile(dest, "w") as out:
         for old, new in sorted(files.items(), key=lambda kv: int(Path(kv[1]).stem)):
             _write_member(out, new, src.read(old), src.getinfo(old).compress_type,
                           compresslevel)
         _write_member(out, "schema.json", json.dumps(schema, indent=2).encode("utf-8"),
                       src.getinfo("schema.json").compress_type, compresslevel)
-    return buf.getvalue()
 
 
 def _without_ids(node: Any) -> Any:
@@ -152,13 +160,31 @@ def dumps(obj: Any, **kwargs: Any) -> bytes:
 
 def dump(obj: Any, path: str | os.PathLike) -> Path:
     """Write ``obj`` to ``path`` with skops, atomically (canonical bytes: saving
-    the same model twice, in any process, gives the same file)."""
+    the same model twice, in any process, gives the same file; the same bytes as
+    :func:`dumps`).
+
+    skops writes its zip to a temporary file next to ``path``; it is rewritten
+    canonically, one member at a time, into a second temporary file renamed over
+    ``path``; so neither zip is held whole in memory."""
+    import contextlib
+    import tempfile
+    import zipfile
+
     from civictext._io import atomic_write
 
-    data = dumps(obj)
-    with atomic_write(path, "wb") as fh:
-        fh.write(data)
-    return Path(path)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, raw = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".skops.tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w+b") as tmp:
+            _skops().dump(obj, tmp)
+            tmp.seek(0)
+            with zipfile.ZipFile(tmp) as src, atomic_write(path, "wb") as fh:
+                _canonical_into(src, fh)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(raw)
+    return path
 
 
 def load(path: str | os.PathLike, *, where: str, trusted_types: Iterable[str] = ()) -> Any:

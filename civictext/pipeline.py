@@ -164,7 +164,9 @@ class RunResult:
     ``read``: the articles table and read report; ``scores``, ``evidence``
     (every document); ``near_duplicates`` (cluster report) and ``kept``,
     ``kept_scores``, ``kept_evidence`` (near-duplicates dropped: what topics,
-    trends and figures count); ``model`` (TopicModel or None, with
+    trends and figures count; ``kept`` is made from the articles table when first
+    asked for: the run itself works on ``kept_table``, the kept rows with only the
+    columns topics, trends, figures and the manifest read); ``model`` (TopicModel or None, with
     ``topics_skipped`` saying why); ``coverage``; ``freq``; ``trends``,
     ``trends_by`` (None without ``by``), ``topic_trends`` (None without a
     model), ``volume``.
@@ -174,7 +176,8 @@ class RunResult:
     read: ReadResult
     scores: pd.DataFrame
     evidence: pd.DataFrame
-    kept: pd.DataFrame
+    kept_table: pd.DataFrame
+    kept_rows: Any  # positions of the kept rows in the articles table
     kept_scores: pd.DataFrame
     kept_evidence: pd.DataFrame
     near_duplicates: pd.DataFrame
@@ -193,8 +196,16 @@ class RunResult:
         return self.read.articles
 
     @property
+    def kept(self) -> pd.DataFrame:
+        """The kept articles with every column of the articles table (a copy, made
+        when asked for)."""
+        kept = self.read.articles.iloc[self.kept_rows].reset_index(drop=True)
+        kept.attrs = {}
+        return kept
+
+    @property
     def n_duplicates_dropped(self) -> int:
-        return int(len(self.read.articles) - len(self.kept))
+        return int(len(self.read.articles) - len(self.kept_table))
 
 
 # --------------------------------------------------------------------- run
@@ -226,8 +237,8 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
                           "read_corpus); give a folder of .txt, .html, .jsonl, .json or .csv "
                           "files")
     with _progress.stage("near-duplicates"):
-        dedup = _deduplicated(articles, config, clusters)
-    kept, clusters = dedup.articles, dedup.clusters
+        kept_rows, clusters = _deduplicated(articles, config, clusters)
+    kept = _kept_table(articles, kept_rows, config)
     ids = set(kept["doc_id"])
     kept_scores = scores[scores["doc_id"].isin(ids)].reset_index(drop=True)
     kept_evidence = evidence[evidence["doc_id"].isin(ids)].reset_index(drop=True)
@@ -243,7 +254,8 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
 
     release_last_pass()  # the matching pass's hits: the evidence table has them now
     trends = _trend_tables(config, kept, kept_scores, model, clusters)
-    return RunResult(config=config, read=read, scores=scores, evidence=evidence, kept=kept,
+    return RunResult(config=config, read=read, scores=scores, evidence=evidence,
+                     kept_table=kept, kept_rows=kept_rows,
                      kept_scores=kept_scores, kept_evidence=kept_evidence,
                      near_duplicates=clusters, model=model, topics_skipped=skipped,
                      coverage=cov, theme_model=_theme_model_record(
@@ -314,21 +326,40 @@ def _model_scores(config: RunConfig, articles: pd.DataFrame, scores: pd.DataFram
 
 
 def _deduplicated(articles: pd.DataFrame, config: RunConfig,
-                  clusters: pd.DataFrame | None) -> Any:
-    """The documents trends and figures count (near-duplicates dropped, the first
-    kept) and the cluster report (empty when ``dedup`` is False), as a
-    ``DedupResult``. ``clusters``: the engine's table (computed from the
-    partitions' signatures); None for an engine that does not cluster, then
-    ``drop_near_duplicates_result`` runs here on the texts."""
-    from civictext.ingest.dedup import DedupResult, DedupSpec, drop_near_duplicates_result
+                  clusters: pd.DataFrame | None) -> tuple[Any, pd.DataFrame]:
+    """The positions in ``articles`` of the documents trends and figures count
+    (near-duplicates dropped, the first kept), in order, and the cluster report
+    (empty when ``dedup`` is False). ``clusters``: the engine's table (computed
+    from the partitions' signatures, one row per article in order); None for an
+    engine that does not cluster, then ``near_duplicates`` runs here on the texts."""
+    import numpy as np
 
     spec = _dedup_spec(config)
     if spec is not None and len(articles) > 1:
         if clusters is None:
-            return drop_near_duplicates_result(articles, **spec.as_dict())
-        return DedupResult.from_clusters(articles, clusters, spec)
-    return DedupResult(articles=articles, dropped=0, clusters=pd.DataFrame(),
-                       params=(spec or DedupSpec()).as_dict())
+            from civictext.ingest.dedup import near_duplicates
+
+            clusters = near_duplicates(articles, **spec.as_dict())
+        return np.flatnonzero(clusters["is_representative"].to_numpy()), clusters
+    return np.arange(len(articles)), pd.DataFrame()
+
+
+#: The articles' columns the stages after near-duplicates read from the kept rows
+#: (topics: doc_id, text, segmented, tokens_given; trends and volume: doc_id,
+#: published, date_precision, source and the ``by`` columns; the manifest: kind).
+_KEPT_COLUMNS = ("doc_id", "kind", "source", "published", "date_precision", "text",
+                 "segmented", "tokens_given")
+
+
+def _kept_table(articles: pd.DataFrame, rows: Any, config: RunConfig) -> pd.DataFrame:
+    """The kept rows of ``articles`` with only the columns later stages read (the
+    text columns of the rest are not copied), a fresh index, no ``attrs``."""
+    by = config.trends.by
+    wanted = set(_KEPT_COLUMNS) | set([by] if isinstance(by, str) else list(by or ()))
+    cols = [c for c in articles.columns if c in wanted]
+    kept = articles[cols].iloc[rows].reset_index(drop=True)
+    kept.attrs = {}
+    return kept
 
 
 def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
@@ -463,8 +494,8 @@ def write_figures(result: RunResult, out: Path) -> dict[str, Any]:
         if t.coded is None:
             plain, plain_by = result.trends, result.trends_by
         else:  # the run's tables carry corrected columns; the share figures show the plain ones
-            plain = theme_trends(result.kept_scores, result.kept, **kw)
-            plain_by = (theme_trends(result.kept_scores, result.kept, by=t.by, **kw)
+            plain = theme_trends(result.kept_scores, result.kept_table, **kw)
+            plain_by = (theme_trends(result.kept_scores, result.kept_table, by=t.by, **kw)
                         if t.by else None)
         records.append(F.theme_share_by_period(plain, out, presence=presence))
         if t.coded is not None:
@@ -501,7 +532,7 @@ def _manifest(result: RunResult, records: list[dict[str, Any]]) -> dict[str, Any
     from civictext.viz.figures import corpus_fingerprint
 
     cfg, t = result.config, result.config.trends
-    articles = result.kept
+    articles = result.kept_table
     kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
     return {
         "corpus": {**corpus_fingerprint(cfg.corpus), "documents": int(len(result.articles)),

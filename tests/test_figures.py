@@ -414,6 +414,32 @@ def test_run_all_counts_each_story_once_unless_asked(tmp_path):
     assert set(pd.read_csv(tmp_path / "all" / "trends.csv")["n_articles"]) == {3}
 
 
+def test_run_keeps_the_survivors_as_rows_of_the_articles_table(tmp_path):
+    """The run's kept table holds the survivors' rows with the columns later stages
+    read; ``RunResult.kept`` still gives every column of those rows, in order."""
+    from civictext import pipeline
+
+    story = ("UBND phường tổ chức hội nghị triển khai cải cách hành chính, đẩy mạnh dịch vụ "
+             "công trực tuyến và cơ chế một cửa liên thông cho người dân trên địa bàn.")
+    rows = [{"id": f"k{i}", "title": title, "text": text, "published": f"2024-03-0{i + 1}",
+             "source": src, "url": f"https://example.vn/{i}"}
+            for i, (title, text, src) in enumerate([
+                ("Phường đẩy mạnh cải cách hành chính", story, "Báo Một"),
+                ("Phường đẩy mạnh cải cách hành chính", story, "Báo Hai"),  # a copy
+                ("Hội thao", "Đội bóng của trường giành giải nhất hội thao mùa xuân.", "Báo Một")])]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    res = pipeline.run(pipeline.config_from_kwargs(corpus, random_state=0), coverage=False)
+    assert res.n_duplicates_dropped == 1
+    assert list(res.kept.columns) == list(res.articles.columns)
+    expected = res.articles[res.articles["doc_id"] != res.articles["doc_id"][1]]
+    pd.testing.assert_frame_equal(res.kept, expected.reset_index(drop=True))
+    assert "url" not in res.kept_table.columns
+    pd.testing.assert_frame_equal(res.kept_table, res.kept[list(res.kept_table.columns)])
+
+
 def test_presence_rule_reaches_trends_manifest_and_captions(tmp_path):
     """A passing mention in a long article counts under presence="mention" only;
     the manifest and the captions say which reading the figures use."""

@@ -57,3 +57,19 @@ def test_string_columns_are_coded_as_np_unique_codes_them():
     col = pd.Series(pd.array(["a", "a\x00", "b"], dtype="str"))
     assert _safeload._string_codes(col) is None
     assert list(_safeload._column_state(col)["codes"]) == [0, 0, 1]
+
+
+def test_dump_streams_the_same_bytes_as_dumps_and_leaves_no_temporary_file(tmp_path):
+    # dump rewrites skops' zip from a temporary file member by member; the file must be
+    # the canonical bytes dumps gives (sets sorted, ids renumbered, fixed time stamps)
+    import scipy.sparse as sp
+
+    obj = {"table": _safeload.frame_state(_frame(50)), "tags": {"b", "a", "c"},
+           "m": sp.random(30, 40, density=0.1, random_state=0, format="csr"),
+           "w": np.random.default_rng(1).random((20, 3))}
+    path = _safeload.dump(obj, tmp_path / "sub" / "model.skops")
+    assert path.read_bytes() == _safeload.dumps(obj)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.skops"]
+    back = _safeload.load(path, where="test", trusted_types=["scipy.sparse._csr.csr_matrix"])
+    assert back["tags"] == {"a", "b", "c"}
+    assert (back["m"] != obj["m"]).nnz == 0
