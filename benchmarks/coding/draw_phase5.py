@@ -49,33 +49,57 @@ ALLOC = {  # corpus: (positive, near, broad), subframes as later_phase.SUBFRAMES
     "vn4news2020": (50, 35, 35),
 }
 
-#: Run with the phase-4 checkout first on sys.path: each given document's phase-4
-#: stratum, by that checkout's own draw_phase4 (its rule, model and feature code).
-_OLD04 = r"""
-import json, sys
-old = sys.argv[1]
+#: Run with a later phase's checkout first on sys.path: each given document's stratum in
+#: that phase, by that checkout's own rule, model and feature code. argv: checkout, corpus
+#: file, ids file, result file, the module holding the rule, the rule as an expression of
+#: that module, ``arts`` (the given documents) and ``model`` (the checkout's shipped model).
+_OLD_LATER = r"""
+import importlib, json, sys
+old, module, rule = sys.argv[1], sys.argv[5], sys.argv[6]
 for p in (old + "/benchmarks", old + "/benchmarks/coding", old):
     sys.path.insert(0, p)
-import draw_phase4
+mod = importlib.import_module(module)
 import civictext.ingest.reader, civictext.themes.model
-for m in (draw_phase4, civictext.ingest.reader, civictext.themes.model):
+for m in (mod, civictext.ingest.reader, civictext.themes.model):
     assert m.__file__.startswith(old), m.__file__
 from civictext.ingest.reader import read_corpus
 from civictext.themes.model import load_theme_model
 arts = read_corpus(sys.argv[2])
 want = set(json.load(open(sys.argv[3])))
 arts = arts[arts["doc_id"].astype(str).isin(want)].reset_index(drop=True)
-st = draw_phase4._stratum4(arts, load_theme_model())
+st = eval(rule, {module: mod, "arts": arts, "model": load_theme_model()})
 json.dump({str(k): v for k, v in st.items()}, open(sys.argv[4], "w"))
 """
+#: phase: (module, rule) of the draw of that phase, as its checkout has them
+LATER_RULES = {
+    4: ("draw_phase4", "draw_phase4._stratum4(arts, model)"),
+    5: ("later_phase", "later_phase.stratum_rule(5)(arts.drop_duplicates('doc_id')"
+                       ".reset_index(drop=True), model)"),
+}
 
 
-def phase4_strata(src: Path, ids: set[str], old: Path, tmp: Path) -> dict[str, str]:
-    (tmp / "ids4.json").write_text(json.dumps(sorted(ids)))
-    res = tmp / "strata4.json"
-    subprocess.run([sys.executable, "-c", _OLD04, str(old), str(src), str(tmp / "ids4.json"),
-                    str(res)], check=True, cwd=tmp)
+def later_strata(phase: int, src: Path, ids: set[str], old: Path, tmp: Path) -> dict[str, str]:
+    """Each given document's stratum in phase ``phase``, replayed from checkout ``old``."""
+    (tmp / f"ids{phase}.json").write_text(json.dumps(sorted(ids)))
+    res = tmp / f"strata{phase}.json"
+    subprocess.run([sys.executable, "-c", _OLD_LATER, str(old), str(src),
+                    str(tmp / f"ids{phase}.json"), str(res), *LATER_RULES[phase]],
+                   check=True, cwd=tmp)
     return json.loads(res.read_text())
+
+
+def replayed_rates(phase: int, name: str, lines: list[str], new: set[str], rec: pd.DataFrame,
+                   old: Path, tmp: Path) -> tuple[dict[str, str], dict[str, float]]:
+    """Phase ``phase``'s replayed strata of ``new`` and of the phase's design rows ``rec`` of
+    corpus ``name`` (every recorded stratum must come out again), and the phase's rates."""
+    ids = new | set(rec["doc_id"])
+    st = later_strata(phase, ids_subset(lines, ids, tmp / f"{name}.sub{phase}.jsonl.gz"), ids,
+                      old, tmp)
+    got = [st.get(d) or f"p{phase}-none" for d in rec["doc_id"]]
+    bad = [d for d, s, g in zip(rec["doc_id"], rec["stratum"], got) if s != g]
+    assert not bad, f"{name}: phase-{phase} replay differs for {len(bad)} documents, e.g. {bad[:3]}"
+    print(name, f"phase-{phase} replay reproduces every recorded stratum", flush=True)
+    return st, stratum_rates(rec, f"q{phase}")
 
 
 def prior1234(name: str, lines: list[str], new: set[str], tmp: Path, *, d12: pd.DataFrame,
@@ -83,14 +107,7 @@ def prior1234(name: str, lines: list[str], new: set[str], tmp: Path, *, d12: pd.
               ) -> dict[str, float]:
     """``pi1234`` of documents new in a later phase: phases 1-3 and 4 replayed (checked)."""
     pi123 = earlier_probabilities(name, lines, new, d12, d3, old02, old03, tmp)
-    rec4 = d4[d4["corpus"] == name]
-    src = ids_subset(lines, new | set(rec4["doc_id"]), tmp / f"{name}.sub4.jsonl.gz")
-    st4 = phase4_strata(src, new | set(rec4["doc_id"]), old04, tmp)
-    got = [st4.get(d) or "p4-none" for d in rec4["doc_id"]]
-    bad = [d for d, s, g in zip(rec4["doc_id"], rec4["stratum"], got) if s != g]
-    assert not bad, f"{name}: phase-4 replay differs for {len(bad)} documents, e.g. {bad[:3]}"
-    print(name, "phase-4 replay reproduces every recorded stratum", flush=True)
-    q4 = stratum_rates(rec4, "q4")
+    st4, q4 = replayed_rates(4, name, lines, new, d4[d4["corpus"] == name], old04, tmp)
     return {d: 1 - (1 - pi123[d]) * (1 - q4.get(st4.get(d, ""), 0.0)) for d in new}
 
 

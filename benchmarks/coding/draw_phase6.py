@@ -40,10 +40,7 @@ the packets under ``--packets`` (text: never commit them).
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import re
-import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -58,9 +55,9 @@ sys.path.insert(0, str(HERE))
 from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase3 import SUBFRAMES as P3_SUBFRAMES  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase4 import earlier_probabilities  # type: ignore[import-not-found]  # noqa: E402
-from draw_phase5 import prior1234  # type: ignore[import-not-found]  # noqa: E402
+from draw_phase5 import prior1234, replayed_rates  # type: ignore[import-not-found]  # noqa: E402
 from draw_sample import write_packets  # type: ignore[import-not-found]  # noqa: E402
-from later_phase import LABELS, ids_subset, stratum_rates  # type: ignore[import-not-found]  # noqa: E402
+from later_phase import LABELS, corpus_lines  # type: ignore[import-not-found]  # noqa: E402
 
 from civictext.ingest.reader import read_corpus  # noqa: E402
 
@@ -93,35 +90,6 @@ def stratum(title: str, text: str) -> str:
     if _ACRONYMS.search(t) or _CORE.search(t.lower()):
         return STRATA[0]
     return STRATA[1] if _FEEDBACK.search(t.lower()) else ""
-
-
-#: Run with the phase-5 checkout first on sys.path: each given document's phase-5
-#: stratum, by that checkout's own rule (later_phase.stratum_rule(5)) and model.
-_OLD05 = r"""
-import json, sys
-old = sys.argv[1]
-for p in (old + "/benchmarks", old + "/benchmarks/coding", old):
-    sys.path.insert(0, p)
-import later_phase
-import civictext.ingest.reader, civictext.themes.model
-for m in (later_phase, civictext.ingest.reader, civictext.themes.model):
-    assert m.__file__.startswith(old), m.__file__
-from civictext.ingest.reader import read_corpus
-from civictext.themes.model import load_theme_model
-arts = read_corpus(sys.argv[2])
-want = set(json.load(open(sys.argv[3])))
-arts = arts[arts["doc_id"].astype(str).isin(want)].drop_duplicates("doc_id").reset_index(drop=True)
-st = later_phase.stratum_rule(5)(arts, load_theme_model())
-json.dump({str(k): v for k, v in st.items()}, open(sys.argv[4], "w"))
-"""
-
-
-def phase5_strata(src: Path, ids: set[str], old: Path, tmp: Path) -> dict[str, str]:
-    (tmp / "ids5.json").write_text(json.dumps(sorted(ids)))
-    res = tmp / "strata5.json"
-    subprocess.run([sys.executable, "-c", _OLD05, str(old), str(src), str(tmp / "ids5.json"),
-                    str(res)], check=True, cwd=tmp)
-    return json.loads(res.read_text())
 
 
 def corpus_path(name: str) -> Path:
@@ -167,7 +135,7 @@ def main() -> None:
                 q[s] = take / len(members) if len(members) else 0.0
             coded_ids = set(d5.loc[d5["corpus"] == name, "doc_id"])
             new = {d for d in picked if d not in coded_ids}
-            pri = pri_before(name, src, new, tmp, args, d12, d3, d4, d5)
+            pri = pri_before(name, new, tmp, args, d12, d3, d4, d5)
             by_id = arts.set_index("doc_id")
             for d, s in picked.items():
                 r = by_id.loc[d]
@@ -214,26 +182,18 @@ def main() -> None:
     print(f"wrote {out} and packets in {packets}")
 
 
-def pri_before(name: str, src: Path, new: set[str], tmp: Path, args: argparse.Namespace,
+def pri_before(name: str, new: set[str], tmp: Path, args: argparse.Namespace,
                d12: pd.DataFrame, d3: pd.DataFrame, d4: pd.DataFrame, d5: pd.DataFrame
                ) -> dict[str, float]:
     """``pi12345`` of the documents new in phase 6, from replays of every earlier draw."""
-    with gzip.open(src, "rt", encoding="utf-8") as fh:
-        lines = fh.readlines()
+    lines = corpus_lines(name)
     if name not in LATER:
         return earlier_probabilities(name, lines, new, d12, d3, Path(args.old02),
                                      Path(args.old03), tmp)
     pi1234 = prior1234(name, lines, new, tmp, d12=d12, d3=d3, d4=d4, old02=Path(args.old02),
                        old03=Path(args.old03), old04=Path(args.old04))
-    rec5 = d5[d5["corpus"] == name]
-    ids = new | set(rec5["doc_id"])
-    st5 = phase5_strata(ids_subset(lines, ids, tmp / f"{name}.sub5.jsonl.gz"), ids,
-                        Path(args.old05), tmp)
-    got = [st5.get(d) or "p5-none" for d in rec5["doc_id"]]
-    bad = [d for d, s, g in zip(rec5["doc_id"], rec5["stratum"], got) if s != g]
-    assert not bad, f"{name}: phase-5 replay differs for {len(bad)} documents, e.g. {bad[:3]}"
-    print(name, "phase-5 replay reproduces every recorded stratum", flush=True)
-    q5 = stratum_rates(rec5, "q5")
+    st5, q5 = replayed_rates(5, name, lines, new, d5[d5["corpus"] == name], Path(args.old05),
+                             tmp)
     return {d: 1 - (1 - pi1234[d]) * (1 - q5.get(st5.get(d, ""), 0.0)) for d in new}
 
 

@@ -57,7 +57,8 @@ def stratum_rule(phase: int) -> Callable[[pd.DataFrame, object], pd.Series]:
 
 
 def corpus_lines(name: str) -> list[str]:
-    with gzip.open(shared_root() / SUBFRAMES[name][0], "rt", encoding="utf-8") as fh:
+    """The lines of a corpus file of the shared corpora (phase 3's paths)."""
+    with gzip.open(shared_root() / P3_SUBFRAMES[name][0], "rt", encoding="utf-8") as fh:
         return fh.readlines()
 
 

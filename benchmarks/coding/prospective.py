@@ -87,18 +87,15 @@ def estimate(phase: int = 4) -> pd.DataFrame:
     m = pos.merge(coded[["corpus", "doc_id", "theme", "relevant"]],
                   on=["corpus", "doc_id", "theme"], validate="one_to_one")
     keys = ["corpus", "theme"] if phase < 6 else ["corpus", "stratum", "theme"]
-    rows = []
-    for key, g in m.groupby(keys):
+    def row(labels: dict, g: pd.DataFrame) -> dict:
         k, n = int(g["relevant"].sum()), len(g)
         lo, hi = _wilson(k, n)
-        rows.append({**dict(zip(keys, key)), "called_present": n, "relevant": k,
-                     "precision": k / n if n else float("nan"), "lo": lo, "hi": hi})
+        return {**labels, "called_present": n, "relevant": k,
+                "precision": k / n if n else float("nan"), "lo": lo, "hi": hi}
+
+    rows = [row(dict(zip(keys, key)), g) for key, g in m.groupby(keys)]
     if phase < 6:
-        for t, g in m.groupby("theme"):
-            k, n = int(g["relevant"].sum()), len(g)
-            lo, hi = _wilson(k, n)
-            rows.append({"corpus": "both", "theme": t, "called_present": n, "relevant": k,
-                         "precision": k / n if n else float("nan"), "lo": lo, "hi": hi})
+        rows += [row({"corpus": "both", "theme": t}, g) for t, g in m.groupby("theme")]
     else:
         design = pd.read_csv(LABELS / f"design{phase}.csv", dtype={"doc_id": str})
         w = design.set_index(["corpus", "doc_id"])
