@@ -84,7 +84,12 @@ def draw_later_phase(*, phase: int, seed: int, alloc: dict[str, tuple[int, int, 
                      packets: Path, tmp: Path, n_coders: int, n_second: int,
                      first_letter: str, second_letter: str, item_start: int,
                      second_coders: int = 1,
-                     out: Path | None = None) -> pd.DataFrame:
+                     out: Path | None = None,
+                     rule: Callable[[pd.DataFrame, object], pd.Series] | None = None,
+                     strata: tuple[str, ...] | None = None,
+                     subframes: dict[str, tuple[str, int]] | None = None,
+                     frames_only: bool = False,
+                     frame_seed: int | None = None) -> pd.DataFrame | None:
     """Draw phase ``phase`` and write its design (``out``, default ``designK.csv``).
 
     ``previous``: the previous phase's design over every coded document (``corpus,
@@ -94,24 +99,35 @@ def draw_later_phase(*, phase: int, seed: int, alloc: dict[str, tuple[int, int, 
     ``<first_letter>1..n_coders``; ``n_second`` random new items also go to a blind
     second coder: packet ``<second_letter>1`` when ``second_coders == 1``, else
     ``<second_letter>j`` where ``j`` is the item's first coder's number plus one
-    (wrapping): coder j+1 second-codes coder j's items, never their own.
+    (wrapping): coder j+1 second-codes coder j's items, never their own. ``rule``
+    (``rule(arts, model)``: each document's stratum, "" outside), ``strata`` (its strata
+    in allocation order) and ``subframes`` (corpus: (path, m)) default to phase 3's rule
+    under phase K's names and :data:`SUBFRAMES`. ``frames_only``: score the subframes,
+    cache their strata in ``packets/frames`` and print the stratum sizes, then stop (the
+    allocation can be chosen from the sizes before any document is drawn or read; a
+    rerun with the same seed draws from the same subframes). ``frame_seed``: draw each
+    corpus's subframe from its own generator (``default_rng([frame_seed, k])`` for the
+    k-th corpus), so the subframes do not depend on the allocation (phases 4 and 5 drew
+    them from the one generator ``seed`` that then draws the strata).
     """
     qcol, pcol = f"q{phase}", "pi" + "".join(str(k) for k in range(1, phase))
-    strata = strata_names(phase)
-    rule = stratum_rule(phase)
+    strata = strata or strata_names(phase)
+    rule = rule or stratum_rule(phase)
     rng = np.random.default_rng(seed)
     packets.mkdir(parents=True, exist_ok=True)
     before = {(r.corpus, r.doc_id): float(r.pi) for r in previous.itertuples()}
     rows, texts = [], {}
-    for name, (_, m) in SUBFRAMES.items():
+    subframes = subframes or SUBFRAMES
+    for k, (name, (_, m)) in enumerate(subframes.items()):
         coded_ids = set(previous.loc[previous["corpus"] == name, "doc_id"])
         lines = corpus_lines(name)
         corpus_size = len(lines)
-        keep = set(np.sort(rng.choice(corpus_size, size=m, replace=False)).tolist())
+        frame_rng = rng if frame_seed is None else np.random.default_rng([frame_seed, k])
+        keep = set(np.sort(frame_rng.choice(corpus_size, size=m, replace=False)).tolist())
         arts = read_corpus(write_lines([ln for i, ln in enumerate(lines) if i in keep],
                                        tmp / f"{name}.frame.jsonl.gz"))
         cache = packets / "frames" / f"{name}.strata.csv"
-        rename = dict(zip(P3_STRATA, strata))
+        rename = dict(zip(P3_STRATA, strata_names(phase)))  # a cache written by phase 3's names
         if cache.exists():  # a rerun: the same seed and model give the same strata
             st = pd.read_csv(cache, dtype=str, keep_default_na=False).set_index("doc_id")["s"]
             st = st.map(lambda s: rename.get(s, s))
@@ -121,6 +137,9 @@ def draw_later_phase(*, phase: int, seed: int, alloc: dict[str, tuple[int, int, 
             cache.parent.mkdir(exist_ok=True)
             st.rename("s").rename_axis("doc_id").reset_index().to_csv(cache, index=False)
         sizes = st.value_counts()
+        if frames_only:
+            print(name, m, "of", corpus_size, sizes.to_dict(), flush=True)
+            continue
         picked, q, taken = draw_strata(st, strata, alloc[name], m / corpus_size, rng)
         outside = coded_ids - set(st.index)
         old = read_corpus(ids_subset(lines, outside, tmp / f"{name}.old.jsonl.gz"))
@@ -145,7 +164,9 @@ def draw_later_phase(*, phase: int, seed: int, alloc: dict[str, tuple[int, int, 
                          qcol: q.get(s, 0.0), "recoded": "earlier", pcol: before[(name, d)]})
         print(name, m, sizes.to_dict(), {s: sum(v == s for v in picked.values()) for s in strata},
               "already coded:", len(picked) - len(new), flush=True)
-    for r in previous[~previous["corpus"].isin(list(SUBFRAMES))].itertuples():  # not sampled
+    if frames_only:
+        return None
+    for r in previous[~previous["corpus"].isin(list(subframes))].itertuples():  # not sampled
         rows.append({"corpus": r.corpus, "doc_id": r.doc_id, "stratum": f"p{phase}-none",
                      "N_stratum": 0, "n_stratum": 0, "subframe_size": 0,
                      "corpus_size": int(r.corpus_size), qcol: 0.0, "recoded": "earlier",
