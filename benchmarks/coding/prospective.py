@@ -73,16 +73,19 @@ def predict(phase: int, force: bool = False) -> None:
 def estimate(phase: int = 4) -> pd.DataFrame:
     """Precision of the frozen model on the phase's new documents it called present.
 
-    Phases 4-5: in the ``pK-positive`` stratum, per corpus and pooled. Phase 6
-    (``draw_phase6.py``) drew by a satisfaction vocabulary rule, not by the model: per
-    stratum and corpus, the share relevant among the new documents the model calls
-    present estimates its precision within that stratum (every document of a stratum
-    had the same probability); the pooled row weights each (corpus, stratum) cell's
-    documents by ``N_s / n_s``.
+    Phases 4-5: in the ``pK-positive`` stratum, per corpus and pooled. Phases 6 and later
+    (``draw_phase6.py`` drew by a satisfaction vocabulary rule, ``draw_phase7.py`` by the
+    model's satisfaction probability and phase 3's strata): per stratum and corpus, the
+    share relevant among the new documents the model calls present estimates its
+    precision within that stratum (every document of a stratum had the same
+    probability); the pooled row weights each (corpus, stratum) cell's documents by the
+    inverse of the phase's own probability ``1 / qK`` (phase 6: ``N_s / n_s``).
     """
     pre = pd.read_csv(_record(phase), dtype={"doc_id": str})
     coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "phase": str})
-    strata = [f"p{phase}-positive"] if phase < 6 else ["p6-satcore", "p6-satfeedback"]
+    design = pd.read_csv(LABELS / f"design{phase}.csv", dtype={"doc_id": str})
+    strata = ([f"p{phase}-positive"] if phase < 6 else
+              sorted(design.loc[design["n_stratum"] > 0, "stratum"].unique()))
     pos = pre[pre["stratum"].isin(strata) & (pre["present"] == 1)]
     m = pos.merge(coded[["corpus", "doc_id", "theme", "relevant"]],
                   on=["corpus", "doc_id", "theme"], validate="one_to_one")
@@ -97,10 +100,8 @@ def estimate(phase: int = 4) -> pd.DataFrame:
     if phase < 6:
         rows += [row({"corpus": "both", "theme": t}, g) for t, g in m.groupby("theme")]
     else:
-        design = pd.read_csv(LABELS / f"design{phase}.csv", dtype={"doc_id": str})
-        w = design.set_index(["corpus", "doc_id"])
-        m["w"] = [float(w.loc[(c, d), "N_stratum"]) / float(w.loc[(c, d), "n_stratum"])
-                  for c, d in zip(m["corpus"], m["doc_id"])]
+        q = design.set_index(["corpus", "doc_id"])[f"q{phase}"]
+        m["w"] = [1.0 / float(q.loc[(c, d)]) for c, d in zip(m["corpus"], m["doc_id"])]
         for t, g in m.groupby("theme"):
             rows.append({"corpus": "all", "stratum": "weighted", "theme": t,
                          "called_present": len(g), "relevant": int(g["relevant"].sum()),
