@@ -75,6 +75,7 @@ LATER_RULES = {
     4: ("draw_phase4", "draw_phase4._stratum4(arts, model)"),
     5: ("later_phase", "later_phase.stratum_rule(5)(arts.drop_duplicates('doc_id')"
                        ".reset_index(drop=True), model)"),
+    7: ("draw_phase7", "draw_phase7.stratum7(arts, model)"),
 }
 
 

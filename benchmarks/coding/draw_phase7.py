@@ -89,6 +89,25 @@ def stratum7(arts: pd.DataFrame, model) -> pd.Series:
     return pd.Series(out, index=ids)
 
 
+def prior123456(name: str, lines: list[str], new: set[str], tmp: Path, args: argparse.Namespace,
+                d12: pd.DataFrame, d3: pd.DataFrame, d4: pd.DataFrame, d5: pd.DataFrame,
+                d6: pd.DataFrame) -> dict[str, float]:
+    """``pi123456`` of documents new in a later phase: phases 1-5 replayed from their
+    commits (:func:`draw_phase6.pri_before`), phase 6's rule checked against every
+    recorded phase-6 stratum of the corpus and its recorded rates."""
+    pi12345 = pri_before(name, new, tmp, args, d12, d3, d4, d5)
+    rec = d6[d6["corpus"] == name]
+    ids = new | set(rec["doc_id"])
+    arts = read_corpus(ids_subset(lines, ids, tmp / f"{name}.sub6.jsonl.gz"))
+    st6 = {str(d): stratum6(str(a or ""), str(b)) or "p6-none" for d, a, b in
+           zip(arts["doc_id"], arts["title"].fillna(""), arts["text"])}
+    bad = [d for d, s in zip(rec["doc_id"], rec["stratum"]) if st6.get(d) != s]
+    assert not bad, f"{name}: phase-6 rule differs for {len(bad)} documents, e.g. {bad[:3]}"
+    print(name, "phase-6 rule reproduces every recorded stratum", flush=True)
+    q6 = stratum_rates(rec, "q6")
+    return {d: 1 - (1 - pi12345[d]) * (1 - q6.get(st6[d], 0.0)) for d in new}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=717)
@@ -108,17 +127,7 @@ def main() -> None:
     d12, d3, d4, d5, d6 = (read[f] for f in sorted(read))
 
     def prior(name: str, lines: list[str], new: set[str], tmp: Path) -> dict[str, float]:
-        pi12345 = pri_before(name, new, tmp, args, d12, d3, d4, d5)
-        rec = d6[d6["corpus"] == name]
-        ids = new | set(rec["doc_id"])
-        arts = read_corpus(ids_subset(lines, ids, tmp / f"{name}.sub6.jsonl.gz"))
-        st6 = {str(d): stratum6(str(a or ""), str(b)) or "p6-none" for d, a, b in
-               zip(arts["doc_id"], arts["title"].fillna(""), arts["text"])}
-        bad = [d for d, s in zip(rec["doc_id"], rec["stratum"]) if st6.get(d) != s]
-        assert not bad, f"{name}: phase-6 rule differs for {len(bad)} documents, e.g. {bad[:3]}"
-        print(name, "phase-6 rule reproduces every recorded stratum", flush=True)
-        q6 = stratum_rates(rec, "q6")
-        return {d: 1 - (1 - pi12345[d]) * (1 - q6.get(st6[d], 0.0)) for d in new}
+        return prior123456(name, lines, new, tmp, args, d12, d3, d4, d5, d6)
 
     with tempfile.TemporaryDirectory() as t:
         draw_later_phase(phase=7, seed=args.seed, alloc=ALLOC, previous=d6,
