@@ -17,7 +17,10 @@ phase 5's (``--verdicts5``, default ``/tmp/coding5``: ``verdicts_P*.csv`` first 
 ``verdicts_S*.csv`` first coders, ``verdicts_T*.csv`` the blind second coders,
 ``adjud*.csv``) with ``design6.csv`` (``draw_phase6.py``); and phase 7's (``--verdicts7``,
 default ``/tmp/coding7``: ``verdicts_U*.csv`` first coders, ``verdicts_V*.csv`` the blind
-second coders, ``adjud*.csv``) with ``design7.csv`` (``draw_phase7.py``).
+second coders, ``adjud*.csv``) with ``design7.csv`` (``draw_phase7.py``); and phase 8's
+(``--verdicts8``, default ``/tmp/coding8``: ``verdicts_X*.csv`` first coders,
+``verdicts_Y*.csv`` the blind second coders, ``adjud*.csv``) with ``design8.csv``
+(``draw_phase8.py``).
 
 Writes, under ``benchmarks/labels/coded/`` (ids and verdicts only, no text):
 
@@ -81,16 +84,18 @@ def main() -> None:
     ap.add_argument("--verdicts5", default="/tmp/coding5", help="phase 5's verdicts")
     ap.add_argument("--verdicts6", default="/tmp/coding6", help="phase 6's verdicts")
     ap.add_argument("--verdicts7", default="/tmp/coding7", help="phase 7's verdicts")
+    ap.add_argument("--verdicts8", default="/tmp/coding8", help="phase 8's verdicts")
     args = ap.parse_args()
     design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
     for later in ("design3.csv", "design4.csv", "design5.csv", "design6.csv",
-                  "design7.csv"):  # later phases, when drawn
+                  "design7.csv", "design8.csv"):  # later phases, when drawn
         if (HERE / later).exists():
             design = add_phase(design, HERE / later)
     # (folder, first coders' packet letters, second coders' letters) of each round
     rounds = [(Path(args.verdicts), "AC", "BD"), (Path(args.verdicts3), "G", "H"),
               (Path(args.verdicts4), "K", "L"), (Path(args.verdicts5), "P", "Q"),
-              (Path(args.verdicts6), "S", "T"), (Path(args.verdicts7), "U", "V")]
+              (Path(args.verdicts6), "S", "T"), (Path(args.verdicts7), "U", "V"),
+              (Path(args.verdicts8), "X", "Y")]
     first = pd.concat([_read(str(v / f"verdicts_{x}*.csv")) for v, xs, _ in rounds for x in xs])
     second = pd.concat([_read(str(v / f"verdicts_{x}*.csv")) for v, _, xs in rounds for x in xs])
     adj = pd.concat([_read(str(v / "adjud*.csv")) for v, _, _ in rounds])
