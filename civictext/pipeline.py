@@ -166,7 +166,9 @@ class RunResult:
     ``kept_scores``, ``kept_evidence`` (near-duplicates dropped: what topics,
     trends and figures count; ``kept`` is made from the articles table when first
     asked for: the run itself works on ``kept_table``, the kept rows with only the
-    columns topics, trends, figures and the manifest read); ``model`` (TopicModel or None, with
+    columns trends, figures and the manifest read, and ``kept_rows``, their positions
+    in the articles table, from which the topic model reads their texts); ``model``
+    (TopicModel or None, with
     ``topics_skipped`` saying why); ``coverage``; ``freq``; ``trends``,
     ``trends_by`` (None without ``by``), ``topic_trends`` (None without a
     model), ``volume``.
