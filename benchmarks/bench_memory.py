@@ -1,6 +1,6 @@
 """Peak memory of ``civictext run``: per stage, and against corpus size.
 
-    python benchmarks/bench_memory.py stages CORPUS OUT [run options]
+    python benchmarks/bench_memory.py stages CORPUS OUT [--no-trim] [run options]
     python benchmarks/bench_memory.py scale [--sizes 150000 1000000] [--keep DIR]
 
 ``stages`` runs ``civictext run CORPUS --out OUT -q`` in this process with a
@@ -8,6 +8,8 @@ thread sampling the resident set (``/proc/self/statm``) every 20 ms, and
 prints, per stage of the run (the ``_progress.stage`` blocks the manifest's
 ``timings`` has), the highest RSS seen while the stage ran and the RSS when
 it ended (what the stage left behind), then the process's ``VmHWM``.
+``--no-trim``: without ``_progress.release_memory`` (glibc ``malloc_trim``) at the
+end of each top-level stage.
 
 ``scale`` generates N short news-feed-like items (seeded: a title of 6-12 and a
 summary of 15-39 words drawn by frequency from the bundled seed page's
@@ -72,6 +74,9 @@ def stages(argv: list[str]) -> int:
                 s["peak"] = max(s["peak"], r)
             time.sleep(0.02)
 
+    if "--no-trim" in argv:  # measure without returning freed memory at stage ends
+        argv = [a for a in argv if a != "--no-trim"]
+        _progress.TRIM = False
     original = _progress.stage
 
     @contextmanager

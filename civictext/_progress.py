@@ -107,9 +107,43 @@ def stage(name: str) -> Iterator[None]:
     try:
         yield
     finally:
+        if opts.depth == 1:  # a top-level stage of the run ends
+            release_memory()
         row["wall_s"] = round(time.perf_counter() - w0, 3)
         row["cpu_s"] = round(time.process_time() - c0, 3)
         opts.depth -= 1
+
+
+#: Whether :func:`release_memory` returns freed memory to the system
+#: (``benchmarks/bench_memory.py stages --no-trim`` turns it off to measure it).
+TRIM = True
+_TRIM_FN: list[Any] = []
+
+
+def release_memory() -> None:
+    """Give the heap's free pages back to the system (glibc ``malloc_trim(0)``;
+    nothing elsewhere), called when each top-level stage of a run ends.
+
+    glibc keeps the pages of freed objects mapped (the topic stage's matrices
+    leave hundreds of MB resident after they are freed, not live objects); the
+    trim lowers the resident set the later stages start from and costs a few
+    milliseconds (benchmarks/RESULTS.md, "Memory (session 7)").
+    """
+    if not TRIM:
+        return
+    if not _TRIM_FN:
+        fn = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                fn = ctypes.CDLL("libc.so.6").malloc_trim
+                fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+            except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+                fn = None
+        _TRIM_FN.append(fn)
+    if _TRIM_FN[0] is not None:
+        _TRIM_FN[0](0)
 
 
 def timing_table(timings: list[dict[str, Any]]) -> list[str]:

@@ -166,7 +166,9 @@ class RunResult:
     ``kept_scores``, ``kept_evidence`` (near-duplicates dropped: what topics,
     trends and figures count; ``kept`` is made from the articles table when first
     asked for: the run itself works on ``kept_table``, the kept rows with only the
-    columns topics, trends, figures and the manifest read); ``model`` (TopicModel or None, with
+    columns trends, figures and the manifest read, and ``kept_rows``, their positions
+    in the articles table, from which the topic model reads their texts); ``model``
+    (TopicModel or None, with
     ``topics_skipped`` saying why); ``coverage``; ``freq``; ``trends``,
     ``trends_by`` (None without ``by``), ``topic_trends`` (None without a
     model), ``volume``.
@@ -242,7 +244,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     ids = set(kept["doc_id"])
     kept_scores = scores[scores["doc_id"].isin(ids)].reset_index(drop=True)
     kept_evidence = evidence[evidence["doc_id"].isin(ids)].reset_index(drop=True)
-    model, skipped = _fit_topics(kept, config)
+    model, skipped = _fit_topics(articles, kept_rows, config)
     cov = None
     if coverage:
         from civictext.themes.lexicon import load_lexicons
@@ -345,24 +347,29 @@ def _deduplicated(articles: pd.DataFrame, config: RunConfig,
 
 
 #: The articles' columns the stages after near-duplicates read from the kept rows
-#: (topics: doc_id, text, segmented, tokens_given; trends and volume: doc_id,
-#: published, date_precision, source and the ``by`` columns; the manifest: kind).
-_KEPT_COLUMNS = ("doc_id", "kind", "source", "published", "date_precision", "text",
-                 "segmented", "tokens_given")
+#: (trends and volume: doc_id, published, date_precision, source and the ``by``
+#: columns; the manifest: kind). The topic model reads the kept rows' texts from the
+#: articles table by position (``fit_topics(rows=)``); corrected shares (a coded
+#: sample) read ``text`` too (the training-record check), so it is kept then.
+_KEPT_COLUMNS = ("doc_id", "kind", "source", "published", "date_precision")
 
 
 def _kept_table(articles: pd.DataFrame, rows: Any, config: RunConfig) -> pd.DataFrame:
     """The kept rows of ``articles`` with only the columns later stages read (the
-    text columns of the rest are not copied), a fresh index, no ``attrs``."""
+    text columns are not copied, ``text`` only with a coded sample), a fresh index,
+    no ``attrs``."""
     by = config.trends.by
     wanted = set(_KEPT_COLUMNS) | set([by] if isinstance(by, str) else list(by or ()))
+    if config.trends.coded is not None:
+        wanted.add("text")
     cols = [c for c in articles.columns if c in wanted]
     kept = articles[cols].iloc[rows].reset_index(drop=True)
     kept.attrs = {}
     return kept
 
 
-def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
+def _fit_topics(articles: pd.DataFrame, rows: Any, config: RunConfig) -> tuple[Any, str]:
+    """The topic model of the kept rows (positions ``rows`` of ``articles``)."""
     if not config.topics.enabled:
         return None, "topics not asked for (TopicSpec(enabled=False))"
     try:
@@ -370,7 +377,7 @@ def _fit_topics(kept: pd.DataFrame, config: RunConfig) -> tuple[Any, str]:
 
         with _progress.stage("topics"), _progress.bar(None, desc="topics (seeded NMF)",
                                                       unit="fit"):
-            return fit_topics(kept, method=config.topics.method,
+            return fit_topics(articles, rows=rows, method=config.topics.method,
                               random_state=config.random_state), ""
     except CivictextError as exc:  # e.g. too few documents for a topic model
         log.warning("topic figure skipped: %s", exc)

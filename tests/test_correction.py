@@ -359,6 +359,7 @@ def test_a_run_tells_coded_near_duplicates_from_ids_not_in_the_corpus(tmp_path):
         result = run(config)
     assert result.n_duplicates_dropped == 1
     assert result.trends.attrs["correction"]["coded_dropped_as_duplicates"] == 1
+    assert "text" in result.kept_table.columns  # a theme model's training-record check reads it
 
 
 # ------------------------------------------------------------- CLI, figures

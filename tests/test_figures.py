@@ -437,6 +437,7 @@ def test_run_keeps_the_survivors_as_rows_of_the_articles_table(tmp_path):
     expected = res.articles[res.articles["doc_id"] != res.articles["doc_id"][1]]
     pd.testing.assert_frame_equal(res.kept, expected.reset_index(drop=True))
     assert "url" not in res.kept_table.columns
+    assert "text" not in res.kept_table.columns  # the topic model reads it by position
     pd.testing.assert_frame_equal(res.kept_table, res.kept[list(res.kept_table.columns)])
 
 

@@ -251,6 +251,34 @@ def test_same_seed_gives_identical_tables(synth, method):
     pd.testing.assert_frame_equal(a.topics, b.topics, check_exact=True)
 
 
+def test_rows_fit_the_same_model_as_a_copy_of_those_rows(synth, monkeypatch):
+    """``fit_topics(articles, rows=)`` (what ``civictext run`` uses for the
+    near-duplicates' survivors) is the model of ``articles.iloc[rows]``, read a
+    slice at a time (slices of 7 here, so several), without copying the texts."""
+    from civictext.topics import model as topic_model
+
+    monkeypatch.setattr(topic_model, "_CHUNK", 7)
+    rows = np.array([50, 3, 4, 10, 11, 12, 30, *range(60, 90), 2])
+    kw = dict(method="seeded", n_topics=5, analyzer=PhraseAnalyzer(), lexicon=LEXICON,
+              max_iter=ITERS["seeded"], random_state=3)
+    a = fit_topics(synth.iloc[rows].reset_index(drop=True), **kw)
+    b = fit_topics(synth, rows=rows, **kw)
+    assert b.doc_topics["doc_id"].drop_duplicates().tolist() == synth["doc_id"].iloc[rows].tolist()
+    for name in ("doc_topics", "top_terms", "topics"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    np.testing.assert_array_equal(a.vocabulary, b.vocabulary)
+    broken = synth.copy()
+    broken.loc[[rows[1], 1], "text"] = None  # one kept row without text (row 1 is not kept)
+    with pytest.warns(CivictextWarning, match="1 article"):
+        fit_topics(broken, rows=rows, **kw)
+    with pytest.raises(ModelError, match="rows has positions outside"):
+        fit_topics(synth, rows=[0, len(synth)], **kw)
+    dup = synth.copy()
+    dup.loc[rows[2], "doc_id"] = dup.loc[rows[1], "doc_id"]
+    with pytest.raises(ModelError, match="doc_id must be unique"):
+        fit_topics(dup, rows=rows, **kw)
+
+
 @pytest.mark.parametrize("method", ["nmf", "lda"])
 def test_different_seeds_differ_but_stability_matches_their_topics(synth, method):
     kw = dict(method=method, n_topics=4, analyzer=PhraseAnalyzer(), max_iter=ITERS[method])

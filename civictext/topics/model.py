@@ -564,6 +564,7 @@ def fit_topics(
     n_top_terms: int = 10,
     max_iter: int | None = None,
     reference: pd.DataFrame | None = None,
+    rows: Any = None,
 ) -> TopicModel:
     """Fit a topic model to the ``text`` of an articles table.
 
@@ -609,6 +610,11 @@ def fit_topics(
         Solver iterations (default 400 for NMF, 20 for LDA, 600 for seeded).
     reference : DataFrame, optional, keyword-only
         Articles on which to compute NPMI coherence instead of ``articles``.
+    rows : sequence of int, optional, keyword-only
+        Positions of the documents to fit on in ``articles``, in order (default:
+        every row). The same model as ``fit_topics(articles.iloc[rows])``, without
+        a copy of their texts (``civictext run`` fits the near-duplicates' survivors
+        this way).
 
     Returns
     -------
@@ -633,7 +639,8 @@ def fit_topics(
     ['conduct', 'satisfaction', '', '']
     """
     design = _prepare(articles, method=method, analyzer=analyzer, lexicon=lexicon,
-                      min_df=min_df, max_df=max_df, seed_weight=seed_weight, where="fit_topics")
+                      min_df=min_df, max_df=max_df, seed_weight=seed_weight, where="fit_topics",
+                      rows=rows)
     k = _resolve_n_topics(design, n_topics, n_extra, "fit_topics")
     ref_docs = None
     if reference is not None:
@@ -668,11 +675,15 @@ class _Design:
 
 def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, lexicon: Any,
              min_df: int | float, max_df: int | float, seed_weight: float,
-             where: str) -> _Design:
+             where: str, rows: Any = None) -> _Design:
     if method not in METHODS:
         raise ModelError(f"{where}: method={method!r} is not one of {', '.join(METHODS)}")
-    check_articles(articles, where, error=ModelError)
-    doc_ids = articles["doc_id"].astype(str).tolist()
+    if rows is None:
+        check_articles(articles, where, error=ModelError)
+        doc_ids = articles["doc_id"].astype(str).tolist()
+    else:
+        rows = _check_rows(articles, rows, where)
+        doc_ids = articles["doc_id"].iloc[rows].astype(str).tolist()
     n_docs = len(doc_ids)
     if n_docs < 2:
         raise ModelError(f"{where}: got {n_docs} document(s); a topic model needs at least 2 "
@@ -703,7 +714,7 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
     tally = [0]
     counter = CountVectorizer(analyzer=_identity, lowercase=False)
     try:
-        counts = counter.fit_transform(_token_stream(analyzer, articles, tally))
+        counts = counter.fit_transform(_token_stream(analyzer, articles, tally, rows))
     except ValueError:  # "empty vocabulary"
         if tally[0]:
             raise
@@ -1294,6 +1305,33 @@ def _check_articles(articles: Any, where: str) -> tuple[list[str], list[str]]:
     return ids.tolist(), texts
 
 
+def _check_rows(articles: Any, rows: Any, where: str) -> np.ndarray:
+    """``check_articles`` of ``articles.iloc[rows]`` (the same errors and warning)
+    without a copy of the rows' texts: their "not a string" test a slice at a time;
+    ``rows`` as an int array."""
+    if isinstance(articles, pd.DataFrame) and "text" in articles.columns:
+        try:
+            pos = np.asarray(rows, dtype=np.intp).ravel()
+        except (TypeError, ValueError):
+            raise ModelError(f"{where}: rows must be positions (integers) in articles, got "
+                             f"{type(rows).__name__}") from None
+        if len(pos) and (pos.min() < -len(articles) or pos.max() >= len(articles)):
+            raise ModelError(f"{where}: rows has positions outside the {len(articles)} rows "
+                             "of articles")
+        text = articles["text"]
+        no_text = np.zeros(len(pos), dtype=bool)
+        for a in range(0, len(pos), _CHUNK):
+            part = text.iloc[pos[a:a + _CHUNK]]
+            no_text[a:a + len(part)] = ~part.map(lambda v: isinstance(v, str)).astype(bool)
+        # the rows' ids and, for the text test, "" or None: what check_articles reads
+        probe = pd.DataFrame({"doc_id": articles["doc_id"].iloc[pos].reset_index(drop=True),
+                              "text": np.where(no_text, None, "").astype(object)})
+        check_articles(probe, where, error=ModelError)
+        return pos
+    check_articles(articles, where, error=ModelError)  # its message: not a table, no column
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _token_lists(analyzer: Callable[[str], list[str]], texts: list[str],
                  givens: list[str | None]) -> list[list[str]]:
     """Each text's tokens, as fit, transform and coherence all see them.
@@ -1314,14 +1352,15 @@ _CHUNK = 4096
 
 
 def _token_stream(analyzer: Callable[[str], list[str]], articles: pd.DataFrame,
-                  tally: list[int]) -> Iterator[list[str]]:
-    """:func:`_token_lists` of the articles' texts, a slice of documents at a time
-    (Arrow-backed text columns become Python strings only a slice at a time);
-    ``tally[0]`` counts the tokens given out."""
+                  tally: list[int], rows: Any = None) -> Iterator[list[str]]:
+    """:func:`_token_lists` of the articles' texts (of the rows at positions ``rows``,
+    default all), a slice of documents at a time (Arrow-backed text columns become
+    Python strings only a slice at a time); ``tally[0]`` counts the tokens given out."""
     cols = [c for c in ("text", "segmented", "tokens_given") if c in articles.columns]
     frame = articles[cols]
-    for a in range(0, len(frame), _CHUNK):
-        part = frame.iloc[a:a + _CHUNK]
+    n = len(frame) if rows is None else len(rows)
+    for a in range(0, n, _CHUNK):
+        part = frame.iloc[a:a + _CHUNK] if rows is None else frame.iloc[rows[a:a + _CHUNK]]
         texts = part["text"].fillna("").astype(str).tolist()
         for tokens in _token_lists(analyzer, texts, _givens(part, len(texts))):
             tally[0] += len(tokens)

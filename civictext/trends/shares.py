@@ -260,6 +260,12 @@ def _cell_seed(random_state: int | None, key: Sequence[Any]) -> np.random.Genera
     return np.random.default_rng(np.random.SeedSequence([int(random_state), *words]))
 
 
+#: Cells of at least this many articles draw their bootstrap replicates one at a
+#: time: one (replicates x articles) float array per chunk instead of three
+#: (the draws, their offsets and the counts as integers), the same numbers.
+_ROW_WISE = 4096
+
+
 def _boot_interval(values: np.ndarray, strata: np.ndarray | None, rng: np.random.Generator,
                    n_boot: int, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean of each column and its percentile bootstrap interval.
@@ -282,15 +288,31 @@ def _boot_interval(values: np.ndarray, strata: np.ndarray | None, rng: np.random
     done = 0
     while done < n_boot:
         k = min(chunk, n_boot - done)
-        if strata is None:
-            idx = rng.integers(0, n, size=(k, n))
-        else:
-            idx = np.concatenate([g[rng.integers(0, len(g), size=(k, len(g)))]
-                                  for g in groups], axis=1)
         # resample counts per article (k, n), then all column means in one product
-        counts = np.bincount((idx + (np.arange(k) * n)[:, None]).ravel(),
-                             minlength=k * n).reshape(k, n).astype(np.float64)
+        # (the same chunks of k replicates whatever the path: the product's rounding
+        # depends on k)
+        if n < _ROW_WISE:
+            if strata is None:
+                idx = rng.integers(0, n, size=(k, n))
+            else:
+                idx = np.concatenate([g[rng.integers(0, len(g), size=(k, len(g)))]
+                                      for g in groups], axis=1)
+            counts = np.bincount((idx + (np.arange(k) * n)[:, None]).ravel(),
+                                 minlength=k * n).reshape(k, n).astype(np.float64)
+            del idx
+        else:  # large cells: one replicate's draws and counts at a time (same draws)
+            counts = np.empty((k, n))
+            if strata is None:
+                for r in range(k):
+                    counts[r] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+            else:
+                idx = np.concatenate([g[rng.integers(0, len(g), size=(k, len(g)))]
+                                      for g in groups], axis=1)
+                for r in range(k):
+                    counts[r] = np.bincount(idx[r], minlength=n)
+                del idx
         means[done:done + k] = (counts @ values) / n
+        del counts
         done += k
     alpha = (1 - level) / 2
     lo = np.quantile(means, alpha, axis=0)
