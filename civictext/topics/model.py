@@ -1329,7 +1329,8 @@ def _check_rows(articles: Any, rows: Any, where: str) -> np.ndarray:
         check_articles(probe, where, error=ModelError)
         return pos
     check_articles(articles, where, error=ModelError)  # its message: not a table, no column
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise ModelError(f"{where}: articles must be a table with a 'text' column "  # pragma: no cover
+                     "(read_corpus gives one)")
 
 
 def _token_lists(analyzer: Callable[[str], list[str]], texts: list[str],
