@@ -40,7 +40,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from draw_phase4 import earlier_probabilities  # type: ignore[import-not-found]  # noqa: E402
-from later_phase import LABELS, draw_later_phase, ids_subset, stratum_rates  # type: ignore[import-not-found]  # noqa: E402,E501
+from later_phase import (  # type: ignore[import-not-found]  # noqa: E402
+    add_checkouts,
+    draw_later_phase,
+    ids_subset,
+    read_designs,
+    stratum_rates,
+)
 
 from civictext.themes.model import load_theme_model  # noqa: E402
 
@@ -116,15 +122,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=515)
     ap.add_argument("--packets", default="/tmp/coding5")
-    ap.add_argument("--old02", default="/tmp/old02", help="checkout of commit 2174ad4")
-    ap.add_argument("--old03", default="/tmp/old03", help="checkout of commit bb090a2")
-    ap.add_argument("--old04", default="/tmp/old04", help="checkout of commit 602bf23")
+    add_checkouts(ap, (2, 3, 4))
     ap.add_argument("--n-coders", type=int, default=4)
     ap.add_argument("--n-second", type=int, default=60)
     args = ap.parse_args()
-    d12 = pd.read_csv(LABELS / "design.csv", dtype=str, keep_default_na=False)
-    d3 = pd.read_csv(LABELS / "design3.csv", dtype=str, keep_default_na=False)
-    d4 = pd.read_csv(LABELS / "design4.csv", dtype=str, keep_default_na=False)
+    d12, d3, d4 = read_designs(4)
 
     def prior(name: str, lines: list[str], new: set[str], tmp: Path) -> dict[str, float]:
         return prior1234(name, lines, new, tmp, d12=d12, d3=d3, d4=d4, old02=Path(args.old02),

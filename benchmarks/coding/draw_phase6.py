@@ -57,7 +57,7 @@ from draw_phase3 import SUBFRAMES as P3_SUBFRAMES  # type: ignore[import-not-fou
 from draw_phase4 import earlier_probabilities  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase5 import prior1234, replayed_rates  # type: ignore[import-not-found]  # noqa: E402
 from draw_sample import write_packets  # type: ignore[import-not-found]  # noqa: E402
-from later_phase import LABELS, corpus_lines  # type: ignore[import-not-found]  # noqa: E402
+from later_phase import LABELS, add_checkouts, corpus_lines, read_designs  # type: ignore[import-not-found]  # noqa: E402,E501
 
 from civictext.ingest.reader import read_corpus  # noqa: E402
 
@@ -100,16 +100,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=616)
     ap.add_argument("--packets", default="/tmp/coding6")
-    ap.add_argument("--old02", default="/tmp/old02", help="checkout of commit 2174ad4")
-    ap.add_argument("--old03", default="/tmp/old03", help="checkout of commit bb090a2")
-    ap.add_argument("--old04", default="/tmp/old04", help="checkout of commit 602bf23")
-    ap.add_argument("--old05", default="/tmp/old05", help="checkout of commit 6286a91")
+    add_checkouts(ap, (2, 3, 4, 5))
     ap.add_argument("--n-coders", type=int, default=4)
     ap.add_argument("--n-second", type=int, default=48)
     args = ap.parse_args()
-    read = {f: pd.read_csv(LABELS / f, dtype=str, keep_default_na=False)
-            for f in ("design.csv", "design3.csv", "design4.csv", "design5.csv")}
-    d12, d3, d4, d5 = (read[f] for f in sorted(read))
+    d12, d3, d4, d5 = read_designs(5)
     rng = np.random.default_rng(args.seed)
     packets = Path(args.packets)
     packets.mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,14 @@ from draw_phase3 import SUBFRAMES as P3_SUBFRAMES  # type: ignore[import-not-fou
 from draw_phase3 import _stratum  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase6 import pri_before  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase6 import stratum as stratum6  # type: ignore[import-not-found]  # noqa: E402
-from later_phase import LABELS, draw_later_phase, ids_subset, stratum_rates  # type: ignore[import-not-found]  # noqa: E402,E501
+from later_phase import (  # type: ignore[import-not-found]  # noqa: E402
+    add_checkouts,
+    add_frame_options,
+    draw_later_phase,
+    ids_subset,
+    read_designs,
+    stratum_rates,
+)
 
 from civictext.ingest.reader import read_corpus  # noqa: E402
 from civictext.themes.model import load_theme_model  # noqa: E402
@@ -111,20 +118,13 @@ def prior123456(name: str, lines: list[str], new: set[str], tmp: Path, args: arg
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=717)
-    ap.add_argument("--frame-seed", type=int, default=707)
-    ap.add_argument("--frames-only", action="store_true",
-                    help="score the subframes, print the stratum sizes, draw nothing")
+    add_frame_options(ap, 707)
     ap.add_argument("--packets", default="/tmp/coding7")
-    ap.add_argument("--old02", default="/tmp/old02", help="checkout of commit 2174ad4")
-    ap.add_argument("--old03", default="/tmp/old03", help="checkout of commit bb090a2")
-    ap.add_argument("--old04", default="/tmp/old04", help="checkout of commit 602bf23")
-    ap.add_argument("--old05", default="/tmp/old05", help="checkout of commit 6286a91")
+    add_checkouts(ap, (2, 3, 4, 5))
     ap.add_argument("--n-coders", type=int, default=4)
     ap.add_argument("--n-second", type=int, default=40)
     args = ap.parse_args()
-    read = {f: pd.read_csv(LABELS / f, dtype=str, keep_default_na=False)
-            for f in ("design.csv", "design3.csv", "design4.csv", "design5.csv", "design6.csv")}
-    d12, d3, d4, d5, d6 = (read[f] for f in sorted(read))
+    d12, d3, d4, d5, d6 = read_designs(6)
 
     def prior(name: str, lines: list[str], new: set[str], tmp: Path) -> dict[str, float]:
         return prior123456(name, lines, new, tmp, args, d12, d3, d4, d5, d6)

@@ -43,7 +43,7 @@ from draw_phase3 import SUBFRAMES as P3_SUBFRAMES  # type: ignore[import-not-fou
 from draw_phase5 import replayed_rates  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase7 import STRATA as P7_STRATA  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase7 import prior123456, stratum7  # type: ignore[import-not-found]  # noqa: E402
-from later_phase import LABELS, draw_later_phase  # type: ignore[import-not-found]  # noqa: E402
+from later_phase import add_checkouts, add_frame_options, draw_later_phase, read_designs  # type: ignore[import-not-found]  # noqa: E402,E501
 
 from civictext.themes.model import load_theme_model  # noqa: E402
 
@@ -73,22 +73,13 @@ def stratum8(arts: pd.DataFrame, model) -> pd.Series:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=818)
-    ap.add_argument("--frame-seed", type=int, default=808)
-    ap.add_argument("--frames-only", action="store_true",
-                    help="score the subframes, print the stratum sizes, draw nothing")
+    add_frame_options(ap, 808)
     ap.add_argument("--packets", default="/tmp/coding8")
-    ap.add_argument("--old02", default="/tmp/old02", help="checkout of commit 2174ad4")
-    ap.add_argument("--old03", default="/tmp/old03", help="checkout of commit bb090a2")
-    ap.add_argument("--old04", default="/tmp/old04", help="checkout of commit 602bf23")
-    ap.add_argument("--old05", default="/tmp/old05", help="checkout of commit 6286a91")
-    ap.add_argument("--old07", default="/tmp/old07", help="checkout of commit 8bf7e5c")
+    add_checkouts(ap, (2, 3, 4, 5, 7))
     ap.add_argument("--n-coders", type=int, default=4)
     ap.add_argument("--n-second", type=int, default=40)
     args = ap.parse_args()
-    read = {f: pd.read_csv(LABELS / f, dtype=str, keep_default_na=False)
-            for f in ("design.csv", "design3.csv", "design4.csv", "design5.csv", "design6.csv",
-                      "design7.csv")}
-    d12, d3, d4, d5, d6, d7 = (read[f] for f in sorted(read))
+    d12, d3, d4, d5, d6, d7 = read_designs(7)
     old07 = Path(args.old07)
 
     def prior(name: str, lines: list[str], new: set[str], tmp: Path) -> dict[str, float]:

@@ -43,6 +43,30 @@ LABELS = HERE.parent / "labels" / "coded"
 SUBFRAMES = {name: P3_SUBFRAMES[name] for name in ("vnds-train", "vn4news2020")}
 
 
+#: phase -> the commit its draw is replayed from (a checkout given as ``--oldNN``)
+CHECKOUTS = {2: "2174ad4", 3: "bb090a2", 4: "602bf23", 5: "6286a91", 7: "8bf7e5c"}
+
+
+def add_checkouts(ap, phases: tuple[int, ...]) -> None:
+    """``--oldNN`` options (default ``/tmp/oldNN``) for the checkouts of ``phases``."""
+    for k in phases:
+        ap.add_argument(f"--old{k:02d}", default=f"/tmp/old{k:02d}",
+                        help=f"checkout of commit {CHECKOUTS[k]}")
+
+
+def add_frame_options(ap, frame_seed: int) -> None:
+    """``--frame-seed`` and ``--frames-only`` of :func:`draw_later_phase`."""
+    ap.add_argument("--frame-seed", type=int, default=frame_seed)
+    ap.add_argument("--frames-only", action="store_true",
+                    help="score the subframes, print the stratum sizes, draw nothing")
+
+
+def read_designs(last: int) -> list[pd.DataFrame]:
+    """``design.csv`` (phases 1-2) and ``design3.csv`` ... ``design{last}.csv``, as text."""
+    names = ["design.csv"] + [f"design{k}.csv" for k in range(3, last + 1)]
+    return [pd.read_csv(LABELS / f, dtype=str, keep_default_na=False) for f in names]
+
+
 def strata_names(phase: int) -> tuple[str, ...]:
     return tuple(s.replace("p3-", f"p{phase}-") for s in P3_STRATA)
 
