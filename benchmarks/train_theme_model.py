@@ -14,8 +14,14 @@
    ``model`` (the default "f1" threshold) and ``model_precision`` (the "precision"
    point, chosen inside each fold's training data); ``cv_predictions.csv`` has both
    verdicts.
-3. For each theme the "auto" reading uses the model when its pooled held-out F1 on
-   the real corpora is higher than the focus rule's (the "f1" point).
+3. The "auto" reading's measure per theme and length class
+   (``choose_auto_measures``): in the held-out predictions of the four real corpora,
+   the measure (model at its "f1" point, focus rule, mention rule) with the highest
+   design-weighted F1 among long documents (more than ``SHORT_MAX_TOKENS`` tokens)
+   and, separately, among short ones (in practice the news-feed items; the bundled
+   labelled paragraphs are not used to choose, so their held-out figures for
+   ``auto`` are a check). ``auto``'s held-out verdicts are added to the table as
+   the measure "auto".
 4. Fits the shipped model on every coded document and writes it to
    ``civictext/data/models/theme_model/`` with its model card.
 
@@ -45,7 +51,9 @@ from _realcorpora import shared_root  # type: ignore[import-not-found]  # noqa: 
 from civictext.ingest.reader import read_corpus  # noqa: E402
 from civictext.themes.model import (  # noqa: E402
     DEFAULT_MODEL_DIR,
+    SHORT_MAX_TOKENS,
     _metrics,
+    choose_auto_measures,
     cross_validate_measures,
     fit_theme_model,
 )
@@ -60,6 +68,10 @@ PATHS = {"vnds-train": "vnds-train/articles.seg.jsonl.gz",
 THEMES = ["reform", "conduct", "satisfaction"]
 #: The measures of the grouped cross-validation (cross_validate_measures), in table order.
 MEASURES = ("model", "model_precision", "focus", "mention")
+#: The rows of the tables: MEASURES, then the default reading chosen from them.
+TABLE_MEASURES = ("auto", *MEASURES)
+PRED_COLUMNS = ["group", "doc_id", "theme", "relevant", "pi", "stratum", "n_tokens", "p_model",
+                "model", "model_precision", "focus", "mention", "auto"]
 
 
 def coded_articles(coded: pd.DataFrame, tmp: Path) -> pd.DataFrame:
@@ -90,7 +102,7 @@ def markdown(cv: pd.DataFrame, heldout: str) -> str:
              "|---|---|---|---|---|---|---|---|"]
     f = lambda x: "n/a" if not np.isfinite(x) else f"{x:.2f}"  # noqa: E731
     for t in THEMES:
-        for m in MEASURES:
+        for m in TABLE_MEASURES:
             r = sub[(sub.theme == t) & (sub.measure == m)]
             if r.empty:
                 continue
@@ -142,6 +154,8 @@ def main() -> None:
     allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
     if args.reuse_cv:
         cv = pd.read_csv(results / "cv_results.csv")
+        pred = pd.read_csv(results / "cv_predictions.csv", dtype={"doc_id": str, "stratum": str})
+        cv = cv[cv["measure"] != "auto"]
     else:
         cv, pred = cross_validate_measures(allarts, allcoded, n_boot=args.n_boot,
                                            random_state=args.seed, return_predictions=True)
@@ -152,20 +166,35 @@ def main() -> None:
             pooled.append(_metrics(m, measure, "real", n_boot=args.n_boot,
                                    random_state=args.seed))
         cv = pd.concat([cv[cv["heldout"] != "all"], *pooled], ignore_index=True)
-        cv.to_csv(results / "cv_results.csv", index=False, float_format="%.4f")
-        cols = ["group", "doc_id", "theme", "relevant", "pi", "stratum", "p_model", "model",
-                "model_precision", "focus", "mention"]
-        pred.reindex(columns=cols).sort_values(["group", "doc_id", "theme"]).to_csv(
-            results / "cv_predictions.csv", index=False, float_format="%.6g")
-    r = cv[cv["heldout"] == "real"].set_index(["theme", "measure"])
-    use = {t: bool(r.loc[(t, "model"), "f1_w"] > r.loc[(t, "focus"), "f1_w"]) for t in THEMES}
+    # the default reading: chosen on the real corpora's held-out verdicts only
+    auto, choice = choose_auto_measures(pred[pred["group"] != "labelled"],
+                                        short_max_tokens=SHORT_MAX_TOKENS)
+    short = (pred["n_tokens"] <= SHORT_MAX_TOKENS).to_numpy()
+    pred["auto"] = False
+    for (cls, rows) in (("long", ~short), ("short", short)):
+        for t, measure in auto[cls].items():
+            at = rows & (pred["theme"] == t).to_numpy()
+            pred.loc[at, "auto"] = pred.loc[at, measure].fillna(False).astype(bool)
+    rows = []
+    for heldout, sub in [*pred.groupby("group", sort=True),
+                         ("real", pred[pred["group"] != "labelled"])]:
+        rows.append(_metrics(sub.assign(pred=sub["auto"].astype(int)), "auto", str(heldout),
+                             n_boot=args.n_boot, random_state=args.seed))
+    cv = pd.concat([cv, *rows], ignore_index=True)
+    cv.to_csv(results / "cv_results.csv", index=False, float_format="%.4f")
+    pred.reindex(columns=PRED_COLUMNS).sort_values(["group", "doc_id", "theme"]).to_csv(
+        results / "cv_predictions.csv", index=False, float_format="%.6g")
+    choice.to_csv(results / "auto_choice.csv", index=False, float_format="%.4f")
+    use = {t: auto["long"][t] == "model" for t in THEMES}
     print("pooled over the four real corpora, each held out in turn:")
     print(markdown(cv, "real"))
     print("\nbundled labelled paragraphs, held out:")
     print(markdown(cv, "labelled"))
-    print("\nauto uses the model for:", use)
+    print(f"\nauto's measures (long: more than {SHORT_MAX_TOKENS} tokens):", auto)
     model = fit_theme_model(allarts, allcoded, random_state=args.seed)
     model.use_model = use
+    model.auto_measures = auto
+    model.short_max_tokens = SHORT_MAX_TOKENS
     model.info["training_note"] = (
         f"{coded['doc_id'].nunique()} real documents from vnds-train, vn4news2020, news-feed and "
         f"dantri-unc (a stratified probability sample, benchmarks/labels/coded/README.md), coded "
@@ -175,7 +204,11 @@ def main() -> None:
         "four real corpora (`model`: the default operating point, f1; `model_precision`: the "
         "precision point of the same fold fits):\n\n" + markdown(cv, "real")
         + "\n\nThe bundled labelled paragraphs (short texts), held out:\n\n"
-        + markdown(cv, "labelled"))
+        + markdown(cv, "labelled")
+        + f"\n\n`auto` is each theme's measure per length class (texts of at most "
+        f"{SHORT_MAX_TOKENS} tokens are short), chosen by held-out F1 on the real corpora "
+        "(`benchmarks/labels/coded/auto_choice.csv`); the labelled paragraphs were not used "
+        "to choose it.")
     model.save(args.out)
     print(f"wrote {args.out}")
 

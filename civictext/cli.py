@@ -635,9 +635,10 @@ def build_parser() -> argparse.ArgumentParser:
     presence = _Parser(add_help=False)
     presence.add_argument("--presence", choices=["auto", "focus", "mention", "model"],
                           default=None,
-                          help="when a theme counts as present: auto (default: the shipped "
-                               "theme model for the themes where it beat the focus rule on "
-                               "held-out corpora, the focus rule for the others), focus "
+                          help="when a theme counts as present: auto (default: per theme, "
+                               "the measure that did best on held-out corpora, chosen apart "
+                               "for texts of at most 100 tokens; the model card lists them), "
+                               "focus "
                                "(prominent in "
                                "the document: in the headline, in the lead and one more "
                                "sentence, or in 1 in 5 sentences of a 4+ sentence document), "

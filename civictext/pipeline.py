@@ -658,9 +658,11 @@ def _theme_model_record(theme_model: Any, presence: str,
     if point:
         thresholds = {t: r["threshold"] for t, r in
                       (meta.get("operating_points") or {}).get(operating_point, {}).items()}
+    # the "auto" reading's measure per length class, when the model has them
+    classes = {k: meta[k] for k in ("auto_measures", "short_max_tokens") if meta.get(k)}
     return {"path": "bundled" if theme_model is None else folder.name,
             "model_sha256": meta.get("model_sha256"),
-            "use_model": meta.get("use_model"), "thresholds": thresholds, **point}
+            "use_model": meta.get("use_model"), **classes, "thresholds": thresholds, **point}
 
 
 def _topic_labels(model: Any) -> dict[Any, str]:

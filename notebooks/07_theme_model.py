@@ -113,8 +113,9 @@ display(table.pivot(index="theme", columns="measure", values="f1").round(2))
 # written for texts like these, and 30 documents give each theme only a handful
 # of positives. That is the honest lesson of a small sample. `ct.score_themes(
 # articles, model=model, presence="model")` uses a model; `presence="auto"`
-# (with the shipped model) uses it only for the themes where it beat the focus
-# rule on held-out corpora.
+# (with the shipped model) uses, per theme, the measure that did best on held-out
+# corpora, chosen apart for full articles and for short texts (at most 100
+# tokens): `ct.load_theme_model().auto_measures` lists them.
 
 # %% [markdown]
 # ## 4. What to code next

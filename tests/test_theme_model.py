@@ -215,6 +215,102 @@ def test_score_themes_with_model(lab, model):
     assert (a.loc[~ref, "present"] == focus.loc[~ref, "present"]).all()
 
 
+def test_auto_reads_short_and_long_texts_with_their_own_measure(lab, model, tmp_path):
+    """presence="auto" with length classes: documents of at most short_max_tokens
+    tokens get the short class's measure, longer ones the long class's; the
+    choice survives a save and load, and a folder without it reads as before."""
+    import dataclasses
+
+    m = dataclasses.replace(model, auto_measures={
+        "long": dict.fromkeys(model.themes, "model"),
+        "short": {"reform": "model", "conduct": "focus", "satisfaction": "mention"}},
+        short_max_tokens=20)
+    n = pd.Series(np.where(np.arange(len(lab)) % 2 == 0, 20, 21), index=lab["doc_id"])
+    a = ct.score_themes(lab, n_tokens=n, model=m)  # "auto" is the default
+    short = a["n_tokens"] <= 20
+    assert short.any() and (~short).any()
+    for t, rule in (("reform", "present_model"), ("conduct", "focus"),
+                    ("satisfaction", "mentioned")):
+        rows = (a["theme"] == t) & short
+        want = (ct.score_themes(lab, n_tokens=n, presence="focus")["present"] if rule == "focus"
+                else a[rule])
+        assert (a.loc[rows, "present"] == want[rows]).all(), t
+        assert (a.loc[(a["theme"] == t) & ~short, "present"]
+                == a.loc[(a["theme"] == t) & ~short, "present_model"]).all(), t
+    # mention and model disagree somewhere among the short satisfaction rows, so the
+    # test can tell the measures apart
+    sat = (a["theme"] == "satisfaction") & short
+    assert (a.loc[sat, "mentioned"] != a.loc[sat, "present_model"]).any()
+    assert a.attrs["theme_model"]["present_from_model"] == list(model.themes)
+    back = load_theme_model(m.save(tmp_path / "m"))
+    assert back.auto_measures == m.auto_measures and back.short_max_tokens == 20
+    assert "the mention rule in texts of at most 20 tokens" in back.card()
+    b = ct.score_themes(lab, n_tokens=n, model=back)
+    assert (b["present"] == a["present"]).all()
+    # a folder written before length classes: use_model for every document
+    meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    for key in ("auto_measures", "short_max_tokens"):
+        del meta[key]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    old = load_theme_model(tmp_path / "m")
+    assert old.auto_measures == {} and old.short_max_tokens is None
+    assert old.auto_measure("satisfaction", "short") == "model"
+    meta["auto_measures"] = {"short": {"reform": "keywords"}}
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="model.json has auto_measures.*Refit"):
+        load_theme_model(tmp_path / "m")
+
+
+def test_choose_auto_measures_per_length_class():
+    from civictext.errors import ParameterError
+    from civictext.themes.model import choose_auto_measures
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(400):
+        short = i % 2 == 0
+        rel = bool(rng.random() < 0.3)
+        # long texts: the model is right and the mention rule noisy; short: the reverse
+        good, noisy = rel, bool(rng.random() < 0.5)
+        rows.append({"theme": "reform", "relevant": int(rel), "pi": 0.5,
+                     "n_tokens": 40 if short else 400,
+                     "model": noisy if short else good, "focus": False,
+                     "mention": good if short else noisy})
+    pred = pd.DataFrame(rows)
+    chosen, table = choose_auto_measures(pred, short_max_tokens=100)
+    assert chosen == {"long": {"reform": "model"}, "short": {"reform": "mention"}}
+    assert set(table["length_class"]) == {"long", "short"}
+    assert table.loc[(table.length_class == "short") & (table.measure == "mention"),
+                     "f1_w"].item() == 1.0
+    # too few short positives to choose on: the long class's measure
+    few = pred[(pred["n_tokens"] > 100) | (pred["relevant"] == 0)
+               | (pred.index < 8)]
+    assert few.loc[few["n_tokens"] <= 100, "relevant"].sum() < 5
+    assert choose_auto_measures(few)[0]["short"] == {"reform": "model"}
+    with pytest.raises(ModelError, match="lack columns.*n_tokens"):
+        choose_auto_measures(pred.drop(columns="n_tokens"))
+    with pytest.raises(ParameterError, match="candidates must be among"):
+        choose_auto_measures(pred, candidates=("model", "keywords"))
+
+
+def test_the_shipped_auto_reading_is_the_one_its_held_out_predictions_choose():
+    """The shipped model's length classes are what choose_auto_measures gives on the
+    committed held-out predictions of the four real corpora (not on the labelled
+    paragraphs), and its recorded held-out check on those paragraphs has every theme."""
+    from civictext.themes.model import SHORT_MAX_TOKENS, choose_auto_measures
+
+    coded = ROOT / "benchmarks" / "labels" / "coded"
+    pred = pd.read_csv(coded / "cv_predictions.csv", dtype={"doc_id": str, "stratum": str})
+    shipped = load_theme_model()
+    chosen, _ = choose_auto_measures(pred[pred["group"] != "labelled"],
+                                     short_max_tokens=SHORT_MAX_TOKENS)
+    assert shipped.auto_measures == chosen and shipped.short_max_tokens == SHORT_MAX_TOKENS
+    assert shipped.use_model == {t: chosen["long"][t] == "model" for t in shipped.themes}
+    cv = pd.read_csv(coded / "cv_results.csv")
+    auto = cv[(cv["measure"] == "auto") & (cv["heldout"] == "labelled")]
+    assert set(auto["theme"]) == set(shipped.themes)
+
+
 def test_probabilities_in_batches_are_the_same_bits(lab, model):
     # the features and probabilities are computed a batch of documents at a time
     # (_BATCH, 4,096 in a run); batches of 5 of 12 (the last one short) change no bit
@@ -300,19 +396,24 @@ def test_cli_train_model_and_score(tmp_path, lab, capsys):
 
 
 def test_the_default_reading_is_the_shipped_model_where_it_won(lab):
-    """presence="auto" (the default): the shipped model for the themes its grouped
-    cross-validation chose, the focus rule for the others; the file is a real model."""
+    """presence="auto" (the default): per theme and length class, the measure the
+    shipped model's held-out predictions chose (model, focus or mention rule); the
+    file is a real model."""
     shipped = load_theme_model()
     assert set(shipped.themes) == {"reform", "conduct", "satisfaction"}
     assert any(shipped.use_model.values())
-    n = pd.Series(20, index=lab["doc_id"])
+    n = pd.Series(np.where(np.arange(len(lab)) % 2 == 0, 20, 200), index=lab["doc_id"])
     default = ct.score_themes(lab, n_tokens=n)
     focus = ct.score_themes(lab, n_tokens=n, presence="focus")
     assert {"p_model", "present_model"} <= set(default.columns)
-    for t, use in shipped.use_model.items():
+    short = n.to_numpy() <= (shipped.short_max_tokens or -1)  # every other one
+    for t in shipped.themes:
         d, f = default[default.theme == t], focus[focus.theme == t]
-        want = d["present_model"] if use else f["present"]
-        assert (d["present"].to_numpy() == want.to_numpy()).all(), t
+        for cls, rows in (("long", ~short), ("short", short)):
+            rule = shipped.auto_measure(t, cls)
+            want = {"model": d["present_model"], "focus": f["present"],
+                    "mention": d["mentioned"]}[rule].to_numpy()
+            assert (d["present"].to_numpy()[rows] == want[rows]).all(), (t, cls)
     card = shipped.card()
     assert "Held-out-corpus evaluation" in card and "labelled" in card
 

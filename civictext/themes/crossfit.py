@@ -240,8 +240,9 @@ def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | 
     """What a score table's measure owes to a theme model (its ``attrs["theme_model"]``).
 
     ``present_from_model``: the themes whose ``present`` is the model's verdict
-    (``presence="model"``: every theme of the model; ``"auto"``: those with
-    ``use_model``); ``model_themes``: the themes with ``p_model`` /
+    (``presence="model"``: every theme of the model; ``"auto"``: those whose
+    measure is the model in either length class, :meth:`ThemeModel.auto_measure`,
+    for some or all of their documents); ``model_themes``: the themes with ``p_model`` /
     ``present_model``; ``training``: the model's training record (None when
     the model predates it), with the id hashes (``hashes``) and, for a record
     keyed on the texts, the text hashes (``text_hashes``) each packed in one
@@ -253,7 +254,8 @@ def scores_provenance(model: Any, presence: str, *, cross_fit: dict[str, Any] | 
     if presence == "model":
         from_model = themes
     elif presence == "auto":
-        from_model = [t for t in themes if model.use_model.get(t, False)]
+        from_model = [t for t in themes
+                      if "model" in (model.auto_measure(t, "long"), model.auto_measure(t, "short"))]
     else:
         from_model = []
     rec = (model.info or {}).get("training_ids")

@@ -73,7 +73,7 @@ from scipy import sparse
 
 from civictext._io import atomic_write, write_text
 from civictext.config import DEFAULT_RANDOM_STATE
-from civictext.errors import ModelError
+from civictext.errors import ModelError, ParameterError
 from civictext.ingest.reader import check_articles
 from civictext.themes.lexicon import Lexicon
 from civictext.themes.scoring import (
@@ -85,7 +85,8 @@ from civictext.themes.scoring import (
 __all__ = ["ThemeModel", "fit_theme_model", "load_theme_model", "cross_validate_measures",
            "next_to_code", "coded_long", "apply_model", "DEFAULT_MODEL_DIR", "TRUSTED_TYPES",
            "MIN_POSITIVES", "CV_COLUMNS", "GRID", "OPERATING_POINTS", "DEFAULT_OPERATING_POINT",
-           "DEFAULT_PRECISION_TARGET", "MIN_POINT_POSITIVES", "check_operating_point"]
+           "DEFAULT_PRECISION_TARGET", "MIN_POINT_POSITIVES", "check_operating_point",
+           "AUTO_MEASURES", "SHORT_MAX_TOKENS", "choose_auto_measures"]
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,17 @@ DEFAULT_PRECISION_TARGET = 0.85
 #: Fewest coded positives at or above a "precision" threshold (so that it is not set
 #: on one or two documents' probabilities).
 MIN_POINT_POSITIVES = 3
+#: The measures the "auto" reading can use for a theme, per length class.
+AUTO_MEASURES = ("model", "focus", "mention")
+#: Documents of at most this many tokens (``n_tokens``) are "short" for the "auto"
+#: reading: a news-feed item's title and summary or a paragraph, not a full article.
+#: Set from the coded sample's lengths (RESULTS.md, "Short texts"): every coded news-feed
+#: item has 18-68 tokens, the bundled paragraphs 14-29; full articles' 1st percentile
+#: is 79-156 tokens per corpus.
+SHORT_MAX_TOKENS = 100
+#: Fewest coded short positives of a theme (in the held-out predictions) for the
+#: short class to get its own measure; with fewer it uses the long class's.
+MIN_SHORT_POSITIVES = 5
 #: Columns of :func:`cross_validate_measures`.
 CV_COLUMNS = ["measure", "theme", "heldout", "n", "positives_w", "predicted_w", "precision_w",
               "precision_lo", "precision_hi", "recall_w", "recall_lo", "recall_hi", "f1_w",
@@ -414,9 +426,17 @@ class ThemeModel:
         ``present_model`` is ``p_model >= threshold`` at the default operating
         point ("f1").
     use_model : dict theme -> bool
-        Whether the "auto" reading uses the model for the theme (it beat the focus
-        rule in grouped cross-validation; set by the training script) or the
-        focus rule.
+        Whether the "auto" reading uses the model for the theme in documents of
+        more than :attr:`short_max_tokens` tokens (it beat the focus rule in
+        grouped cross-validation; set by the training script) or the focus rule.
+    auto_measures : dict length class -> theme -> measure
+        The measure ("model", "focus" or "mention") the "auto" reading uses per
+        length class ("long", "short") and theme, chosen on held-out
+        predictions by :func:`choose_auto_measures`; empty (a model saved before
+        length classes existed, or fitted with :func:`fit_theme_model` alone):
+        :attr:`use_model` for every document.
+    short_max_tokens : int or None
+        Documents with ``n_tokens`` at most this are "short" for ``auto_measures``.
     info : dict
         Training summary, cross-validated figures, versions (written to
         ``model.json`` and the model card); ``info["training_ids"]``: the
@@ -444,6 +464,18 @@ class ThemeModel:
     #: the lexicon themes whose evidence are features (every theme of the lexicon)
     feature_themes: list[str] = field(default_factory=list)
     operating_points: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    auto_measures: dict[str, dict[str, str]] = field(default_factory=dict)
+    short_max_tokens: int | None = None
+
+    def auto_measure(self, theme: str, length_class: str = "long") -> str:
+        """The measure ("model", "focus", "mention") of the "auto" reading for
+        ``theme`` in documents of ``length_class`` ("long" or "short")."""
+        chosen = (self.auto_measures.get(length_class) or {}).get(theme)
+        if chosen is None and length_class != "long":
+            chosen = (self.auto_measures.get("long") or {}).get(theme)
+        if chosen is None:
+            chosen = "model" if self.use_model.get(theme, False) else "focus"
+        return chosen
 
     def thresholds_at(self, operating_point: str = DEFAULT_OPERATING_POINT, *,
                       where: str = "ThemeModel") -> dict[str, float]:
@@ -580,6 +612,7 @@ class ThemeModel:
                   for k, v in vec.get_params().items() if k in _VEC_PARAMS}
         meta = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "themes": self.themes,
                 "thresholds": self.thresholds, "use_model": self.use_model,
+                "auto_measures": self.auto_measures, "short_max_tokens": self.short_max_tokens,
                 "operating_points": self.operating_points,
                 "calibrators": {t: list(self.calibrators[t]) for t in self.themes},
                 "lexicon_features": _LEX_FEATURES, "feature_themes": self.feature_themes,
@@ -913,7 +946,35 @@ def _load_theme_model(path: str | os.PathLike | None, *, arrays: bool = True) ->
                       use_model={t: bool(v) for t, v in meta.get("use_model", {}).items()},
                       info=info, lexicon=lexicon,
                       feature_themes=list(meta.get("feature_themes") or themes),
-                      operating_points=_loaded_points(meta, thresholds, info))
+                      operating_points=_loaded_points(meta, thresholds, info),
+                      auto_measures=_loaded_auto(meta, folder),
+                      short_max_tokens=_loaded_short(meta, folder))
+
+
+def _loaded_auto(meta: dict, folder: Path) -> dict[str, dict[str, str]]:
+    """``model.json``'s "auto" measures per length class ({} when it predates them)."""
+    saved = meta.get("auto_measures") or {}
+    ok = isinstance(saved, dict) and all(
+        k in ("long", "short") and isinstance(v, dict)
+        and all(isinstance(m, str) and m in AUTO_MEASURES for m in v.values())
+        for k, v in saved.items())
+    if not ok:
+        raise ModelError(f"load_theme_model: {folder / 'model.json'} has auto_measures "
+                         f"{saved!r}; expected length classes 'long'/'short', each mapping "
+                         f"themes to one of {', '.join(AUTO_MEASURES)}. Refit or re-save the "
+                         "model")
+    return {k: {t: str(m) for t, m in v.items()} for k, v in saved.items()}
+
+
+def _loaded_short(meta: dict, folder: Path) -> int | None:
+    value = meta.get("short_max_tokens")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ModelError(f"load_theme_model: {folder / 'model.json'} has short_max_tokens "
+                         f"{value!r}; expected a whole number of tokens >= 0 or null. Refit or "
+                         "re-save the model")
+    return value
 
 
 def _loaded_points(meta: dict, thresholds: dict[str, float], info: dict
@@ -1053,15 +1114,95 @@ def apply_model(frame: pd.DataFrame, articles: pd.DataFrame, model: Any,
     if presence == "model":
         out["present"] = out["present_model"] | (~out["theme"].isin(model.themes) & out["focus"])
     elif presence == "auto":
-        use = out["theme"].map(lambda t: bool(model.use_model.get(t, False)))
-        out["present"] = np.where(use, out["present_model"], out["focus"])
-        out["present"] = out["present"].astype(bool)
+        out["present"] = auto_present(out, model)
     from civictext.themes.crossfit import scores_provenance
 
     # which themes' measure the model decides, and the documents it was fitted on
     out.attrs["theme_model"] = scores_provenance(model, presence,
                                                  operating_point=operating_point)
     return out
+
+
+def auto_present(frame: pd.DataFrame, model: ThemeModel) -> np.ndarray:
+    """The "auto" reading of a score frame (needs ``theme``, ``n_tokens``,
+    ``focus``, ``mentioned``, ``present_model``): per row, the measure
+    :meth:`ThemeModel.auto_measure` names for its theme and length class (short:
+    ``n_tokens <= model.short_max_tokens``)."""
+    verdicts = {"model": frame["present_model"].to_numpy(bool),
+                "focus": frame["focus"].to_numpy(bool),
+                "mention": frame["mentioned"].to_numpy(bool)}
+    theme = frame["theme"].to_numpy()
+    short = (frame["n_tokens"].to_numpy() <= model.short_max_tokens
+             if model.short_max_tokens is not None else np.zeros(len(frame), bool))
+    out = np.zeros(len(frame), dtype=bool)
+    for t in pd.unique(theme):
+        for cls, rows in (("long", (theme == t) & ~short), ("short", (theme == t) & short)):
+            out[rows] = verdicts[model.auto_measure(t, cls)][rows]
+    return out
+
+
+def choose_auto_measures(predictions: pd.DataFrame, *,
+                         short_max_tokens: int | None = SHORT_MAX_TOKENS,
+                         candidates: Sequence[str] = AUTO_MEASURES,
+                         min_short_positives: int = MIN_SHORT_POSITIVES
+                         ) -> tuple[dict[str, dict[str, str]], pd.DataFrame]:
+    """The "auto" reading's measure per length class and theme, from held-out
+    predictions.
+
+    ``predictions``: held-out verdicts, one row per (document, theme), with
+    ``theme, relevant, pi, n_tokens`` and a bool column per measure in
+    ``candidates`` (:func:`cross_validate_measures` with
+    ``return_predictions=True`` gives them). In each length class ("long":
+    ``n_tokens > short_max_tokens``, "short": the others) the measure with the
+    highest design-weighted F1 wins (ties: the earlier candidate). A theme with
+    fewer than ``min_short_positives`` coded short positives gets the long
+    class's measure for short documents too (none chosen on a handful of
+    documents).
+
+    Returns
+    -------
+    (dict, DataFrame)
+        ``{"long": {theme: measure}, "short": {theme: measure}}`` and the table
+        it was chosen from (``length_class, theme, measure, n, positives, f1_w``).
+    """
+    bad = [c for c in candidates if c not in AUTO_MEASURES]
+    if bad or not candidates:
+        raise ParameterError(f"choose_auto_measures: candidates must be among "
+                             f"{', '.join(AUTO_MEASURES)}, got {list(candidates)!r}")
+    need = {"theme", "relevant", "pi", "n_tokens", *candidates}
+    missing = sorted(need - set(predictions.columns))
+    if missing:
+        raise ModelError(f"choose_auto_measures: predictions lack columns {missing}; pass "
+                         "cross_validate_measures(..., return_predictions=True)'s table")
+    short = (predictions["n_tokens"] <= short_max_tokens if short_max_tokens is not None
+             else pd.Series(False, index=predictions.index))
+    rows: list[dict[str, Any]] = []
+    chosen: dict[str, dict[str, str]] = {"long": {}, "short": {}}
+    for cls, part in (("long", predictions[~short]), ("short", predictions[short])):
+        for t, sub in part.groupby("theme", sort=False):
+            y = sub["relevant"].to_numpy().astype(int)
+            w = 1.0 / sub["pi"].to_numpy(dtype=float)
+            best = None
+            for m in candidates:
+                f = _weighted_prf(y, sub[m].fillna(False).to_numpy().astype(int), w)[2]
+                f = float(f) if np.isfinite(f) else 0.0
+                rows.append({"length_class": cls, "theme": t, "measure": m, "n": len(sub),
+                             "positives": int(y.sum()), "f1_w": f})
+                if best is None or f > best[1]:
+                    best = (m, f)
+            if best is not None and (cls == "long" or y.sum() >= min_short_positives):
+                chosen[cls][str(t)] = best[0]
+    # a theme with no long documents: the short class's choice; too few short
+    # positives: the long class's
+    for t, m in chosen["short"].items():
+        chosen["long"].setdefault(t, m)
+    for t, m in chosen["long"].items():
+        chosen["short"].setdefault(t, m)
+    for t in predictions["theme"].unique():  # neither: the model
+        for cls in chosen:
+            chosen[cls].setdefault(str(t), "model")
+    return chosen, pd.DataFrame(rows, columns=["length_class", "theme", "measure", "n",
+                                               "positives", "f1_w"])
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -1129,7 +1270,7 @@ def cross_validate_measures(
         "focus" or "mention".
         With ``return_predictions=True`` also the held-out predictions
         (``doc_id, theme, group, relevant, pi, p_model, model, model_precision,
-        focus, mention``).
+        focus, mention, n_tokens``), the input of :func:`choose_auto_measures`.
     """
     articles = check_articles(articles, "cross_validate_measures", error=ModelError)
     rs = DEFAULT_RANDOM_STATE if random_state is None else int(random_state)
@@ -1141,7 +1282,13 @@ def cross_validate_measures(
     _check_ids(long, articles["doc_id"], "cross_validate_measures")
     arts = articles[articles["doc_id"].astype(str).isin(set(long["doc_id"]))]
     frame = _score_frame(arts, lex)
-    rules = frame[["doc_id", "theme", "focus", "mentioned"]].rename(columns={"mentioned": "mention"})
+    from civictext.text.segmentation import count_tokens
+
+    # the documents' lengths as score_themes counts them (for the "auto" length classes)
+    n_tok = count_tokens(arts)
+    rules = frame[["doc_id", "theme", "focus", "mentioned"]].rename(
+        columns={"mentioned": "mention"})
+    rules["n_tokens"] = rules["doc_id"].map(n_tok).astype("int64")
     preds = []
     for g in sorted(long["group"].unique()):
         train = long[long["group"] != g]
@@ -1312,6 +1459,16 @@ def _points_table(model: ThemeModel) -> list[str]:
     return lines
 
 
+def _auto_cell(model: ThemeModel, theme: str) -> str:
+    """The model card's "auto" cell: the measure, per length class when they differ."""
+    long, short = model.auto_measure(theme, "long"), model.auto_measure(theme, "short")
+    name = {"model": "the model", "focus": "the focus rule", "mention": "the mention rule"}
+    if model.short_max_tokens is None or long == short:
+        return name[long]
+    return (f"{name[long]}; {name[short]} in texts of at most {model.short_max_tokens} "
+            "tokens")
+
+
 def _model_card(model: ThemeModel) -> str:
     info = model.info
     tr = info.get("trained_on", {})
@@ -1332,7 +1489,7 @@ def _model_card(model: ThemeModel) -> str:
              + (f" from {', '.join(tr['groups'])}" if tr.get("groups") else "") + ".",
              info.get("training_note", ""), "",
              "| theme | coded | positives | C | weight power | out-of-fold precision | recall |"
-             " F1 | threshold | used by `auto` |",
+             " F1 | threshold | `auto` reads it with |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for t in model.themes:
         s = tr.get("per_theme", {}).get(t, {})
@@ -1340,7 +1497,7 @@ def _model_card(model: ThemeModel) -> str:
                      f"{s.get('C', '?')} | {s.get('weight_power', '?')} | "
                      f"{_fmt(s.get('oof_precision_w'))} | {_fmt(s.get('oof_recall_w'))} | "
                      f"{_fmt(s.get('oof_f1_w'))} | {model.thresholds[t]:.3f} | "
-                     f"{'yes' if model.use_model.get(t) else 'no (focus rule)'} |")
+                     f"{_auto_cell(model, t)} |")
     lines += _points_table(model)
     cv = info.get("grouped_cv")
     if cv:

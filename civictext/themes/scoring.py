@@ -90,16 +90,17 @@ log = logging.getLogger(__name__)
 
 #: Mention threshold on the weighted score (one strong hit, or two distinct weak terms).
 DEFAULT_THRESHOLD = 1.0
-#: ``present`` readings: "focus" (the default, see the module docstring), "mention",
-#: "model" (the supervised theme model for every theme) or "auto" (the model for
-#: the themes where it beat the focus rule in grouped cross-validation, the focus
-#: rule for the others; see :mod:`civictext.themes.model`).
+#: ``present`` readings: "focus" (see the module docstring), "mention", "model"
+#: (the supervised theme model for every theme) or "auto" (per theme and length
+#: class, the measure that did best in grouped cross-validation; see
+#: :mod:`civictext.themes.model`).
 PRESENCE_RULES = ("focus", "mention", "model", "auto")
 #: The readings that need a theme model.
 MODEL_PRESENCE = ("model", "auto")
-#: The default reading: the shipped theme model for the themes where it beat the
-#: focus rule in grouped cross-validation on coded real news, the focus rule for the
-#: others (which ones: ``ct.load_theme_model().use_model``; README, "Results").
+#: The default reading: per theme, the measure (the shipped theme model, the focus
+#: rule or the mention rule) with the best held-out F1 in grouped cross-validation on
+#: coded real news, chosen apart for texts of at most ``SHORT_MAX_TOKENS`` tokens
+#: (which ones: ``ct.load_theme_model().auto_measures``; README, "Results").
 DEFAULT_PRESENCE = "auto"
 #: The named thresholds of a theme model (``score_themes(operating_point=...)``): "f1"
 #: (the default: its out-of-fold F1 optimum) and "precision" (the lowest threshold whose
@@ -871,9 +872,11 @@ def score_themes(
         *and* prominent (headline; lead plus a second sentence; or one sentence
         in five); "mention" — the theme is mentioned anywhere; "model" — the
         theme model's verdict (``present_model``); "auto" (default,
-        :data:`DEFAULT_PRESENCE`) — the model's verdict for the themes where the
-        model beat the focus rule in its grouped cross-validation, the focus rule
-        for the others.
+        :data:`DEFAULT_PRESENCE`) — per theme, the measure (model, focus or
+        mention) that did best in the model's grouped cross-validation, chosen
+        apart for short texts (``n_tokens`` at most the model's
+        ``short_max_tokens``) and longer ones
+        (:meth:`~civictext.themes.model.ThemeModel.auto_measure`).
     model : ThemeModel or path, keyword-only, optional
         A theme model (:func:`civictext.fit_theme_model`,
         :func:`civictext.load_theme_model`) or the folder of a saved one. With a
