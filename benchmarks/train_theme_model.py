@@ -154,7 +154,6 @@ def main() -> None:
     allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
     if args.reuse_cv:
         cv = pd.read_csv(results / "cv_results.csv")
-        pred = pd.read_csv(results / "cv_predictions.csv", dtype={"doc_id": str, "stratum": str})
         cv = cv[cv["measure"] != "auto"]
     else:
         cv, pred = cross_validate_measures(allarts, allcoded, n_boot=args.n_boot,
@@ -166,6 +165,12 @@ def main() -> None:
             pooled.append(_metrics(m, measure, "real", n_boot=args.n_boot,
                                    random_state=args.seed))
         cv = pd.concat([cv[cv["heldout"] != "all"], *pooled], ignore_index=True)
+        pred.reindex(columns=PRED_COLUMNS[:-1]).sort_values(["group", "doc_id", "theme"]).to_csv(
+            results / "cv_predictions.csv", index=False, float_format="%.6g")
+    # the default reading is chosen and scored from the predictions as written, so that
+    # --reuse-cv gives the same figures as the run that wrote them
+    pred = pd.read_csv(results / "cv_predictions.csv", dtype={"doc_id": str, "stratum": str})
+    pred = pred.drop(columns=["auto"], errors="ignore")
     # the default reading: chosen on the real corpora's held-out verdicts only
     auto, choice = choose_auto_measures(pred[pred["group"] != "labelled"],
                                         short_max_tokens=SHORT_MAX_TOKENS)
@@ -182,8 +187,9 @@ def main() -> None:
                              n_boot=args.n_boot, random_state=args.seed))
     cv = pd.concat([cv, *rows], ignore_index=True)
     cv.to_csv(results / "cv_results.csv", index=False, float_format="%.4f")
-    pred.reindex(columns=PRED_COLUMNS).sort_values(["group", "doc_id", "theme"]).to_csv(
-        results / "cv_predictions.csv", index=False, float_format="%.6g")
+    cv = pd.read_csv(results / "cv_results.csv")  # the tables below: the figures as written
+    pred.reindex(columns=PRED_COLUMNS).to_csv(results / "cv_predictions.csv", index=False,
+                                              float_format="%.6g")
     choice.to_csv(results / "auto_choice.csv", index=False, float_format="%.4f")
     use = {t: auto["long"][t] == "model" for t in THEMES}
     print("pooled over the four real corpora, each held out in turn:")
