@@ -857,6 +857,9 @@ def _fit(design: _Design, *, n_topics: int, random_state: int | None, seed_exclu
                   max_iter=iters, random_state=random_state)
         with _fast_kl_steps():
             est.fit(_maybe_dense(Xw), W=W0, H=H0)
+    # the weighted design is not needed after the fit (the document weights below
+    # weight design.X again, the same product): not held through them
+    del Xw
 
     params = dict(design.params, n_topics=int(n_topics), random_state=random_state,
                   max_iter=iters, n_top_terms=int(n_top_terms),
