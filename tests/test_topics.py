@@ -817,3 +817,93 @@ def test_tokens_counted_a_slice_at_a_time_give_the_same_model(monkeypatch, metho
     for name in ("doc_topics", "top_terms", "topics"):
         pd.testing.assert_frame_equal(getattr(sliced, name), getattr(whole, name))
     np.testing.assert_array_equal(sliced.estimator.components_, whole.estimator.components_)
+
+
+# ------------------------------------------- format 3: the vocabulary as arrays
+def _v2_folder(tmp_path):
+    import gzip
+    import shutil
+
+    src = Path(__file__).parent / "data" / "topic_model_v2"
+    folder = tmp_path / "v2"
+    folder.mkdir()
+    shutil.copyfile(src / "model.json", folder / "model.json")
+    (folder / "model.skops").write_bytes(gzip.decompress((src / "model.skops.gz").read_bytes()))
+    return folder
+
+
+def _load_quietly(folder, **kw):
+    with warnings.catch_warnings():  # saved by another civictext version: a warning
+        warnings.simplefilter("ignore", CivictextWarning)
+        return TopicModel.load(folder, **kw)
+
+
+def _same_model(a, b):
+    va, vb = a.vectorizer, b.vectorizer
+    assert va.vocabulary == vb.vocabulary and type(vb.vocabulary) is list
+    assert list(va.vocabulary_.items()) == list(vb.vocabulary_.items())
+    assert {type(k) for k in vb.vocabulary_} == {str}
+    assert {type(v) for v in vb.vocabulary_.values()} == {int}
+    np.testing.assert_array_equal(va.idf_, vb.idf_)
+    np.testing.assert_array_equal(a.estimator.components_, b.estimator.components_)
+    np.testing.assert_array_equal(a.column_weights, b.column_weights)
+    assert a.params == b.params and a.method == b.method
+    for name in ("doc_topics", "top_terms", "topics", "seed_terms"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+
+
+def test_a_format_2_model_folder_still_loads_and_saves_as_format_3(tmp_path):
+    """A folder saved before the vocabulary was stored as arrays (format 2, by
+    main@e67710b) loads; saved again it is format 3, loads to the same model and
+    scores new articles the same."""
+    import zipfile
+
+    old = _load_quietly(_v2_folder(tmp_path))
+    assert old.vocabulary.shape == (250,) and old.n_topics == 4
+    folder = old.save(tmp_path / "v3")
+    assert json.loads((folder / "model.json").read_text(encoding="utf-8"))["format_version"] == 3
+    new = TopicModel.load(folder)
+    _same_model(old, new)
+    arts = generate_corpus(5, random_state=9)
+    pd.testing.assert_frame_equal(new.transform(arts), old.transform(arts), check_exact=True)
+    v2_schema = zipfile.ZipFile(tmp_path / "v2" / "model.skops").read("schema.json")
+    v3_schema = zipfile.ZipFile(folder / "model.skops").read("schema.json")
+    assert len(v3_schema) < len(v2_schema) / 2
+
+
+def test_format_3_stores_the_vocabulary_as_arrays_not_schema_entries(seeded_themed, tmp_path):
+    """No term is a schema entry any more (skops wrote one per term, twice: the
+    news feed's schema.json was 95 MB, held as a Python tree while saving); the
+    file holds only trusted types (no pickle) and the saved model is unchanged."""
+    import zipfile
+
+    import skops.io as sio
+
+    folder = seeded_themed.save(tmp_path / "m")
+    schema = zipfile.ZipFile(folder / "model.skops").read("schema.json").decode("utf-8")
+    terms = [t for t in seeded_themed.vocabulary if len(t) > 3]
+    assert terms and not [t for t in terms if json.dumps(t)[1:-1] in schema]
+    assert sio.get_untrusted_types(file=folder / "model.skops") == []
+    assert seeded_themed.vectorizer.vocabulary_  # the model saved keeps its own
+    _same_model(seeded_themed, TopicModel.load(folder, analyzer=PhraseAnalyzer()))
+
+
+def test_a_vocabulary_that_does_not_fit_its_arrays_is_refused(seeded_themed, tmp_path):
+    from civictext import _safeload
+    from civictext.topics import model as M
+
+    folder = seeded_themed.save(tmp_path / "m")
+    state = _safeload.load(folder / "model.skops", where="test")
+    state["vocabulary"]["ends"] = state["vocabulary"]["ends"][:-1]  # bytes left over
+    _safeload.dump(state, folder / "model.skops")
+    _rewrite_sidecar(folder)
+    with pytest.raises(ModelError, match="stored vocabulary is not two arrays"):
+        TopicModel.load(folder, analyzer=PhraseAnalyzer())
+    state["vocabulary"] = {"utf8": np.frombuffer(b"\xff\xfe", dtype=np.uint8).copy(),
+                           "ends": np.array([2], dtype=np.int64)}
+    _safeload.dump(state, folder / "model.skops")
+    _rewrite_sidecar(folder)
+    with pytest.raises(ModelError, match="not UTF-8"):
+        TopicModel.load(folder, analyzer=PhraseAnalyzer())
+    assert M._vocabulary_state(types.SimpleNamespace(vocabulary=["a", "b"],
+                                                     vocabulary_={"b": 0, "a": 1})) is None

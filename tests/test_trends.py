@@ -387,3 +387,82 @@ def test_bootstrap_drawn_a_replicate_at_a_time_gives_the_same_bits(monkeypatch, 
     for whole, rows in zip(*results):
         assert np.array_equal(whole, rows, equal_nan=True)
     assert np.all(results[0][1] < results[0][2])  # real intervals, not NaN or empty
+
+
+# ------------------------------------------- tables filled by position (no pivot)
+def _messy_topics(arts, seed=3, labels=None):
+    """doc_topics in shuffled order with missing pairs, rows for documents not in
+    ``arts``, documents of ``arts`` without any row and a -0.0 weight."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in [*arts["doc_id"], "gone1", "gone2"]:
+        if rng.random() < 0.1:
+            continue  # not modelled
+        for k in range(4):
+            if rng.random() < 0.85:
+                rows.append((d, labels[k] if labels else k, float(rng.random())))
+    dt = pd.DataFrame(rows, columns=["doc_id", "topic", "weight"])
+    dt.loc[3, "weight"] = -0.0
+    return dt.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("labels", [None, ["b", "a", "d", "c"]])
+def test_topic_trends_by_position_gives_the_pivots_bits(monkeypatch, labels):
+    """The weights are placed by position from doc_topics' columns instead of a
+    pivot table of its rows (memory: no copy of a 1.5 M-row table): the same
+    table, bootstrap bounds included, byte for byte in CSV."""
+    from civictext.trends import shares
+
+    arts, _ = _random_corpus(300, seed=4)
+    dt = _messy_topics(arts, labels=labels)
+    kw = dict(freq="M", by="source", n_boot=200, smooth=2)
+    fast = topic_trends(dt, arts, **kw)
+    monkeypatch.setattr(shares, "_topic_values", lambda *a: None)  # the pivot
+    ref = topic_trends(dt, arts, **kw)
+    pd.testing.assert_frame_equal(fast, ref)
+    assert fast.to_csv(index=False) == ref.to_csv(index=False)
+    assert fast.attrs == ref.attrs and fast.attrs["excluded"]["no_topic_weights"] > 0
+    assert fast["weight_lo"].notna().any()
+
+
+def test_topic_trends_sums_a_repeated_pair_and_reads_missing_ids():
+    arts = _articles([("a", "2024-01-02", "day", "A"), ("b", "2024-01-09", "day", "A")])
+    once = pd.DataFrame({"doc_id": ["a", "a", "b"], "topic": [0, 1, 0],
+                         "weight": [0.5, 0.5, 1.0]})
+    twice = pd.DataFrame({"doc_id": ["a", "a", "a", "b", None], "topic": [0, 0, 1, 0, 1],
+                          "weight": [0.25, 0.25, 0.5, 1.0, 1.0]})
+    a = topic_trends(once, arts, freq="M", n_boot=50)
+    b = topic_trends(twice, arts, freq="M", n_boot=50)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["mean_weight"].tolist() == [0.75, 0.25]
+
+
+def test_theme_trends_by_position_gives_the_pivots_bits(monkeypatch):
+    """Scores placed by position (no pivot): the same trends, corrected-share
+    inputs aside, and the same compare_periods, byte for byte; a missing
+    per_1k counts 0 and extra documents' rows are ignored, as before."""
+    from civictext.trends import shares
+
+    arts, scores = _random_corpus(300, seed=6)
+    scores = scores.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    scores.loc[5, "per_1k"] = np.nan
+    scores = scores.drop(index=[7, 8])  # two (document, theme) rows missing
+    extra = pd.DataFrame({"doc_id": ["gone"], "theme": ["conduct"], "hits": [1],
+                          "present": [True], "per_1k": [9.0], "n_tokens": [10]})
+    scores = pd.concat([scores, extra], ignore_index=True)
+    kw = dict(freq="M", by="source", n_boot=200, smooth=3)
+    fast = theme_trends(scores, arts, **kw)
+    fast_cmp = compare_periods(scores, arts, "2022-02", "2022-09", n_boot=200)
+    monkeypatch.setattr(shares, "_positions", lambda *a: None)  # the pivot
+    ref = theme_trends(scores, arts, **kw)
+    ref_cmp = compare_periods(scores, arts, "2022-02", "2022-09", n_boot=200)
+    assert fast.to_csv(index=False) == ref.to_csv(index=False)
+    pd.testing.assert_frame_equal(fast, ref)
+    pd.testing.assert_frame_equal(fast_cmp, ref_cmp)
+    assert sorted(fast["theme"].unique()) == sorted(THEMES)
+
+
+def test_theme_trends_still_refuses_a_repeated_row(tiny):
+    arts, scores = tiny
+    with pytest.raises(CivictextError, match="more than one row for some"):
+        theme_trends(pd.concat([scores, scores.iloc[:1]]), arts)

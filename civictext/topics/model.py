@@ -184,7 +184,13 @@ log = logging.getLogger(__name__)
 METHODS = ("nmf", "lda", "seeded")
 
 _FORMAT = "civictext-topic-model"
-_FORMAT_VERSION = 2
+#: 3: the vectorizer's vocabulary stored as two arrays (``state["vocabulary"]``:
+#: its terms' UTF-8 bytes and where each ends) instead of skops' schema entries,
+#: one per term for ``vocabulary`` and again for ``vocabulary_`` (95 MB of
+#: ``schema.json`` on the news feed, held as a Python tree while saving).
+#: 2: the same state with the vocabulary inside the vectorizer; still read.
+_FORMAT_VERSION = 3
+_FORMAT_VERSIONS_SKOPS = (2, 3)
 _FORMAT_VERSION_PICKLE = 1  # model.joblib: read only with trusted=True
 _MODEL_FILE = "model.skops"
 #: How model files name civictext's own analyzer (``sidecar["analyzer"]``, the
@@ -352,11 +358,16 @@ class TopicModel:
             raise ModelError(f"TopicModel.save: {folder} exists and is not a folder; "
                              "pass a folder path (it is created if needed)")
         analyzer = self.vectorizer.analyzer
-        vectorizer = copy.deepcopy(self.vectorizer)
+        vectorizer = copy.copy(self.vectorizer)  # (its own attributes; the fitted parts shared)
         vectorizer.set_params(analyzer="word")  # stored apart: no callable in the file
+        vocabulary = _vocabulary_state(vectorizer)
+        if vocabulary is not None:  # stored as two arrays, not one schema entry per term
+            vectorizer.vocabulary = None
+            del vectorizer.vocabulary_
         state = {
             "format": _FORMAT, "format_version": _FORMAT_VERSION, "method": self.method,
             "params": _plain_params(self.params), "vectorizer": vectorizer,
+            "vocabulary": vocabulary,
             "estimator": self.estimator, "column_weights": self.column_weights,
             "analyzer": _analyzer_state(analyzer),
             **{name: _safeload.frame_state(getattr(self, name))
@@ -434,11 +445,11 @@ class TopicModel:
                              "civictext 0.3 or earlier); loading a pickle runs code, so it is "
                              "refused; if you made it yourself or trust its source, load it "
                              "with trusted=True and save it again (skops, no code)")
-        if version not in (_FORMAT_VERSION, _FORMAT_VERSION_PICKLE):
+        if version not in (*_FORMAT_VERSIONS_SKOPS, _FORMAT_VERSION_PICKLE):
             raise ModelError(f"TopicModel.load: {sidecar_path} has format version "
-                             f"{version!r}; this civictext reads version "
-                             f"{_FORMAT_VERSION}; refit the model")
-        default_file = _MODEL_FILE if version == _FORMAT_VERSION else _PICKLE_FILE
+                             f"{version!r}; this civictext reads versions "
+                             f"{', '.join(map(str, _FORMAT_VERSIONS_SKOPS))}; refit the model")
+        default_file = _MODEL_FILE if version in _FORMAT_VERSIONS_SKOPS else _PICKLE_FILE
         model_path = _safeload.member(folder, sidecar.get("model_file", default_file),
                                       where=where)
         if not model_path.is_file():
@@ -484,6 +495,8 @@ class TopicModel:
                     tables = {name: _safeload.frame_from_state(state[name]) for name in
                               ("doc_topics", "top_terms", "topics", "seed_terms")}
                     stored = _analyzer_from_state(state["analyzer"])
+                    if version >= 3 and state["vocabulary"] is not None:
+                        _set_vocabulary(state["vectorizer"], state["vocabulary"], model_path)
                 except (KeyError, TypeError, ValueError) as exc:
                     raise ModelError(f"TopicModel.load: {model_path} lacks part of a topic model "
                                      f"({type(exc).__name__}: {exc}); save the model again"
@@ -844,6 +857,9 @@ def _fit(design: _Design, *, n_topics: int, random_state: int | None, seed_exclu
                   max_iter=iters, random_state=random_state)
         with _fast_kl_steps():
             est.fit(_maybe_dense(Xw), W=W0, H=H0)
+    # the weighted design is not needed after the fit (the document weights below
+    # weight design.X again, the same product): not held through them
+    del Xw
 
     params = dict(design.params, n_topics=int(n_topics), random_state=random_state,
                   max_iter=iters, n_top_terms=int(n_top_terms),
@@ -1003,6 +1019,54 @@ def _doc_topic_matrix(model: TopicModel, X: sp.spmatrix) -> tuple[np.ndarray, np
     theta = np.divide(theta, sums, out=np.zeros_like(theta), where=sums > 0)
     theta[empty] = 1.0 / theta.shape[1]
     return theta, empty
+
+
+def _vocabulary_state(vectorizer: Any) -> dict[str, np.ndarray] | None:
+    """A fitted vectorizer's vocabulary as ``{"utf8": uint8, "ends": int64}`` arrays
+    (the terms' UTF-8 bytes one after another, and where each term ends), when it
+    is what :func:`fit_topics` makes: ``vocabulary`` a list of strings and
+    ``vocabulary_`` the same terms numbered 0, 1, ... in that order. None
+    otherwise (the vectorizer is then stored whole, as in format 2)."""
+    terms = getattr(vectorizer, "vocabulary", None)
+    fitted = getattr(vectorizer, "vocabulary_", None)
+    if not (isinstance(terms, list) and type(fitted) is dict and len(terms) == len(fitted)):
+        return None
+    if not all(type(t) is str for t in terms) or not all(type(t) is str for t in fitted):
+        return None
+    if list(fitted.items()) != list(zip(terms, range(len(terms)))) \
+            or not all(type(i) is int for i in fitted.values()):
+        return None
+    encoded = [t.encode("utf-8", "surrogatepass") for t in terms]
+    return {"utf8": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
+            "ends": np.cumsum([len(e) for e in encoded], dtype=np.int64)}
+
+
+def _set_vocabulary(vectorizer: Any, stored: Any, path: Path) -> None:
+    """Put back the vocabulary :func:`_vocabulary_state` stored (``vocabulary``, the
+    list of terms, and ``vocabulary_``, term -> column), after checking the arrays."""
+    ok = isinstance(stored, dict) and set(stored) == {"utf8", "ends"}
+    utf8, ends = (stored.get("utf8"), stored.get("ends")) if ok else (None, None)
+    ok = (ok and isinstance(utf8, np.ndarray) and isinstance(ends, np.ndarray)
+          and utf8.dtype == np.uint8 and ends.dtype == np.int64 and utf8.ndim == ends.ndim == 1
+          and (not len(ends) or (ends[0] >= 0 and ends[-1] == len(utf8)
+                                 and bool(np.all(np.diff(ends) >= 0)))))
+    if not ok or utf8 is None or ends is None:
+        raise ModelError(f"TopicModel.load: {path}: the stored vocabulary is not two arrays of "
+                         "term bytes and ends; save the model again")
+    data = utf8.tobytes()
+    starts = [0, *ends[:-1].tolist()]
+    try:
+        terms = [data[a:b].decode("utf-8", "surrogatepass")
+                 for a, b in zip(starts, ends.tolist())]
+    except UnicodeDecodeError:
+        raise ModelError(f"TopicModel.load: {path}: the stored vocabulary is not UTF-8 text; "
+                         "save the model again") from None
+    fitted = {t: i for i, t in enumerate(terms)}
+    if len(fitted) != len(terms):
+        raise ModelError(f"TopicModel.load: {path}: the stored vocabulary repeats a term; "
+                         "save the model again")
+    vectorizer.vocabulary = terms
+    vectorizer.vocabulary_ = fitted
 
 
 def _doc_topics_frame(doc_ids: list[str], result: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:

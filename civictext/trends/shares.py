@@ -350,23 +350,20 @@ def _group_keys(frame: pd.DataFrame, by: list[str]) -> pd.Series:
     return pd.Series(list(zip(*cols)), index=frame.index, dtype="object")
 
 
-def _trend_table(wide: pd.DataFrame, names: list[str], assigned: pd.DataFrame,
+def _trend_table(values: np.ndarray, names: list[str], assigned: pd.DataFrame,
                  articles: pd.DataFrame, *, freq: str, by: list[str], level: float,
                  n_boot: int, min_articles: int, random_state: int | None,
                  smooth: int | None, kind: str) -> pd.DataFrame:
-    """Per (group, period) means of ``wide``'s column blocks with intervals.
+    """Per (group, period) means of ``values``' columns with intervals.
 
-    ``wide`` is indexed like ``articles`` (one row per article) with, for each
-    name in ``names``, the columns given by ``kind``: themes have
-    ``("present", name)`` and ``("per_1k", name)``; topics ``("weight", name)``.
+    ``values`` has one row per article of ``articles`` (same order) and, for
+    each name in ``names``, the columns given by ``kind``: themes have
+    ``present`` and ``per_1k`` (columns ``2j`` and ``2j + 1``); topics ``weight``.
     """
     placed = assigned["period"].notna().to_numpy()
     periods = _period_range(assigned.loc[placed, "period"].tolist(), freq)
     keys = _group_keys(articles, by)
     period_col = assigned["period"].to_numpy()
-    blocks = ["present", "per_1k"] if kind == "theme" else ["weight"]
-    cols = [(b, nm) for nm in names for b in blocks]
-    values = wide[cols].to_numpy(dtype=float) if len(wide) else np.empty((0, len(cols)))
     groups = sorted(set(keys[placed])) if by else [()]
     cells = _cell_index(period_col, placed, keys.to_numpy(), periods, groups)
     rows = []
@@ -585,10 +582,9 @@ def theme_trends(
     by_cols = _common_checks(articles, freq, level, n_boot, min_articles, smooth, by, where)
     _check_columns(scores, ["doc_id", "theme", "present", "per_1k"], "scores", where,
                    "pass the table score_themes returns (docs/pipeline.md section 3)")
-    wide = _theme_wide(scores, articles, where)
-    names = sorted({n for _, n in wide.columns})
+    names, values = _theme_values(scores, articles, where)
     assigned = assign_periods(articles, freq)
-    out = _trend_table(wide, names, assigned, articles, freq=freq, by=by_cols, level=level,
+    out = _trend_table(values, names, assigned, articles, freq=freq, by=by_cols, level=level,
                        n_boot=int(n_boot), min_articles=int(min_articles),
                        random_state=random_state, smooth=smooth, kind="theme")
     if coded is None:
@@ -833,6 +829,82 @@ def _isin(a: pd.Series, b: pd.Series) -> np.ndarray:
         pd.Series(b.to_numpy(dtype=object), dtype=object)).to_numpy()
 
 
+def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray | None:
+    """Position in ``ids`` (unique, no missing value) of each of ``values`` (-1: not there).
+
+    Looked up once per distinct value (``pd.factorize``), so a long table of
+    repeated ids (``doc_topics``) costs two integer arrays, not an object copy
+    of every id. None when either side has a missing value (the callers then
+    take their pivot, whose handling of missing ids is theirs).
+    """
+    if values.isna().any() or ids.isna().any():
+        return None
+    codes, uniques = pd.factorize(values)
+    return pd.Index(ids).get_indexer(uniques)[codes] if len(codes) else \
+        np.empty(0, dtype=np.intp)
+
+
+def _one_per_cell(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> bool:
+    """True when no (row, col) pair occurs twice."""
+    if not len(rows):
+        return True
+    return int(np.bincount(rows * n_cols + cols).max()) <= 1
+
+
+def _theme_values(scores: pd.DataFrame, articles: pd.DataFrame,
+                  where: str) -> tuple[list[str], np.ndarray]:
+    """The themes (sorted) and an (articles x 2 themes) array: for theme ``j``,
+    ``present`` (0/1) in column ``2j`` and ``per_1k`` in ``2j + 1``; 0 for a
+    missing (document, theme) row and for a missing ``per_1k``.
+
+    Filled by position from the scores' own columns (no pivot, no copy of the
+    scores when they are the articles' own); the same numbers as
+    :func:`_theme_wide` (``tests/test_trends.py::test_theme_values_equal_the_pivot``),
+    which is still used when an id or theme is missing.
+    """
+    ids = articles["doc_id"].astype(str)
+    score_ids = scores["doc_id"].astype(str)
+    theme = scores["theme"].astype(str)
+    pos = _positions(score_ids, ids) if not theme.isna().any() else None
+    if pos is None:
+        wide = _theme_wide(scores, articles, where)
+        names = sorted({n for _, n in wide.columns})
+        cols = [(b, nm) for nm in names for b in ("present", "per_1k")]
+        return names, (wide[cols].to_numpy(dtype=float) if len(wide)
+                       else np.empty((0, len(cols))))
+    keep = pos >= 0
+    whole = bool(keep.all())
+    covered = np.zeros(len(ids), dtype=bool)
+    covered[pos[keep]] = True
+    if len(scores) and not covered.all():
+        missing = ids[~covered]
+        raise TrendError(f"{where}: scores has no rows for {len(missing)} of the {len(ids)} "
+                         f"articles (e.g. doc_id {missing.iloc[0]!r}); compute scores from "
+                         f"the same articles table (score_themes(articles))")
+    sc = scores if whole else scores[keep]
+    try:
+        present = sc["present"].astype(bool).to_numpy(dtype=float)
+        per_1k = pd.to_numeric(sc["per_1k"], errors="raise").astype(float).to_numpy()
+    except (ValueError, TypeError) as exc:
+        raise TrendError(f"{where}: scores 'present' must be booleans and 'per_1k' numbers "
+                         f"({exc})") from None
+    codes, uniques = pd.factorize(theme)
+    if not whole:
+        pos, codes = pos[keep], codes[keep]
+    used = np.unique(codes)
+    names = sorted(str(uniques[u]) for u in used)
+    rank = np.zeros(len(uniques), dtype=np.intp)
+    rank[used] = [names.index(str(uniques[u])) for u in used]
+    col = rank[codes]
+    if not _one_per_cell(pos, col, len(names)):
+        raise TrendError(f"{where}: scores has more than one row for some (doc_id, theme); "
+                         f"pass one row per document and theme")
+    values = np.zeros((len(ids), 2 * len(names)))
+    values[pos, 2 * col] = present
+    values[pos, 2 * col + 1] = np.where(np.isnan(per_1k), 0.0, per_1k)
+    return names, values
+
+
 def _theme_wide(scores: pd.DataFrame, articles: pd.DataFrame, where: str) -> pd.DataFrame:
     ids = articles["doc_id"].astype(str)
     score_ids = scores["doc_id"].astype(str)
@@ -910,25 +982,71 @@ def topic_trends(
     _check_columns(dt, ["doc_id", "topic", "weight"], "doc_topics", where,
                    "pass TopicModel.doc_topics or a fitted TopicModel")
     ids = articles["doc_id"].astype(str)
-    dt = dt[_isin(dt["doc_id"].astype(str), ids)]
-    try:
-        weight = pd.to_numeric(dt["weight"], errors="raise").astype(float)
-    except (ValueError, TypeError) as exc:
-        raise TrendError(f"{where}: doc_topics 'weight' must be numbers ({exc})") from None
-    long = pd.DataFrame({"doc_id": dt["doc_id"].astype(str).to_numpy(),
-                         "topic": dt["topic"].to_numpy(), "weight": weight.to_numpy()})
-    wide = long.pivot_table(index="doc_id", columns="topic", values="weight", aggfunc="sum")
-    names = list(wide.columns)
-    modelled = _isin(ids, pd.Series(wide.index.astype(str)))
-    wide = wide.reindex(ids.to_numpy()).fillna(0.0)
-    wide.columns = pd.MultiIndex.from_tuples([("weight", n) for n in names])
-    wide.index = articles.index
+    found = _topic_values(dt, ids, where)
+    if found is None:  # a missing id, topic or weight, or a repeated pair: the pivot's sums
+        dt = dt[_isin(dt["doc_id"].astype(str), ids)]
+        try:
+            weight = pd.to_numeric(dt["weight"], errors="raise").astype(float)
+        except (ValueError, TypeError) as exc:
+            raise TrendError(f"{where}: doc_topics 'weight' must be numbers ({exc})") from None
+        long = pd.DataFrame({"doc_id": dt["doc_id"].astype(str).to_numpy(),
+                             "topic": dt["topic"].to_numpy(), "weight": weight.to_numpy()})
+        wide = long.pivot_table(index="doc_id", columns="topic", values="weight",
+                                aggfunc="sum")
+        del long
+        names = list(wide.columns)
+        modelled = _isin(ids, pd.Series(wide.index.astype(str)))
+        wide = wide.reindex(ids.to_numpy()).fillna(0.0)
+        values = wide[names].to_numpy(dtype=float) if len(wide) else np.empty((0, len(names)))
+        del wide
+    else:
+        names, values, modelled = found
     assigned = assign_periods(articles, freq)
     assigned.loc[~modelled, "period"] = None
     assigned.loc[~modelled, "excluded"] = "no_topic_weights"
-    return _trend_table(wide, names, assigned, articles, freq=freq, by=by_cols, level=level,
+    return _trend_table(values, names, assigned, articles, freq=freq, by=by_cols, level=level,
                         n_boot=int(n_boot), min_articles=int(min_articles),
                         random_state=random_state, smooth=smooth, kind="topic")
+
+
+def _topic_values(dt: pd.DataFrame, ids: pd.Series,
+                  where: str) -> tuple[list[Any], np.ndarray, np.ndarray] | None:
+    """The topics (sorted), the (articles x topics) weights (0 for a missing pair)
+    and which articles have a row, filled by position from ``doc_topics``' columns
+    (no pivot of its rows, no copy of them when every row is an article's).
+
+    The same numbers as the pivot table ``topic_trends`` used
+    (``tests/test_trends.py::test_topic_values_equal_the_pivot``); None, and so
+    the pivot, when an id, topic or weight is missing or a (document, topic)
+    pair is repeated (the pivot sums repeats).
+    """
+    if dt["topic"].isna().any():
+        return None
+    pos = _positions(dt["doc_id"].astype(str), ids)
+    if pos is None:
+        return None
+    keep = pos >= 0
+    whole = bool(keep.all())
+    sub = dt if whole else dt[keep]
+    try:
+        weight = pd.to_numeric(sub["weight"], errors="raise").astype(float).to_numpy()
+    except (ValueError, TypeError) as exc:
+        raise TrendError(f"{where}: doc_topics 'weight' must be numbers ({exc})") from None
+    if np.isnan(weight).any():
+        return None
+    try:
+        codes, uniques = pd.factorize(sub["topic"].to_numpy(), sort=True)
+    except TypeError:  # topics that do not sort together: the pivot says so
+        return None
+    if not whole:
+        pos = pos[keep]
+    if not _one_per_cell(pos, codes, len(uniques)):
+        return None
+    values = np.zeros((len(ids), len(uniques)))
+    values[pos, codes] = weight + 0.0  # the pivot's sum: 0.0 + w (so -0.0 becomes 0.0)
+    modelled = np.zeros(len(ids), dtype=bool)
+    modelled[pos] = True
+    return list(pd.Index(uniques)), values, modelled
 
 
 def compare_periods(
@@ -987,9 +1105,9 @@ def compare_periods(
     by_cols = _common_checks(articles, freq, level, n_boot, 0, None, by, where)
     _check_columns(scores, ["doc_id", "theme", "present", "per_1k"], "scores", where,
                    "pass the table score_themes returns (docs/pipeline.md section 3)")
-    wide = _theme_wide(scores, articles, where)
-    names = sorted({n for _, n in wide.columns})
-    values = wide[[("present", n) for n in names]].to_numpy(dtype=float)
+    names, both = _theme_values(scores, articles, where)
+    values = np.ascontiguousarray(both[:, 0::2])  # the present columns
+    del both
     assigned = assign_periods(articles, freq)
     per = assigned["period"].to_numpy()
     keys = _group_keys(articles, by_cols).to_numpy()
