@@ -56,6 +56,7 @@ from civictext.themes.model import (  # noqa: E402
     choose_auto_measures,
     cross_validate_measures,
     fit_theme_model,
+    select_auto,
 )
 from civictext.themes.validation import load_labelled_set  # noqa: E402
 
@@ -174,12 +175,9 @@ def main() -> None:
     # the default reading: chosen on the real corpora's held-out verdicts only
     auto, choice = choose_auto_measures(pred[pred["group"] != "labelled"],
                                         short_max_tokens=SHORT_MAX_TOKENS)
-    short = (pred["n_tokens"] <= SHORT_MAX_TOKENS).to_numpy()
-    pred["auto"] = False
-    for (cls, rows) in (("long", ~short), ("short", short)):
-        for t, measure in auto[cls].items():
-            at = rows & (pred["theme"] == t).to_numpy()
-            pred.loc[at, "auto"] = pred.loc[at, measure].fillna(False).astype(bool)
+    pred["auto"] = select_auto(pred["theme"], pred["n_tokens"],
+                               {m: pred[m] for m in ("model", "focus", "mention")},
+                               lambda t, cls: auto[cls][t], SHORT_MAX_TOKENS)
     rows = []
     for heldout, sub in [*pred.groupby("group", sort=True),
                          ("real", pred[pred["group"] != "labelled"])]:

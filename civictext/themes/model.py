@@ -1128,16 +1128,27 @@ def auto_present(frame: pd.DataFrame, model: ThemeModel) -> np.ndarray:
     ``focus``, ``mentioned``, ``present_model``): per row, the measure
     :meth:`ThemeModel.auto_measure` names for its theme and length class (short:
     ``n_tokens <= model.short_max_tokens``)."""
-    verdicts = {"model": frame["present_model"].to_numpy(bool),
-                "focus": frame["focus"].to_numpy(bool),
-                "mention": frame["mentioned"].to_numpy(bool)}
-    theme = frame["theme"].to_numpy()
-    short = (frame["n_tokens"].to_numpy() <= model.short_max_tokens
-             if model.short_max_tokens is not None else np.zeros(len(frame), bool))
-    out = np.zeros(len(frame), dtype=bool)
+    return select_auto(frame["theme"], frame["n_tokens"],
+                       {"model": frame["present_model"], "focus": frame["focus"],
+                        "mention": frame["mentioned"]},
+                       model.auto_measure, model.short_max_tokens)
+
+
+def select_auto(theme: pd.Series, n_tokens: pd.Series, verdicts: dict[str, pd.Series],
+                measure_of: Any, short_max_tokens: int | None) -> np.ndarray:
+    """Per row, the verdict of the measure ``measure_of(theme, length_class)``
+    names ("model", "focus" or "mention": a key of ``verdicts``, bool columns,
+    missing values False); short: ``n_tokens <= short_max_tokens``. The one
+    rule of the "auto" reading, for score frames (:func:`auto_present`) and
+    held-out predictions (``benchmarks/train_theme_model.py``)."""
+    flags = {k: v.fillna(False).to_numpy(bool) for k, v in verdicts.items()}
+    theme = theme.to_numpy()
+    short = (n_tokens.to_numpy() <= short_max_tokens if short_max_tokens is not None
+             else np.zeros(len(theme), bool))
+    out = np.zeros(len(theme), dtype=bool)
     for t in pd.unique(theme):
         for cls, rows in (("long", (theme == t) & ~short), ("short", (theme == t) & short)):
-            out[rows] = verdicts[model.auto_measure(t, cls)][rows]
+            out[rows] = flags[measure_of(t, cls)][rows]
     return out
 
 
