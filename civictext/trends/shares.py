@@ -985,10 +985,7 @@ def topic_trends(
     found = _topic_values(dt, ids, where)
     if found is None:  # a missing id, topic or weight, or a repeated pair: the pivot's sums
         dt = dt[_isin(dt["doc_id"].astype(str), ids)]
-        try:
-            weight = pd.to_numeric(dt["weight"], errors="raise").astype(float)
-        except (ValueError, TypeError) as exc:
-            raise TrendError(f"{where}: doc_topics 'weight' must be numbers ({exc})") from None
+        weight = _topic_weights(dt["weight"], where)
         long = pd.DataFrame({"doc_id": dt["doc_id"].astype(str).to_numpy(),
                              "topic": dt["topic"].to_numpy(), "weight": weight.to_numpy()})
         wide = long.pivot_table(index="doc_id", columns="topic", values="weight",
@@ -1007,6 +1004,14 @@ def topic_trends(
     return _trend_table(values, names, assigned, articles, freq=freq, by=by_cols, level=level,
                         n_boot=int(n_boot), min_articles=int(min_articles),
                         random_state=random_state, smooth=smooth, kind="topic")
+
+
+def _topic_weights(weight: pd.Series, where: str) -> pd.Series:
+    """``doc_topics``' weights as floats, or the TrendError that says they must be numbers."""
+    try:
+        return pd.to_numeric(weight, errors="raise").astype(float)
+    except (ValueError, TypeError) as exc:
+        raise TrendError(f"{where}: doc_topics 'weight' must be numbers ({exc})") from None
 
 
 def _topic_values(dt: pd.DataFrame, ids: pd.Series,
@@ -1028,10 +1033,7 @@ def _topic_values(dt: pd.DataFrame, ids: pd.Series,
     keep = pos >= 0
     whole = bool(keep.all())
     sub = dt if whole else dt[keep]
-    try:
-        weight = pd.to_numeric(sub["weight"], errors="raise").astype(float).to_numpy()
-    except (ValueError, TypeError) as exc:
-        raise TrendError(f"{where}: doc_topics 'weight' must be numbers ({exc})") from None
+    weight = _topic_weights(sub["weight"], where).to_numpy()
     if np.isnan(weight).any():
         return None
     try:
