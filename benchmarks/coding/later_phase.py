@@ -44,7 +44,8 @@ SUBFRAMES = {name: P3_SUBFRAMES[name] for name in ("vnds-train", "vn4news2020")}
 
 
 #: phase -> the commit its draw is replayed from (a checkout given as ``--oldNN``)
-CHECKOUTS = {2: "2174ad4", 3: "bb090a2", 4: "602bf23", 5: "6286a91", 7: "8bf7e5c"}
+CHECKOUTS = {2: "2174ad4", 3: "bb090a2", 4: "602bf23", 5: "6286a91", 7: "8bf7e5c",
+             8: "7dc98f2"}
 
 
 def add_checkouts(ap, phases: tuple[int, ...]) -> None:

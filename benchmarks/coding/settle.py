@@ -1,26 +1,15 @@
 """Settle the coded real sample: coders' verdicts -> label files, agreement, final codes.
 
-Reads the verdict sheets the coders filled (packet item numbers, under
-``--verdicts``, default ``/tmp/coding``: ``verdicts_A*.csv`` / ``verdicts_C*.csv``
-first coders of rounds 1 and 2, ``verdicts_B*.csv`` / ``verdicts_D*.csv`` the
-blind second coders, ``adjud*.csv`` the adjudication of every document that
-was marked borderline or disputed) and ``benchmarks/labels/coded/design.csv``;
-phase 3's (``--verdicts3``, default ``/tmp/coding3``: ``verdicts_G*.csv`` first
-coders, ``adjud*.csv``) with ``design3.csv``, whose combined inclusion
-probabilities (``phase3_pi.py``) then replace the earlier ones for every document;
-phase 4's (``--verdicts4``, default ``/tmp/coding4``: ``verdicts_K*.csv`` first
-coders, ``verdicts_L*.csv`` the blind second coder, ``adjud*.csv``) with
-``design4.csv`` (``draw_phase4.py``), whose probabilities replace them again; and
-phase 5's (``--verdicts5``, default ``/tmp/coding5``: ``verdicts_P*.csv`` first coders,
-``verdicts_Q*.csv`` the blind second coders, ``adjud*.csv``) with ``design5.csv``
-(``draw_phase5.py``); and phase 6's (``--verdicts6``, default ``/tmp/coding6``:
-``verdicts_S*.csv`` first coders, ``verdicts_T*.csv`` the blind second coders,
-``adjud*.csv``) with ``design6.csv`` (``draw_phase6.py``); and phase 7's (``--verdicts7``,
-default ``/tmp/coding7``: ``verdicts_U*.csv`` first coders, ``verdicts_V*.csv`` the blind
-second coders, ``adjud*.csv``) with ``design7.csv`` (``draw_phase7.py``); and phase 8's
-(``--verdicts8``, default ``/tmp/coding8``: ``verdicts_X*.csv`` first coders,
-``verdicts_Y*.csv`` the blind second coders, ``adjud*.csv``) with ``design8.csv``
-(``draw_phase8.py``).
+Reads every verdict of phases 1-8 from the committed ``coder1.csv``, ``coder2.csv`` and
+``adjudicated.csv`` (the coders' sheets of those rounds were not kept; these files hold
+every verdict, borderline mark, reason and note they gave, by document id) and, for a
+round in :data:`SHEET_ROUNDS` whose sheets are present, that round's sheets instead
+(packet item numbers, e.g. phase 9 under ``--verdicts9``, default ``/tmp/coding9``:
+``verdicts_Z*.csv`` first coders, ``verdicts_W*.csv`` the blind second coders,
+``adjud*.csv`` the adjudication of every document marked borderline or disputed), with
+``design.csv`` and every later ``designK.csv``, whose combined inclusion probabilities
+replace the earlier ones for every document. Run without sheets it rewrites the committed
+files byte for byte.
 
 Writes, under ``benchmarks/labels/coded/`` (ids and verdicts only, no text):
 
@@ -76,29 +65,56 @@ def add_phase(design: pd.DataFrame, path: Path) -> pd.DataFrame:
     return design
 
 
+#: coding rounds whose coders' sheets are read from a folder (phase: (option default,
+#: first coders' packet letters, second coders' letters)); every earlier round's verdicts
+#: are read from the committed ``coder1.csv``, ``coder2.csv`` and ``adjudicated.csv``
+#: (the sheets of phases 1-8 were not kept; these files hold every verdict they gave)
+SHEET_ROUNDS = {9: ("/tmp/coding9", "Z", "W")}
+_SHEET_COLS = {"first": ["item", *THEMES, "borderline", "reason", "note"],
+               "adjudicated": ["item", *THEMES, "changed", "rule", "note"]}
+
+
+def committed(name: str, items: pd.Series, kind: str) -> pd.DataFrame:
+    """The verdicts of a committed label file (``coder1.csv``, ``coder2.csv`` or
+    ``adjudicated.csv``) as the coders' sheets give them: by packet item number
+    (``items``: (corpus, doc_id) -> item), with the file's ``phase``."""
+    df = pd.read_csv(HERE / name, dtype=str, keep_default_na=False)
+    idx = pd.MultiIndex.from_arrays([df["corpus"], df["doc_id"]])
+    df["item"] = items.reindex(idx).to_numpy()
+    assert df["item"].notna().all(), f"{name}: a document the designs do not hold"
+    return df[[*_SHEET_COLS[kind], "phase"]]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--verdicts", default="/tmp/coding")
-    ap.add_argument("--verdicts3", default="/tmp/coding3", help="phase 3's verdicts")
-    ap.add_argument("--verdicts4", default="/tmp/coding4", help="phase 4's verdicts")
-    ap.add_argument("--verdicts5", default="/tmp/coding5", help="phase 5's verdicts")
-    ap.add_argument("--verdicts6", default="/tmp/coding6", help="phase 6's verdicts")
-    ap.add_argument("--verdicts7", default="/tmp/coding7", help="phase 7's verdicts")
-    ap.add_argument("--verdicts8", default="/tmp/coding8", help="phase 8's verdicts")
+    for k, (default, _, _) in SHEET_ROUNDS.items():
+        ap.add_argument(f"--verdicts{k}", default=default, help=f"phase {k}'s sheets")
     args = ap.parse_args()
     design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
-    for later in ("design3.csv", "design4.csv", "design5.csv", "design6.csv",
-                  "design7.csv", "design8.csv"):  # later phases, when drawn
-        if (HERE / later).exists():
-            design = add_phase(design, HERE / later)
-    # (folder, first coders' packet letters, second coders' letters) of each round
-    rounds = [(Path(args.verdicts), "AC", "BD"), (Path(args.verdicts3), "G", "H"),
-              (Path(args.verdicts4), "K", "L"), (Path(args.verdicts5), "P", "Q"),
-              (Path(args.verdicts6), "S", "T"), (Path(args.verdicts7), "U", "V"),
-              (Path(args.verdicts8), "X", "Y")]
-    first = pd.concat([_read(str(v / f"verdicts_{x}*.csv")) for v, xs, _ in rounds for x in xs])
-    second = pd.concat([_read(str(v / f"verdicts_{x}*.csv")) for v, _, xs in rounds for x in xs])
-    adj = pd.concat([_read(str(v / "adjud*.csv")) for v, _, _ in rounds])
+    for k in range(3, 10):  # later phases, when drawn
+        if (HERE / f"design{k}.csv").exists():
+            design = add_phase(design, HERE / f"design{k}.csv")
+    items = design.set_index(["corpus", "doc_id"])["item"]
+    phase_of = design.set_index("item")["phase"]
+    tables = {"first": committed("coder1.csv", items, "first"),
+              "second": committed("coder2.csv", items, "first"),
+              "adjudicated": committed("adjudicated.csv", items, "adjudicated")}
+    for k, (_, xs1, xs2) in SHEET_ROUNDS.items():  # a round's sheets replace its committed rows
+        folder = Path(getattr(args, f"verdicts{k}"))
+        sheets = {"first": [str(folder / f"verdicts_{x}*.csv") for x in xs1],
+                  "second": [str(folder / f"verdicts_{x}*.csv") for x in xs2],
+                  "adjudicated": [str(folder / "adjud*.csv")]}
+        if not glob.glob(sheets["first"][0]):
+            continue
+        for kind, patterns in sheets.items():
+            raw = pd.concat([_read(p) for p in patterns], ignore_index=True)
+            raw = raw.reindex(columns=_SHEET_COLS["adjudicated" if kind == "adjudicated"
+                                                  else "first"], fill_value="")
+            raw["phase"] = raw["item"].map(phase_of)
+            old = tables[kind]
+            tables[kind] = pd.concat([old[old["phase"] != str(k)], raw], ignore_index=True)
+    first, second, adj = (tables[k].drop(columns="phase")
+                          for k in ("first", "second", "adjudicated"))
     for name, df in (("first", first), ("second", second), ("adjudicated", adj)):
         dup = df["item"].duplicated()
         assert not dup.any(), f"{name}: item {df.loc[dup, 'item'].iloc[0]} twice"
