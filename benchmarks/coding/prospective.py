@@ -11,7 +11,8 @@ scores lowest and that lack a broad administrative word).
 
 ``--predict`` records that model's verdicts for the phase's new documents in
 ``benchmarks/labels/coded/phaseK_premodel.csv`` (ids, theme, ``p_model``,
-``present``: no text), which must be done before the model is refitted (phase 4's
+``present``; from phase 9 also the mention rule's, the focus rule's and the default
+reading's verdicts, ``mention``, ``focus``, ``auto``: no text), which must be done before the model is refitted (phase 4's
 was, at commit aaf147e; the script refuses to overwrite a record); without it the
 script reads that file and ``coded.csv`` and prints the estimate per corpus and
 theme with a Wilson 95 % interval.
@@ -65,8 +66,17 @@ def predict(phase: int, force: bool = False) -> None:
     pr = model.predict_proba(arts, n_jobs=2)
     pr["present"] = (pr["p_model"] >= pr["theme"].map(model.thresholds).astype(float)).astype(int)
     pr = pr.merge(new, on="doc_id")
-    pr[["corpus", "doc_id", "stratum", "theme", "p_model", "present"]].sort_values(
-        ["corpus", "doc_id", "theme"]).to_csv(out, index=False, float_format="%.6f")
+    cols = ["corpus", "doc_id", "stratum", "theme", "p_model", "present"]
+    if phase >= 9:  # the lexicon rules and the default reading too (phase 9 compares them)
+        from civictext.themes.scoring import score_themes
+
+        for measure, col in (("mention", "mentioned"), ("focus", "present"), ("auto", "present")):
+            sc = score_themes(arts, presence=measure, model=model)[["doc_id", "theme", col]]
+            pr = pr.merge(sc.rename(columns={col: measure}).astype({measure: int}),
+                          on=["doc_id", "theme"], validate="one_to_one")
+        cols += ["mention", "focus", "auto"]
+    pr[cols].sort_values(["corpus", "doc_id", "theme"]).to_csv(out, index=False,
+                                                                float_format="%.6f")
     print(f"wrote {out}: {len(pr)} rows")
 
 
