@@ -120,6 +120,68 @@ def estimate(phase: int = 4) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+MEASURES = ("present", "mention", "focus", "auto")
+
+
+def compare_measures(phase: int = 9, n_boot: int = 2000, random_state: int = 0) -> pd.DataFrame:
+    """Phase 9 on: each recorded measure's precision, recall and F1 on the phase's new
+    documents (none of which the frozen model or the choice of the default's measures
+    saw), design-weighted.
+
+    A new document of stratum ``s`` stands for the ``N_s - c_s`` members of ``s`` that
+    no earlier phase had coded (``c_s``: the coded documents of the corpus in ``s``,
+    drawn again or not; the new documents are a simple random sample of those members),
+    so its weight is ``(N_s - c_s) / n_s`` with ``n_s`` the stratum's new documents.
+    Recall is within the strata (the corpus's documents outside every stratum were not
+    sampled). Intervals: percentile, ``n_boot`` resamples of the new documents within
+    each stratum (seeded).
+    """
+    pre = pd.read_csv(_record(phase), dtype={"doc_id": str})
+    coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "phase": str})
+    design = pd.read_csv(LABELS / f"design{phase}.csv", dtype={"doc_id": str})
+    m = pre.merge(coded[["corpus", "doc_id", "theme", "relevant"]],
+                  on=["corpus", "doc_id", "theme"], validate="one_to_one")
+    earlier = design[design["recoded"].astype(str) != "1"].groupby(["corpus", "stratum"]).size()
+    sizes = design[design["n_stratum"] > 0].drop_duplicates(["corpus", "stratum"]).set_index(
+        ["corpus", "stratum"])["N_stratum"]
+    new_n = m.drop_duplicates(["corpus", "doc_id"]).groupby(["corpus", "stratum"]).size()
+    w = {k: (float(sizes[k]) - float(earlier.get(k, 0))) / float(new_n[k]) for k in new_n.index}
+    m["w"] = [w[(c, s)] for c, s in zip(m["corpus"], m["stratum"])]
+    docs = m.drop_duplicates(["corpus", "doc_id"])[["corpus", "doc_id", "stratum"]]
+    rng = np.random.default_rng(random_state)
+    groups = [g.index.to_numpy() for _, g in docs.reset_index(drop=True).groupby(
+        ["corpus", "stratum"])]
+    pos = {d: i for i, d in enumerate(zip(docs["corpus"], docs["doc_id"]))}
+    reps = np.zeros((n_boot, len(docs)))
+    for b in range(n_boot):  # each resample: how often each new document is drawn
+        for g in groups:
+            np.add.at(reps[b], rng.choice(g, size=len(g), replace=True), 1)
+    rows = []
+    for t, g in m.groupby("theme"):
+        idx = np.array([pos[d] for d in zip(g["corpus"], g["doc_id"])])
+        y, wt = g["relevant"].to_numpy(float), g["w"].to_numpy(float)
+        for meas in MEASURES:
+            x = g[meas].to_numpy(float)
+
+            def prf(mult: np.ndarray) -> tuple[float, float, float]:
+                ww = wt * mult
+                tp, called, rel = (ww * x * y).sum(), (ww * x).sum(), (ww * y).sum()
+                p = tp / called if called else np.nan
+                r = tp / rel if rel else np.nan
+                return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+            est = prf(np.ones(len(g)))
+            boot = np.array([prf(reps[b, idx]) for b in range(n_boot)])
+            lo, hi = np.nanpercentile(boot, 2.5, axis=0), np.nanpercentile(boot, 97.5, axis=0)
+            rows.append({"theme": t, "measure": "model" if meas == "present" else meas,
+                         "called": int(x.sum()), "relevant": int(y.sum()),
+                         "hits": int((x * y).sum()),
+                         **{k: v for n, (e, a, b_) in zip(("precision", "recall", "f1"),
+                                                          zip(est, lo, hi))
+                            for k, v in ((n, e), (f"{n}_lo", a), (f"{n}_hi", b_))}})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--phase", type=int, default=4)
@@ -129,6 +191,8 @@ def main() -> None:
     if args.predict:
         return predict(args.phase, args.force)
     print(estimate(args.phase).round(3).to_string(index=False))
+    if args.phase >= 9:
+        print(compare_measures(args.phase).round(2).to_string(index=False))
 
 
 if __name__ == "__main__":
