@@ -30,7 +30,7 @@
 # 4. pick the **next documents to code** (`ct.next_to_code`), where a code
 #    would teach the model most, and refit.
 #
-# The model shipped with civictext was trained the same way on 2,068 real
+# The model shipped with civictext was trained the same way on 2,171 real
 # articles coded against the codebook (`benchmarks/labels/coded/`); its model
 # card is printed at the end.
 
