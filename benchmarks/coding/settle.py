@@ -85,11 +85,15 @@ def committed(name: str, items: pd.Series, kind: str) -> pd.DataFrame:
     return df[[*_SHEET_COLS[kind], "phase"]]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for k, (default, _, _) in SHEET_ROUNDS.items():
         ap.add_argument(f"--verdicts{k}", default=default, help=f"phase {k}'s sheets")
-    args = ap.parse_args()
+    ap.add_argument("--out", default=str(HERE),
+                    help="folder of the label files written (default: the committed ones)")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     design = pd.read_csv(HERE / "design.csv", dtype=str, keep_default_na=False)
     for k in range(3, 10):  # later phases, when drawn
         if (HERE / f"design{k}.csv").exists():
@@ -129,11 +133,11 @@ def main() -> None:
         out = df.join(key[["corpus", "doc_id", "phase"]], on="item")
         return out.reindex(columns=cols).sort_values(["phase", "corpus", "doc_id"])
 
-    with_ids(first).to_csv(HERE / "coder1.csv", index=False)
-    with_ids(second).to_csv(HERE / "coder2.csv", index=False)
+    with_ids(first).to_csv(out / "coder1.csv", index=False)
+    with_ids(second).to_csv(out / "coder2.csv", index=False)
     a = adj.join(key[["corpus", "doc_id", "phase"]], on="item")
     a.reindex(columns=["corpus", "doc_id", "phase", *THEMES, "changed", "rule", "note"]).sort_values(
-        ["phase", "corpus", "doc_id"]).to_csv(HERE / "adjudicated.csv", index=False)
+        ["phase", "corpus", "doc_id"]).to_csv(out / "adjudicated.csv", index=False)
 
     rows = []
     both = first.merge(second, on="item", suffixes=("_1", "_2")).join(key["phase"], on="item")
@@ -145,7 +149,7 @@ def main() -> None:
                          "kappa": float(cohen_kappa_score(x, y)) if x.nunique() + y.nunique() > 2
                          else float("nan")})
     agree = pd.DataFrame(rows)
-    agree.to_csv(HERE / "agreement.csv", index=False, float_format="%.4f")
+    agree.to_csv(out / "agreement.csv", index=False, float_format="%.4f")
 
     final = first.set_index("item")[THEMES].copy()
     settled = adj.set_index("item")[THEMES]
@@ -159,7 +163,7 @@ def main() -> None:
     long = final.reset_index().melt(id_vars=["item", "corpus", "doc_id", "phase", "stratum", "pi"],
                                     value_vars=THEMES, var_name="theme", value_name="relevant")
     long = long.drop(columns="item").sort_values(["phase", "corpus", "doc_id", "theme"])
-    long.to_csv(HERE / "coded.csv", index=False)
+    long.to_csv(out / "coded.csv", index=False)
     print(agree.to_string(index=False))
     print("final positives:", long.groupby("theme")["relevant"].apply(
         lambda s: int(s.astype(int).sum())).to_dict(), "documents:", final.shape[0])
