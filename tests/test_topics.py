@@ -531,6 +531,53 @@ def test_model_coherence_is_npmi_of_top_terms_in_the_fitting_corpus(synth):
     np.testing.assert_allclose(via_ref.topics["coherence_npmi"], m.coherence(ref))
 
 
+def _old_document_frequency(counts):
+    return np.asarray((counts > 0).sum(axis=0)).ravel()
+
+
+def test_document_frequency_from_the_indices_is_the_comparisons_on_tricky_matrices(monkeypatch):
+    """The topic fit's document frequencies (``_document_frequency``) are those of
+    ``(counts > 0).sum(axis=0)``, the old formula, also for matrices on which a bare
+    ``np.bincount(counts.indices)`` would be wrong: a (row, column) stored twice, a
+    stored zero, a negative entry, unsorted indices, empty last columns; and the
+    CountVectorizer output the fit gets is counted without the comparison."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from civictext.topics.model import _document_frequency
+
+    def coo(rows, cols, vals, shape):
+        return sp.csr_matrix(sp.coo_matrix((vals, (rows, cols)), shape=shape))
+
+    # built from raw arrays: scipy keeps repeated and unsorted indices as given
+    dup = sp.csr_matrix((np.array([1, 2, 3, 1]), np.array([2, 2, 0, 1]), np.array([0, 3, 4])),
+                        shape=(2, 6))
+    assert not dup.has_canonical_format
+    zero = sp.csr_matrix((np.array([0, 4, 5]), np.array([1, 1, 3]), np.array([0, 1, 3])),
+                         shape=(2, 5))
+    cancel = sp.csr_matrix((np.array([2, -2, 1]), np.array([0, 0, 1]), np.array([0, 2, 3])),
+                           shape=(2, 3))  # a pair summing to a stored 0 after sum_duplicates
+    cases = [dup, zero, cancel, coo([0, 1], [1, 1], [-1, 3], (2, 4)),
+             coo([0, 0, 1], [3, 1, 3], [1, 1, 1], (3, 7)), sp.csr_matrix((4, 3), dtype=np.int64)]
+    for m in cases:
+        before = m.toarray()
+        want = _old_document_frequency(m)
+        got = _document_frequency(m)
+        assert got.dtype == want.dtype == np.int64
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(m.toarray(), before)  # the same matrix afterwards
+    rng = np.random.default_rng(3)
+    docs = [[f"t{j}" for j in rng.integers(0, 40, rng.integers(0, 30))] for _ in range(200)]
+    counts = CountVectorizer(analyzer=lambda d: d, lowercase=False).fit_transform(docs)
+    want = _old_document_frequency(counts)
+
+    def no_comparison(self, other):
+        raise AssertionError("the boolean copy was made")
+
+    monkeypatch.setattr(sp.csr_matrix, "__gt__", no_comparison)
+    np.testing.assert_array_equal(_document_frequency(counts), want)
+
+
 # ------------------------------------------------------- tiny corpora, errors
 def test_tiny_corpus_lowers_n_topics_and_min_df_with_a_warning(themed):
     tiny = themed.head(4)
