@@ -578,6 +578,63 @@ def test_document_frequency_from_the_indices_is_the_comparisons_on_tricky_matric
     np.testing.assert_array_equal(_document_frequency(counts), want)
 
 
+def test_coherences_from_one_matrix_are_each_lists_own_and_read_the_documents_once(synth):
+    """The coherence pass: one binary matrix for every topic (of only the columns
+    the topics use) gives each topic the NPMI the whole matrix gave it (the fit's
+    own corpus) and the NPMI of a matrix of its terms alone, as npmi_coherence
+    built once per topic (a reference corpus, now read once: a one-shot iterator
+    works)."""
+    from civictext.topics.model import _coherences, _design_coherences, _npmi_mean, _prepare
+
+    design = _prepare(synth.head(60), method="nmf", analyzer=PhraseAnalyzer(), lexicon=None,
+                      min_df=2, max_df=0.95, seed_weight=5.0, where="test")
+    vocab = list(design.vocab)
+    lists = [vocab[:6], vocab[3:9], [vocab[-1], vocab[0]], [vocab[5]], vocab[10:20:2]]
+    # the old pass: the whole design as a binary CSC matrix
+    whole = (design.X > 0).astype(np.float64).tocsc()
+    col_of = {t: i for i, t in enumerate(vocab)}
+    want = [_npmi_mean(whole, [col_of[t] for t in terms]) for terms in lists]
+    got = _design_coherences(design, lists)
+    np.testing.assert_array_equal(np.array(got), np.array(want))  # NaN for the 1-term list
+    # a stored zero in X is not a term of its document, as with (X > 0)
+    X = design.X.copy()
+    X.data[np.flatnonzero(X.indices == col_of[vocab[4]])[:3]] = 0.0
+    design.X = X
+    whole = (X > 0).astype(np.float64).tocsc()
+    want = [_npmi_mean(whole, [col_of[t] for t in terms]) for terms in lists]
+    np.testing.assert_array_equal(np.array(_design_coherences(design, lists)), np.array(want))
+
+    docs = [set(PhraseAnalyzer()(t)) for t in synth["text"].tail(40)]
+    lists2 = [*lists, ["zzz", vocab[1], vocab[1], vocab[2]]]  # an absent term, a repeat
+    one_shot = iter([list(d) for d in docs])
+    got = _coherences(lists2, one_shot)
+    want = [_old_npmi_coherence(terms, docs) for terms in lists2]
+    np.testing.assert_array_equal(np.array(got), np.array(want))
+    np.testing.assert_array_equal([npmi_coherence(terms, docs) for terms in lists2], got)
+    with pytest.raises(ModelError, match="npmi_coherence: got no documents"):
+        _coherences(lists2, [])
+
+
+def _old_npmi_coherence(terms, documents):
+    """npmi_coherence as it was: its own matrix of one list's terms."""
+    import scipy.sparse as sp
+
+    from civictext.topics.model import _npmi_mean
+
+    terms = list(dict.fromkeys(terms))
+    col_of = {t: i for i, t in enumerate(terms)}
+    rows, cols = [], []
+    n_docs = 0
+    for i, doc in enumerate(documents):
+        n_docs += 1
+        for t in set(doc):
+            if t in col_of:
+                rows.append(i)
+                cols.append(col_of[t])
+    B = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_docs, len(terms)))
+    return _npmi_mean(B, list(range(len(terms))))
+
+
 # ------------------------------------------------------- tiny corpora, errors
 def test_tiny_corpus_lowers_n_topics_and_min_df_with_a_warning(themed):
     tiny = themed.head(4)
