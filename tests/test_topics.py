@@ -531,6 +531,110 @@ def test_model_coherence_is_npmi_of_top_terms_in_the_fitting_corpus(synth):
     np.testing.assert_allclose(via_ref.topics["coherence_npmi"], m.coherence(ref))
 
 
+def _old_document_frequency(counts):
+    return np.asarray((counts > 0).sum(axis=0)).ravel()
+
+
+def test_document_frequency_from_the_indices_is_the_comparisons_on_tricky_matrices(monkeypatch):
+    """The topic fit's document frequencies (``_document_frequency``) are those of
+    ``(counts > 0).sum(axis=0)``, the old formula, also for matrices on which a bare
+    ``np.bincount(counts.indices)`` would be wrong: a (row, column) stored twice, a
+    stored zero, a negative entry, unsorted indices, empty last columns; and the
+    CountVectorizer output the fit gets is counted without the comparison."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from civictext.topics.model import _document_frequency
+
+    def coo(rows, cols, vals, shape):
+        return sp.csr_matrix(sp.coo_matrix((vals, (rows, cols)), shape=shape))
+
+    # built from raw arrays: scipy keeps repeated and unsorted indices as given
+    dup = sp.csr_matrix((np.array([1, 2, 3, 1]), np.array([2, 2, 0, 1]), np.array([0, 3, 4])),
+                        shape=(2, 6))
+    assert not dup.has_canonical_format
+    zero = sp.csr_matrix((np.array([0, 4, 5]), np.array([1, 1, 3]), np.array([0, 1, 3])),
+                         shape=(2, 5))
+    cancel = sp.csr_matrix((np.array([2, -2, 1]), np.array([0, 0, 1]), np.array([0, 2, 3])),
+                           shape=(2, 3))  # a pair summing to a stored 0 after sum_duplicates
+    cases = [dup, zero, cancel, coo([0, 1], [1, 1], [-1, 3], (2, 4)),
+             coo([0, 0, 1], [3, 1, 3], [1, 1, 1], (3, 7)), sp.csr_matrix((4, 3), dtype=np.int64)]
+    for m in cases:
+        before = m.toarray()
+        want = _old_document_frequency(m)
+        got = _document_frequency(m)
+        assert got.dtype == want.dtype == np.int64
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(m.toarray(), before)  # the same matrix afterwards
+    rng = np.random.default_rng(3)
+    docs = [[f"t{j}" for j in rng.integers(0, 40, rng.integers(0, 30))] for _ in range(200)]
+    counts = CountVectorizer(analyzer=lambda d: d, lowercase=False).fit_transform(docs)
+    want = _old_document_frequency(counts)
+
+    def no_comparison(self, other):
+        raise AssertionError("the boolean copy was made")
+
+    monkeypatch.setattr(sp.csr_matrix, "__gt__", no_comparison)
+    np.testing.assert_array_equal(_document_frequency(counts), want)
+
+
+def test_coherences_from_one_matrix_are_each_lists_own_and_read_the_documents_once(synth):
+    """The coherence pass: one binary matrix for every topic (of only the columns
+    the topics use) gives each topic the NPMI the whole matrix gave it (the fit's
+    own corpus) and the NPMI of a matrix of its terms alone, as npmi_coherence
+    built once per topic (a reference corpus, now read once: a one-shot iterator
+    works)."""
+    from civictext.topics.model import _coherences, _design_coherences, _npmi_mean, _prepare
+
+    design = _prepare(synth.head(60), method="nmf", analyzer=PhraseAnalyzer(), lexicon=None,
+                      min_df=2, max_df=0.95, seed_weight=5.0, where="test")
+    vocab = list(design.vocab)
+    lists = [vocab[:6], vocab[3:9], [vocab[-1], vocab[0]], [vocab[5]], vocab[10:20:2]]
+    # the old pass: the whole design as a binary CSC matrix
+    whole = (design.X > 0).astype(np.float64).tocsc()
+    col_of = {t: i for i, t in enumerate(vocab)}
+    want = [_npmi_mean(whole, [col_of[t] for t in terms]) for terms in lists]
+    got = _design_coherences(design, lists)
+    np.testing.assert_array_equal(np.array(got), np.array(want))  # NaN for the 1-term list
+    # a stored zero in X is not a term of its document, as with (X > 0)
+    X = design.X.copy()
+    X.data[np.flatnonzero(X.indices == col_of[vocab[4]])[:3]] = 0.0
+    design.X = X
+    whole = (X > 0).astype(np.float64).tocsc()
+    want = [_npmi_mean(whole, [col_of[t] for t in terms]) for terms in lists]
+    np.testing.assert_array_equal(np.array(_design_coherences(design, lists)), np.array(want))
+
+    docs = [set(PhraseAnalyzer()(t)) for t in synth["text"].tail(40)]
+    lists2 = [*lists, ["zzz", vocab[1], vocab[1], vocab[2]]]  # an absent term, a repeat
+    one_shot = iter([list(d) for d in docs])
+    got = _coherences(lists2, one_shot)
+    want = [_old_npmi_coherence(terms, docs) for terms in lists2]
+    np.testing.assert_array_equal(np.array(got), np.array(want))
+    np.testing.assert_array_equal([npmi_coherence(terms, docs) for terms in lists2], got)
+    with pytest.raises(ModelError, match="npmi_coherence: got no documents"):
+        _coherences(lists2, [])
+
+
+def _old_npmi_coherence(terms, documents):
+    """npmi_coherence as it was: its own matrix of one list's terms."""
+    import scipy.sparse as sp
+
+    from civictext.topics.model import _npmi_mean
+
+    terms = list(dict.fromkeys(terms))
+    col_of = {t: i for i, t in enumerate(terms)}
+    rows, cols = [], []
+    n_docs = 0
+    for i, doc in enumerate(documents):
+        n_docs += 1
+        for t in set(doc):
+            if t in col_of:
+                rows.append(i)
+                cols.append(col_of[t])
+    B = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_docs, len(terms)))
+    return _npmi_mean(B, list(range(len(terms))))
+
+
 # ------------------------------------------------------- tiny corpora, errors
 def test_tiny_corpus_lowers_n_topics_and_min_df_with_a_warning(themed):
     tiny = themed.head(4)

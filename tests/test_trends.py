@@ -115,6 +115,80 @@ def test_padded_date_with_year_precision_is_still_year_only():
     assert a["excluded"].tolist() == ["year", ""]
 
 
+def _old_assign_periods(articles, freq):
+    """assign_periods as it was before the distinct pairs: a loop over the articles."""
+    import warnings
+
+    from civictext.trends.shares import _place
+
+    pub = articles["published"].astype("object").where(articles["published"].notna(), "")
+    pub = pub.astype(str).str.strip().tolist()
+    if "date_precision" in articles.columns:
+        stated = articles["date_precision"].astype("object").where(
+            articles["date_precision"].notna(), "unknown").astype(str).tolist()
+    else:
+        stated = ["day"] * len(articles)
+    precisions, periods, reasons = [], [], []
+    for value, said in zip(pub, stated):
+        prec, period = _place(value, said, freq)
+        precisions.append(prec)
+        periods.append(period)
+        reasons.append("" if period is not None else prec)
+    bad = [d for d, p in zip(articles["doc_id"], precisions) if p == "unparseable"]
+    if bad:
+        warnings.warn(f"{len(bad)} article(s) have a published value that is not an ISO date "
+                      f"(e.g. doc_id {bad[0]!r}); they are excluded from trends. Fix the "
+                      f"'published' column (ISO 8601 at its precision: 2019, 2019-05, 2019-05-12)",
+                      CivictextWarning, stacklevel=2)
+    return pd.DataFrame({"doc_id": articles["doc_id"].to_numpy(), "precision": precisions,
+                         "period": pd.Series(periods, dtype="object"),
+                         "excluded": reasons})
+
+
+def test_periods_from_the_distinct_dates_are_the_per_article_loops():
+    """assign_periods places each distinct (published, date_precision) pair once and
+    maps it back: the same table (values, dtypes, CSV bytes) and the same warning as
+    the old loop over every article, on values that differ only by spaces, missing
+    values, numbers whose str differs though they compare equal (2019 and 2019.0),
+    unknown precisions, unparseable dates, no date_precision column, a str column
+    and an empty table."""
+    import warnings
+
+    published = ["2019-05-12", " 2019-05-12", "2019-05-12 ", None, "", "2019", 2019, 2019.0,
+                 True, "2019-13-45", "2019-05", "2019-05-12", np.nan, "2020-02-29T10:00",
+                 "2021-02-29", "  ", "2019-05-12"]
+    said = ["day", "day", "month", "day", None, "year", "year", "year", "day", "day", "month",
+            "week", "day", np.nan, "day", "day", "year"]
+    n = len(published)
+    tables = {
+        "object": pd.DataFrame({"doc_id": [f"d{i}" for i in range(n)],
+                                "published": pd.Series(published, dtype=object),
+                                "date_precision": pd.Series(said, dtype=object)}),
+    }
+    strs = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            for v in published]
+    tables["str"] = pd.DataFrame({"doc_id": pd.Series([f"d{i}" for i in range(n)], dtype=str),
+                                  "published": pd.Series(strs, dtype="str"),
+                                  "date_precision": pd.Series(said, dtype="str")})
+    tables["string"] = tables["str"].astype({"published": "string"})
+    tables["no precision"] = tables["object"].drop(columns="date_precision")
+    tables["int ids"] = tables["object"].assign(doc_id=np.arange(n) * 7)
+    tables["empty"] = tables["str"].iloc[:0]
+    for name, arts in tables.items():
+        for freq in ("M", "Q", "Y"):
+            with warnings.catch_warnings(record=True) as old_w:
+                warnings.simplefilter("always")
+                want = _old_assign_periods(arts, freq)
+            with warnings.catch_warnings(record=True) as new_w:
+                warnings.simplefilter("always")
+                got = assign_periods(arts, freq)
+            pd.testing.assert_frame_equal(got, want, check_exact=True, obj=f"{name} {freq}")
+            assert got.to_csv(index=False) == want.to_csv(index=False)
+            assert [str(w.message) for w in new_w] == [str(w.message) for w in old_w]
+    with pytest.warns(CivictextWarning, match="3 article"):
+        assert "unparseable" in set(assign_periods(tables["object"], "M")["precision"])
+
+
 def test_unparseable_date_warns_and_is_excluded():
     arts = _articles([("p", "2019-13-45", "day", "X"), ("q", "2019-01-20", "day", "X")])
     with pytest.warns(CivictextWarning, match="not an ISO date"):

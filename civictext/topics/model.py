@@ -324,9 +324,8 @@ class TopicModel:
             Indexed by ``topic``, named ``coherence_npmi``.
         """
         _, texts = _check_articles(reference, "TopicModel.coherence")
-        docs = [set(t) for t in _token_lists(self.vectorizer.analyzer, texts,
-                                              _givens(reference, len(texts)))]
-        vals = [npmi_coherence(_topic_terms(self.top_terms, k), docs) for k in range(self.n_topics)]
+        docs = _token_lists(self.vectorizer.analyzer, texts, _givens(reference, len(texts)))
+        vals = _coherences([_topic_terms(self.top_terms, k) for k in range(self.n_topics)], docs)
         return pd.Series(vals, index=pd.RangeIndex(self.n_topics, name="topic"),
                          name="coherence_npmi")
 
@@ -737,7 +736,7 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
                          "check that the 'text' column is filled and that the analyzer works "
                          "(e.g. analyzer('cải cách hành chính'))")
     all_terms = counter.get_feature_names_out()
-    doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
+    doc_freq = _document_frequency(counts)
     lo = min_df if isinstance(min_df, (int, np.integer)) else min_df * n_docs
     hi = max_df if isinstance(max_df, (int, np.integer)) else max_df * n_docs
     if hi < lo:
@@ -794,6 +793,25 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
     return _Design(method=method, doc_ids=doc_ids, X=X, vectorizer=vectorizer, vocab=vocab,
                    column_weights=column_weights, seeds=seeds, seed_table=seed_table,
                    params=params, adjustments=adjustments)
+
+
+def _document_frequency(counts: sp.csr_matrix) -> np.ndarray:
+    """The number of documents (rows) in which each column of a count matrix is
+    positive: ``(counts > 0).sum(axis=0)``, the same int64 integers.
+
+    Counted from the column indices (``np.bincount``) without the boolean copy of
+    the matrix (~5 bytes per non-zero) when that gives the same numbers: every
+    stored entry positive and at most one entry per (row, column). A matrix with
+    repeated entries is summed first (``sum_duplicates``, in place: the same
+    matrix); one with stored zeros or negative values takes the comparison.
+    CountVectorizer's output is canonical with positive counts (its rows come
+    from one counter per document), so the run takes the bincount.
+    """
+    if not counts.has_canonical_format:
+        counts.sum_duplicates()
+    if counts.nnz and counts.data.min() <= 0:
+        return np.asarray((counts > 0).sum(axis=0)).ravel()
+    return np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64, copy=False)
 
 
 def _resolve_n_topics(design: _Design, n_topics: int, n_extra: int | None, where: str) -> int:
@@ -879,14 +897,11 @@ def _fit(design: _Design, *, n_topics: int, random_state: int | None, seed_exclu
                  else np.array([], dtype=np.intp))
     model.top_terms = _top_terms_frame(phi, design.vocab, n_top_terms, seed_cols)
     themes = list(design.seeds) + [""] * (n_topics - len(design.seeds))
+    topic_terms = [_topic_terms(model.top_terms, k) for k in range(n_topics)]
     if reference_docs is None:
-        B = (design.X > 0).astype(np.float64).tocsc()
-        col_of = {t: i for i, t in enumerate(design.vocab)}
-        coh = [_npmi_mean(B, [col_of[t] for t in _topic_terms(model.top_terms, k)])
-               for k in range(n_topics)]
+        coh = _design_coherences(design, topic_terms)
     else:
-        coh = [npmi_coherence(_topic_terms(model.top_terms, k), reference_docs)
-               for k in range(n_topics)]
+        coh = _coherences(topic_terms, reference_docs)
     model.topics = pd.DataFrame({
         "topic": np.arange(n_topics),
         "label": [th or _free_label(k, _topic_terms(model.top_terms, k))
@@ -1146,8 +1161,20 @@ def npmi_coherence(terms: Sequence[str], documents: Iterable[Iterable[str]]) -> 
     >>> round(npmi_coherence(["a", "b"], docs), 4)  # log(2/1.5) / log 2
     0.415
     """
-    terms = list(dict.fromkeys(terms))
-    col_of = {t: i for i, t in enumerate(terms)}
+    return _coherences([terms], documents)[0]
+
+
+def _coherences(term_lists: Sequence[Sequence[str]],
+                documents: Iterable[Iterable[str]]) -> list[float]:
+    """:func:`npmi_coherence` of each list of terms in the same documents, from one
+    binary (documents x terms) CSC matrix over all the lists' distinct terms: the
+    documents are read once, not once per list (a topic model's topics), and each
+    list's NPMI is that of its own columns (the same counts, so the same numbers)."""
+    lists = [list(dict.fromkeys(terms)) for terms in term_lists]
+    col_of: dict[Any, int] = {}
+    for terms in lists:
+        for t in terms:
+            col_of.setdefault(t, len(col_of))
     rows, cols = [], []
     n_docs = 0
     for i, doc in enumerate(documents):
@@ -1159,8 +1186,22 @@ def npmi_coherence(terms: Sequence[str], documents: Iterable[Iterable[str]]) -> 
                 cols.append(j)
     if n_docs == 0:
         raise ModelError("npmi_coherence: got no documents")
-    B = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_docs, len(terms)))
-    return _npmi_mean(B, list(range(len(terms))))
+    B = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_docs, len(col_of)))
+    return [_npmi_mean(B, [col_of[t] for t in terms]) for terms in lists]
+
+
+def _design_coherences(design: _Design, term_lists: list[list[str]]) -> list[float]:
+    """NPMI coherence of each list of vocabulary terms in the fitting corpus (the
+    design's documents): one binary CSC matrix of only the columns the lists use,
+    sliced from ``design.X`` (whose positive entries are the documents' terms), not
+    a binary float copy and a CSC copy of the whole matrix (~29 bytes per non-zero
+    at their peak). Binary columns give the same counts in any layout, so the same
+    numbers as the whole matrix."""
+    col_of = {t: i for i, t in enumerate(design.vocab)}
+    used = sorted({col_of[t] for terms in term_lists for t in terms})
+    B = (design.X[:, used] > 0).astype(np.float64).tocsc()
+    at = {c: i for i, c in enumerate(used)}
+    return [_npmi_mean(B, [at[col_of[t]] for t in terms]) for terms in term_lists]
 
 
 def _npmi_mean(B: sp.csc_matrix, cols: list[int]) -> float:

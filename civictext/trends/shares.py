@@ -168,24 +168,27 @@ def assign_periods(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     freq = _check_freq(freq, "assign_periods")
     _check_columns(articles, ["doc_id", "published"], "articles", "assign_periods",
                    "pass the table read_corpus returns")
-    pub = articles["published"].astype("object").where(articles["published"].notna(), "")
-    pub = pub.astype(str).str.strip().tolist()
+    # each distinct (published, date_precision) pair is placed once and its results
+    # are taken back by position (pd.factorize): no per-article Python lists
+    pub_codes, pub_values = pd.factorize(_as_strings(articles["published"], ""), sort=False)
     if "date_precision" in articles.columns:
-        stated = articles["date_precision"].astype("object").where(
-            articles["date_precision"].notna(), "unknown").astype(str).tolist()
+        said_codes, said_values = pd.factorize(_as_strings(articles["date_precision"], "unknown"),
+                                               sort=False)
     else:
-        stated = ["day"] * len(articles)
-    memo: dict[tuple[str, str], tuple[str, str | None]] = {}
-    precisions, periods, reasons = [], [], []
-    for value, said in zip(pub, stated):
-        key = (value, said)
-        if key not in memo:
-            memo[key] = _place(value, said, freq)
-        prec, period = memo[key]
-        precisions.append(prec)
-        periods.append(period)
-        reasons.append("" if period is not None else prec)
-    bad = [d for d, p in zip(articles["doc_id"], precisions) if p == "unparseable"]
+        said_codes = np.zeros(len(articles), dtype=np.intp)
+        said_values = np.array(["day"], dtype=object)
+    n_said = max(len(said_values), 1)
+    pair_codes, pairs = pd.factorize(pub_codes.astype(np.int64) * n_said + said_codes,
+                                     sort=False)
+    placed = [_place(str(pub_values[c // n_said]).strip(), str(said_values[c % n_said]), freq)
+              for c in pairs.tolist()]
+    # lists, as the table was always built from (an empty one gives the same dtypes)
+    precisions = np.array([p for p, _ in placed], dtype=object)[pair_codes].tolist()
+    periods = np.array([q for _, q in placed], dtype=object)[pair_codes].tolist()
+    reasons = np.array(["" if q is not None else p for p, q in placed],
+                       dtype=object)[pair_codes].tolist()
+    unparseable = np.array([p == "unparseable" for p, _ in placed], dtype=bool)[pair_codes]
+    bad = articles["doc_id"].iloc[np.flatnonzero(unparseable)].tolist()
     if bad:
         warnings.warn(f"{len(bad)} article(s) have a published value that is not an ISO date "
                       f"(e.g. doc_id {bad[0]!r}); they are excluded from trends. Fix the "
@@ -194,6 +197,15 @@ def assign_periods(articles: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     return pd.DataFrame({"doc_id": articles["doc_id"].to_numpy(), "precision": precisions,
                          "period": pd.Series(periods, dtype="object"),
                          "excluded": reasons})
+
+
+def _as_strings(column: pd.Series, missing: str) -> pd.Series:
+    """``column`` as strings, ``missing`` where it has no value: a string column
+    as it is (its missing values filled), any other through ``object`` and
+    ``astype(str)`` (a number, date or other object as its ``str``)."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.fillna(missing)
+    return column.astype("object").where(column.notna(), missing).astype(str)
 
 
 def _place(value: str, said: str, freq: str) -> tuple[str, str | None]:
