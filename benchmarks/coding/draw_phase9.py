@@ -56,9 +56,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from draw_phase3 import SUBFRAMES as P3_SUBFRAMES  # type: ignore[import-not-found]  # noqa: E402
-from draw_phase3 import _stratum  # type: ignore[import-not-found]  # noqa: E402
 from draw_phase5 import LATER_RULES, replayed_rates  # type: ignore[import-not-found]  # noqa: E402
-from draw_phase7 import SAT_HIGH, prior123456  # type: ignore[import-not-found]  # noqa: E402
+from draw_phase7 import prior123456, stratum7  # type: ignore[import-not-found]  # noqa: E402
 from later_phase import add_checkouts, add_frame_options, draw_later_phase, read_designs  # type: ignore[import-not-found]  # noqa: E402,E501
 
 from civictext.themes.model import load_theme_model  # noqa: E402
@@ -75,22 +74,16 @@ ALLOC = {"news-feed": (15, 13, 19, 35, 20, 25)}
 
 
 def stratum9(arts: pd.DataFrame, model) -> pd.Series:
-    """Each document's phase-9 stratum ("" outside every stratum), by doc_id."""
+    """Each document's phase-9 stratum ("" outside every stratum), by doc_id: phase 7's
+    rule (:func:`draw_phase7.stratum7`) under phase 9's names, with ``p9-satmention``
+    between its satisfaction strata and phase 3's."""
     arts = arts.drop_duplicates("doc_id").reset_index(drop=True)
-    ids = arts["doc_id"].astype(str).to_numpy()
-    pr = model.predict_proba(arts, n_jobs=2)
-    pr["r"] = pr["p_model"] / pr["theme"].map(model.thresholds).astype(float)
-    base = _stratum(arts, pr.groupby("doc_id", sort=False)["r"].max())
-    base = base.map(lambda s: s.replace("p3-", "p9-") if s else s)
-    sat = (pr[pr["theme"] == "satisfaction"].set_index("doc_id")["r"]
-           .groupby(level=0).max().reindex(ids).to_numpy())
+    st = stratum7(arts, model).map(lambda s: s.replace("p7-", "p9-") if s else s)
     sc = score_themes(arts, presence="mention")
     sc = sc[sc["theme"] == "satisfaction"].drop_duplicates("doc_id").set_index("doc_id")
-    mentioned = sc["mentioned"].reindex(ids).fillna(False).astype(bool).to_numpy()
-    out = np.where(sat >= SAT_HIGH, STRATA[0],
-                   np.where(sat >= 1, STRATA[1],
-                            np.where(mentioned, STRATA[2], base.to_numpy())))
-    return pd.Series(out, index=ids)
+    mentioned = sc["mentioned"].reindex(st.index).fillna(False).astype(bool).to_numpy()
+    sat = st.isin(STRATA[:2]).to_numpy()
+    return pd.Series(np.where(~sat & mentioned, STRATA[2], st.to_numpy()), index=st.index)
 
 
 def main() -> None:
