@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from civictext.themes.model import SHORT_MAX_TOKENS
+from civictext.themes.model import SHORT_MAX_TOKENS, _weighted_prf
 
 PRED = Path(__file__).resolve().parent / "labels" / "coded" / "cv_predictions.csv"
 
 
 def _f1(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    tp = (w * x * y).sum()
-    return 0.0 if tp == 0 else float(2 * tp / ((w * x).sum() + (w * y).sum()))
+    """The design-weighted F1 cv_results.csv reports (0 when nothing relevant is found)."""
+    return _weighted_prf(y, x, w)[2]
 
 
 def main() -> None:
