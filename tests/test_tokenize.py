@@ -275,6 +275,22 @@ def test_cache_invalidates_when_the_segmentation_code_changes(monkeypatch):
     assert calls == [1]
 
 
+@pytest.mark.parametrize("dist", ["underthesea", "underthesea_core"])
+def test_cache_invalidates_when_the_segmenter_is_upgraded(monkeypatch, dist):
+    # underthesea_core (the CRF) is released apart from underthesea: either upgrade
+    # may change the tokens, so neither may serve tokens cached by the other version
+    arts = _arts("Đẩy mạnh cải cách hành chính.")
+    tokenize(arts, compounds=[])
+    real_version = tk._dist_version
+    monkeypatch.setattr(tk, "_dist_version",
+                        lambda name: "99.0" if name == dist else real_version(name))
+    calls = []
+    real = tk._doc_tokens
+    monkeypatch.setattr(tk, "_doc_tokens", lambda *x: calls.append(1) or real(*x))
+    tokenize(arts, compounds=[])
+    assert calls == [1]
+
+
 def _entries(root):
     import sqlite3
 

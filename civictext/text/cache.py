@@ -7,7 +7,7 @@ Layout::
     key = 64 bits of BLAKE2b(settings, tkey)
 
 ``settings`` hashes everything that changes a document's tokens (tokenizer
-version, underthesea version, compound list, POS flag, source code), so a
+version, underthesea and underthesea_core versions, compound list, POS flag, source code), so a
 change of settings never reads an old entry; ``tkey`` is the SHA-256 of the
 document's text. ``data`` is the document's token arrays in a small binary
 format (no pickle)::

@@ -68,9 +68,9 @@ and numbers unless asked.
 **Cache.** Token arrays are cached on disk per document, in one SQLite store
 per cache folder (``civictext.text.cache``: WAL mode, safe with several writing
 processes), keyed by the SHA-256 of the text and a hash of the settings that
-change tokens (:data:`TOKENIZER_VERSION`, the underthesea version, the compound
-list, ``pos``, and the source code of this module, ``_cache`` and
-``normalize``). Stop words are applied after the cache, so changing them costs
+change tokens (:data:`TOKENIZER_VERSION`, the versions of underthesea and of
+underthesea_core, its CRF, which is released apart; the compound list, ``pos``,
+and the source code of this module, ``_cache`` and ``normalize``). Stop words are applied after the cache, so changing them costs
 nothing. A corrupt or stale entry is detected (format version, checksum, text
 hash), logged and rebuilt. Documents whose segmentation is given
 (``tokens_given``, pre-segmented corpora) are not cached: without POS tags
@@ -1031,13 +1031,25 @@ def _code_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def _settings_key(settings: dict[str, Any]) -> str:
+#: The distributions whose versions key the token cache: underthesea (the models, the
+#: sentence splitter) and underthesea_core (the CRF that segments), released apart.
+_SEGMENTER_DISTS = ("underthesea", "underthesea_core")
+
+
+def _dist_version(name: str) -> str:
     try:
-        uts = metadata.version("underthesea")
+        return metadata.version(name)
     except metadata.PackageNotFoundError:  # pragma: no cover
-        uts = "unknown"
+        return "unknown"
+
+
+def _settings_key(settings: dict[str, Any]) -> str:
+    """The cache key's settings part: tokenizer and cache format versions, the
+    segmenter's distributions' versions, the compounds, the POS flag, the code."""
+    uts, core = (_dist_version(d) for d in _SEGMENTER_DISTS)
     blob = json.dumps({"tokenizer": TOKENIZER_VERSION, "format": _cache.FORMAT_VERSION,
-                       "underthesea": uts, "compounds": list(settings["compounds"]),
+                       "underthesea": uts, "underthesea_core": core,
+                       "compounds": list(settings["compounds"]),
                        "pos": settings["pos"], "code": _code_digest()},
                       ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
