@@ -227,7 +227,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     (``civictext figures`` does not write it).
     """
     config.check()
-    read, scores, evidence, clusters = _read_and_score(config)
+    read, scores, evidence, clusters, counts = _read_and_score(config, coverage=coverage)
     articles = read.articles
     scores = _model_scores(config, articles, scores)
     log.info("read %d documents from %s", len(articles), config.corpus)
@@ -248,10 +248,16 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     cov = None
     if coverage:
         from civictext.themes.lexicon import load_lexicons
-        from civictext.themes.scoring import coverage_report
 
         with _progress.stage("coverage"):
-            cov = coverage_report(articles, load_lexicons())
+            if counts is not None:  # summed over the partitions (engines.combined_coverage)
+                from civictext.themes.scoring import coverage_table
+
+                cov = coverage_table(counts, load_lexicons())
+            else:
+                from civictext.themes.scoring import coverage_report
+
+                cov = coverage_report(articles, load_lexicons())
     from civictext.themes.scoring import release_last_pass
 
     release_last_pass()  # the matching pass's hits: the evidence table has them now
@@ -277,13 +283,19 @@ def _dedup_spec(config: RunConfig) -> Any:
     return DedupSpec(keep="first", random_state=int(seed))
 
 
-def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.DataFrame,
-                                                pd.DataFrame | None]:
+def _read_and_score(config: RunConfig, *, coverage: bool = False
+                    ) -> tuple[ReadResult, pd.DataFrame, pd.DataFrame, pd.DataFrame | None, Any]:
     """The engine's part: the reader plan, its partitions through
     ``engines.process_partition``, combined into corpus-wide tables; with
     dedup, the engine's corpus-wide near-duplicate table (None: not clustered
-    by the engine)."""
-    from civictext.engines.local import ScoreSpec, combine, near_duplicates_table
+    by the engine); with ``coverage``, the lexicon coverage counts summed over
+    the partitions (``themes.scoring.coverage_counts``; None: not counted)."""
+    from civictext.engines.local import (
+        ScoreSpec,
+        combine,
+        combined_coverage,
+        near_duplicates_table,
+    )
     from civictext.ingest.reader import plan_corpus
 
     engine = _engine(config)
@@ -293,11 +305,13 @@ def _read_and_score(config: RunConfig) -> tuple[ReadResult, pd.DataFrame, pd.Dat
     spec = ScoreSpec(presence=presence, theme_model=config.theme_model,
                      dedup=_dedup_spec(config),
                      operating_point=("f1" if config.trends.cross_fit is not None
-                                      else config.operating_point))
+                                      else config.operating_point),
+                     coverage=coverage)
     results = engine.map(plan, engine.partitions(plan), spec)
     read, scores, evidence = combine(plan, results)
     clusters = near_duplicates_table(results, read.articles) if config.dedup else None
-    return read, scores, evidence, clusters
+    counts = combined_coverage(sorted(results, key=lambda r: r.index)) if coverage else None
+    return read, scores, evidence, clusters, counts
 
 
 def _model_scores(config: RunConfig, articles: pd.DataFrame, scores: pd.DataFrame

@@ -173,3 +173,28 @@ def test_the_dask_engine_brings_signatures_not_texts_to_the_driver_for_dedup(tmp
     assert compare(tmp_path / "local", tmp_path / "dask") == []
     clusters = pd.read_csv(tmp_path / "dask" / "near_duplicates.csv")
     assert (~clusters["is_representative"]).sum() > 5
+
+
+def test_coverage_counts_summed_over_partitions_equal_the_whole_table_report(tmp_path):
+    """issue 17: the coverage table from per-partition counts (no text on the driver) is
+    the whole-table coverage_report, whatever the partitioning; the counts can fail."""
+    from civictext.engines.local import combined_coverage
+    from civictext.themes.scoring import coverage_counts, coverage_report, coverage_table
+
+    root = ROOT / "tests" / "data" / "mini_corpus"
+    whole = coverage_report(read_corpus(root))
+    assert whole["hits"].sum() > 0  # the corpus exercises the counts
+    plan = plan_corpus(root)
+    for size in (None, 1):
+        res = LocalEngine(partition_size=size).map(plan, plan.partitions(size),
+                                                   ScoreSpec(presence="focus", coverage=True))
+        assert all(r.coverage is not None for r in res)
+        if size == 1:
+            assert len(res) > 1
+        pd.testing.assert_frame_equal(coverage_table(combined_coverage(res)), whole)
+    assert combined_coverage(LocalEngine().map(plan, plan.partitions(None),
+                                               ScoreSpec(presence="focus"))) is None
+    one = coverage_counts(read_corpus(root).iloc[:1])
+    assert (one <= coverage_counts(read_corpus(root))).all()
+    with pytest.raises(Exception, match="coverage_table"):
+        coverage_table(one[:2])

@@ -172,10 +172,10 @@ def fake_stages(monkeypatch, small_planted):
     from civictext.ingest.reader import ReadResult
     from civictext.themes import model as theme_model  # noqa: F401 - before the stand-ins replace stages
 
-    def read_and_score(config):  # the engine's part: read the corpus, score, evidence
+    def read_and_score(config, coverage=False):  # the engine's part: read, score, evidence
         calls["read"] = (str(config.corpus), config.read.strict, config.progress)
-        # no clusters from the engine: the pipeline de-duplicates on the driver
-        return ReadResult(arts.copy(), [], [], [], {}), scores.copy(), ev.copy(), None
+        # no clusters and no coverage counts from the engine: the driver computes both
+        return ReadResult(arts.copy(), [], [], [], {}), scores.copy(), ev.copy(), None, None
 
     monkeypatch.setattr(pipeline, "_read_and_score", read_and_score)
     corpus = types.ModuleType("civictext.ingest.reader")

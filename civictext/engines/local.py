@@ -62,7 +62,7 @@ from civictext.themes.scoring import DEFAULT_OPERATING_POINT, DEFAULT_PRESENCE
 
 __all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
            "Engine", "near_duplicate_clusters", "near_duplicates_table", "cluster_signatures",
-           "attach_clusters"]
+           "attach_clusters", "combined_coverage"]
 
 _KEYS = ("doc_id", "parent_id", "path", "kind")
 
@@ -87,6 +87,7 @@ class ScoreSpec:
     cache: bool = True
     dedup: DedupSpec | None = None
     operating_point: str = DEFAULT_OPERATING_POINT
+    coverage: bool = False
 
 
 @dataclass
@@ -107,6 +108,7 @@ class PartitionResult:
     evidence: pd.DataFrame
     signatures: Signatures | None = None
     near: Clusters | None = None
+    coverage: Any = None  # coverage_counts of the partition (ScoreSpec.coverage)
 
 
 def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
@@ -138,13 +140,20 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
             evidence = theme_evidence(articles, spec.lexicon)
         else:
             scores = evidence = pd.DataFrame()
+    counts = None
+    if spec.coverage:
+        from civictext.themes.scoring import coverage_counts
+
+        with _progress.stage("coverage (counts)"):
+            counts = coverage_counts(articles, spec.lexicon)  # the evidence pass's hits
     sigs = None
     if spec.dedup is not None:
         with _progress.stage("near-duplicates (signatures)"):
             sigs = signatures(articles["text"] if len(articles) else [], spec.dedup)
     return PartitionResult(index=index, read=part, articles=articles,
                            scores=scores.reset_index(drop=True),
-                           evidence=evidence.reset_index(drop=True), signatures=sigs)
+                           evidence=evidence.reset_index(drop=True), signatures=sigs,
+                           coverage=counts)
 
 
 def _offsets(blocks: Sequence[Signatures]) -> list[int]:
@@ -282,6 +291,17 @@ def combine(plan: ReadPlan, results: Sequence[PartitionResult]) -> tuple[ReadRes
                 arts[0].reset_index(drop=True) if arts else articles_frame([]))
     read = dataclasses.replace(read, articles=articles)
     return (read, _concat(scores), _concat(evidence))
+
+
+def combined_coverage(results: Sequence[PartitionResult]) -> Any:
+    """The corpus-wide coverage counts: the sum of the partitions' (None when a
+    partition has none: ``ScoreSpec.coverage`` was off)."""
+    if not results or any(r.coverage is None for r in results):
+        return None
+    total = results[0].coverage.copy()
+    for r in results[1:]:
+        total += r.coverage
+    return total
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

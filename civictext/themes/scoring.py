@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from civictext import _progress
-from civictext.errors import CorpusError
+from civictext.errors import CorpusError, ParameterError
 from civictext.ingest.reader import check_articles
 from civictext.text.normalize import fold, is_folded, normalize_text
 from civictext.themes.lexicon import Lexicon, load_lexicons
@@ -84,7 +84,7 @@ __all__ = ["score_themes", "theme_evidence", "coverage_report", "split_sentences
            "load_lexicons", "DEFAULT_THRESHOLD", "PRESENCE_RULES", "MODEL_PRESENCE", "MODEL_COLUMNS", "DEFAULT_PRESENCE",
            "OPERATING_POINTS", "DEFAULT_OPERATING_POINT", "FOCUS_MIN_SENTENCES_HIT",
            "FOCUS_MIN_SHARE", "FOCUS_MIN_DOC_SENTENCES", "SCORE_COLUMNS", "EVIDENCE_COLUMNS",
-           "COVERAGE_COLUMNS"]
+           "COVERAGE_COLUMNS", "coverage_counts", "coverage_table", "COVERAGE_COUNTS"]
 
 log = logging.getLogger(__name__)
 
@@ -1066,15 +1066,29 @@ def coverage_report(
     >>> bool(rep.loc["SIPAS", "never_occurs"])
     True
     """
-    articles = check_articles(articles, "coverage_report")
     lexicon = _resolve_lexicon(lexicon)
-    rows, _ = _evidence_rows(articles, lexicon)
-    t = lexicon.terms.reset_index(drop=True)
-    base = pd.DataFrame({"theme": t["theme"], "term": t["term"], "weak": t["weak"],
-                         "note": t["note"], "source_file": t["source_file"].map(_shown_path)})
-    zeros = np.zeros(len(t), dtype="int64")
-    stats = {k: zeros.copy() for k in ("docs", "hits", "folded_hits", "hits_theme_present",
-                                       "hits_theme_absent")}
+    counts = coverage_counts(check_articles(articles, "coverage_report"), lexicon,
+                             threshold=threshold)
+    return coverage_table(counts, lexicon, outside_share=outside_share)
+
+
+#: The rows of :func:`coverage_counts`' array, in order.
+COVERAGE_COUNTS = ("docs", "hits", "folded_hits", "hits_theme_present")
+
+
+def coverage_counts(articles: pd.DataFrame, lexicon: Lexicon | None = None, *,
+                    threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
+    """The additive part of :func:`coverage_report`: an int64 array of shape
+    ``(4, terms)`` (rows :data:`COVERAGE_COUNTS`, columns in lexicon order).
+
+    Every count is a sum over documents (each document's hits and its own theme
+    score), so the counts of disjoint sets of documents (a run's partitions) add
+    up to the counts of their union; :func:`coverage_table` makes the report
+    from them. ``articles`` is taken as checked (``check_articles``).
+    """
+    lexicon = _resolve_lexicon(lexicon)
+    rows, _ = _evidence_rows(articles, lexicon) if len(articles) else (pd.DataFrame(), None)
+    out = np.zeros((len(COVERAGE_COUNTS), len(lexicon.terms)), dtype="int64")
     if len(rows):
         ev = rows
         scores = _doc_scores(rows).set_index(["doc_id", "theme"])["score"]
@@ -1087,12 +1101,29 @@ def coverage_report(
         per["present_without"] = (per["score"] - per["contrib"]) >= float(threshold) - 1e-12
         g = per.groupby("_idx")
         idx = g.size().index.to_numpy()
-        stats["docs"][idx] = g.size().to_numpy()
-        stats["hits"][idx] = g["n"].sum().to_numpy()
-        stats["folded_hits"][idx] = g["folded"].sum().to_numpy()
+        out[0, idx] = g.size().to_numpy()
+        out[1, idx] = g["n"].sum().to_numpy()
+        out[2, idx] = g["folded"].sum().to_numpy()
         inside = per[per["present_without"]].groupby("_idx")["n"].sum()
-        stats["hits_theme_present"][inside.index.to_numpy()] = inside.to_numpy()
-        stats["hits_theme_absent"] = stats["hits"] - stats["hits_theme_present"]
+        out[3, inside.index.to_numpy()] = inside.to_numpy()
+    return out
+
+
+def coverage_table(counts: np.ndarray, lexicon: Lexicon | None = None, *,
+                   outside_share: float = 0.5) -> pd.DataFrame:
+    """:func:`coverage_report`'s table from :func:`coverage_counts` (summed over
+    partitions or not): the one place the report's columns are derived."""
+    lexicon = _resolve_lexicon(lexicon)
+    t = lexicon.terms.reset_index(drop=True)
+    base = pd.DataFrame({"theme": t["theme"], "term": t["term"], "weak": t["weak"],
+                         "note": t["note"], "source_file": t["source_file"].map(_shown_path)})
+    counts = np.asarray(counts, dtype="int64")
+    if counts.shape != (len(COVERAGE_COUNTS), len(t)):
+        raise ParameterError(f"coverage_table: counts of shape {counts.shape}, expected "
+                             f"{(len(COVERAGE_COUNTS), len(t))} (coverage_counts of this "
+                             f"lexicon)")
+    stats = {k: counts[i].copy() for i, k in enumerate(COVERAGE_COUNTS)}
+    stats["hits_theme_absent"] = stats["hits"] - stats["hits_theme_present"]
     out = base.assign(**stats)
     hits = out["hits"].to_numpy()
     out["share_outside"] = np.where(hits > 0, out["hits_theme_absent"] / np.maximum(hits, 1),
