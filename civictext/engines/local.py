@@ -146,6 +146,9 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
 
         with _progress.stage("coverage (counts)"):
             counts = coverage_counts(articles, spec.lexicon)  # the evidence pass's hits
+        from civictext.themes.scoring import release_last_pass
+
+        release_last_pass()  # scores, evidence and coverage have made every use of them
     sigs = None
     if spec.dedup is not None:
         with _progress.stage("near-duplicates (signatures)"):
