@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ import pandas as pd
 from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_theme_model import LABELS, THEMES, coded_articles  # noqa: E402
+from train_theme_model import LABELS, THEMES, training_set  # noqa: E402
 
 from civictext.themes.model import (  # noqa: E402
     GRID,
@@ -40,7 +39,6 @@ from civictext.themes.model import (  # noqa: E402
     _vectorizer,
     _weighted_prf,
 )
-from civictext.themes.validation import load_labelled_set  # noqa: E402
 
 SELECT_FOLDS = ("news-feed", "vn4news2020", "dantri-unc")
 
@@ -49,15 +47,7 @@ def load(cache: Path | None):
     if cache is not None and cache.exists():
         return pickle.loads(cache.read_bytes())
     coded = pd.read_csv(LABELS / "coded.csv", dtype={"doc_id": str, "stratum": str})
-    with tempfile.TemporaryDirectory() as tmp:
-        arts = coded_articles(coded.drop_duplicates("doc_id"), Path(tmp))
-    lab = load_labelled_set()
-    lab_long = lab.melt(id_vars=["doc_id"], value_vars=THEMES, var_name="theme",
-                        value_name="relevant").assign(corpus="labelled", pi=1.0,
-                                                      stratum="labelled")
-    long = pd.concat([coded[["corpus", "doc_id", "theme", "relevant", "pi", "stratum"]],
-                      lab_long], ignore_index=True)
-    allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
+    allarts, long = training_set(coded)
     lex = _lexicon(None)
     f = _features(allarts, lex, lex.themes)
     out = (long, f.ids.tolist(), f.docs, f.lex, list(lex.themes))

@@ -97,6 +97,22 @@ def coded_articles(coded: pd.DataFrame, tmp: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def training_set(coded: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coded documents read from the shared corpora plus the bundled labelled
+    paragraphs (group "labelled", ``pi = 1``): the articles and the long codes
+    (``corpus, doc_id, theme, relevant, pi, stratum``) every fit here uses."""
+    with tempfile.TemporaryDirectory() as tmp:
+        arts = coded_articles(coded.drop_duplicates("doc_id"), Path(tmp))
+    lab = load_labelled_set()
+    lab_long = lab.melt(id_vars=["doc_id"], value_vars=THEMES, var_name="theme",
+                        value_name="relevant").assign(corpus="labelled", pi=1.0,
+                                                      stratum="labelled")
+    allcoded = pd.concat([coded[["corpus", "doc_id", "theme", "relevant", "pi", "stratum"]],
+                          lab_long], ignore_index=True)
+    allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
+    return allarts, allcoded
+
+
 def markdown(cv: pd.DataFrame, heldout: str) -> str:
     sub = cv[cv["heldout"] == heldout]
     lines = ["| theme | measure | precision | 95% CI | recall | 95% CI | F1 | 95% CI |",
@@ -144,15 +160,7 @@ def main() -> None:
             keep |= set(rng.choice(ids, size=min(args.limit, len(ids)), replace=False))
         coded = coded[coded["doc_id"].isin(keep)]
     results.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        arts = coded_articles(coded.drop_duplicates("doc_id"), Path(tmp))
-    lab = load_labelled_set()
-    lab_long = lab.melt(id_vars=["doc_id"], value_vars=THEMES, var_name="theme",
-                        value_name="relevant").assign(corpus="labelled", pi=1.0,
-                                                      stratum="labelled")
-    allcoded = pd.concat([coded[["corpus", "doc_id", "theme", "relevant", "pi", "stratum"]],
-                          lab_long], ignore_index=True)
-    allarts = pd.concat([arts, lab.assign(corpus="labelled")], ignore_index=True)
+    allarts, allcoded = training_set(coded)
     if args.reuse_cv:
         cv = pd.read_csv(results / "cv_results.csv")
         cv = cv[cv["measure"] != "auto"]
@@ -199,10 +207,11 @@ def main() -> None:
     model.use_model = use
     model.auto_measures = auto
     model.short_max_tokens = SHORT_MAX_TOKENS
+    n_labelled = int((allarts["corpus"] == "labelled").sum())
     model.info["training_note"] = (
         f"{coded['doc_id'].nunique()} real documents from vnds-train, vn4news2020, news-feed and "
         f"dantri-unc (a stratified probability sample, benchmarks/labels/coded/README.md), coded "
-        f"against docs/codebook.md, plus the {len(lab)} bundled labelled paragraphs.")
+        f"against docs/codebook.md, plus the {n_labelled} bundled labelled paragraphs.")
     model.info["grouped_cv"] = (
         "Each corpus held out in turn (fitted on the others), design-weighted, pooled over the "
         "four real corpora (`model`: the default operating point, f1; `model_precision`: the "
