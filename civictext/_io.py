@@ -89,6 +89,22 @@ def write_csv(path: str | os.PathLike, frame: Any, **kw: Any) -> Path:
     return Path(path)
 
 
+def write_csv_frames(path: str | os.PathLike, frames: Any, **kw: Any) -> Path:
+    """:func:`write_csv` of the concatenation of ``frames`` (an iterable of DataFrames
+    with the same columns), written a frame at a time: the same bytes when every
+    frame's columns have the dtypes the concatenation would have."""
+    kw.setdefault("index", False)
+    kw.setdefault("float_format", "%.10g")
+    kw.setdefault("lineterminator", "\n")
+    with atomic_write(path) as fh:
+        first = True
+        for frame in frames:
+            if first or len(frame):
+                frame.to_csv(fh, header=first, **kw)
+                first = False
+    return Path(path)
+
+
 def sha256_file(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes, read in chunks."""
     h = hashlib.sha256()

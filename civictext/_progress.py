@@ -146,11 +146,35 @@ def release_memory() -> None:
         _TRIM_FN[0](0)
 
 
+def merge_repeated(timings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stage timings with the rows of a stage that ran more than once (once per
+    partition of the local engine) summed into its first row, with ``runs``: how many
+    times it ran; a stage is the same when its name and those of the stages holding
+    it are."""
+    out: list[dict[str, Any]] = []
+    at: dict[tuple[str, ...], dict[str, Any]] = {}
+    path: list[str] = []
+    for r in timings:
+        del path[r["depth"]:]
+        path.append(r["stage"])
+        key = tuple(path)
+        if key in at:
+            row = at[key]
+            row["wall_s"] = round(row["wall_s"] + r["wall_s"], 3)
+            row["cpu_s"] = round(row["cpu_s"] + r["cpu_s"], 3)
+            row["runs"] = row.get("runs", 1) + 1
+        else:
+            at[key] = row = dict(r)
+            out.append(row)
+    return out
+
+
 def timing_table(timings: list[dict[str, Any]]) -> list[str]:
     """The stage timings as aligned text lines (nested stages indented)."""
     if not timings:
         return []
-    names = ["  " * r["depth"] + r["stage"] for r in timings]
+    names = ["  " * r["depth"] + r["stage"] + (f" (x{r['runs']})" if r.get("runs") else "")
+             for r in timings]
     width = max(len(n) for n in names + ["stage"])
     lines = [f"{'stage':<{width}}  {'wall s':>8}  {'CPU s':>8}"]
     for n, r in zip(names, timings):

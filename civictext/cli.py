@@ -516,12 +516,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     _check_out(args, "folder", args.path)
     _check_file_arguments(args)
-    engine = None
+    size = max(1, int(args.partition_mb * 2**20))
     if args.engine == "dask":
         from civictext.engines.dask import DaskEngine
 
         engine = DaskEngine(scheduler=args.scheduler, n_workers=args.workers,
-                            partition_size=max(1, int(args.partition_mb * 2**20)))
+                            partition_size=size)
+    else:
+        from civictext.engines.local import LocalEngine
+
+        engine = LocalEngine(partition_size=size, progress=not args.quiet)
     config = config_from_kwargs(args.path, strict=args.strict, read_options=_read_options(args),
                                 random_state=args.seed, progress=not args.quiet,
                                 dedup=not args.keep_duplicates, presence=_presence(args),
@@ -622,7 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
     engine.add_argument("--workers", type=_int_in(1, 256), default=2,
                         help="workers of the local Dask cluster when no --scheduler (default 2)")
     engine.add_argument("--partition-mb", type=_float_in(0, 65536, lo_open=True), default=16,
-                        help="MB of input files per Dask partition (default 16; bounds worker memory)")
+                        help="MB of input (uncompressed) per partition (default 16; bounds the "
+                             "memory of a Dask worker, and of the local run: each partition's "
+                             "texts go to a temporary folder once it is scored)")
     reader = _Parser(add_help=False)
     reader.add_argument("--encoding", help="force this codec for text files (default: detect per file)")
     reader.add_argument("--field", action="append", metavar="KEY=NAME",

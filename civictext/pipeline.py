@@ -195,15 +195,23 @@ class RunResult:
 
     @property
     def articles(self) -> pd.DataFrame:
-        return self.read.articles
+        """The articles table with every column (when the local engine spilled the
+        text columns to disk, a new table made from the spill when asked for:
+        ``read.articles`` is then the table without them)."""
+        return self.read.full_articles()
 
     @property
     def kept(self) -> pd.DataFrame:
         """The kept articles with every column of the articles table (a copy, made
         when asked for)."""
-        kept = self.read.articles.iloc[self.kept_rows].reset_index(drop=True)
+        kept = _rows_with(self.read, self.kept_rows, list(self.read.articles.columns)
+                          + list(_spilled(self.read)))
         kept.attrs = {}
         return kept
+
+    @property
+    def n_documents(self) -> int:
+        return int(len(self.read.articles))
 
     @property
     def n_duplicates_dropped(self) -> int:
@@ -228,8 +236,9 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     """
     config.check()
     read, scores, evidence, clusters, counts = _read_and_score(config, coverage=coverage)
-    articles = read.articles
-    scores = _model_scores(config, articles, scores)
+    articles = read.articles  # without the spilled text columns when read.spill is set
+    scores = _model_scores(config, read.full_articles() if config.trends.cross_fit is not None
+                           else articles, scores)
     log.info("read %d documents from %s", len(articles), config.corpus)
     if len(articles) == 0:  # not five empty figures and exit 0
         from civictext.errors import CorpusError
@@ -239,12 +248,13 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
                           "read_corpus); give a folder of .txt, .html, .jsonl, .json or .csv "
                           "files")
     with _progress.stage("near-duplicates"):
-        kept_rows, clusters = _deduplicated(articles, config, clusters)
-    kept = _kept_table(articles, kept_rows, config)
+        kept_rows, clusters = _deduplicated(read.full_articles() if config.dedup and clusters
+                                            is None else articles, config, clusters)
+    kept = _kept_table(read, kept_rows, config)
     ids = set(kept["doc_id"])
     kept_scores = scores[scores["doc_id"].isin(ids)].reset_index(drop=True)
     kept_evidence = evidence[evidence["doc_id"].isin(ids)].reset_index(drop=True)
-    model, skipped = _fit_topics(articles, kept_rows, config)
+    model, skipped = _fit_topics(read, kept_rows, config)
     cov = None
     if coverage:
         from civictext.themes.lexicon import load_lexicons
@@ -257,7 +267,7 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
             else:
                 from civictext.themes.scoring import coverage_report
 
-                cov = coverage_report(articles, load_lexicons())
+                cov = coverage_report(read.full_articles(), load_lexicons())
     from civictext.themes.scoring import release_last_pass
 
     release_last_pass()  # the matching pass's hits: the evidence table has them now
@@ -368,34 +378,141 @@ def _deduplicated(articles: pd.DataFrame, config: RunConfig,
 _KEPT_COLUMNS = ("doc_id", "kind", "source", "published", "date_precision")
 
 
-def _kept_table(articles: pd.DataFrame, rows: Any, config: RunConfig) -> pd.DataFrame:
-    """The kept rows of ``articles`` with only the columns later stages read (the
+def _spilled(read: ReadResult) -> tuple[str, ...]:
+    """The articles table's columns that are on disk (none without a spill)."""
+    return tuple(read.spill.columns) if read.spill is not None else ()
+
+
+def _rows_with(read: ReadResult, rows: Any, columns: Any) -> pd.DataFrame:
+    """The rows at positions ``rows`` of the articles table with ``columns`` (in the
+    articles table's order; spilled ones read back from disk), index from 0."""
+    from civictext.ingest.reader import COLUMNS
+
+    wanted = set(columns)
+    order = [c for c in COLUMNS if c in wanted] + [c for c in read.articles.columns
+                                                    if c in wanted and c not in COLUMNS]
+    here = [c for c in order if c in read.articles.columns]
+    out = read.articles[here].iloc[rows].reset_index(drop=True)
+    away = [c for c in order if c in _spilled(read)]
+    if away:
+        back = read.spill.rows(rows, away)
+        for c in away:
+            out[c] = back[c].to_numpy()
+        out = out[[c for c in order if c in out.columns]]
+    return out
+
+
+class _SpilledTable:
+    """The articles table of a spilled run as the topic model reads it
+    (``fit_topics(rows=)``): ``columns``, ``len()``, ``take(positions, columns)``."""
+
+    def __init__(self, read: ReadResult) -> None:
+        self.read = read
+        self.columns = [*read.articles.columns, *_spilled(read)]
+
+    def __len__(self) -> int:
+        return len(self.read.articles)
+
+    def take(self, positions: Any, columns: Any) -> pd.DataFrame:
+        return _rows_with(self.read, positions, columns)
+
+
+def _kept_table(read: ReadResult, rows: Any, config: RunConfig) -> pd.DataFrame:
+    """The kept rows of the articles table with only the columns later stages read (the
     text columns are not copied, ``text`` only with a coded sample), a fresh index,
     no ``attrs``."""
     by = config.trends.by
     wanted = set(_KEPT_COLUMNS) | set([by] if isinstance(by, str) else list(by or ()))
     if config.trends.coded is not None:
         wanted.add("text")
-    cols = [c for c in articles.columns if c in wanted]
-    kept = articles[cols].iloc[rows].reset_index(drop=True)
+    kept = _rows_with(read, rows, wanted)
     kept.attrs = {}
     return kept
 
 
-def _fit_topics(articles: pd.DataFrame, rows: Any, config: RunConfig) -> tuple[Any, str]:
-    """The topic model of the kept rows (positions ``rows`` of ``articles``)."""
+#: Above this many kept documents the topic model is fitted on a seeded random sample
+#: of this many of them (sorted, so in corpus order) and every kept document gets its
+#: topic weights from the fitted model (``TopicModel.transform``, a chunk at a time),
+#: so the topic stage's memory stops growing with the corpus. The cap is above the
+#: largest shared corpus a run has been compared on (153,825 news-feed items): their
+#: outputs are unchanged.
+TOPIC_FIT_CAP = 160_000
+#: Kept documents given their topic weights at a time above the cap.
+_TOPIC_CHUNK = 50_000
+_TOPIC_COLUMNS = ("doc_id", "text", "segmented", "tokens_given")
+
+
+def topic_fit_rows(rows: Any, random_state: int | None, cap: int | None = None) -> Any:
+    """The positions (of ``rows``) the topic model is fitted on: all of them up to
+    ``cap`` (default :data:`TOPIC_FIT_CAP`), else a seeded random sample of ``cap`` of
+    them in their order."""
+    import numpy as np
+
+    cap = TOPIC_FIT_CAP if cap is None else cap
+    rows = np.asarray(rows)
+    if len(rows) <= cap:
+        return rows
+    seed = DEFAULT_RANDOM_STATE if random_state is None else random_state
+    pick = np.random.default_rng(seed).choice(len(rows), size=cap, replace=False)
+    return rows[np.sort(pick)]
+
+
+def _fit_topics(read: ReadResult, rows: Any, config: RunConfig) -> tuple[Any, str]:
+    """The topic model of the kept rows (positions ``rows`` of the articles table):
+    fitted on :func:`topic_fit_rows` of them; above :data:`TOPIC_FIT_CAP` every kept
+    row's weights come from ``model.transform`` (``model.params["fit_sample"]`` says
+    so)."""
     if not config.topics.enabled:
         return None, "topics not asked for (TopicSpec(enabled=False))"
     try:
         from civictext.topics.model import fit_topics
 
+        fit_rows = topic_fit_rows(rows, config.random_state)
         with _progress.stage("topics"), _progress.bar(None, desc="topics (seeded NMF)",
                                                       unit="fit"):
-            return fit_topics(articles, rows=rows, method=config.topics.method,
-                              random_state=config.random_state), ""
+            # with a spill, the fitted rows' texts come back from disk a slice at a time
+            table = read.articles if read.spill is None else _SpilledTable(read)
+            model = fit_topics(table, rows=fit_rows, method=config.topics.method,
+                               random_state=config.random_state)
+            if len(fit_rows) < len(rows):
+                _all_doc_topics(model, read, rows, fit_rows, config)
+        return model, ""
     except CivictextError as exc:  # e.g. too few documents for a topic model
         log.warning("topic figure skipped: %s", exc)
         return None, str(exc)
+
+
+def _all_doc_topics(model: Any, read: ReadResult, rows: Any, fit_rows: Any,
+                    config: RunConfig) -> None:
+    """Replace the sample's ``doc_topics`` with every kept row's: the fitted rows keep
+    the fit's weights, the others get ``model.transform``'s, a fixed-size chunk of rows
+    at a time (so the numbers do not depend on the partitions)."""
+    import numpy as np
+
+    k = model.n_topics
+    theta = np.empty((len(rows), k))
+    fitted = np.isin(rows, fit_rows)  # fit_rows: a sorted subset of rows
+    theta[fitted] = model.doc_topics["weight"].to_numpy().reshape(-1, k)
+    empty = set(model.doc_topics.attrs.get("empty_docs", []))
+    others = np.flatnonzero(~fitted)
+    with _progress.bar(len(others), desc="topics (weights of the other documents)",
+                       unit="doc") as bar:
+        for a in range(0, len(others), _TOPIC_CHUNK):
+            at = others[a:a + _TOPIC_CHUNK]
+            dt = model.transform(_rows_with(read, rows[at], _TOPIC_COLUMNS))
+            theta[at] = dt["weight"].to_numpy().reshape(-1, k)
+            empty.update(dt.attrs.get("empty_docs", []))
+            bar.update(len(at))
+    ids = read.articles["doc_id"].iloc[rows].astype(str).tolist()
+    doc_topics = pd.DataFrame({"doc_id": np.repeat(np.asarray(ids, dtype=object), k),
+                               "topic": np.tile(np.arange(k), len(rows)),
+                               "weight": theta.ravel()})
+    doc_topics["doc_id"] = doc_topics["doc_id"].astype(str)
+    doc_topics.attrs["empty_docs"] = [d for d in ids if d in empty]
+    model.doc_topics = doc_topics
+    seed = DEFAULT_RANDOM_STATE if config.random_state is None else config.random_state
+    model.params["fit_sample"] = {"n_fitted": int(len(fit_rows)), "n_documents": int(len(rows)),
+                                  "cap": TOPIC_FIT_CAP, "random_state": int(seed)}
 
 
 def _trend_tables(config: RunConfig, kept: pd.DataFrame, kept_scores: pd.DataFrame,
@@ -447,11 +564,11 @@ def write_outputs(result: RunResult, out: str | os.PathLike, *, tables: bool = T
     out = Path(out)
     lines: list[str] = []
     if tables:
-        articles = result.articles
+        n_docs = result.n_documents
         with _progress.stage("writing tables"):
-            write_csv(out / "articles.csv", articles)
+            _write_articles(result.read, out / "articles.csv")
             report = write_read_report(result.read, out)
-            lines.append(f"articles: {out / 'articles.csv'} ({len(articles)} documents); "
+            lines.append(f"articles: {out / 'articles.csv'} ({n_docs} documents); "
                          f"read report: {report}")
             write_csv(out / "scores.csv", result.scores)
             write_csv(out / "evidence.csv", result.evidence)
@@ -470,7 +587,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike, *, tables: bool = T
             if cfg.dedup:
                 write_csv(out / "near_duplicates.csv", result.near_duplicates)
                 lines.append(f"near-duplicates: {result.n_duplicates_dropped} of "
-                             f"{len(articles)} documents left out of topics, trends and "
+                             f"{n_docs} documents left out of topics, trends and "
                              f"figures (clusters: {out / 'near_duplicates.csv'})")
             written = [str(write_csv(out / "trends.csv", result.trends))]
             if result.trends_by is not None:
@@ -487,6 +604,18 @@ def write_outputs(result: RunResult, out: str | os.PathLike, *, tables: bool = T
     lines.append(f"figures: {len(manifest['figures'])} in {fig_out}/ "
                  f"(PNG, SVG, CSV; captions.md; manifest.json)")
     return lines
+
+
+def _write_articles(read: ReadResult, path: Path) -> None:
+    """``articles.csv``: the table at once, or partition by partition from the spill
+    (the same bytes)."""
+    if read.spill is None:
+        write_csv(path, read.articles)
+    else:
+        from civictext._io import write_csv_frames
+        from civictext.ingest.reader import COLUMNS
+
+        write_csv_frames(path, read.spill.frames(read.articles, COLUMNS))
 
 
 def write_topics(model: Any, folder: Path) -> Path:
@@ -556,7 +685,7 @@ def _manifest(result: RunResult, records: list[dict[str, Any]]) -> dict[str, Any
     articles = result.kept_table
     kinds = articles["kind"].value_counts().sort_index() if "kind" in articles else pd.Series()
     return {
-        "corpus": {**corpus_fingerprint(cfg.corpus), "documents": int(len(result.articles)),
+        "corpus": {**corpus_fingerprint(cfg.corpus), "documents": result.n_documents,
                    "near_duplicates_dropped": result.n_duplicates_dropped,
                    "documents_by_kind": {str(k): int(v) for k, v in kinds.items()},
                    "excluded_by_date_precision": result.volume.attrs["excluded"],
@@ -607,11 +736,12 @@ def run_pipeline(config: RunConfig, out: str | os.PathLike, *, tables: bool = Tr
     manifest_path = out / "figures" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     engine = getattr(config.engine, "name", "local")
-    manifest["timings"] = {"n_jobs": opts.n_jobs, "engine": engine, "stages": opts.timings}
+    timings = _progress.merge_repeated(opts.timings)  # a stage per partition: summed
+    manifest["timings"] = {"n_jobs": opts.n_jobs, "engine": engine, "stages": timings}
     write_json(manifest_path, manifest)
     lines.append(f"stage timings (n_jobs={opts.n_jobs}, engine {engine}; also in "
                  f"{manifest_path}):")
-    lines.extend("  " + line for line in _progress.timing_table(opts.timings))
+    lines.extend("  " + line for line in _progress.timing_table(timings))
     return lines
 
 

@@ -18,7 +18,10 @@ local engine made before partitions existed, whatever the partitioning.
 Engines only schedule:
 
 - :class:`LocalEngine` runs the partitions one after the other in this process
-  (one partition by default: the whole corpus);
+  (partitions of :data:`DEFAULT_PARTITION_BYTES` of input files by default); with more
+  than one partition it moves each partition's text columns to disk once the partition
+  is done (:mod:`civictext.engines.spill`), so the driver's memory grows with the
+  corpus only by the columns later stages read;
 - :class:`civictext.engines.dask.DaskEngine` submits them to a Dask cluster and
   gathers the results in plan order.
 
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
+import numpy as np
 import pandas as pd
 
 from civictext import _progress
@@ -62,9 +66,14 @@ from civictext.themes.scoring import DEFAULT_OPERATING_POINT, DEFAULT_PRESENCE
 
 __all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
            "Engine", "near_duplicate_clusters", "near_duplicates_table", "cluster_signatures",
-           "attach_clusters", "combined_coverage"]
+           "attach_clusters", "combined_coverage", "DEFAULT_PARTITION_BYTES"]
 
 _KEYS = ("doc_id", "parent_id", "path", "kind")
+
+#: Input bytes per partition of the local engine (uncompressed; files are never split):
+#: a corpus of many files is read, scored and spilled to disk this much at a time (the
+#: reading and scoring of 16 MB of short items peaks ~150 MB above what the driver holds).
+DEFAULT_PARTITION_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,9 @@ class PartitionResult:
     signatures: Signatures | None = None
     near: Clusters | None = None
     coverage: Any = None  # coverage_counts of the partition (ScoreSpec.coverage)
+    #: the run's :class:`~civictext.engines.spill.Spill` when ``articles`` has had its
+    #: text columns moved to disk (the local engine, more than one partition)
+    spill: Any = None
 
 
 def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
@@ -202,20 +214,22 @@ def group_pairs(offsets: Sequence[int], pairs: Sequence[tuple[int, int]]
 
 
 def near_duplicate_clusters(results: Sequence[PartitionResult], spec: DedupSpec,
-                            jaccard: PairJaccard | None = None) -> None:
+                            jaccard: PairJaccard | None = None, spill: Any = None) -> None:
     """Cluster the partitions' signatures corpus-wide; set every result's ``near``.
 
     ``results`` in plan order, each with its ``signatures``. ``jaccard``
     checks candidate pairs where the texts are (default: in this process, from
     the results' articles); the Dask engine passes one that runs on the
-    workers, so only signatures and lengths come to the driver for this.
+    workers, so only signatures and lengths come to the driver for this. ``spill``: the
+    :class:`~civictext.engines.spill.Spill` holding the results' texts (the local
+    engine's partitions once spilled).
     """
     blocks = [r.signatures for r in results]
     if any(b is None for b in blocks):
         return
     offsets = _offsets(blocks)  # type: ignore[arg-type]
     if jaccard is None:
-        jaccard = _local_jaccard(results, offsets, int(spec.shingle))
+        jaccard = _local_jaccard(results, offsets, int(spec.shingle), spill)
     attach_clusters(results, cluster_signatures(blocks, spec, jaccard))  # type: ignore[arg-type]
 
 
@@ -236,13 +250,32 @@ def attach_clusters(results: Sequence[PartitionResult], clusters: Clusters) -> N
 
 
 def _local_jaccard(results: Sequence[PartitionResult], offsets: Sequence[int],
-                   shingle: int) -> PairJaccard:
-    """The pairs' exact Jaccard from the results' texts, in this process."""
+                   shingle: int, spill: Any = None) -> PairJaccard:
+    """The pairs' exact Jaccard from the results' texts (in the spill when given), in
+    this process."""
+    def texts(groups: dict[tuple[int, int], list[tuple[int, int, int]]]
+              ) -> dict[int, pd.Series]:
+        if spill is None:
+            return {p: results[p].articles["text"] for pair in groups for p in pair}
+        wanted: dict[int, set[int]] = {}
+        for (pa, pb), items in groups.items():
+            wanted.setdefault(pa, set()).update(a for _, a, _ in items)
+            wanted.setdefault(pb, set()).update(b for _, _, b in items)
+        out = {}
+        for p, rows in wanted.items():  # only the texts of rows in a candidate pair
+            pos = np.fromiter(sorted(rows), dtype=np.int64, count=len(rows))
+            col = np.full(offsets[p + 1] - offsets[p], None, dtype=object)
+            col[pos] = spill.rows(pos + offsets[p], ["text"])["text"].to_numpy()
+            out[p] = pd.Series(col)
+        return out
+
     def jaccard(pairs: list[tuple[int, int]]) -> list[float]:
         out = [0.0] * len(pairs)
-        for (pa, pb), items in group_pairs(offsets, pairs).items():
-            vals = pair_jaccard(results[pa].articles["text"], [(a, b) for _, a, b in items],
-                                shingle, results[pb].articles["text"] if pb != pa else None)
+        groups = group_pairs(offsets, pairs)
+        col = texts(groups)
+        for (pa, pb), items in groups.items():
+            ta, tb = col[pa], (col[pb] if pb != pa else None)
+            vals = pair_jaccard(ta, [(a, b) for _, a, b in items], shingle, tb)
             for (k, _, _), v in zip(items, vals):
                 out[k] = v
         return out
@@ -292,7 +325,8 @@ def combine(plan: ReadPlan, results: Sequence[PartitionResult]) -> tuple[ReadRes
             evidence.append(e)
     articles = (pd.concat(arts, ignore_index=True) if len(arts) > 1 else
                 arts[0].reset_index(drop=True) if arts else articles_frame([]))
-    read = dataclasses.replace(read, articles=articles)
+    read = dataclasses.replace(read, articles=articles,
+                               spill=results[0].spill if results else None)
     return (read, _concat(scores), _concat(evidence))
 
 
@@ -326,12 +360,17 @@ class Engine(Protocol):
 class LocalEngine:
     """Run the partitions one after the other in this process.
 
-    ``partition_size``: bytes of input files per partition (None, the default:
-    the whole corpus is one partition, segmented with ``--jobs`` workers).
+    ``partition_size``: bytes of input files per partition (files are never split;
+    None: the whole corpus is one partition). Each partition is segmented with
+    ``--jobs`` workers. ``spill``: move each partition's text columns
+    (:data:`~civictext.engines.spill.SPILLED_COLUMNS`) to disk once it is done
+    (None, the default: when there is more than one partition), so the driver holds
+    only the columns later stages read; the outputs are the same bytes either way.
     """
 
-    partition_size: int | None = None
+    partition_size: int | None = DEFAULT_PARTITION_BYTES
     progress: bool = False
+    spill: bool | None = None
 
     name = "local"
 
@@ -340,8 +379,11 @@ class LocalEngine:
 
     def map(self, plan: ReadPlan, groups: list[tuple[Path, ...]],
             spec: ScoreSpec) -> list[PartitionResult]:
+        from civictext.engines.spill import Spill
+
         out: list[PartitionResult] = []
         remaining = plan.options.limit
+        spill = Spill() if (self.spill if self.spill is not None else len(groups) > 1) else None
         for i, files in enumerate(groups):
             if remaining is not None and remaining <= 0:
                 break
@@ -349,7 +391,10 @@ class LocalEngine:
                                     progress=self.progress)
             if remaining is not None:
                 remaining -= len(res.articles)
+            if spill is not None:
+                res.articles = spill.put(res.articles)
+                res.spill = spill
             out.append(res)
         if spec.dedup is not None:
-            near_duplicate_clusters(out, spec.dedup)
+            near_duplicate_clusters(out, spec.dedup, spill=spill)
         return out

@@ -1077,20 +1077,18 @@ class ReadPlan:
     pre_files: tuple[dict, ...] = ()
 
     def partitions(self, size: int | None) -> list[tuple[Path, ...]]:
-        """The files in consecutive groups of about ``size`` bytes (None: one group).
+        """The files in consecutive groups of about ``size`` bytes of input (None: one
+        group); a ``.gz`` file counts its uncompressed size (:func:`input_bytes`).
 
         Files are never split and keep their order, so the grouping depends
-        only on file names and sizes.
+        only on file names and contents' sizes.
         """
         if size is None or not self.files:
             return [self.files]
         groups: list[list[Path]] = [[]]
         total = 0
         for f in self.files:
-            try:
-                n = f.stat().st_size
-            except OSError:  # read_files reports it
-                n = 0
+            n = input_bytes(f)
             if groups[-1] and total + n > size:
                 groups.append([])
                 total = 0
@@ -1121,7 +1119,10 @@ class ReadResult:
     ``files`` one dict per input file ``{path, format, encoding, records,
     skipped, reason}``; ``skipped`` one ``{path, line, reason}`` per skipped
     item; ``renamed`` one ``{path, original_id, doc_id}`` per document whose
-    id was taken; ``encodings`` ``{path: codec}``.
+    id was taken; ``encodings`` ``{path: codec}``. ``spill``: set by the local
+    engine when a run's partitions had their text columns moved to disk
+    (:class:`civictext.engines.spill.Spill`); ``articles`` then lacks those columns
+    and :meth:`full_articles` gives the whole table.
     """
 
     articles: pd.DataFrame
@@ -1129,6 +1130,14 @@ class ReadResult:
     skipped: list[dict]
     renamed: list[dict]
     encodings: dict[str, str]
+    spill: Any = None
+
+    def full_articles(self) -> pd.DataFrame:
+        """The articles table with every column (from the spill when there is one:
+        a new table, made when asked for)."""
+        if self.spill is None:
+            return self.articles
+        return self.spill.full(self.articles, COLUMNS)
 
     @property
     def report(self) -> pd.DataFrame:
@@ -1147,6 +1156,22 @@ class ReadResult:
         df.attrs["files"] = _SharedList(self.files)
         df.attrs["renamed"] = _SharedList(self.renamed)
         return df
+
+
+def input_bytes(path: Path) -> int:
+    """The bytes the reader gets from ``path``: its size, or for a ``.gz`` file the
+    uncompressed size its gzip trailer records (modulo 4 GiB, the format's limit; never
+    less than the compressed size); 0 when it cannot be read (``read_files`` reports
+    it)."""
+    try:
+        n = path.stat().st_size
+        if path.suffix.lower() == ".gz" and n >= 18:
+            with open(path, "rb") as fh:
+                fh.seek(-4, os.SEEK_END)
+                n = max(n, int.from_bytes(fh.read(4), "little"))
+    except OSError:
+        return 0
+    return n
 
 
 def plan_corpus(path: str | os.PathLike, options: ReadOptions | None = None) -> ReadPlan:

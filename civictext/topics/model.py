@@ -626,7 +626,11 @@ def fit_topics(
         Positions of the documents to fit on in ``articles``, in order (default:
         every row). The same model as ``fit_topics(articles.iloc[rows])``, without
         a copy of their texts (``civictext run`` fits the near-duplicates' survivors
-        this way).
+        this way). With ``rows``, ``articles`` may also be a table kept elsewhere: an
+        object with ``columns``, ``len()`` and ``take(positions, columns)``
+        returning those rows as a DataFrame (``civictext run`` passes its articles
+        table this way when their texts are on disk, :mod:`civictext.engines.spill`),
+        read a slice of rows at a time.
 
     Returns
     -------
@@ -695,7 +699,7 @@ def _prepare(articles: pd.DataFrame, *, method: str, analyzer: Callable | None, 
         doc_ids = articles["doc_id"].astype(str).tolist()
     else:
         rows = _check_rows(articles, rows, where)
-        doc_ids = articles["doc_id"].iloc[rows].astype(str).tolist()
+        doc_ids = _take(articles, rows, ["doc_id"])["doc_id"].astype(str).tolist()
     n_docs = len(doc_ids)
     if n_docs < 2:
         raise ModelError(f"{where}: got {n_docs} document(s); a topic model needs at least 2 "
@@ -1414,7 +1418,7 @@ def _check_rows(articles: Any, rows: Any, where: str) -> np.ndarray:
     """``check_articles`` of ``articles.iloc[rows]`` (the same errors and warning)
     without a copy of the rows' texts: their "not a string" test a slice at a time;
     ``rows`` as an int array."""
-    if isinstance(articles, pd.DataFrame) and "text" in articles.columns:
+    if _is_row_source(articles) and "text" in articles.columns:
         try:
             pos = np.asarray(rows, dtype=np.intp).ravel()
         except (TypeError, ValueError):
@@ -1423,19 +1427,31 @@ def _check_rows(articles: Any, rows: Any, where: str) -> np.ndarray:
         if len(pos) and (pos.min() < -len(articles) or pos.max() >= len(articles)):
             raise ModelError(f"{where}: rows has positions outside the {len(articles)} rows "
                              "of articles")
-        text = articles["text"]
         no_text = np.zeros(len(pos), dtype=bool)
         for a in range(0, len(pos), _CHUNK):
-            part = text.iloc[pos[a:a + _CHUNK]]
+            part = _take(articles, pos[a:a + _CHUNK], ["text"])["text"]
             no_text[a:a + len(part)] = ~part.map(lambda v: isinstance(v, str)).astype(bool)
         # the rows' ids and, for the text test, "" or None: what check_articles reads
-        probe = pd.DataFrame({"doc_id": articles["doc_id"].iloc[pos].reset_index(drop=True),
-                              "text": np.where(no_text, None, "").astype(object)})
+        ids = _take(articles, pos, ["doc_id"])["doc_id"].reset_index(drop=True)
+        probe = pd.DataFrame({"doc_id": ids, "text": np.where(no_text, None, "").astype(object)})
         check_articles(probe, where, error=ModelError)
         return pos
     check_articles(articles, where, error=ModelError)  # its message: not a table, no column
     raise ModelError(f"{where}: articles must be a table with a 'text' column "  # pragma: no cover
                      "(read_corpus gives one)")
+
+
+def _is_row_source(articles: Any) -> bool:
+    """A DataFrame, or a table kept elsewhere (``columns``, ``len()``, ``take``)."""
+    return isinstance(articles, pd.DataFrame) or (
+        hasattr(articles, "take") and hasattr(articles, "columns") and hasattr(articles, "__len__"))
+
+
+def _take(articles: Any, pos: Any, columns: list[str]) -> pd.DataFrame:
+    """The rows at positions ``pos`` of ``articles`` with ``columns``."""
+    if isinstance(articles, pd.DataFrame):
+        return articles[columns].iloc[pos]
+    return articles.take(pos, columns)
 
 
 def _token_lists(analyzer: Callable[[str], list[str]], texts: list[str],
@@ -1463,10 +1479,11 @@ def _token_stream(analyzer: Callable[[str], list[str]], articles: pd.DataFrame,
     default all), a slice of documents at a time (Arrow-backed text columns become
     Python strings only a slice at a time); ``tally[0]`` counts the tokens given out."""
     cols = [c for c in ("text", "segmented", "tokens_given") if c in articles.columns]
-    frame = articles[cols]
+    frame = articles[cols] if isinstance(articles, pd.DataFrame) else articles
     n = len(frame) if rows is None else len(rows)
     for a in range(0, n, _CHUNK):
-        part = frame.iloc[a:a + _CHUNK] if rows is None else frame.iloc[rows[a:a + _CHUNK]]
+        part = (frame.iloc[a:a + _CHUNK] if rows is None
+                else _take(frame, rows[a:a + _CHUNK], cols))
         texts = part["text"].fillna("").astype(str).tolist()
         for tokens in _token_lists(analyzer, texts, _givens(part, len(texts))):
             tally[0] += len(tokens)
