@@ -162,7 +162,9 @@ class RunResult:
     """Every table of a run (docs/pipeline.md and docs/architecture.md).
 
     ``read``: the articles table and read report; ``scores``, ``evidence``
-    (every document); ``near_duplicates`` (cluster report) and ``kept``,
+    (every document; ``score_table``, ``evidence_table``: what the run works on, the
+    same tables without the columns a spilling local engine put on disk, ``spilled``
+    naming them); ``near_duplicates`` (cluster report) and ``kept``,
     ``kept_scores``, ``kept_evidence`` (near-duplicates dropped: what topics,
     trends and figures count; ``kept`` is made from the articles table when first
     asked for: the run itself works on ``kept_table``, the kept rows with only the
@@ -176,8 +178,8 @@ class RunResult:
 
     config: RunConfig
     read: ReadResult
-    scores: pd.DataFrame
-    evidence: pd.DataFrame
+    score_table: pd.DataFrame
+    evidence_table: pd.DataFrame
     kept_table: pd.DataFrame
     kept_rows: Any  # positions of the kept rows in the articles table
     kept_scores: pd.DataFrame
@@ -192,6 +194,27 @@ class RunResult:
     topic_trends: pd.DataFrame | None
     volume: pd.DataFrame
     theme_model: dict[str, Any] | None = None
+    #: the tables of ``read.spill`` whose bulky columns are on disk ("scores", "evidence")
+    spilled: tuple[str, ...] = ()
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """The scores with every column (from the spill when the local engine put their
+        counts on disk: a new table made when asked for; the run works on
+        ``score_table``, which then has ``doc_id, theme, per_1k, mentioned, present`` and
+        the theme model's columns)."""
+        return self._full("scores", self.score_table)
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """The evidence with every column (from the spill, as :attr:`scores`;
+        ``evidence_table`` then has ``doc_id, theme, term``)."""
+        return self._full("evidence", self.evidence_table)
+
+    def _full(self, table: str, slim: pd.DataFrame) -> pd.DataFrame:
+        if table not in self.spilled:
+            return slim
+        return self.read.spill.full(slim, table=table)
 
     @property
     def articles(self) -> pd.DataFrame:
@@ -237,8 +260,13 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
     config.check()
     read, scores, evidence, clusters, counts = _read_and_score(config, coverage=coverage)
     articles = read.articles  # without the spilled text columns when read.spill is set
-    scores = _model_scores(config, read.full_articles() if config.trends.cross_fit is not None
-                           else articles, scores)
+    spilled: tuple[str, ...] = ("scores", "evidence") if read.spill is not None else ()
+    if config.trends.cross_fit is not None:  # new scores, from every column of the tables
+        if "scores" in spilled:
+            scores, spilled = read.spill.full(scores, table="scores"), ("evidence",)
+        scores = _model_scores(config, read.full_articles(), scores)
+    else:
+        scores = _model_scores(config, articles, scores)
     log.info("read %d documents from %s", len(articles), config.corpus)
     if len(articles) == 0:  # not five empty figures and exit 0
         from civictext.errors import CorpusError
@@ -272,7 +300,8 @@ def run(config: RunConfig, *, coverage: bool = True) -> RunResult:
 
     release_last_pass()  # the matching pass's hits: the evidence table has them now
     trends = _trend_tables(config, kept, kept_scores, model, clusters)
-    return RunResult(config=config, read=read, scores=scores, evidence=evidence,
+    return RunResult(config=config, read=read, score_table=scores, evidence_table=evidence,
+                     spilled=spilled,
                      kept_table=kept, kept_rows=kept_rows,
                      kept_scores=kept_scores, kept_evidence=kept_evidence,
                      near_duplicates=clusters, model=model, topics_skipped=skipped,
@@ -570,10 +599,10 @@ def write_outputs(result: RunResult, out: str | os.PathLike, *, tables: bool = T
             report = write_read_report(result.read, out)
             lines.append(f"articles: {out / 'articles.csv'} ({n_docs} documents); "
                          f"read report: {report}")
-            write_csv(out / "scores.csv", result.scores)
-            write_csv(out / "evidence.csv", result.evidence)
+            _write_table(result, "scores", out / "scores.csv")
+            _write_table(result, "evidence", out / "evidence.csv")
             lines.append(f"themes: {out / 'scores.csv'}, evidence: {out / 'evidence.csv'} "
-                         f"({len(result.evidence)} hits)")
+                         f"({len(result.evidence_table)} hits)")
             if result.coverage is not None:
                 write_csv(out / "coverage.csv", result.coverage)
                 lines.append(f"lexicon coverage: {out / 'coverage.csv'} "
@@ -616,6 +645,18 @@ def _write_articles(read: ReadResult, path: Path) -> None:
         from civictext.ingest.reader import COLUMNS
 
         write_csv_frames(path, read.spill.frames(read.articles, COLUMNS))
+
+
+def _write_table(result: RunResult, table: str, path: Path) -> None:
+    """``scores.csv`` or ``evidence.csv``: at once, or partition by partition from the
+    spill (the same bytes)."""
+    slim = result.score_table if table == "scores" else result.evidence_table
+    if table in result.spilled:
+        from civictext._io import write_csv_frames
+
+        write_csv_frames(path, result.read.spill.frames(slim, table=table))
+    else:
+        write_csv(path, slim)
 
 
 def write_topics(model: Any, folder: Path) -> Path:

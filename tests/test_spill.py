@@ -67,6 +67,21 @@ def test_the_spilled_result_gives_back_every_column(tmp_path):
     assert len(spilled.kept) < len(expect)  # near-duplicates were dropped
 
 
+def test_scores_and_evidence_keep_on_the_driver_only_the_columns_the_run_reads(tmp_path):
+    corpus = _corpus("mini", tmp_path)
+    whole = _run(corpus, LocalEngine(partition_size=None))
+    spilled = _run(corpus, LocalEngine(partition_size=1))
+    assert spilled.spilled == ("scores", "evidence") and whole.spilled == ()
+    assert list(spilled.score_table.columns) == ["doc_id", "theme", "per_1k", "mentioned",
+                                                  "present"]
+    assert list(spilled.evidence_table.columns) == ["doc_id", "theme", "term"]
+    assert len(whole.evidence) > 0
+    for table in ("scores", "evidence"):
+        pd.testing.assert_frame_equal(getattr(spilled, table), getattr(whole, table))
+    pd.testing.assert_frame_equal(spilled.kept_scores,
+                                  whole.kept_scores[spilled.score_table.columns])
+
+
 def test_spill_rows_come_back_in_the_order_asked_across_partitions():
     spill = Spill()
     frames = [pd.DataFrame({"doc_id": [f"{k}-{i}" for i in range(n)],
@@ -77,10 +92,10 @@ def test_spill_rows_come_back_in_the_order_asked_across_partitions():
     assert spill.sizes == [3, 0, 4]
     got = spill.rows([5, 0, 3, 2, 6], ["text"])["text"].tolist()
     assert got == ["text 2-2", "text 0-0", "text 2-0", "text 0-2", "text 2-3"]
-    whole = pd.concat(slim, ignore_index=True)
+    whole = pd.concat([s for s in slim if len(s)], ignore_index=True)  # as combine does
     back = spill.full(whole, ["doc_id", "source", "text"])
-    pd.testing.assert_frame_equal(back, pd.concat(frames, ignore_index=True)[
-        ["doc_id", "source", "text"]])
+    pd.testing.assert_frame_equal(back, pd.concat([f for f in frames if len(f)],
+                                                  ignore_index=True)[["doc_id", "source", "text"]])
     folder = spill.path
     spill.close()
     assert not folder.exists()

@@ -362,8 +362,9 @@ class LocalEngine:
 
     ``partition_size``: bytes of input files per partition (files are never split;
     None: the whole corpus is one partition). Each partition is segmented with
-    ``--jobs`` workers. ``spill``: move each partition's text columns
-    (:data:`~civictext.engines.spill.SPILLED_COLUMNS`) to disk once it is done
+    ``--jobs`` workers. ``spill``: move each partition's bulky columns (texts;
+    counts behind scores; where hits are: :data:`~civictext.engines.spill.SPILLED`)
+    to disk once it is done
     (None, the default: when there is more than one partition), so the driver holds
     only the columns later stages read; the outputs are the same bytes either way.
     """
@@ -393,6 +394,8 @@ class LocalEngine:
                 remaining -= len(res.articles)
             if spill is not None:
                 res.articles = spill.put(res.articles)
+                res.scores = spill.put(res.scores, "scores")
+                res.evidence = spill.put(res.evidence, "evidence")
                 res.spill = spill
             out.append(res)
         if spec.dedup is not None:
