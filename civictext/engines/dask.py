@@ -649,6 +649,20 @@ def _pair_jaccard_task(left: Any, right: Any, pairs: list[tuple[int, int]],
                         None if right is left else right.articles["text"])
 
 
+def _gather_spilled(client: Any, futures: list[Any]) -> list[Any]:
+    """The partitions' results in order; with more than one, gathered one at a time and
+    their bulky columns spilled to the driver's disk as they come
+    (:func:`civictext.engines.local.spill_result`), so the driver holds one partition's
+    texts at a time, as with the local engine."""
+    if len(futures) <= 1:
+        return client.gather(futures)
+    from civictext.engines.local import spill_result
+    from civictext.engines.spill import Spill
+
+    spill = Spill()
+    return [spill_result(client.gather(f), spill) for f in futures]
+
+
 @dataclasses.dataclass(frozen=True)
 class DaskEngine:
     """Schedule :func:`civictext.engines.local.process_partition` on a Dask cluster.
@@ -721,7 +735,7 @@ class DaskEngine:
                     f"{', ...' if len(groups[i]) > 3 else ''}), with {type(exc).__name__}: "
                     f"{exc}") from exc
             if spec.dedup is None:
-                return client.gather(futures)
+                return _gather_spilled(client, futures)
             return self._gather_deduplicated(client, futures, spec.dedup)
         finally:
             close()
@@ -761,9 +775,9 @@ class DaskEngine:
             return out
 
         clusters = cluster_signatures(sigs, dedup, jaccard)  # before the texts come here
-        results = client.gather([client.submit(_without_signatures, f, pure=False,
-                                               key=f"civictext-res-{i}-{token}")
-                                 for i, f in enumerate(futures)])
+        results = _gather_spilled(client, [client.submit(_without_signatures, f, pure=False,
+                                                         key=f"civictext-res-{i}-{token}")
+                                           for i, f in enumerate(futures)])
         for r, b in zip(results, sigs):
             r.signatures = b
         attach_clusters(results, clusters)

@@ -66,7 +66,7 @@ from civictext.themes.scoring import DEFAULT_OPERATING_POINT, DEFAULT_PRESENCE
 
 __all__ = ["ScoreSpec", "PartitionResult", "process_partition", "combine", "LocalEngine",
            "Engine", "near_duplicate_clusters", "near_duplicates_table", "cluster_signatures",
-           "attach_clusters", "combined_coverage", "DEFAULT_PARTITION_BYTES"]
+           "attach_clusters", "combined_coverage", "DEFAULT_PARTITION_BYTES", "spill_result"]
 
 _KEYS = ("doc_id", "parent_id", "path", "kind")
 
@@ -169,6 +169,16 @@ def process_partition(plan: ReadPlan, files: Sequence[Path], spec: ScoreSpec, *,
                            scores=scores.reset_index(drop=True),
                            evidence=evidence.reset_index(drop=True), signatures=sigs,
                            coverage=counts)
+
+
+def spill_result(res: PartitionResult, spill: Any) -> PartitionResult:
+    """Move a partition's bulky columns to ``spill`` (:mod:`civictext.engines.spill`),
+    in plan order: what both engines do with each partition once it is on the driver."""
+    res.articles = spill.put(res.articles)
+    res.scores = spill.put(res.scores, "scores")
+    res.evidence = spill.put(res.evidence, "evidence")
+    res.spill = spill
+    return res
 
 
 def _offsets(blocks: Sequence[Signatures]) -> list[int]:
@@ -392,12 +402,7 @@ class LocalEngine:
                                     progress=self.progress)
             if remaining is not None:
                 remaining -= len(res.articles)
-            if spill is not None:
-                res.articles = spill.put(res.articles)
-                res.scores = spill.put(res.scores, "scores")
-                res.evidence = spill.put(res.evidence, "evidence")
-                res.spill = spill
-            out.append(res)
+            out.append(res if spill is None else spill_result(res, spill))
         if spec.dedup is not None:
             near_duplicate_clusters(out, spec.dedup, spill=spill)
         return out
